@@ -1,0 +1,165 @@
+"""Run a private pcscd with the vsmartcard vpcd driver: for tests, benchmarks and `kiosk demo`.
+
+pcscd is given its own listening socket the way systemd socket activation does
+(LISTEN_FDS), and its own reader.conf.d via ``-c``, so it never touches
+``/run/pcscd`` and runs beside a system pcscd. Clients find it through
+PCSCLITE_CSOCK_NAME. Each vpcd entry gives two reader slots on consecutive TCP
+ports; the project's virtual card (kiosk.adapters.virtual_card) connects there.
+One vpcd entry per pcscd: the driver keeps its slots in globals, so two entries
+in one daemon report each other's cards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+VPCD_DRIVER_CANDIDATES = (
+    "/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
+    "/usr/lib64/pcsc/drivers/serial/libifdvpcd.so",
+)
+
+
+class HarnessError(RuntimeError):
+    """pcscd or the vpcd driver is missing or would not start."""
+
+
+def find_vpcd_driver() -> str | None:
+    return next((p for p in VPCD_DRIVER_CANDIDATES if os.path.exists(p)), None)
+
+
+def find_pcscd() -> str | None:
+    return shutil.which("pcscd") or next(
+        (p for p in ("/usr/sbin/pcscd", "/sbin/pcscd") if os.path.exists(p)), None)
+
+
+def _ports_free(ports: list[int]) -> bool:
+    for port in ports:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("0.0.0.0", port))
+            except OSError:
+                return False
+    return True
+
+
+def pick_base_port(count: int, start: int = 35963) -> int:
+    for base in list(range(start, start + 400, 2)) + list(range(40000, 60000, 97)):
+        if _ports_free(list(range(base, base + count))):
+            return base
+    raise HarnessError("no free TCP ports for vpcd")
+
+
+class PcscdHarness:
+    """A private pcscd with one vpcd entry: two reader slots on consecutive ports."""
+
+    def __init__(self, workdir: Path, base_port: int | None = None):
+        self.workdir = Path(workdir)
+        self.base_port = base_port or pick_base_port(2)
+        self.with_reader = True
+        self.socket_path = self.workdir / "pcscd.comm"
+        self.conf_dir = self.workdir / "reader.conf.d"
+        self.log_path = self.workdir / "pcscd.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def slot_ports(self) -> list[int]:
+        return [self.base_port, self.base_port + 1]
+
+    @property
+    def reader_names(self) -> list[str]:
+        return ["Kiosk Virtual Reader 00 00", "Kiosk Virtual Reader 00 01"]
+
+    def env(self) -> dict[str, str]:
+        return {"PCSCLITE_CSOCK_NAME": str(self.socket_path)}
+
+    def _write_conf(self) -> None:
+        conf = self.conf_dir / "vpcd"
+        conf.unlink(missing_ok=True)
+        if self.with_reader:
+            port = self.base_port
+            conf.write_text(f'FRIENDLYNAME "Kiosk Virtual Reader"\nDEVICENAME /dev/null:{port}\n'
+                            f"LIBPATH {find_vpcd_driver()}\nCHANNELID {port}\n")
+
+    def start(self, timeout: float = 10.0) -> None:
+        pcscd, driver = find_pcscd(), find_vpcd_driver()
+        if not pcscd or not driver:
+            raise HarnessError("pcscd and the vpcd driver are needed: apt-get install pcscd "
+                               "vsmartcard-vpcd (./setup.sh test does this)")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.conf_dir.mkdir(exist_ok=True)
+        self._write_conf()
+        if self.socket_path.exists():
+            self.socket_path.unlink()
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(str(self.socket_path))
+        listener.listen(64)
+        os.chmod(self.socket_path, 0o666)
+        fd = listener.fileno()
+
+        def hand_over_socket() -> None:
+            os.dup2(fd, 3)
+            os.setsid()
+
+        log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            ["sh", "-c", f'LISTEN_PID=$$ LISTEN_FDS=1 exec "{pcscd}" --foreground --info '
+                         f'-c "{self.conf_dir}"'],
+            preexec_fn=hand_over_socket, pass_fds=(fd,), stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL)
+        listener.close()
+        log.close()
+        self._wait_ready(timeout)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise HarnessError(f"pcscd exited with {self.proc.returncode}; see {self.log_path}")
+            if not self.with_reader and "daemon ready" in self.log_path.read_text(errors="replace"):
+                return
+            if self.with_reader and all(not _ports_free([p]) for p in self.slot_ports):
+                return
+            time.sleep(0.05)
+        raise HarnessError(f"pcscd did not open the vpcd ports in {timeout}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def kill(self) -> None:
+        """Simulate pcscd crashing."""
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def unplug(self) -> None:
+        """Take the reader away: pcscd comes back without it (SIGUSR1 only adds serial readers)."""
+        self.with_reader = False
+        self.restart()
+
+    def plug(self) -> None:
+        self.with_reader = True
+        self.restart()
+
+    def __enter__(self) -> "PcscdHarness":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,104 @@
+"""The composition root: the one place that turns a Config into a running station.
+
+Nothing is built at import time; every adapter is chosen here from the config.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+import kiosk
+from kiosk.adapters.clock import SystemClock
+from kiosk.config import Config
+from kiosk.domain.checkin import CheckInService
+from kiosk.domain.events import Event
+from kiosk.domain.ports import Clock, EventFactory
+from kiosk.errors import KeyFileError
+from kiosk.keys import StationKey, load_key_file
+from kiosk.ports import CardReader, Printer, Signals
+from kiosk.store.database import open_database
+from kiosk.store.sqlite import SqliteUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    """Database, key and services: everything but the hardware."""
+
+    config: Config
+    db: Database
+    key: StationKey
+    clock: Clock
+    events: EventFactory
+    checkins: CheckInService
+
+    def uow(self) -> SqliteUnitOfWork:
+        return SqliteUnitOfWork(self.db, self.events)
+
+
+def build_core(config: Config, clock: Clock | None = None) -> Core:
+    key = load_key_file(config.key_file)
+    clock = clock or SystemClock()
+    db = open_database(config.database)
+    events = EventFactory(config.station_id, key, clock)
+    checkins = CheckInService(lambda: SqliteUnitOfWork(db, events), clock, config.station_id,
+                              config.timezone, key.derived_secret("uid-fingerprint"))
+    core = Core(config, db, key, clock, events, checkins)
+    _ensure_genesis(core)
+    return core
+
+
+def _ensure_genesis(core: Core) -> None:
+    """A new log starts with the station's identity; an old one must match the key file."""
+    row = core.db.execute("SELECT payload, station_id FROM events WHERE seq = 1").fetchone()
+    public_hex = core.key.public_bytes().hex()
+    if row is None:
+        with core.uow() as uow:
+            uow.record("station.initialized", {"station_id": core.config.station_id,
+                                               "public_key": public_hex,
+                                               "software": f"kiosk {kiosk.__version__}"})
+            uow.commit()
+        return
+    import json
+    genesis = json.loads(row[0])
+    if genesis.get("public_key") != public_hex or row[1] != core.config.station_id:
+        raise KeyFileError(
+            f"the key file {core.config.key_file} or station id {core.config.station_id!r} does "
+            f"not match the database {core.config.database} (made for station {row[1]!r}); "
+            "restore the station's own key file, or point station.database at a new file")
+
+
+def build_reader(config: Config) -> CardReader:
+    if config.reader_kind == "fake":
+        from kiosk.adapters.fake_reader import FakeCardReader
+        return FakeCardReader()
+    if config.pcscd_socket:
+        os.environ["PCSCLITE_CSOCK_NAME"] = config.pcscd_socket
+    from kiosk.adapters.pcsc_reader import PcscCardReader
+    return PcscCardReader(config.reader_filter)
+
+
+def build_printer(config: Config) -> Printer:
+    from kiosk.adapters import printers
+    if config.printer_kind == "network":
+        return printers.NetworkEscposPrinter(config.printer_host, config.printer_port)
+    if config.printer_kind == "memory":
+        return printers.MemoryPrinter()
+    return printers.NoPrinter()
+
+
+def build_signals(config: Config) -> Signals:
+    from kiosk.adapters.signals import GpioSignals, RecordingSignals
+    if config.signals_kind in ("gpio", "mock"):
+        return GpioSignals(mock=config.signals_kind == "mock", **config.pins)
+    return RecordingSignals()
+
+
+def all_events(db: Database) -> list[Event]:
+    from kiosk.store.sqlite import iter_events
+    return list(iter_events(db))

@@ -1,0 +1,186 @@
+"""The `kiosk` command: a thin click layer over the library (one command, one call)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import click
+
+from kiosk.config import Config, config_path, load_config
+from kiosk.errors import KioskError
+from kiosk.i18n import bilingual
+
+
+def _fail(exc: Exception) -> click.ClickException:
+    return click.ClickException(bilingual("Error") + ": " + str(exc))
+
+
+def _config(ctx: click.Context) -> Config:
+    try:
+        return load_config(ctx.obj["config_path"])
+    except KioskError as exc:
+        raise click.ClickException(bilingual("Configuration error") + f": {exc}") from exc
+
+
+def _logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@click.group()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="Config file (default /etc/kiosk/kiosk.toml, or $KIOSK_CONFIG).")
+@click.version_option(package_name="kiosk")
+@click.pass_context
+def main(ctx: click.Context, config_file: str | None) -> None:
+    """Check-in kiosk for township health-service stations.
+
+    Example: kiosk --config /etc/kiosk/kiosk.toml doctor
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config_path"] = config_path(config_file)
+
+
+@main.command()
+@click.option("--key-file", type=click.Path(dir_okay=False), help="Where to write the key "
+              "(default: station.key_file from the config).")
+@click.option("--force", is_flag=True, help="Replace an existing key (the station gets a new identity).")
+@click.pass_context
+def keygen(ctx: click.Context, key_file: str | None, force: bool) -> None:
+    """Generate the station's Ed25519 key into a 0600 file and show its fingerprint.
+
+    Example: kiosk keygen --key-file /var/lib/kiosk/station.key
+    """
+    from kiosk.keys import generate_key_file
+    path = Path(key_file) if key_file else _config(ctx).key_file
+    try:
+        key = generate_key_file(path, force=force)
+    except KioskError as exc:
+        raise _fail(exc) from exc
+    click.echo(f"{bilingual('Key written')}: {path}")
+    click.echo(f"{bilingual('Public key fingerprint')}: {key.fingerprint()}")
+    click.echo(f"public key (hex): {key.public_bytes().hex()}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON line per processed tap.")
+@click.pass_context
+def serve(ctx: click.Context, as_json: bool) -> None:
+    """Run the station headless: read cards, check residents in, log every event.
+
+    Example: kiosk --config /etc/kiosk/kiosk.toml serve
+    """
+    config = _config(ctx)
+    _logging(config.log_level)
+    from kiosk.runner import run_station
+    try:
+        run_station(config, as_json=as_json)
+    except KioskError as exc:
+        raise _fail(exc) from exc
+
+
+@main.command()
+@click.argument("card")
+@click.option("--hold", default=1.5, show_default=True, help="Seconds to keep the card on the reader.")
+@click.option("--port", type=int, help="vpcd port (default: reader.vpcd_port from the config).")
+@click.option("--slot", default=0, show_default=True, help="Reader slot (0 or 1).")
+@click.pass_context
+def tap(ctx: click.Context, card: str, hold: float, port: int | None, slot: int) -> None:
+    """Present a virtual card to the station's vpcd reader.
+
+    CARD is a demo card (wang, li, zhang, chen, unknown, or its number) or a
+    UID in hex (4, 7 or 10 bytes).
+
+    Example: kiosk tap wang
+    """
+    from kiosk.adapters.virtual_card import VirtualCard, tap as present
+    from kiosk.demo_data import demo_card_uid
+    from kiosk.domain.cards import parse_uid
+    try:
+        uid = parse_uid(demo_card_uid(card))
+    except ValueError as exc:
+        raise click.BadParameter(bilingual("Not a card name or UID") + f": {exc}") from exc
+    if port is None:
+        path = ctx.obj["config_path"]
+        port = load_config(path).vpcd_port if Path(path).exists() else 35963
+    try:
+        read = present(port + slot, VirtualCard(uid), hold=hold)
+    except OSError as exc:
+        raise click.ClickException(bilingual("No virtual reader is listening") +
+                                   f" (port {port + slot}): {exc}") from exc
+    click.echo(bilingual("Card read") if read else bilingual("Card was not read in time"))
+
+
+@main.command("verify-log")
+@click.option("--database", type=click.Path(exists=True, dir_okay=False),
+              help="Database file (default: station.database from the config).")
+@click.option("--public-key", type=click.Path(exists=True, dir_okay=False),
+              help="PEM public key, or the station key file (default: station.key_file).")
+@click.pass_context
+def verify_log(ctx: click.Context, database: str | None, public_key: str | None) -> None:
+    """Verify the whole event chain and every signature; exit 1 naming each bad event.
+
+    Example: kiosk verify-log --database /var/lib/kiosk/kiosk.db --public-key station.pub
+    """
+    from kiosk.verify import verify_database
+    config = None if (database and public_key) else _config(ctx)
+    try:
+        report = verify_database(Path(database) if database else config.database,
+                                 Path(public_key) if public_key else config.key_file,
+                                 config.station_id if config else None)
+    except KioskError as exc:
+        raise _fail(exc) from exc
+    for problem in report.problems:
+        click.echo(f"FAIL {problem}")
+    if not report.ok:
+        click.echo(bilingual("Event log verification failed") +
+                   f": {len(report.problems)} problem(s) in {report.checked} events")
+        sys.exit(1)
+    click.echo(bilingual("Event log verified") + f": {report.checked} events")
+
+
+@main.command()
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """Check pcscd and readers, database, key file, clock and config; exit 1 on any FAIL.
+
+    Example: kiosk doctor
+    """
+    from kiosk.doctor import Check, run_checks
+    try:
+        checks = list(run_checks(load_config(ctx.obj["config_path"])))
+    except KioskError as exc:
+        checks = [Check("config", False, str(exc), "fix the config file")]
+    for check in checks:
+        line = f"{'OK  ' if check.ok else 'FAIL'} {bilingual(check.name)}: {check.detail}"
+        click.echo(line if check.ok else f"{line}\n     {bilingual('fix')}: {check.fix}")
+    if not all(c.ok for c in checks):
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--state-dir", type=click.Path(file_okay=False), default=None,
+              help="Where the demo keeps its config, key and database "
+                   "(default ~/.local/state/kiosk-demo).")
+@click.option("--reset", is_flag=True, help="Start from a fresh demo database and key.")
+@click.pass_context
+def demo(ctx: click.Context, state_dir: str | None, reset: bool) -> None:
+    """Run the station with a virtual card reader and demo residents.
+
+    Starts a private pcscd with the vpcd virtual reader when available (the
+    same path as a USB reader), otherwise an in-process fake reader.
+
+    Example: kiosk demo   (then type a card number, or run: kiosk tap wang)
+    """
+    from kiosk.demo import run_demo
+    try:
+        run_demo(Path(state_dir) if state_dir else None, reset=reset)
+    except KioskError as exc:
+        raise _fail(exc) from exc
+
+

@@ -1,0 +1,143 @@
+"""The one TOML config file, validated at start with errors that name the key and the fix.
+
+Default path /etc/kiosk/kiosk.toml; ``--config`` or KIOSK_CONFIG override it.
+docs/configuration.md lists every key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from kiosk.errors import ConfigError
+
+DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
+STATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
+
+SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "station": {"id": str, "name": str, "timezone": str, "data_dir": str, "database": str,
+                "key_file": str},
+    "reader": {"kind": str, "readers": list, "pcscd_socket": str, "vpcd_port": int},
+    "printer": {"kind": str, "host": str, "port": int},
+    "signals": {"kind": str, "ready_pin": int, "attention_pin": int, "buzzer_pin": int},
+    "county": {"url": str},
+    "log": {"level": str},
+}
+CHOICES = {
+    ("reader", "kind"): ("pcsc", "fake"),
+    ("printer", "kind"): ("none", "network", "memory"),
+    ("signals", "kind"): ("none", "gpio", "mock"),
+    ("log", "level"): ("DEBUG", "INFO", "WARNING", "ERROR"),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    station_id: str
+    station_name: str = "卫生服务站"
+    timezone: str = "Asia/Shanghai"
+    data_dir: Path = Path("/var/lib/kiosk")
+    database: Path = Path("/var/lib/kiosk/kiosk.db")
+    key_file: Path = Path("/var/lib/kiosk/station.key")
+    reader_kind: str = "pcsc"
+    reader_filter: tuple[str, ...] = ()
+    pcscd_socket: str = ""
+    vpcd_port: int = 35963
+    printer_kind: str = "none"
+    printer_host: str = ""
+    printer_port: int = 9100
+    signals_kind: str = "none"
+    pins: dict[str, int] = field(default_factory=lambda: {
+        "ready_pin": 17, "attention_pin": 27, "buzzer_pin": 22})
+    county_url: str = ""
+    log_level: str = "INFO"
+    source: Path | None = None
+
+
+def config_path(explicit: str | os.PathLike | None = None) -> Path:
+    return Path(explicit or os.environ.get("KIOSK_CONFIG") or DEFAULT_PATH)
+
+
+def load_config(path: str | os.PathLike) -> Config:
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), "config file not found",
+                          f"create it (see docs/configuration.md) or pass --config") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"cannot read ({exc})", "check the file's permissions") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML: {exc}", "fix the syntax at that line") from exc
+    return parse_config(raw, base=path.parent, source=path)
+
+
+def _check_shape(raw: dict[str, Any]) -> None:
+    for section, values in raw.items():
+        if section not in SCHEMA:
+            raise ConfigError(f"[{section}]", "unknown section", _suggest(section, SCHEMA))
+        if not isinstance(values, dict):
+            raise ConfigError(section, "must be a [section] table", f"write it as [{section}]")
+        for key, value in values.items():
+            kinds = SCHEMA[section]
+            if key not in kinds:
+                raise ConfigError(f"{section}.{key}", "unknown key", _suggest(key, kinds))
+            if not isinstance(value, kinds[key]) or isinstance(value, bool):
+                raise ConfigError(f"{section}.{key}", f"must be {kinds[key].__name__}, "
+                                  f"not {type(value).__name__}", "fix its value")
+            if (section, key) in CHOICES and value not in CHOICES[(section, key)]:
+                raise ConfigError(f"{section}.{key}", f"{value!r} is not allowed",
+                                  "use one of: " + ", ".join(CHOICES[(section, key)]))
+
+
+def _suggest(word: str, known: dict) -> str:
+    close = difflib.get_close_matches(word, list(known), n=1)
+    return f"did you mean {close[0]!r}?" if close else "remove it; known: " + ", ".join(known)
+
+
+def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | None = None) -> Config:
+    _check_shape(raw)
+    station, reader = raw.get("station", {}), raw.get("reader", {})
+    printer, signals = raw.get("printer", {}), raw.get("signals", {})
+    if "id" not in station:
+        raise ConfigError("station.id", "missing", 'add id = "your-station-id" under [station]')
+    if not STATION_ID.match(station["id"]):
+        raise ConfigError("station.id", f"{station['id']!r} is not a valid station id",
+                          "use 3-64 lowercase letters, digits and dashes")
+    timezone = station.get("timezone", "Asia/Shanghai")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("station.timezone", f"unknown time zone {timezone!r}",
+                          'use an IANA name such as "Asia/Shanghai"') from None
+    data_dir = base / station.get("data_dir", "/var/lib/kiosk")
+    if printer.get("kind") == "network" and not printer.get("host"):
+        raise ConfigError("printer.host", "missing for a network printer",
+                          'add host = "192.0.2.10" under [printer] or set kind = "none"')
+    for key in ("ready_pin", "attention_pin", "buzzer_pin"):
+        if key in signals and not 2 <= signals[key] <= 27:
+            raise ConfigError(f"signals.{key}", f"GPIO {signals[key]} does not exist",
+                              "use a BCM GPIO number from 2 to 27")
+    pins = {**Config.__dataclass_fields__["pins"].default_factory(),
+            **{k: v for k, v in signals.items() if k.endswith("_pin")}}
+    if len(set(pins.values())) != len(pins):
+        raise ConfigError("signals", "two signals share one GPIO pin", "give each its own pin")
+    return Config(
+        station_id=station["id"], station_name=station.get("name", "卫生服务站"),
+        timezone=timezone, data_dir=data_dir,
+        database=base / station.get("database", str(data_dir / "kiosk.db")),
+        key_file=base / station.get("key_file", str(data_dir / "station.key")),
+        reader_kind=reader.get("kind", "pcsc"),
+        reader_filter=tuple(str(r) for r in reader.get("readers", [])),
+        pcscd_socket=reader.get("pcscd_socket", ""), vpcd_port=reader.get("vpcd_port", 35963),
+        printer_kind=printer.get("kind", "none"), printer_host=printer.get("host", ""),
+        printer_port=printer.get("port", 9100), signals_kind=signals.get("kind", "none"),
+        pins=pins, county_url=raw.get("county", {}).get("url", ""),
+        log_level=raw.get("log", {}).get("level", "INFO"), source=source,
+    )

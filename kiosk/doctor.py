@@ -1,0 +1,95 @@
+"""`kiosk doctor`: checks a technician can run on a station, each OK or FAIL with the fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from kiosk.config import Config
+from kiosk.errors import KioskError
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def run_checks(config: Config) -> Iterator[Check]:
+    yield Check("config", True, str(config.source))
+    yield from _check_key(config)
+    yield from _check_database(config)
+    yield from _check_reader(config)
+
+
+def _check_key(config: Config) -> Iterator[Check]:
+    from kiosk.keys import load_key_file
+    try:
+        key = load_key_file(config.key_file)
+        yield Check("station key", True, f"{config.key_file} (fingerprint {key.fingerprint()})")
+    except KioskError as exc:
+        yield Check("station key", False, str(exc), "see the message; kiosk keygen creates a key")
+
+
+def _check_database(config: Config) -> Iterator[Check]:
+    from kiosk.store.database import connect, pending_migrations
+    if not config.database.exists():
+        yield Check("database", False, f"{config.database} does not exist",
+                    "start the station once (kiosk serve) to create it")
+        return
+    try:
+        db = connect(config.database)
+        result = db.execute("PRAGMA integrity_check").fetchone()[0]
+        pending = pending_migrations(db)
+        last = db.execute("SELECT MAX(wall_time) FROM events").fetchone()[0]
+    except Exception as exc:  # a broken file must become a FAIL line, not a traceback
+        yield Check("database", False, f"{config.database}: {exc}",
+                    "restore the database from backup; keep the damaged file for inspection")
+        return
+    yield Check("database integrity", result == "ok", f"{config.database}: {result}",
+                "stop the station, copy the file aside and restore from backup")
+    yield Check("database schema", not pending, "up to date" if not pending else
+                f"pending migrations: {', '.join(pending)}", "start the station to migrate")
+    yield from _check_clock(last)
+
+
+def _check_clock(last_event_time: str | None) -> Iterator[Check]:
+    now = dt.datetime.now(dt.timezone.utc)
+    if now.year < 2025:
+        yield Check("clock", False, f"system time {now:%Y-%m-%d %H:%M} is not set",
+                    "connect to the network for NTP, or set the time with timedatectl")
+        return
+    if last_event_time:
+        last = dt.datetime.fromisoformat(last_event_time.replace("Z", "+00:00"))
+        if now < last - dt.timedelta(minutes=5):
+            yield Check("clock", False, f"system time is before the last event ({last_event_time})",
+                        "the clock went backwards: set it (NTP or timedatectl) before check-ins")
+            return
+    yield Check("clock", True, f"{now:%Y-%m-%d %H:%M:%S} UTC")
+
+
+def _check_reader(config: Config) -> Iterator[Check]:
+    if config.reader_kind != "pcsc":
+        yield Check("card reader", True, f"{config.reader_kind} reader (no PC/SC)")
+        return
+    if config.pcscd_socket:
+        os.environ["PCSCLITE_CSOCK_NAME"] = config.pcscd_socket
+    try:
+        from smartcard import scard
+    except ImportError as exc:
+        yield Check("pcscd", False, f"pyscard missing ({exc})", "reinstall the kiosk package")
+        return
+    hr, ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    if hr != 0:
+        yield Check("pcscd", False, "reader service unavailable: " + scard.SCardGetErrorMessage(hr),
+                    "sudo systemctl restart pcscd; sudo apt-get install pcscd libccid")
+        return
+    yield Check("pcscd", True, "reader service running")
+    hr, readers = scard.SCardListReaders(ctx, [])
+    scard.SCardReleaseContext(ctx)
+    yield Check("card readers", bool(readers), ", ".join(readers) if readers else "none found",
+                "plug in the USB card reader; for ACR122U blacklist the pn533 kernel driver")

@@ -1,0 +1,61 @@
+"""Verification of a whole event log: sequence, links, hashes and signatures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kiosk.domain.events import GENESIS_HASH, Event, check_event
+
+
+@dataclass(frozen=True)
+class Problem:
+    seq: int
+    event_id: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"event seq {self.seq} (id {self.event_id}): {self.reason}"
+
+
+@dataclass
+class ChainReport:
+    checked: int = 0
+    problems: list[Problem] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def verify_chain(
+    events: Iterable[Event], public_key: Ed25519PublicKey, station_id: str | None = None
+) -> ChainReport:
+    """Check every event in sequence order; collect each problem with its sequence number.
+
+    A deleted event shows as a gap, a reordered pair as altered content (the
+    sequence number is signed) and a broken link, a flipped byte as a hash or
+    signature failure.
+    """
+    report = ChainReport(problems=[])
+    expected_seq, prev_hash = 1, GENESIS_HASH
+    for event in events:
+        report.checked += 1
+        if event.seq != expected_seq:
+            missing = f"{expected_seq}" if event.seq == expected_seq + 1 else (
+                f"{expected_seq}..{event.seq - 1}")
+            report.problems.append(Problem(event.seq, event.id,
+                                           f"sequence gap: event(s) {missing} missing (deleted?)"))
+        if event.prev_hash != prev_hash:
+            report.problems.append(Problem(event.seq, event.id,
+                                           "does not link to the previous event (chain broken)"))
+        if station_id is not None and event.station_id != station_id:
+            report.problems.append(Problem(event.seq, event.id,
+                                           f"belongs to station {event.station_id!r}"))
+        reason = check_event(event, public_key)
+        if reason:
+            report.problems.append(Problem(event.seq, event.id, reason))
+        expected_seq, prev_hash = event.seq + 1, event.hash
+    return report

@@ -1,0 +1,52 @@
+"""The check-in rule: one check-in per resident per station-local day, numbered in order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+
+from kiosk.domain.cards import uid_fingerprint, uid_hash
+from kiosk.domain.model import CheckIn, FollowUpStatus, local_date, mask_name
+from kiosk.domain.outcomes import CheckedIn, TapOutcome, UnknownCard
+from kiosk.domain.ports import Clock, UnitOfWork
+
+
+class CheckInService:
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock, station_id: str,
+                 timezone: str, station_secret: bytes):
+        self.uow_factory, self.clock = uow_factory, clock
+        self.station_id, self.timezone = station_id, timezone
+        self.station_secret = station_secret
+
+    def handle_tap(self, uid: bytes) -> TapOutcome:
+        with self.uow_factory() as uow:
+            card = uow.cards.by_uid_hash(uid_hash(uid))
+            resident = uow.residents.get(card.resident_id) if card and card.status == "active" else None
+            if resident is None:
+                fingerprint = uid_fingerprint(uid, self.station_secret)
+                event = uow.record("card.unknown", {"uid_fingerprint": fingerprint,
+                                                    "uid_length": len(uid)})
+                uow.commit()
+                return UnknownCard(fingerprint, event.seq)
+            now = self.clock.now()
+            today = local_date(now, self.timezone)
+            follow_up = FollowUpStatus.from_items(uow.care_items.for_resident(resident.id), today)
+            existing = uow.checkins.for_resident_on(resident.id, today.isoformat())
+            if existing:
+                return CheckedIn(existing.id, resident.id, mask_name(resident.name), existing.queue_no,
+                                 existing.local_date, follow_up, repeat=True)
+            checkin = CheckIn(
+                id=str(uuid.uuid4()), resident_id=resident.id, station_id=self.station_id,
+                local_date=today.isoformat(),
+                queue_no=uow.checkins.next_queue_no(self.station_id, today.isoformat()),
+                checked_in_at=now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+            )
+            uow.checkins.add(checkin)
+            event = uow.record("checkin.created", {
+                "checkin_id": checkin.id, "resident_id": resident.id,
+                "local_date": checkin.local_date, "queue_no": checkin.queue_no,
+            })
+            uow.commit()
+            return CheckedIn(checkin.id, resident.id, mask_name(resident.name), checkin.queue_no,
+                             checkin.local_date, follow_up, event_seq=event.seq)

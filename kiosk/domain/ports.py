@@ -1,0 +1,95 @@
+"""What the domain needs from the outside world: a clock and a unit of work.
+
+Adapters implement these (kiosk.adapters.clock, kiosk.store.sqlite and the
+in-memory fakes in kiosk.store.memory).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Protocol
+
+from kiosk.domain.events import FORMAT_VERSION, ChainHead, Event, Signer, seal
+from kiosk.domain.model import CarePlanItem, Card, CheckIn, Resident
+
+
+class Clock(Protocol):
+    """Wall time can be wrong on a Pi without RTC; boot id + monotonic time order events."""
+
+    def now(self) -> dt.datetime: ...
+    def monotonic_ns(self) -> int: ...
+    def boot_id(self) -> str: ...
+
+
+class Residents(Protocol):
+    def get(self, resident_id: str) -> Resident | None: ...
+    def add(self, resident: Resident) -> None: ...
+
+
+class Cards(Protocol):
+    def by_uid_hash(self, uid_hash: str) -> Card | None: ...
+    def add(self, card: Card) -> None: ...
+
+
+class CheckIns(Protocol):
+    def for_resident_on(self, resident_id: str, local_date: str) -> CheckIn | None: ...
+    def next_queue_no(self, station_id: str, local_date: str) -> int: ...
+    def add(self, checkin: CheckIn) -> None: ...
+
+
+class CareItems(Protocol):
+    def for_resident(self, resident_id: str) -> list[CarePlanItem]: ...
+    def add(self, item: CarePlanItem) -> None: ...
+
+
+class EventStore(Protocol):
+    def head(self) -> ChainHead: ...
+    def add(self, event: Event) -> None: ...
+
+
+class EventFactory:
+    """Builds the next signed event of this station from the chain head."""
+
+    def __init__(self, station_id: str, signer: Signer, clock: Clock):
+        self.station_id, self.signer, self.clock = station_id, signer, clock
+
+    def next(self, head: ChainHead, type_: str, payload: dict[str, Any]) -> Event:
+        wall = self.clock.now().astimezone(dt.timezone.utc)
+        unsigned = Event(
+            v=FORMAT_VERSION, id=str(uuid.uuid4()), station_id=self.station_id,
+            seq=head.seq + 1, type=type_, payload=payload,
+            wall_time=wall.isoformat(timespec="microseconds").replace("+00:00", "Z"),
+            boot_id=self.clock.boot_id(), mono_ns=self.clock.monotonic_ns(),
+            prev_hash=head.hash,
+        )
+        return seal(unsigned, self.signer)
+
+
+class UnitOfWork:
+    """One transaction: state changes and their events commit together or not at all."""
+
+    residents: Residents
+    cards: Cards
+    checkins: CheckIns
+    care_items: CareItems
+    events: EventStore
+    event_factory: EventFactory
+
+    def record(self, type_: str, payload: dict[str, Any]) -> Event:
+        """Append the signed event describing a change made in this unit of work."""
+        event = self.event_factory.next(self.events.head(), type_, payload)
+        self.events.add(event)
+        return event
+
+    def __enter__(self) -> "UnitOfWork":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        raise NotImplementedError
+
+    def rollback(self) -> None:
+        raise NotImplementedError

@@ -1,0 +1,21 @@
+"""One root exception for the project; each subclass also names its builtin kin."""
+
+
+class KioskError(Exception):
+    """Base class of every error the kiosk raises on purpose."""
+
+
+class ConfigError(KioskError, ValueError):
+    """The config file is missing, unreadable or has a bad value."""
+
+    def __init__(self, key: str, problem: str, fix: str):
+        self.key, self.problem, self.fix = key, problem, fix
+        super().__init__(f"{key}: {problem} (fix: {fix})")
+
+
+class KeyFileError(KioskError, PermissionError):
+    """The station key file is missing, unreadable or readable by others."""
+
+
+class StoreError(KioskError, RuntimeError):
+    """The database cannot be opened, migrated or written."""

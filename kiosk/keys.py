@@ -1,0 +1,96 @@
+"""The station's Ed25519 key: generated once into a 0600 PEM file, refused if others can read it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from kiosk.errors import KeyFileError
+
+
+class StationKey:
+    """Signs events; derives the secret that keys unknown-card fingerprints."""
+
+    def __init__(self, private: Ed25519PrivateKey):
+        self._private = private
+        self.public: Ed25519PublicKey = private.public_key()
+
+    def sign(self, data: bytes) -> bytes:
+        return self._private.sign(data)
+
+    def public_bytes(self) -> bytes:
+        return self.public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+    def fingerprint(self) -> str:
+        return fingerprint(self.public_bytes())
+
+    def derived_secret(self, purpose: str) -> bytes:
+        seed = self._private.private_bytes(serialization.Encoding.Raw,
+                                           serialization.PrivateFormat.Raw,
+                                           serialization.NoEncryption())
+        return hashlib.sha256(f"kiosk-derived-v1:{purpose}:".encode() + seed).digest()
+
+
+def fingerprint(public_raw: bytes) -> str:
+    """SHA-256 of the raw public key, first 16 bytes, grouped for reading aloud."""
+    digest = hashlib.sha256(public_raw).hexdigest()[:32]
+    return ":".join(digest[i:i + 4] for i in range(0, 32, 4))
+
+
+def generate_key_file(path: Path, force: bool = False) -> StationKey:
+    """Write a new key with mode 0600 from the start (never briefly world-readable)."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise KeyFileError(f"key file {path} already exists; keep it (it is this station's "
+                           "identity) or pass --force to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    private = Ed25519PrivateKey.generate()
+    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return StationKey(private)
+
+
+def check_key_permissions(path: Path) -> None:
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    if mode & 0o077:
+        raise KeyFileError(
+            f"key file {path} can be read by other users (mode {mode:04o}); "
+            f"fix: chmod 600 {path}")
+
+
+def load_key_file(path: Path) -> StationKey:
+    path = Path(path)
+    if not path.exists():
+        raise KeyFileError(f"key file {path} does not exist; fix: kiosk keygen --key-file {path}")
+    check_key_permissions(path)
+    try:
+        private = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    except (ValueError, TypeError, OSError) as exc:
+        raise KeyFileError(f"key file {path} is not a readable Ed25519 key ({exc}); restore it "
+                           "from backup or, for a new station, run kiosk keygen --force") from exc
+    if not isinstance(private, Ed25519PrivateKey):
+        raise KeyFileError(f"key file {path} holds a {type(private).__name__}, not an Ed25519 key")
+    return StationKey(private)
+
+
+def load_public_key(path: Path) -> Ed25519PublicKey:
+    """A PEM public key file, or the public half of a station key file."""
+    data = Path(path).read_bytes()
+    if b"PRIVATE KEY" in data:
+        return load_key_file(path).public
+    key = serialization.load_pem_public_key(data)
+    if not isinstance(key, Ed25519PublicKey):
+        raise KeyFileError(f"{path} is not an Ed25519 public key")
+    return key

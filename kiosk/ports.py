@@ -1,0 +1,112 @@
+"""The ports to hardware and the outside world, and the values that cross them.
+
+Each has a real adapter and a fake in kiosk.adapters; kiosk.bootstrap picks one
+from the config. The domain's own ports (clock, unit of work) are in
+kiosk.domain.ports.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from kiosk.domain.events import Event
+
+
+class ReaderState(enum.Enum):
+    STARTING = "starting"
+    READY = "ready"
+    NO_READER = "no_reader"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+
+
+@dataclass(frozen=True)
+class CardTapped:
+    uid: bytes
+    reader: str
+    detected_ns: int  # time.monotonic_ns() when the reader service reported the card
+    read_ns: int = 0  # how long connect + UID read took
+
+
+@dataclass(frozen=True)
+class CardReadFailed:
+    reader: str
+    reason: str  # "removed" | "unsupported" | "io"
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ReaderStatus:
+    state: ReaderState
+    detail: str = ""
+    readers: tuple[str, ...] = ()
+
+
+ReaderEvent = CardTapped | CardReadFailed | ReaderStatus
+
+
+class CardReader(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def next_event(self, timeout: float) -> ReaderEvent | None: ...
+    def health(self) -> "ReaderHealth": ...
+
+
+@dataclass(frozen=True)
+class ReaderHealth:
+    state: ReaderState
+    alive: bool
+    heartbeat_age_s: float
+    readers: tuple[str, ...] = ()
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Receipt:
+    station_name: str
+    printed_at: str
+    queue_no: int
+    masked_name: str
+    next_visit: str | None
+    checkin_code: str
+    lines: tuple[str, ...] = field(default_factory=tuple)
+
+
+class PrinterState(enum.Enum):
+    READY = "ready"
+    PAPER_OUT = "paper_out"
+    COVER_OPEN = "cover_open"
+    OFFLINE = "offline"
+    NO_ANSWER = "no_answer"
+    DISABLED = "disabled"
+
+
+class Printer(Protocol):
+    def status(self) -> PrinterState: ...
+    def print_receipt(self, receipt: Receipt) -> PrinterState: ...
+
+
+class Signal(enum.Enum):
+    READY = "ready"
+    SUCCESS = "success"
+    UNKNOWN_CARD = "unknown_card"
+    ERROR = "error"
+    READER_DOWN = "reader_down"
+
+
+class Signals(Protocol):
+    def show(self, signal: Signal) -> None: ...
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Ack:
+    station_id: str
+    seq: int
+    hash: str
+    county_time: str
+
+
+class CountyLink(Protocol):
+    def push(self, station_id: str, events: list[Event]) -> Ack: ...

@@ -1,0 +1,86 @@
+"""Running a station process: build it from the config, stop cleanly on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+from kiosk.bootstrap import build_core, build_printer, build_reader, build_signals
+from kiosk.config import Config
+from kiosk.domain.outcomes import CheckedIn, UnknownCard
+from kiosk.i18n import bilingual
+from kiosk.ports import CardReader
+from kiosk.station import Station, TapReport
+
+log = logging.getLogger(__name__)
+
+
+def report_json(report: TapReport) -> str:
+    """One line per tap for tools and tests (no names, no UIDs)."""
+    outcome = report.outcome
+    data: dict = {"kind": outcome.kind if outcome else "error", "reader": report.reader,
+                  "detect_to_commit_ms": round(report.detect_to_commit_ms, 3),
+                  "read_ms": round(report.read_ms, 3)}
+    if isinstance(outcome, CheckedIn):
+        data.update(resident_id=outcome.resident_id, queue_no=outcome.queue_no,
+                    repeat=outcome.repeat, event_seq=outcome.event_seq,
+                    checkin_id=outcome.checkin_id, local_date=outcome.local_date)
+    elif isinstance(outcome, UnknownCard):
+        data.update(uid_fingerprint=outcome.uid_fingerprint, event_seq=outcome.event_seq)
+    elif outcome is not None:
+        data.update(reason=outcome.reason, detail=outcome.detail)
+    else:
+        data["error"] = report.error
+    return json.dumps(data, ensure_ascii=False)
+
+
+def report_text(report: TapReport) -> str:
+    """What a person at the console reads for a tap."""
+    outcome = report.outcome
+    if isinstance(outcome, CheckedIn):
+        key = "Already checked in today" if outcome.repeat else "Checked in"
+        text = f"{bilingual(key)}: {outcome.masked_name}  {bilingual('Queue number')} {outcome.queue_no}"
+        item = outcome.follow_up.next_item
+        if item:
+            text += f"\n    {bilingual('Next visit')}: {item.title} {item.due}"
+        for overdue in outcome.follow_up.overdue:
+            text += f"\n    {bilingual('Overdue')}: {overdue.title} {overdue.due}"
+        return text
+    if isinstance(outcome, UnknownCard):
+        return bilingual("Card not recognised, please ask staff")
+    if outcome is not None:
+        if outcome.reason == "removed":
+            return bilingual("Card moved away too soon, please tap again")
+        return bilingual("This card cannot be read here, please ask staff")
+    return bilingual("Check-in could not be saved, please ask staff")
+
+
+def run_station(config: Config, as_json: bool = False, reader: CardReader | None = None,
+                on_report: Callable[[TapReport], None] | None = None,
+                stop: threading.Event | None = None) -> None:
+    core = build_core(config)
+    reader = reader or build_reader(config)
+
+    def emit(report: TapReport) -> None:
+        print(report_json(report) if as_json else report_text(report), flush=True)
+        if on_report:
+            on_report(report)
+
+    station = Station(core.checkins, reader, build_printer(config), build_signals(config),
+                      config.station_name, on_report=emit)
+    stop = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    log.info("station %s starting (database %s, key %s)", config.station_id, config.database,
+             core.key.fingerprint())
+    print(json.dumps({"kind": "ready"}) if as_json else bilingual("Station ready"), flush=True)
+    try:
+        station.run(stop)
+    finally:
+        core.db.conn.close()
+        sys.stdout.flush()

@@ -1,0 +1,108 @@
+"""The station's main loop: reader events in, check-ins, signals and receipts out.
+
+All database writes happen on this loop's thread (one writer, as Datasette
+does), so taps from several readers are handled strictly one after another.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.domain.checkin import CheckInService
+from kiosk.domain.outcomes import CheckedIn, ReadFailed, TapOutcome, UnknownCard
+from kiosk.ports import (CardReader, CardReadFailed, CardTapped, Printer, PrinterState,
+                         ReaderEvent, ReaderState, ReaderStatus, Receipt, Signal, Signals)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TapReport:
+    """One processed tap: its outcome and how long the station took."""
+
+    outcome: TapOutcome | None
+    reader: str
+    detect_to_commit_ms: float = 0.0
+    read_ms: float = 0.0
+    error: str = ""
+
+
+class Station:
+    def __init__(self, checkins: CheckInService, reader: CardReader, printer: Printer,
+                 signals: Signals, station_name: str,
+                 on_report: Callable[[TapReport], None] | None = None):
+        self.checkins, self.reader = checkins, reader
+        self.printer, self.signals = printer, signals
+        self.station_name = station_name
+        self.on_report = on_report or (lambda report: None)
+        self.heartbeat = time.monotonic()
+
+    def handle(self, event: ReaderEvent) -> TapReport | None:
+        if isinstance(event, ReaderStatus):
+            self.signals.show(Signal.READY if event.state == ReaderState.READY else Signal.READER_DOWN)
+            return None
+        if isinstance(event, CardReadFailed):
+            log.info("card read failed on %s: %s %s", event.reader, event.reason, event.detail)
+            self.signals.show(Signal.ERROR)
+            report = TapReport(ReadFailed(event.reason, event.detail), event.reader)
+        else:
+            report = self._check_in(event)
+        self.on_report(report)
+        return report
+
+    def _check_in(self, tap: CardTapped) -> TapReport:
+        for attempt in (1, 2, 3):
+            try:
+                outcome = self.checkins.handle_tap(tap.uid)
+                break
+            except sqlite3.OperationalError as exc:  # busy or disk trouble: retry, then say so
+                log.warning("check-in write failed (attempt %d): %s", attempt, exc)
+                time.sleep(0.05 * attempt)
+        else:
+            self.signals.show(Signal.ERROR)
+            return TapReport(None, tap.reader, error="storage unavailable; ask staff")
+        elapsed_ms = (time.monotonic_ns() - tap.detected_ns) / 1e6
+        if isinstance(outcome, CheckedIn):
+            self.signals.show(Signal.SUCCESS)
+            log.info("check-in %s queue %d%s (%.1f ms)", outcome.checkin_id, outcome.queue_no,
+                     " (repeat tap)" if outcome.repeat else "", elapsed_ms)
+            if not outcome.repeat:
+                self._print(outcome)
+        elif isinstance(outcome, UnknownCard):
+            self.signals.show(Signal.UNKNOWN_CARD)
+            log.info("unknown card %s (event %d)", outcome.uid_fingerprint, outcome.event_seq)
+        return TapReport(outcome, tap.reader, elapsed_ms, tap.read_ns / 1e6)
+
+    def _print(self, outcome: CheckedIn) -> None:
+        if self.printer.status() == PrinterState.DISABLED:
+            return
+        item = outcome.follow_up.next_item
+        receipt = Receipt(self.station_name, outcome.local_date, outcome.queue_no,
+                          outcome.masked_name, item.due if item else None,
+                          outcome.checkin_id[:8].upper())
+        state = self.printer.print_receipt(receipt)
+        if state != PrinterState.READY:
+            log.warning("receipt not printed: printer %s", state.value)
+
+    def run(self, stop: threading.Event, on_heartbeat: Callable[[], None] | None = None) -> None:
+        """Process reader events until ``stop`` is set."""
+        self.reader.start()
+        log.info("station loop running")
+        try:
+            while not stop.is_set():
+                event = self.reader.next_event(timeout=0.5)
+                self.heartbeat = time.monotonic()
+                if hasattr(self.reader, "ensure_running"):
+                    self.reader.ensure_running()
+                if on_heartbeat:
+                    on_heartbeat()
+                if event is not None:
+                    self.handle(event)
+        finally:
+            self.reader.stop()
+            self.signals.close()

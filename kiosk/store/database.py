@@ -1,0 +1,51 @@
+"""Opening the station database with the settings durability depends on."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from kiosk.errors import StoreError
+from kiosk.store.migrations import migrations
+
+
+def _tolerant_text(raw: bytes) -> str:
+    # A damaged byte must reach verify-log as a reportable problem, not crash the read.
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def connect(path: str | Path) -> Database:
+    """Open (creating if needed) with WAL, synchronous=FULL and foreign keys; no migrations."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=15, check_same_thread=False)
+        conn.text_factory = _tolerant_text
+        mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=15000")
+    except (sqlite3.DatabaseError, OSError) as exc:
+        raise StoreError(f"cannot open database {path}: {exc}") from exc
+    if str(mode).lower() != "wal":
+        raise StoreError(f"database {path} refused WAL mode (got {mode}); is it on a read-only disk?")
+    return Database(conn)
+
+
+def open_database(path: str | Path) -> Database:
+    """Open the database and bring its schema up to date."""
+    db = connect(path)
+    try:
+        migrations.apply(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot migrate database {path}: {exc}") from exc
+    return db
+
+
+def schema_version(db: Database) -> list[str]:
+    return [m.name for m in migrations.applied(db)]
+
+
+def pending_migrations(db: Database) -> list[str]:
+    return [m.name for m in migrations.pending(db)]

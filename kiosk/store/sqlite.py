@@ -1,0 +1,138 @@
+"""SQLite repositories and unit of work; every write runs inside one db.atomic()."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+from sqlite_utils import Database
+
+from kiosk.domain.events import ChainHead, Event, canonical_json
+from kiosk.domain.model import CarePlanItem, Card, CheckIn, Resident
+from kiosk.domain.ports import EventFactory, UnitOfWork
+
+EVENT_COLUMNS = ("seq", "id", "v", "station_id", "type", "payload", "wall_time", "boot_id",
+                 "mono_ns", "prev_hash", "hash", "signature")
+
+
+class _Rollback(Exception):
+    """Thrown into db.atomic() to roll back a unit of work that was not committed."""
+
+
+def _one(db: Database, sql: str, params: tuple) -> dict | None:
+    cursor = db.execute(sql, params)
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([c[0] for c in cursor.description], row))
+
+
+class SqliteResidents:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def get(self, resident_id: str) -> Resident | None:
+        row = _one(self.db, "SELECT * FROM residents WHERE id = ?", (resident_id,))
+        return Resident(**row) if row else None
+
+    def add(self, resident: Resident) -> None:
+        self.db["residents"].insert(vars(resident))
+
+
+class SqliteCards:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def by_uid_hash(self, uid_hash: str) -> Card | None:
+        row = _one(self.db, "SELECT * FROM cards WHERE uid_hash = ?", (uid_hash,))
+        return Card(**row) if row else None
+
+    def add(self, card: Card) -> None:
+        self.db["cards"].insert(vars(card))
+
+
+class SqliteCheckIns:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def for_resident_on(self, resident_id: str, local_date: str) -> CheckIn | None:
+        row = _one(self.db, "SELECT * FROM checkins WHERE resident_id = ? AND local_date = ?",
+                   (resident_id, local_date))
+        return CheckIn(**row) if row else None
+
+    def next_queue_no(self, station_id: str, local_date: str) -> int:
+        row = _one(self.db, "SELECT COALESCE(MAX(queue_no), 0) + 1 AS n FROM checkins "
+                   "WHERE station_id = ? AND local_date = ?", (station_id, local_date))
+        return int(row["n"])
+
+    def add(self, checkin: CheckIn) -> None:
+        self.db["checkins"].insert(vars(checkin))
+
+
+class SqliteCareItems:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def for_resident(self, resident_id: str) -> list[CarePlanItem]:
+        cursor = self.db.execute("SELECT * FROM care_plan_items WHERE resident_id = ? ORDER BY due",
+                                 (resident_id,))
+        names = [c[0] for c in cursor.description]
+        return [CarePlanItem(**dict(zip(names, row))) for row in cursor.fetchall()]
+
+    def add(self, item: CarePlanItem) -> None:
+        self.db["care_plan_items"].insert(vars(item))
+
+
+class SqliteEvents:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def head(self) -> ChainHead:
+        row = _one(self.db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", ())
+        return ChainHead(row["seq"], row["hash"]) if row else ChainHead()
+
+    def add(self, event: Event) -> None:
+        row = {**vars(event), "payload": canonical_json(event.payload).decode("utf-8")}
+        self.db["events"].insert(row)
+
+
+def iter_events(db: Database, batch: int = 1000) -> Iterator[Event]:
+    """All stored events in sequence order, read in batches (the log can be large)."""
+    last = -1
+    while True:
+        rows = db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE seq > ? "
+                          "ORDER BY seq LIMIT ?", (last, batch)).fetchall()
+        if not rows:
+            return
+        for row in rows:
+            data = dict(zip(EVENT_COLUMNS, row))
+            try:
+                data["payload"] = json.loads(data["payload"])
+            except ValueError:
+                data["payload"] = {"__unreadable__": data["payload"]}
+            yield Event(**data)
+        last = rows[-1][0]
+
+
+class SqliteUnitOfWork(UnitOfWork):
+    def __init__(self, db: Database, event_factory: EventFactory):
+        self.db, self.event_factory = db, event_factory
+        self.residents, self.cards = SqliteResidents(db), SqliteCards(db)
+        self.checkins, self.care_items = SqliteCheckIns(db), SqliteCareItems(db)
+        self.events = SqliteEvents(db)
+        self._atomic = None
+
+    def __enter__(self) -> "SqliteUnitOfWork":
+        self._atomic = self.db.atomic()
+        self._atomic.__enter__()
+        return self
+
+    def commit(self) -> None:
+        atomic, self._atomic = self._atomic, None
+        if atomic is not None:
+            atomic.__exit__(None, None, None)
+
+    def rollback(self) -> None:
+        atomic, self._atomic = self._atomic, None
+        if atomic is not None:
+            atomic.__exit__(_Rollback, _Rollback(), None)
