@@ -1,0 +1,138 @@
+"""Drive a real station process through a real pcscd: shared by tests and bench/.
+
+``StationProcess`` runs ``kiosk serve --json`` and collects its per-tap
+reports; ``TapDriver`` places virtual cards on the vpcd slots and waits for
+pcscd to see them leave, as a resident would tap and walk away.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from kiosk.adapters.pcscd_harness import PcscdHarness
+from kiosk.adapters.virtual_card import VirtualCard, VirtualCardSlot
+
+
+def write_station_config(directory: Path, harness: PcscdHarness | None, station_id: str = "test-station",
+                         extra: str = "") -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    reader = (f'kind = "pcsc"\npcscd_socket = "{harness.socket_path}"\nvpcd_port = {harness.base_port}'
+              if harness else 'kind = "fake"')
+    path = directory / "kiosk.toml"
+    path.write_text(f'[station]\nid = "{station_id}"\nname = "测试站"\ndata_dir = "{directory}"\n\n'
+                    f"[reader]\n{reader}\n\n[log]\nlevel = \"INFO\"\n{extra}", encoding="utf-8")
+    return path
+
+
+class StationProcess:
+    """`python -m kiosk serve --json` as a child process, with its reports in queues."""
+
+    def __init__(self, config: Path, env: dict[str, str] | None = None):
+        self.config, self.env = config, env or {}
+        self.proc: subprocess.Popen | None = None
+        self.reports: queue.Queue[dict] = queue.Queue()
+        self.all_reports: list[dict] = []
+        self.ready = threading.Event()
+        self.stderr_path = Path(config).parent / "station.stderr"
+
+    def start(self, timeout: float = 30.0) -> None:
+        self.ready.clear()
+        stderr = open(self.stderr_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk", "--config", str(self.config), "serve", "--json"],
+            stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
+            env={**os.environ, **self.env}, text=True, bufsize=1)
+        stderr.close()
+        threading.Thread(target=self._pump, args=(self.proc,), daemon=True).start()
+        if not self.ready.wait(timeout):
+            raise RuntimeError(f"station did not start; see {self.stderr_path}")
+
+    def _pump(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            if data.get("kind") == "ready":
+                self.ready.set()
+                continue
+            self.all_reports.append(data)
+            self.reports.put(data)
+
+    def next_report(self, timeout: float) -> dict | None:
+        try:
+            return self.reports.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self) -> int | None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode if self.proc else None
+
+    def peak_rss_mb(self) -> float:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        line = next(l for l in status.splitlines() if l.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+
+
+class TapDriver:
+    """Taps virtual cards on the harness's slots and waits until pcscd has seen them go."""
+
+    def __init__(self, harness: PcscdHarness):
+        from smartcard import scard  # the test process is a PC/SC client too
+        self.sc, self.harness = scard, harness
+        self.slots = [VirtualCardSlot(port) for port in harness.slot_ports]
+        hr, self.ctx = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+        if hr != 0:
+            raise RuntimeError(f"cannot reach pcscd: {scard.SCardGetErrorMessage(hr)}")
+
+    def wait_state(self, slot: int, present: bool, timeout: float = 3.0) -> bool:
+        """Block until pcscd reports the slot's reader with or without a card."""
+        sc, name = self.sc, self.harness.reader_names[slot]
+        deadline = time.monotonic() + timeout
+        state = sc.SCARD_STATE_UNAWARE
+        while time.monotonic() < deadline:
+            hr, result = sc.SCardGetStatusChange(self.ctx, 200, [(name, state)])
+            if hr == 0:
+                state = result[0][1] & ~sc.SCARD_STATE_CHANGED
+                if bool(state & sc.SCARD_STATE_PRESENT) == present:
+                    return True
+        return False
+
+    def place(self, slot: int, card: VirtualCard) -> None:
+        self.slots[slot].place(card)
+
+    def remove(self, slot: int, wait: bool = True) -> None:
+        self.slots[slot].remove()
+        if wait:
+            self.wait_state(slot, present=False)
+
+    def tap(self, slot: int, card: VirtualCard, until_read: float = 3.0) -> bool:
+        """Place, wait for the UID read (or time out), remove and wait for pcscd to notice."""
+        self.place(slot, card)
+        read = self.slots[slot].uid_read.wait(until_read)
+        self.remove(slot)
+        return read
+
+    def close(self) -> None:
+        for slot in self.slots:
+            slot.remove()
+        self.sc.SCardReleaseContext(self.ctx)

@@ -1,0 +1,61 @@
+"""Shared fixtures: fake-clock cores for fast tests, and a private pcscd for PC/SC tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from kiosk.adapters.clock import FakeClock
+from kiosk.adapters.pcscd_harness import PcscdHarness
+from kiosk.bootstrap import build_core
+from kiosk.config import load_config
+from kiosk.keys import generate_key_file
+from kiosk.testing import write_station_config
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    # 09:00 in Shanghai on 2026-11-28
+    return FakeClock(dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.timezone.utc))
+
+
+@pytest.fixture
+def station_dir(tmp_path: Path) -> Path:
+    config_path = write_station_config(tmp_path / "station", None)
+    generate_key_file(load_config(config_path).key_file)
+    return tmp_path / "station"
+
+
+@pytest.fixture
+def config(station_dir: Path):
+    return load_config(station_dir / "kiosk.toml")
+
+
+@pytest.fixture
+def core(config, clock):
+    core = build_core(config, clock=clock)
+    yield core
+    core.db.conn.close()
+
+
+@pytest.fixture(scope="session")
+def pcscd(tmp_path_factory) -> PcscdHarness:
+    """One private pcscd + vpcd per test session (CI installs both; missing is a failure)."""
+    harness = PcscdHarness(tmp_path_factory.mktemp("pcscd"))
+    harness.start()
+    # libpcsclite reads the socket name once per process: set it before any PC/SC call.
+    os.environ.update(harness.env())
+    yield harness
+    harness.stop()
+
+
+@pytest.fixture
+def pcscd_running(pcscd: PcscdHarness) -> PcscdHarness:
+    """The session pcscd, brought back if a test stopped or unplugged it."""
+    if pcscd.proc is None or pcscd.proc.poll() is not None or not pcscd.with_reader:
+        pcscd.with_reader = True
+        pcscd.start()
+    return pcscd

@@ -1,0 +1,48 @@
+"""The click CLI: documented commands, keygen, verify-log and doctor."""
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from kiosk.cli import main
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_every_command_is_documented_with_an_example(runner):
+    for name, command in main.commands.items():
+        assert command.help and "Example:" in command.help, name
+        assert runner.invoke(main, [name, "--help"]).exit_code == 0
+
+
+def test_keygen_prints_fingerprint_and_writes_0600(runner, tmp_path):
+    result = runner.invoke(main, ["keygen", "--key-file", str(tmp_path / "s.key")])
+    assert result.exit_code == 0, result.output
+    assert "fingerprint" in result.output and "公钥指纹" in result.output
+    assert oct(os.stat(tmp_path / "s.key").st_mode & 0o777) == "0o600"
+
+
+def test_broken_config_gives_bilingual_message(runner, tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[station]\nid = "st-1"\n[reader]\nkind = "usb"\n')
+    result = runner.invoke(main, ["--config", str(path), "serve"])
+    assert result.exit_code == 1
+    assert "配置错误 / Configuration error" in result.output and "reader.kind" in result.output
+
+
+def test_verify_log_ok(runner, core, station_dir):
+    result = runner.invoke(main, ["--config", str(station_dir / "kiosk.toml"), "verify-log"])
+    assert result.exit_code == 0 and "verified: 1 events" in result.output
+
+
+def test_doctor_fails_on_world_readable_key(runner, core, station_dir, config):
+    os.chmod(config.key_file, 0o644)
+    result = runner.invoke(main, ["--config", str(station_dir / "kiosk.toml"), "doctor"])
+    assert result.exit_code == 1
+    assert "FAIL" in result.output and "chmod 600" in result.output
+    assert "OK   数据库完整性 / database integrity" in result.output

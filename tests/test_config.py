@@ -1,0 +1,40 @@
+import pytest
+
+from kiosk.config import load_config, parse_config
+from kiosk.errors import ConfigError
+
+
+def test_minimal_config_has_defaults(tmp_path):
+    config = parse_config({"station": {"id": "station-01"}}, base=tmp_path)
+    assert config.timezone == "Asia/Shanghai" and config.reader_kind == "pcsc"
+    assert str(config.database) == "/var/lib/kiosk/kiosk.db"
+
+
+@pytest.mark.parametrize("raw,key,fix", [
+    ({}, "station.id", "add id"),
+    ({"station": {"id": "Bad Id!"}}, "station.id", "lowercase"),
+    ({"station": {"id": "st-1", "timezone": "Mars/Base"}}, "station.timezone", "Asia/Shanghai"),
+    ({"station": {"id": "st-1"}, "reader": {"kind": "usb"}}, "reader.kind", "pcsc"),
+    ({"station": {"id": "st-1"}, "reader": {"knd": "pcsc"}}, "reader.knd", "did you mean 'kind'"),
+    ({"station": {"id": "st-1"}, "printr": {}}, "[printr]", "did you mean 'printer'"),
+    ({"station": {"id": "st-1"}, "printer": {"kind": "network"}}, "printer.host", "host ="),
+    ({"station": {"id": "st-1"}, "printer": {"port": "9100"}}, "printer.port", "fix its value"),
+    ({"station": {"id": "st-1"}, "signals": {"buzzer_pin": 40}}, "signals.buzzer_pin", "2 to 27"),
+    ({"station": {"id": "st-1"}, "signals": {"buzzer_pin": 17}}, "signals", "its own pin"),
+])
+def test_errors_name_the_key_and_the_fix(raw, key, fix):
+    with pytest.raises(ConfigError) as info:
+        parse_config(raw)
+    assert info.value.key == key and fix in info.value.fix
+
+
+def test_broken_toml_names_the_file(tmp_path):
+    path = tmp_path / "kiosk.toml"
+    path.write_text("[station\nid = 1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "none.toml")
