@@ -185,6 +185,8 @@ class PcscCardReader:
                 return self._failure(name, _u32(hr), "read UID")
         finally:
             sc.SCardDisconnect(card, sc.SCARD_LEAVE_CARD)
+        if len(response) < 2:  # no status word: the card left the field before answering
+            return CardReadFailed(name, "removed", "read UID: no answer from the card")
         data, sw = bytes(response[:-2]), bytes(response[-2:])
         if sw != b"\x90\x00":
             return CardReadFailed(name, "unsupported", f"card answered {sw.hex().upper()} to GET UID")

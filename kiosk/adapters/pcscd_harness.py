@@ -102,14 +102,18 @@ class PcscdHarness:
         fd = listener.fileno()
 
         def hand_over_socket() -> None:
-            os.dup2(fd, 3)
+            if fd != 3:
+                os.dup2(fd, 3)
+            os.set_inheritable(3, True)  # dup2(3, 3) would leave close-on-exec set
             os.setsid()
 
-        log = open(self.log_path, "wb")
+        log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             ["sh", "-c", f'LISTEN_PID=$$ LISTEN_FDS=1 exec "{pcscd}" --foreground --info '
                          f'-c "{self.conf_dir}"'],
-            preexec_fn=hand_over_socket, pass_fds=(fd,), stdout=log, stderr=subprocess.STDOUT,
+            # close_fds=False: subprocess would close fd 3 after preexec_fn; every other
+            # descriptor of ours is close-on-exec, so only the socket reaches pcscd.
+            preexec_fn=hand_over_socket, close_fds=False, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL)
         listener.close()
         log.close()
@@ -120,7 +124,12 @@ class PcscdHarness:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise HarnessError(f"pcscd exited with {self.proc.returncode}; see {self.log_path}")
-            if not self.with_reader and "daemon ready" in self.log_path.read_text(errors="replace"):
+            log = self.log_path.read_text(errors="replace")
+            if "daemon ready" in log and "Started by systemd" not in log:
+                self.stop()
+                raise HarnessError("pcscd did not take the socket it was handed (no socket "
+                                   f"activation support?); see {self.log_path}")
+            if not self.with_reader and "daemon ready" in log:
                 return
             if self.with_reader and all(not _ports_free([p]) for p in self.slot_ports):
                 return
