@@ -31,6 +31,27 @@ def write_station_config(directory: Path, harness: PcscdHarness | None, station_
     return path
 
 
+def seed_residents(config_path: Path, count: int) -> list[bytes]:
+    """Register ``count`` residents with cards of 4-, 7- and 10-byte UIDs; return the UIDs."""
+    from kiosk.bootstrap import build_core
+    from kiosk.config import load_config
+    from kiosk.domain.cards import uid_hash
+    from kiosk.domain.model import Card, Resident
+    core = build_core(load_config(config_path))
+    uids = []
+    with core.uow() as uow:
+        for n in range(count):
+            length = (4, 7, 10)[n % 3]
+            uid = bytes([0x04]) + n.to_bytes(2, "big") + bytes(range(1, length - 2))
+            uids.append(uid)
+            uow.residents.add(Resident(f"res-{n:03d}", f"测试居民{n}"))
+            uow.cards.add(Card(uid_hash(uid), f"res-{n:03d}"))
+            uow.record("resident.registered", {"resident_id": f"res-{n:03d}"})
+        uow.commit()
+    core.db.conn.close()
+    return uids
+
+
 class StationProcess:
     """`python -m kiosk serve --json` as a child process, with its reports in queues."""
 
@@ -38,6 +59,7 @@ class StationProcess:
         self.config, self.env = config, env or {}
         self.proc: subprocess.Popen | None = None
         self.reports: queue.Queue[dict] = queue.Queue()
+        self.by_reader: dict[str, queue.Queue[dict]] = {}
         self.all_reports: list[dict] = []
         self.ready = threading.Event()
         self.stderr_path = Path(config).parent / "station.stderr"
@@ -65,10 +87,14 @@ class StationProcess:
                 continue
             self.all_reports.append(data)
             self.reports.put(data)
+            self.reader_queue(data.get("reader", "")).put(data)
 
-    def next_report(self, timeout: float) -> dict | None:
+    def reader_queue(self, reader: str) -> queue.Queue:
+        return self.by_reader.setdefault(reader, queue.Queue())
+
+    def next_report(self, timeout: float, reader: str | None = None) -> dict | None:
         try:
-            return self.reports.get(timeout=timeout)
+            return (self.reader_queue(reader) if reader else self.reports).get(timeout=timeout)
         except queue.Empty:
             return None
 

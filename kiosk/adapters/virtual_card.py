@@ -96,8 +96,8 @@ class VirtualCardSlot:
         return self._sock is not None
 
     def _serve(self, sock: socket.socket, card: VirtualCard) -> None:
-        sock.settimeout(None)
         try:
+            sock.settimeout(None)
             while True:
                 payload = _recv_frame(sock)
                 if payload is None:

@@ -1,0 +1,89 @@
+"""500 taps of 50 virtual cards through the real pcscd into a real station process."""
+
+import random
+import threading
+from collections import defaultdict
+
+import pytest
+from click.testing import CliRunner
+
+from kiosk.adapters.virtual_card import VirtualCard
+from kiosk.cli import main
+from kiosk.config import load_config
+from kiosk.keys import generate_key_file
+from kiosk.testing import StationProcess, TapDriver, seed_residents, write_station_config
+
+pytestmark = [pytest.mark.pcsc, pytest.mark.slow]
+
+
+def tap_all(driver, station, plan, on_missed=None, report_timeout=4.0):
+    """Tap ``plan`` (a list of UIDs) on both slots in parallel; return the reports per UID."""
+    lock, position, results = threading.Lock(), [0], []
+
+    def worker(slot):
+        reader = driver.harness.reader_names[slot]
+        while True:
+            with lock:
+                if position[0] >= len(plan):
+                    return
+                uid = plan[position[0]]
+                position[0] += 1
+            driver.place(slot, VirtualCard(uid))
+            report = station.next_report(report_timeout, reader=reader)
+            driver.remove(slot)
+            with lock:
+                results.append((uid, report))
+
+    threads = [threading.Thread(target=worker, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.fixture
+def station_setup(pcscd_running, tmp_path):
+    config_path = write_station_config(tmp_path / "st", pcscd_running)
+    generate_key_file(load_config(config_path).key_file)
+    uids = seed_residents(config_path, 50)
+    station = StationProcess(config_path)
+    station.start()
+    driver = TapDriver(pcscd_running)
+    yield config_path, uids, station, driver
+    driver.close()
+    station.stop()
+
+
+def test_500_taps_of_50_cards(station_setup):
+    config_path, uids, station, driver = station_setup
+    plan = [random.Random(7).choice(uids) for _ in range(450)]
+    plan = uids + plan  # every card at least once, then 450 repeat taps in random order
+    random.Random(8).shuffle(plan)
+    results = tap_all(driver, station, plan)
+    assert len(results) == 500
+    assert all(r and r["kind"] == "checked_in" for _, r in results), [r for _, r in results
+                                                                      if not r or r["kind"] != "checked_in"][:3]
+    first = [r for r in station.all_reports if not r["repeat"]]
+    assert len(first) == 50 and len({r["resident_id"] for r in first}) == 50
+    by_seq = sorted(first, key=lambda r: r["event_seq"])
+    assert [r["queue_no"] for r in by_seq] == list(range(1, 51))  # numbered in commit order
+    number = {r["resident_id"]: r["queue_no"] for r in first}
+    assert all(r["queue_no"] == number[r["resident_id"]] for r in station.all_reports)
+    station.stop()
+
+    runner = CliRunner()
+    ok = runner.invoke(main, ["--config", str(config_path), "verify-log"])
+    assert ok.exit_code == 0, ok.output
+    from kiosk.store.database import connect
+    db = connect(load_config(config_path).database)
+    assert db.execute("SELECT COUNT(*) FROM checkins").fetchone()[0] == 50
+    assert db.execute("SELECT COUNT(*) FROM events WHERE type = 'checkin.created'").fetchone()[0] == 50
+    target = by_seq[20]["event_seq"]
+    payload = db.execute("SELECT payload FROM events WHERE seq = ?", (target,)).fetchone()[0]
+    db.execute("DROP TRIGGER events_no_update")
+    db.execute("UPDATE events SET payload = ? WHERE seq = ?",
+               (payload.replace('"queue_no":21', '"queue_no":71'), target))
+    db.conn.commit()
+    bad = runner.invoke(main, ["--config", str(config_path), "verify-log"])
+    assert bad.exit_code == 1 and f"FAIL event seq {target} " in bad.output
