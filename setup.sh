@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# setup.sh: set up the kiosk on a Debian 12 / Raspberry Pi OS Bookworm machine.
+#
+#   ./setup.sh demo [-- DEMO-OPTIONS]   run the kiosk in demo mode (virtual reader, demo residents)
+#   ./setup.sh test [-- PYTEST-OPTIONS] run the whole test suite
+#   ./setup.sh --help
+#
+# Both install what they need: Debian packages through apt-get (as root, or with
+# sudo), then a virtual environment in .venv with the kiosk and its Python
+# dependencies. Station installation and SD-card images (install, image) follow.
+set -euo pipefail
+
+REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+readonly REPO_DIR
+readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
+# pcscd + vpcd: the PC/SC stack and virtual reader; swig, libpcsclite-dev, gcc and
+# python3-dev build pyscard; python3-venv gives Debian's python3 its venv module.
+readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv)
+
+say() { printf '[%s] %s\n' "$1" "$2"; }
+die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }
+
+usage() {
+    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+missing_packages() {
+    local pkg
+    for pkg in "${APT_PACKAGES[@]}"; do
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
+            printf '%s\n' "$pkg"
+        fi
+    done
+}
+
+install_system_packages() {
+    local missing
+    mapfile -t missing < <(missing_packages)
+    if [ "${#missing[@]}" -eq 0 ]; then
+        say "1/3" "system packages present"
+        return
+    fi
+    say "1/3" "installing system packages: ${missing[*]}"
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || die "need root for: apt-get install ${missing[*]} (run as root, or install sudo)"
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+        || die "apt-get update failed: is the network up?"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
+        || die "apt-get install ${missing[*]} failed"
+}
+
+make_venv() {
+    command -v python3 >/dev/null || die "python3 not found: apt-get install python3"
+    python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+        || die "Python 3.11 or newer is needed (found $(python3 --version 2>&1))"
+    if [ ! -x "$VENV/bin/python" ]; then
+        say "2/3" "creating virtual environment $VENV"
+        python3 -m venv "$VENV" || die "python3 -m venv failed: apt-get install python3-venv"
+    else
+        say "2/3" "virtual environment $VENV present"
+    fi
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "${REPO_DIR}[test]" \
+        || die "pip install failed (see above)"
+}
+
+main() {
+    local command="${1:-}"
+    [ $# -gt 0 ] && shift
+    [ "${1:-}" = "--" ] && shift
+    case "$command" in
+        demo)
+            install_system_packages
+            make_venv
+            say "3/3" "starting the demo (Ctrl-C to stop)"
+            exec "$VENV/bin/kiosk" demo "$@"
+            ;;
+        test)
+            install_system_packages
+            make_venv
+            say "3/3" "running the test suite"
+            cd "$REPO_DIR"
+            exec "$VENV/bin/python" -m pytest "$@"
+            ;;
+        install|image)
+            die "'$command' is not available yet: it arrives with the Raspberry Pi deployment work"
+            ;;
+        -h|--help|help)
+            usage
+            ;;
+        "")
+            usage >&2
+            exit 2
+            ;;
+        *)
+            usage >&2
+            die "unknown command '$command'"
+            ;;
+    esac
+}
+
+main "$@"
