@@ -13,7 +13,7 @@ from kiosk.bootstrap import build_core, build_printer, build_reader, build_signa
 from kiosk.config import Config
 from kiosk.domain.outcomes import CheckedIn, UnknownCard
 from kiosk.i18n import bilingual
-from kiosk.ports import CardReader
+from kiosk.ports import CardReader, ReaderState, ReaderStatus
 from kiosk.station import Station, TapReport
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,22 @@ def report_text(report: TapReport) -> str:
     return bilingual("Check-in could not be saved, please ask staff")
 
 
+STATUS_TEXT = {
+    ReaderState.READY: "Card reader ready",
+    ReaderState.NO_READER: "No card reader connected",
+    ReaderState.SERVICE_UNAVAILABLE: "Reader service unavailable, retrying",
+    ReaderState.STARTING: "Card reader starting",
+}
+
+
+def status_line(status: ReaderStatus, as_json: bool) -> str:
+    if as_json:
+        return json.dumps({"kind": "reader_status", "state": status.state.value,
+                           "readers": list(status.readers), "detail": status.detail})
+    text = bilingual(STATUS_TEXT[status.state])
+    return f"{text}: {', '.join(status.readers)}" if status.readers else text
+
+
 def run_station(config: Config, as_json: bool = False, reader: CardReader | None = None,
                 on_report: Callable[[TapReport], None] | None = None,
                 stop: threading.Event | None = None) -> None:
@@ -71,7 +87,8 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
             on_report(report)
 
     station = Station(core.checkins, reader, build_printer(config), build_signals(config),
-                      config.station_name, on_report=emit)
+                      config.station_name, on_report=emit,
+                      on_status=lambda status: print(status_line(status, as_json), flush=True))
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -19,6 +19,7 @@ from kiosk.ports import (CardReader, CardReadFailed, CardTapped, Printer, Printe
                          ReaderEvent, ReaderState, ReaderStatus, Receipt, Signal, Signals)
 
 log = logging.getLogger(__name__)
+STALL_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,20 @@ class TapReport:
 class Station:
     def __init__(self, checkins: CheckInService, reader: CardReader, printer: Printer,
                  signals: Signals, station_name: str,
-                 on_report: Callable[[TapReport], None] | None = None):
+                 on_report: Callable[[TapReport], None] | None = None,
+                 on_status: Callable[[ReaderStatus], None] | None = None):
         self.checkins, self.reader = checkins, reader
         self.printer, self.signals = printer, signals
         self.station_name = station_name
         self.on_report = on_report or (lambda report: None)
+        self.on_status = on_status or (lambda status: None)
         self.heartbeat = time.monotonic()
+        self._stalled = False
 
     def handle(self, event: ReaderEvent) -> TapReport | None:
         if isinstance(event, ReaderStatus):
             self.signals.show(Signal.READY if event.state == ReaderState.READY else Signal.READER_DOWN)
+            self.on_status(event)
             return None
         if isinstance(event, CardReadFailed):
             log.info("card read failed on %s: %s %s", event.reader, event.reason, event.detail)
@@ -89,6 +94,17 @@ class Station:
         if state != PrinterState.READY:
             log.warning("receipt not printed: printer %s", state.value)
 
+    def _watch_reader(self) -> None:
+        """Restart a dead reader loop; say so once when a live one stops beating."""
+        if hasattr(self.reader, "ensure_running"):
+            self.reader.ensure_running()
+        health = self.reader.health()
+        stalled = health.heartbeat_age_s > STALL_SECONDS
+        if stalled and not self._stalled:
+            log.error("card reader loop has not beaten for %.0f s (stuck in pcscd?)",
+                      health.heartbeat_age_s)
+        self._stalled = stalled
+
     def run(self, stop: threading.Event, on_heartbeat: Callable[[], None] | None = None) -> None:
         """Process reader events until ``stop`` is set."""
         self.reader.start()
@@ -97,8 +113,7 @@ class Station:
             while not stop.is_set():
                 event = self.reader.next_event(timeout=0.5)
                 self.heartbeat = time.monotonic()
-                if hasattr(self.reader, "ensure_running"):
-                    self.reader.ensure_running()
+                self._watch_reader()
                 if on_heartbeat:
                     on_heartbeat()
                 if event is not None:

@@ -61,6 +61,7 @@ class StationProcess:
         self.reports: queue.Queue[dict] = queue.Queue()
         self.by_reader: dict[str, queue.Queue[dict]] = {}
         self.all_reports: list[dict] = []
+        self.statuses: list[dict] = []
         self.ready = threading.Event()
         self.stderr_path = Path(config).parent / "station.stderr"
 
@@ -84,6 +85,9 @@ class StationProcess:
                 continue
             if data.get("kind") == "ready":
                 self.ready.set()
+                continue
+            if data.get("kind") == "reader_status":
+                self.statuses.append(data)
                 continue
             self.all_reports.append(data)
             self.reports.put(data)

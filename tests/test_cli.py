@@ -46,3 +46,10 @@ def test_doctor_fails_on_world_readable_key(runner, core, station_dir, config):
     assert result.exit_code == 1
     assert "FAIL" in result.output and "chmod 600" in result.output
     assert "OK   数据库完整性 / database integrity" in result.output
+
+
+def test_serve_refuses_a_key_others_can_read(runner, station_dir, config):
+    os.chmod(config.key_file, 0o640)
+    result = runner.invoke(main, ["--config", str(station_dir / "kiosk.toml"), "serve"])
+    assert result.exit_code == 1
+    assert "错误 / Error" in result.output and f"chmod 600 {config.key_file}" in result.output

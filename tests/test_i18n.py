@@ -32,3 +32,8 @@ def test_doctor_check_names_are_translated():
 
 def test_chinese_first_english_second():
     assert bilingual("Queue number") == "排队号 / Queue number"
+
+
+def test_reader_status_texts_are_translated():
+    from kiosk.runner import STATUS_TEXT
+    assert all(gettext_for("zh_CN", text) != text for text in STATUS_TEXT.values())

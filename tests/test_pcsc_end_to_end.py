@@ -87,3 +87,28 @@ def test_500_taps_of_50_cards(station_setup):
     db.conn.commit()
     bad = runner.invoke(main, ["--config", str(config_path), "verify-log"])
     assert bad.exit_code == 1 and f"FAIL event seq {target} " in bad.output
+
+
+def wait_for_status(station, state, timeout=15.0):
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if station.statuses and station.statuses[-1]["state"] == state:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_station_process_rides_out_a_pcscd_crash(station_setup, pcscd_running):
+    config_path, uids, station, driver = station_setup
+    assert wait_for_status(station, "ready")
+    pcscd_running.kill()
+    assert wait_for_status(station, "service_unavailable")
+    pcscd_running.start()
+    assert wait_for_status(station, "ready")
+    fresh = TapDriver(pcscd_running)
+    fresh.place(0, VirtualCard(uids[0]))
+    report = station.next_report(5.0, reader=pcscd_running.reader_names[0])
+    fresh.remove(0)
+    fresh.close()
+    assert report and report["kind"] == "checked_in" and report["queue_no"] == 1

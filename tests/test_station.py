@@ -91,3 +91,14 @@ def test_run_loop_processes_until_stopped(station):
     stop.set()
     thread.join(5)
     assert reports and reports[0].outcome.queue_no == 1 and not reader.running
+
+
+def test_reader_status_is_reported_in_both_languages(station):
+    from kiosk.runner import status_line
+    st, reader, _, _ = station
+    seen = []
+    st.on_status = seen.append
+    reader.set_state(ReaderState.SERVICE_UNAVAILABLE, "pcscd not reachable")
+    st.handle(reader.next_event(1))
+    assert status_line(seen[0], as_json=False) == "读卡服务不可用，正在重试 / Reader service unavailable, retrying"
+    assert '"state": "service_unavailable"' in status_line(seen[0], as_json=True)
