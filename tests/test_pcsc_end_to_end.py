@@ -16,8 +16,12 @@ from kiosk.testing import StationProcess, TapDriver, seed_residents, write_stati
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow]
 
 
-def tap_all(driver, station, plan, on_missed=None, report_timeout=4.0):
-    """Tap ``plan`` (a list of UIDs) on both slots in parallel; return the reports per UID."""
+def tap_all(driver, station, plan, report_timeout=4.0, retries=0, retried=None):
+    """Tap ``plan`` (a list of UIDs) on both slots in parallel; return the reports per UID.
+
+    With ``retries``, a tap that got no check-in is tapped again, as a resident would when
+    the screen says "tap again"; each retry is appended to ``retried``.
+    """
     lock, position, results = threading.Lock(), [0], []
 
     def worker(slot):
@@ -28,9 +32,14 @@ def tap_all(driver, station, plan, on_missed=None, report_timeout=4.0):
                     return
                 uid = plan[position[0]]
                 position[0] += 1
-            driver.place(slot, VirtualCard(uid))
-            report = station.next_report(report_timeout, reader=reader)
-            driver.remove(slot)
+            for attempt in range(retries + 1):
+                driver.place(slot, VirtualCard(uid))
+                report = station.next_report(report_timeout, reader=reader)
+                driver.remove(slot)
+                if report and report["kind"] == "checked_in":
+                    break
+                if retried is not None and attempt < retries:
+                    retried.append(report)
             with lock:
                 results.append((uid, report))
 
@@ -60,16 +69,18 @@ def test_500_taps_of_50_cards(station_setup):
     plan = [random.Random(7).choice(uids) for _ in range(450)]
     plan = uids + plan  # every card at least once, then 450 repeat taps in random order
     random.Random(8).shuffle(plan)
-    results = tap_all(driver, station, plan)
-    assert len(results) == 500
+    retried = []
+    results = tap_all(driver, station, plan, retries=2, retried=retried)
+    assert len(results) == 500 and len(retried) <= 5, retried
     assert all(r and r["kind"] == "checked_in" for _, r in results), [r for _, r in results
                                                                       if not r or r["kind"] != "checked_in"][:3]
-    first = [r for r in station.all_reports if not r["repeat"]]
+    checkins = [r for r in station.all_reports if r["kind"] == "checked_in"]
+    first = [r for r in checkins if not r["repeat"]]
     assert len(first) == 50 and len({r["resident_id"] for r in first}) == 50
     by_seq = sorted(first, key=lambda r: r["event_seq"])
     assert [r["queue_no"] for r in by_seq] == list(range(1, 51))  # numbered in commit order
     number = {r["resident_id"]: r["queue_no"] for r in first}
-    assert all(r["queue_no"] == number[r["resident_id"]] for r in station.all_reports)
+    assert all(r["queue_no"] == number[r["resident_id"]] for r in checkins)
     station.stop()
 
     runner = CliRunner()
