@@ -1,15 +1,19 @@
-"""Receipt printers: a network ESC/POS adapter (python-escpos), a recording fake and "none".
+"""Receipt printers: ESC/POS over TCP (port 9100 style) or a device file, a fake, and "none".
 
-Issue 3 grows the ESC/POS side (Chinese mode, raster fallback, durable queue);
-this is the port and its simplest honest implementations.
+Before printing, the real-time status (DLE EOT 1, 2 and 4) is read with a
+timeout, and "no answer" is told apart from "no paper" (python-escpos reads an
+unknown or missing reply as no paper).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import socket
 
+from kiosk.adapters.escpos_render import PrinterProfile, render_receipt
 from kiosk.ports import PrinterState, Receipt
+from kiosk.receipt_layout import receipt_lines
 
 log = logging.getLogger(__name__)
 
@@ -40,33 +44,37 @@ class MemoryPrinter:
         return self.state
 
 
-def _status_from_dle_eot(printer_byte: int, paper_byte: int) -> PrinterState:
-    """Decode DLE EOT 1 (printer) and DLE EOT 4 (paper sensor) replies."""
-    if printer_byte & 0x08:
-        return PrinterState.OFFLINE
-    if paper_byte & 0x60:
+def status_from_replies(printer: int, cause: int, paper: int) -> PrinterState:
+    """Decode DLE EOT 1 (printer), 2 (offline cause) and 4 (paper roll sensor) replies."""
+    if paper & 0x60 or cause & 0x20:
         return PrinterState.PAPER_OUT
+    if cause & 0x04:
+        return PrinterState.COVER_OPEN
+    if printer & 0x08:
+        return PrinterState.OFFLINE
     return PrinterState.READY
 
 
 class NetworkEscposPrinter:
-    """An ESC/POS printer on TCP (port 9100 style), with timeouts on every exchange."""
-
-    def __init__(self, host: str, port: int = 9100, timeout: float = 3.0) -> None:
+    def __init__(self, host: str, port: int = 9100, timeout: float = 3.0,
+                 profile: PrinterProfile | None = None) -> None:
         self.host, self.port, self.timeout = host, port, timeout
+        self.profile = profile or PrinterProfile()
+
+    def _query(self, sock: socket.socket) -> PrinterState:
+        replies = []
+        for n in (1, 2, 4):
+            sock.sendall(bytes([0x10, 0x04, n]))
+            reply = sock.recv(1)
+            if not reply:
+                return PrinterState.NO_ANSWER
+            replies.append(reply[0])
+        return status_from_replies(*replies)
 
     def status(self) -> PrinterState:
         try:
             with socket.create_connection((self.host, self.port), timeout=self.timeout) as sock:
-                sock.settimeout(self.timeout)
-                replies = []
-                for query in (b"\x10\x04\x01", b"\x10\x04\x04"):
-                    sock.sendall(query)
-                    reply = sock.recv(1)
-                    if not reply:
-                        return PrinterState.NO_ANSWER
-                    replies.append(reply[0])
-                return _status_from_dle_eot(*replies)
+                return self._query(sock)
         except socket.timeout:
             return PrinterState.NO_ANSWER
         except OSError as exc:
@@ -74,25 +82,34 @@ class NetworkEscposPrinter:
             return PrinterState.OFFLINE
 
     def print_receipt(self, receipt: Receipt) -> PrinterState:
-        state = self.status()
-        if state != PrinterState.READY:
-            return state
-        from escpos.printer import Dummy  # only this adapter needs python-escpos
-        job = Dummy()
-        job.set(align="center")
-        job.text(f"{receipt.station_name}\n{receipt.printed_at}\n")
-        job.set(align="center", double_height=True, double_width=True)
-        job.text(f"{receipt.queue_no}\n")
-        job.set(align="left")
-        for line in (receipt.masked_name, receipt.next_visit or "", receipt.checkin_code,
-                     *receipt.lines):
-            if line:
-                job.text(line + "\n")
-        job.cut()
+        data = render_receipt(receipt_lines(receipt), self.profile)
         try:
             with socket.create_connection((self.host, self.port), timeout=self.timeout) as sock:
-                sock.sendall(job.output)
+                state = self._query(sock)
+                if state == PrinterState.READY:
+                    sock.sendall(data)
+                return state
+        except socket.timeout:
+            return PrinterState.NO_ANSWER
         except OSError as exc:
-            log.warning("printer %s:%s failed mid-job: %s", self.host, self.port, exc)
+            log.warning("printer %s:%s failed: %s", self.host, self.port, exc)
+            return PrinterState.OFFLINE
+
+
+class FileEscposPrinter:
+    """A printer device file such as /dev/usb/lp0 (the usblp driver); no status channel."""
+
+    def __init__(self, path: str, profile: PrinterProfile | None = None) -> None:
+        self.path, self.profile = path, profile or PrinterProfile()
+
+    def status(self) -> PrinterState:
+        return PrinterState.READY if os.access(self.path, os.W_OK) else PrinterState.OFFLINE
+
+    def print_receipt(self, receipt: Receipt) -> PrinterState:
+        try:
+            with open(self.path, "wb", buffering=0) as device:
+                device.write(render_receipt(receipt_lines(receipt), self.profile))
+        except OSError as exc:
+            log.warning("printer %s failed: %s", self.path, exc)
             return PrinterState.OFFLINE
         return PrinterState.READY

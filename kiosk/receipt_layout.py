@@ -1,0 +1,34 @@
+"""What goes on a receipt, line by line; no printer commands here.
+
+Sensitive service names (the care-plan item's title) stay off the receipt
+unless the station's config allows them: the next appointment prints as a date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.ports import Receipt
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    align: str = "left"  # left | center
+    size: int = 1  # 1 normal, 2 double, 4 the big queue number
+    bold: bool = False
+
+
+def receipt_lines(receipt: Receipt) -> list[Line]:
+    lines = [
+        Line(receipt.station_name, "center", 2, True),
+        Line(receipt.printed_at, "center"),
+        Line("排队号 Queue No.", "center"),
+        Line(str(receipt.queue_no), "center", 4, True),
+        Line(f"姓名 Name: {receipt.masked_name}"),
+    ]
+    if receipt.next_visit:
+        lines.append(Line(f"下次随访 Next visit: {receipt.next_visit}"))
+    lines.extend(Line(extra) for extra in receipt.lines)
+    lines.append(Line(f"签到码 Code: {receipt.checkin_code}"))
+    return lines
