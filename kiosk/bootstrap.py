@@ -15,7 +15,6 @@ import kiosk
 from kiosk.adapters.clock import SystemClock
 from kiosk.config import Config
 from kiosk.domain.checkin import CheckInService
-from kiosk.domain.events import Event
 from kiosk.domain.ports import Clock, EventFactory
 from kiosk.errors import KeyFileError
 from kiosk.keys import StationKey, load_key_file
@@ -85,8 +84,13 @@ def build_reader(config: Config) -> CardReader:
 
 def build_printer(config: Config) -> Printer:
     from kiosk.adapters import printers
+    from kiosk.adapters.escpos_render import PrinterProfile
+    profile = PrinterProfile(config.paper_mm, config.printer_charset, config.printer_font)
     if config.printer_kind == "network":
-        return printers.NetworkEscposPrinter(config.printer_host, config.printer_port)
+        return printers.NetworkEscposPrinter(config.printer_host, config.printer_port,
+                                             profile=profile)
+    if config.printer_kind == "file":
+        return printers.FileEscposPrinter(config.printer_path, profile)
     if config.printer_kind == "memory":
         return printers.MemoryPrinter()
     return printers.NoPrinter()
@@ -99,6 +103,7 @@ def build_signals(config: Config) -> Signals:
     return RecordingSignals()
 
 
-def all_events(db: Database) -> list[Event]:
-    from kiosk.store.sqlite import iter_events
-    return list(iter_events(db))
+def build_spooler(config: Config, printer: Printer):
+    from kiosk.spooler import PrintSpooler
+    return PrintSpooler(config.database, printer, config.station_name, config.timezone,
+                        config.show_service_names)

@@ -24,14 +24,17 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "station": {"id": str, "name": str, "timezone": str, "data_dir": str, "database": str,
                 "key_file": str},
     "reader": {"kind": str, "readers": list, "pcscd_socket": str, "vpcd_port": int},
-    "printer": {"kind": str, "host": str, "port": int},
+    "printer": {"kind": str, "host": str, "port": int, "path": str, "paper_mm": int,
+                "charset": str, "font": str, "show_service_names": bool},
     "signals": {"kind": str, "ready_pin": int, "attention_pin": int, "buzzer_pin": int},
     "county": {"url": str},
     "log": {"level": str},
 }
 CHOICES = {
     ("reader", "kind"): ("pcsc", "fake"),
-    ("printer", "kind"): ("none", "network", "memory"),
+    ("printer", "kind"): ("none", "network", "file", "memory"),
+    ("printer", "paper_mm"): (58, 80),
+    ("printer", "charset"): ("gb18030", "gbk", "gb2312", "ascii"),
     ("signals", "kind"): ("none", "gpio", "mock"),
     ("log", "level"): ("DEBUG", "INFO", "WARNING", "ERROR"),
 }
@@ -52,6 +55,11 @@ class Config:
     printer_kind: str = "none"
     printer_host: str = ""
     printer_port: int = 9100
+    printer_path: str = ""
+    paper_mm: int = 58
+    printer_charset: str = "gb18030"
+    printer_font: str = ""
+    show_service_names: bool = False
     signals_kind: str = "none"
     pins: dict[str, int] = field(default_factory=lambda: {
         "ready_pin": 17, "attention_pin": 27, "buzzer_pin": 22})
@@ -88,7 +96,7 @@ def _check_shape(raw: dict[str, Any]) -> None:
             kinds = SCHEMA[section]
             if key not in kinds:
                 raise ConfigError(f"{section}.{key}", "unknown key", _suggest(key, kinds))
-            if not isinstance(value, kinds[key]) or isinstance(value, bool):
+            if not isinstance(value, kinds[key]) or (isinstance(value, bool) and kinds[key] is not bool):
                 raise ConfigError(f"{section}.{key}", f"must be {kinds[key].__name__}, "
                                   f"not {type(value).__name__}", "fix its value")
             if (section, key) in CHOICES and value not in CHOICES[(section, key)]:
@@ -120,6 +128,9 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
     if printer.get("kind") == "network" and not printer.get("host"):
         raise ConfigError("printer.host", "missing for a network printer",
                           'add host = "192.0.2.10" under [printer] or set kind = "none"')
+    if printer.get("kind") == "file" and not printer.get("path"):
+        raise ConfigError("printer.path", "missing for a file printer",
+                          'add path = "/dev/usb/lp0" under [printer]')
     for key in ("ready_pin", "attention_pin", "buzzer_pin"):
         if key in signals and not 2 <= signals[key] <= 27:
             raise ConfigError(f"signals.{key}", f"GPIO {signals[key]} does not exist",
@@ -137,7 +148,10 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         reader_filter=tuple(str(r) for r in reader.get("readers", [])),
         pcscd_socket=reader.get("pcscd_socket", ""), vpcd_port=reader.get("vpcd_port", 35963),
         printer_kind=printer.get("kind", "none"), printer_host=printer.get("host", ""),
-        printer_port=printer.get("port", 9100), signals_kind=signals.get("kind", "none"),
+        printer_port=printer.get("port", 9100), printer_path=printer.get("path", ""),
+        paper_mm=printer.get("paper_mm", 58), printer_charset=printer.get("charset", "gb18030"),
+        printer_font=printer.get("font", ""),
+        show_service_names=printer.get("show_service_names", False), signals_kind=signals.get("kind", "none"),
         pins=pins, county_url=raw.get("county", {}).get("url", ""),
         log_level=raw.get("log", {}).get("level", "INFO"), source=source,
     )

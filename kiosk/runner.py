@@ -9,7 +9,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from kiosk.bootstrap import build_core, build_printer, build_reader, build_signals
+from kiosk.bootstrap import build_core, build_printer, build_reader, build_signals, build_spooler
 from kiosk.config import Config
 from kiosk.domain.outcomes import CheckedIn, UnknownCard
 from kiosk.i18n import bilingual
@@ -86,7 +86,9 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         if on_report:
             on_report(report)
 
-    station = Station(core.checkins, reader, build_printer(config), build_signals(config),
+    spooler = build_spooler(config, build_printer(config))
+    spooler.start()
+    station = Station(core.checkins, reader, spooler, build_signals(config),
                       config.station_name, on_report=emit,
                       on_status=lambda status: print(status_line(status, as_json), flush=True))
     stop = stop or threading.Event()
@@ -99,5 +101,6 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     try:
         station.run(stop)
     finally:
+        spooler.stop()
         core.db.conn.close()
         sys.stdout.flush()

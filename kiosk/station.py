@@ -15,11 +15,17 @@ from dataclasses import dataclass
 
 from kiosk.domain.checkin import CheckInService
 from kiosk.domain.outcomes import CheckedIn, ReadFailed, TapOutcome, UnknownCard
-from kiosk.ports import (CardReader, CardReadFailed, CardTapped, Printer, PrinterState,
-                         ReaderEvent, ReaderState, ReaderStatus, Receipt, Signal, Signals)
+from typing import Protocol
+
+from kiosk.ports import (CardReader, CardReadFailed, CardTapped, ReaderEvent, ReaderState,
+                         ReaderStatus, Signal, Signals)
 
 log = logging.getLogger(__name__)
 STALL_SECONDS = 10.0
+
+
+class Spooler(Protocol):
+    def notify(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -34,12 +40,12 @@ class TapReport:
 
 
 class Station:
-    def __init__(self, checkins: CheckInService, reader: CardReader, printer: Printer,
+    def __init__(self, checkins: CheckInService, reader: CardReader, spooler: "Spooler | None",
                  signals: Signals, station_name: str,
                  on_report: Callable[[TapReport], None] | None = None,
                  on_status: Callable[[ReaderStatus], None] | None = None):
         self.checkins, self.reader = checkins, reader
-        self.printer, self.signals = printer, signals
+        self.spooler, self.signals = spooler, signals
         self.station_name = station_name
         self.on_report = on_report or (lambda report: None)
         self.on_status = on_status or (lambda status: None)
@@ -76,23 +82,12 @@ class Station:
             self.signals.show(Signal.SUCCESS)
             log.info("check-in %s queue %d%s (%.1f ms)", outcome.checkin_id, outcome.queue_no,
                      " (repeat tap)" if outcome.repeat else "", elapsed_ms)
-            if not outcome.repeat:
-                self._print(outcome)
+            if not outcome.repeat and self.spooler:
+                self.spooler.notify()  # the receipt job was queued with the check-in
         elif isinstance(outcome, UnknownCard):
             self.signals.show(Signal.UNKNOWN_CARD)
             log.info("unknown card %s (event %d)", outcome.uid_fingerprint, outcome.event_seq)
         return TapReport(outcome, tap.reader, elapsed_ms, tap.read_ns / 1e6)
-
-    def _print(self, outcome: CheckedIn) -> None:
-        if self.printer.status() == PrinterState.DISABLED:
-            return
-        item = outcome.follow_up.next_item
-        receipt = Receipt(self.station_name, outcome.local_date, outcome.queue_no,
-                          outcome.masked_name, item.due if item else None,
-                          outcome.checkin_id[:8].upper())
-        state = self.printer.print_receipt(receipt)
-        if state != PrinterState.READY:
-            log.warning("receipt not printed: printer %s", state.value)
 
     def _watch_reader(self) -> None:
         """Restart a dead reader loop; say so once when a live one stops beating."""

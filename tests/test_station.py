@@ -1,6 +1,7 @@
 """The station loop with the in-package fakes: signals, receipts and reader trouble."""
 
 import threading
+import time
 
 import pytest
 
@@ -12,18 +13,29 @@ from kiosk.domain.model import local_date
 from kiosk.domain.outcomes import CheckedIn, ReadFailed, UnknownCard
 from kiosk.ports import PrinterState, ReaderState, Signal
 from kiosk.runner import report_json, report_text
+from kiosk.spooler import PrintSpooler
 from kiosk.station import Station
 
 WANG = bytes.fromhex("04A1B2C3")
 
 
 @pytest.fixture
-def station(core, clock):
+def station(core, clock, config):
     with core.uow() as uow:
         seed_demo(uow, local_date(clock.now(), "Asia/Shanghai"))
         uow.commit()
     reader, printer, signals = FakeCardReader(), MemoryPrinter(), RecordingSignals()
-    return Station(core.checkins, reader, printer, signals, "测试站"), reader, printer, signals
+    spooler = PrintSpooler(config.database, printer, "测试站", "Asia/Shanghai", max_wait=0.2)
+    spooler.start()
+    yield Station(core.checkins, reader, spooler, signals, "测试站"), reader, printer, signals
+    spooler.stop()
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return predicate()
 
 
 def test_tap_checks_in_beeps_and_prints(station):
@@ -32,6 +44,7 @@ def test_tap_checks_in_beeps_and_prints(station):
     report = st.handle(reader.next_event(1))
     assert isinstance(report.outcome, CheckedIn) and report.outcome.queue_no == 1
     assert signals.shown == [Signal.SUCCESS]
+    assert wait_for(lambda: printer.printed)
     assert printer.printed[0].queue_no == 1 and printer.printed[0].masked_name == "王*华"
     assert "王秀华" not in report_json(report)  # no names in machine logs
     assert "排队号 / Queue number 1" in report_text(report)
@@ -43,6 +56,8 @@ def test_repeat_tap_does_not_print_again(station):
     reader.tap(WANG)
     st.handle(reader.next_event(1))
     assert st.handle(reader.next_event(1)).outcome.repeat
+    assert wait_for(lambda: printer.printed)
+    time.sleep(0.3)
     assert len(printer.printed) == 1
 
 
@@ -53,6 +68,8 @@ def test_paper_out_never_blocks_the_checkin(station, core):
     report = st.handle(reader.next_event(1))
     assert isinstance(report.outcome, CheckedIn) and printer.printed == []
     assert core.db.execute("SELECT COUNT(*) FROM checkins").fetchone()[0] == 1
+    printer.state = PrinterState.READY  # paper back in: the queued receipt comes out
+    assert wait_for(lambda: printer.printed) and printer.printed[0].queue_no == 1
 
 
 def test_unknown_card_double_beep(station):

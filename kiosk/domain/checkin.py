@@ -43,6 +43,7 @@ class CheckInService:
                 checked_in_at=now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
             )
             uow.checkins.add(checkin)
+            uow.print_jobs.enqueue(checkin.id, "checkin", checkin.checked_in_at)
             event = uow.record("checkin.created", {
                 "checkin_id": checkin.id, "resident_id": resident.id,
                 "local_date": checkin.local_date, "queue_no": checkin.queue_no,

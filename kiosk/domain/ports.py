@@ -43,6 +43,10 @@ class CareItems(Protocol):
     def add(self, item: CarePlanItem) -> None: ...
 
 
+class PrintJobs(Protocol):
+    def enqueue(self, checkin_id: str, reason: str, created_at: str) -> None: ...
+
+
 class EventStore(Protocol):
     def head(self) -> ChainHead: ...
     def add(self, event: Event) -> None: ...
@@ -73,6 +77,7 @@ class UnitOfWork:
     cards: Cards
     checkins: CheckIns
     care_items: CareItems
+    print_jobs: PrintJobs
     events: EventStore
     event_factory: EventFactory
 

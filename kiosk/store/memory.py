@@ -17,6 +17,7 @@ class MemoryState:
     checkins: list[CheckIn] = field(default_factory=list)
     care_items: list[CarePlanItem] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    print_jobs: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 class _Residents:
@@ -51,6 +52,11 @@ class _CareItems:
     def add(self, i: CarePlanItem): self.s.care_items.append(i)
 
 
+class _PrintJobs:
+    def __init__(self, s: MemoryState): self.s = s
+    def enqueue(self, checkin_id, reason, created_at): self.s.print_jobs.append((checkin_id, reason, created_at))
+
+
 class _Events:
     def __init__(self, s: MemoryState): self.s = s
 
@@ -71,7 +77,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.state = copy.deepcopy(self.shared)
         self.residents, self.cards = _Residents(self.state), _Cards(self.state)
         self.checkins, self.care_items = _CheckIns(self.state), _CareItems(self.state)
-        self.events = _Events(self.state)
+        self.events, self.print_jobs = _Events(self.state), _PrintJobs(self.state)
         return self
 
     def commit(self) -> None:

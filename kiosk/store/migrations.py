@@ -83,3 +83,20 @@ def m004_care_plan_items(db: Database) -> None:
             declined_on TEXT
         )""")
     db.execute("CREATE INDEX care_plan_items_resident ON care_plan_items (resident_id, due)")
+
+
+@migrations()
+def m005_print_jobs(db: Database) -> None:
+    """Durable receipt queue: enqueued with the check-in, printed when the printer can."""
+    db.execute("""
+        CREATE TABLE print_jobs (
+            id INTEGER PRIMARY KEY,
+            checkin_id TEXT NOT NULL REFERENCES checkins(id),
+            reason TEXT NOT NULL DEFAULT 'checkin',
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_state TEXT,
+            printed_at TEXT
+        )""")
+    db.execute("CREATE INDEX print_jobs_pending ON print_jobs (status, id)")

@@ -83,6 +83,15 @@ class SqliteCareItems:
         self.db["care_plan_items"].insert(vars(item))
 
 
+class SqlitePrintJobs:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def enqueue(self, checkin_id: str, reason: str, created_at: str) -> None:
+        self.db["print_jobs"].insert({"checkin_id": checkin_id, "reason": reason,
+                                      "created_at": created_at})
+
+
 class SqliteEvents:
     def __init__(self, db: Database):
         self.db = db
@@ -119,10 +128,14 @@ class SqliteUnitOfWork(UnitOfWork):
         self.db, self.event_factory = db, event_factory
         self.residents, self.cards = SqliteResidents(db), SqliteCards(db)
         self.checkins, self.care_items = SqliteCheckIns(db), SqliteCareItems(db)
-        self.events = SqliteEvents(db)
+        self.events, self.print_jobs = SqliteEvents(db), SqlitePrintJobs(db)
         self._atomic = None
 
     def __enter__(self) -> "SqliteUnitOfWork":
+        # Take the write lock first (BEGIN IMMEDIATE waits on busy_timeout); a deferred
+        # transaction that reads and then writes fails at once if another connection
+        # (the print spooler) wrote in between. db.atomic() nests as a savepoint inside.
+        self.db.conn.execute("BEGIN IMMEDIATE")
         self._atomic = self.db.atomic()
         self._atomic.__enter__()
         return self
@@ -131,8 +144,11 @@ class SqliteUnitOfWork(UnitOfWork):
         atomic, self._atomic = self._atomic, None
         if atomic is not None:
             atomic.__exit__(None, None, None)
+            self.db.conn.execute("COMMIT")
 
     def rollback(self) -> None:
         atomic, self._atomic = self._atomic, None
         if atomic is not None:
             atomic.__exit__(_Rollback, _Rollback(), None)
+        if self.db.conn.in_transaction:
+            self.db.conn.execute("ROLLBACK")

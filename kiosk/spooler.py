@@ -1,0 +1,118 @@
+"""The durable receipt queue's printer side: prints pending jobs whenever the printer can.
+
+Jobs are written with the check-in (same transaction), so a paper-out, an
+unplugged printer or a power cut never loses a receipt: the spooler retries with
+backoff and prints them, in order, once the printer is ready. A job is marked
+printed only after the printer took it, so a crash in between prints it again
+rather than never.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from kiosk.adapters.backoff import Backoff
+from kiosk.domain.model import CarePlanItem, FollowUpStatus, mask_name
+from kiosk.ports import Printer, PrinterState, Receipt
+from kiosk.store.database import connect
+
+log = logging.getLogger(__name__)
+
+
+class PrintSpooler:
+    def __init__(self, database: Path, printer: Printer, station_name: str, timezone: str,
+                 show_service_names: bool = False, max_wait: float = 5.0):
+        self.database, self.printer = database, printer
+        self.station_name, self.timezone = station_name, timezone
+        self.show_service_names = show_service_names
+        self.state = PrinterState.READY
+        self._wake, self._stop = threading.Event(), threading.Event()
+        self._backoff = Backoff(initial=0.5, maximum=max_wait)
+        self._thread: threading.Thread | None = None
+        self.db = None
+
+    def start(self) -> None:
+        self.db = connect(self.database)
+        self._thread = threading.Thread(target=self._run, name="print-spooler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+        if self.db is not None:
+            self.db.conn.close()
+
+    def notify(self) -> None:
+        """A job was enqueued: look now instead of at the next poll."""
+        self._wake.set()
+
+    def backlog(self) -> int:
+        return self.db.execute("SELECT COUNT(*) FROM print_jobs WHERE status = 'pending'").fetchone()[0]
+
+    def reprint_last(self) -> bool:
+        row = self.db.execute("SELECT checkin_id FROM print_jobs WHERE status = 'printed' "
+                              "ORDER BY printed_at DESC, id DESC LIMIT 1").fetchone()
+        if row is None:
+            return False
+        with self.db.atomic():
+            self.db["print_jobs"].insert({"checkin_id": row[0], "reason": "reprint",
+                                          "created_at": _now()})
+        self.notify()
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            job = self.db.execute("SELECT id, checkin_id FROM print_jobs WHERE status = 'pending' "
+                                  "ORDER BY id LIMIT 1").fetchone()
+            if job is None:
+                self._wake.wait(2.0)
+                self._wake.clear()
+                continue
+            try:
+                state = self.printer.print_receipt(self.receipt_for(job[1]))
+            except Exception:  # a printer bug must not stop the queue; the job stays pending
+                log.exception("printing job %s failed", job[0])
+                state = PrinterState.OFFLINE
+            self._record(job[0], state)
+
+    def _record(self, job_id: int, state: PrinterState) -> None:
+        if state != self.state:
+            log.log(logging.INFO if state == PrinterState.READY else logging.WARNING,
+                    "printer %s", state.value)
+        self.state = state
+        done = state in (PrinterState.READY, PrinterState.DISABLED)
+        status = {PrinterState.READY: "printed", PrinterState.DISABLED: "skipped"}.get(state, "pending")
+        with self.db.atomic():
+            self.db.execute("UPDATE print_jobs SET attempts = attempts + 1, last_state = ?, "
+                            "status = ?, printed_at = ? WHERE id = ?",
+                            (state.value, status, _now() if state == PrinterState.READY else None,
+                             job_id))
+        if done:
+            self._backoff.reset()
+        else:
+            self._wake.wait(self._backoff.next())
+            self._wake.clear()
+
+    def receipt_for(self, checkin_id: str) -> Receipt:
+        name, checked_in_at, queue_no, local_date, resident_id = self.db.execute(
+            "SELECT r.name, c.checked_in_at, c.queue_no, c.local_date, c.resident_id FROM checkins c "
+            "JOIN residents r ON r.id = c.resident_id WHERE c.id = ?", (checkin_id,)).fetchone()
+        cursor = self.db.execute("SELECT * FROM care_plan_items WHERE resident_id = ?", (resident_id,))
+        names = [c[0] for c in cursor.description]
+        items = [CarePlanItem(**dict(zip(names, row))) for row in cursor.fetchall()]
+        status = FollowUpStatus.from_items(items, dt.date.fromisoformat(local_date))
+        when = dt.datetime.fromisoformat(checked_in_at).astimezone(ZoneInfo(self.timezone))
+        item = status.next_item
+        extra = (item.title,) if item and self.show_service_names else ()
+        return Receipt(self.station_name, when.strftime("%Y-%m-%d %H:%M"), queue_no, mask_name(name),
+                       item.due if item else None, checkin_id[:8].upper(), extra)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")

@@ -1,0 +1,98 @@
+"""The durable receipt queue against the capture printer: paper-out never loses a receipt."""
+
+import time
+
+import pytest
+
+from kiosk.adapters.capture_printer import CapturePrinter
+from kiosk.adapters.escpos_decode import decode
+from kiosk.adapters.printers import NetworkEscposPrinter
+from kiosk.ports import PrinterState
+from kiosk.spooler import PrintSpooler
+from kiosk.store.database import connect
+from kiosk.testing import seed_residents
+
+
+@pytest.fixture
+def capture():
+    printer = CapturePrinter()
+    yield printer
+    printer.close()
+
+
+def queue_numbers(jobs):
+    numbers = []
+    for job in jobs:
+        lines = decode(job).text_lines
+        numbers.append(int(lines[lines.index("排队号 Queue No.") + 1]))
+    return numbers
+
+
+def wait_for(predicate, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return predicate()
+
+
+def make_spooler(config, capture):
+    printer = NetworkEscposPrinter(capture.host, capture.port, timeout=1.0)
+    spooler = PrintSpooler(config.database, printer, "测试站", "Asia/Shanghai", max_wait=0.3)
+    spooler.start()
+    return spooler
+
+
+def test_paper_out_during_20_checkins(core, config, station_dir, capture):
+    uids = seed_residents(station_dir / "kiosk.toml", 20)
+    capture.state = PrinterState.PAPER_OUT
+    spooler = make_spooler(config, capture)
+    try:
+        outcomes = [core.checkins.handle_tap(uid) for uid in uids]
+        for _ in outcomes:
+            spooler.notify()
+        assert [o.queue_no for o in outcomes] == list(range(1, 21))  # all 20 recorded
+        assert wait_for(lambda: spooler.state == PrinterState.PAPER_OUT)
+        assert capture.jobs == [] and spooler.backlog() == 20
+        capture.state = PrinterState.READY  # paper back in
+        assert wait_for(lambda: len(capture.jobs) >= 20 and spooler.backlog() == 0)
+        time.sleep(0.5)
+        assert sorted(queue_numbers(capture.jobs)) == list(range(1, 21))  # all, none twice
+        assert spooler.reprint_last()
+        assert wait_for(lambda: len(capture.jobs) == 21)
+        assert queue_numbers(capture.jobs[-1:]) == [20]
+    finally:
+        spooler.stop()
+
+
+def test_pending_receipts_survive_a_restart(core, config, station_dir, capture):
+    uids = seed_residents(station_dir / "kiosk.toml", 3)
+    capture.state = PrinterState.OFFLINE
+    first = make_spooler(config, capture)
+    for uid in uids:
+        core.checkins.handle_tap(uid)
+    assert wait_for(lambda: first.state == PrinterState.OFFLINE)
+    first.stop()  # the station restarts (or the power goes) with three receipts owed
+    capture.state = PrinterState.READY
+    second = make_spooler(config, capture)
+    try:
+        assert wait_for(lambda: len(capture.jobs) == 3)
+        assert sorted(queue_numbers(capture.jobs)) == [1, 2, 3]
+    finally:
+        second.stop()
+
+
+def test_receipt_keeps_service_names_off_unless_allowed(core, config, clock):
+    from kiosk.demo_data import seed_demo
+    from kiosk.domain.model import local_date
+    from kiosk.adapters.printers import MemoryPrinter
+    with core.uow() as uow:
+        seed_demo(uow, local_date(clock.now(), "Asia/Shanghai"))
+        uow.commit()
+    outcome = core.checkins.handle_tap(bytes.fromhex("04A1B2C3"))
+    plain = PrintSpooler(config.database, MemoryPrinter(), "站", "Asia/Shanghai")
+    allowed = PrintSpooler(config.database, MemoryPrinter(), "站", "Asia/Shanghai", True)
+    for spooler in (plain, allowed):
+        spooler.db = connect(config.database)
+    receipt = plain.receipt_for(outcome.checkin_id)
+    assert receipt.next_visit and receipt.lines == () and receipt.masked_name == "王*华"
+    assert "孕中期" in allowed.receipt_for(outcome.checkin_id).lines[0]
