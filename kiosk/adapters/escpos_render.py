@@ -74,7 +74,7 @@ def render_line_image(line: Line, profile: PrinterProfile):
 def render_receipt(lines: list[Line], profile: PrinterProfile) -> bytes:
     from escpos.printer import Dummy  # only the printer adapters need python-escpos
     job = Dummy()
-    job.profile.profile_data.setdefault("media", {}).setdefault("width", {})["pixel"] = profile.dots
+    job.profile.profile_data.setdefault("media", {}).setdefault("width", {})["pixels"] = profile.dots
     job.hw("INIT")
     for line in lines:
         if line.text.isascii() or (profile.charset != "ascii"

@@ -1,0 +1,50 @@
+"""`kiosk print-test`: a sample receipt to the configured printer or to a capture printer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from kiosk.config import Config
+from kiosk.i18n import bilingual
+from kiosk.ports import PrinterState, Receipt
+
+SAMPLE = Receipt("示范卫生服务站 Demo Station", "2026-11-28 09:05", 8, "张*祥", "2026-12-01",
+                 "TEST0001", ("测试打印 Test print: 𠮷 䶮 㛃",))
+
+
+def print_sample(config: Config | None, save: Path | None = None,
+                 charset: str = "gb18030") -> Iterator[str]:
+    if config is not None:
+        from kiosk.bootstrap import build_printer
+        state = build_printer(config).print_receipt(SAMPLE)
+        yield (bilingual("Test receipt printed") if state == PrinterState.READY
+               else bilingual("Printer problem") + f": {state.value}")
+        return
+    from kiosk.adapters.capture_printer import CapturePrinter
+    from kiosk.adapters.escpos_decode import decode
+    from kiosk.adapters.printers import NetworkEscposPrinter
+    capture = CapturePrinter()
+    try:
+        from kiosk.adapters.escpos_render import PrinterProfile
+        NetworkEscposPrinter(capture.host, capture.port,
+                             profile=PrinterProfile(charset=charset)).print_receipt(SAMPLE)
+        deadline = time.monotonic() + 5
+        while not capture.jobs and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        capture.close()
+    printed = decode(capture.jobs[0])
+    images = 0
+    for kind, value in printed.items:
+        if kind == "text":
+            yield f"text   | {value}"
+        elif kind == "image":
+            images += 1
+            yield f"raster | {value.size[0]}x{value.size[1]} dots"
+            if save:
+                save.mkdir(parents=True, exist_ok=True)
+                value.save(save / f"line-{images:02d}.png")
+        else:
+            yield "cut    |"
