@@ -103,7 +103,18 @@ def build_signals(config: Config) -> Signals:
     return RecordingSignals()
 
 
-def build_spooler(config: Config, printer: Printer):
+def build_spooler(config: Config, printer: Printer, on_state=None):
     from kiosk.spooler import PrintSpooler
     return PrintSpooler(config.database, printer, config.station_name, config.timezone,
-                        config.show_service_names)
+                        config.show_service_names, on_state=on_state)
+
+
+def build_ui(config: Config, hub, demo=None):
+    """The touchscreen UI server (not started), or None when the config turns it off."""
+    if not config.ui_enabled:
+        return None
+    from kiosk.web import create_app
+    from kiosk.web.server import UiServer
+    app = create_app(hub, {"STATION_NAME": config.station_name, "IDLE_SECONDS": config.idle_seconds,
+                           "TIMEZONE": config.timezone}, demo=demo)
+    return UiServer(app, config.ui_host, config.ui_port)

@@ -28,6 +28,7 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
                 "charset": str, "font": str, "show_service_names": bool},
     "signals": {"kind": str, "ready_pin": int, "attention_pin": int, "buzzer_pin": int},
     "county": {"url": str},
+    "ui": {"enabled": bool, "host": str, "port": int, "idle_seconds": int},
     "log": {"level": str},
 }
 CHOICES = {
@@ -64,6 +65,10 @@ class Config:
     pins: dict[str, int] = field(default_factory=lambda: {
         "ready_pin": 17, "attention_pin": 27, "buzzer_pin": 22})
     county_url: str = ""
+    ui_enabled: bool = True
+    ui_host: str = "127.0.0.1"
+    ui_port: int = 8080
+    idle_seconds: int = 20
     log_level: str = "INFO"
     source: Path | None = None
 
@@ -128,6 +133,11 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
     if printer.get("kind") == "network" and not printer.get("host"):
         raise ConfigError("printer.host", "missing for a network printer",
                           'add host = "192.0.2.10" under [printer] or set kind = "none"')
+    ui = raw.get("ui", {})
+    if not 1 <= ui.get("port", 8080) <= 65535:
+        raise ConfigError("ui.port", f"{ui['port']} is not a TCP port", "use 1-65535, e.g. 8080")
+    if not 3 <= ui.get("idle_seconds", 20) <= 600:
+        raise ConfigError("ui.idle_seconds", "must be 3 to 600 seconds", "the default is 20")
     if printer.get("kind") == "file" and not printer.get("path"):
         raise ConfigError("printer.path", "missing for a file printer",
                           'add path = "/dev/usb/lp0" under [printer]')
@@ -154,4 +164,6 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         show_service_names=printer.get("show_service_names", False), signals_kind=signals.get("kind", "none"),
         pins=pins, county_url=raw.get("county", {}).get("url", ""),
         log_level=raw.get("log", {}).get("level", "INFO"), source=source,
+        ui_enabled=ui.get("enabled", True), ui_host=ui.get("host", "127.0.0.1"),
+        ui_port=ui.get("port", 8080), idle_seconds=ui.get("idle_seconds", 20),
     )

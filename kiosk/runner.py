@@ -9,7 +9,9 @@ import sys
 import threading
 from collections.abc import Callable
 
-from kiosk.bootstrap import build_core, build_printer, build_reader, build_signals, build_spooler
+from kiosk.bootstrap import (build_core, build_printer, build_reader, build_signals, build_spooler,
+                             build_ui)
+from kiosk.web.hub import ScreenHub
 from kiosk.config import Config
 from kiosk.domain.outcomes import CheckedIn, UnknownCard
 from kiosk.i18n import bilingual
@@ -77,20 +79,32 @@ def status_line(status: ReaderStatus, as_json: bool) -> str:
 
 def run_station(config: Config, as_json: bool = False, reader: CardReader | None = None,
                 on_report: Callable[[TapReport], None] | None = None,
-                stop: threading.Event | None = None) -> None:
+                stop: threading.Event | None = None, demo=None) -> None:
     core = build_core(config)
     reader = reader or build_reader(config)
+    hub = ScreenHub()
 
     def emit(report: TapReport) -> None:
+        hub.tap(report)
         print(report_json(report) if as_json else report_text(report), flush=True)
         if on_report:
             on_report(report)
 
-    spooler = build_spooler(config, build_printer(config))
+    def status(status: ReaderStatus) -> None:
+        hub.reader_status(status)
+        print(status_line(status, as_json), flush=True)
+
+    spooler = build_spooler(config, build_printer(config), on_state=hub.printer_status)
     spooler.start()
+    if demo is not None:
+        demo.spooler = spooler
+    ui = build_ui(config, hub, demo)
+    if ui:
+        ui.start()
+        print(json.dumps({"kind": "ui", "url": f"http://{ui.host}:{ui.port}/"}) if as_json else
+              bilingual("Touchscreen UI") + f": http://{ui.host}:{ui.port}/", flush=True)
     station = Station(core.checkins, reader, spooler, build_signals(config),
-                      config.station_name, on_report=emit,
-                      on_status=lambda status: print(status_line(status, as_json), flush=True))
+                      config.station_name, on_report=emit, on_status=status)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -101,6 +115,8 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     try:
         station.run(stop)
     finally:
+        if ui:
+            ui.stop()
         spooler.stop()
         core.db.conn.close()
         sys.stdout.flush()

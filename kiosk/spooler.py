@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -25,10 +26,12 @@ log = logging.getLogger(__name__)
 
 class PrintSpooler:
     def __init__(self, database: Path, printer: Printer, station_name: str, timezone: str,
-                 show_service_names: bool = False, max_wait: float = 5.0):
+                 show_service_names: bool = False, max_wait: float = 5.0,
+                 on_state: Callable[[PrinterState, int], None] | None = None):
         self.database, self.printer = database, printer
         self.station_name, self.timezone = station_name, timezone
         self.show_service_names = show_service_names
+        self.on_state = on_state or (lambda state, backlog: None)
         self.state = PrinterState.READY
         self._wake, self._stop = threading.Event(), threading.Event()
         self._backoff = Backoff(initial=0.5, maximum=max_wait)
@@ -93,6 +96,7 @@ class PrintSpooler:
                             "status = ?, printed_at = ? WHERE id = ?",
                             (state.value, status, _now() if state == PrinterState.READY else None,
                              job_id))
+        self.on_state(state, self.backlog())
         if done:
             self._backoff.reset()
         else:

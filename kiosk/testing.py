@@ -21,13 +21,16 @@ from kiosk.adapters.virtual_card import VirtualCard, VirtualCardSlot
 
 
 def write_station_config(directory: Path, harness: PcscdHarness | None, station_id: str = "test-station",
-                         extra: str = "") -> Path:
+                         extra: str = "", ui_port: int = 0) -> Path:
+    """A station config; the UI is off unless ``ui_port`` is given (tests run many stations)."""
     directory.mkdir(parents=True, exist_ok=True)
     reader = (f'kind = "pcsc"\npcscd_socket = "{harness.socket_path}"\nvpcd_port = {harness.base_port}'
               if harness else 'kind = "fake"')
     path = directory / "kiosk.toml"
     path.write_text(f'[station]\nid = "{station_id}"\nname = "测试站"\ndata_dir = "{directory}"\n\n'
-                    f"[reader]\n{reader}\n\n[log]\nlevel = \"INFO\"\n{extra}", encoding="utf-8")
+                    f"[reader]\n{reader}\n\n[log]\nlevel = \"INFO\"\n\n"
+                    f"[ui]\nenabled = {'true' if ui_port else 'false'}\nport = {ui_port or 8080}\n"
+                    f"{extra}", encoding="utf-8")
     return path
 
 
@@ -62,6 +65,7 @@ class StationProcess:
         self.by_reader: dict[str, queue.Queue[dict]] = {}
         self.all_reports: list[dict] = []
         self.statuses: list[dict] = []
+        self.ui_url = ""
         self.ready = threading.Event()
         self.stderr_path = Path(config).parent / "station.stderr"
 
@@ -88,6 +92,9 @@ class StationProcess:
                 continue
             if data.get("kind") == "reader_status":
                 self.statuses.append(data)
+                continue
+            if data.get("kind") == "ui":
+                self.ui_url = data["url"]
                 continue
             self.all_reports.append(data)
             self.reports.put(data)

@@ -18,7 +18,7 @@ def bilingual_msgids():
 
 
 def test_every_bilingual_message_is_translated():
-    missing = {m for m in bilingual_msgids() if gettext_for("zh_CN", m) == m}
+    missing = {m for m in bilingual_msgids() if gettext_for("zh_Hans_CN", m) == m}
     assert not missing
 
 
@@ -27,7 +27,7 @@ def test_doctor_check_names_are_translated():
     names = {n.args[0].value for n in ast.walk(ast.parse(source))
              if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "Check"
              and isinstance(n.args[0], ast.Constant)}
-    assert names and all(gettext_for("zh_CN", n) != n for n in names)
+    assert names and all(gettext_for("zh_Hans_CN", n) != n for n in names)
 
 
 def test_chinese_first_english_second():
@@ -36,4 +36,23 @@ def test_chinese_first_english_second():
 
 def test_reader_status_texts_are_translated():
     from kiosk.runner import STATUS_TEXT
-    assert all(gettext_for("zh_CN", text) != text for text in STATUS_TEXT.values())
+    assert all(gettext_for("zh_Hans_CN", text) != text for text in STATUS_TEXT.values())
+
+
+def test_compiled_catalogs_match_their_sources():
+    from kiosk.i18n import LOCALE_DIR, compile_catalog
+    for po in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"):
+        locale = po.parent.parent.name
+        assert (po.with_suffix(".mo")).read_bytes() == compile_catalog(locale), \
+            f"run: python -m kiosk.i18n ({locale} .mo is out of date)"
+
+
+def test_every_template_string_is_translated():
+    import re
+    pattern = re.compile(r'_\("([^"]+)"')
+    missing = set()
+    for template in (PACKAGE / "web" / "templates").rglob("*.html"):
+        for msgid in pattern.findall(template.read_text(encoding="utf-8")):
+            if gettext_for("zh_Hans_CN", msgid) == msgid:
+                missing.add(msgid)
+    assert not missing

@@ -1,0 +1,53 @@
+"""The touchscreen UI: a Flask app factory, blueprints, server-rendered Jinja and SSE.
+
+Everything is served by the Pi itself (no CDN, no build step); the page gets
+each tap through Server-Sent Events and reconnects by itself after a restart.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import Babel, get_locale
+
+from kiosk.i18n import DEFAULT_LOCALE, LOCALE_DIR, LOCALES
+from kiosk.web.hub import ScreenHub
+
+STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
+
+
+def select_locale() -> str:
+    chosen = request.cookies.get("lang", DEFAULT_LOCALE)
+    return chosen if chosen in LOCALES else DEFAULT_LOCALE
+
+
+def localdate(iso_date: str) -> str:
+    """A date in the reader's language: 2026年12月1日 / Dec 1, 2026."""
+    import datetime as dt
+    from flask_babel import format_date
+    return format_date(dt.date.fromisoformat(iso_date), "medium")
+
+
+def create_app(hub: ScreenHub, settings: dict[str, Any] | None = None,
+               demo: Any | None = None) -> Flask:
+    """Build the app: defaults, then ``settings`` (station name, idle seconds, static dir)."""
+    settings = {"STATION_NAME": "卫生服务站", "IDLE_SECONDS": 20, **(settings or {})}
+    app = Flask(__name__, static_folder=str(settings.pop("STATIC_DIR", STATIC_DIR)),
+                static_url_path="/static")
+    app.config.update(settings)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(LOCALE_DIR)
+    app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
+    app.config["BABEL_DEFAULT_TIMEZONE"] = settings.get("TIMEZONE", "Asia/Shanghai")
+    Babel(app, locale_selector=select_locale)
+    app.add_template_filter(localdate)
+    app.context_processor(lambda: {"locale": str(get_locale())})
+    app.extensions["kiosk_hub"] = hub
+    from kiosk.web.screen import bp as screen_bp
+    app.register_blueprint(screen_bp)
+    if demo is not None:
+        from kiosk.web.demo_panel import bp as demo_bp
+        app.extensions["kiosk_demo"] = demo
+        app.register_blueprint(demo_bp)
+    return app

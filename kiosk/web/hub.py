@@ -1,0 +1,57 @@
+"""Fan-out of station happenings (taps, reader and printer state) to every open page."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.ports import PrinterState, ReaderState, ReaderStatus
+
+
+@dataclass(frozen=True)
+class Status:
+    reader: ReaderState = ReaderState.STARTING
+    printer: PrinterState = PrinterState.READY
+    backlog: int = 0
+
+
+class ScreenHub:
+    def __init__(self) -> None:
+        self._subscribers: set[queue.Queue] = set()
+        self._lock = threading.Lock()
+        self.status = Status()
+        self.published = 0
+
+    def subscribe(self) -> queue.Queue:
+        q: queue.Queue = queue.Queue(maxsize=100)
+        with self._lock:
+            self._subscribers.add(q)
+        return q
+
+    def unsubscribe(self, q: queue.Queue) -> None:
+        with self._lock:
+            self._subscribers.discard(q)
+
+    def publish(self, kind: str, item: Any) -> None:
+        with self._lock:
+            self.published += 1
+            for q in list(self._subscribers):
+                try:
+                    q.put_nowait((kind, item))
+                except queue.Full:  # a stuck page must not hold up the station
+                    pass
+
+    # -- hooks the station calls ------------------------------------------------
+    def tap(self, report: Any) -> None:
+        self.publish("tap", report)
+
+    def reader_status(self, status: ReaderStatus) -> None:
+        self.status = Status(status.state, self.status.printer, self.status.backlog)
+        self.publish("status", self.status)
+
+    def printer_status(self, state: PrinterState, backlog: int) -> None:
+        if (state, backlog) != (self.status.printer, self.status.backlog):
+            self.status = Status(self.status.reader, state, backlog)
+            self.publish("status", self.status)

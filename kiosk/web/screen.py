@@ -1,0 +1,100 @@
+"""The resident's screen: the page, its live event stream and the language switch."""
+
+from __future__ import annotations
+
+import json
+import queue
+
+from flask import (Blueprint, Response, current_app, redirect, render_template, request,
+                   stream_with_context, url_for)
+
+from kiosk.domain.outcomes import CheckedIn, UnknownCard
+from kiosk.i18n import LOCALES
+from kiosk.ports import PrinterState, ReaderState
+
+bp = Blueprint("screen", __name__)
+PRINTER_TROUBLE = {PrinterState.PAPER_OUT, PrinterState.COVER_OPEN, PrinterState.OFFLINE,
+                   PrinterState.NO_ANSWER}
+
+
+def hub():
+    return current_app.extensions["kiosk_hub"]
+
+
+@bp.get("/")
+def index():
+    return render_template("index.html", status=hub().status, blocking=blocking_html(hub().status),
+                           demo="kiosk_demo" in current_app.extensions)
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    response = redirect(url_for("screen.index"))
+    if code in LOCALES:
+        response.set_cookie("lang", code, max_age=3600 * 24 * 365, samesite="Strict")
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    status = hub().status
+    return {"reader": status.reader.value, "printer": status.printer.value,
+            "receipts_waiting": status.backlog}
+
+
+def screen_html(report) -> tuple[str, str]:
+    """(screen name, rendered fragment) for one tap report."""
+    outcome = report.outcome
+    if isinstance(outcome, CheckedIn):
+        name = "already_checked_in" if outcome.repeat else "checked_in"
+        return name, render_template("fragments/checked_in.html", outcome=outcome,
+                                     printer_trouble=hub().status.printer in PRINTER_TROUBLE)
+    if isinstance(outcome, UnknownCard):
+        return "unknown_card", render_template("fragments/unknown_card.html")
+    if outcome is not None and outcome.reason == "removed":
+        return "read_error", render_template("fragments/read_error.html")
+    if outcome is not None:
+        return "card_unsupported", render_template("fragments/card_unsupported.html")
+    return "error", render_template("fragments/error.html")
+
+
+def blocking_html(status) -> str:
+    """What replaces the idle screen while the reader is missing."""
+    if status.reader in (ReaderState.NO_READER, ReaderState.SERVICE_UNAVAILABLE):
+        return render_template("fragments/reader_missing.html", status=status)
+    return ""
+
+
+def _sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@bp.get("/events")
+def events():
+    subscription = hub().subscribe()
+    idle = current_app.config["IDLE_SECONDS"]
+
+    @stream_with_context
+    def stream():
+        try:
+            yield "retry: 1000\n\n"
+            status = hub().status
+            yield _sse("status", {"html": render_template("status.html", status=status),
+                                  "blocking": blocking_html(status)})
+            while True:
+                try:
+                    kind, item = subscription.get(timeout=15)
+                except queue.Empty:
+                    yield ": keep-alive\n\n"
+                    continue
+                if kind == "tap":
+                    name, html = screen_html(item)
+                    yield _sse("screen", {"screen": name, "html": html, "timeout": idle})
+                else:
+                    yield _sse("status", {"html": render_template("status.html", status=item),
+                                          "blocking": blocking_html(item)})
+        finally:
+            hub().unsubscribe(subscription)
+
+    return Response(stream(), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
