@@ -14,8 +14,10 @@ REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly REPO_DIR
 readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
 # pcscd + vpcd: the PC/SC stack and virtual reader; swig, libpcsclite-dev, gcc and
-# python3-dev build pyscard; python3-venv gives Debian's python3 its venv module.
-readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv)
+# python3-dev build pyscard; python3-venv gives Debian's python3 its venv module;
+# chromium is the kiosk browser (and the UI tests' browser); the CJK fonts render
+# Chinese on screen and raster receipt lines, rare characters included.
+readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium fonts-noto-cjk fonts-wqy-microhei)
 
 say() { printf '[%s] %s\n' "$1" "$2"; }
 die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }

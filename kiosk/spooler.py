@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -32,6 +33,8 @@ class PrintSpooler:
         self.station_name, self.timezone = station_name, timezone
         self.show_service_names = show_service_names
         self.on_state = on_state or (lambda state, backlog: None)
+        self.probe_ready, self.probe_trouble = 15.0, min(5.0, max_wait)
+        self._last_probe = 0.0
         self.state = PrinterState.READY
         self._wake, self._stop = threading.Event(), threading.Event()
         self._backoff = Backoff(initial=0.5, maximum=max_wait)
@@ -74,8 +77,7 @@ class PrintSpooler:
             job = self.db.execute("SELECT id, checkin_id FROM print_jobs WHERE status = 'pending' "
                                   "ORDER BY id LIMIT 1").fetchone()
             if job is None:
-                self._wake.wait(2.0)
-                self._wake.clear()
+                self._probe_when_idle()
                 continue
             try:
                 state = self.printer.print_receipt(self.receipt_for(job[1]))
@@ -83,6 +85,22 @@ class PrintSpooler:
                 log.exception("printing job %s failed", job[0])
                 state = PrinterState.OFFLINE
             self._record(job[0], state)
+
+    def _probe_when_idle(self) -> None:
+        """With nothing to print, still watch the printer so screens show paper-out early."""
+        if self._wake.wait(2.0):
+            self._wake.clear()
+            return
+        trouble = self.state not in (PrinterState.READY, PrinterState.DISABLED)
+        interval = self.probe_trouble if trouble else self.probe_ready
+        if time.monotonic() - self._last_probe < interval:
+            return
+        self._last_probe = time.monotonic()
+        state = self.printer.status()
+        if state != self.state:
+            log.info("printer now %s", state.value)
+            self.state = state
+            self.on_state(state, self.backlog())
 
     def _record(self, job_id: int, state: PrinterState) -> None:
         if state != self.state:

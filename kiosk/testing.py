@@ -21,7 +21,7 @@ from kiosk.adapters.virtual_card import VirtualCard, VirtualCardSlot
 
 
 def write_station_config(directory: Path, harness: PcscdHarness | None, station_id: str = "test-station",
-                         extra: str = "", ui_port: int = 0) -> Path:
+                         extra: str = "", ui_port: int = 0, idle_seconds: int = 20) -> Path:
     """A station config; the UI is off unless ``ui_port`` is given (tests run many stations)."""
     directory.mkdir(parents=True, exist_ok=True)
     reader = (f'kind = "pcsc"\npcscd_socket = "{harness.socket_path}"\nvpcd_port = {harness.base_port}'
@@ -30,6 +30,7 @@ def write_station_config(directory: Path, harness: PcscdHarness | None, station_
     path.write_text(f'[station]\nid = "{station_id}"\nname = "测试站"\ndata_dir = "{directory}"\n\n'
                     f"[reader]\n{reader}\n\n[log]\nlevel = \"INFO\"\n\n"
                     f"[ui]\nenabled = {'true' if ui_port else 'false'}\nport = {ui_port or 8080}\n"
+                    f"idle_seconds = {idle_seconds}\n"
                     f"{extra}", encoding="utf-8")
     return path
 

@@ -27,6 +27,8 @@
       var data = JSON.parse(e.data);
       statusBar.innerHTML = data.html;
       blockingHtml = data.blocking || "";
+      var slot = document.getElementById("printer-notice-slot");
+      if (slot) { slot.innerHTML = data.printer_notice || ""; }
       document.body.dataset.connected = "yes";
       if (!timer) { showIdle(); }
     });

@@ -65,6 +65,13 @@ def blocking_html(status) -> str:
     return ""
 
 
+def status_payload(status) -> dict:
+    notice = (render_template("fragments/printer_notice.html")
+              if status.printer in PRINTER_TROUBLE else "")
+    return {"html": render_template("status.html", status=status),
+            "blocking": blocking_html(status), "printer_notice": notice}
+
+
 def _sse(event: str, data: dict) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
@@ -79,8 +86,7 @@ def events():
         try:
             yield "retry: 1000\n\n"
             status = hub().status
-            yield _sse("status", {"html": render_template("status.html", status=status),
-                                  "blocking": blocking_html(status)})
+            yield _sse("status", status_payload(status))
             while True:
                 try:
                     kind, item = subscription.get(timeout=15)
@@ -91,8 +97,7 @@ def events():
                     name, html = screen_html(item)
                     yield _sse("screen", {"screen": name, "html": html, "timeout": idle})
                 else:
-                    yield _sse("status", {"html": render_template("status.html", status=item),
-                                          "blocking": blocking_html(item)})
+                    yield _sse("status", status_payload(item))
         finally:
             hub().unsubscribe(subscription)
 

@@ -1,0 +1,195 @@
+"""The touchscreen in Debian's Chromium (Playwright), fed by real taps through pcscd.
+
+Screenshots of every screen go to test-artifacts/screens/ (kept by CI as artifacts).
+"""
+
+import json
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.adapters.capture_printer import CapturePrinter
+from kiosk.adapters.escpos_decode import decode
+from kiosk.adapters.virtual_card import VirtualCard
+from kiosk.bootstrap import build_core
+from kiosk.config import load_config
+from kiosk.demo_data import seed_demo
+from kiosk.domain.model import local_date
+from kiosk.keys import generate_key_file
+from kiosk.ports import PrinterState
+from kiosk.testing import StationProcess, TapDriver, write_station_config
+
+pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screens"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+WANG, LI, ZHANG, CHEN = (bytes.fromhex(u) for u in (
+    "04A1B2C3", "04112233445566", "0411223344556677889A", "0A0B0C0D"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def capture():
+    printer = CapturePrinter()
+    yield printer
+    printer.close()
+
+
+@pytest.fixture(scope="module")
+def rig(pcscd, capture, tmp_path_factory):
+    if pcscd.proc is None or pcscd.proc.poll() is not None or not pcscd.with_reader:
+        pcscd.with_reader = True
+        pcscd.start()
+    extra = (f'\n[printer]\nkind = "network"\nhost = "127.0.0.1"\nport = {capture.port}\n')
+    config_path = write_station_config(tmp_path_factory.mktemp("ui"), pcscd, extra=extra,
+                                       ui_port=free_port(), idle_seconds=4)
+    config = load_config(config_path)
+    generate_key_file(config.key_file)
+    core = build_core(config)
+    with core.uow() as uow:
+        seed_demo(uow, local_date(core.clock.now(), config.timezone))
+        uow.commit()
+    core.db.conn.close()
+    station = StationProcess(config_path)
+    station.start()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield station, browser, TapDriver(pcscd), pcscd
+        browser.close()
+    station.stop()
+
+
+def open_page(browser, url, width=800, height=480, lang=None):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    if lang:
+        page.click("#lang")
+    page.wait_for_function("document.body.dataset.connected === 'yes'")
+    return page
+
+
+def tap(driver, card, slot=0):
+    driver.place(slot, card)
+    driver.slots[slot].uid_read.wait(3) or driver.slots[slot].occupied or time.sleep(0.3)
+    time.sleep(0.1)
+    driver.remove(slot)
+
+
+def check_layout(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"))
+    layout = page.evaluate("""() => {
+        const d = document.documentElement;
+        const small = [...document.querySelectorAll('a, button, .button, input')]
+            .filter(e => { const r = e.getBoundingClientRect(); return r.width < 48 || r.height < 48; })
+            .map(e => e.outerHTML);
+        return {sw: d.scrollWidth, cw: d.clientWidth, sh: d.scrollHeight, ch: d.clientHeight, small};
+    }""")
+    assert layout["sw"] <= layout["cw"], f"{name} scrolls horizontally: {layout}"
+    assert layout["sh"] <= layout["ch"], f"{name} scrolls vertically: {layout}"
+    assert not layout["small"], f"{name}: touch targets under 48x48: {layout['small']}"
+
+
+def wait_screen(page, name, timeout=8000):
+    page.wait_for_selector(f"#screen[data-screen='{name}']", timeout=timeout)
+
+
+def test_tap_shows_queue_number_and_prints_it(rig, capture):
+    station, browser, driver, _ = rig
+    page = open_page(browser, station.ui_url)
+    check_layout(page, "idle")
+    tap(driver, VirtualCard(WANG))
+    wait_screen(page, "checked_in")
+    number = page.inner_text("#queue-number")
+    assert number == "1" and "王*华" in page.inner_text("#screen")
+    check_layout(page, "checked_in")
+    deadline = time.monotonic() + 10
+    while not capture.jobs and time.monotonic() < deadline:
+        time.sleep(0.1)
+    lines = decode(capture.jobs[-1]).text_lines
+    assert lines[lines.index("排队号 Queue No.") + 1] == number
+    tap(driver, VirtualCard(WANG))
+    wait_screen(page, "already_checked_in")
+    check_layout(page, "already_checked_in")
+    wait_screen(page, "idle", timeout=8000)  # back to idle by itself (idle_seconds = 4)
+    page.close()
+
+
+@pytest.mark.parametrize("card,screen", [
+    (VirtualCard(bytes.fromhex("DEADBEEF")), "unknown_card"),
+    (VirtualCard(LI, vanish_on_read=True), "read_error"),
+    (VirtualCard(LI, answers_uid=False), "card_unsupported"),
+])
+def test_problem_screens(rig, card, screen):
+    station, browser, driver, _ = rig
+    page = open_page(browser, station.ui_url)
+    tap(driver, card)
+    wait_screen(page, screen)
+    check_layout(page, screen)
+    page.close()
+
+
+def test_paper_out_screen_and_receipt_printed_later(rig, capture):
+    station, browser, driver, _ = rig
+    capture.state = PrinterState.PAPER_OUT
+    page = open_page(browser, station.ui_url)
+    before = len(capture.jobs)
+    tap(driver, VirtualCard(ZHANG))
+    wait_screen(page, "checked_in")
+    page.wait_for_selector("#printer-notice", timeout=10000)
+    check_layout(page, "printer_problem")
+    assert "打印机缺纸" in page.inner_text("#status")
+    capture.state = PrinterState.READY
+    deadline = time.monotonic() + 15
+    while len(capture.jobs) == before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(capture.jobs) == before + 1
+    page.close()
+
+
+@pytest.mark.parametrize("width,height", [(800, 480), (1024, 600), (1280, 800)])
+def test_english_and_screen_sizes(rig, width, height):
+    station, browser, driver, _ = rig
+    page = open_page(browser, station.ui_url, width, height, lang="en")
+    assert "Please tap your card" in page.inner_text("#screen")
+    check_layout(page, "idle-en")
+    tap(driver, VirtualCard(CHEN))  # checked in on the first size, "already" on the next
+    page.wait_for_selector("#queue-number", timeout=8000)
+    assert "Queue number" in page.inner_text("#screen")
+    check_layout(page, "checked_in-en")
+    page.close()
+
+
+def test_reader_missing_then_back(rig):
+    station, browser, driver, harness = rig
+    page = open_page(browser, station.ui_url)
+    harness.kill()
+    wait_screen(page, "reader_missing", timeout=10000)
+    check_layout(page, "reader_missing")
+    harness.start()
+    wait_screen(page, "idle", timeout=15000)
+    page.close()
+
+
+def test_page_reconnects_after_the_station_restarts(rig):
+    station, browser, driver, harness = rig
+    page = open_page(browser, station.ui_url)
+    station.stop()
+    page.wait_for_function("document.body.dataset.connected === 'no'", timeout=10000)
+    station.start()
+    page.wait_for_function("document.body.dataset.connected === 'yes'", timeout=15000)
+    fresh = TapDriver(harness)
+    tap(fresh, VirtualCard(LI))
+    wait_screen(page, "checked_in")
+    fresh.close()
+    page.close()
