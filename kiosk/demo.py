@@ -1,16 +1,24 @@
-"""`kiosk demo`: the whole station on one machine with virtual cards and demo residents."""
+"""`kiosk demo`: the whole station on one machine with virtual cards and demo residents.
+
+A private pcscd with the vpcd virtual reader when available (otherwise the
+in-process fake reader), the capture printer, the touchscreen UI with a demo
+panel at /demo (tap buttons, receipts shown as pictures), and a console prompt.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import socket
 import sys
 import threading
 from pathlib import Path
 
 from kiosk.adapters.clock import SystemClock
+from kiosk.adapters.virtual_card import VirtualCard, tap
 from kiosk.config import load_config
 from kiosk.demo_data import DEMO_RESIDENTS, demo_card_uid, seed_demo
+from kiosk.domain.cards import parse_uid
 from kiosk.domain.model import local_date
 from kiosk.i18n import bilingual
 
@@ -20,17 +28,55 @@ def default_state_dir() -> Path:
     return Path(base) / "kiosk-demo"
 
 
-def _write_config(state: Path, reader_kind: str, socket_path: str, port: int) -> Path:
+def _ui_port(preferred: int = 8080) -> int:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", preferred))
+            return preferred
+        except OSError:
+            probe.bind(("127.0.0.1", 0))
+            return probe.getsockname()[1]
+
+
+class DemoControls:
+    """What the demo panel and the console prompt can do: tap cards, read receipts."""
+
+    def __init__(self, capture, harness=None, reader=None):
+        self.capture, self.harness, self.reader = capture, harness, reader
+        self.spooler = None  # set by the runner
+
+    def tap(self, card: str) -> bool:
+        pulled = card == "pulled"
+        try:
+            uid = parse_uid(demo_card_uid("wang" if pulled else card))
+        except ValueError:
+            return False
+        if self.harness:
+            threading.Thread(target=tap, args=(self.harness.base_port,
+                                               VirtualCard(uid, vanish_on_read=pulled)),
+                             daemon=True).start()
+        elif pulled:
+            self.reader.fail("removed", "demo: card pulled away")
+        else:
+            self.reader.tap(uid)
+        return True
+
+
+def _write_config(state: Path, reader_kind: str, socket_path: str, port: int,
+                  printer_port: int, ui_port: int) -> Path:
     path = state / "kiosk.toml"
     path.write_text(
         "# Written by `kiosk demo`.\n[station]\nid = \"demo-station\"\nname = \"示范卫生服务站\"\n"
         f"data_dir = \"{state}\"\n\n[reader]\nkind = \"{reader_kind}\"\n"
-        f"pcscd_socket = \"{socket_path}\"\nvpcd_port = {port}\n\n[log]\nlevel = \"WARNING\"\n",
-        encoding="utf-8")
+        f"pcscd_socket = \"{socket_path}\"\nvpcd_port = {port}\n\n"
+        f"[printer]\nkind = \"network\"\nhost = \"127.0.0.1\"\nport = {printer_port}\n\n"
+        f"[ui]\nport = {ui_port}\n\n[log]\nlevel = \"WARNING\"\n", encoding="utf-8")
     return path
 
 
 def run_demo(state_dir: Path | None, reset: bool = False) -> None:
+    from kiosk.adapters.capture_printer import CapturePrinter
+    from kiosk.adapters.fake_reader import FakeCardReader
     from kiosk.adapters.pcscd_harness import HarnessError, PcscdHarness
     from kiosk.bootstrap import build_core
     from kiosk.keys import generate_key_file
@@ -40,14 +86,16 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     if reset and state.exists():
         shutil.rmtree(state)
     state.mkdir(parents=True, exist_ok=True)
-    harness = PcscdHarness(state / "pcscd")
+    capture, harness, reader = CapturePrinter(), PcscdHarness(state / "pcscd"), None
+    ui_port = _ui_port()
     try:
         harness.start()
-        config_file = _write_config(state, "pcsc", str(harness.socket_path), harness.base_port)
+        config_file = _write_config(state, "pcsc", str(harness.socket_path), harness.base_port,
+                                    capture.port, ui_port)
         print(bilingual("Virtual card reader ready") + f" (pcscd + vpcd, port {harness.base_port})")
     except HarnessError as exc:
-        harness = None
-        config_file = _write_config(state, "fake", "", 35963)
+        harness, reader = None, FakeCardReader()
+        config_file = _write_config(state, "fake", "", 35963, capture.port, ui_port)
         print(bilingual("pcscd/vpcd not available, using the built-in fake reader") + f": {exc}")
     config = load_config(config_file)
     if not config.key_file.exists():
@@ -57,24 +105,22 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
         seed_demo(uow, local_date(SystemClock().now(), config.timezone))
         uow.commit()
     core.db.conn.close()
-    reader = None
-    if harness is None:
-        from kiosk.adapters.fake_reader import FakeCardReader
-        reader = FakeCardReader()
-    stop = threading.Event()
-    station = threading.Thread(target=run_station, args=(config,),
-                               kwargs={"reader": reader, "stop": stop}, daemon=True)
+    controls, stop = DemoControls(capture, harness, reader), threading.Event()
+    station = threading.Thread(target=run_station, args=(config,), daemon=True,
+                               kwargs={"reader": reader, "stop": stop, "demo": controls})
     station.start()
+    print(bilingual("Demo panel") + f": http://127.0.0.1:{ui_port}/demo/")
     try:
-        _prompt_loop(config_file, harness, reader, stop)
+        _prompt_loop(config_file, controls, stop)
     finally:
         stop.set()
         station.join(timeout=5)
+        capture.close()
         if harness:
             harness.stop()
 
 
-def _prompt_loop(config_file: Path, harness, reader, stop: threading.Event) -> None:
+def _prompt_loop(config_file: Path, controls: DemoControls, stop: threading.Event) -> None:
     print(bilingual("Demo cards") + ":")
     for index, (short, name, uid, village, _born) in enumerate(DEMO_RESIDENTS, start=1):
         print(f"  {index}) {short:6} {name}  {village}  UID {uid}")
@@ -84,21 +130,9 @@ def _prompt_loop(config_file: Path, harness, reader, stop: threading.Event) -> N
     if not sys.stdin.isatty():
         stop.wait()
         return
-    from kiosk.adapters.virtual_card import VirtualCard, tap
-    from kiosk.domain.cards import parse_uid
     for line in sys.stdin:
         choice = line.strip()
         if choice in ("q", "quit", "exit"):
             return
-        if not choice:
-            continue
-        try:
-            uid = parse_uid(demo_card_uid(choice))
-        except ValueError:
+        if choice and not controls.tap(choice):
             print(bilingual("Not a card name or UID"))
-            continue
-        if harness:
-            threading.Thread(target=tap, args=(harness.base_port, VirtualCard(uid)),
-                             daemon=True).start()
-        else:
-            reader.tap(uid)

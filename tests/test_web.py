@@ -96,3 +96,36 @@ def test_checkin_during_paper_out_tells_her_to_ask_staff(client, hub):
     threading.Timer(0.3, hub.tap, args=(CHECKED_IN,)).start()
     assert "printer-notice" in read_events(response, 2)[1]
     response.close()
+
+
+class FakeDemo:
+    def __init__(self, jobs):
+        self.capture = type("Capture", (), {"jobs": jobs})()
+        self.tapped = []
+
+    def tap(self, card):
+        self.tapped.append(card)
+        return card != "nonsense"
+
+
+def test_demo_panel_exists_only_in_demo_mode(client):
+    assert client.get("/demo/").status_code == 404
+
+
+def test_demo_panel_taps_and_shows_receipts(hub):
+    from kiosk.adapters.escpos_render import PrinterProfile, render_receipt
+    from kiosk.ports import Receipt
+    from kiosk.receipt_layout import receipt_lines
+    job = render_receipt(receipt_lines(Receipt("站", "2026-11-28 09:00", 3, "王*华", None, "X")),
+                         PrinterProfile())
+    demo = FakeDemo([job])
+    client = create_app(hub, demo=demo).test_client()
+    assert "刷演示卡" in client.get("/demo/").get_data(as_text=True)
+    assert client.post("/demo/tap/wang").status_code == 403  # no header: not from the panel
+    assert client.post("/demo/tap/wang", headers={"X-Kiosk-Demo": "1"}).json == {"ok": True}
+    assert client.post("/demo/tap/nonsense", headers={"X-Kiosk-Demo": "1"}).status_code == 404
+    assert demo.tapped == ["wang", "nonsense"]
+    assert client.get("/demo/receipts").json == {"count": 1}
+    png = client.get("/demo/receipt/0.png")
+    assert png.mimetype == "image/png" and png.data[:4] == b"\x89PNG"
+    assert client.get("/demo/receipt/5.png").status_code == 404

@@ -1,0 +1,23 @@
+// Demo panel: tap buttons post to the station; new receipts appear as pictures of the paper.
+(function () {
+  "use strict";
+  document.querySelectorAll("button.tap").forEach(function (button) {
+    button.addEventListener("click", function () {
+      fetch("/demo/tap/" + button.dataset.card, {method: "POST", headers: {"X-Kiosk-Demo": "1"}});
+    });
+  });
+  var shown = 0;
+  var list = document.getElementById("receipt-list");
+  function poll() {
+    fetch("/demo/receipts").then(function (r) { return r.json(); }).then(function (data) {
+      for (; shown < data.count; shown++) {
+        var img = document.createElement("img");
+        img.src = "/demo/receipt/" + shown + ".png";
+        img.alt = "receipt " + (shown + 1);
+        list.insertBefore(img, list.firstChild);
+        document.getElementById("no-receipts").hidden = true;
+      }
+    }).catch(function () {}).then(function () { setTimeout(poll, 1500); });
+  }
+  poll();
+})();
