@@ -26,7 +26,8 @@ def report_json(report: TapReport) -> str:
     outcome = report.outcome
     data: dict = {"kind": outcome.kind if outcome else "error", "reader": report.reader,
                   "detect_to_commit_ms": round(report.detect_to_commit_ms, 3),
-                  "read_ms": round(report.read_ms, 3)}
+                  "read_ms": round(report.read_ms, 3),
+                  "detected_epoch_ms": round(report.detected_epoch_ms, 3)}
     if isinstance(outcome, CheckedIn):
         data.update(resident_id=outcome.resident_id, queue_no=outcome.queue_no,
                     repeat=outcome.repeat, event_seq=outcome.event_seq,

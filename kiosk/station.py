@@ -37,6 +37,7 @@ class TapReport:
     detect_to_commit_ms: float = 0.0
     read_ms: float = 0.0
     error: str = ""
+    detected_epoch_ms: float = 0.0  # wall clock when the reader reported the card
 
 
 class Station:
@@ -78,6 +79,7 @@ class Station:
             self.signals.show(Signal.ERROR)
             return TapReport(None, tap.reader, error="storage unavailable; ask staff")
         elapsed_ms = (time.monotonic_ns() - tap.detected_ns) / 1e6
+        detected_epoch_ms = time.time() * 1000 - elapsed_ms
         if isinstance(outcome, CheckedIn):
             self.signals.show(Signal.SUCCESS)
             log.info("check-in %s queue %d%s (%.1f ms)", outcome.checkin_id, outcome.queue_no,
@@ -87,7 +89,8 @@ class Station:
         elif isinstance(outcome, UnknownCard):
             self.signals.show(Signal.UNKNOWN_CARD)
             log.info("unknown card %s (event %d)", outcome.uid_fingerprint, outcome.event_seq)
-        return TapReport(outcome, tap.reader, elapsed_ms, tap.read_ns / 1e6)
+        return TapReport(outcome, tap.reader, elapsed_ms, tap.read_ns / 1e6,
+                         detected_epoch_ms=detected_epoch_ms)
 
     def _watch_reader(self) -> None:
         """Restart a dead reader loop; say so once when a live one stops beating."""

@@ -126,8 +126,14 @@ class StationProcess:
         return self.proc.returncode if self.proc else None
 
     def peak_rss_mb(self) -> float:
+        return self._status_mb("VmHWM:")
+
+    def rss_mb(self) -> float:
+        return self._status_mb("VmRSS:")
+
+    def _status_mb(self, field: str) -> float:
         status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        line = next(l for l in status.splitlines() if l.startswith("VmHWM:"))
+        line = next(l for l in status.splitlines() if l.startswith(field))
         return int(line.split()[1]) / 1024
 
 
