@@ -96,10 +96,12 @@ def build_printer(config: Config) -> Printer:
     return printers.NoPrinter()
 
 
-def build_signals(config: Config) -> Signals:
+def build_signals(config: Config, on_press=None, on_hold=None) -> Signals:
+    """Lights and buzzer; the button's press reprints, its hold calls staff."""
     from kiosk.adapters.signals import GpioSignals, RecordingSignals
     if config.signals_kind in ("gpio", "mock"):
-        return GpioSignals(mock=config.signals_kind == "mock", **config.pins)
+        return GpioSignals(mock=config.signals_kind == "mock", on_press=on_press,
+                           on_hold=on_hold, **config.pins)
     return RecordingSignals()
 
 

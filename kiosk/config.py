@@ -26,7 +26,8 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "reader": {"kind": str, "readers": list, "pcscd_socket": str, "vpcd_port": int},
     "printer": {"kind": str, "host": str, "port": int, "path": str, "paper_mm": int,
                 "charset": str, "font": str, "show_service_names": bool},
-    "signals": {"kind": str, "ready_pin": int, "attention_pin": int, "buzzer_pin": int},
+    "signals": {"kind": str, "ready_pin": int, "attention_pin": int, "buzzer_pin": int,
+                "button_pin": int},
     "county": {"url": str},
     "ui": {"enabled": bool, "host": str, "port": int, "idle_seconds": int},
     "log": {"level": str},
@@ -141,13 +142,15 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
     if printer.get("kind") == "file" and not printer.get("path"):
         raise ConfigError("printer.path", "missing for a file printer",
                           'add path = "/dev/usb/lp0" under [printer]')
-    for key in ("ready_pin", "attention_pin", "buzzer_pin"):
-        if key in signals and not 2 <= signals[key] <= 27:
+    for key in ("ready_pin", "attention_pin", "buzzer_pin", "button_pin"):
+        if key in signals and not 2 <= signals[key] <= 27 and not (key == "button_pin"
+                                                                    and signals[key] == 0):
             raise ConfigError(f"signals.{key}", f"GPIO {signals[key]} does not exist",
                               "use a BCM GPIO number from 2 to 27")
     pins = {**Config.__dataclass_fields__["pins"].default_factory(),
             **{k: v for k, v in signals.items() if k.endswith("_pin")}}
-    if len(set(pins.values())) != len(pins):
+    used = [pin for pin in pins.values() if pin]
+    if len(set(used)) != len(used):
         raise ConfigError("signals", "two signals share one GPIO pin", "give each its own pin")
     return Config(
         station_id=station["id"], station_name=station.get("name", "卫生服务站"),

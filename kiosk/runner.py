@@ -104,7 +104,8 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         ui.start()
         print(json.dumps({"kind": "ui", "url": f"http://{ui.host}:{ui.port}/"}) if as_json else
               bilingual("Touchscreen UI") + f": http://{ui.host}:{ui.port}/", flush=True)
-    station = Station(core.checkins, reader, spooler, build_signals(config),
+    signals = build_signals(config, on_press=spooler.reprint_last)
+    station = Station(core.checkins, reader, spooler, signals,
                       config.station_name, on_report=emit, on_status=status)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
