@@ -89,6 +89,11 @@ def build_printer(config: Config) -> Printer:
     if config.printer_kind == "network":
         return printers.NetworkEscposPrinter(config.printer_host, config.printer_port,
                                              profile=profile)
+    if config.printer_kind in ("usb", "serial"):
+        from kiosk.adapters import escpos_devices
+        if config.printer_kind == "usb":
+            return escpos_devices.usb_printer(*config.usb_ids, profile)
+        return escpos_devices.serial_printer(config.printer_path, config.baudrate, profile)
     if config.printer_kind == "file":
         return printers.FileEscposPrinter(config.printer_path, profile)
     if config.printer_kind == "memory":

@@ -25,6 +25,7 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
                 "key_file": str},
     "reader": {"kind": str, "readers": list, "pcscd_socket": str, "vpcd_port": int},
     "printer": {"kind": str, "host": str, "port": int, "path": str, "paper_mm": int,
+                "vendor_id": int, "product_id": int, "baudrate": int,
                 "charset": str, "font": str, "show_service_names": bool},
     "signals": {"kind": str, "ready_pin": int, "attention_pin": int, "buzzer_pin": int,
                 "button_pin": int},
@@ -34,7 +35,7 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
 }
 CHOICES = {
     ("reader", "kind"): ("pcsc", "fake"),
-    ("printer", "kind"): ("none", "network", "file", "memory"),
+    ("printer", "kind"): ("none", "network", "usb", "serial", "file", "memory"),
     ("printer", "paper_mm"): (58, 80),
     ("printer", "charset"): ("gb18030", "gbk", "gb2312", "ascii"),
     ("signals", "kind"): ("none", "gpio", "mock"),
@@ -58,6 +59,8 @@ class Config:
     printer_host: str = ""
     printer_port: int = 9100
     printer_path: str = ""
+    usb_ids: tuple[int, int] = (0, 0)
+    baudrate: int = 9600
     paper_mm: int = 58
     printer_charset: str = "gb18030"
     printer_font: str = ""
@@ -139,9 +142,12 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         raise ConfigError("ui.port", f"{ui['port']} is not a TCP port", "use 1-65535, e.g. 8080")
     if not 3 <= ui.get("idle_seconds", 20) <= 600:
         raise ConfigError("ui.idle_seconds", "must be 3 to 600 seconds", "the default is 20")
-    if printer.get("kind") == "file" and not printer.get("path"):
-        raise ConfigError("printer.path", "missing for a file printer",
-                          'add path = "/dev/usb/lp0" under [printer]')
+    if printer.get("kind") in ("file", "serial") and not printer.get("path"):
+        raise ConfigError("printer.path", f"missing for a {printer['kind']} printer",
+                          'add path = "/dev/usb/lp0" (file) or "/dev/ttyUSB0" (serial)')
+    if printer.get("kind") == "usb" and not ("vendor_id" in printer and "product_id" in printer):
+        raise ConfigError("printer.vendor_id", "a USB printer needs vendor_id and product_id",
+                          "add vendor_id = 0x0416 and product_id = 0x5011 (see lsusb)")
     for key in ("ready_pin", "attention_pin", "buzzer_pin", "button_pin"):
         if key in signals and not 2 <= signals[key] <= 27 and not (key == "button_pin"
                                                                     and signals[key] == 0):
@@ -162,6 +168,8 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         pcscd_socket=reader.get("pcscd_socket", ""), vpcd_port=reader.get("vpcd_port", 35963),
         printer_kind=printer.get("kind", "none"), printer_host=printer.get("host", ""),
         printer_port=printer.get("port", 9100), printer_path=printer.get("path", ""),
+        usb_ids=(printer.get("vendor_id", 0), printer.get("product_id", 0)),
+        baudrate=printer.get("baudrate", 9600),
         paper_mm=printer.get("paper_mm", 58), printer_charset=printer.get("charset", "gb18030"),
         printer_font=printer.get("font", ""),
         show_service_names=printer.get("show_service_names", False), signals_kind=signals.get("kind", "none"),

@@ -7,7 +7,7 @@ import kiosk
 
 PACKAGE = Path(kiosk.__file__).parent
 FORBIDDEN_IN_DOMAIN = {"flask", "smartcard", "escpos", "gpiozero", "sqlite3", "sqlite_utils"}
-HARDWARE = {"smartcard": {"pcsc_reader.py"}, "escpos": {"printers.py", "escpos_render.py"},
+HARDWARE = {"smartcard": {"pcsc_reader.py"}, "escpos": {"printers.py", "escpos_render.py", "escpos_devices.py"},
             "gpiozero": {"signals.py"}}
 
 
