@@ -13,17 +13,15 @@ after the taps (the page stays open throughout). Prints `figure: NAME = VALUE UN
 from __future__ import annotations
 
 import argparse
-import os
 import socket
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.tap_latency import bare_reader, pct  # noqa: E402
+from bench.tap_latency import BARE_UIDS, bare_reader, pct, private_pcscd  # noqa: E402
 from kiosk.adapters.pcscd_harness import PcscdHarness  # noqa: E402
 from kiosk.adapters.virtual_card import VirtualCard  # noqa: E402
 
@@ -113,16 +111,9 @@ def main() -> None:
     args = parser.parse_args()
     screen_taps, total, mark = (12, 50, 20) if args.quick else (100, 1000, 200)
     text_ms, raster_ms = receipt_build_ms()
-    with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
-        harness = PcscdHarness(Path(tmp) / "pcscd")
-        harness.start()
-        os.environ.update(harness.env())
-        try:
-            uids = [bytes.fromhex(u) for u in ("04A1B2C3", "04112233445566", "0411223344556677889A")]
-            bare = bare_reader(harness, uids, screen_taps)
-            screen, rss = run(harness, Path(tmp), screen_taps, total, mark)
-        finally:
-            harness.stop()
+    with private_pcscd() as (harness, work):
+        bare = bare_reader(harness, BARE_UIDS, screen_taps)
+        screen, rss = run(harness, work, screen_taps, total, mark)
     print(f"taps: {screen_taps} to the screen (one slot), {total} in all; bare reader {len(bare)}")
     print(f"figure: screen_p50_ms = {pct(screen, 50):.1f} ms")
     print(f"figure: screen_p95_ms = {pct(screen, 95):.1f} ms")

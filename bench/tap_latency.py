@@ -13,6 +13,7 @@ signed event committed (synchronous=FULL). Prints `figure: NAME = VALUE UNIT`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -24,6 +25,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.adapters.pcscd_harness import PcscdHarness  # noqa: E402
 from kiosk.adapters.virtual_card import VirtualCard  # noqa: E402
+
+
+BARE_UIDS = [bytes.fromhex(u) for u in ("04A1B2C3", "04112233445566", "0411223344556677889A")]
+
+
+@contextlib.contextmanager
+def private_pcscd():
+    """A private pcscd + vpcd in a temporary folder, with this process pointed at it."""
+    with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
+        harness = PcscdHarness(Path(tmp) / "pcscd")
+        harness.start()
+        os.environ.update(harness.env())
+        try:
+            yield harness, Path(tmp)
+        finally:
+            harness.stop()
 
 
 def pct(values: list[float], q: float) -> float:
@@ -87,16 +104,9 @@ def main() -> None:
     parser.add_argument("--taps", type=int, default=200)
     args = parser.parse_args()
     taps = 15 if args.quick else args.taps
-    with tempfile.TemporaryDirectory(prefix="kiosk-bench-") as tmp:
-        harness = PcscdHarness(Path(tmp) / "pcscd")
-        harness.start()
-        os.environ.update(harness.env())
-        try:
-            uids = [bytes.fromhex(u) for u in ("04A1B2C3", "04112233445566", "0411223344556677889A")]
-            bare = bare_reader(harness, uids, taps)
-            commit, screen, rss = station_taps(harness, Path(tmp), taps)
-        finally:
-            harness.stop()
+    with private_pcscd() as (harness, work):
+        bare = bare_reader(harness, BARE_UIDS, taps)
+        commit, screen, rss = station_taps(harness, work, taps)
     print(f"taps: {taps} bare, {taps} through the station (one slot, sequential)")
     print(f"figure: tap_commit_p50_ms = {pct(commit, 50):.1f} ms")
     print(f"figure: tap_commit_p95_ms = {pct(commit, 95):.1f} ms")

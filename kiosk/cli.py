@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
 
 import click

@@ -87,7 +87,7 @@ def load_config(path: str | os.PathLike) -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(str(path), "config file not found",
-                          f"create it (see docs/configuration.md) or pass --config") from None
+                          "create it (see docs/configuration.md) or pass --config") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(str(path), f"cannot read ({exc})", "check the file's permissions") from exc
     except tomllib.TOMLDecodeError as exc:

@@ -3,7 +3,6 @@
 Screenshots of every screen go to test-artifacts/screens/ (kept by CI as artifacts).
 """
 
-import json
 import socket
 import time
 from pathlib import Path

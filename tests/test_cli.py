@@ -1,6 +1,5 @@
 """The click CLI: documented commands, keygen, verify-log and doctor."""
 
-import json
 import os
 
 import pytest

@@ -2,7 +2,6 @@
 
 import random
 import threading
-from collections import defaultdict
 
 import pytest
 from click.testing import CliRunner

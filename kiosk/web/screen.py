@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import queue
 
-from flask import (Blueprint, Response, current_app, redirect, render_template, request,
+from flask import (Blueprint, Response, current_app, redirect, render_template,
                    stream_with_context, url_for)
 
 from kiosk.domain.outcomes import CheckedIn, UnknownCard
