@@ -70,3 +70,9 @@ def test_printer_trouble_is_told_apart_and_nothing_is_sent(capture, state):
     assert adapter.print_receipt(RECEIPT) == state
     time.sleep(0.2)
     assert capture.jobs == [] and capture.discarded == []
+
+
+def test_decoder_keeps_the_big_queue_number_big():
+    printed = decode(render_receipt(receipt_lines(RECEIPT), PrinterProfile()))
+    sizes = dict(zip(printed.text_lines, printed.sizes))
+    assert sizes["17"] == 4 and sizes["姓名 Name: 张*祥"] == 1

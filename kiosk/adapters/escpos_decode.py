@@ -23,6 +23,7 @@ class DecodeError(ValueError):
 @dataclass
 class Printed:
     items: list[tuple[str, Any]] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)  # character height (1-8) of each text line
 
     @property
     def text_lines(self) -> list[str]:
@@ -44,11 +45,12 @@ def _image(width_bytes: int, height: int, data: bytes):
 
 
 def decode(data: bytes) -> Printed:
-    printed, line, chinese, i = Printed(), bytearray(), False, 0
+    printed, line, chinese, size, i = Printed(), bytearray(), False, 1, 0
 
     def flush() -> None:
         printed.items.append(("text", line.decode("gb18030" if chinese else "ascii",
                                                   errors="replace")))
+        printed.sizes.append(size)
         line.clear()
 
     while i < len(data):
@@ -74,6 +76,12 @@ def decode(data: bytes) -> Printed:
             prefix = data[i:i + 2]
             if prefix not in ARGS:
                 raise DecodeError(f"unknown command {prefix.hex()} at byte {i}")
+            if prefix == b"\x1d!":  # GS ! n: height multiplier in the low nibble
+                size = (data[i + 2] & 0x0F) + 1
+            elif prefix == b"\x1b!":  # ESC ! n: bit 4 is double height, 0 is normal size
+                size = 2 if data[i + 2] & 0x10 else 1
+            elif prefix == b"\x1b@":
+                size = 1
             if prefix == b"\x1c&":
                 chinese = True
             elif prefix == b"\x1c.":

@@ -10,11 +10,13 @@ from kiosk.adapters.escpos_render import PrinterProfile, find_font
 
 def receipt_png(job: bytes, paper_dots: int = 384) -> bytes:
     from PIL import Image, ImageDraw, ImageFont
-    font = ImageFont.truetype(find_font(), 22)
-    pieces = []
-    for kind, value in decode(job).items:
+    printed, pieces, text_index = decode(job), [], 0
+    for kind, value in printed.items:
         if kind == "text":
-            line = Image.new("1", (paper_dots, 30), 1)
+            size = min(printed.sizes[text_index], 4)
+            text_index += 1
+            font = ImageFont.truetype(find_font(), 22 * size)
+            line = Image.new("1", (paper_dots, 30 * size), 1)
             ImageDraw.Draw(line).text((8, 2), value, font=font, fill=0)
             pieces.append(line)
         elif kind == "image":
