@@ -52,3 +52,16 @@ def test_serve_refuses_a_key_others_can_read(runner, station_dir, config):
     result = runner.invoke(main, ["--config", str(station_dir / "kiosk.toml"), "serve"])
     assert result.exit_code == 1
     assert "错误 / Error" in result.output and f"chmod 600 {config.key_file}" in result.output
+
+
+def test_serve_with_ui_port_taken_says_which_key(runner, station_dir, config):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        path = station_dir / "kiosk.toml"
+        path.write_text(path.read_text().replace("enabled = false", "enabled = true")
+                        .replace("port = 8080", f"port = {port}"))
+        result = runner.invoke(main, ["--config", str(path), "serve"])
+    assert result.exit_code == 1 and "ui.port" in result.output and "错误 / Error" in result.output

@@ -7,15 +7,29 @@ one local browser of a kiosk; it binds to 127.0.0.1 unless configured otherwise.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 
 from werkzeug.serving import make_server
 
+from kiosk.errors import ConfigError
+
 log = logging.getLogger(__name__)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError("ui.port", f"cannot listen on {host}:{port} ({exc.strerror})",
+                              "stop what uses that port, or set another ui.port") from exc
 
 
 class UiServer:
     def __init__(self, app, host: str, port: int):
+        _check_port_free(host, port)  # werkzeug would sys.exit() with its own message
         self.server = make_server(host, port, app, threaded=True)
         self.server.daemon_threads = True
         self.host, self.port = host, self.server.server_port
