@@ -24,6 +24,25 @@ def run_checks(config: Config) -> Iterator[Check]:
     yield from _check_key(config)
     yield from _check_database(config)
     yield from _check_reader(config)
+    yield from _check_printer(config)
+
+
+PRINTER_FIXES = {
+    "paper_out": "load a new paper roll",
+    "cover_open": "close the printer cover",
+    "offline": "check the printer's power and cable (or printer.host / printer.path)",
+    "no_answer": "the printer does not answer status queries: power-cycle it",
+}
+
+
+def _check_printer(config: Config) -> Iterator[Check]:
+    if config.printer_kind == "none":
+        yield Check("printer", True, "none configured")
+        return
+    from kiosk.bootstrap import build_printer
+    state = build_printer(config).status().value
+    yield Check("printer", state == "ready", f"{config.printer_kind}: {state}",
+                PRINTER_FIXES.get(state, ""))
 
 
 def _check_key(config: Config) -> Iterator[Check]:

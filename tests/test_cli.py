@@ -65,3 +65,18 @@ def test_serve_with_ui_port_taken_says_which_key(runner, station_dir, config):
                         .replace("port = 8080", f"port = {port}"))
         result = runner.invoke(main, ["--config", str(path), "serve"])
     assert result.exit_code == 1 and "ui.port" in result.output and "错误 / Error" in result.output
+
+
+def test_doctor_reports_paper_out_with_the_fix(runner, core, station_dir):
+    from kiosk.adapters.capture_printer import CapturePrinter
+    from kiosk.ports import PrinterState
+    capture = CapturePrinter()
+    capture.state = PrinterState.PAPER_OUT
+    path = station_dir / "kiosk.toml"
+    path.write_text(path.read_text() + f'\n[printer]\nkind = "network"\nhost = "127.0.0.1"\n'
+                    f"port = {capture.port}\n")
+    result = runner.invoke(main, ["--config", str(path), "doctor"])
+    capture.close()
+    assert result.exit_code == 1
+    assert "FAIL 打印机 / printer: network: paper_out" in result.output
+    assert "load a new paper roll" in result.output
