@@ -31,6 +31,7 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
                 "button_pin": int},
     "county": {"url": str},
     "ui": {"enabled": bool, "host": str, "port": int, "idle_seconds": int},
+    "care": {"plans_file": str},
     "log": {"level": str},
 }
 CHOICES = {
@@ -73,6 +74,7 @@ class Config:
     ui_host: str = "127.0.0.1"
     ui_port: int = 8080
     idle_seconds: int = 20
+    care_plans_file: Path | None = None  # None: the shipped example plans
     log_level: str = "INFO"
     source: Path | None = None
 
@@ -177,4 +179,6 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         log_level=raw.get("log", {}).get("level", "INFO"), source=source,
         ui_enabled=ui.get("enabled", True), ui_host=ui.get("host", "127.0.0.1"),
         ui_port=ui.get("port", 8080), idle_seconds=ui.get("idle_seconds", 20),
+        care_plans_file=(base / raw["care"]["plans_file"]
+                         if raw.get("care", {}).get("plans_file") else None),
     )
