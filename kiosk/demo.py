@@ -43,7 +43,6 @@ class DemoControls:
 
     def __init__(self, capture, harness=None, reader=None):
         self.capture, self.harness, self.reader = capture, harness, reader
-        self.spooler = None  # set by the runner
 
     def tap(self, card: str) -> bool:
         pulled = card == "pulled"

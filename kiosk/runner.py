@@ -11,12 +11,12 @@ from collections.abc import Callable
 
 from kiosk.bootstrap import (build_core, build_printer, build_reader, build_signals, build_spooler,
                              build_ui)
-from kiosk.web.hub import ScreenHub
 from kiosk.config import Config
 from kiosk.domain.outcomes import CheckedIn, UnknownCard
 from kiosk.i18n import bilingual
 from kiosk.ports import CardReader, ReaderState, ReaderStatus
 from kiosk.station import Station, TapReport
+from kiosk.web.hub import ScreenHub
 
 log = logging.getLogger(__name__)
 
@@ -97,16 +97,13 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
 
     spooler = build_spooler(config, build_printer(config), on_state=hub.printer_status)
     spooler.start()
-    if demo is not None:
-        demo.spooler = spooler
     ui = build_ui(config, hub, demo)
     if ui:
         ui.start()
         print(json.dumps({"kind": "ui", "url": f"http://{ui.host}:{ui.port}/"}) if as_json else
               bilingual("Touchscreen UI") + f": http://{ui.host}:{ui.port}/", flush=True)
     signals = build_signals(config, on_press=spooler.reprint_last)
-    station = Station(core.checkins, reader, spooler, signals,
-                      config.station_name, on_report=emit, on_status=status)
+    station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -18,9 +18,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from kiosk.adapters.backoff import Backoff
-from kiosk.domain.model import CarePlanItem, FollowUpStatus, mask_name
+from kiosk.domain.model import FollowUpStatus, mask_name
 from kiosk.ports import Printer, PrinterState, Receipt
 from kiosk.store.database import connect
+from kiosk.store.sqlite import SqliteCareItems
 
 log = logging.getLogger(__name__)
 
@@ -96,18 +97,20 @@ class PrintSpooler:
         if time.monotonic() - self._last_probe < interval:
             return
         self._last_probe = time.monotonic()
-        state = self.printer.status()
-        if state != self.state:
-            log.info("printer now %s", state.value)
-            self.state = state
-            self.on_state(state, self.backlog())
+        if self._note_state(self.printer.status()):
+            self.on_state(self.state, self.backlog())
+
+    def _note_state(self, state: PrinterState) -> bool:
+        """Remember the printer's state; log and return True when it changed."""
+        changed = state != self.state
+        if changed:
+            log.log(logging.INFO if state in (PrinterState.READY, PrinterState.DISABLED)
+                    else logging.WARNING, "printer %s", state.value)
+        self.state = state
+        return changed
 
     def _record(self, job_id: int, state: PrinterState) -> None:
-        if state != self.state:
-            log.log(logging.INFO if state == PrinterState.READY else logging.WARNING,
-                    "printer %s", state.value)
-        self.state = state
-        done = state in (PrinterState.READY, PrinterState.DISABLED)
+        self._note_state(state)
         status = {PrinterState.READY: "printed", PrinterState.DISABLED: "skipped"}.get(state, "pending")
         with self.db.atomic():
             self.db.execute("UPDATE print_jobs SET attempts = attempts + 1, last_state = ?, "
@@ -115,7 +118,7 @@ class PrintSpooler:
                             (state.value, status, _now() if state == PrinterState.READY else None,
                              job_id))
         self.on_state(state, self.backlog())
-        if done:
+        if status != "pending":
             self._backoff.reset()
         else:
             self._wake.wait(self._backoff.next())
@@ -125,9 +128,7 @@ class PrintSpooler:
         name, checked_in_at, queue_no, local_date, resident_id = self.db.execute(
             "SELECT r.name, c.checked_in_at, c.queue_no, c.local_date, c.resident_id FROM checkins c "
             "JOIN residents r ON r.id = c.resident_id WHERE c.id = ?", (checkin_id,)).fetchone()
-        cursor = self.db.execute("SELECT * FROM care_plan_items WHERE resident_id = ?", (resident_id,))
-        names = [c[0] for c in cursor.description]
-        items = [CarePlanItem(**dict(zip(names, row))) for row in cursor.fetchall()]
+        items = SqliteCareItems(self.db).for_resident(resident_id)
         status = FollowUpStatus.from_items(items, dt.date.fromisoformat(local_date))
         when = dt.datetime.fromisoformat(checked_in_at).astimezone(ZoneInfo(self.timezone))
         item = status.next_item

@@ -12,11 +12,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from kiosk.domain.checkin import CheckInService
 from kiosk.domain.outcomes import CheckedIn, ReadFailed, TapOutcome, UnknownCard
-from typing import Protocol
-
 from kiosk.ports import (CardReader, CardReadFailed, CardTapped, ReaderEvent, ReaderState,
                          ReaderStatus, Signal, Signals)
 
@@ -42,12 +41,11 @@ class TapReport:
 
 class Station:
     def __init__(self, checkins: CheckInService, reader: CardReader, spooler: "Spooler | None",
-                 signals: Signals, station_name: str,
+                 signals: Signals,
                  on_report: Callable[[TapReport], None] | None = None,
                  on_status: Callable[[ReaderStatus], None] | None = None):
         self.checkins, self.reader = checkins, reader
         self.spooler, self.signals = spooler, signals
-        self.station_name = station_name
         self.on_report = on_report or (lambda report: None)
         self.on_status = on_status or (lambda status: None)
         self.heartbeat = time.monotonic()

@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from kiosk.adapters.pcscd_harness import PcscdHarness
+from kiosk.adapters.pcscd_harness import PcscdHarness, stop_process
 from kiosk.adapters.virtual_card import VirtualCard, VirtualCardSlot
 
 
@@ -116,13 +116,7 @@ class StationProcess:
             self.proc.wait()
 
     def stop(self) -> int | None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, timeout=10)
         return self.proc.returncode if self.proc else None
 
     def peak_rss_mb(self) -> float:

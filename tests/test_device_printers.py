@@ -38,7 +38,7 @@ class PtyPrinter:
                 if pending[:2] == b"\x10\x04" and len(pending) >= 3:
                     replies = REPLIES.get(self.state)
                     if replies:
-                        os.write(self.master, bytes([replies[{1: 0, 2: 1, 4: 2}[pending[2]]]]))
+                        os.write(self.master, bytes([replies[pending[2]]]))
                     pending = pending[3:]
                 elif pending[:1] == b"\x10" and len(pending) < 3:
                     break

@@ -27,7 +27,7 @@ def station(core, clock, config):
     reader, printer, signals = FakeCardReader(), MemoryPrinter(), RecordingSignals()
     spooler = PrintSpooler(config.database, printer, "测试站", "Asia/Shanghai", max_wait=0.2)
     spooler.start()
-    yield Station(core.checkins, reader, spooler, signals, "测试站"), reader, printer, signals
+    yield Station(core.checkins, reader, spooler, signals), reader, printer, signals
     spooler.stop()
 
 

@@ -12,12 +12,12 @@ from collections.abc import Callable
 
 from kiosk.ports import PrinterState
 
-# Replies to DLE EOT 1 (printer), 2 (offline cause), 4 (paper sensor), per state.
+# Reply byte to DLE EOT n (1 printer, 2 offline cause, 4 paper sensor), per state.
 REPLIES = {
-    PrinterState.READY: (0x12, 0x12, 0x12),
-    PrinterState.PAPER_OUT: (0x1A, 0x32, 0x72),
-    PrinterState.COVER_OPEN: (0x1A, 0x16, 0x12),
-    PrinterState.OFFLINE: (0x1A, 0x12, 0x12),
+    PrinterState.READY: {1: 0x12, 2: 0x12, 4: 0x12},
+    PrinterState.PAPER_OUT: {1: 0x1A, 2: 0x32, 4: 0x72},
+    PrinterState.COVER_OPEN: {1: 0x1A, 2: 0x16, 4: 0x12},
+    PrinterState.OFFLINE: {1: 0x1A, 2: 0x12, 4: 0x12},
 }
 
 
@@ -66,8 +66,8 @@ class CapturePrinter:
             if chunk[i:i + 2] == b"\x10\x04" and i + 2 < len(chunk):
                 n = chunk[i + 2]
                 replies = REPLIES.get(self.state)
-                if replies and n in (1, 2, 4):
-                    conn.sendall(bytes([replies[{1: 0, 2: 1, 4: 2}[n]]]))
+                if replies and n in replies:
+                    conn.sendall(bytes([replies[n]]))
                 i += 3
             else:
                 rest.append(chunk[i])

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.adapters.escpos_render import PrinterProfile, render_receipt
-from kiosk.adapters.printers import status_from_replies
+from kiosk.adapters.printers import query_status
 from kiosk.ports import PrinterState, Receipt
 from kiosk.receipt_layout import receipt_lines
 
@@ -38,14 +38,7 @@ class ConnectorEscposPrinter:
             log.warning("printer %s unavailable: %s", self.name, exc)
             return PrinterState.OFFLINE
         try:
-            replies = []
-            for n in (1, 2, 4):
-                device._raw(bytes([0x10, 0x04, n]))
-                reply = device._read()
-                if not reply:
-                    return PrinterState.NO_ANSWER
-                replies.append(reply[0])
-            state = status_from_replies(*replies)
+            state = query_status(device._raw, device._read)
             if state == PrinterState.READY and job is not None:
                 device._raw(job)
             return state

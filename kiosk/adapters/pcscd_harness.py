@@ -24,6 +24,17 @@ VPCD_DRIVER_CANDIDATES = (
 )
 
 
+def stop_process(proc: subprocess.Popen | None, timeout: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL if it has not gone within ``timeout`` seconds."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class HarnessError(RuntimeError):
     """pcscd or the vpcd driver is missing or would not start."""
 
@@ -137,13 +148,7 @@ class PcscdHarness:
         raise HarnessError(f"pcscd did not open the vpcd ports in {timeout}s; see {self.log_path}")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
     def kill(self) -> None:

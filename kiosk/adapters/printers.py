@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Callable
 
 from kiosk.adapters.escpos_render import PrinterProfile, render_receipt
 from kiosk.ports import PrinterState, Receipt
@@ -55,6 +56,18 @@ def status_from_replies(printer: int, cause: int, paper: int) -> PrinterState:
     return PrinterState.READY
 
 
+def query_status(send: Callable[[bytes], object], read: Callable[[], bytes]) -> PrinterState:
+    """Ask DLE EOT 1, 2 and 4 over any transport; an empty reply is NO_ANSWER, not "no paper"."""
+    replies = []
+    for n in (1, 2, 4):
+        send(bytes([0x10, 0x04, n]))
+        reply = read()
+        if not reply:
+            return PrinterState.NO_ANSWER
+        replies.append(reply[0])
+    return status_from_replies(*replies)
+
+
 class NetworkEscposPrinter:
     def __init__(self, host: str, port: int = 9100, timeout: float = 3.0,
                  profile: PrinterProfile | None = None) -> None:
@@ -62,14 +75,7 @@ class NetworkEscposPrinter:
         self.profile = profile or PrinterProfile()
 
     def _query(self, sock: socket.socket) -> PrinterState:
-        replies = []
-        for n in (1, 2, 4):
-            sock.sendall(bytes([0x10, 0x04, n]))
-            reply = sock.recv(1)
-            if not reply:
-                return PrinterState.NO_ANSWER
-            replies.append(reply[0])
-        return status_from_replies(*replies)
+        return query_status(sock.sendall, lambda: sock.recv(1))
 
     def status(self) -> PrinterState:
         try:
