@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -14,10 +15,15 @@ from sqlite_utils import Database
 import kiosk
 from kiosk.adapters.clock import SystemClock
 from kiosk.config import Config
+from kiosk.care_plan_files import load_plans
+from kiosk.domain.card_desk import CardDesk
+from kiosk.domain.care import CareService
 from kiosk.domain.checkin import CheckInService
+from kiosk.domain.registry import ResidentRegistry
+from kiosk.domain.staff import StaffService
 from kiosk.domain.ports import Clock, EventFactory
 from kiosk.errors import KeyFileError
-from kiosk.keys import StationKey, load_key_file
+from kiosk.keys import StationKey, load_key_file, make_verifier, public_key_from_hex
 from kiosk.ports import CardReader, Printer, Signals
 from kiosk.store.database import open_database
 from kiosk.store.sqlite import SqliteUnitOfWork
@@ -35,9 +41,15 @@ class Core:
     clock: Clock
     events: EventFactory
     checkins: CheckInService
+    desk: CardDesk
+    staff: StaffService
+    registry: ResidentRegistry
+    care: CareService
+
+    lock: threading.RLock
 
     def uow(self) -> SqliteUnitOfWork:
-        return SqliteUnitOfWork(self.db, self.events)
+        return SqliteUnitOfWork(self.db, self.events, self.lock)
 
 
 def build_core(config: Config, clock: Clock | None = None) -> Core:
@@ -45,9 +57,22 @@ def build_core(config: Config, clock: Clock | None = None) -> Core:
     clock = clock or SystemClock()
     db = open_database(config.database)
     events = EventFactory(config.station_id, key, clock)
-    checkins = CheckInService(lambda: SqliteUnitOfWork(db, events), clock, config.station_id,
-                              config.timezone, key.derived_secret("uid-fingerprint"))
-    core = Core(config, db, key, clock, events, checkins)
+
+    lock = threading.RLock()
+
+    def uow() -> SqliteUnitOfWork:
+        return SqliteUnitOfWork(db, events, lock)
+
+    trusted = {sid: public_key_from_hex(h) for sid, h in config.trusted_issuers.items()}
+    trusted[config.station_id] = key.public
+    desk = CardDesk(uow, clock, config.station_id, key, make_verifier(trusted),
+                    config.legacy_uid_only)
+    checkins = CheckInService(uow, clock, config.station_id, config.timezone,
+                              key.derived_secret("uid-fingerprint"), desk)
+    registry = ResidentRegistry(uow, clock, config.timezone, key.derived_secret("national-id"))
+    care = CareService(uow, clock, config.timezone, load_plans(config.care_plans_file))
+    core = Core(config, db, key, clock, events, checkins, desk, StaffService(uow, clock),
+                registry, care, lock)
     _ensure_genesis(core)
     return core
 
@@ -72,14 +97,19 @@ def _ensure_genesis(core: Core) -> None:
             "restore the station's own key file, or point station.database at a new file")
 
 
+def card_keys(config: Config):
+    from kiosk.adapters.card_io import CardKeys
+    return CardKeys(config.mifare_key_a, config.mifare_key_b, config.card_aid, config.card_file_id)
+
+
 def build_reader(config: Config) -> CardReader:
     if config.reader_kind == "fake":
         from kiosk.adapters.fake_reader import FakeCardReader
-        return FakeCardReader()
+        return FakeCardReader(keys=card_keys(config))
     if config.pcscd_socket:
         os.environ["PCSCLITE_CSOCK_NAME"] = config.pcscd_socket
     from kiosk.adapters.pcsc_reader import PcscCardReader
-    return PcscCardReader(config.reader_filter)
+    return PcscCardReader(config.reader_filter, card_keys(config))
 
 
 def build_printer(config: Config) -> Printer:

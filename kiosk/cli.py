@@ -90,23 +90,25 @@ def serve(ctx: click.Context, as_json: bool) -> None:
 def tap(ctx: click.Context, card: str, hold: float, port: int | None, slot: int) -> None:
     """Present a virtual card to the station's vpcd reader.
 
-    CARD is a demo card (wang, li, zhang, chen, unknown, or its number) or a
-    UID in hex (4, 7 or 10 bytes).
+    CARD is a demo card (wang, li, zhang, chen, tech, copy, unknown, or its
+    number) or a UID in hex (4, 7 or 10 bytes) for a blank card.
 
     Example: kiosk tap wang
     """
-    from kiosk.adapters.virtual_card import VirtualCard, tap as present
-    from kiosk.demo_data import demo_card_uid
-    from kiosk.domain.cards import parse_uid
+    from kiosk.adapters.virtual_card import tap as present
+    from kiosk.demo_data import demo_card, wallet_path
+    from kiosk.virtual_cards import load_wallet
+    path = ctx.obj["config_path"]
+    config = load_config(path) if Path(path).exists() else None
+    wallet = load_wallet(wallet_path(config.data_dir)) if config else {}
     try:
-        uid = parse_uid(demo_card_uid(card))
+        virtual = demo_card(card, wallet)
     except ValueError as exc:
         raise click.BadParameter(bilingual("Not a card name or UID") + f": {exc}") from exc
     if port is None:
-        path = ctx.obj["config_path"]
-        port = load_config(path).vpcd_port if Path(path).exists() else 35963
+        port = config.vpcd_port if config else 35963
     try:
-        read = present(port + slot, VirtualCard(uid), hold=hold)
+        read = present(port + slot, virtual, hold=hold)
     except OSError as exc:
         raise click.ClickException(bilingual("No virtual reader is listening") +
                                    f" (port {port + slot}): {exc}") from exc

@@ -32,6 +32,9 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "county": {"url": str},
     "ui": {"enabled": bool, "host": str, "port": int, "idle_seconds": int},
     "care": {"plans_file": str},
+    "cards": {"legacy_uid_only": bool, "mifare_key_a": str, "mifare_key_b": str, "aid": str,
+              "file_id": str, "trusted_issuers": dict},
+    "staff": {"idle_logout_seconds": int},
     "log": {"level": str},
 }
 CHOICES = {
@@ -75,6 +78,13 @@ class Config:
     ui_port: int = 8080
     idle_seconds: int = 20
     care_plans_file: Path | None = None  # None: the shipped example plans
+    legacy_uid_only: bool = False
+    mifare_key_a: bytes = b"\xff" * 6
+    mifare_key_b: bytes = b"\xff" * 6
+    card_aid: bytes = bytes.fromhex("F04B494F534B01")
+    card_file_id: bytes = bytes.fromhex("0101")
+    trusted_issuers: dict[str, str] = field(default_factory=dict)
+    staff_idle_seconds: int = 120
     log_level: str = "INFO"
     source: Path | None = None
 
@@ -120,6 +130,39 @@ def _suggest(word: str, known: dict) -> str:
     return f"did you mean {close[0]!r}?" if close else "remove it; known: " + ", ".join(known)
 
 
+def _hex(key: str, value: str, lengths: tuple[int, ...], example: str) -> bytes:
+    try:
+        data = bytes.fromhex(value.replace(":", "").replace(" ", ""))
+    except ValueError:
+        data = b""
+    if len(data) not in lengths:
+        raise ConfigError(key, f"{value!r} is not {' or '.join(map(str, lengths))} bytes of hex",
+                          f"write it like {example!r}")
+    return data
+
+
+def _cards(cards: dict[str, Any]) -> dict[str, Any]:
+    """The [cards] section: MIFARE keys, the CPU card AID and file, trusted issuers."""
+    issuers = {}
+    for station_id, public_hex in cards.get("trusted_issuers", {}).items():
+        if not isinstance(public_hex, str):
+            raise ConfigError(f"cards.trusted_issuers.{station_id}", "must be a string",
+                              "give the issuing station's public key as 64 hex digits")
+        issuers[station_id] = _hex(f"cards.trusted_issuers.{station_id}", public_hex, (32,),
+                                   "kiosk keygen prints it as public_key").hex()
+    return {
+        "legacy_uid_only": cards.get("legacy_uid_only", False),
+        "mifare_key_a": _hex("cards.mifare_key_a", cards.get("mifare_key_a", "FFFFFFFFFFFF"),
+                             (6,), "A0A1A2A3A4A5"),
+        "mifare_key_b": _hex("cards.mifare_key_b", cards.get("mifare_key_b", "FFFFFFFFFFFF"),
+                             (6,), "B0B1B2B3B4B5"),
+        "card_aid": _hex("cards.aid", cards.get("aid", "F04B494F534B01"),
+                         tuple(range(5, 17)), "F04B494F534B01"),
+        "card_file_id": _hex("cards.file_id", cards.get("file_id", "0101"), (2,), "0101"),
+        "trusted_issuers": issuers,
+    }
+
+
 def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | None = None) -> Config:
     _check_shape(raw)
     station, reader = raw.get("station", {}), raw.get("reader", {})
@@ -160,7 +203,13 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
     used = [pin for pin in pins.values() if pin]
     if len(set(used)) != len(used):
         raise ConfigError("signals", "two signals share one GPIO pin", "give each its own pin")
+    cards = _cards(raw.get("cards", {}))
+    idle_logout = raw.get("staff", {}).get("idle_logout_seconds", 120)
+    if not 30 <= idle_logout <= 3600:
+        raise ConfigError("staff.idle_logout_seconds", "must be 30 to 3600 seconds",
+                          "the default is 120")
     return Config(
+        **cards, staff_idle_seconds=idle_logout,
         station_id=station["id"], station_name=station.get("name", "卫生服务站"),
         timezone=timezone, data_dir=data_dir,
         database=base / station.get("database", str(data_dir / "kiosk.db")),

@@ -15,10 +15,9 @@ import threading
 from pathlib import Path
 
 from kiosk.adapters.clock import SystemClock
-from kiosk.adapters.virtual_card import VirtualCard, tap
+from kiosk.adapters.virtual_card import tap
 from kiosk.config import load_config
-from kiosk.demo_data import DEMO_RESIDENTS, demo_card_uid, seed_demo
-from kiosk.domain.cards import parse_uid
+from kiosk.demo_data import DEMO_RESIDENTS, DEMO_TECHNICIAN, demo_card, seed_demo
 from kiosk.domain.model import local_date
 from kiosk.i18n import bilingual
 
@@ -41,23 +40,24 @@ def _ui_port(preferred: int = 8080) -> int:
 class DemoControls:
     """What the demo panel and the console prompt can do: tap cards, read receipts."""
 
-    def __init__(self, capture, harness=None, reader=None):
+    def __init__(self, capture, harness=None, reader=None, wallet=None):
         self.capture, self.harness, self.reader = capture, harness, reader
+        self.wallet = wallet or {}
 
     def tap(self, card: str) -> bool:
         pulled = card == "pulled"
         try:
-            uid = parse_uid(demo_card_uid("wang" if pulled else card))
+            virtual = demo_card("wang" if pulled else card, self.wallet)
         except ValueError:
             return False
+        virtual.vanish_on_read = pulled
         if self.harness:
-            threading.Thread(target=tap, args=(self.harness.base_port,
-                                               VirtualCard(uid, vanish_on_read=pulled)),
+            threading.Thread(target=tap, args=(self.harness.base_port, virtual, 1.5),
                              daemon=True).start()
         elif pulled:
             self.reader.fail("removed", "demo: card pulled away")
         else:
-            self.reader.tap(uid)
+            self.reader.tap_card(virtual)
         return True
 
 
@@ -100,11 +100,9 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     if not config.key_file.exists():
         generate_key_file(config.key_file)
     core = build_core(config)
-    with core.uow() as uow:
-        seed_demo(uow, local_date(SystemClock().now(), config.timezone))
-        uow.commit()
+    wallet = seed_demo(core, local_date(SystemClock().now(), config.timezone))
     core.db.conn.close()
-    controls, stop = DemoControls(capture, harness, reader), threading.Event()
+    controls, stop = DemoControls(capture, harness, reader, wallet), threading.Event()
     station = threading.Thread(target=run_station, args=(config,), daemon=True,
                                kwargs={"reader": reader, "stop": stop, "demo": controls})
     station.start()
@@ -121,9 +119,11 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
 
 def _prompt_loop(config_file: Path, controls: DemoControls, stop: threading.Event) -> None:
     print(bilingual("Demo cards") + ":")
-    for index, (short, name, uid, village, _born) in enumerate(DEMO_RESIDENTS, start=1):
-        print(f"  {index}) {short:6} {name}  {village}  UID {uid}")
+    for index, (short, name, uid, village, _born, kind) in enumerate(DEMO_RESIDENTS, start=1):
+        print(f"  {index}) {short:6} {name}  {village}  UID {uid} ({kind})")
     print(f"  0) unknown  ({bilingual('a card nobody registered')})")
+    print(f"     copy     ({bilingual('a copy of wang’s card on another card')})")
+    print(f"     tech     ({bilingual('demo technician card, PIN')} {DEMO_TECHNICIAN[3]})")
     print(bilingual("Type a number and Enter to tap that card; q to quit.") +
           f"\n  kiosk --config {config_file} tap wang")
     if not sys.stdin.isatty():

@@ -1,61 +1,75 @@
-"""Demo residents, their cards and care-plan items (made up; dates relative to today)."""
+"""Demo residents, a demo technician, their signed virtual cards and care plans
+(all made up; dates relative to today)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from kiosk.domain.cards import uid_hash
-from kiosk.domain.model import CarePlanItem, Card, Resident
-from kiosk.domain.ports import UnitOfWork
+from kiosk.adapters.virtual_card import VirtualCard
+from kiosk.domain.cards import parse_uid
+from kiosk.domain.model import Resident
+from kiosk.virtual_cards import issue_virtual_card, load_wallet, save_wallet
 
-# name, card UID (4, 7 and 10 byte UIDs all occur), village, birth date
+# name, card UID (4, 7 and 10 byte UIDs all occur), village, birth date, card kind
 DEMO_RESIDENTS = [
-    ("wang", "王秀华", "04A1B2C3", "东湾村", "1994-03-12"),
-    ("li", "李明", "04112233445566", "西岭村", "1988-07-01"),
-    ("zhang", "张𠮷祥", "0411223344556677889A", "南坪村", "1979-11-23"),
-    ("chen", "陈晓燕", "0A0B0C0D", "北山村", "2000-01-30"),
+    ("wang", "王秀华", "04A1B2C3", "东湾村", "1994-03-12", "mifare"),
+    ("li", "李明", "04112233445566", "西岭村", "1988-07-01", "cpu"),
+    ("zhang", "张𠮷祥", "0411223344556677889A", "南坪村", "1979-11-23", "mifare"),
+    ("chen", "陈晓燕", "0A0B0C0D", "北山村", "2000-01-30", "cpu"),
 ]
+DEMO_TECHNICIAN = ("tech", "演示技术员", "08D0D0D0", "1234")
 UNKNOWN_DEMO_CARD = "DEADBEEF"
+COPY_DEMO_CARD = "04C0FFEE"  # wang's record copied onto another card
+WALLET = "demo-cards.json"
 
 
-def demo_card_uid(name_or_uid: str) -> str:
-    """A demo card's UID from its short name or list number; anything else is taken as a UID."""
-    for index, (short, _name, uid, _village, _born) in enumerate(DEMO_RESIDENTS, start=1):
-        if name_or_uid.lower() in (short, str(index)):
-            return uid
-    if name_or_uid.lower() in ("unknown", "0"):
-        return UNKNOWN_DEMO_CARD
-    return name_or_uid
+def wallet_path(data_dir: Path) -> Path:
+    return Path(data_dir) / WALLET
 
 
-def seed_demo(uow: UnitOfWork, today: dt.date) -> int:
-    """Register the demo residents (with events, like any registration); return how many."""
-    added = 0
-    for short, name, uid, village, born in DEMO_RESIDENTS:
-        resident_id = f"demo-{short}"
-        if uow.residents.get(resident_id):
-            continue
-        uow.residents.add(Resident(resident_id, name, born, village))
-        uow.cards.add(Card(uid_hash(bytes.fromhex(uid)), resident_id))
-        uow.record("resident.registered", {"resident_id": resident_id, "demo": True})
-        uow.record("card.bound", {"resident_id": resident_id, "uid_hash": uid_hash(bytes.fromhex(uid))})
-        for n, (plan, title, due_in) in enumerate(_items_for(short)):
-            due = today + dt.timedelta(days=due_in)
-            item = CarePlanItem(f"{resident_id}-{n}", resident_id, plan, title,
-                                (due - dt.timedelta(days=7)).isoformat(), due.isoformat(),
-                                (due + dt.timedelta(days=7)).isoformat())
-            uow.care_items.add(item)
-            uow.record("care_item.scheduled", {"item_id": item.id, "resident_id": resident_id,
-                                               "plan": plan, "due": item.due})
-        added += 1
-    return added
+def demo_card(name_or_uid: str, wallet: dict[str, VirtualCard]) -> VirtualCard:
+    """A demo card by short name or list number; anything else is a blank card with that UID."""
+    key = name_or_uid.lower()
+    for index, (short, *_rest) in enumerate(DEMO_RESIDENTS, start=1):
+        if key == str(index):
+            key = short
+    if key in ("0", "unknown"):
+        return VirtualCard(bytes.fromhex(UNKNOWN_DEMO_CARD), "mifare")
+    if key in wallet:
+        card = wallet[key]
+        return VirtualCard(card.uid, card.kind, memory=bytearray(card.memory))
+    return VirtualCard(parse_uid(name_or_uid), "uid")
 
 
-def _items_for(short: str) -> list[tuple[str, str, int]]:
-    return {
-        "wang": [("prenatal", "孕中期检查 Mid-pregnancy check", 3),
-                 ("prenatal", "孕早期建册 First prenatal visit", -20)],
-        "li": [("contraceptive_supply", "避孕药具领取 Supply pick-up", 30)],
-        "zhang": [("pre_pregnancy", "孕前健康检查 Pre-pregnancy check", 0)],
-        "chen": [],
-    }[short]
+def seed_demo(core, today: dt.date) -> dict[str, VirtualCard]:
+    """Register the demo people and issue their cards (once); return the card wallet."""
+    path = wallet_path(core.config.data_dir)
+    wallet = load_wallet(path)
+    if wallet:
+        return wallet
+    with core.uow() as uow:
+        for short, name, _uid, village, born, _kind in DEMO_RESIDENTS:
+            resident = Resident(f"demo-{short}", name, born, village,
+                                consent_version="health-data-consent-v1",
+                                consent_at=f"{today.isoformat()}T00:00:00+00:00")
+            uow.residents.add(resident)
+            uow.record("resident.registered", {**vars(resident), "by": "demo-setup"})
+        uow.commit()
+    for short, _name, uid, _village, _born, kind in DEMO_RESIDENTS:
+        wallet[short] = issue_virtual_card(core, "resident", f"demo-{short}", bytes.fromhex(uid),
+                                           kind, by="demo-setup")
+    wallet["copy"] = wallet["wang"].copy_to(bytes.fromhex(COPY_DEMO_CARD))
+    short, name, uid, pin = DEMO_TECHNICIAN
+    tech = core.staff.add(name, pin, by="demo-setup")
+    wallet[short] = issue_virtual_card(core, "technician", tech.id, bytes.fromhex(uid), "cpu",
+                                       by="demo-setup")
+    day = dt.timedelta(days=1)
+    enrol = core.care.enrol
+    enrol("demo-wang", "prenatal", {"last_menstrual_period": (today - 150 * day).isoformat()},
+          "demo-setup")
+    enrol("demo-li", "contraceptive-supply", {"enrolment_date": (today - 85 * day).isoformat()},
+          "demo-setup")
+    enrol("demo-zhang", "pre-pregnancy", {"enrolment_date": today.isoformat()}, "demo-setup")
+    save_wallet(path, wallet)
+    return wallet

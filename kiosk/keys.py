@@ -94,3 +94,23 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     if not isinstance(key, Ed25519PublicKey):
         raise KeyFileError(f"{path} is not an Ed25519 public key")
     return key
+
+
+def make_verifier(public_keys: dict[str, Ed25519PublicKey]):
+    """Card-record verifier: (station id, signature, data) -> True/False, None if not trusted."""
+    from cryptography.exceptions import InvalidSignature
+
+    def verify(station_id: str, signature: bytes, data: bytes) -> bool | None:
+        key = public_keys.get(station_id)
+        if key is None:
+            return None
+        try:
+            key.verify(signature, data)
+            return True
+        except InvalidSignature:
+            return False
+    return verify
+
+
+def public_key_from_hex(text: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(bytes.fromhex(text))

@@ -26,7 +26,9 @@ class CardTapped:
     uid: bytes
     reader: str
     detected_ns: int  # time.monotonic_ns() when the reader service reported the card
-    read_ns: int = 0  # how long connect + UID read took
+    read_ns: int = 0  # how long connect + UID and record read took
+    kind: str = "uid"  # "cpu", "mifare" or "uid"
+    record: bytes | None = None  # the kiosk card record, if the card holds one
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,9 @@ ReaderEvent = CardTapped | CardReadFailed | ReaderStatus
 
 
 class CardReader(Protocol):
+    """Reports taps; ``write_record`` writes onto the card still on a reader (issuance)."""
+
+    def write_record(self, reader: str, uid: bytes, kind: str, framed: bytes) -> bytes | None: ...
     def start(self) -> None: ...
     def stop(self) -> None: ...
     def next_event(self, timeout: float) -> ReaderEvent | None: ...

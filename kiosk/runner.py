@@ -49,7 +49,7 @@ def report_text(report: TapReport) -> str:
         text = f"{bilingual(key)}: {outcome.masked_name}  {bilingual('Queue number')} {outcome.queue_no}"
         item = outcome.follow_up.next_item
         if item:
-            text += f"\n    {bilingual('Next visit')}: {item.title} {item.due}"
+            text += f"\n    {bilingual('Next visit')}: {item.title} {item.next_date}"
         for overdue in outcome.follow_up.overdue:
             text += f"\n    {bilingual('Overdue')}: {overdue.title} {overdue.due}"
         return text

@@ -134,7 +134,7 @@ class PrintSpooler:
         item = status.next_item
         extra = (item.title,) if item and self.show_service_names else ()
         return Receipt(self.station_name, when.strftime("%Y-%m-%d %H:%M"), queue_no, mask_name(name),
-                       item.due if item else None, checkin_id[:8].upper(), extra)
+                       item.next_date if item else None, checkin_id[:8].upper(), extra)
 
 
 def _now() -> str:

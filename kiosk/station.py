@@ -11,11 +11,19 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
+from kiosk.adapters.card_io import CardIOError
+from kiosk.domain.card_desk import CardDesk
+from kiosk.domain.card_records import frame
 from kiosk.domain.checkin import CheckInService
-from kiosk.domain.outcomes import CheckedIn, ReadFailed, TapOutcome, UnknownCard
+from kiosk.domain.model import ReadCard
+from kiosk.domain.outcomes import (CardIssued, CardRefused, CheckedIn, IssueFailed, ReadFailed, TapOutcome,
+                                   TechnicianCard, UnknownCard)
+from kiosk.domain.staff import StaffService
+from kiosk.domain.validation import Invalid
+from kiosk.staff_desk import IssueRequest, StaffDesk
 from kiosk.ports import (CardReader, CardReadFailed, CardTapped, ReaderEvent, ReaderState,
                          ReaderStatus, Signal, Signals)
 
@@ -37,14 +45,18 @@ class TapReport:
     read_ms: float = 0.0
     error: str = ""
     detected_epoch_ms: float = 0.0  # wall clock when the reader reported the card
+    login: tuple[str, str] | None = None  # (ticket, csrf) of the PIN form, technician cards
 
 
 class Station:
     def __init__(self, checkins: CheckInService, reader: CardReader, spooler: "Spooler | None",
                  signals: Signals,
                  on_report: Callable[[TapReport], None] | None = None,
-                 on_status: Callable[[ReaderStatus], None] | None = None):
+                 on_status: Callable[[ReaderStatus], None] | None = None,
+                 staff: StaffDesk | None = None, cards: CardDesk | None = None,
+                 staff_service: StaffService | None = None):
         self.checkins, self.reader = checkins, reader
+        self.staff, self.cards, self.staff_service = staff, cards, staff_service
         self.spooler, self.signals = spooler, signals
         self.on_report = on_report or (lambda report: None)
         self.on_status = on_status or (lambda status: None)
@@ -60,15 +72,63 @@ class Station:
             log.info("card read failed on %s: %s %s", event.reader, event.reason, event.detail)
             self.signals.show(Signal.ERROR)
             report = TapReport(ReadFailed(event.reason, event.detail), event.reader)
+        elif self.staff and (request := self.staff.pending_issue()):
+            report = self._issue(event, request)
         else:
-            report = self._check_in(event)
+            if self.staff:
+                self.staff.forget_record_links()
+            report = self._route(self._check_in(event))
         self.on_report(report)
         return report
+
+    def _route(self, report: TapReport) -> TapReport:
+        """A technician card opens the PIN form; any other card ends a technician session,
+        so a resident never sees a technician page."""
+        if self.staff is None:
+            return report
+        outcome = report.outcome
+        ended = self.staff.end_session()
+        if ended and self.staff_service:
+            reason = "technician_card" if isinstance(outcome, TechnicianCard) else "card_tap"
+            self.staff_service.logout(ended.technician_id, reason)
+        if isinstance(outcome, TechnicianCard):
+            return replace(report, login=self.staff.new_ticket(outcome.technician_id,
+                                                               outcome.name))
+        return report
+
+    def _issue(self, tap: CardTapped, request: IssueRequest) -> TapReport:
+        """Write a signed record onto the card on the reader, read it back, then store it."""
+        card = ReadCard(tap.uid, tap.kind, tap.record)
+        try:
+            record, data = self.cards.prepare(request.role, request.holder_id, card)
+            if self.reader.write_record(tap.reader, tap.uid, tap.kind, frame(data)) != data:
+                raise CardIOError("read back differs from what was written")
+            issued = self.cards.issued(record, request.holder_id, tap.kind, request.by,
+                                       request.reason)
+        except Invalid as exc:
+            self.staff.finish_issue(request, "failed", exc.message)
+            outcome = IssueFailed(exc.message)
+        except (CardIOError, OSError) as exc:
+            log.warning("card issuance failed: %s", exc)
+            message = "The card could not be written. Hold it still on the reader and try again"
+            self.staff.finish_issue(request, "failed", message)
+            outcome = IssueFailed(message)
+        else:
+            log.info("card %s issued (%s, %s)", issued.card_no, issued.role, issued.kind)
+            self.staff.finish_issue(request, "done", card_no=issued.card_no)
+            outcome = CardIssued(issued.card_no, issued.role, issued.holder_id)
+        self.signals.show(Signal.SUCCESS if isinstance(outcome, CardIssued) else Signal.ERROR)
+        return TapReport(outcome, tap.reader)
+
+    def _end_idle_session(self) -> None:
+        if self.staff and (session := self.staff.idle_session()) and self.staff_service:
+            log.info("technician %s logged out after idling", session.technician_id)
+            self.staff_service.logout(session.technician_id, "idle")
 
     def _check_in(self, tap: CardTapped) -> TapReport:
         for attempt in (1, 2, 3):
             try:
-                outcome = self.checkins.handle_tap(tap.uid)
+                outcome = self.checkins.handle_tap(ReadCard(tap.uid, tap.kind, tap.record))
                 break
             except sqlite3.OperationalError as exc:  # busy or disk trouble: retry, then say so
                 log.warning("check-in write failed (attempt %d): %s", attempt, exc)
@@ -87,6 +147,9 @@ class Station:
         elif isinstance(outcome, UnknownCard):
             self.signals.show(Signal.UNKNOWN_CARD)
             log.info("unknown card %s (event %d)", outcome.uid_fingerprint, outcome.event_seq)
+        elif isinstance(outcome, CardRefused):
+            self.signals.show(Signal.ERROR)
+            log.warning("card refused: %s (event %d)", outcome.reason, outcome.event_seq)
         return TapReport(outcome, tap.reader, elapsed_ms, tap.read_ns / 1e6,
                          detected_epoch_ms=detected_epoch_ms)
 
@@ -110,6 +173,7 @@ class Station:
                 event = self.reader.next_event(timeout=0.5)
                 self.heartbeat = time.monotonic()
                 self._watch_reader()
+                self._end_idle_session()
                 if on_heartbeat:
                     on_heartbeat()
                 if event is not None:

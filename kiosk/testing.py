@@ -35,25 +35,43 @@ def write_station_config(directory: Path, harness: PcscdHarness | None, station_
     return path
 
 
-def seed_residents(config_path: Path, count: int) -> list[bytes]:
-    """Register ``count`` residents with cards of 4-, 7- and 10-byte UIDs; return the UIDs."""
+def seed_residents(config_path: Path, count: int, kinds: tuple[str, ...] = ("mifare", "cpu")
+                   ) -> list[VirtualCard]:
+    """Register ``count`` consenting residents and issue each a signed card (4-, 7- and
+    10-byte UIDs, MIFARE and CPU cards in turn); return the cards."""
     from kiosk.bootstrap import build_core
     from kiosk.config import load_config
-    from kiosk.domain.cards import uid_hash
-    from kiosk.domain.model import Card, Resident
+    from kiosk.domain.model import Resident
+    from kiosk.virtual_cards import issue_virtual_card
     core = build_core(load_config(config_path))
-    uids = []
     with core.uow() as uow:
         for n in range(count):
-            length = (4, 7, 10)[n % 3]
-            uid = bytes([0x04]) + n.to_bytes(2, "big") + bytes(range(1, length - 2))
-            uids.append(uid)
-            uow.residents.add(Resident(f"res-{n:03d}", f"测试居民{n}"))
-            uow.cards.add(Card(uid_hash(uid), f"res-{n:03d}"))
+            uow.residents.add(Resident(f"res-{n:03d}", f"测试居民{n}", "1990-01-01", "测试村",
+                                       consent_version="health-data-consent-v1"))
             uow.record("resident.registered", {"resident_id": f"res-{n:03d}"})
         uow.commit()
+    cards = []
+    for n in range(count):
+        length = (4, 7, 10)[n % 3]
+        uid = bytes([0x04]) + n.to_bytes(2, "big") + bytes(range(1, length - 2))
+        cards.append(issue_virtual_card(core, "resident", f"res-{n:03d}", uid,
+                                        kinds[n % len(kinds)]))
     core.db.conn.close()
-    return uids
+    return cards
+
+
+def add_technician(config_path: Path, name: str = "测试技术员", pin: str = "2468",
+                   uid: bytes = bytes.fromhex("08AABBCC"), kind: str = "cpu"
+                   ) -> tuple[str, VirtualCard]:
+    """A technician with a PIN and a signed technician card: (technician id, card)."""
+    from kiosk.bootstrap import build_core
+    from kiosk.config import load_config
+    from kiosk.virtual_cards import issue_virtual_card
+    core = build_core(load_config(config_path))
+    tech = core.staff.add(name, pin)
+    card = issue_virtual_card(core, "technician", tech.id, uid, kind)
+    core.db.conn.close()
+    return tech.id, card
 
 
 class StationProcess:

@@ -7,11 +7,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.adapters.clock import FakeClock
 from kiosk.domain.cards import uid_hash
+from kiosk.domain.card_desk import CardDesk
 from kiosk.domain.checkin import CheckInService
 from kiosk.domain.model import CarePlanItem, Card, Resident
 from kiosk.domain.outcomes import CheckedIn, UnknownCard
 from kiosk.domain.ports import EventFactory
-from kiosk.keys import StationKey
+from kiosk.keys import StationKey, make_verifier
 from kiosk.store.memory import MemoryState, MemoryUnitOfWork
 
 UID_A, UID_B = bytes.fromhex("04a1b2c3"), bytes.fromhex("04112233445566")
@@ -27,8 +28,11 @@ def world():
     state.care_items = [CarePlanItem("c1", "r1", "prenatal", "mid-pregnancy check",
                                      "2026-11-25", "2026-12-01", "2026-12-08")]
     factory = EventFactory("st-1", StationKey(Ed25519PrivateKey.generate()), clock)
-    service = CheckInService(lambda: MemoryUnitOfWork(state, factory), clock, "st-1",
-                             "Asia/Shanghai", b"secret")
+    key = factory.signer
+    uow = lambda: MemoryUnitOfWork(state, factory)  # noqa: E731
+    desk = CardDesk(uow, clock, "st-1", key, make_verifier({"st-1": key.public}),
+                    legacy_uid_only=True)
+    service = CheckInService(uow, clock, "st-1", "Asia/Shanghai", b"secret", desk)
     return service, state, clock
 
 

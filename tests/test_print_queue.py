@@ -11,6 +11,7 @@ from kiosk.ports import PrinterState
 from kiosk.spooler import PrintSpooler
 from kiosk.store.database import connect
 from kiosk.testing import seed_residents
+from kiosk.virtual_cards import read_card
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_paper_out_during_20_checkins(core, config, station_dir, capture):
     capture.state = PrinterState.PAPER_OUT
     spooler = make_spooler(config, capture)
     try:
-        outcomes = [core.checkins.handle_tap(uid) for uid in uids]
+        outcomes = [core.checkins.handle_tap(read_card(card)) for card in uids]
         for _ in outcomes:
             spooler.notify()
         assert [o.queue_no for o in outcomes] == list(range(1, 21))  # all 20 recorded
@@ -68,8 +69,8 @@ def test_pending_receipts_survive_a_restart(core, config, station_dir, capture):
     uids = seed_residents(station_dir / "kiosk.toml", 3)
     capture.state = PrinterState.OFFLINE
     first = make_spooler(config, capture)
-    for uid in uids:
-        core.checkins.handle_tap(uid)
+    for card in uids:
+        core.checkins.handle_tap(read_card(card))
     assert wait_for(lambda: first.state == PrinterState.OFFLINE)
     first.stop()  # the station restarts (or the power goes) with three receipts owed
     capture.state = PrinterState.READY
@@ -85,10 +86,8 @@ def test_receipt_keeps_service_names_off_unless_allowed(core, config, clock):
     from kiosk.demo_data import seed_demo
     from kiosk.domain.model import local_date
     from kiosk.adapters.printers import MemoryPrinter
-    with core.uow() as uow:
-        seed_demo(uow, local_date(clock.now(), "Asia/Shanghai"))
-        uow.commit()
-    outcome = core.checkins.handle_tap(bytes.fromhex("04A1B2C3"))
+    wallet = seed_demo(core, local_date(clock.now(), "Asia/Shanghai"))
+    outcome = core.checkins.handle_tap(read_card(wallet["wang"]))
     plain = PrintSpooler(config.database, MemoryPrinter(), "站", "Asia/Shanghai")
     allowed = PrintSpooler(config.database, MemoryPrinter(), "站", "Asia/Shanghai", True)
     for spooler in (plain, allowed):

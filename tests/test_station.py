@@ -21,10 +21,9 @@ WANG = bytes.fromhex("04A1B2C3")
 
 @pytest.fixture
 def station(core, clock, config):
-    with core.uow() as uow:
-        seed_demo(uow, local_date(clock.now(), "Asia/Shanghai"))
-        uow.commit()
+    wallet = seed_demo(core, local_date(clock.now(), "Asia/Shanghai"))
     reader, printer, signals = FakeCardReader(), MemoryPrinter(), RecordingSignals()
+    reader.wallet = wallet
     spooler = PrintSpooler(config.database, printer, "测试站", "Asia/Shanghai", max_wait=0.2)
     spooler.start()
     yield Station(core.checkins, reader, spooler, signals), reader, printer, signals
@@ -40,7 +39,7 @@ def wait_for(predicate, timeout=5.0):
 
 def test_tap_checks_in_beeps_and_prints(station):
     st, reader, printer, signals = station
-    reader.tap(WANG)
+    reader.tap_card(reader.wallet["wang"])
     report = st.handle(reader.next_event(1))
     assert isinstance(report.outcome, CheckedIn) and report.outcome.queue_no == 1
     assert signals.shown == [Signal.SUCCESS]
@@ -52,8 +51,8 @@ def test_tap_checks_in_beeps_and_prints(station):
 
 def test_repeat_tap_does_not_print_again(station):
     st, reader, printer, _ = station
-    reader.tap(WANG)
-    reader.tap(WANG)
+    reader.tap_card(reader.wallet["wang"])
+    reader.tap_card(reader.wallet["wang"])
     st.handle(reader.next_event(1))
     assert st.handle(reader.next_event(1)).outcome.repeat
     assert wait_for(lambda: printer.printed)
@@ -64,7 +63,7 @@ def test_repeat_tap_does_not_print_again(station):
 def test_paper_out_never_blocks_the_checkin(station, core):
     st, reader, printer, signals = station
     printer.state = PrinterState.PAPER_OUT
-    reader.tap(WANG)
+    reader.tap_card(reader.wallet["wang"])
     report = st.handle(reader.next_event(1))
     assert isinstance(report.outcome, CheckedIn) and printer.printed == []
     assert core.db.execute("SELECT COUNT(*) FROM checkins").fetchone()[0] == 1
@@ -100,7 +99,7 @@ def test_run_loop_processes_until_stopped(station):
     stop = threading.Event()
     thread = threading.Thread(target=st.run, args=(stop,))
     thread.start()
-    reader.tap(WANG)
+    reader.tap_card(reader.wallet["wang"])
     for _ in range(50):
         if reports:
             break

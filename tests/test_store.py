@@ -4,18 +4,19 @@ import sqlite3
 
 import pytest
 
-from kiosk.domain.cards import uid_hash
 from kiosk.domain.model import Card, Resident
+from kiosk.virtual_cards import issue_virtual_card, read_card
 from kiosk.domain.outcomes import CheckedIn
 from kiosk.store.sqlite import iter_events
 
 
-def add_resident(core, rid="r1", uid="04a1b2c3", name="王秀华"):
+def add_resident(core, rid="r1", uid="04a1b2c3", name="王秀华", kind="mifare"):
+    """Register her and issue a signed virtual card; return what a reader reads of it."""
     with core.uow() as uow:
         uow.residents.add(Resident(rid, name))
-        uow.cards.add(Card(uid_hash(bytes.fromhex(uid)), rid))
         uow.record("resident.registered", {"resident_id": rid})
         uow.commit()
+    return read_card(issue_virtual_card(core, "resident", rid, bytes.fromhex(uid), kind))
 
 
 def test_pragmas_for_durability(core):
@@ -38,8 +39,8 @@ def test_events_are_append_only(core):
 
 
 def test_checkin_and_event_commit_together(core):
-    add_resident(core)
-    outcome = core.checkins.handle_tap(bytes.fromhex("04a1b2c3"))
+    card = add_resident(core)
+    outcome = core.checkins.handle_tap(card)
     assert isinstance(outcome, CheckedIn)
     row = core.db.execute("SELECT queue_no FROM checkins").fetchone()
     event = [e for e in iter_events(core.db) if e.type == "checkin.created"][0]

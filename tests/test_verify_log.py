@@ -10,10 +10,10 @@ from tests.test_store import add_resident
 
 @pytest.fixture
 def logged(core, station_dir):
-    add_resident(core, "r1", "04a1b2c3")
-    add_resident(core, "r2", "04112233445566", "李明")
-    for uid in ("04a1b2c3", "04112233445566", "deadbeef"):
-        core.checkins.handle_tap(bytes.fromhex(uid))
+    cards = [add_resident(core, "r1", "04a1b2c3"),
+             add_resident(core, "r2", "04112233445566", "李明", "cpu")]
+    for card in cards + [bytes.fromhex("deadbeef")]:
+        core.checkins.handle_tap(card)
     count = core.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
     core.db.execute("DROP TRIGGER events_no_update")  # the tamperer is not polite
     core.db.execute("DROP TRIGGER events_no_delete")

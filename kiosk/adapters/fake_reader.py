@@ -5,13 +5,16 @@ from __future__ import annotations
 import queue
 import time
 
+from kiosk.adapters.card_io import CardIOError, CardKeys, read_record, write_record
+from kiosk.adapters.virtual_card import VirtualCard
 from kiosk.ports import (CardReadFailed, CardTapped, ReaderEvent, ReaderHealth, ReaderState,
                          ReaderStatus)
 
 
 class FakeCardReader:
-    def __init__(self, name: str = "Fake Reader 0") -> None:
-        self.name = name
+    def __init__(self, name: str = "Fake Reader 0", keys: CardKeys = CardKeys()) -> None:
+        self.name, self.keys = name, keys
+        self.present: VirtualCard | None = None  # the card "on" the reader, for issuance
         self.events: queue.Queue[ReaderEvent] = queue.Queue()
         self.state = ReaderState.STARTING
         self.running = False
@@ -39,6 +42,22 @@ class FakeCardReader:
     # -- driving it -----------------------------------------------------------
     def tap(self, uid: bytes) -> None:
         self.events.put(CardTapped(uid, self.name, time.monotonic_ns()))
+
+    def tap_card(self, card: VirtualCard) -> None:
+        """Put a virtual card on the reader (it stays there until the next one)."""
+        self.present = card
+        card.reset()
+        kind, record = read_record(card.respond, card.atr, self.keys)
+        self.events.put(CardTapped(card.uid, self.name, time.monotonic_ns(), 0, kind, record))
+
+    def write_record(self, reader: str, uid: bytes, kind: str, framed: bytes) -> bytes | None:
+        card = self.present
+        if card is None or card.uid != uid:
+            raise CardIOError("the card on the reader changed")
+        card.reset()
+        write_record(card.respond, kind, framed, self.keys)
+        card.reset()
+        return read_record(card.respond, card.atr, self.keys)[1]
 
     def fail(self, reason: str = "removed", detail: str = "") -> None:
         self.events.put(CardReadFailed(self.name, reason, detail))

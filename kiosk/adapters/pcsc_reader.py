@@ -21,6 +21,7 @@ from kiosk.domain.cards import VALID_UID_LENGTHS
 from kiosk.ports import (CardReadFailed, CardTapped, ReaderEvent, ReaderHealth, ReaderState,
                          ReaderStatus)
 from kiosk.adapters.backoff import Backoff
+from kiosk.adapters.card_io import CardIOError, CardKeys, read_record, write_record
 
 log = logging.getLogger(__name__)
 PNP = "\\\\?PnP?\\Notification"
@@ -32,15 +33,21 @@ def _u32(value: int) -> int:
     return value & 0xFFFFFFFF
 
 
+class _CardGone(Exception):
+    def __init__(self, hr: int):
+        super().__init__(hr)
+        self.hr = hr
+
+
 class ServiceUnavailable(Exception):
     """pcscd is not running or went away; the context must be rebuilt."""
 
 
 class PcscCardReader:
-    def __init__(self, reader_filter: tuple[str, ...] = ()):
+    def __init__(self, reader_filter: tuple[str, ...] = (), keys: CardKeys = CardKeys()):
         from smartcard import scard  # imported here: only this adapter needs pyscard
         self.sc = scard
-        self.reader_filter = reader_filter
+        self.reader_filter, self.keys = reader_filter, keys
         self.events: queue.Queue[ReaderEvent] = queue.Queue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -154,26 +161,28 @@ class PcscCardReader:
                 continue
             if hr != 0:
                 raise ServiceUnavailable(f"status query failed ({sc.SCardGetErrorMessage(hr)})")
-            for name, state, _atr in result:
+            for name, state, atr in result:
                 if name == PNP:
                     if state & sc.SCARD_STATE_CHANGED:
                         readers = self._list_readers(ctx)
                         known = {r: s for r, s in known.items() if r in readers}
                     pnp_state = state & ~sc.SCARD_STATE_CHANGED
                     continue
-                self._on_reader_state(ctx, name, state, known.get(name), detected)
+                self._on_reader_state(ctx, name, state, known.get(name), detected, bytes(atr))
                 known[name] = state & ~sc.SCARD_STATE_CHANGED
 
     def _on_reader_state(self, ctx: int, name: str, state: int, before: int | None,
-                         detected: int) -> None:
+                         detected: int, atr: bytes) -> None:
         sc = self.sc
         present = bool(state & sc.SCARD_STATE_PRESENT) and not state & sc.SCARD_STATE_MUTE
         was_present = before is not None and bool(before & sc.SCARD_STATE_PRESENT)
         swapped = before is not None and (state >> 16) != (before >> 16) and was_present
         if present and (not was_present or swapped) and not state & sc.SCARD_STATE_EXCLUSIVE:
-            self.events.put(self._read_uid(ctx, name, detected))
+            self.events.put(self._read_card(ctx, name, detected, atr))
 
-    def _read_uid(self, ctx: int, name: str, detected: int) -> CardTapped | CardReadFailed:
+    def _read_card(self, ctx: int, name: str, detected: int,
+                   atr: bytes) -> CardTapped | CardReadFailed:
+        """UID first (every card has one), then the kiosk record if the card holds one."""
         sc = self.sc
         hr, card, protocol = sc.SCardConnect(ctx, name, sc.SCARD_SHARE_SHARED,
                                              sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1)
@@ -183,16 +192,61 @@ class PcscCardReader:
             hr, response = sc.SCardTransmit(card, protocol, GET_UID)
             if _u32(hr) != 0:
                 return self._failure(name, _u32(hr), "read UID")
+            if len(response) < 2:  # no status word: the card left the field before answering
+                return CardReadFailed(name, "removed", "read UID: no answer from the card")
+            data, sw = bytes(response[:-2]), bytes(response[-2:])
+            if sw != b"\x90\x00":
+                return CardReadFailed(name, "unsupported",
+                                      f"card answered {sw.hex().upper()} to GET UID")
+            if len(data) not in VALID_UID_LENGTHS:
+                return CardReadFailed(name, "unsupported", f"UID of {len(data)} bytes")
+            try:
+                kind, record = read_record(self._transmitter(card, protocol), atr, self.keys)
+            except _CardGone as gone:
+                return self._failure(name, gone.hr, "read record")
+            except CardIOError as exc:
+                if not exc.sw:
+                    return CardReadFailed(name, "removed", f"read record: {exc}")
+                log.info("card on %s: %s; taken as UID-only", name, exc)
+                kind, record = "uid", None
         finally:
             sc.SCardDisconnect(card, sc.SCARD_LEAVE_CARD)
-        if len(response) < 2:  # no status word: the card left the field before answering
-            return CardReadFailed(name, "removed", "read UID: no answer from the card")
-        data, sw = bytes(response[:-2]), bytes(response[-2:])
-        if sw != b"\x90\x00":
-            return CardReadFailed(name, "unsupported", f"card answered {sw.hex().upper()} to GET UID")
-        if len(data) not in VALID_UID_LENGTHS:
-            return CardReadFailed(name, "unsupported", f"UID of {len(data)} bytes")
-        return CardTapped(data, name, detected, time.monotonic_ns() - detected)
+        return CardTapped(data, name, detected, time.monotonic_ns() - detected, kind, record)
+
+    def _transmitter(self, card: int, protocol: int):
+        def transmit(apdu: bytes) -> bytes:
+            hr, response = self.sc.SCardTransmit(card, protocol, list(apdu))
+            if _u32(hr) != 0:
+                raise _CardGone(_u32(hr))
+            return bytes(response)
+        return transmit
+
+    def write_record(self, reader: str, uid: bytes, kind: str, framed: bytes) -> bytes | None:
+        """Write a framed record onto the card now on ``reader`` (it must still be ``uid``),
+        then read it back; return what the card holds. Runs on the caller's thread with
+        its own PC/SC context."""
+        sc = self.sc
+        hr, ctx = sc.SCardEstablishContext(sc.SCARD_SCOPE_USER)
+        if _u32(hr) != 0:
+            raise CardIOError("connect to the reader service")
+        try:
+            hr, card, protocol = sc.SCardConnect(ctx, reader, sc.SCARD_SHARE_SHARED,
+                                                 sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1)
+            if _u32(hr) != 0:
+                raise CardIOError("connect to the card")
+            try:
+                transmit = self._transmitter(card, protocol)
+                if transmit(bytes(GET_UID))[:-2] != uid:
+                    raise CardIOError("the card on the reader changed")
+                write_record(transmit, kind, framed, self.keys)
+                hr, _reader, _state, _protocol, atr = sc.SCardStatus(card)
+                return read_record(transmit, bytes(atr), self.keys)[1]
+            except _CardGone as gone:
+                raise CardIOError(f"card left the reader ({sc.SCardGetErrorMessage(gone.hr)})")
+            finally:
+                sc.SCardDisconnect(card, sc.SCARD_LEAVE_CARD)
+        finally:
+            sc.SCardReleaseContext(ctx)
 
     def _failure(self, name: str, hr: int, step: str) -> CardReadFailed:
         message = self.sc.SCardGetErrorMessage(hr)

@@ -6,7 +6,8 @@ virtual card "is placed" by connecting and "removed" by closing. Frames are a
 (0 power off, 1 power on, 2 reset, 4 send the ATR), anything else is a command
 APDU to answer with a response APDU. This is both the demo reader and the test
 card; it answers the PC/SC "get UID" pseudo-APDU FF CA 00 00 00 like a
-contactless reader does for the card in its field.
+contactless reader does for the card in its field, and emulates the storage of
+a MIFARE Classic 1K (PC/SC storage-card commands) or an ISO 7816-4 CPU card.
 """
 
 from __future__ import annotations
@@ -15,23 +16,65 @@ import socket
 import struct
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-# ATR a PC/SC contactless reader reports for an ISO 14443-A storage card (PC/SC part 3).
-DEFAULT_ATR = bytes.fromhex("3B8F8001804F0CA000000306030001000000006A")
+def _atr(historical: bytes) -> bytes:
+    """A contactless reader's ATR (PC/SC part 3) around the given historical bytes."""
+    body = bytes([0x80 | len(historical), 0x80, 0x01]) + historical
+    tck = 0
+    for byte in body:
+        tck ^= byte
+    return b"\x3B" + body + bytes([tck])
+
+
+# ATRs a PC/SC contactless reader reports: MIFARE Classic 1K and Ultralight (storage cards,
+# card name 00 01 / 00 03) and an ISO 14443-4 CPU card.
+MIFARE_ATR = _atr(bytes.fromhex("804F0CA00000030603000100000000"))
+ULTRALIGHT_ATR = _atr(bytes.fromhex("804F0CA00000030603000300000000"))
+CPU_ATR = _atr(b"KIOSK-CPU01")
+DEFAULT_ATR = MIFARE_ATR
 SW_OK = b"\x90\x00"
 SW_INS_NOT_SUPPORTED = b"\x6D\x00"
 SW_WRONG_P1P2 = b"\x6A\x86"
+SW_NOT_FOUND = b"\x6A\x82"
+SW_AUTH_FAILED = b"\x63\x00"
+SW_NOT_ALLOWED = b"\x69\x82"
+SW_WRONG_LENGTH = b"\x67\x00"
+TRANSPORT_KEY = b"\xff" * 6
+KIOSK_AID = bytes.fromhex("F04B494F534B01")
+KIOSK_FILE = bytes.fromhex("0101")
 
 
 @dataclass
 class VirtualCard:
-    """A card with a UID; ``vanish_on_read`` simulates pulling it away mid-read."""
+    """A contactless card: ``kind`` "mifare" (Classic 1K), "cpu" (ISO 7816-4) or "uid"
+    (answers only its UID). ``vanish_on_read`` simulates pulling it away mid-read;
+    ``copy_to`` makes the clone an attacker would: same memory, another UID."""
 
     uid: bytes
-    atr: bytes = DEFAULT_ATR
+    kind: str = "mifare"
     vanish_on_read: bool = False
     answers_uid: bool = True
+    key_a: bytes = TRANSPORT_KEY
+    key_b: bytes = TRANSPORT_KEY
+    aid: bytes = KIOSK_AID
+    file_id: bytes = KIOSK_FILE
+    memory: bytearray = field(default_factory=lambda: bytearray(1024))
+    atr: bytes = b""
+
+    def __post_init__(self) -> None:
+        self.atr = self.atr or {"mifare": MIFARE_ATR, "cpu": CPU_ATR}.get(self.kind, ULTRALIGHT_ATR)
+        self.reset()
+
+    def reset(self) -> None:
+        """Power-on: keys unloaded, nothing authenticated or selected."""
+        self._loaded: dict[int, bytes] = {}
+        self._auth: tuple[int, int] | None = None  # (sector, key type)
+        self._app = self._file = False
+
+    def copy_to(self, uid: bytes) -> "VirtualCard":
+        return VirtualCard(uid, self.kind, key_a=self.key_a, key_b=self.key_b, aid=self.aid,
+                           file_id=self.file_id, memory=bytearray(self.memory))
 
     def respond(self, apdu: bytes) -> bytes:
         if apdu[:2] == b"\xFF\xCA":
@@ -42,6 +85,71 @@ class VirtualCard:
                 data = self.uid if le in (0, len(self.uid)) else self.uid[:le]
                 return data + SW_OK
             return SW_WRONG_P1P2
+        if self.kind == "mifare" and apdu[0] == 0xFF:
+            return self._mifare(apdu)
+        if self.kind == "cpu" and apdu[0] == 0x00:
+            return self._cpu(apdu)
+        return SW_INS_NOT_SUPPORTED
+
+    # -- MIFARE Classic through PC/SC storage-card commands ----------------------
+    def _trailer(self, sector: int) -> tuple[bytes, bytes]:
+        return self.key_a, self.key_b
+
+    def _mifare(self, apdu: bytes) -> bytes:
+        ins = apdu[1]
+        if ins == 0x82 and len(apdu) == 11:
+            self._loaded[apdu[3]] = bytes(apdu[5:11])
+            return SW_OK
+        if ins == 0x86 and len(apdu) == 10:
+            block, key_type, key_no = apdu[7], apdu[8], apdu[9]
+            key_a, key_b = self._trailer(block // 4)
+            wanted = key_a if key_type == 0x60 else key_b
+            if block >= 64 or self._loaded.get(key_no) != wanted:
+                self._auth = None
+                return SW_AUTH_FAILED
+            self._auth = (block // 4, key_type)
+            return SW_OK
+        if ins in (0xB0, 0xD6):
+            block = apdu[3]
+            if block >= 64 or not self._auth or self._auth[0] != block // 4:
+                return SW_NOT_ALLOWED
+            if block % 4 == 3 or block == 0:
+                return SW_NOT_ALLOWED  # trailers and the manufacturer block stay as they are
+            if ins == 0xB0:
+                return bytes(self.memory[block * 16:(block + 1) * 16]) + SW_OK
+            if self._auth[1] != 0x61:
+                return SW_NOT_ALLOWED  # writing needs key B
+            if len(apdu) != 21:
+                return SW_WRONG_LENGTH
+            self.memory[block * 16:(block + 1) * 16] = apdu[5:21]
+            return SW_OK
+        return SW_INS_NOT_SUPPORTED
+
+    # -- ISO 7816-4 CPU card -------------------------------------------------------
+    def _cpu(self, apdu: bytes) -> bytes:
+        ins, p1, p2 = apdu[1], apdu[2], apdu[3]
+        if ins == 0xA4:
+            data = apdu[5:5 + apdu[4]] if len(apdu) > 5 else b""
+            if p1 == 0x04:
+                self._app = data == self.aid
+                self._file = False
+                return SW_OK if self._app else SW_NOT_FOUND
+            if p1 == 0x02 and self._app:
+                self._file = data == self.file_id
+                return SW_OK if self._file else SW_NOT_FOUND
+            return SW_NOT_FOUND
+        if ins in (0xB0, 0xD6):
+            if not self._file:
+                return SW_NOT_ALLOWED
+            offset = ((p1 & 0x7F) << 8) | p2
+            if ins == 0xB0:
+                le = apdu[4] if len(apdu) > 4 and apdu[4] else 256
+                return bytes(self.memory[offset:offset + le]) + SW_OK
+            data = apdu[5:5 + apdu[4]]
+            if offset + len(data) > 256:
+                return SW_WRONG_LENGTH
+            self.memory[offset:offset + len(data)] = data
+            return SW_OK
         return SW_INS_NOT_SUPPORTED
 
 
@@ -106,6 +214,7 @@ class VirtualCardSlot:
                     if payload[0] == 4:
                         _send_frame(sock, card.atr)
                     elif payload[0] in (1, 2):
+                        card.reset()
                         self.powered_on.set()
                     continue
                 self.apdus_seen += 1

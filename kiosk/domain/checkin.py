@@ -6,36 +6,50 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 
-from kiosk.domain.cards import uid_fingerprint, uid_hash
-from kiosk.domain.model import CheckIn, FollowUpStatus, local_date, mask_name
-from kiosk.domain.outcomes import CheckedIn, TapOutcome, UnknownCard
+from kiosk.domain.card_desk import CardDesk, Holder, Refused
+from kiosk.domain.cards import uid_fingerprint
+from kiosk.domain.model import CheckIn, FollowUpStatus, ReadCard, local_date, mask_name
+from kiosk.domain.outcomes import CardRefused, CheckedIn, TapOutcome, TechnicianCard, UnknownCard
 from kiosk.domain.ports import Clock, UnitOfWork
 
 
 class CheckInService:
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock, station_id: str,
-                 timezone: str, station_secret: bytes):
+                 timezone: str, station_secret: bytes, desk: CardDesk):
         self.uow_factory, self.clock = uow_factory, clock
         self.station_id, self.timezone = station_id, timezone
-        self.station_secret = station_secret
+        self.station_secret, self.desk = station_secret, desk
 
-    def handle_tap(self, uid: bytes) -> TapOutcome:
+    def handle_tap(self, card: ReadCard | bytes) -> TapOutcome:
+        card = card if isinstance(card, ReadCard) else ReadCard(card)
         with self.uow_factory() as uow:
-            card = uow.cards.by_uid_hash(uid_hash(uid))
-            resident = uow.residents.get(card.resident_id) if card and card.status == "active" else None
+            identity = self.desk.identify(uow, card)
+            fingerprint = uid_fingerprint(card.uid, self.station_secret)
+            if isinstance(identity, Refused):
+                event = uow.record("card.refused", {"reason": identity.reason,
+                                                    "card_no": identity.card_no,
+                                                    "uid_fingerprint": fingerprint})
+                uow.commit()
+                return CardRefused(identity.reason, event.seq)
+            if isinstance(identity, Holder) and identity.role == "technician":
+                tech = uow.technicians.get(identity.holder_id)
+                if tech and tech.active:
+                    return TechnicianCard(tech.id, tech.name, identity.card_no or "")
+            resident = (uow.residents.get(identity.holder_id)
+                        if isinstance(identity, Holder) and identity.role == "resident" else None)
             if resident is None:
-                fingerprint = uid_fingerprint(uid, self.station_secret)
                 event = uow.record("card.unknown", {"uid_fingerprint": fingerprint,
-                                                    "uid_length": len(uid)})
+                                                    "uid_length": len(card.uid)})
                 uow.commit()
                 return UnknownCard(fingerprint, event.seq)
+            legacy = identity.legacy
             now = self.clock.now()
             today = local_date(now, self.timezone)
             follow_up = FollowUpStatus.from_items(uow.care_items.for_resident(resident.id), today)
             existing = uow.checkins.for_resident_on(resident.id, today.isoformat())
             if existing:
                 return CheckedIn(existing.id, resident.id, mask_name(resident.name), existing.queue_no,
-                                 existing.local_date, follow_up, repeat=True)
+                                 existing.local_date, follow_up, repeat=True, legacy=legacy)
             checkin = CheckIn(
                 id=str(uuid.uuid4()), resident_id=resident.id, station_id=self.station_id,
                 local_date=today.isoformat(),
@@ -47,7 +61,8 @@ class CheckInService:
             event = uow.record("checkin.created", {
                 "checkin_id": checkin.id, "resident_id": resident.id,
                 "local_date": checkin.local_date, "queue_no": checkin.queue_no,
+                "card_no": identity.card_no,
             })
             uow.commit()
             return CheckedIn(checkin.id, resident.id, mask_name(resident.name), checkin.queue_no,
-                             checkin.local_date, follow_up, event_seq=event.seq)
+                             checkin.local_date, follow_up, event_seq=event.seq, legacy=legacy)

@@ -9,10 +9,55 @@ from zoneinfo import ZoneInfo
 
 @dataclass(frozen=True)
 class Resident:
+    """Her registration; without her consent only the name (for the card binding) is kept."""
+
     id: str
     name: str
     birth_date: str | None = None
     village: str | None = None
+    phone: str | None = None
+    national_id_hash: str | None = None  # keyed hash, only for de-duplication
+    consent_version: str | None = None  # consent text version she agreed to, None = no consent
+    consent_at: str | None = None
+    registered_at: str | None = None
+
+    @property
+    def consented(self) -> bool:
+        return self.consent_version is not None
+
+
+@dataclass(frozen=True)
+class Technician:
+    id: str
+    name: str
+    pin_hash: str
+    pin_salt: str
+    failed_pins: int = 0
+    locked_until: str | None = None  # UTC ISO instant; survives restarts
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class IssuedCard:
+    """A card record the station signed: its number, to whom, for which UID."""
+
+    card_no: str
+    role: str  # "resident" | "technician"
+    holder_id: str
+    uid_hash: str
+    kind: str  # "cpu" | "mifare"
+    issued_at: str
+    issued_by: str
+    status: str = "active"  # "active" | "revoked"
+
+
+@dataclass(frozen=True)
+class ReadCard:
+    """What the reader got from a card: its UID, its kind and the stored record (if any)."""
+
+    uid: bytes
+    kind: str = "uid"  # "cpu", "mifare" or "uid" (no kiosk storage found)
+    record: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +92,13 @@ class CarePlanItem:
     latest: str
     done_on: str | None = None
     declined_on: str | None = None
+    enrolment_id: str | None = None
+    code: str | None = None
+    appointment: str | None = None  # agreed at her last visit; shown instead of ``due``
+
+    @property
+    def next_date(self) -> str:
+        return self.appointment or self.due
 
     def status(self, today: dt.date) -> str:
         """upcoming, due, overdue, done or declined (declining is her choice, never a flag)."""
@@ -62,6 +114,23 @@ class CarePlanItem:
 
 
 @dataclass(frozen=True)
+class Visit:
+    """A follow-up visit logged against a plan item; a correction is a new Visit that
+    names the one it corrects (``corrects``), never an edit."""
+
+    id: str
+    item_id: str
+    resident_id: str
+    visit_date: str
+    outcome: str
+    note: str
+    next_appointment: str | None
+    logged_by: str
+    logged_at: str
+    corrects: str | None = None
+
+
+@dataclass(frozen=True)
 class FollowUpStatus:
     next_item: CarePlanItem | None = None
     overdue: tuple[CarePlanItem, ...] = field(default_factory=tuple)
@@ -69,7 +138,7 @@ class FollowUpStatus:
     @classmethod
     def from_items(cls, items: list[CarePlanItem], today: dt.date) -> "FollowUpStatus":
         open_items = [i for i in items if i.status(today) in ("upcoming", "due")]
-        open_items.sort(key=lambda i: (i.due, i.title))
+        open_items.sort(key=lambda i: (i.next_date, i.title))
         overdue = sorted((i for i in items if i.status(today) == "overdue"), key=lambda i: i.due)
         return cls(open_items[0] if open_items else None, tuple(overdue))
 

@@ -19,6 +19,7 @@ class CheckedIn:
     follow_up: FollowUpStatus
     repeat: bool = False
     event_seq: int | None = None
+    legacy: bool = False  # a UID-only card of an older system (weaker, shown as such)
     kind: str = "checked_in"
 
 
@@ -30,6 +31,39 @@ class UnknownCard:
 
 
 @dataclass(frozen=True)
+class CardRefused:
+    """A card whose record must not be honoured: a copy, forged, revoked or unreadable."""
+
+    reason: str
+    event_seq: int
+    kind: str = "card_refused"
+
+
+@dataclass(frozen=True)
+class TechnicianCard:
+    """A technician's card: the station asks for the PIN (never checks anyone in)."""
+
+    technician_id: str
+    name: str
+    card_no: str
+    kind: str = "technician_card"
+
+
+@dataclass(frozen=True)
+class CardIssued:
+    card_no: str
+    role: str
+    holder_id: str
+    kind: str = "card_issued"
+
+
+@dataclass(frozen=True)
+class IssueFailed:
+    message: str  # a gettext msgid for the technician
+    kind: str = "issue_failed"
+
+
+@dataclass(frozen=True)
 class ReadFailed:
     """The card could not be read: she should tap again (or ask staff for a strange card)."""
 
@@ -38,4 +72,5 @@ class ReadFailed:
     kind: str = "read_failed"
 
 
-TapOutcome = CheckedIn | UnknownCard | ReadFailed
+TapOutcome = (CheckedIn | UnknownCard | CardRefused | TechnicianCard | CardIssued | IssueFailed
+              | ReadFailed)

@@ -11,7 +11,8 @@ import uuid
 from typing import Any, Protocol
 
 from kiosk.domain.events import FORMAT_VERSION, ChainHead, Event, Signer, seal
-from kiosk.domain.model import CarePlanItem, Card, CheckIn, Resident
+from kiosk.domain.model import (CarePlanItem, Card, CheckIn, IssuedCard, Resident, Technician,
+                                Visit)
 
 
 class Clock(Protocol):
@@ -25,6 +26,21 @@ class Clock(Protocol):
 class Residents(Protocol):
     def get(self, resident_id: str) -> Resident | None: ...
     def add(self, resident: Resident) -> None: ...
+    def update(self, resident: Resident) -> None: ...
+    def by_national_id_hash(self, id_hash: str) -> Resident | None: ...
+
+
+class Technicians(Protocol):
+    def get(self, technician_id: str) -> Technician | None: ...
+    def add(self, technician: Technician) -> None: ...
+    def update(self, technician: Technician) -> None: ...
+
+
+class IssuedCards(Protocol):
+    def get(self, card_no: str) -> IssuedCard | None: ...
+    def active_for(self, holder_id: str) -> list[IssuedCard]: ...
+    def add(self, card: IssuedCard) -> None: ...
+    def set_status(self, card_no: str, status: str) -> None: ...
 
 
 class Cards(Protocol):
@@ -40,7 +56,24 @@ class CheckIns(Protocol):
 
 class CareItems(Protocol):
     def for_resident(self, resident_id: str) -> list[CarePlanItem]: ...
+    def get(self, item_id: str) -> CarePlanItem | None: ...
     def add(self, item: CarePlanItem) -> None: ...
+    def update(self, item: CarePlanItem) -> None: ...
+
+
+class Enrolments(Protocol):
+    def add(self, enrolment_id: str, resident_id: str, plan: str, status: str,
+            anchors: dict[str, str], at: str, by: str) -> None: ...
+    def active_plans(self, resident_id: str) -> set[str]: ...
+
+
+class Visits(Protocol):
+    def get(self, visit_id: str) -> Visit | None: ...
+    def add(self, visit: Visit) -> None: ...
+
+
+class RecordViews(Protocol):
+    def add(self, resident_id: str, technician_id: str, at: str, what: str) -> None: ...
 
 
 class PrintJobs(Protocol):
@@ -74,6 +107,11 @@ class UnitOfWork:
     """One transaction: state changes and their events commit together or not at all."""
 
     residents: Residents
+    technicians: Technicians
+    issued_cards: IssuedCards
+    enrolments: Enrolments
+    visits: Visits
+    record_views: RecordViews
     cards: Cards
     checkins: CheckIns
     care_items: CareItems

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kiosk.domain.events import ChainHead, Event
-from kiosk.domain.model import CarePlanItem, Card, CheckIn, Resident
+from kiosk.domain.model import CarePlanItem, Card, CheckIn, IssuedCard, Resident, Technician, Visit
 from kiosk.domain.ports import EventFactory, UnitOfWork
 
 
@@ -18,12 +18,65 @@ class MemoryState:
     care_items: list[CarePlanItem] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     print_jobs: list[tuple[str, str, str]] = field(default_factory=list)
+    technicians: dict[str, Technician] = field(default_factory=dict)
+    issued_cards: dict[str, IssuedCard] = field(default_factory=dict)
+    enrolments: list[tuple[str, str, str, str]] = field(default_factory=list)
+    visits: dict[str, Visit] = field(default_factory=dict)
+    record_views: list[tuple[str, str, str, str]] = field(default_factory=list)
 
 
 class _Residents:
     def __init__(self, s: MemoryState): self.s = s
     def get(self, resident_id): return self.s.residents.get(resident_id)
     def add(self, r: Resident): self.s.residents[r.id] = r
+    update = add
+
+    def by_national_id_hash(self, id_hash):
+        return next((r for r in self.s.residents.values() if r.national_id_hash == id_hash), None)
+
+
+class _Technicians:
+    def __init__(self, s: MemoryState): self.s = s
+    def get(self, technician_id): return self.s.technicians.get(technician_id)
+    def add(self, t: Technician): self.s.technicians[t.id] = t
+    update = add
+
+
+class _IssuedCards:
+    def __init__(self, s: MemoryState): self.s = s
+    def get(self, card_no): return self.s.issued_cards.get(card_no)
+    def add(self, c: IssuedCard): self.s.issued_cards[c.card_no] = c
+
+    def active_for(self, holder_id):
+        return [c for c in self.s.issued_cards.values()
+                if c.holder_id == holder_id and c.status == "active"]
+
+    def set_status(self, card_no, status):
+        self.s.issued_cards[card_no] = replace(self.s.issued_cards[card_no], status=status)
+
+
+class _Enrolments:
+    def __init__(self, s: MemoryState): self.s = s
+
+    def add(self, enrolment_id, resident_id, plan, status, anchors, at, by):
+        self.s.enrolments.append((enrolment_id, resident_id, plan, status))
+
+    def active_plans(self, resident_id):
+        open_enrolments = {i.enrolment_id for i in self.s.care_items
+                           if not i.done_on and not i.declined_on}
+        return {plan for eid, rid, plan, status in self.s.enrolments
+                if rid == resident_id and status == "enrolled" and eid in open_enrolments}
+
+
+class _Visits:
+    def __init__(self, s: MemoryState): self.s = s
+    def get(self, visit_id): return self.s.visits.get(visit_id)
+    def add(self, v: Visit): self.s.visits[v.id] = v
+
+
+class _RecordViews:
+    def __init__(self, s: MemoryState): self.s = s
+    def add(self, *row): self.s.record_views.append(row)
 
 
 class _Cards:
@@ -50,6 +103,10 @@ class _CareItems:
     def __init__(self, s: MemoryState): self.s = s
     def for_resident(self, resident_id): return [i for i in self.s.care_items if i.resident_id == resident_id]
     def add(self, i: CarePlanItem): self.s.care_items.append(i)
+    def get(self, item_id): return next((i for i in self.s.care_items if i.id == item_id), None)
+
+    def update(self, item: CarePlanItem):
+        self.s.care_items = [item if i.id == item.id else i for i in self.s.care_items]
 
 
 class _PrintJobs:
@@ -78,6 +135,9 @@ class MemoryUnitOfWork(UnitOfWork):
         self.residents, self.cards = _Residents(self.state), _Cards(self.state)
         self.checkins, self.care_items = _CheckIns(self.state), _CareItems(self.state)
         self.events, self.print_jobs = _Events(self.state), _PrintJobs(self.state)
+        self.technicians, self.issued_cards = _Technicians(self.state), _IssuedCards(self.state)
+        self.enrolments, self.visits = _Enrolments(self.state), _Visits(self.state)
+        self.record_views = _RecordViews(self.state)
         return self
 
     def commit(self) -> None:

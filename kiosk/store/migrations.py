@@ -100,3 +100,75 @@ def m005_print_jobs(db: Database) -> None:
             printed_at TEXT
         )""")
     db.execute("CREATE INDEX print_jobs_pending ON print_jobs (status, id)")
+
+
+@migrations()
+def m006_technician_workflows(db: Database) -> None:
+    """Technicians, signed card records, consent, enrolments, visits and record views."""
+    for column in ("phone", "national_id_hash", "consent_version", "consent_at", "registered_at"):
+        db.execute(f"ALTER TABLE residents ADD COLUMN {column} TEXT")
+    db.execute("CREATE INDEX residents_national_id ON residents (national_id_hash) "
+               "WHERE national_id_hash IS NOT NULL")
+    db.execute("CREATE INDEX residents_village ON residents (village)")
+    db.execute("""
+        CREATE TABLE technicians (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            pin_hash TEXT NOT NULL,
+            pin_salt TEXT NOT NULL,
+            failed_pins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT,
+            active INTEGER NOT NULL DEFAULT 1
+        )""")
+    db.execute("""
+        CREATE TABLE issued_cards (
+            card_no TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            holder_id TEXT NOT NULL,
+            uid_hash TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            issued_at TEXT NOT NULL,
+            issued_by TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'active'
+        )""")
+    db.execute("CREATE INDEX issued_cards_holder ON issued_cards (holder_id, status)")
+    db.execute("""
+        CREATE TABLE enrolments (
+            id TEXT PRIMARY KEY,
+            resident_id TEXT NOT NULL REFERENCES residents(id),
+            plan TEXT NOT NULL,
+            status TEXT NOT NULL,
+            anchors TEXT NOT NULL,
+            at TEXT NOT NULL,
+            by TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX enrolments_resident ON enrolments (resident_id)")
+    for column in ("enrolment_id", "code", "appointment"):
+        db.execute(f"ALTER TABLE care_plan_items ADD COLUMN {column} TEXT")
+    db.execute("CREATE INDEX care_plan_items_open_due ON care_plan_items (due) "
+               "WHERE done_on IS NULL AND declined_on IS NULL")
+    db.execute("""
+        CREATE TABLE visits (
+            id TEXT PRIMARY KEY,
+            item_id TEXT NOT NULL REFERENCES care_plan_items(id),
+            resident_id TEXT NOT NULL REFERENCES residents(id),
+            visit_date TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            note TEXT NOT NULL,
+            next_appointment TEXT,
+            logged_by TEXT NOT NULL,
+            logged_at TEXT NOT NULL,
+            corrects TEXT REFERENCES visits(id)
+        )""")
+    db.execute("CREATE INDEX visits_resident ON visits (resident_id, visit_date)")
+    db.execute("CREATE INDEX visits_corrects ON visits (corrects) WHERE corrects IS NOT NULL")
+    db.execute("""
+        CREATE TABLE record_views (
+            id INTEGER PRIMARY KEY,
+            resident_id TEXT NOT NULL,
+            technician_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            what TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX record_views_resident ON record_views (resident_id, at)")
+    db.execute("CREATE INDEX checkins_date ON checkins (local_date)")

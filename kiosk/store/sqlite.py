@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 
 from sqlite_utils import Database
@@ -10,6 +11,8 @@ from sqlite_utils import Database
 from kiosk.domain.events import ChainHead, Event, canonical_json
 from kiosk.domain.model import CarePlanItem, Card, CheckIn, Resident
 from kiosk.domain.ports import EventFactory, UnitOfWork
+from kiosk.store.sqlite_staff import (SqliteEnrolments, SqliteIssuedCards, SqliteRecordViews,
+                                      SqliteTechnicians, SqliteVisits)
 
 EVENT_COLUMNS = ("seq", "id", "v", "station_id", "type", "payload", "wall_time", "boot_id",
                  "mono_ns", "prev_hash", "hash", "signature")
@@ -37,6 +40,13 @@ class SqliteResidents:
 
     def add(self, resident: Resident) -> None:
         self.db["residents"].insert(vars(resident))
+
+    def update(self, resident: Resident) -> None:
+        self.db["residents"].update(resident.id, vars(resident))
+
+    def by_national_id_hash(self, id_hash: str) -> Resident | None:
+        row = _one(self.db, "SELECT * FROM residents WHERE national_id_hash = ?", (id_hash,))
+        return Resident(**row) if row else None
 
 
 class SqliteCards:
@@ -79,8 +89,15 @@ class SqliteCareItems:
         names = [c[0] for c in cursor.description]
         return [CarePlanItem(**dict(zip(names, row))) for row in cursor.fetchall()]
 
+    def get(self, item_id: str) -> CarePlanItem | None:
+        row = _one(self.db, "SELECT * FROM care_plan_items WHERE id = ?", (item_id,))
+        return CarePlanItem(**row) if row else None
+
     def add(self, item: CarePlanItem) -> None:
         self.db["care_plan_items"].insert(vars(item))
+
+    def update(self, item: CarePlanItem) -> None:
+        self.db["care_plan_items"].update(item.id, vars(item))
 
 
 class SqlitePrintJobs:
@@ -124,31 +141,57 @@ def iter_events(db: Database, batch: int = 1000) -> Iterator[Event]:
 
 
 class SqliteUnitOfWork(UnitOfWork):
-    def __init__(self, db: Database, event_factory: EventFactory):
-        self.db, self.event_factory = db, event_factory
+    """``lock`` serialises units of work that share one connection across threads
+    (the station loop and the technician pages)."""
+
+    def __init__(self, db: Database, event_factory: EventFactory,
+                 lock: threading.RLock | None = None):
+        self.db, self.event_factory, self.lock = db, event_factory, lock
+        self._locked = False
         self.residents, self.cards = SqliteResidents(db), SqliteCards(db)
         self.checkins, self.care_items = SqliteCheckIns(db), SqliteCareItems(db)
         self.events, self.print_jobs = SqliteEvents(db), SqlitePrintJobs(db)
+        self.technicians, self.issued_cards = SqliteTechnicians(db), SqliteIssuedCards(db)
+        self.enrolments, self.visits = SqliteEnrolments(db), SqliteVisits(db)
+        self.record_views = SqliteRecordViews(db)
         self._atomic = None
 
     def __enter__(self) -> "SqliteUnitOfWork":
         # Take the write lock first (BEGIN IMMEDIATE waits on busy_timeout); a deferred
         # transaction that reads and then writes fails at once if another connection
         # (the print spooler) wrote in between. db.atomic() nests as a savepoint inside.
-        self.db.conn.execute("BEGIN IMMEDIATE")
+        if self.lock is not None:
+            self.lock.acquire()
+            self._locked = True
+        try:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._release()
+            raise
         self._atomic = self.db.atomic()
         self._atomic.__enter__()
         return self
 
     def commit(self) -> None:
         atomic, self._atomic = self._atomic, None
-        if atomic is not None:
-            atomic.__exit__(None, None, None)
-            self.db.conn.execute("COMMIT")
+        try:
+            if atomic is not None:
+                atomic.__exit__(None, None, None)
+                self.db.conn.execute("COMMIT")
+        finally:
+            self._release()
 
     def rollback(self) -> None:
         atomic, self._atomic = self._atomic, None
         if atomic is not None:
             atomic.__exit__(_Rollback, _Rollback(), None)
-        if self.db.conn.in_transaction:
-            self.db.conn.execute("ROLLBACK")
+        try:
+            if self.db.conn.in_transaction:
+                self.db.conn.execute("ROLLBACK")
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._locked:
+            self._locked = False
+            self.lock.release()

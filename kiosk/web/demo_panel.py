@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from kiosk.demo_data import DEMO_RESIDENTS
+from kiosk.demo_data import DEMO_RESIDENTS, DEMO_TECHNICIAN
 from kiosk.web.receipt_image import receipt_png
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
@@ -17,6 +17,7 @@ def demo():
 @bp.get("/")
 def panel():
     cards = [(short, name) for short, name, *_ in DEMO_RESIDENTS]
+    cards += [("copy", "复制卡 Copied card"), (DEMO_TECHNICIAN[0], DEMO_TECHNICIAN[1])]
     return render_template("demo.html", cards=cards)
 
 

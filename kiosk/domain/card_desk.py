@@ -1,0 +1,116 @@
+"""Issuing, revoking and recognising cards.
+
+A tapped card is honoured only if its record verifies for its own UID and its
+number is active here; a legacy UID-only binding (cards issued by older
+systems) is honoured only when the station turns that weaker mode on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kiosk.domain.card_records import (CardRecord, RecordRefused, Verifier, new_card_no,
+                                       sign_record, verify_record)
+from kiosk.domain.cards import uid_hash
+from kiosk.domain.events import Signer
+from kiosk.domain.model import IssuedCard, ReadCard
+from kiosk.domain.ports import Clock, UnitOfWork
+from kiosk.domain.validation import Invalid
+
+
+@dataclass(frozen=True)
+class Holder:
+    role: str  # "resident" | "technician"
+    holder_id: str
+    card_no: str | None  # None for a legacy UID-only card
+    legacy: bool = False
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: str  # "copied", "forged", "unknown_issuer", "malformed", "revoked"
+    card_no: str | None = None
+
+
+@dataclass(frozen=True)
+class Unrecognised:
+    """A blank card, or one issued elsewhere that this station does not know (yet)."""
+
+
+Identity = Holder | Refused | Unrecognised
+
+
+class CardDesk:
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock, station_id: str,
+                 signer: Signer, verify: Verifier, legacy_uid_only: bool = False):
+        self.uow_factory, self.clock, self.station_id = uow_factory, clock, station_id
+        self.signer, self.verify, self.legacy_uid_only = signer, verify, legacy_uid_only
+
+    # -- recognising ------------------------------------------------------------
+    def identify(self, uow: UnitOfWork, card: ReadCard) -> Identity:
+        if card.record is not None:
+            try:
+                record = verify_record(card.record, card.uid, self.verify)
+            except RecordRefused as refused:
+                return Refused(refused.reason)
+            issued = uow.issued_cards.get(record.card_no)
+            if issued is None:
+                return Unrecognised()
+            if issued.status != "active":
+                return Refused("revoked", record.card_no)
+            if issued.uid_hash != uid_hash(card.uid) or issued.role != record.role:
+                return Refused("copied", record.card_no)
+            return Holder(issued.role, issued.holder_id, issued.card_no)
+        if self.legacy_uid_only:
+            bound = uow.cards.by_uid_hash(uid_hash(card.uid))
+            if bound and bound.status == "active":
+                return Holder("resident", bound.resident_id, None, legacy=True)
+        return Unrecognised()
+
+    # -- issuing ----------------------------------------------------------------
+    def prepare(self, role: str, holder_id: str, card: ReadCard) -> tuple[CardRecord, bytes]:
+        """The signed record to write onto this card (nothing is stored yet)."""
+        if card.kind not in ("cpu", "mifare"):
+            raise Invalid("card", "This card has no storage the kiosk can write")
+        with self.uow_factory() as uow:
+            holder = (uow.residents.get(holder_id) if role == "resident"
+                      else uow.technicians.get(holder_id))
+            if holder is None:
+                raise Invalid("card", "No such resident")
+            current = self.identify(uow, card)
+            if isinstance(current, Holder) and not current.legacy:
+                raise Invalid("card", "This card is already issued; revoke it first")
+        record = CardRecord(new_card_no(), role, card.uid, int(self.clock.now().timestamp()),
+                            self.station_id)
+        return record, sign_record(record, self.signer)
+
+    def issued(self, record: CardRecord, holder_id: str, kind: str, by: str,
+               reason: str = "new") -> IssuedCard:
+        """Store a record that was written and read back; earlier cards of hers are revoked."""
+        issued_at = dt.datetime.fromtimestamp(record.issued_at, dt.timezone.utc).isoformat()
+        card = IssuedCard(record.card_no, record.role, holder_id, uid_hash(record.uid),
+                          kind, issued_at, by)
+        with self.uow_factory() as uow:
+            for old in uow.issued_cards.active_for(card.holder_id):
+                uow.issued_cards.set_status(old.card_no, "revoked")
+                uow.record("card.revoked", {"card_no": old.card_no, "holder_id": old.holder_id,
+                                            "reason": "reissued", "by": by})
+            uow.issued_cards.add(card)
+            uow.record("card.issued", {"card_no": card.card_no, "role": card.role,
+                                       "holder_id": card.holder_id, "uid_hash": card.uid_hash,
+                                       "kind": kind, "reason": reason, "by": by})
+            uow.commit()
+        return card
+
+    def revoke(self, card_no: str, by: str, reason: str = "lost") -> None:
+        with self.uow_factory() as uow:
+            card = uow.issued_cards.get(card_no)
+            if card is None:
+                raise Invalid("card", "No such card")
+            if card.status == "active":
+                uow.issued_cards.set_status(card_no, "revoked")
+                uow.record("card.revoked", {"card_no": card_no, "holder_id": card.holder_id,
+                                            "reason": reason, "by": by})
+            uow.commit()

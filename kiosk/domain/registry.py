@@ -1,0 +1,135 @@
+"""Registering residents, correcting their details, her consent, and audited record views.
+
+Collect only what the service needs: name, birth date, village, optional phone.
+A national ID number is never stored; if staff enter one to find duplicates it
+is kept only as a keyed hash. Without her consent to processing of health
+information, only her name is kept (for the card binding). Every change is an
+event that names the technician; corrections are new events, never edits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from kiosk.domain import validation
+from kiosk.domain.model import Resident, local_date
+from kiosk.domain.ports import Clock, UnitOfWork
+from kiosk.domain.validation import Invalid
+
+CONSENT_VERSION = "health-data-consent-v1"
+CORRECTABLE = ("name", "birth_date", "village", "phone")
+
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    birth_date: str = ""
+    village: str = ""
+    phone: str = ""
+    national_id: str = ""
+    consent: bool = False
+
+
+class ResidentRegistry:
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock, timezone: str,
+                 id_hash_key: bytes):
+        self.uow_factory, self.clock, self.timezone = uow_factory, clock, timezone
+        self.id_hash_key = id_hash_key
+
+    def _today(self) -> dt.date:
+        return local_date(self.clock.now(), self.timezone)
+
+    def _now(self) -> str:
+        return self.clock.now().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+    def id_hash(self, national_id: str) -> str:
+        return hmac.new(self.id_hash_key, b"kiosk-national-id-v1:" + national_id.encode(),
+                        hashlib.sha256).hexdigest()
+
+    def _checked(self, form: Registration) -> dict[str, str | None]:
+        return {"name": validation.text("name", form.name),
+                "birth_date": validation.date("birth_date", form.birth_date, required=form.consent,
+                                              not_after=self._today(),
+                                              not_before=dt.date(1900, 1, 1)),
+                "village": validation.text("village", form.village, required=form.consent),
+                "phone": validation.phone(form.phone)}
+
+    def register(self, form: Registration, by: str) -> Resident:
+        fields = self._checked(form)
+        national = validation.national_id(form.national_id)
+        with self.uow_factory() as uow:
+            id_hash = None
+            if national and form.consent:
+                id_hash = self.id_hash(national)
+                if uow.residents.by_national_id_hash(id_hash):
+                    raise Invalid("national_id", "A resident with this ID number is already registered")
+            now = self._now()
+            if form.consent:
+                resident = Resident(f"res-{uuid.uuid4().hex[:12]}", national_id_hash=id_hash,
+                                    consent_version=CONSENT_VERSION, consent_at=now,
+                                    registered_at=now, **fields)
+            else:  # no consent: nothing beyond the card binding
+                resident = Resident(f"res-{uuid.uuid4().hex[:12]}", fields["name"],
+                                    registered_at=now)
+            uow.residents.add(resident)
+            uow.record("resident.registered", {**{k: v for k, v in vars(resident).items()},
+                                               "by": by})
+            if form.consent:
+                uow.record("consent.given", {"resident_id": resident.id,
+                                             "version": CONSENT_VERSION, "by": by})
+            uow.commit()
+            return resident
+
+    def correct(self, resident_id: str, changes: dict[str, str], by: str) -> Resident:
+        with self.uow_factory() as uow:
+            resident = self._get(uow, resident_id)
+            form = Registration(**{k: changes.get(k, getattr(resident, k) or "")
+                                   for k in CORRECTABLE}, consent=resident.consented)
+            checked = self._checked(form)
+            changed = {k: v for k, v in checked.items() if v != getattr(resident, k)}
+            if not resident.consented:
+                changed = {k: v for k, v in changed.items() if k == "name"}
+            if changed:
+                uow.residents.update(replace(resident, **changed))
+                uow.record("resident.corrected", {"resident_id": resident_id,
+                                                  "changes": changed, "by": by})
+            uow.commit()
+            return replace(resident, **changed)
+
+    def give_consent(self, resident_id: str, by: str) -> None:
+        with self.uow_factory() as uow:
+            resident = self._get(uow, resident_id)
+            now = self._now()
+            uow.residents.update(replace(resident, consent_version=CONSENT_VERSION, consent_at=now))
+            uow.record("consent.given", {"resident_id": resident_id, "version": CONSENT_VERSION,
+                                         "by": by})
+            uow.commit()
+
+    def withdraw_consent(self, resident_id: str, by: str) -> None:
+        """She withdraws: no new health records; existing ones stay in the signed log."""
+        with self.uow_factory() as uow:
+            resident = self._get(uow, resident_id)
+            uow.residents.update(replace(resident, consent_version=None, consent_at=None))
+            uow.record("consent.withdrawn", {"resident_id": resident_id, "by": by})
+            uow.commit()
+
+    def viewed(self, resident_id: str, by: str, what: str = "record") -> None:
+        """Audit: a technician opened her record (she sees this in her own view)."""
+        with self.uow_factory() as uow:
+            self._get(uow, resident_id)
+            uow.record_views.add(resident_id, by, self._now(), what)
+            uow.record("record.viewed", {"resident_id": resident_id, "technician_id": by,
+                                         "what": what})
+            uow.commit()
+
+    @staticmethod
+    def _get(uow: UnitOfWork, resident_id: str) -> Resident:
+        resident = uow.residents.get(resident_id)
+        if resident is None:
+            raise Invalid("resident", "No such resident")
+        return resident

@@ -1,0 +1,92 @@
+"""Technicians and their PINs: scrypt with a per-technician salt, and a lockout that
+survives restarts because it is stored (with its event) in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from kiosk.domain import validation
+from kiosk.domain.model import Technician
+from kiosk.domain.ports import Clock, UnitOfWork
+
+MAX_FAILURES = 5
+LOCKOUT = dt.timedelta(minutes=5)
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # about 16 MiB and 50 ms on a Pi 4
+
+
+def hash_pin(pin: str, salt: bytes) -> str:
+    kdf = Scrypt(salt=salt, length=32, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P)
+    return kdf.derive(pin.encode("ascii")).hex()
+
+
+def new_technician(name: str, pin: str) -> Technician:
+    name = validation.text("name", name)
+    pin = validation.pin(pin)
+    salt = secrets.token_bytes(16)
+    return Technician(f"tech-{uuid.uuid4().hex[:12]}", name, hash_pin(pin, salt), salt.hex())
+
+
+@dataclass(frozen=True)
+class PinResult:
+    ok: bool
+    technician: Technician | None = None
+    locked_until: str | None = None  # set while locked
+    attempts_left: int = MAX_FAILURES
+
+
+def _iso(instant: dt.datetime) -> str:
+    return instant.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+class StaffService:
+    def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock):
+        self.uow_factory, self.clock = uow_factory, clock
+
+    def add(self, name: str, pin: str, by: str = "console") -> Technician:
+        technician = new_technician(name, pin)
+        with self.uow_factory() as uow:
+            uow.technicians.add(technician)
+            uow.record("technician.added", {"technician_id": technician.id,
+                                            "name": technician.name, "by": by})
+            uow.commit()
+        return technician
+
+    def check_pin(self, technician_id: str, pin: str) -> PinResult:
+        """Verify a PIN; the 5th failure locks the technician for 5 minutes."""
+        now = self.clock.now()
+        with self.uow_factory() as uow:
+            tech = uow.technicians.get(technician_id)
+            if tech is None or not tech.active:
+                return PinResult(False)
+            if tech.locked_until and now < dt.datetime.fromisoformat(tech.locked_until):
+                uow.record("staff.login_refused", {"technician_id": tech.id, "reason": "locked"})
+                uow.commit()
+                return PinResult(False, tech, tech.locked_until, 0)
+            good = validation.PIN.match(pin or "") is not None and hmac.compare_digest(
+                hash_pin(pin, bytes.fromhex(tech.pin_salt)), tech.pin_hash)
+            if good:
+                tech = replace(tech, failed_pins=0, locked_until=None)
+                uow.technicians.update(tech)
+                uow.record("staff.login", {"technician_id": tech.id})
+                uow.commit()
+                return PinResult(True, tech)
+            failures = tech.failed_pins + 1
+            locked = _iso(now + LOCKOUT) if failures >= MAX_FAILURES else None
+            tech = replace(tech, failed_pins=0 if locked else failures, locked_until=locked)
+            uow.technicians.update(tech)
+            uow.record("staff.pin_failed", {"technician_id": tech.id, "failures": failures,
+                                            "locked_until": locked})
+            uow.commit()
+            return PinResult(False, tech, locked, max(0, MAX_FAILURES - failures))
+
+    def logout(self, technician_id: str, reason: str) -> None:
+        with self.uow_factory() as uow:
+            uow.record("staff.logout", {"technician_id": technician_id, "reason": reason})
+            uow.commit()

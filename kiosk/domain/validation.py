@@ -1,0 +1,98 @@
+"""Server-side checks of what staff type in; each failure names the field and a message.
+
+Messages are English gettext msgids; the web layer shows them in Chinese and
+English (tests/test_i18n.py checks every one is translated).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+
+class Invalid(ValueError):
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field, self.message = field, message
+
+
+PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
+PIN = re.compile(r"^[0-9]{4,8}$")
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+NOTE_MAX = 500
+
+
+def text(field: str, value: str | None, required: bool = True, max_len: int = 50) -> str | None:
+    """Any Unicode text (rare characters included) without control characters."""
+    value = unicodedata.normalize("NFC", (value or "").strip())
+    if not value:
+        if required:
+            raise Invalid(field, "This field is required")
+        return None
+    if len(value) > max_len:
+        raise Invalid(field, "This is too long")
+    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in value):
+        raise Invalid(field, "This contains characters that cannot be used")
+    return value
+
+
+def date(field: str, value: str | None, required: bool = True, not_after: dt.date | None = None,
+         not_before: dt.date | None = None) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise Invalid(field, "This field is required")
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(field, "Enter a date as YYYY-MM-DD") from None
+    if not_after and day > not_after:
+        raise Invalid(field, "This date is in the future")
+    if not_before and day < not_before:
+        raise Invalid(field, "This date is too early")
+    return day.isoformat()
+
+
+def phone(value: str | None) -> str | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not PHONE.match(value):
+        raise Invalid("phone", "Enter a phone number of digits only")
+    return value
+
+
+def national_id(value: str | None) -> str | None:
+    """An 18-character resident ID number (GB 11643 check digit), upper-cased; None if empty."""
+    value = (value or "").strip().upper()
+    if not value:
+        return None
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
+        raise Invalid("national_id", "An ID number has 17 digits and a check digit")
+    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS))
+    if "10X98765432"[total % 11] != value[17]:
+        raise Invalid("national_id", "The ID number's check digit is wrong")
+    return value
+
+
+def pin(value: str | None) -> str:
+    if not PIN.match(value or ""):
+        raise Invalid("pin", "A PIN has 4 to 8 digits")
+    return value
+
+
+def note(value: str | None) -> str:
+    value = unicodedata.normalize("NFC", (value or "").strip())
+    if len(value) > NOTE_MAX:
+        raise Invalid("note", "A note has at most 500 characters")
+    if any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\n" for c in value):
+        raise Invalid("note", "This contains characters that cannot be used")
+    return value
+
+
+def choice(field: str, value: str | None, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise Invalid(field, "Choose one of the options")
+    return value
