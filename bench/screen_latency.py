@@ -23,7 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.tap_latency import BARE_UIDS, bare_reader, pct, private_pcscd  # noqa: E402
 from kiosk.adapters.pcscd_harness import PcscdHarness  # noqa: E402
-from kiosk.adapters.virtual_card import VirtualCard  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -71,7 +70,7 @@ def run(harness: PcscdHarness, work: Path, screen_taps: int, total_taps: int, rs
         page.wait_for_function("document.body.dataset.connected === 'yes'")
         page.evaluate(OBSERVER)
         for n in range(screen_taps):
-            driver.place(0, VirtualCard(uids[n]))
+            driver.place(0, uids[n].copy_to(uids[n].uid))
             report = station.next_report(5.0, reader=harness.reader_names[0])
             page.wait_for_function(f"window.__shown.some(s => s[0] === '{report['queue_no']}')")
             shown = next(t for q, t in page.evaluate("window.__shown") if q == str(report["queue_no"]))
@@ -86,7 +85,7 @@ def run(harness: PcscdHarness, work: Path, screen_taps: int, total_taps: int, rs
                         return
                     n = done[0]
                     done[0] += 1
-                driver.place(slot, VirtualCard(uids[n % len(uids)]))
+                driver.place(slot, uids[n % len(uids)].copy_to(uids[n % len(uids)].uid))
                 station.next_report(5.0, reader=harness.reader_names[slot])
                 driver.remove(slot)
                 if n + 1 == rss_mark:

@@ -27,7 +27,8 @@ from kiosk.adapters.pcscd_harness import PcscdHarness  # noqa: E402
 from kiosk.adapters.virtual_card import VirtualCard  # noqa: E402
 
 
-BARE_UIDS = [bytes.fromhex(u) for u in ("04A1B2C3", "04112233445566", "0411223344556677889A")]
+BARE_UIDS = [VirtualCard(bytes.fromhex(u), "uid") for u in ("04A1B2C3", "04112233445566",
+                                                      "0411223344556677889A")]
 
 
 @contextlib.contextmanager
@@ -48,13 +49,13 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def bare_reader(harness: PcscdHarness, uids: list[bytes], taps: int) -> list[float]:
+def bare_reader(harness: PcscdHarness, uids: list, taps: int) -> list[float]:
     from smartcard import scard as sc
     from kiosk.testing import TapDriver
     driver, name, times = TapDriver(harness), harness.reader_names[0], []
     hr, ctx = sc.SCardEstablishContext(sc.SCARD_SCOPE_USER)
     for n in range(taps):
-        driver.place(0, VirtualCard(uids[n % len(uids)]))
+        driver.place(0, uids[n % len(uids)].copy_to(uids[n % len(uids)].uid))
         state = sc.SCARD_STATE_UNAWARE
         while True:
             hr, result = sc.SCardGetStatusChange(ctx, 2000, [(name, state)])
@@ -67,7 +68,7 @@ def bare_reader(harness: PcscdHarness, uids: list[bytes], taps: int) -> list[flo
         hr, response = sc.SCardTransmit(card, proto, [0xFF, 0xCA, 0, 0, 0])
         sc.SCardDisconnect(card, sc.SCARD_LEAVE_CARD)
         times.append((time.monotonic_ns() - start) / 1e6)
-        assert bytes(response[:-2]) == uids[n % len(uids)]
+        assert bytes(response[:-2]) == uids[n % len(uids)].uid
         driver.remove(0)
     sc.SCardReleaseContext(ctx)
     driver.close()
@@ -86,7 +87,7 @@ def station_taps(harness: PcscdHarness, work: Path, taps: int) -> tuple[list[flo
     commit_ms, screen_ms = [], []
     for n in range(taps):
         placed = time.monotonic_ns()
-        driver.place(0, VirtualCard(uids[n % len(uids)]))
+        driver.place(0, uids[n % len(uids)].copy_to(uids[n % len(uids)].uid))
         report = station.next_report(5.0, reader=harness.reader_names[0])
         screen_ms.append((time.monotonic_ns() - placed) / 1e6)
         assert report and report["kind"] == "checked_in", report

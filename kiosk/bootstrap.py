@@ -146,12 +146,13 @@ def build_spooler(config: Config, printer: Printer, on_state=None):
                         config.show_service_names, on_state=on_state)
 
 
-def build_ui(config: Config, hub, demo=None):
+def build_ui(config: Config, hub, demo=None, services=None):
     """The touchscreen UI server (not started), or None when the config turns it off."""
     if not config.ui_enabled:
         return None
     from kiosk.web import create_app
     from kiosk.web.server import UiServer
     app = create_app(hub, {"STATION_NAME": config.station_name, "IDLE_SECONDS": config.idle_seconds,
-                           "TIMEZONE": config.timezone}, demo=demo)
+                           "STAFF_IDLE_SECONDS": config.staff_idle_seconds,
+                           "TIMEZONE": config.timezone}, demo=demo, services=services)
     return UiServer(app, config.ui_host, config.ui_port)

@@ -12,9 +12,12 @@ from collections.abc import Callable
 from kiosk.bootstrap import (build_core, build_printer, build_reader, build_signals, build_spooler,
                              build_ui)
 from kiosk.config import Config
-from kiosk.domain.outcomes import CheckedIn, UnknownCard
+from kiosk.domain.outcomes import (CardIssued, CardRefused, CheckedIn, IssueFailed, TechnicianCard,
+                                   UnknownCard)
 from kiosk.i18n import bilingual
 from kiosk.ports import CardReader, ReaderState, ReaderStatus
+from kiosk.services import StationServices
+from kiosk.staff_desk import StaffDesk
 from kiosk.station import Station, TapReport
 from kiosk.web.hub import ScreenHub
 
@@ -34,6 +37,14 @@ def report_json(report: TapReport) -> str:
                     checkin_id=outcome.checkin_id, local_date=outcome.local_date)
     elif isinstance(outcome, UnknownCard):
         data.update(uid_fingerprint=outcome.uid_fingerprint, event_seq=outcome.event_seq)
+    elif isinstance(outcome, CardRefused):
+        data.update(reason=outcome.reason, event_seq=outcome.event_seq)
+    elif isinstance(outcome, TechnicianCard):
+        data.update(technician_id=outcome.technician_id)
+    elif isinstance(outcome, CardIssued):
+        data.update(card_no=outcome.card_no, role=outcome.role, holder_id=outcome.holder_id)
+    elif isinstance(outcome, IssueFailed):
+        data.update(message=outcome.message)
     elif outcome is not None:
         data.update(reason=outcome.reason, detail=outcome.detail)
     else:
@@ -55,6 +66,14 @@ def report_text(report: TapReport) -> str:
         return text
     if isinstance(outcome, UnknownCard):
         return bilingual("Card not recognised, please ask staff")
+    if isinstance(outcome, CardRefused):
+        return bilingual("This card cannot be used") + f" ({outcome.reason})"
+    if isinstance(outcome, TechnicianCard):
+        return bilingual("Technician card: enter the PIN on the screen")
+    if isinstance(outcome, CardIssued):
+        return bilingual("Card issued") + f": {outcome.card_no}"
+    if isinstance(outcome, IssueFailed):
+        return bilingual("Card not issued") + f": {bilingual(outcome.message)}"
     if outcome is not None:
         if outcome.reason == "removed":
             return bilingual("Card moved away too soon, please tap again")
@@ -97,13 +116,15 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
 
     spooler = build_spooler(config, build_printer(config), on_state=hub.printer_status)
     spooler.start()
-    ui = build_ui(config, hub, demo)
+    staff = StaffDesk(config.staff_idle_seconds)
+    ui = build_ui(config, hub, demo, StationServices(core, staff, hub, spooler))
     if ui:
         ui.start()
         print(json.dumps({"kind": "ui", "url": f"http://{ui.host}:{ui.port}/"}) if as_json else
               bilingual("Touchscreen UI") + f": http://{ui.host}:{ui.port}/", flush=True)
     signals = build_signals(config, on_press=spooler.reprint_last)
-    station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status)
+    station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status,
+                      staff=staff, cards=core.desk, staff_service=core.staff)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):

@@ -75,13 +75,13 @@ class PrintSpooler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            job = self.db.execute("SELECT id, checkin_id FROM print_jobs WHERE status = 'pending' "
-                                  "ORDER BY id LIMIT 1").fetchone()
+            job = self.db.execute("SELECT id, checkin_id, reason FROM print_jobs "
+                                  "WHERE status = 'pending' ORDER BY id LIMIT 1").fetchone()
             if job is None:
                 self._probe_when_idle()
                 continue
             try:
-                state = self.printer.print_receipt(self.receipt_for(job[1]))
+                state = self.printer.print_receipt(self.receipt_for(job[1], job[2]))
             except Exception:  # a printer bug must not stop the queue; the job stays pending
                 log.exception("printing job %s failed", job[0])
                 state = PrinterState.OFFLINE
@@ -124,7 +124,7 @@ class PrintSpooler:
             self._wake.wait(self._backoff.next())
             self._wake.clear()
 
-    def receipt_for(self, checkin_id: str) -> Receipt:
+    def receipt_for(self, checkin_id: str, reason: str = "checkin") -> Receipt:
         name, checked_in_at, queue_no, local_date, resident_id = self.db.execute(
             "SELECT r.name, c.checked_in_at, c.queue_no, c.local_date, c.resident_id FROM checkins c "
             "JOIN residents r ON r.id = c.resident_id WHERE c.id = ?", (checkin_id,)).fetchone()
@@ -133,8 +133,23 @@ class PrintSpooler:
         when = dt.datetime.fromisoformat(checked_in_at).astimezone(ZoneInfo(self.timezone))
         item = status.next_item
         extra = (item.title,) if item and self.show_service_names else ()
+        if reason == "record":
+            extra = self._record_lines(resident_id, items, dt.date.fromisoformat(local_date))
         return Receipt(self.station_name, when.strftime("%Y-%m-%d %H:%M"), queue_no, mask_name(name),
                        item.next_date if item else None, checkin_id[:8].upper(), extra)
+
+    def _record_lines(self, resident_id: str, items, today: dt.date) -> tuple[str, ...]:
+        """Her printed record: upcoming dates and past visit dates, no staff notes."""
+        lines = ["我的随访 My follow-up visits:"]
+        for item in items:
+            if item.status(today) in ("upcoming", "due", "overdue"):
+                title = item.title if self.show_service_names else "随访 Follow-up visit"
+                lines.append(f"{item.next_date} {title}")
+        visits = self.db.execute("SELECT DISTINCT visit_date FROM visits WHERE resident_id = ? "
+                                 "ORDER BY visit_date DESC LIMIT 10", (resident_id,)).fetchall()
+        if visits:
+            lines.append("既往随访 Past visits: " + ", ".join(v[0] for v in visits))
+        return tuple(lines)
 
 
 def _now() -> str:

@@ -14,6 +14,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from kiosk.domain.validation import N_
+
 TICKET_SECONDS = 60
 ISSUE_SECONDS = 60
 RECORD_LINK_SECONDS = 180
@@ -131,7 +133,7 @@ class StaffDesk:
         with self._lock:
             request = self._issue
             if request and self.clock() - request.created > ISSUE_SECONDS:
-                request.status, request.message = "failed", "No card was placed in time"
+                request.status, request.message = "failed", N_("No card was placed in time")
                 self._issue = None
                 return None
             return request

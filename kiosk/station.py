@@ -22,7 +22,7 @@ from kiosk.domain.model import ReadCard
 from kiosk.domain.outcomes import (CardIssued, CardRefused, CheckedIn, IssueFailed, ReadFailed, TapOutcome,
                                    TechnicianCard, UnknownCard)
 from kiosk.domain.staff import StaffService
-from kiosk.domain.validation import Invalid
+from kiosk.domain.validation import N_, Invalid
 from kiosk.staff_desk import IssueRequest, StaffDesk
 from kiosk.ports import (CardReader, CardReadFailed, CardTapped, ReaderEvent, ReaderState,
                          ReaderStatus, Signal, Signals)
@@ -110,7 +110,7 @@ class Station:
             outcome = IssueFailed(exc.message)
         except (CardIOError, OSError) as exc:
             log.warning("card issuance failed: %s", exc)
-            message = "The card could not be written. Hold it still on the reader and try again"
+            message = N_("The card could not be written. Hold it still on the reader and try again")
             self.staff.finish_issue(request, "failed", message)
             outcome = IssueFailed(message)
         else:

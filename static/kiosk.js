@@ -21,7 +21,7 @@
       var data = JSON.parse(e.data);
       show(data.screen, data.html);
       if (timer) { clearTimeout(timer); }
-      timer = setTimeout(showIdle, (data.timeout || 20) * 1000);
+      timer = setTimeout(showIdle, (data.screen === "pin_entry" ? 60 : (data.timeout || 20)) * 1000);
     });
     source.addEventListener("status", function (e) {
       var data = JSON.parse(e.data);
@@ -33,6 +33,19 @@
       if (!timer) { showIdle(); }
     });
     source.onerror = function () { document.body.dataset.connected = "no"; };
+  }
+  // PIN keypad (its form arrives as HTML over SSE, so listen on the document).
+  document.addEventListener("click", function (e) {
+    var key = e.target.closest ? e.target.closest(".key[data-key]") : null;
+    if (!key) { return; }
+    var pin = document.getElementById("pin");
+    if (!pin) { return; }
+    if (key.dataset.key === "clear") { pin.value = ""; }
+    else if (pin.value.length < 8) { pin.value += key.dataset.key; }
+    if (timer) { clearTimeout(timer); timer = setTimeout(showIdle, 60000); }
+  });
+  if (screen.dataset.initial === "yes") {
+    timer = setTimeout(showIdle, parseInt(document.body.dataset.idleSeconds || "20", 10) * 1000);
   }
   connect();
 })();

@@ -6,7 +6,6 @@ import threading
 import pytest
 from click.testing import CliRunner
 
-from kiosk.adapters.virtual_card import VirtualCard
 from kiosk.cli import main
 from kiosk.config import load_config
 from kiosk.keys import generate_key_file
@@ -32,7 +31,7 @@ def tap_all(driver, station, plan, report_timeout=4.0, retries=0, retried=None):
                 uid = plan[position[0]]
                 position[0] += 1
             for attempt in range(retries + 1):
-                driver.place(slot, VirtualCard(uid))
+                driver.place(slot, uid.copy_to(uid.uid))
                 report = station.next_report(report_timeout, reader=reader)
                 driver.remove(slot)
                 if report and report["kind"] == "checked_in":
@@ -117,7 +116,7 @@ def test_station_process_rides_out_a_pcscd_crash(station_setup, pcscd_running):
     pcscd_running.start()
     assert wait_for_status(station, "ready")
     fresh = TapDriver(pcscd_running)
-    fresh.place(0, VirtualCard(uids[0]))
+    fresh.place(0, uids[0].copy_to(uids[0].uid))
     report = station.next_report(5.0, reader=pcscd_running.reader_names[0])
     fresh.remove(0)
     fresh.close()

@@ -21,7 +21,8 @@ from kiosk.domain.cards import VALID_UID_LENGTHS
 from kiosk.ports import (CardReadFailed, CardTapped, ReaderEvent, ReaderHealth, ReaderState,
                          ReaderStatus)
 from kiosk.adapters.backoff import Backoff
-from kiosk.adapters.card_io import CardIOError, CardKeys, read_record, write_record
+from kiosk.adapters.card_io import CardIOError, CardKeys, read_record
+from kiosk.adapters.pcsc_io import CardGone, transmitter, write_on_reader
 
 log = logging.getLogger(__name__)
 PNP = "\\\\?PnP?\\Notification"
@@ -31,12 +32,6 @@ POLL_MS = 1000
 
 def _u32(value: int) -> int:
     return value & 0xFFFFFFFF
-
-
-class _CardGone(Exception):
-    def __init__(self, hr: int):
-        super().__init__(hr)
-        self.hr = hr
 
 
 class ServiceUnavailable(Exception):
@@ -202,7 +197,7 @@ class PcscCardReader:
                 return CardReadFailed(name, "unsupported", f"UID of {len(data)} bytes")
             try:
                 kind, record = read_record(self._transmitter(card, protocol), atr, self.keys)
-            except _CardGone as gone:
+            except CardGone as gone:
                 return self._failure(name, gone.hr, "read record")
             except CardIOError as exc:
                 if not exc.sw:
@@ -214,39 +209,11 @@ class PcscCardReader:
         return CardTapped(data, name, detected, time.monotonic_ns() - detected, kind, record)
 
     def _transmitter(self, card: int, protocol: int):
-        def transmit(apdu: bytes) -> bytes:
-            hr, response = self.sc.SCardTransmit(card, protocol, list(apdu))
-            if _u32(hr) != 0:
-                raise _CardGone(_u32(hr))
-            return bytes(response)
-        return transmit
+        return transmitter(self.sc, card, protocol)
 
     def write_record(self, reader: str, uid: bytes, kind: str, framed: bytes) -> bytes | None:
-        """Write a framed record onto the card now on ``reader`` (it must still be ``uid``),
-        then read it back; return what the card holds. Runs on the caller's thread with
-        its own PC/SC context."""
-        sc = self.sc
-        hr, ctx = sc.SCardEstablishContext(sc.SCARD_SCOPE_USER)
-        if _u32(hr) != 0:
-            raise CardIOError("connect to the reader service")
-        try:
-            hr, card, protocol = sc.SCardConnect(ctx, reader, sc.SCARD_SHARE_SHARED,
-                                                 sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1)
-            if _u32(hr) != 0:
-                raise CardIOError("connect to the card")
-            try:
-                transmit = self._transmitter(card, protocol)
-                if transmit(bytes(GET_UID))[:-2] != uid:
-                    raise CardIOError("the card on the reader changed")
-                write_record(transmit, kind, framed, self.keys)
-                hr, _reader, _state, _protocol, atr = sc.SCardStatus(card)
-                return read_record(transmit, bytes(atr), self.keys)[1]
-            except _CardGone as gone:
-                raise CardIOError(f"card left the reader ({sc.SCardGetErrorMessage(gone.hr)})")
-            finally:
-                sc.SCardDisconnect(card, sc.SCARD_LEAVE_CARD)
-        finally:
-            sc.SCardReleaseContext(ctx)
+        """Write a framed record onto the card on ``reader`` and read it back (issuance)."""
+        return write_on_reader(self.sc, self.keys, reader, uid, kind, framed)
 
     def _failure(self, name: str, hr: int, step: str) -> CardReadFailed:
         message = self.sc.SCardGetErrorMessage(hr)

@@ -12,10 +12,6 @@ a MIFARE Classic 1K (PC/SC storage-card commands) or an ISO 7816-4 CPU card.
 
 from __future__ import annotations
 
-import socket
-import struct
-import threading
-import time
 from dataclasses import dataclass, field
 
 def _atr(historical: bytes) -> bytes:
@@ -153,115 +149,5 @@ class VirtualCard:
         return SW_INS_NOT_SUPPORTED
 
 
-class CardVanished(Exception):
-    """Raised inside the serving loop to drop the connection like a card leaving the field."""
-
-
-class VirtualCardSlot:
-    """One vpcd reader slot: place a card (connect), remove it (close)."""
-
-    def __init__(self, port: int, host: str = "127.0.0.1"):
-        self.host, self.port = host, port
-        self._sock: socket.socket | None = None
-        self._thread: threading.Thread | None = None
-        self.apdus_seen = 0
-        self.powered_on = threading.Event()
-        self.uid_read = threading.Event()
-
-    def place(self, card: VirtualCard, connect_timeout: float = 5.0) -> None:
-        self.remove()
-        deadline = time.monotonic() + connect_timeout
-        while True:
-            try:
-                sock = socket.create_connection((self.host, self.port), timeout=1.0)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._sock = sock
-        self.powered_on.clear()
-        self.uid_read.clear()
-        self._thread = threading.Thread(target=self._serve, args=(sock, card), daemon=True,
-                                        name=f"vicc-{self.port}")
-        self._thread.start()
-
-    def remove(self) -> None:
-        sock, self._sock = self._sock, None
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            sock.close()
-        if self._thread is not None:
-            self._thread.join(timeout=2.0)
-            self._thread = None
-
-    @property
-    def occupied(self) -> bool:
-        return self._sock is not None
-
-    def _serve(self, sock: socket.socket, card: VirtualCard) -> None:
-        try:
-            sock.settimeout(None)
-            while True:
-                payload = _recv_frame(sock)
-                if payload is None:
-                    return
-                if len(payload) == 1:
-                    if payload[0] == 4:
-                        _send_frame(sock, card.atr)
-                    elif payload[0] in (1, 2):
-                        card.reset()
-                        self.powered_on.set()
-                    continue
-                self.apdus_seen += 1
-                if card.vanish_on_read and payload[:2] == b"\xFF\xCA":
-                    raise CardVanished
-                _send_frame(sock, card.respond(payload))
-                if payload[:2] == b"\xFF\xCA":
-                    self.uid_read.set()
-        except (OSError, CardVanished):
-            pass
-        finally:
-            if self._sock is sock:
-                self._sock = None
-            try:
-                sock.close()
-            except OSError:
-                pass
-
-
-def _recv_exact(sock: socket.socket, n: int) -> bytes | None:
-    data = b""
-    while len(data) < n:
-        chunk = sock.recv(n - len(data))
-        if not chunk:
-            return None
-        data += chunk
-    return data
-
-
-def _recv_frame(sock: socket.socket) -> bytes | None:
-    header = _recv_exact(sock, 2)
-    if header is None:
-        return None
-    (length,) = struct.unpack(">H", header)
-    return _recv_exact(sock, length) if length else b""
-
-
-def _send_frame(sock: socket.socket, payload: bytes) -> None:
-    sock.sendall(struct.pack(">H", len(payload)) + payload)
-
-
-def tap(port: int, card: VirtualCard, hold: float = 1.0, host: str = "127.0.0.1") -> bool:
-    """Place the card, wait until its UID was read (or ``hold`` passed), then remove it."""
-    slot = VirtualCardSlot(port, host)
-    slot.place(card)
-    try:
-        return slot.uid_read.wait(hold)
-    finally:
-        time.sleep(0.05)
-        slot.remove()
+# The vpcd transport lives in kiosk.adapters.vpcd; re-exported for callers of this module.
+from kiosk.adapters.vpcd import CardVanished, VirtualCardSlot, tap  # noqa: E402,F401

@@ -18,6 +18,14 @@ from kiosk.web.hub import ScreenHub
 STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
 
 
+def _session():
+    from flask import current_app
+    if "kiosk_services" not in current_app.extensions:
+        return None
+    from kiosk.web.guard import current_session
+    return current_session()
+
+
 def select_locale() -> str:
     chosen = request.cookies.get("lang", DEFAULT_LOCALE)
     return chosen if chosen in LOCALES else DEFAULT_LOCALE
@@ -30,10 +38,24 @@ def localdate(iso_date: str) -> str:
     return format_date(dt.date.fromisoformat(iso_date), "medium")
 
 
+def localtime(iso_instant: str | None) -> str:
+    """A stored UTC instant in the station's time zone: 2026-11-29 09:30."""
+    import datetime as dt
+    from flask_babel import format_datetime
+    if not iso_instant:
+        return ""
+    return format_datetime(dt.datetime.fromisoformat(iso_instant), "yyyy-MM-dd HH:mm")
+
+
 def create_app(hub: ScreenHub, settings: dict[str, Any] | None = None,
-               demo: Any | None = None) -> Flask:
-    """Build the app: defaults, then ``settings`` (station name, idle seconds, static dir)."""
-    settings = {"STATION_NAME": "卫生服务站", "IDLE_SECONDS": 20, **(settings or {})}
+               demo: Any | None = None, services: Any | None = None) -> Flask:
+    """Build the app: defaults, then ``settings`` (station name, idle seconds, static dir).
+
+    With ``services`` (the station's core, staff desk and spooler) the technician
+    pages and her own record view are mounted too.
+    """
+    settings = {"STATION_NAME": "卫生服务站", "IDLE_SECONDS": 20, "STAFF_IDLE_SECONDS": 120,
+                **(settings or {})}
     app = Flask(__name__, static_folder=str(settings.pop("STATIC_DIR", STATIC_DIR)),
                 static_url_path="/static")
     app.config.update(settings)
@@ -42,10 +64,20 @@ def create_app(hub: ScreenHub, settings: dict[str, Any] | None = None,
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings.get("TIMEZONE", "Asia/Shanghai")
     Babel(app, locale_selector=select_locale)
     app.add_template_filter(localdate)
-    app.context_processor(lambda: {"locale": str(get_locale())})
+    app.add_template_filter(localtime)
+    from kiosk.web import labels
+    labels.install(app)
+    app.context_processor(lambda: {"locale": str(get_locale()), "staff_session": _session()})
     app.extensions["kiosk_hub"] = hub
     from kiosk.web.screen import bp as screen_bp
     app.register_blueprint(screen_bp)
+    if services is not None:
+        from kiosk.web import me, staff, staff_care
+        from kiosk.web.guard import close_db
+        app.extensions["kiosk_services"] = services
+        for blueprint in (staff.bp, staff_care.bp, me.bp):
+            app.register_blueprint(blueprint)
+        app.teardown_appcontext(close_db)
     if demo is not None:
         from kiosk.web.demo_panel import bp as demo_bp
         app.extensions["kiosk_demo"] = demo

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +46,14 @@ class ScreenHub:
 
     # -- hooks the station calls ------------------------------------------------
     def tap(self, report: Any) -> None:
+        self._last_tap = (report, time.monotonic())
         self.publish("tap", report)
+
+    def recent_tap(self, within_seconds: float) -> Any | None:
+        last = getattr(self, "_last_tap", None)
+        if last and time.monotonic() - last[1] < within_seconds:
+            return last[0]
+        return None
 
     def reader_status(self, status: ReaderStatus) -> None:
         self.status = Status(status.state, self.status.printer, self.status.backlog)

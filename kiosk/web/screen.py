@@ -8,7 +8,8 @@ import queue
 from flask import (Blueprint, Response, current_app, redirect, render_template,
                    stream_with_context, url_for)
 
-from kiosk.domain.outcomes import CheckedIn, UnknownCard
+from kiosk.domain.outcomes import (CardIssued, CardRefused, CheckedIn, IssueFailed, TechnicianCard,
+                                   UnknownCard)
 from kiosk.i18n import LOCALES
 from kiosk.ports import PrinterState, ReaderState
 
@@ -23,8 +24,12 @@ def hub():
 
 @bp.get("/")
 def index():
+    """The public screen; a tap from the last few seconds is shown at once (a technician
+    page that a card tap sent here must not miss it)."""
+    last = hub().recent_tap(current_app.config["IDLE_SECONDS"])
+    screen = screen_html(last) if last else None
     return render_template("index.html", status=hub().status, blocking=blocking_html(hub().status),
-                           demo="kiosk_demo" in current_app.extensions)
+                           demo="kiosk_demo" in current_app.extensions, screen=screen)
 
 
 @bp.get("/lang/<code>")
@@ -45,10 +50,24 @@ def healthz():
 def screen_html(report) -> tuple[str, str]:
     """(screen name, rendered fragment) for one tap report."""
     outcome = report.outcome
+    services = current_app.extensions.get("kiosk_services")
     if isinstance(outcome, CheckedIn):
         name = "already_checked_in" if outcome.repeat else "checked_in"
+        link = (services.desk.record_link(outcome.resident_id, outcome.checkin_id)
+                if services else None)
         return name, render_template("fragments/checked_in.html", outcome=outcome,
-                                     printer_trouble=hub().status.printer in PRINTER_TROUBLE)
+                                     printer_trouble=hub().status.printer in PRINTER_TROUBLE,
+                                     record_link=link)
+    if isinstance(outcome, TechnicianCard) and report.login:
+        return "pin_entry", render_template("fragments/pin_entry.html", name=outcome.name,
+                                            ticket=report.login[0], csrf=report.login[1])
+    if isinstance(outcome, CardRefused):
+        return "card_refused", render_template("fragments/card_refused.html",
+                                               reason=outcome.reason)
+    if isinstance(outcome, CardIssued):
+        return "card_issued", render_template("fragments/card_issued.html", outcome=outcome)
+    if isinstance(outcome, IssueFailed):
+        return "issue_failed", render_template("fragments/issue_failed.html", outcome=outcome)
     if isinstance(outcome, UnknownCard):
         return "unknown_card", render_template("fragments/unknown_card.html")
     if outcome is not None and outcome.reason == "removed":

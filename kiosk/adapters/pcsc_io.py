@@ -1,0 +1,52 @@
+"""APDU exchange over pyscard's scard API, and writing a card record on a named reader."""
+
+from __future__ import annotations
+
+from kiosk.adapters.card_io import CardIOError, CardKeys, read_record, write_record
+
+GET_UID = bytes([0xFF, 0xCA, 0x00, 0x00, 0x00])
+
+
+class CardGone(Exception):
+    """SCardTransmit failed: the card left the field or the reader went away."""
+
+    def __init__(self, hr: int):
+        super().__init__(hr)
+        self.hr = hr
+
+
+def transmitter(sc, card: int, protocol: int):
+    def transmit(apdu: bytes) -> bytes:
+        hr, response = sc.SCardTransmit(card, protocol, list(apdu))
+        if hr & 0xFFFFFFFF:
+            raise CardGone(hr & 0xFFFFFFFF)
+        return bytes(response)
+    return transmit
+
+
+def write_on_reader(sc, keys: CardKeys, reader: str, uid: bytes, kind: str,
+                    framed: bytes) -> bytes | None:
+    """Write a framed record onto the card now on ``reader`` (it must still be ``uid``),
+    then read it back; return what the card holds. Runs on the caller's thread with
+    its own PC/SC context, beside the reader loop's."""
+    hr, ctx = sc.SCardEstablishContext(sc.SCARD_SCOPE_USER)
+    if hr & 0xFFFFFFFF:
+        raise CardIOError("connect to the reader service")
+    try:
+        hr, card, protocol = sc.SCardConnect(ctx, reader, sc.SCARD_SHARE_SHARED,
+                                             sc.SCARD_PROTOCOL_T0 | sc.SCARD_PROTOCOL_T1)
+        if hr & 0xFFFFFFFF:
+            raise CardIOError("connect to the card")
+        try:
+            transmit = transmitter(sc, card, protocol)
+            if transmit(GET_UID)[:-2] != uid:
+                raise CardIOError("the card on the reader changed")
+            write_record(transmit, kind, framed, keys)
+            hr, _reader, _state, _protocol, atr = sc.SCardStatus(card)
+            return read_record(transmit, bytes(atr), keys)[1]
+        except CardGone as gone:
+            raise CardIOError(f"card left the reader ({sc.SCardGetErrorMessage(gone.hr)})") from None
+        finally:
+            sc.SCardDisconnect(card, sc.SCARD_LEAVE_CARD)
+    finally:
+        sc.SCardReleaseContext(ctx)

@@ -1,0 +1,40 @@
+"""The [cards] config section: MIFARE keys, the CPU card AID and file, trusted issuers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kiosk.errors import ConfigError
+
+
+def _hex(key: str, value: str, lengths: tuple[int, ...], example: str) -> bytes:
+    try:
+        data = bytes.fromhex(value.replace(":", "").replace(" ", ""))
+    except ValueError:
+        data = b""
+    if len(data) not in lengths:
+        raise ConfigError(key, f"{value!r} is not {' or '.join(map(str, lengths))} bytes of hex",
+                          f"write it like {example!r}")
+    return data
+
+
+def cards_section(cards: dict[str, Any]) -> dict[str, Any]:
+    """The [cards] section: MIFARE keys, the CPU card AID and file, trusted issuers."""
+    issuers = {}
+    for station_id, public_hex in cards.get("trusted_issuers", {}).items():
+        if not isinstance(public_hex, str):
+            raise ConfigError(f"cards.trusted_issuers.{station_id}", "must be a string",
+                              "give the issuing station's public key as 64 hex digits")
+        issuers[station_id] = _hex(f"cards.trusted_issuers.{station_id}", public_hex, (32,),
+                                   "kiosk keygen prints it as public_key").hex()
+    return {
+        "legacy_uid_only": cards.get("legacy_uid_only", False),
+        "mifare_key_a": _hex("cards.mifare_key_a", cards.get("mifare_key_a", "FFFFFFFFFFFF"),
+                             (6,), "A0A1A2A3A4A5"),
+        "mifare_key_b": _hex("cards.mifare_key_b", cards.get("mifare_key_b", "FFFFFFFFFFFF"),
+                             (6,), "B0B1B2B3B4B5"),
+        "card_aid": _hex("cards.aid", cards.get("aid", "F04B494F534B01"),
+                         tuple(range(5, 17)), "F04B494F534B01"),
+        "card_file_id": _hex("cards.file_id", cards.get("file_id", "0101"), (2,), "0101"),
+        "trusted_issuers": issuers,
+    }

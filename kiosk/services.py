@@ -1,0 +1,33 @@
+"""What the web pages may use of the running station, handed over in one object."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.staff_desk import StaffDesk
+
+
+@dataclass
+class StationServices:
+    core: Any  # kiosk.bootstrap.Core
+    desk: StaffDesk
+    hub: Any  # kiosk.web.hub.ScreenHub
+    spooler: Any = None  # kiosk.spooler.PrintSpooler
+
+    def print_record(self, checkin_id: str) -> None:
+        """Queue her record for printing (durable like every receipt) and log that she did."""
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+        with self.core.uow() as uow:
+            uow.print_jobs.enqueue(checkin_id, "record", now)
+            uow.record("record.printed", {"checkin_id": checkin_id})
+            uow.commit()
+        if self.spooler:
+            self.spooler.notify()
+
+    def sync_status(self) -> str:
+        """Events waiting for the county (the sync itself arrives with the county link)."""
+        total = self.core.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        url = self.core.config.county_url
+        return f"{total} events" + ("" if url else " · county link not configured")

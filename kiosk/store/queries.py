@@ -1,0 +1,141 @@
+"""Read models for the technician pages and her own view (plain SQL, no writes).
+
+Pages read through their own connection; writes go through the unit of work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from kiosk.domain.model import CarePlanItem, Resident, Visit
+from kiosk.store.sqlite_staff import one, rows
+
+PAGE_SIZE = 25
+LISTS = ("due", "overdue", "week")
+_LIST_WHERE = {
+    "due": "i.earliest <= :today AND i.latest >= :today",
+    "overdue": "i.latest < :today",
+    "week": "i.earliest > :today AND i.earliest <= :week",
+}
+
+
+@dataclass(frozen=True)
+class WorkList:
+    which: str
+    rows: list[dict]
+    total: int
+    page: int
+    pages: int
+
+
+def work_list(db: Database, which: str, today: dt.date, village: str = "", page: int = 1,
+              per_page: int = PAGE_SIZE) -> WorkList:
+    """Open plan items due now, overdue (with days since the due date) or opening within 7 days."""
+    where = (f"i.done_on IS NULL AND i.declined_on IS NULL AND {_LIST_WHERE[which]}"
+             + (" AND r.village = :village" if village else ""))
+    params = {"today": today.isoformat(), "week": (today + dt.timedelta(days=7)).isoformat(),
+              "village": village, "limit": per_page, "offset": (max(page, 1) - 1) * per_page}
+    found = rows(db, f"""
+        SELECT i.id AS item_id, i.title, i.plan, i.earliest, i.due, i.latest, i.appointment,
+               r.id AS resident_id, r.name, r.village, r.phone
+        FROM care_plan_items i JOIN residents r ON r.id = i.resident_id
+        WHERE {where} ORDER BY i.due, i.id LIMIT :limit OFFSET :offset""", params)
+    for row in found:
+        row["days_overdue"] = (today - dt.date.fromisoformat(row["due"])).days
+    total = one(db, f"SELECT COUNT(*) AS n FROM care_plan_items i JOIN residents r "
+                    f"ON r.id = i.resident_id WHERE {where}", params)["n"]
+    return WorkList(which, found, total, max(page, 1), max(1, -(-total // per_page)))
+
+
+def villages(db: Database) -> list[str]:
+    return [r["village"] for r in rows(db, "SELECT DISTINCT village FROM residents "
+                                           "WHERE village IS NOT NULL ORDER BY village")]
+
+
+def search_residents(db: Database, text: str, village: str = "", limit: int = 50) -> list[dict]:
+    clauses, params = [], []
+    if text:
+        clauses.append("(r.name LIKE ? OR r.id = ? OR r.phone = ?)")
+        params += [f"%{text}%", text, text]
+    if village:
+        clauses.append("r.village = ?")
+        params.append(village)
+    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+    return rows(db, f"SELECT r.id, r.name, r.village, r.birth_date, r.consent_version "
+                    f"FROM residents r {where} ORDER BY r.name LIMIT ?", (*params, limit))
+
+
+@dataclass(frozen=True)
+class ResidentRecord:
+    resident: Resident
+    items: list[CarePlanItem]
+    visits: list[Visit]  # current versions only (a corrected visit is replaced by its correction)
+    cards: list[dict]
+    enrolments: list[dict]
+    views: list[dict]  # technician views in the last 90 days
+
+
+def resident_record(db: Database, resident_id: str, now: dt.datetime) -> ResidentRecord | None:
+    row = one(db, "SELECT * FROM residents WHERE id = ?", (resident_id,))
+    if row is None:
+        return None
+    items = [CarePlanItem(**r) for r in rows(
+        db, "SELECT * FROM care_plan_items WHERE resident_id = ? ORDER BY due, id", (resident_id,))]
+    visits = [Visit(**r) for r in rows(db, """
+        SELECT * FROM visits v WHERE v.resident_id = ?
+        AND NOT EXISTS (SELECT 1 FROM visits c WHERE c.corrects = v.id)
+        ORDER BY v.visit_date DESC, v.logged_at DESC""", (resident_id,))]
+    cards = rows(db, "SELECT card_no, kind, issued_at, status FROM issued_cards "
+                     "WHERE holder_id = ? ORDER BY issued_at DESC", (resident_id,))
+    enrolments = rows(db, "SELECT id, plan, status, anchors, at FROM enrolments "
+                          "WHERE resident_id = ? ORDER BY at DESC", (resident_id,))
+    since = (now - dt.timedelta(days=90)).astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    views = rows(db, """
+        SELECT v.at, v.what, COALESCE(t.name, v.technician_id) AS technician
+        FROM record_views v LEFT JOIN technicians t ON t.id = v.technician_id
+        WHERE v.resident_id = ? AND v.at >= ? ORDER BY v.at DESC""", (resident_id, since))
+    return ResidentRecord(Resident(**row), items, visits, cards, enrolments, views)
+
+
+def card_lookup(db: Database, card_no: str) -> dict | None:
+    return one(db, "SELECT * FROM issued_cards WHERE card_no = ?", (card_no,))
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    checkins_today: int
+    queue: list[dict]
+    per_day: list[tuple[str, int]]  # the last 30 days, oldest first
+
+
+def dashboard(db: Database, today: dt.date) -> Dashboard:
+    queue = rows(db, """
+        SELECT c.queue_no, c.checked_in_at, r.name FROM checkins c
+        JOIN residents r ON r.id = c.resident_id
+        WHERE c.local_date = ? ORDER BY c.queue_no""", (today.isoformat(),))
+    start = today - dt.timedelta(days=29)
+    counts = {r["local_date"]: r["n"] for r in rows(
+        db, "SELECT local_date, COUNT(*) AS n FROM checkins WHERE local_date >= ? "
+            "GROUP BY local_date", (start.isoformat(),))}
+    per_day = [((start + dt.timedelta(days=n)).isoformat(),
+                counts.get((start + dt.timedelta(days=n)).isoformat(), 0)) for n in range(30)]
+    return Dashboard(len(queue), queue, per_day)
+
+
+def chart_svg(per_day: list[tuple[str, int]], width: int = 600, height: int = 160) -> str:
+    """Check-ins per day as a bar chart, drawn on the server (no script, no CDN)."""
+    top = max((n for _, n in per_day), default=0) or 1
+    bar = width / max(len(per_day), 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 20}" '
+             f'role="img" class="chart">']
+    for n, (day, count) in enumerate(per_day):
+        h = round(count / top * height)
+        parts.append(f'<rect x="{n * bar + 1:.1f}" y="{height - h}" width="{bar - 2:.1f}" '
+                     f'height="{h}"><title>{day}: {count}</title></rect>')
+        if n % 7 == 0 or n == len(per_day) - 1:
+            parts.append(f'<text x="{n * bar:.1f}" y="{height + 15}">{day[5:]}</text>')
+    parts.append(f'<text x="{width - 4}" y="12" text-anchor="end">{top}</text></svg>')
+    return "".join(parts)

@@ -1,0 +1,195 @@
+"""Technician pages: login with card and PIN, dashboard, residents and working lists."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import (Blueprint, Response, abort, make_response, redirect, render_template, request,
+                   url_for)
+
+from kiosk.domain.model import local_date
+from kiosk.domain.registry import CONSENT_VERSION, Registration
+from kiosk.domain.validation import Invalid
+from kiosk.store import queries
+from kiosk.web.guard import COOKIE, current_session, db, desk, services, staff_required
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+def core():
+    return services().core
+
+
+def today():
+    return local_date(core().clock.now(), core().config.timezone)
+
+
+def me() -> str:
+    return current_session().technician_id
+
+
+@bp.get("/login")
+def login():
+    if current_session():
+        return redirect(url_for("staff.dashboard"))
+    return render_template("staff/login.html")
+
+
+@bp.post("/login")
+def login_pin():
+    ticket, csrf = request.form.get("ticket", ""), request.form.get("csrf", "")
+    found = desk().ticket(ticket, csrf)
+    if found is None:
+        return render_template("staff/login.html", error="Tap your technician card again"), 400
+    technician_id, name = found
+    result = core().staff.check_pin(technician_id, request.form.get("pin", ""))
+    if result.locked_until:
+        desk().drop_ticket(ticket)
+        return render_template("staff/login.html", error="Too many wrong PINs. Try again in 5 minutes",
+                               locked_until=result.locked_until), 403
+    if not result.ok:
+        return render_template("fragments/pin_entry.html", standalone=True, ticket=ticket,
+                               csrf=csrf, name=name, error="Wrong PIN",
+                               attempts_left=result.attempts_left), 403
+    session = desk().open_session(technician_id, name)
+    response = make_response(redirect(url_for("staff.dashboard")))
+    response.set_cookie(COOKIE, session.token, httponly=True, samesite="Strict",
+                        max_age=desk().idle_seconds * 4)
+    return response
+
+
+@bp.post("/logout")
+@staff_required
+def logout():
+    session = desk().end_session()
+    if session:
+        core().staff.logout(session.technician_id, "button")
+    response = make_response(redirect(url_for("screen.index")))
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@bp.get("/")
+@staff_required
+def dashboard():
+    hub = services().hub
+    board = queries.dashboard(db(), today())
+    return render_template("staff/dashboard.html", board=board, status=hub.status,
+                           chart=queries.chart_svg(board.per_day),
+                           sync=services().sync_status())
+
+
+@bp.get("/residents")
+@staff_required
+def residents():
+    text, village = request.args.get("q", "").strip(), request.args.get("village", "")
+    found = queries.search_residents(db(), text, village) if (text or village) else []
+    return render_template("staff/residents.html", found=found, q=text, village=village,
+                           villages=queries.villages(db()))
+
+
+@bp.route("/residents/new", methods=["GET", "POST"])
+@staff_required
+def register():
+    form = request.form
+    if request.method == "POST":
+        try:
+            resident = core().registry.register(Registration(
+                form.get("name", ""), form.get("birth_date", ""), form.get("village", ""),
+                form.get("phone", ""), form.get("national_id", ""),
+                form.get("consent") == CONSENT_VERSION), by=me())
+        except Invalid as exc:
+            return render_template("staff/register.html", form=form, errors={exc.field: exc.message},
+                                   villages=queries.villages(db())), 422
+        return redirect(url_for("staff.resident", resident_id=resident.id))
+    return render_template("staff/register.html", form={}, errors={},
+                           villages=queries.villages(db()))
+
+
+@bp.get("/residents/<resident_id>")
+@staff_required
+def resident(resident_id: str):
+    record = queries.resident_record(db(), resident_id, core().clock.now())
+    if record is None:
+        abort(404)
+    core().registry.viewed(resident_id, me())  # audited: she sees who opened her record
+    return render_template("staff/resident.html", record=record, today=today(),
+                           plans=core().care.plans, errors={}, form={})
+
+
+@bp.post("/residents/<resident_id>/correct")
+@staff_required
+def correct(resident_id: str):
+    changes = {k: request.form.get(k, "") for k in ("name", "birth_date", "village", "phone")}
+    try:
+        core().registry.correct(resident_id, changes, me())
+    except Invalid as exc:
+        return _record_with_error(resident_id, exc)
+    return redirect(url_for("staff.resident", resident_id=resident_id))
+
+
+@bp.post("/residents/<resident_id>/consent")
+@staff_required
+def consent(resident_id: str):
+    try:
+        if request.form.get("action") == "withdraw":
+            core().registry.withdraw_consent(resident_id, me())
+        elif request.form.get("consent") == CONSENT_VERSION:
+            core().registry.give_consent(resident_id, me())
+        else:
+            raise Invalid("consent", "Tick the box only when she agrees")
+    except Invalid as exc:
+        return _record_with_error(resident_id, exc)
+    return redirect(url_for("staff.resident", resident_id=resident_id))
+
+
+def _record_with_error(resident_id: str, exc: Invalid):
+    record = queries.resident_record(db(), resident_id, core().clock.now())
+    if record is None:
+        abort(404)
+    return render_template("staff/resident.html", record=record, today=today(),
+                           plans=core().care.plans, errors={exc.field: exc.message},
+                           form=request.form), 422
+
+
+@bp.get("/lists/<which>")
+@staff_required
+def work_list(which: str):
+    if which not in queries.LISTS:
+        abort(404)
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() else 1
+    village = request.args.get("village", "")
+    found = queries.work_list(db(), which, today(), village, page)
+    return render_template("staff/list.html", wl=found, village=village,
+                           villages=queries.villages(db()), today=today())
+
+
+@bp.get("/lists/<which>.csv")
+@staff_required
+def work_list_csv(which: str):
+    if which not in queries.LISTS:
+        abort(404)
+    village = request.args.get("village", "")
+    found = queries.work_list(db(), which, today(), village, 1, per_page=100_000)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["resident_id", "name", "village", "phone", "item", "earliest", "due",
+                     "latest", "appointment", "days_overdue"])
+    for row in found.rows:
+        writer.writerow([_cell(row[k]) for k in ("resident_id", "name", "village", "phone", "title",
+                                                  "earliest", "due", "latest", "appointment",
+                                                  "days_overdue")])
+    with core().uow() as uow:
+        uow.record("list.exported", {"list": which, "village": village, "rows": found.total,
+                                     "by": me()})
+        uow.commit()
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename={which}-{today().isoformat()}.csv"})
+
+
+def _cell(value) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -1,0 +1,39 @@
+// Technician pages and her record view: leave when someone taps a card, log out when idle.
+(function () {
+  "use strict";
+  var page = document.body.dataset.page;
+  var idleSeconds = parseInt(document.body.dataset.idleSeconds || "120", 10);
+  var idleTimer = null;
+  function leave() { window.location.replace("/"); }
+  function resetIdle() {
+    if (idleTimer) { clearTimeout(idleTimer); }
+    idleTimer = setTimeout(leave, idleSeconds * 1000);
+  }
+  ["pointerdown", "keydown", "touchstart"].forEach(function (name) {
+    document.addEventListener(name, resetIdle, { passive: true });
+  });
+  resetIdle();
+  var source = new EventSource("/events");
+  source.addEventListener("screen", function () {
+    if (page === "issue") { window.location.reload(); } else { leave(); }
+  });
+  if (page === "issue") {
+    var box = document.getElementById("issue");
+    if (box && box.dataset.status === "waiting") {
+      setInterval(function () {
+        fetch(window.location.pathname + "?format=json", { credentials: "same-origin" })
+          .then(function (r) { return r.json(); })
+          .then(function (d) { if (d.status !== "waiting") { window.location.reload(); } })
+          .catch(function () {});
+      }, 1000);
+    }
+  }
+})();
+// The PIN keypad on a re-shown login form.
+document.addEventListener("click", function (e) {
+  "use strict";
+  var key = e.target.closest ? e.target.closest(".key[data-key]") : null;
+  var pin = document.getElementById("pin");
+  if (!key || !pin) { return; }
+  if (key.dataset.key === "clear") { pin.value = ""; } else if (pin.value.length < 8) { pin.value += key.dataset.key; }
+});
