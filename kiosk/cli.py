@@ -205,3 +205,8 @@ def demo(ctx: click.Context, state_dir: str | None, reset: bool) -> None:
         raise _fail(exc) from exc
 
 
+
+
+from kiosk.cli_staff import technician  # noqa: E402
+
+main.add_command(technician)

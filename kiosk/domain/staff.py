@@ -86,6 +86,15 @@ class StaffService:
             uow.commit()
             return PinResult(False, tech, locked, max(0, MAX_FAILURES - failures))
 
+    def deactivate(self, technician_id: str, reason: str, by: str = "console") -> None:
+        with self.uow_factory() as uow:
+            tech = uow.technicians.get(technician_id)
+            if tech and tech.active:
+                uow.technicians.update(replace(tech, active=False))
+                uow.record("technician.deactivated", {"technician_id": technician_id,
+                                                      "reason": reason, "by": by})
+            uow.commit()
+
     def logout(self, technician_id: str, reason: str) -> None:
         with self.uow_factory() as uow:
             uow.record("staff.logout", {"technician_id": technician_id, "reason": reason})

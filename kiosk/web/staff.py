@@ -49,7 +49,7 @@ def login_pin():
         return render_template("staff/login.html", error="Too many wrong PINs. Try again in 5 minutes",
                                locked_until=result.locked_until), 403
     if not result.ok:
-        return render_template("fragments/pin_entry.html", standalone=True, ticket=ticket,
+        return render_template("staff/pin.html", ticket=ticket,
                                csrf=csrf, name=name, error="Wrong PIN",
                                attempts_left=result.attempts_left), 403
     session = desk().open_session(technician_id, name)

@@ -1,0 +1,91 @@
+"""`kiosk technician ...`: bring up a new station's first technician from the console,
+without the county: name, PIN, and a card tapped on the station's reader."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from kiosk.errors import KioskError
+from kiosk.i18n import bilingual
+
+
+@click.group()
+def technician() -> None:
+    """Technicians of this station (their cards and PINs).
+
+    Example: kiosk technician add --name 赵医生
+    """
+
+
+@technician.command("add")
+@click.option("--name", prompt=True, help="The technician's name.")
+@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="4 to 8 digits (asked for twice, not shown).")
+@click.option("--timeout", default=60.0, show_default=True,
+              help="Seconds to wait for the card on the reader.")
+@click.pass_context
+def add(ctx: click.Context, name: str, pin: str, timeout: float) -> None:
+    """Add a technician: PIN, then tap a blank card to become their technician card.
+
+    Example: kiosk --config /etc/kiosk/kiosk.toml technician add --name 赵医生
+    """
+    from kiosk.bootstrap import build_core, build_reader
+    from kiosk.cli import _config, _fail
+    from kiosk.domain import validation
+    try:
+        validation.text("name", name)
+        validation.pin(pin)
+    except validation.Invalid as exc:
+        raise click.BadParameter(bilingual(exc.message), param_hint=f"--{exc.field}") from exc
+    config = _config(ctx)
+    try:
+        core = build_core(config)
+    except KioskError as exc:
+        raise _fail(exc) from exc
+    reader = build_reader(config)
+    reader.start()
+    try:
+        click.echo(bilingual("Tap the technician's new card on the reader and hold it there"))
+        tap = _wait_for_card(reader, timeout)
+        tech = core.staff.add(name, pin, by="console")
+        try:
+            card_no = _write_card(core, reader, tap, tech.id)
+        except BaseException:
+            core.staff.deactivate(tech.id, "card not written")
+            raise
+    except (KioskError, validation.Invalid, OSError) as exc:
+        message = bilingual(exc.message) if isinstance(exc, validation.Invalid) else str(exc)
+        raise click.ClickException(bilingual("Technician not added") + f": {message}") from exc
+    finally:
+        reader.stop()
+        core.db.conn.close()
+    click.echo(f"{bilingual('Technician added')}: {tech.name} ({tech.id}), "
+               f"{bilingual('Card number')} {card_no}")
+
+
+def _wait_for_card(reader, timeout: float):
+    from kiosk.ports import CardTapped
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        event = reader.next_event(0.5)
+        if isinstance(event, CardTapped):
+            return event
+    raise click.ClickException(bilingual("No card was placed in time"))
+
+
+def _write_card(core, reader, tap, technician_id: str) -> str:
+    from kiosk.adapters.card_io import CardIOError
+    from kiosk.domain.card_records import frame
+    from kiosk.domain.model import ReadCard
+    try:
+        record, data = core.desk.prepare("technician", technician_id,
+                                         ReadCard(tap.uid, tap.kind, tap.record))
+        if reader.write_record(tap.reader, tap.uid, tap.kind, frame(data)) != data:
+            raise CardIOError("read back differs from what was written")
+    except CardIOError as exc:
+        raise click.ClickException(bilingual(
+            "The card could not be written. Hold it still on the reader and try again")
+            + f" ({exc})") from exc
+    return core.desk.issued(record, technician_id, tap.kind, "console").card_no
