@@ -25,8 +25,13 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screens
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
-WANG, LI, ZHANG, CHEN = (bytes.fromhex(u) for u in (
-    "04A1B2C3", "04112233445566", "0411223344556677889A", "0A0B0C0D"))
+LI = bytes.fromhex("04112233445566")
+CARDS: dict[str, VirtualCard] = {}  # the demo residents' signed cards, filled by the rig
+
+
+def card(name: str) -> VirtualCard:
+    """A fresh handle on a demo card (same UID and memory)."""
+    return CARDS[name].copy_to(CARDS[name].uid)
 
 
 def free_port() -> int:
@@ -53,9 +58,7 @@ def rig(pcscd, capture, tmp_path_factory):
     config = load_config(config_path)
     generate_key_file(config.key_file)
     core = build_core(config)
-    with core.uow() as uow:
-        seed_demo(uow, local_date(core.clock.now(), config.timezone))
-        uow.commit()
+    CARDS.update(seed_demo(core, local_date(core.clock.now(), config.timezone)))
     core.db.conn.close()
     station = StationProcess(config_path)
     station.start()
@@ -107,7 +110,7 @@ def test_tap_shows_queue_number_and_prints_it(rig, capture):
     station, browser, driver, _ = rig
     page = open_page(browser, station.ui_url)
     check_layout(page, "idle")
-    tap(driver, VirtualCard(WANG))
+    tap(driver, card("wang"))
     wait_screen(page, "checked_in")
     number = page.inner_text("#queue-number")
     assert number == "1" and "王*华" in page.inner_text("#screen")
@@ -117,7 +120,7 @@ def test_tap_shows_queue_number_and_prints_it(rig, capture):
         time.sleep(0.1)
     lines = decode(capture.jobs[-1]).text_lines
     assert lines[lines.index("排队号 Queue No.") + 1] == number
-    tap(driver, VirtualCard(WANG))
+    tap(driver, card("wang"))
     wait_screen(page, "already_checked_in")
     check_layout(page, "already_checked_in")
     wait_screen(page, "idle", timeout=8000)  # back to idle by itself (idle_seconds = 4)
@@ -143,7 +146,7 @@ def test_paper_out_screen_and_receipt_printed_later(rig, capture):
     capture.state = PrinterState.PAPER_OUT
     page = open_page(browser, station.ui_url)
     before = len(capture.jobs)
-    tap(driver, VirtualCard(ZHANG))
+    tap(driver, card("zhang"))
     wait_screen(page, "checked_in")
     page.wait_for_selector("#printer-notice", timeout=10000)
     check_layout(page, "printer_problem")
@@ -160,9 +163,10 @@ def test_paper_out_screen_and_receipt_printed_later(rig, capture):
 def test_english_and_screen_sizes(rig, width, height):
     station, browser, driver, _ = rig
     page = open_page(browser, station.ui_url, width, height, lang="en")
+    wait_screen(page, "idle")  # a tap of the last few seconds is shown first
     assert "Please tap your card" in page.inner_text("#screen")
     check_layout(page, "idle-en")
-    tap(driver, VirtualCard(CHEN))  # checked in on the first size, "already" on the next
+    tap(driver, card("chen"))  # checked in on the first size, "already" on the next
     page.wait_for_selector("#queue-number", timeout=8000)
     assert "Queue number" in page.inner_text("#screen")
     check_layout(page, "checked_in-en")
@@ -188,7 +192,7 @@ def test_page_reconnects_after_the_station_restarts(rig):
     station.start()
     page.wait_for_function("document.body.dataset.connected === 'yes'", timeout=15000)
     fresh = TapDriver(harness)
-    tap(fresh, VirtualCard(LI))
+    tap(fresh, card("li"))
     wait_screen(page, "checked_in")
     fresh.close()
     page.close()
