@@ -66,8 +66,10 @@ def seed_demo(core, today: dt.date) -> dict[str, VirtualCard]:
                                        by="demo-setup")
     day = dt.timedelta(days=1)
     enrol = core.care.enrol
-    enrol("demo-wang", "prenatal", {"last_menstrual_period": (today - 150 * day).isoformat()},
-          "demo-setup")
+    wang = enrol("demo-wang", "prenatal",
+                 {"last_menstrual_period": (today - 150 * day).isoformat()}, "demo-setup")
+    core.care.log_visit(wang[0].id, (today - 70 * day).isoformat(), "completed", "",
+                        None, "demo-setup")
     enrol("demo-li", "contraceptive-supply", {"enrolment_date": (today - 85 * day).isoformat()},
           "demo-setup")
     enrol("demo-zhang", "pre-pregnancy", {"enrolment_date": today.isoformat()}, "demo-setup")

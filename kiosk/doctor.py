@@ -65,6 +65,8 @@ def _check_database(config: Config) -> Iterator[Check]:
         result = db.execute("PRAGMA integrity_check").fetchone()[0]
         pending = pending_migrations(db)
         last = db.execute("SELECT MAX(wall_time) FROM events").fetchone()[0]
+        technicians = 0 if pending else db.execute(
+            "SELECT COUNT(*) FROM technicians WHERE active = 1").fetchone()[0]
     except Exception as exc:  # a broken file must become a FAIL line, not a traceback
         yield Check("database", False, f"{config.database}: {exc}",
                     "restore the database from backup; keep the damaged file for inspection")
@@ -73,6 +75,9 @@ def _check_database(config: Config) -> Iterator[Check]:
                 "stop the station, copy the file aside and restore from backup")
     yield Check("database schema", not pending, "up to date" if not pending else
                 f"pending migrations: {', '.join(pending)}", "start the station to migrate")
+    if not pending:
+        yield Check("technicians", technicians > 0, f"{technicians} active",
+                    "add the first one: kiosk technician add --name NAME")
     yield from _check_clock(last)
 
 

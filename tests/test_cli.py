@@ -80,3 +80,12 @@ def test_doctor_reports_paper_out_with_the_fix(runner, core, station_dir):
     assert result.exit_code == 1
     assert "FAIL 打印机 / printer: network: paper_out" in result.output
     assert "load a new paper roll" in result.output
+
+
+def test_doctor_says_how_to_add_the_first_technician(runner, core, station_dir):
+    result = runner.invoke(main, ["--config", str(station_dir / "kiosk.toml"), "doctor"])
+    assert "FAIL 技术员 / technicians: 0 active" in result.output
+    assert "kiosk technician add" in result.output
+    core.staff.add("赵医生", "2468")
+    result = runner.invoke(main, ["--config", str(station_dir / "kiosk.toml"), "doctor"])
+    assert "OK   技术员 / technicians: 1 active" in result.output

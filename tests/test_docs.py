@@ -32,3 +32,14 @@ def test_readme_quick_start_is_two_commands():
     quick = readme.split("## Quick start")[1].split("```sh")[1].split("```")[0]
     assert [l.split("#")[0].strip() for l in quick.strip().splitlines()] == [
         "./setup.sh demo", "./setup.sh test"]
+
+
+def test_every_event_type_is_documented():
+    import re
+    written = set()
+    for path in (ROOT / "kiosk").rglob("*.py"):
+        written |= set(re.findall(r'record\(\s*"([a-z_.]+)"', path.read_text(encoding="utf-8")))
+    written |= {"visit.logged"}
+    reference = (ROOT / "docs" / "events.md").read_text(encoding="utf-8")
+    assert written and all(f"`{t}`" in reference for t in written), \
+        sorted(t for t in written if f"`{t}`" not in reference)

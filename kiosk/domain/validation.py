@@ -28,6 +28,17 @@ ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 NOTE_MAX = 500
 
 
+# Bidirectional overrides and isolates can make a name display as something else.
+BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _unusable(c: str) -> bool:
+    # Unassigned (Cn) and private-use (Co) code points stay allowed: names use CJK
+    # characters newer than this Python's Unicode tables, and characters not yet in
+    # Unicode at all are kept in the private-use area by local systems.
+    return unicodedata.category(c) in ("Cc", "Cs") or c in BIDI_CONTROLS
+
+
 def text(field: str, value: str | None, required: bool = True, max_len: int = 50) -> str | None:
     """Any Unicode text (rare characters included) without control characters."""
     value = unicodedata.normalize("NFC", (value or "").strip())
@@ -37,7 +48,7 @@ def text(field: str, value: str | None, required: bool = True, max_len: int = 50
         return None
     if len(value) > max_len:
         raise Invalid(field, "This is too long")
-    if any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") for c in value):
+    if any(_unusable(c) for c in value):
         raise Invalid(field, "This contains characters that cannot be used")
     return value
 
@@ -92,7 +103,7 @@ def note(value: str | None) -> str:
     value = unicodedata.normalize("NFC", (value or "").strip())
     if len(value) > NOTE_MAX:
         raise Invalid("note", "A note has at most 500 characters")
-    if any(unicodedata.category(c) in ("Cc", "Cs") and c not in "\n" for c in value):
+    if any(_unusable(c) and c not in "\n" for c in value):
         raise Invalid("note", "This contains characters that cannot be used")
     return value
 

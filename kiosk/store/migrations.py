@@ -172,3 +172,14 @@ def m006_technician_workflows(db: Database) -> None:
         )""")
     db.execute("CREATE INDEX record_views_resident ON record_views (resident_id, at)")
     db.execute("CREATE INDEX checkins_date ON checkins (local_date)")
+
+
+@migrations()
+def m007_work_list_indexes(db: Database) -> None:
+    """Open items by window: the due-now and next-7-days lists and their counts stay fast
+    at 300,000 items (bench/scale.py)."""
+    open_items = "WHERE done_on IS NULL AND declined_on IS NULL"
+    db.execute(f"CREATE INDEX care_plan_items_open_latest ON care_plan_items (latest, earliest) "
+               f"{open_items}")
+    db.execute(f"CREATE INDEX care_plan_items_open_earliest ON care_plan_items (earliest) "
+               f"{open_items}")

@@ -18,7 +18,7 @@ def demo():
 def panel():
     cards = [(short, name) for short, name, *_ in DEMO_RESIDENTS]
     cards += [("copy", "复制卡 Copied card"), (DEMO_TECHNICIAN[0], DEMO_TECHNICIAN[1])]
-    return render_template("demo.html", cards=cards)
+    return render_template("demo.html", cards=cards, demo_pin=DEMO_TECHNICIAN[3])
 
 
 @bp.post("/tap/<card>")

@@ -162,6 +162,9 @@ def work_list(which: str):
     page = int(page) if page.isdigit() else 1
     village = request.args.get("village", "")
     found = queries.work_list(db(), which, today(), village, page)
+    with core().uow() as uow:  # a list shows many residents: who looked is kept too
+        uow.record("list.viewed", {"list": which, "village": village, "page": page, "by": me()})
+        uow.commit()
     return render_template("staff/list.html", wl=found, village=village,
                            villages=queries.villages(db()), today=today())
 

@@ -77,9 +77,11 @@ def visit(item_id: str):
                                   "AND due >= ? ORDER BY due, id LIMIT 1",
                             (item["enrolment_id"], item_id, item["due"]))
     following = siblings[0] if siblings else None
-    form = dict(request.form) or {"visit_date": today().isoformat(), "outcome": "completed",
-                                  "next_appointment": (following or {}).get("appointment")
-                                  or (following or {}).get("due") or ""}
+    old = queries.one(db(), "SELECT * FROM visits WHERE id = ?", (corrects,)) if corrects else None
+    form = dict(request.form) or old or {
+        "visit_date": today().isoformat(), "outcome": "completed",
+        "next_appointment": (following or {}).get("appointment") or (following or {}).get("due")
+        or ""}
     if request.method == "POST":
         try:
             core().care.log_visit(item_id, form.get("visit_date", ""), form.get("outcome", ""),
