@@ -91,12 +91,13 @@ def tap(ctx: click.Context, card: str, hold: float, port: int | None, slot: int)
     """Present a virtual card to the station's vpcd reader.
 
     CARD is a demo card (wang, li, zhang, chen, tech, copy, unknown, or its
-    number) or a UID in hex (4, 7 or 10 bytes) for a blank card.
+    number), "blank" for a new card to issue, "new" for the card issued last,
+    or a UID in hex (4, 7 or 10 bytes). A card the station writes is kept.
 
     Example: kiosk tap wang
     """
     from kiosk.adapters.virtual_card import tap as present
-    from kiosk.demo_data import demo_card, wallet_path
+    from kiosk.demo_data import demo_card, keep_if_written, wallet_key, wallet_path
     from kiosk.virtual_cards import load_wallet
     path = ctx.obj["config_path"]
     config = load_config(path) if Path(path).exists() else None
@@ -107,11 +108,15 @@ def tap(ctx: click.Context, card: str, hold: float, port: int | None, slot: int)
         raise click.BadParameter(bilingual("Not a card name or UID") + f": {exc}") from exc
     if port is None:
         port = config.vpcd_port if config else 35963
+    before = bytes(virtual.memory)
     try:
-        read = present(port + slot, virtual, hold=hold)
+        read = present(port + slot, virtual, hold=hold, linger=0.5)
     except OSError as exc:
         raise click.ClickException(bilingual("No virtual reader is listening") +
                                    f" (port {port + slot}): {exc}") from exc
+    if config:
+        keep_if_written(config.data_dir, wallet_key(card, wallet) if card != "blank" else card,
+                        virtual, before)
     click.echo(bilingual("Card read") if read else bilingual("Card was not read in time"))
 
 

@@ -17,7 +17,9 @@ from pathlib import Path
 from kiosk.adapters.clock import SystemClock
 from kiosk.adapters.virtual_card import tap
 from kiosk.config import load_config
-from kiosk.demo_data import DEMO_RESIDENTS, DEMO_TECHNICIAN, demo_card, seed_demo
+from kiosk.demo_data import (DEMO_RESIDENTS, DEMO_TECHNICIAN, demo_card, keep_if_written,
+                             seed_demo, wallet_path)
+from kiosk.virtual_cards import load_wallet
 from kiosk.domain.model import local_date
 from kiosk.i18n import bilingual
 
@@ -40,9 +42,9 @@ def _ui_port(preferred: int = 8080) -> int:
 class DemoControls:
     """What the demo panel and the console prompt can do: tap cards, read receipts."""
 
-    def __init__(self, capture, harness=None, reader=None, wallet=None):
+    def __init__(self, capture, harness=None, reader=None, wallet=None, data_dir=None):
         self.capture, self.harness, self.reader = capture, harness, reader
-        self.wallet = wallet or {}
+        self.wallet, self.data_dir = wallet or {}, data_dir
 
     def tap(self, card: str) -> bool:
         pulled = card == "pulled"
@@ -52,13 +54,23 @@ class DemoControls:
             return False
         virtual.vanish_on_read = pulled
         if self.harness:
-            threading.Thread(target=tap, args=(self.harness.base_port, virtual, 1.5),
-                             daemon=True).start()
+            threading.Thread(target=self._present, args=(card, virtual), daemon=True).start()
         elif pulled:
             self.reader.fail("removed", "demo: card pulled away")
         else:
             self.reader.tap_card(virtual)
         return True
+
+    def _present(self, name: str, virtual) -> None:
+        """Tap through vpcd; a card the station wrote (issued) is kept for later taps."""
+        before = bytes(virtual.memory)
+        try:
+            tap(self.harness.base_port, virtual, 1.5, linger=0.5)
+        except OSError:
+            return
+        if self.data_dir and bytes(virtual.memory) != before:
+            keep_if_written(self.data_dir, name, virtual, before)
+            self.wallet.update(load_wallet(wallet_path(self.data_dir)))
 
 
 def _write_config(state: Path, reader_kind: str, socket_path: str, port: int,
@@ -102,7 +114,8 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     core = build_core(config)
     wallet = seed_demo(core, local_date(SystemClock().now(), config.timezone))
     core.db.conn.close()
-    controls, stop = DemoControls(capture, harness, reader, wallet), threading.Event()
+    controls = DemoControls(capture, harness, reader, wallet, config.data_dir)
+    stop = threading.Event()
     station = threading.Thread(target=run_station, args=(config,), daemon=True,
                                kwargs={"reader": reader, "stop": stop, "demo": controls})
     station.start()

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import secrets
+
 from kiosk.adapters.virtual_card import VirtualCard
 from kiosk.domain.cards import parse_uid
 from kiosk.domain.model import Resident
@@ -36,10 +38,33 @@ def demo_card(name_or_uid: str, wallet: dict[str, VirtualCard]) -> VirtualCard:
             key = short
     if key in ("0", "unknown"):
         return VirtualCard(bytes.fromhex(UNKNOWN_DEMO_CARD), "mifare")
+    if key == "blank":  # a new card from the box, to issue
+        return VirtualCard(b"\x04" + secrets.token_bytes(3), "mifare")
+    key = wallet_key(key, wallet)
     if key in wallet:
         card = wallet[key]
         return VirtualCard(card.uid, card.kind, memory=bytearray(card.memory))
-    return VirtualCard(parse_uid(name_or_uid), "uid")
+    return VirtualCard(parse_uid(name_or_uid), "mifare")  # blank, so it can be issued
+
+
+def wallet_key(name_or_uid: str, wallet: dict[str, VirtualCard]) -> str:
+    """The wallet entry for a card name, or for a UID written in hex."""
+    if name_or_uid.lower() in wallet:
+        return name_or_uid.lower()
+    compact = name_or_uid.replace(":", "").replace(" ", "").upper()
+    return next((k for k, c in wallet.items() if c.uid.hex().upper() == compact), compact)
+
+
+def keep_if_written(data_dir: Path, name: str, card: VirtualCard, before: bytes) -> None:
+    """A card the station wrote (issued) goes into the wallet, so later taps present it."""
+    if bytes(card.memory) == before:
+        return
+    path = wallet_path(data_dir)
+    wallet = load_wallet(path)
+    wallet[name if name in wallet else card.uid.hex().upper()] = card
+    if name == "blank":
+        wallet["new"] = card
+    save_wallet(path, wallet)
 
 
 def seed_demo(core, today: dt.date) -> dict[str, VirtualCard]:

@@ -128,12 +128,14 @@ def _send_frame(sock: socket.socket, payload: bytes) -> None:
     sock.sendall(struct.pack(">H", len(payload)) + payload)
 
 
-def tap(port: int, card: "VirtualCard", hold: float = 1.0, host: str = "127.0.0.1") -> bool:
-    """Place the card, wait until its UID was read (or ``hold`` passed), then remove it."""
+def tap(port: int, card: "VirtualCard", hold: float = 1.0, host: str = "127.0.0.1",
+        linger: float = 0.05) -> bool:
+    """Place the card, wait until it was read (or ``hold`` passed), keep it there ``linger``
+    seconds more (long enough for a card issuance to write it), then remove it."""
     slot = VirtualCardSlot(port, host)
     slot.place(card)
     try:
         return slot.uid_read.wait(hold)
     finally:
-        time.sleep(0.05)
+        time.sleep(linger)
         slot.remove()

@@ -17,7 +17,8 @@ def demo():
 @bp.get("/")
 def panel():
     cards = [(short, name) for short, name, *_ in DEMO_RESIDENTS]
-    cards += [("copy", "复制卡 Copied card"), (DEMO_TECHNICIAN[0], DEMO_TECHNICIAN[1])]
+    cards += [("copy", "复制卡 Copied card"), (DEMO_TECHNICIAN[0], DEMO_TECHNICIAN[1]),
+              ("blank", "空白卡 Blank card"), ("new", "新发的卡 Newly issued card")]
     return render_template("demo.html", cards=cards, demo_pin=DEMO_TECHNICIAN[3])
 
 
