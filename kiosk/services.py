@@ -26,8 +26,9 @@ class StationServices:
         if self.spooler:
             self.spooler.notify()
 
-    def sync_status(self) -> str:
-        """Events waiting for the county (the sync itself arrives with the county link)."""
-        total = self.core.db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    def sync_status(self, db) -> str:
+        """Events waiting for the county (the sync itself arrives with the county link);
+        ``db`` is the asking page's own read connection."""
+        total = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
         url = self.core.config.county_url
         return f"{total} events" + ("" if url else " · county link not configured")

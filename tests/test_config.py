@@ -21,6 +21,13 @@ def test_minimal_config_has_defaults(tmp_path):
     ({"station": {"id": "st-1"}, "printer": {"port": "9100"}}, "printer.port", "fix its value"),
     ({"station": {"id": "st-1"}, "signals": {"buzzer_pin": 40}}, "signals.buzzer_pin", "2 to 27"),
     ({"station": {"id": "st-1"}, "signals": {"buzzer_pin": 17}}, "signals", "its own pin"),
+    ({"station": {"id": "st-1"}, "cards": {"mifare_key_a": "FFFF"}}, "cards.mifare_key_a",
+     "A0A1A2A3A4A5"),
+    ({"station": {"id": "st-1"}, "cards": {"aid": "zz"}}, "cards.aid", "F04B494F534B01"),
+    ({"station": {"id": "st-1"}, "cards": {"trusted_issuers": {"st-2": "abc"}}},
+     "cards.trusted_issuers.st-2", "kiosk keygen"),
+    ({"station": {"id": "st-1"}, "staff": {"idle_logout_seconds": 5}},
+     "staff.idle_logout_seconds", "120"),
 ])
 def test_errors_name_the_key_and_the_fix(raw, key, fix):
     with pytest.raises(ConfigError) as info:

@@ -89,6 +89,8 @@ def issue(kiosk, resident_id: str, card: VirtualCard):
 
 def test_login_with_card_and_pin_then_dashboard(kiosk, tech_card):
     assert kiosk.client.get("/staff/").status_code == 302  # not logged in: to the login page
+    kiosk.tap(tech_card)
+    assert 'data-screen="pin_entry"' in kiosk.client.get("/").get_data(as_text=True)
     response = kiosk.login(tech_card)
     assert response.status_code == 302 and "kiosk_staff=" in response.headers["Set-Cookie"]
     assert "HttpOnly" in response.headers["Set-Cookie"]

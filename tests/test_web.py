@@ -6,7 +6,8 @@ import time
 import pytest
 
 from kiosk.domain.model import CarePlanItem, FollowUpStatus
-from kiosk.domain.outcomes import CheckedIn, ReadFailed, UnknownCard
+from kiosk.domain.outcomes import (CardIssued, CardRefused, IssueFailed, TechnicianCard,
+                                   CheckedIn, ReadFailed, UnknownCard)
 from kiosk.ports import PrinterState, ReaderState, ReaderStatus
 from kiosk.station import TapReport
 from kiosk.web import create_app
@@ -73,6 +74,11 @@ def test_tap_reaches_the_page_through_sse(client, hub):
     (TapReport(ReadFailed("removed"), "r"), "read_error"),
     (TapReport(ReadFailed("unsupported", "6D00"), "r"), "card_unsupported"),
     (TapReport(None, "r", error="storage"), "error"),
+    (TapReport(CardRefused("copied", 4), "r"), "card_refused"),
+    # without the technician pages mounted a technician card has nowhere to go
+    (TapReport(TechnicianCard("t1", "赵医生", "C1"), "r", login=("tk", "cs")), "error"),
+    (TapReport(CardIssued("C2", "resident", "r1"), "r"), "card_issued"),
+    (TapReport(IssueFailed("No card was placed in time"), "r"), "issue_failed"),
 ])
 def test_every_outcome_has_a_screen(client, hub, report, screen):
     response = client.get("/events", buffered=False)

@@ -8,8 +8,8 @@ import queue
 from flask import (Blueprint, Response, current_app, redirect, render_template,
                    stream_with_context, url_for)
 
-from kiosk.domain.outcomes import (CardIssued, CardRefused, CheckedIn, IssueFailed, TechnicianCard,
-                                   UnknownCard)
+from kiosk.domain.outcomes import (CardIssued, CardRefused, CheckedIn, IssueFailed, ReadFailed,
+                                   TechnicianCard, UnknownCard)
 from kiosk.i18n import LOCALES
 from kiosk.ports import PrinterState, ReaderState
 
@@ -58,7 +58,7 @@ def screen_html(report) -> tuple[str, str]:
         return name, render_template("fragments/checked_in.html", outcome=outcome,
                                      printer_trouble=hub().status.printer in PRINTER_TROUBLE,
                                      record_link=link)
-    if isinstance(outcome, TechnicianCard) and report.login:
+    if isinstance(outcome, TechnicianCard) and report.login and services:
         return "pin_entry", render_template("fragments/pin_entry.html", name=outcome.name,
                                             ticket=report.login[0], csrf=report.login[1])
     if isinstance(outcome, CardRefused):
@@ -70,9 +70,9 @@ def screen_html(report) -> tuple[str, str]:
         return "issue_failed", render_template("fragments/issue_failed.html", outcome=outcome)
     if isinstance(outcome, UnknownCard):
         return "unknown_card", render_template("fragments/unknown_card.html")
-    if outcome is not None and outcome.reason == "removed":
+    if isinstance(outcome, ReadFailed) and outcome.reason == "removed":
         return "read_error", render_template("fragments/read_error.html")
-    if outcome is not None:
+    if isinstance(outcome, ReadFailed):
         return "card_unsupported", render_template("fragments/card_unsupported.html")
     return "error", render_template("fragments/error.html")
 

@@ -77,7 +77,7 @@ def dashboard():
     board = queries.dashboard(db(), today())
     return render_template("staff/dashboard.html", board=board, status=hub.status,
                            chart=queries.chart_svg(board.per_day),
-                           sync=services().sync_status())
+                           sync=services().sync_status(db()))
 
 
 @bp.get("/residents")
