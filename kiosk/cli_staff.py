@@ -89,3 +89,30 @@ def _write_card(core, reader, tap, technician_id: str) -> str:
             "The card could not be written. Hold it still on the reader and try again")
             + f" ({exc})") from exc
     return core.desk.issued(record, technician_id, tap.kind, "console").card_no
+
+
+@technician.command("list")
+@click.pass_context
+def list_(ctx: click.Context) -> None:
+    """List this station's technicians, their cards and any PIN lockout.
+
+    Example: kiosk technician list
+    """
+    from kiosk.cli import _config
+    from kiosk.store.database import open_database
+    config = _config(ctx)
+    db = open_database(config.database)
+    try:
+        rows = db.execute("""
+            SELECT t.id, t.name, t.active, t.locked_until,
+                   (SELECT GROUP_CONCAT(card_no) FROM issued_cards c
+                    WHERE c.holder_id = t.id AND c.status = 'active')
+            FROM technicians t ORDER BY t.name""").fetchall()
+    finally:
+        db.conn.close()
+    if not rows:
+        click.echo(bilingual("No technicians yet"))
+    for tech_id, name, active, locked_until, cards in rows:
+        state = bilingual("active") if active else bilingual("inactive")
+        locked = f"  {bilingual('locked until')} {locked_until}" if locked_until else ""
+        click.echo(f"{name}  {tech_id}  {state}  {bilingual('Card number')} {cards or '-'}{locked}")

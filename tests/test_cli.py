@@ -89,3 +89,13 @@ def test_doctor_says_how_to_add_the_first_technician(runner, core, station_dir):
     core.staff.add("赵医生", "2468")
     result = runner.invoke(main, ["--config", str(station_dir / "kiosk.toml"), "doctor"])
     assert "OK   技术员 / technicians: 1 active" in result.output
+
+
+def test_technician_list_shows_cards_and_lockouts(runner, core, station_dir):
+    path = str(station_dir / "kiosk.toml")
+    assert "还没有技术员" in runner.invoke(main, ["--config", path, "technician", "list"]).output
+    tech = core.staff.add("赵医生", "2468")
+    for _ in range(5):
+        core.staff.check_pin(tech.id, "0000")
+    output = runner.invoke(main, ["--config", path, "technician", "list"]).output
+    assert "赵医生" in output and "有效 / active" in output and "锁定至 / locked until" in output
