@@ -5,9 +5,15 @@
   var idleSeconds = parseInt(document.body.dataset.idleSeconds || "120", 10);
   var idleTimer = null;
   function leave() { window.location.replace("/"); }
+  var lastPing = Date.now();
   function resetIdle() {
     if (idleTimer) { clearTimeout(idleTimer); }
     idleTimer = setTimeout(leave, idleSeconds * 1000);
+    // Touches count as activity on the server too (at most one ping per 20 s).
+    if (page !== "me" && page !== "login" && page !== "pin" && Date.now() - lastPing > 20000) {
+      lastPing = Date.now();
+      fetch("/staff/ping", { credentials: "same-origin" }).catch(function () {});
+    }
   }
   ["pointerdown", "keydown", "touchstart"].forEach(function (name) {
     document.addEventListener(name, resetIdle, { passive: true });

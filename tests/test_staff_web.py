@@ -264,3 +264,14 @@ def test_idle_session_is_logged_out(core, tech_card):
     kiosk.station._end_idle_session()
     assert kiosk.client.get("/staff/").status_code == 302
     assert kiosk.events("staff.logout")[-1].payload["reason"] == "idle"
+
+
+def test_a_touch_keeps_the_session_alive(core, tech_card):
+    now = [0.0]
+    kiosk = Kiosk(core, desk_clock=lambda: now[0])
+    kiosk.login(tech_card)
+    now[0] += 100
+    assert kiosk.client.get("/staff/ping").status_code == 204
+    now[0] += 100  # 200 s since login, 100 s since the touch
+    kiosk.station._end_idle_session()
+    assert kiosk.client.get("/staff/").status_code == 200

@@ -70,6 +70,13 @@ def logout():
     return response
 
 
+@bp.get("/ping")
+@staff_required
+def ping():
+    """A touch on a page that sent no request yet (typing a long form) keeps the session."""
+    return "", 204
+
+
 @bp.get("/")
 @staff_required
 def dashboard():
