@@ -26,9 +26,8 @@ class StationServices:
         if self.spooler:
             self.spooler.notify()
 
-    def sync_status(self, db) -> str:
+    def sync_status(self, db) -> dict:
         """Events waiting for the county (the sync itself arrives with the county link);
         ``db`` is the asking page's own read connection."""
         total = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-        url = self.core.config.county_url
-        return f"{total} events" + ("" if url else " · county link not configured")
+        return {"events": total, "configured": bool(self.core.config.county_url)}

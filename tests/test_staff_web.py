@@ -275,3 +275,12 @@ def test_a_touch_keeps_the_session_alive(core, tech_card):
     now[0] += 100  # 200 s since login, 100 s since the touch
     kiosk.station._end_idle_session()
     assert kiosk.client.get("/staff/").status_code == 200
+
+
+def test_dashboard_chart_counts_the_last_30_days(core):
+    from kiosk.store.queries import chart_svg, dashboard
+    board = dashboard(core.db, __import__("datetime").date(2026, 11, 28))
+    assert len(board.per_day) == 30 and board.per_day[-1][0] == "2026-11-28"
+    svg = chart_svg([(day, n % 4) for n, (day, _) in enumerate(board.per_day)])
+    assert svg.count("<rect") == 30 and "<title>2026-11-28: 1</title>" in svg
+    assert "<script" not in svg

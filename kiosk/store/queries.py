@@ -143,7 +143,10 @@ def chart_svg(per_day: list[tuple[str, int]], width: int = 600, height: int = 16
         h = round(count / top * height)
         parts.append(f'<rect x="{n * bar + 1:.1f}" y="{height - h}" width="{bar - 2:.1f}" '
                      f'height="{h}"><title>{day}: {count}</title></rect>')
-        if n % 7 == 0 or n == len(per_day) - 1:
-            parts.append(f'<text x="{n * bar:.1f}" y="{height + 15}">{day[5:]}</text>')
+        if (len(per_day) - 1 - n) % 7 == 0:  # every 7th day, ending today at the right edge
+            last = n == len(per_day) - 1
+            anchor = ' text-anchor="end"' if last else ""
+            parts.append(f'<text x="{(n + 1) * bar if last else n * bar:.1f}" y="{height + 15}"'
+                         f'{anchor}>{day[5:]}</text>')
     parts.append(f'<text x="{width - 4}" y="12" text-anchor="end">{top}</text></svg>')
     return "".join(parts)
