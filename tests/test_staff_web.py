@@ -242,6 +242,8 @@ def test_record_views_are_audited_and_she_sees_them(kiosk, tech_card, core):
     issue(kiosk, resident_id, card)
     kiosk.login(tech_card)
     kiosk.client.get(f"/staff/residents/{resident_id}")
+    assert "王秀华" in kiosk.client.get("/staff/residents?q=王").get_data(as_text=True)
+    assert kiosk.events("residents.searched")[-1].payload["results"] == 1
     viewed = kiosk.events("record.viewed")[-1].payload
     assert viewed["resident_id"] == resident_id and viewed["technician_id"]
     kiosk.tap(card)

@@ -92,6 +92,11 @@ def dashboard():
 def residents():
     text, village = request.args.get("q", "").strip(), request.args.get("village", "")
     found = queries.search_residents(db(), text, village) if (text or village) else []
+    if text or village:  # who looked up whom is part of the audit trail
+        with core().uow() as uow:
+            uow.record("residents.searched", {"query": text, "village": village,
+                                              "results": len(found), "by": me()})
+            uow.commit()
     return render_template("staff/residents.html", found=found, q=text, village=village,
                            villages=queries.villages(db()))
 
