@@ -215,3 +215,7 @@ def demo(ctx: click.Context, state_dir: str | None, reset: bool) -> None:
 from kiosk.cli_staff import technician  # noqa: E402
 
 main.add_command(technician)
+
+from kiosk.cli_staff import sync  # noqa: E402
+
+main.add_command(sync)

@@ -116,3 +116,46 @@ def list_(ctx: click.Context) -> None:
         state = bilingual("active") if active else bilingual("inactive")
         locked = f"  {bilingual('locked until')} {locked_until}" if locked_until else ""
         click.echo(f"{name}  {tech_id}  {state}  {bilingual('Card number')} {cards or '-'}{locked}")
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Push what is pending now, show progress, then exit.")
+@click.pass_context
+def sync(ctx: click.Context, once: bool) -> None:
+    """Push the signed event log to the county (own process; never blocks check-ins).
+
+    Example: kiosk --config /etc/kiosk/kiosk.toml sync --once
+    """
+    import signal
+    import threading
+    from kiosk.adapters.county import CountyRefused, HttpCountyLink
+    from kiosk.cli import _config, _logging
+    from kiosk.keys import public_key_from_hex
+    from kiosk.store.database import open_database
+    from kiosk.sync import SyncWorker, sync_state
+    config = _config(ctx)
+    _logging(config.log_level)
+    if not config.county_url:
+        raise click.ClickException(bilingual("No county configured") + " (county.url)")
+    db = open_database(config.database)
+    link = HttpCountyLink(config.county_url, ca_bundle=config.county_ca_bundle)
+    worker = SyncWorker(db, link, config.station_id, public_key_from_hex(config.county_public_key),
+                        on_progress=lambda s: click.echo(
+                            f"{bilingual('Sent')} {s.acked_seq}/{s.head_seq}", err=True))
+    if once:
+        try:
+            state = worker.push_pending()
+        except (CountyRefused, OSError, ValueError) as exc:
+            raise click.ClickException(bilingual("Sync failed") + f": {exc}") from exc
+        finally:
+            db.conn.close()
+        click.echo(f"{bilingual('In sync')}: {state.acked_seq} ({state.county_time})")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: (stop.set(), worker.wake.set()))
+    signal.signal(signal.SIGUSR1, lambda *_: worker.wake.set())  # "sync now"
+    click.echo(f"{bilingual('Syncing to')} {config.county_url}: "
+               f"{sync_state(db).backlog} {bilingual('events waiting')}", err=True)
+    worker.run(stop)
+    db.conn.close()

@@ -30,7 +30,7 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
                 "charset": str, "font": str, "show_service_names": bool},
     "signals": {"kind": str, "ready_pin": int, "attention_pin": int, "buzzer_pin": int,
                 "button_pin": int},
-    "county": {"url": str},
+    "county": {"url": str, "public_key": str, "ca_bundle": str},
     "ui": {"enabled": bool, "host": str, "port": int, "idle_seconds": int},
     "care": {"plans_file": str},
     "cards": {"legacy_uid_only": bool, "mifare_key_a": str, "mifare_key_b": str, "aid": str,
@@ -74,6 +74,8 @@ class Config:
     pins: dict[str, int] = field(default_factory=lambda: {
         "ready_pin": 17, "attention_pin": 27, "buzzer_pin": 22})
     county_url: str = ""
+    county_public_key: str = ""  # hex; acknowledgements must verify with it
+    county_ca_bundle: str = ""
     ui_enabled: bool = True
     ui_host: str = "127.0.0.1"
     ui_port: int = 8080
@@ -88,6 +90,21 @@ class Config:
     staff_idle_seconds: int = 120
     log_level: str = "INFO"
     source: Path | None = None
+
+
+def _county_key(county: dict[str, Any]) -> str:
+    value = county.get("public_key", "")
+    try:
+        ok = not value or len(bytes.fromhex(value)) == 32
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError("county.public_key", "must be 64 hex digits",
+                          "copy it from `kiosk-county init` or the county IT officer")
+    if county.get("url") and not value:
+        raise ConfigError("county.public_key", "missing: acknowledgements cannot be checked",
+                          "add public_key = \"...\" (kiosk-county init prints it)")
+    return value
 
 
 def config_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -193,6 +210,8 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         printer_font=printer.get("font", ""),
         show_service_names=printer.get("show_service_names", False), signals_kind=signals.get("kind", "none"),
         pins=pins, county_url=raw.get("county", {}).get("url", ""),
+        county_public_key=_county_key(raw.get("county", {})),
+        county_ca_bundle=raw.get("county", {}).get("ca_bundle", ""),
         log_level=raw.get("log", {}).get("level", "INFO"), source=source,
         ui_enabled=ui.get("enabled", True), ui_host=ui.get("host", "127.0.0.1"),
         ui_port=ui.get("port", 8080), idle_seconds=ui.get("idle_seconds", 20),

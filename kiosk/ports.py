@@ -107,10 +107,13 @@ class Signals(Protocol):
 
 @dataclass(frozen=True)
 class Ack:
+    """The county's signed word that it stored everything up to ``seq`` (with ``hash``)."""
+
     station_id: str
     seq: int
     hash: str
     county_time: str
+    signature: str = ""
 
 
 class CountyLink(Protocol):

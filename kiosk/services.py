@@ -27,7 +27,9 @@ class StationServices:
             self.spooler.notify()
 
     def sync_status(self, db) -> dict:
-        """Events waiting for the county (the sync itself arrives with the county link);
+        """Events recorded, how many wait for the county and the last acknowledgement;
         ``db`` is the asking page's own read connection."""
-        total = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-        return {"events": total, "configured": bool(self.core.config.county_url)}
+        from kiosk.sync import sync_state
+        state = sync_state(db)
+        return {"events": state.head_seq, "backlog": state.backlog, "last_sync": state.last_sync,
+                "configured": bool(self.core.config.county_url)}

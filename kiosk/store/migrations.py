@@ -183,3 +183,17 @@ def m007_work_list_indexes(db: Database) -> None:
                f"{open_items}")
     db.execute(f"CREATE INDEX care_plan_items_open_earliest ON care_plan_items (earliest) "
                f"{open_items}")
+
+
+@migrations()
+def m008_sync_acks(db: Database) -> None:
+    """The county's signed acknowledgements: the highest one says what is safe at the county."""
+    db.execute("""
+        CREATE TABLE sync_acks (
+            id INTEGER PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            hash TEXT NOT NULL,
+            county_time TEXT NOT NULL,
+            signature TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )""")

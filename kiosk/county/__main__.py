@@ -1,0 +1,3 @@
+from kiosk.county.cli import main
+
+main()

@@ -1,0 +1,103 @@
+"""The county receiver's HTTP API (Flask app factory).
+
+POST /api/v1/stations/<station_id>/events  push a batch (docs/sync-protocol.md)
+GET  /api/v1/county-key                    the county's public key (hex)
+GET  /healthz                              liveness and event count
+Every error is JSON with a reason; malformed input is 400, never 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from kiosk.county.protocol import (MAX_BYTES, Accepted, Fork, Gap, Malformed, Refused, ack_body,
+                                   judge, parse_batch, sign_ack)
+from kiosk.county.store import CountyStore
+from kiosk.keys import StationKey, public_key_from_hex
+
+log = logging.getLogger("kiosk.county")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _iso(instant: dt.datetime) -> str:
+    return instant.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) -> Flask:
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES + 4096
+
+    def error(status: int, reason: str, **extra):
+        return jsonify(error=reason, **extra), status
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return error(exc.code or 500, exc.name.lower().replace(" ", "_"))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):  # logged for the operator; the station just retries
+        log.exception("unexpected error on %s", request.path)
+        return error(503, "try_again")
+
+    @app.get("/healthz")
+    def healthz():
+        return {"ok": True, "stations": len(store.stations())}
+
+    @app.get("/api/v1/county-key")
+    def county_public_key():
+        return {"public_key": county_key.public_bytes().hex()}
+
+    @app.post("/api/v1/stations/<station_id>/events")
+    def push(station_id: str):
+        station = store.station(station_id)
+        if station is None:
+            return error(403, "unknown_station")
+        if station.status != "enrolled":
+            return error(403, "station_revoked")
+        if len(request.get_data()) > MAX_BYTES:
+            return error(413, "batch_too_large", max_bytes=MAX_BYTES)
+        try:
+            events = parse_batch(json.loads(request.get_data() or b"null"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            reason = str(exc) if isinstance(exc, Malformed) else "body is not JSON"
+            return error(400, "malformed", detail=reason)
+        now = clock()
+        with store.writing() as tx:
+            head = tx.head(station_id)
+            verdict = judge(station_id, events, public_key_from_hex(station.public_key), head,
+                            lambda seq: tx.hash_at(station_id, seq))
+            if isinstance(verdict, Refused):
+                log.warning("station %s: batch refused: %s", station_id, verdict.reason)
+                return error(400, "refused", detail=verdict.reason)
+            if isinstance(verdict, Gap):
+                return error(409, "gap", expected_seq=verdict.expected_seq)
+            if isinstance(verdict, Fork):
+                tx.keep_fork(station_id, verdict.event, _iso(now))
+                log.error("ALERT station %s: fork at seq %d kept aside", station_id, verdict.seq)
+                return error(409, "fork", seq=verdict.seq)
+            assert isinstance(verdict, Accepted)
+            tx.insert(station_id, verdict.new, _iso(now))
+            head = tx.head(station_id)
+            tx.synced(station_id, _iso(now),
+                      _clock_offset(request.headers.get("X-Station-Time", ""), now))
+        body = ack_body(station_id, head.seq, head.hash, _iso(now))
+        return jsonify(sign_ack(body, county_key))
+
+    return app
+
+
+def _clock_offset(station_time: str, now: dt.datetime) -> float | None:
+    """Seconds the station's wall clock is ahead of the county's (X-Station-Time header)."""
+    try:
+        wall = dt.datetime.fromisoformat(station_time.replace("Z", "+00:00"))
+        return round((wall - now).total_seconds(), 3) if wall.tzinfo else None
+    except ValueError:
+        return None

@@ -1,0 +1,129 @@
+"""The sync protocol's rules, without HTTP or storage (docs/sync-protocol.md).
+
+A station pushes its events in sequence order. The county accepts a batch only
+if every event is well-formed, signed by that station's enrolled key, names
+that station, and continues the chain the county already holds; resent events
+are a no-op; a gap or a different event at a stored sequence (a fork) is
+answered, never stored. Acknowledgements are signed by the county key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from kiosk.domain.events import ChainHead, Event, Signer, canonical_json, check_event
+
+MAX_EVENTS = 500
+MAX_BYTES = 256 * 1024
+ACK_CONTEXT = b"kiosk-county-ack-v1\x00"
+FIELDS: dict[str, type | tuple[type, ...]] = {
+    "v": int, "id": str, "station_id": str, "seq": int, "type": str, "payload": dict,
+    "wall_time": str, "boot_id": str, "mono_ns": int, "prev_hash": str, "hash": str,
+    "signature": str}
+
+
+class Malformed(ValueError):
+    """400: the request is not a batch of events; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    new: list[Event]  # to store (may be empty: everything was already stored)
+
+
+@dataclass(frozen=True)
+class Gap:
+    expected_seq: int
+
+
+@dataclass(frozen=True)
+class Fork:
+    seq: int
+    event: Event
+
+
+@dataclass(frozen=True)
+class Refused:
+    reason: str  # 400: bad signature, altered content, wrong station id
+
+
+Verdict = Accepted | Gap | Fork | Refused
+
+
+def parse_batch(body: Any) -> list[Event]:
+    """The events of a request body, or Malformed naming the first problem."""
+    if not isinstance(body, dict) or not isinstance(body.get("events"), list):
+        raise Malformed('body must be {"events": [...]}')
+    events = body["events"]
+    if not 1 <= len(events) <= MAX_EVENTS:
+        raise Malformed(f"a batch has 1 to {MAX_EVENTS} events")
+    parsed = []
+    for n, raw in enumerate(events):
+        if not isinstance(raw, dict) or set(raw) != set(FIELDS):
+            raise Malformed(f"events[{n}]: must have exactly the fields {sorted(FIELDS)}")
+        for name, kind in FIELDS.items():
+            value = raw[name]
+            if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+                raise Malformed(f"events[{n}].{name}: must be {kind.__name__}")
+        if raw["seq"] < 1 or raw["mono_ns"] < 0:
+            raise Malformed(f"events[{n}]: seq and mono_ns must be positive")
+        parsed.append(Event(**raw))
+    seqs = [e.seq for e in parsed]
+    if seqs != list(range(seqs[0], seqs[0] + len(seqs))):
+        raise Malformed("events must be consecutive, in sequence order")
+    return parsed
+
+
+def judge(station_id: str, events: list[Event], public_key: Ed25519PublicKey,
+          head: ChainHead, stored_hash) -> Verdict:
+    """Decide what to do with a parsed batch. ``stored_hash(seq)`` gives the hash the county
+    holds at a sequence at or below ``head.seq``."""
+    for event in events:
+        if event.station_id != station_id:
+            return Refused(f"event {event.seq} names station {event.station_id!r}")
+        problem = check_event(event, public_key)
+        if problem:
+            return Refused(f"event {event.seq}: {problem}")
+    new = []
+    previous_hash = head.hash
+    for event in events:
+        if event.seq <= head.seq:
+            if stored_hash(event.seq) != event.hash:
+                return Fork(event.seq, event)
+            continue
+        if event.seq > head.seq + 1 and not new:
+            return Gap(head.seq + 1)
+        link = new[-1].hash if new else previous_hash
+        if event.prev_hash != link:
+            return Fork(event.seq, event)
+        new.append(event)
+    return Accepted(new)
+
+
+def ack_body(station_id: str, seq: int, hash_: str, county_time: str) -> dict[str, Any]:
+    return {"station_id": station_id, "seq": seq, "hash": hash_, "county_time": county_time}
+
+
+def sign_ack(body: dict[str, Any], signer: Signer) -> dict[str, Any]:
+    signature = signer.sign(ACK_CONTEXT + canonical_json(body))
+    return {**body, "signature": signature.hex()}
+
+
+def verify_ack(ack: dict[str, Any], county_key: Ed25519PublicKey) -> dict[str, Any]:
+    """The acknowledgement's body if the county signed it; ValueError otherwise."""
+    try:
+        body = ack_body(ack["station_id"], ack["seq"], ack["hash"], ack["county_time"])
+        county_key.verify(bytes.fromhex(ack["signature"]), ACK_CONTEXT + canonical_json(body))
+    except (KeyError, TypeError, ValueError, InvalidSignature) as exc:
+        raise ValueError(f"acknowledgement not signed by the county key ({exc!r})") from None
+    return body
+
+
+def batch_digest(events: list[Event]) -> str:
+    """Identifies a kept-aside fork batch in logs."""
+    return hashlib.sha256(b"".join(e.hash.encode() for e in events)).hexdigest()[:16]

@@ -1,0 +1,195 @@
+"""The county's storage: enrolled stations, their events, forks kept aside.
+
+``CountyStore`` is the repository interface; ``SqliteCountyStore`` the embedded
+backend (one SQLite file, WAL). Each HTTP worker thread gets its own
+connection; a batch is judged and stored inside one BEGIN IMMEDIATE
+transaction, so two copies of the same request can never both be stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from kiosk.domain.events import ChainHead, Event, canonical_json
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS stations (
+    id TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'enrolled',
+    enrolled_at TEXT NOT NULL,
+    last_sync TEXT,
+    clock_offset_s REAL
+);
+CREATE TABLE IF NOT EXISTS events (
+    station_id TEXT NOT NULL REFERENCES stations(id),
+    seq INTEGER NOT NULL,
+    id TEXT NOT NULL,
+    v INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    wall_time TEXT NOT NULL,
+    boot_id TEXT NOT NULL,
+    mono_ns INTEGER NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (station_id, seq)
+);
+CREATE TABLE IF NOT EXISTS forks (
+    id INTEGER PRIMARY KEY,
+    station_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    event TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE TRIGGER IF NOT EXISTS county_events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS county_events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+"""
+EVENT_COLUMNS = ("seq", "id", "v", "station_id", "type", "payload", "wall_time", "boot_id",
+                 "mono_ns", "prev_hash", "hash", "signature")
+
+
+@dataclass(frozen=True)
+class StationRecord:
+    id: str
+    public_key: str
+    status: str
+    enrolled_at: str
+    last_sync: str | None = None
+    clock_offset_s: float | None = None
+
+
+class Writing(Protocol):
+    def head(self, station_id: str) -> ChainHead: ...
+    def hash_at(self, station_id: str, seq: int) -> str | None: ...
+    def insert(self, station_id: str, events: list[Event], received_at: str) -> None: ...
+    def keep_fork(self, station_id: str, event: Event, received_at: str) -> None: ...
+    def synced(self, station_id: str, at: str, clock_offset_s: float | None) -> None: ...
+
+
+class CountyStore(Protocol):
+    def station(self, station_id: str) -> StationRecord | None: ...
+    def stations(self) -> list[StationRecord]: ...
+    def enroll(self, station_id: str, public_key: str, at: str) -> None: ...
+    def revoke(self, station_id: str) -> None: ...
+    def writing(self) -> contextlib.AbstractContextManager[Writing]: ...
+    def events(self, station_id: str, after: int = 0, limit: int = 1000) -> list[Event]: ...
+    def forks(self, station_id: str) -> list[dict]: ...
+
+
+class SqliteCountyStore:
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._local = threading.local()
+        with self._conn() as conn:
+            conn.executescript(SCHEMA)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- stations ---------------------------------------------------------------
+    def station(self, station_id: str) -> StationRecord | None:
+        row = self._conn().execute("SELECT id, public_key, status, enrolled_at, last_sync, "
+                                   "clock_offset_s FROM stations WHERE id = ?",
+                                   (station_id,)).fetchone()
+        return StationRecord(*row) if row else None
+
+    def stations(self) -> list[StationRecord]:
+        rows = self._conn().execute("SELECT id, public_key, status, enrolled_at, last_sync, "
+                                    "clock_offset_s FROM stations ORDER BY id").fetchall()
+        return [StationRecord(*row) for row in rows]
+
+    def enroll(self, station_id: str, public_key: str, at: str) -> None:
+        self._conn().execute("INSERT INTO stations (id, public_key, enrolled_at) VALUES (?, ?, ?) "
+                             "ON CONFLICT(id) DO UPDATE SET public_key = excluded.public_key, "
+                             "status = 'enrolled'", (station_id, public_key, at))
+
+    def revoke(self, station_id: str) -> None:
+        self._conn().execute("UPDATE stations SET status = 'revoked' WHERE id = ?", (station_id,))
+
+    # -- events -------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writing(self) -> Iterator["_SqliteWriting"]:
+        conn = self._conn()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SqliteWriting(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def events(self, station_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
+        rows = self._conn().execute(
+            f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE station_id = ? AND seq > ? "
+            "ORDER BY seq LIMIT ?", (station_id, after, limit)).fetchall()
+        return [Event(**{**dict(zip(EVENT_COLUMNS, r)), "payload": json.loads(r[5])}) for r in rows]
+
+    def forks(self, station_id: str) -> list[dict]:
+        rows = self._conn().execute("SELECT seq, event, received_at FROM forks WHERE station_id = ? "
+                                    "ORDER BY id", (station_id,)).fetchall()
+        return [{"seq": s, "event": json.loads(e), "received_at": r} for s, e, r in rows]
+
+    def count(self, station_id: str | None = None) -> int:
+        if station_id:
+            return self._conn().execute("SELECT COUNT(*) FROM events WHERE station_id = ?",
+                                        (station_id,)).fetchone()[0]
+        return self._conn().execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+
+class _SqliteWriting:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def head(self, station_id: str) -> ChainHead:
+        row = self.conn.execute("SELECT seq, hash FROM events WHERE station_id = ? "
+                                "ORDER BY seq DESC LIMIT 1", (station_id,)).fetchone()
+        return ChainHead(row[0], row[1]) if row else ChainHead()
+
+    def hash_at(self, station_id: str, seq: int) -> str | None:
+        row = self.conn.execute("SELECT hash FROM events WHERE station_id = ? AND seq = ?",
+                                (station_id, seq)).fetchone()
+        return row[0] if row else None
+
+    def insert(self, station_id: str, events: list[Event], received_at: str) -> None:
+        self.conn.executemany(
+            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}, received_at) "
+            f"VALUES ({', '.join('?' * (len(EVENT_COLUMNS) + 1))})",
+            [(e.seq, e.id, e.v, e.station_id, e.type, canonical_json(e.payload).decode(),
+              e.wall_time, e.boot_id, e.mono_ns, e.prev_hash, e.hash, e.signature, received_at)
+             for e in events])
+
+    def keep_fork(self, station_id: str, event: Event, received_at: str) -> None:
+        self.conn.execute("INSERT INTO forks (station_id, seq, event, received_at) "
+                          "VALUES (?, ?, ?, ?)",
+                          (station_id, event.seq, json.dumps(vars(event), ensure_ascii=False),
+                           received_at))
+
+    def synced(self, station_id: str, at: str, clock_offset_s: float | None) -> None:
+        self.conn.execute("UPDATE stations SET last_sync = ?, clock_offset_s = ? WHERE id = ?",
+                          (at, clock_offset_s, station_id))

@@ -1,0 +1,124 @@
+"""The station's sync worker: pushes the signed event log to the county, in order, in batches.
+
+Runs in its own process (`kiosk sync`) with its own database connection, so it
+never holds up a check-in. Progress is the county's signed acknowledgement,
+stored with the highest sequence it covers; after a restart the worker resumes
+from there. Network trouble backs off exponentially with jitter (up to 10
+minutes); a "gap" answer resumes from the sequence the county expects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import random
+import threading
+from dataclasses import dataclass
+
+from kiosk.adapters.county import CountyRefused
+from kiosk.county.protocol import MAX_BYTES, MAX_EVENTS, verify_ack
+from kiosk.ports import Ack, CountyLink
+from kiosk.store.sqlite import EVENT_COLUMNS
+
+log = logging.getLogger(__name__)
+MAX_BACKOFF = 600.0
+IDLE_POLL = 15.0
+
+
+@dataclass(frozen=True)
+class SyncState:
+    acked_seq: int
+    head_seq: int
+    last_sync: str | None  # when the newest acknowledgement arrived (UTC)
+    county_time: str | None
+
+    @property
+    def backlog(self) -> int:
+        return self.head_seq - self.acked_seq
+
+
+def sync_state(db) -> SyncState:
+    ack = db.execute("SELECT seq, received_at, county_time FROM sync_acks "
+                     "ORDER BY seq DESC, id DESC LIMIT 1").fetchone()
+    head = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+    return SyncState(ack[0] if ack else 0, head, ack[1] if ack else None, ack[2] if ack else None)
+
+
+class SyncWorker:
+    def __init__(self, db, link: CountyLink, station_id: str, county_key=None,
+                 on_progress=None, rng: random.Random | None = None):
+        self.db, self.link, self.station_id = db, link, station_id
+        self.county_key = county_key  # Ed25519 public key; None only in tests without one
+        self.on_progress = on_progress or (lambda state: None)
+        self.rng = rng or random.Random()
+        self.failures = 0
+        self.wake = threading.Event()
+
+    def _batch(self, after: int) -> list[dict]:
+        rows = self.db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE seq > ? "
+                               "ORDER BY seq LIMIT ?", (after, MAX_EVENTS)).fetchall()
+        batch, size = [], 20
+        for row in rows:
+            event = dict(zip(EVENT_COLUMNS, row))
+            event["payload"] = json.loads(event["payload"])
+            size += len(json.dumps(event, ensure_ascii=False).encode()) + 1
+            if batch and size > MAX_BYTES - 1024:
+                break
+            batch.append(event)
+        return batch
+
+    def push_pending(self) -> SyncState:
+        """Push until the county has everything (or raise on trouble)."""
+        from kiosk.domain.events import Event
+        state = sync_state(self.db)
+        start = state.acked_seq
+        while True:
+            batch = self._batch(start)
+            if not batch:
+                return sync_state(self.db)
+            try:
+                ack = self.link.push(self.station_id, [Event(**e) for e in batch])
+            except CountyRefused as refused:
+                if refused.reason == "gap" and refused.expected_seq:
+                    log.warning("county expects seq %d; resuming there", refused.expected_seq)
+                    start = refused.expected_seq - 1
+                    continue
+                raise
+            self._keep(ack, batch)
+            start = ack.seq
+            self.on_progress(sync_state(self.db))
+
+    def _keep(self, ack: Ack, batch: list[dict]) -> None:
+        if self.county_key is not None:
+            verify_ack(vars(ack), self.county_key)
+        mine = self.db.execute("SELECT hash FROM events WHERE seq = ?", (ack.seq,)).fetchone()
+        if ack.station_id != self.station_id or mine is None or mine[0] != ack.hash:
+            raise ValueError(f"acknowledgement for seq {ack.seq} does not match this station's log")
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        with self.db.conn:
+            self.db.execute("INSERT INTO sync_acks (seq, hash, county_time, signature, received_at) "
+                            "VALUES (?, ?, ?, ?, ?)", (ack.seq, ack.hash, ack.county_time,
+                                                       ack.signature, now))
+
+    def next_delay(self) -> float:
+        """Exponential backoff with full jitter, capped at 10 minutes."""
+        return self.rng.uniform(0, min(MAX_BACKOFF, 2.0 * 2 ** min(self.failures, 12)))
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                state = self.push_pending()
+                self.failures = 0
+                delay = IDLE_POLL
+                log.debug("in sync up to seq %d", state.acked_seq)
+            except CountyRefused as refused:
+                self.failures += 1
+                delay = self.next_delay()
+                log.error("ALERT county refused the log: %s; retrying in %.0f s", refused, delay)
+            except (OSError, ValueError) as exc:
+                self.failures += 1
+                delay = self.next_delay()
+                log.warning("sync failed (%s); retrying in %.0f s", exc, delay)
+            if self.wake.wait(delay):
+                self.wake.clear()

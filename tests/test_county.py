@@ -1,0 +1,221 @@
+"""The county receiver and the station's sync worker (issue 5, first part).
+
+Protocol rules through the Flask app, then a real `kiosk-county serve` process on
+loopback with a real station database: down first, up later, everything
+delivered once and in order, acknowledgements signed and kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from kiosk.adapters.county import CountyRefused, FakeCountyLink, HttpCountyLink
+from kiosk.county.app import create_county_app
+from kiosk.county.protocol import verify_ack
+from kiosk.county.store import SqliteCountyStore
+from kiosk.domain.chain import verify_chain
+from kiosk.keys import StationKey
+from kiosk.sync import SyncWorker, sync_state
+from tests.test_events import make_chain
+
+
+@pytest.fixture
+def county(tmp_path):
+    store = SqliteCountyStore(tmp_path / "county.db")
+    county_key = StationKey(Ed25519PrivateKey.generate())
+    station_key = StationKey(Ed25519PrivateKey.generate())
+    store.enroll("st-1", station_key.public_bytes().hex(), "2026-11-29T00:00:00+00:00")
+    client = create_county_app(store, county_key).test_client()
+    return store, client, county_key, station_key
+
+
+def push(client, events, station="st-1"):
+    return client.post(f"/api/v1/stations/{station}/events",
+                       data=json.dumps({"events": [vars(e) for e in events]}),
+                       content_type="application/json")
+
+
+def test_batch_is_stored_and_acknowledged_with_a_signature(county):
+    store, client, county_key, station_key = county
+    events = make_chain(station_key, 5)
+    response = push(client, events)
+    assert response.status_code == 200
+    ack = verify_ack(response.json, county_key.public)
+    assert (ack["station_id"], ack["seq"], ack["hash"]) == ("st-1", 5, events[-1].hash)
+    assert [e.hash for e in store.events("st-1")] == [e.hash for e in events]
+
+
+def test_resending_is_a_no_op_with_the_same_acknowledgement(county):
+    store, client, _, station_key = county
+    events = make_chain(station_key, 5)
+    first = push(client, events).json
+    again = push(client, events[1:4]).json
+    assert (again["seq"], again["hash"]) == (first["seq"], first["hash"])
+    assert store.count("st-1") == 5
+
+
+def test_gap_answers_409_with_the_next_sequence(county):
+    _, client, _, station_key = county
+    events = make_chain(station_key, 6)
+    push(client, events[:2])
+    response = push(client, events[4:])
+    assert response.status_code == 409 and response.json == {"error": "gap", "expected_seq": 3}
+
+
+def test_fork_is_kept_aside_and_answered_409(county):
+    store, client, _, station_key = county
+    push(client, make_chain(station_key, 3))
+    other = make_chain(station_key, 3)  # same station key, different events at the same seqs
+    response = push(client, other[1:])
+    assert response.status_code == 409 and response.json["error"] == "fork"
+    assert store.count("st-1") == 3 and store.forks("st-1")[0]["seq"] == 2
+
+
+def test_altered_event_replay_under_another_id_and_revoked_key_are_refused(county, tmp_path):
+    store, client, _, station_key = county
+    events = make_chain(station_key, 3)
+    altered = dataclasses.replace(events[0], payload={"i": 0, "name": "李明"})
+    assert push(client, [altered]).status_code == 400
+    store.enroll("st-2", StationKey(Ed25519PrivateKey.generate()).public_bytes().hex(), "t")
+    assert push(client, events, station="st-2").status_code == 400  # st-1's events as st-2
+    assert push(client, events, station="st-9").status_code == 403  # never enrolled
+    store.revoke("st-1")
+    response = push(client, events)
+    assert response.status_code == 403 and response.json["error"] == "station_revoked"
+    assert store.count() == 0
+
+
+@pytest.mark.parametrize("body", [b"", b"not json", b"[]", b'{"events": []}',
+                                  b'{"events": [{"seq": 1}]}', b'{"events": "x"}',
+                                  json.dumps({"events": [{"v": True}]}).encode()])
+def test_malformed_requests_are_400_never_500(county, body):
+    store, client, _, _ = county
+    response = client.post("/api/v1/stations/st-1/events", data=body,
+                           content_type="application/json")
+    assert response.status_code == 400 and response.json["error"] == "malformed"
+    assert store.count() == 0
+
+
+def test_sync_worker_with_the_fake_county(core):
+    county_key = StationKey(Ed25519PrivateKey.generate())
+    link = FakeCountyLink({core.config.station_id: core.key.public}, county_key)
+    worker = SyncWorker(core.db, link, core.config.station_id, county_key.public)
+    for n in range(30):
+        with core.uow() as uow:
+            uow.record("test.thing", {"n": n})
+            uow.commit()
+    link.down = True
+    with pytest.raises(OSError):
+        worker.push_pending()
+    assert sync_state(core.db).backlog == 31
+    link.down = False
+    state = worker.push_pending()
+    assert state.backlog == 0 and [e.seq for e in link.received] == list(range(1, 32))
+    assert 1 <= worker.next_delay() <= 600 or worker.failures == 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def county_cli(data_dir: Path, *args: str) -> str:
+    from kiosk.county.cli import main
+    result = CliRunner().invoke(main, ["--data-dir", str(data_dir), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def start_county(data_dir: Path, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.county", "--data-dir", str(data_dir),
+                             "serve", "--port", str(port)], stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("county did not start")
+
+
+def test_county_down_then_up_over_real_http(core, tmp_path):
+    data_dir = tmp_path / "county"
+    county_public = county_cli(data_dir, "init").split("public key (hex): ")[1].strip()
+    county_cli(data_dir, "enroll", "--station", core.config.station_id,
+               "--pubkey", core.key.public_bytes().hex())
+    for n in range(1200):  # more than two batches
+        with core.uow() as uow:
+            uow.record("test.thing", {"n": n, "name": "王秀华"})
+            uow.commit()
+    port = free_port()
+    from kiosk.keys import public_key_from_hex
+    worker = SyncWorker(core.db, HttpCountyLink(f"http://127.0.0.1:{port}"),
+                        core.config.station_id, public_key_from_hex(county_public))
+    with pytest.raises(OSError):  # the county is down: nothing lost, try later
+        worker.push_pending()
+    proc = start_county(data_dir, port)
+    try:
+        state = worker.push_pending()
+        assert state.backlog == 0 and state.acked_seq == 1201
+        store = SqliteCountyStore(data_dir / "county.db")
+        stored = store.events(core.config.station_id, limit=5000)
+        assert [e.seq for e in stored] == list(range(1, 1202))
+        assert verify_chain(stored, core.key.public, core.config.station_id).problems == []
+        output = county_cli(data_dir, "stations")
+        assert f"{core.config.station_id}  enrolled  events 1201" in output
+        county_cli(data_dir, "revoke", "--station", core.config.station_id)
+        with core.uow() as uow:
+            uow.record("test.thing", {"n": "after revoke"})
+            uow.commit()
+        with pytest.raises(CountyRefused) as refused:
+            worker.push_pending()
+        assert refused.value.status == 403 and store.count(core.config.station_id) == 1201
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_kiosk_sync_once_from_the_console(core, station_dir, tmp_path):
+    from kiosk.cli import main
+    data_dir = tmp_path / "county"
+    county_public = county_cli(data_dir, "init").split("public key (hex): ")[1].strip()
+    county_cli(data_dir, "enroll", "--station", core.config.station_id,
+               "--pubkey", core.key.public_bytes().hex())
+    port = free_port()
+    path = station_dir / "kiosk.toml"
+    path.write_text(path.read_text() + f'\n[county]\nurl = "http://127.0.0.1:{port}"\n'
+                    f'public_key = "{county_public}"\n')
+    runner = CliRunner()
+    down = runner.invoke(main, ["--config", str(path), "sync", "--once"])
+    assert down.exit_code == 1 and "同步失败 / Sync failed" in down.output
+    proc = start_county(data_dir, port)
+    try:
+        result = runner.invoke(main, ["--config", str(path), "sync", "--once"])
+        assert result.exit_code == 0, result.output
+        assert "已同步 / In sync: 1" in result.output
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_county_url_needs_the_county_key():
+    from kiosk.config import parse_config
+    from kiosk.errors import ConfigError
+    with pytest.raises(ConfigError) as info:
+        parse_config({"station": {"id": "st-1"}, "county": {"url": "https://county.example/"}})
+    assert info.value.key == "county.public_key"
