@@ -47,17 +47,18 @@ def sync_state(db) -> SyncState:
 
 class SyncWorker:
     def __init__(self, db, link: CountyLink, station_id: str, county_key=None,
-                 on_progress=None, rng: random.Random | None = None):
+                 on_progress=None, rng: random.Random | None = None,
+                 batch_events: int = MAX_EVENTS):
         self.db, self.link, self.station_id = db, link, station_id
         self.county_key = county_key  # Ed25519 public key; None only in tests without one
         self.on_progress = on_progress or (lambda state: None)
         self.rng = rng or random.Random()
-        self.failures = 0
+        self.failures, self.batch_events = 0, min(batch_events, MAX_EVENTS)
         self.wake = threading.Event()
 
     def _batch(self, after: int) -> list[dict]:
         rows = self.db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE seq > ? "
-                               "ORDER BY seq LIMIT ?", (after, MAX_EVENTS)).fetchall()
+                               "ORDER BY seq LIMIT ?", (after, self.batch_events)).fetchall()
         batch, size = [], 20
         for row in rows:
             event = dict(zip(EVENT_COLUMNS, row))
