@@ -79,7 +79,8 @@ class SyncWorker:
             if not batch:
                 return sync_state(self.db)
             try:
-                ack = self.link.push(self.station_id, [Event(**e) for e in batch])
+                ack = self.link.push(self.station_id, [Event(**e) for e in batch],
+                                     head=state.head_seq)
             except CountyRefused as refused:
                 if refused.reason == "gap" and refused.expected_seq:
                     log.warning("county expects seq %d; resuming there", refused.expected_seq)
@@ -88,7 +89,8 @@ class SyncWorker:
                 raise
             self._keep(ack, batch)
             start = ack.seq
-            self.on_progress(sync_state(self.db))
+            state = sync_state(self.db)
+            self.on_progress(state)
 
     def _keep(self, ack: Ack, batch: list[dict]) -> None:
         if self.county_key is not None:

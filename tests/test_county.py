@@ -219,3 +219,22 @@ def test_county_url_needs_the_county_key():
     with pytest.raises(ConfigError) as info:
         parse_config({"station": {"id": "st-1"}, "county": {"url": "https://county.example/"}})
     assert info.value.key == "county.public_key"
+
+
+def test_county_pages_metrics_and_openapi(county):
+    store, client, _, station_key = county
+    events = make_chain(station_key, 4)
+    client.post("/api/v1/stations/st-1/events",
+                data=json.dumps({"events": [vars(e) for e in events[:3]]}),
+                content_type="application/json",
+                headers={"X-Station-Head": "4", "X-Station-Time": "2030-01-01T00:00:00+00:00"})
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-station="st-1"' in page and "时钟偏差超过 5 分钟" in page and "<svg" in page
+    metrics = client.get("/metrics").get_data(as_text=True)
+    assert 'kiosk_county_events_stored{station="st-1"} 3' in metrics
+    assert 'kiosk_county_station_backlog_estimate{station="st-1"} 1' in metrics
+    browser = client.get("/stations/st-1").get_data(as_text=True)
+    assert "test.thing" in browser and "王秀华" not in browser  # no payloads on the page
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.") and "/api/v1/stations/{station_id}/events" in spec["paths"]
+    assert client.get("/stations/nope").status_code == 404

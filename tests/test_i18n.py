@@ -88,3 +88,13 @@ def test_every_form_and_label_message_is_translated():
     assert "This field is required" in kept and "Wrong PIN" in kept
     missing = {m for m in kept if gettext_for("zh_Hans_CN", m) == m}
     assert not missing
+
+
+def test_county_page_labels_are_translated():
+    import re
+    missing = set()
+    for template in (PACKAGE / "county" / "templates").glob("*.html"):
+        for msgid in re.findall(r't\("([^"]+)"\)', template.read_text(encoding="utf-8")):
+            if gettext_for("zh_Hans_CN", msgid) == msgid:
+                missing.add(msgid)
+    assert not missing

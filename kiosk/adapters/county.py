@@ -37,7 +37,7 @@ class FakeCountyLink:
         self.received: list[Event] = []
         self.down = False
 
-    def push(self, station_id: str, events: list[Event]) -> Ack:
+    def push(self, station_id: str, events: list[Event], head: int | None = None) -> Ack:
         from kiosk.county.protocol import Accepted, Fork, Gap, ack_body, judge, sign_ack
         if self.down:
             raise ConnectionRefusedError("fake county is down")
@@ -73,12 +73,14 @@ class HttpCountyLink:
         self.context = (ssl.create_default_context(cafile=ca_bundle or None)
                         if parts.scheme == "https" else None)
 
-    def push(self, station_id: str, events: list[Event]) -> Ack:
+    def push(self, station_id: str, events: list[Event], head: int | None = None) -> Ack:
+        """``head``: the station's own highest seq, so the county can show its backlog."""
         body = json.dumps({"events": [vars(e) for e in events]}, ensure_ascii=False).encode()
         now = dt.datetime.now(dt.timezone.utc).isoformat()
         request = urllib.request.Request(
             f"{self.base_url}/api/v1/stations/{station_id}/events", data=body, method="POST",
-            headers={"Content-Type": "application/json", "X-Station-Time": now})
+            headers={"Content-Type": "application/json", "X-Station-Time": now,
+                     **({"X-Station-Head": str(head)} if head is not None else {})})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout,
                                         context=self.context) as response:

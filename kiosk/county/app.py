@@ -51,6 +51,10 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
     def healthz():
         return {"ok": True, "stations": len(store.stations())}
 
+    from kiosk.county.pages import bp as pages
+    app.extensions["county_store"] = store
+    app.register_blueprint(pages)
+
     @app.get("/api/v1/county-key")
     def county_public_key():
         return {"public_key": county_key.public_bytes().hex()}
@@ -86,8 +90,10 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
             assert isinstance(verdict, Accepted)
             tx.insert(station_id, verdict.new, _iso(now))
             head = tx.head(station_id)
+            reported = request.headers.get("X-Station-Head", "")
             tx.synced(station_id, _iso(now),
-                      _clock_offset(request.headers.get("X-Station-Time", ""), now))
+                      _clock_offset(request.headers.get("X-Station-Time", ""), now),
+                      int(reported) if reported.isdigit() else None)
         body = ack_body(station_id, head.seq, head.hash, _iso(now))
         return jsonify(sign_ack(body, county_key))
 

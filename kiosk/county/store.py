@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS stations (
     status TEXT NOT NULL DEFAULT 'enrolled',
     enrolled_at TEXT NOT NULL,
     last_sync TEXT,
-    clock_offset_s REAL
+    clock_offset_s REAL,
+    reported_head INTEGER
 );
 CREATE TABLE IF NOT EXISTS events (
     station_id TEXT NOT NULL REFERENCES stations(id),
@@ -56,6 +57,8 @@ BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS county_events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 """
+STATION_COLUMNS = ("id, public_key, status, enrolled_at, last_sync, clock_offset_s, "
+                   "reported_head")
 EVENT_COLUMNS = ("seq", "id", "v", "station_id", "type", "payload", "wall_time", "boot_id",
                  "mono_ns", "prev_hash", "hash", "signature")
 
@@ -68,6 +71,7 @@ class StationRecord:
     enrolled_at: str
     last_sync: str | None = None
     clock_offset_s: float | None = None
+    reported_head: int | None = None  # the station's own highest seq, as it last said
 
 
 class Writing(Protocol):
@@ -75,7 +79,8 @@ class Writing(Protocol):
     def hash_at(self, station_id: str, seq: int) -> str | None: ...
     def insert(self, station_id: str, events: list[Event], received_at: str) -> None: ...
     def keep_fork(self, station_id: str, event: Event, received_at: str) -> None: ...
-    def synced(self, station_id: str, at: str, clock_offset_s: float | None) -> None: ...
+    def synced(self, station_id: str, at: str, clock_offset_s: float | None,
+               reported_head: int | None = None) -> None: ...
 
 
 class CountyStore(Protocol):
@@ -114,14 +119,12 @@ class SqliteCountyStore:
 
     # -- stations ---------------------------------------------------------------
     def station(self, station_id: str) -> StationRecord | None:
-        row = self._conn().execute("SELECT id, public_key, status, enrolled_at, last_sync, "
-                                   "clock_offset_s FROM stations WHERE id = ?",
+        row = self._conn().execute(f"SELECT {STATION_COLUMNS} FROM stations WHERE id = ?",
                                    (station_id,)).fetchone()
         return StationRecord(*row) if row else None
 
     def stations(self) -> list[StationRecord]:
-        rows = self._conn().execute("SELECT id, public_key, status, enrolled_at, last_sync, "
-                                    "clock_offset_s FROM stations ORDER BY id").fetchall()
+        rows = self._conn().execute(f"SELECT {STATION_COLUMNS} FROM stations ORDER BY id").fetchall()
         return [StationRecord(*row) for row in rows]
 
     def enroll(self, station_id: str, public_key: str, at: str) -> None:
@@ -154,6 +157,26 @@ class SqliteCountyStore:
         rows = self._conn().execute("SELECT seq, event, received_at FROM forks WHERE station_id = ? "
                                     "ORDER BY id", (station_id,)).fetchall()
         return [{"seq": s, "event": json.loads(e), "received_at": r} for s, e, r in rows]
+
+    def per_day(self, days: int = 30) -> list[tuple[str, int]]:
+        """Events received per UTC day, the last ``days`` days, oldest first."""
+        import datetime as dt
+        today = dt.datetime.now(dt.timezone.utc).date()
+        start = today - dt.timedelta(days=days - 1)
+        counts = dict(self._conn().execute(
+            "SELECT substr(received_at, 1, 10), COUNT(*) FROM events WHERE received_at >= ? "
+            "GROUP BY 1", (start.isoformat(),)).fetchall())
+        return [((start + dt.timedelta(days=n)).isoformat(),
+                 counts.get((start + dt.timedelta(days=n)).isoformat(), 0)) for n in range(days)]
+
+    def head_of(self, station_id: str) -> int:
+        row = self._conn().execute("SELECT MAX(seq) FROM events WHERE station_id = ?",
+                                   (station_id,)).fetchone()
+        return row[0] or 0
+
+    def fork_count(self, station_id: str) -> int:
+        return self._conn().execute("SELECT COUNT(*) FROM forks WHERE station_id = ?",
+                                    (station_id,)).fetchone()[0]
 
     def count(self, station_id: str | None = None) -> int:
         if station_id:
@@ -190,6 +213,8 @@ class _SqliteWriting:
                           (station_id, event.seq, json.dumps(vars(event), ensure_ascii=False),
                            received_at))
 
-    def synced(self, station_id: str, at: str, clock_offset_s: float | None) -> None:
-        self.conn.execute("UPDATE stations SET last_sync = ?, clock_offset_s = ? WHERE id = ?",
-                          (at, clock_offset_s, station_id))
+    def synced(self, station_id: str, at: str, clock_offset_s: float | None,
+               reported_head: int | None = None) -> None:
+        self.conn.execute("UPDATE stations SET last_sync = ?, clock_offset_s = ?, "
+                          "reported_head = COALESCE(?, reported_head) WHERE id = ?",
+                          (at, clock_offset_s, reported_head, station_id))
