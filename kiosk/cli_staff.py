@@ -141,7 +141,8 @@ def sync(ctx: click.Context, once: bool) -> None:
     link = HttpCountyLink(config.county_url, ca_bundle=config.county_ca_bundle)
     worker = SyncWorker(db, link, config.station_id, public_key_from_hex(config.county_public_key),
                         on_progress=lambda s: click.echo(
-                            f"{bilingual('Sent')} {s.acked_seq}/{s.head_seq}", err=True))
+                            f"{bilingual('Sent')} {s.acked_seq}/{s.head_seq}", err=True),
+                        trigger_dir=config.data_dir)
     if once:
         try:
             state = worker.push_pending()

@@ -97,6 +97,24 @@ def status_line(status: ReaderStatus, as_json: bool) -> str:
     return f"{text}: {', '.join(status.readers)}" if status.readers else text
 
 
+def _watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
+    """Backlog, last acknowledgement and clock state for the status strip (every 5 s)."""
+    from kiosk.store.database import connect
+    from kiosk.sync import clock_state, sync_state
+    from kiosk.web.hub import SyncInfo
+    db = connect(config.database)
+    try:
+        while not stop.is_set():
+            try:
+                state = sync_state(db)
+                hub.sync_status(SyncInfo(state.backlog, state.last_sync, clock_state(db)))
+            except Exception:  # the strip may go stale; the station must not stop
+                log.exception("reading the sync state failed")
+            stop.wait(5.0)
+    finally:
+        db.conn.close()
+
+
 def run_station(config: Config, as_json: bool = False, reader: CardReader | None = None,
                 on_report: Callable[[TapReport], None] | None = None,
                 stop: threading.Event | None = None, demo=None) -> None:
@@ -122,10 +140,13 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         ui.start()
         print(json.dumps({"kind": "ui", "url": f"http://{ui.host}:{ui.port}/"}) if as_json else
               bilingual("Touchscreen UI") + f": http://{ui.host}:{ui.port}/", flush=True)
+    stop = stop or threading.Event()
+    if config.county_url:
+        threading.Thread(target=_watch_sync, args=(config, hub, stop), name="sync-watch",
+                         daemon=True).start()
     signals = build_signals(config, on_press=spooler.reprint_last)
     station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status,
                       staff=staff, cards=core.desk, staff_service=core.staff)
-    stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())

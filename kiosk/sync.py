@@ -14,6 +14,7 @@ import json
 import logging
 import random
 import threading
+import time
 from dataclasses import dataclass
 
 from kiosk.adapters.county import CountyRefused
@@ -45,15 +46,46 @@ def sync_state(db) -> SyncState:
     return SyncState(ack[0] if ack else 0, head, ack[1] if ack else None, ack[2] if ack else None)
 
 
+NTP_SYNCED = "/run/systemd/timesync/synchronized"  # systemd-timesyncd touches it once in sync
+CLOCK_TOLERANCE_S = 300
+
+
+def clock_state(db, ntp_flag: str = NTP_SYNCED) -> str:
+    """'county' when the newest signed acknowledgement agreed with this clock (within 5
+    minutes), 'ntp' when systemd-timesyncd says so, else 'not_set' (the Pi has no RTC)."""
+    import os
+    row = db.execute("SELECT county_time, received_at FROM sync_acks "
+                     "ORDER BY id DESC LIMIT 1").fetchone()
+    if row:
+        try:
+            county = dt.datetime.fromisoformat(row[0].replace("Z", "+00:00"))
+            local = dt.datetime.fromisoformat(row[1])
+            if abs((county - local).total_seconds()) <= CLOCK_TOLERANCE_S:
+                return "county"
+        except ValueError:
+            pass
+    return "ntp" if os.path.exists(ntp_flag) else "not_set"
+
+
+def sync_now(data_dir) -> None:
+    """Ask the sync worker (another process) to push at once."""
+    from pathlib import Path
+    (Path(data_dir) / SYNC_NOW).touch()
+
+
+SYNC_NOW = "sync-now"
+
+
 class SyncWorker:
     def __init__(self, db, link: CountyLink, station_id: str, county_key=None,
                  on_progress=None, rng: random.Random | None = None,
-                 batch_events: int = MAX_EVENTS):
+                 batch_events: int = MAX_EVENTS, trigger_dir=None):
         self.db, self.link, self.station_id = db, link, station_id
         self.county_key = county_key  # Ed25519 public key; None only in tests without one
         self.on_progress = on_progress or (lambda state: None)
         self.rng = rng or random.Random()
         self.failures, self.batch_events = 0, min(batch_events, MAX_EVENTS)
+        self.trigger_dir = trigger_dir  # where technicians' "sync now" leaves its file
         self.wake = threading.Event()
 
     def _batch(self, after: int) -> list[dict]:
@@ -123,5 +155,18 @@ class SyncWorker:
                 self.failures += 1
                 delay = self.next_delay()
                 log.warning("sync failed (%s); retrying in %.0f s", exc, delay)
-            if self.wake.wait(delay):
+            self._sleep(delay, stop)
+
+    def _sleep(self, delay: float, stop: threading.Event) -> None:
+        """Wait ``delay`` seconds, or less if woken (signal, stop, or the sync-now file)."""
+        from pathlib import Path
+        trigger = Path(self.trigger_dir) / SYNC_NOW if self.trigger_dir else None
+        deadline = time.monotonic() + delay
+        while not stop.is_set() and time.monotonic() < deadline:
+            if self.wake.wait(min(1.0, max(0.0, deadline - time.monotonic()))):
                 self.wake.clear()
+                return
+            if trigger is not None and trigger.exists():
+                trigger.unlink(missing_ok=True)
+                self.failures = 0
+                return

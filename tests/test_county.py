@@ -238,3 +238,38 @@ def test_county_pages_metrics_and_openapi(county):
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.") and "/api/v1/stations/{station_id}/events" in spec["paths"]
     assert client.get("/stations/nope").status_code == 404
+
+
+def test_clock_state_and_sync_now(core, tmp_path):
+    import threading
+    from kiosk.sync import clock_state, sync_now
+    assert clock_state(core.db, ntp_flag=str(tmp_path / "none")) == "not_set"
+    flag = tmp_path / "synchronized"
+    flag.touch()
+    assert clock_state(core.db, ntp_flag=str(flag)) == "ntp"
+    county_key = StationKey(Ed25519PrivateKey.generate())
+    link = FakeCountyLink({core.config.station_id: core.key.public}, county_key)
+    worker = SyncWorker(core.db, link, core.config.station_id, county_key.public,
+                        trigger_dir=tmp_path)
+    worker.push_pending()  # the fake county's time is this machine's: the clock is confirmed
+    assert clock_state(core.db, ntp_flag=str(tmp_path / "none")) == "county"
+    core.db.execute("UPDATE sync_acks SET county_time = '2020-01-01T00:00:00+00:00'")
+    assert clock_state(core.db, ntp_flag=str(tmp_path / "none")) == "not_set"
+    sync_now(tmp_path)
+    started = time.monotonic()
+    worker._sleep(30, threading.Event())  # woken by the technician's "sync now"
+    assert time.monotonic() - started < 3 and not (tmp_path / "sync-now").exists()
+
+
+def test_status_strip_says_clock_not_set_and_backlog():
+    from kiosk.web import create_app
+    from kiosk.web.hub import ScreenHub, SyncInfo
+    hub = ScreenHub()
+    client = create_app(hub).test_client()
+    assert "clock-not-set" not in client.get("/").get_data(as_text=True)  # no county: no strip
+    hub.sync_status(SyncInfo(12, None, "not_set"))
+    page = client.get("/").get_data(as_text=True)
+    assert "时钟未校准" in page and "待发送 12" in page
+    hub.sync_status(SyncInfo(0, "2026-11-29T01:00:00+00:00", "county"))
+    page = client.get("/").get_data(as_text=True)
+    assert "已与县级同步" in page and "clock-not-set" not in page

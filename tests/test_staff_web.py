@@ -286,3 +286,9 @@ def test_dashboard_chart_counts_the_last_30_days(core):
     svg = chart_svg([(day, n % 4) for n, (day, _) in enumerate(board.per_day)])
     assert svg.count("<rect") == 30 and "<title>2026-11-28: 1</title>" in svg
     assert "<script" not in svg
+
+
+def test_sync_now_leaves_the_trigger_for_the_sync_process(kiosk, tech_card, core):
+    kiosk.login(tech_card)
+    assert kiosk.post("/staff/sync-now").status_code == 302
+    assert (core.config.data_dir / "sync-now").exists() and kiosk.events("sync.requested")

@@ -5,10 +5,17 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from kiosk.ports import PrinterState, ReaderState, ReaderStatus
+
+
+@dataclass(frozen=True)
+class SyncInfo:
+    backlog: int
+    last_sync: str | None
+    clock: str  # "county" (confirmed by a signed acknowledgement), "ntp" or "not_set"
 
 
 @dataclass(frozen=True)
@@ -16,6 +23,7 @@ class Status:
     reader: ReaderState = ReaderState.STARTING
     printer: PrinterState = PrinterState.READY
     backlog: int = 0
+    sync: SyncInfo | None = None  # None: no county configured
 
 
 class ScreenHub:
@@ -56,10 +64,15 @@ class ScreenHub:
         return None
 
     def reader_status(self, status: ReaderStatus) -> None:
-        self.status = Status(status.state, self.status.printer, self.status.backlog)
+        self.status = replace(self.status, reader=status.state)
         self.publish("status", self.status)
+
+    def sync_status(self, info: SyncInfo | None) -> None:
+        if info != self.status.sync:
+            self.status = replace(self.status, sync=info)
+            self.publish("status", self.status)
 
     def printer_status(self, state: PrinterState, backlog: int) -> None:
         if (state, backlog) != (self.status.printer, self.status.backlog):
-            self.status = Status(self.status.reader, state, backlog)
+            self.status = replace(self.status, printer=state, backlog=backlog)
             self.publish("status", self.status)

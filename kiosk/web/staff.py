@@ -87,6 +87,18 @@ def dashboard():
                            sync=services().sync_status(db()))
 
 
+@bp.post("/sync-now")
+@staff_required
+def sync_now():
+    """Ask the sync worker to push at once (it runs as its own process)."""
+    from kiosk.sync import sync_now as request_sync
+    request_sync(core().config.data_dir)
+    with core().uow() as uow:
+        uow.record("sync.requested", {"by": me()})
+        uow.commit()
+    return redirect(url_for("staff.dashboard"))
+
+
 @bp.get("/residents")
 @staff_required
 def residents():
