@@ -47,8 +47,9 @@ def main(ctx: click.Context, config_file: str | None) -> None:
 @click.option("--key-file", type=click.Path(dir_okay=False), help="Where to write the key "
               "(default: station.key_file from the config).")
 @click.option("--force", is_flag=True, help="Replace an existing key (the station gets a new identity).")
+@click.option("--qr", is_flag=True, help="Also show the enrolment code as a QR code for the county.")
 @click.pass_context
-def keygen(ctx: click.Context, key_file: str | None, force: bool) -> None:
+def keygen(ctx: click.Context, key_file: str | None, force: bool, qr: bool) -> None:
     """Generate the station's Ed25519 key into a 0600 file and show its fingerprint.
 
     Example: kiosk keygen --key-file /var/lib/kiosk/station.key
@@ -62,6 +63,14 @@ def keygen(ctx: click.Context, key_file: str | None, force: bool) -> None:
     click.echo(f"{bilingual('Key written')}: {path}")
     click.echo(f"{bilingual('Public key fingerprint')}: {key.fingerprint()}")
     click.echo(f"public key (hex): {key.public_bytes().hex()}")
+    if qr or not key_file:
+        from kiosk.enrolment import enrolment_text, terminal_qr
+        known = Path(ctx.obj["config_path"]).exists()
+        code = enrolment_text(_config(ctx).station_id if known else "STATION-ID",
+                              key.public_bytes())
+        click.echo(f"{bilingual('Enrolment code')}: {code}")
+        if qr:
+            click.echo(terminal_qr(code))
 
 
 @main.command()

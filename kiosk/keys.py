@@ -114,3 +114,4 @@ def make_verifier(public_keys: dict[str, Ed25519PublicKey]):
 
 def public_key_from_hex(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(text))
+

@@ -273,3 +273,19 @@ def test_status_strip_says_clock_not_set_and_backlog():
     hub.sync_status(SyncInfo(0, "2026-11-29T01:00:00+00:00", "county"))
     page = client.get("/").get_data(as_text=True)
     assert "已与县级同步" in page and "clock-not-set" not in page
+
+
+def test_enrolment_code_from_keygen_enrols_the_station(tmp_path):
+    from kiosk.cli import main
+    from kiosk.testing import write_station_config
+    path = write_station_config(tmp_path / "st", None, station_id="xinglong-01")
+    result = CliRunner().invoke(main, ["--config", str(path), "keygen", "--qr"])
+    assert result.exit_code == 0, result.output
+    code = result.output.split("登记码 / Enrolment code: ")[1].split()[0]
+    assert code.startswith("kiosk-station:v1:xinglong-01:") and "█" in result.output
+    county_cli(tmp_path / "county", "enroll", "--code", code)
+    assert "xinglong-01  enrolled" in county_cli(tmp_path / "county", "stations")
+    from kiosk.county.cli import main as county_main
+    bad = CliRunner().invoke(county_main, ["--data-dir", str(tmp_path / "county"), "enroll",
+                                           "--code", "nonsense"])
+    assert bad.exit_code == 2

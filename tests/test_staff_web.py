@@ -96,6 +96,7 @@ def test_login_with_card_and_pin_then_dashboard(kiosk, tech_card):
     assert "HttpOnly" in response.headers["Set-Cookie"]
     page = kiosk.client.get("/staff/").get_data(as_text=True)
     assert "<svg" in page and "今日签到" in page
+    assert "kiosk-station:v1:test-station:" in page and "enrolment code" in page  # QR for the county
     assert kiosk.events("staff.login")
 
 

@@ -60,15 +60,25 @@ def init(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option("--station", "station_id", required=True, help="The station's id.")
-@click.option("--pubkey", required=True, help="Its public key, 64 hex digits (kiosk keygen).")
+@click.option("--station", "station_id", help="The station's id.")
+@click.option("--pubkey", help="Its public key, 64 hex digits (kiosk keygen).")
+@click.option("--code", help="Or the enrolment code (kiosk keygen; its QR code scans to it).")
 @click.pass_context
-def enroll(ctx: click.Context, station_id: str, pubkey: str) -> None:
+def enroll(ctx: click.Context, station_id: str | None, pubkey: str | None,
+           code: str | None) -> None:
     """Enrol a station's public key (or replace it after a new key).
 
     Example: kiosk-county enroll --station xinglong-01 --pubkey 3f1c...
     """
+    from kiosk.enrolment import parse_enrolment_text
     from kiosk.keys import fingerprint
+    if code:
+        try:
+            station_id, pubkey = parse_enrolment_text(code)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--code") from None
+    if not station_id or not pubkey:
+        raise click.UsageError("give --station and --pubkey, or --code")
     try:
         raw = bytes.fromhex(pubkey)
         if len(raw) != 32:

@@ -82,7 +82,11 @@ def ping():
 def dashboard():
     hub = services().hub
     board = queries.dashboard(db(), today())
+    from kiosk.enrolment import enrolment_text, svg_qr
+    code = enrolment_text(core().config.station_id, core().key.public_bytes())
     return render_template("staff/dashboard.html", board=board, status=hub.status,
+                           enrolment_code=code, enrolment_qr=svg_qr(code),
+                           key_fingerprint=core().key.fingerprint(),
                            chart=queries.chart_svg(board.per_day),
                            sync=services().sync_status(db()))
 
