@@ -65,8 +65,9 @@ def build_core(config: Config, clock: Clock | None = None) -> Core:
 
     trusted = {sid: public_key_from_hex(h) for sid, h in config.trusted_issuers.items()}
     trusted[config.station_id] = key.public
-    desk = CardDesk(uow, clock, config.station_id, key, make_verifier(trusted),
-                    config.legacy_uid_only)
+    from kiosk.roster_pull import remote_key_lookup
+    desk = CardDesk(uow, clock, config.station_id, key,
+                    make_verifier(trusted, remote_key_lookup(db)), config.legacy_uid_only)
     checkins = CheckInService(uow, clock, config.station_id, config.timezone,
                               key.derived_secret("uid-fingerprint"), desk)
     registry = ResidentRegistry(uow, clock, config.timezone, key.derived_secret("national-id"))

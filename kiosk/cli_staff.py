@@ -130,22 +130,34 @@ def sync(ctx: click.Context, once: bool) -> None:
     import threading
     from kiosk.adapters.county import CountyRefused, HttpCountyLink
     from kiosk.cli import _config, _logging
+    from kiosk.bootstrap import build_core
     from kiosk.keys import public_key_from_hex
-    from kiosk.store.database import open_database
+    from kiosk.roster_pull import pull
     from kiosk.sync import SyncWorker, sync_state
     config = _config(ctx)
     _logging(config.log_level)
     if not config.county_url:
         raise click.ClickException(bilingual("No county configured") + " (county.url)")
-    db = open_database(config.database)
+    try:
+        core = build_core(config)
+    except KioskError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db, county_key = core.db, public_key_from_hex(config.county_public_key)
     link = HttpCountyLink(config.county_url, ca_bundle=config.county_ca_bundle)
-    worker = SyncWorker(db, link, config.station_id, public_key_from_hex(config.county_public_key),
+
+    def roster() -> None:
+        applied = pull(core, link, county_key)
+        if applied:
+            click.echo(f"{bilingual('Roster entries applied')}: {applied}", err=True)
+
+    worker = SyncWorker(db, link, config.station_id, county_key,
                         on_progress=lambda s: click.echo(
                             f"{bilingual('Sent')} {s.acked_seq}/{s.head_seq}", err=True),
-                        trigger_dir=config.data_dir)
+                        trigger_dir=config.data_dir, after_push=roster)
     if once:
         try:
             state = worker.push_pending()
+            roster()
         except (CountyRefused, OSError, ValueError) as exc:
             raise click.ClickException(bilingual("Sync failed") + f": {exc}") from exc
         finally:

@@ -96,12 +96,16 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
-def make_verifier(public_keys: dict[str, Ed25519PublicKey]):
-    """Card-record verifier: (station id, signature, data) -> True/False, None if not trusted."""
+def make_verifier(public_keys: dict[str, Ed25519PublicKey], lookup=None):
+    """Card-record verifier: (station id, signature, data) -> True/False, None if not trusted.
+
+    ``lookup(station_id)`` gives further keys as hex (the county's roster feed)."""
     from cryptography.exceptions import InvalidSignature
 
     def verify(station_id: str, signature: bytes, data: bytes) -> bool | None:
         key = public_keys.get(station_id)
+        if key is None and lookup is not None and (found := lookup(station_id)):
+            key = public_key_from_hex(found)
         if key is None:
             return None
         try:

@@ -79,13 +79,14 @@ SYNC_NOW = "sync-now"
 class SyncWorker:
     def __init__(self, db, link: CountyLink, station_id: str, county_key=None,
                  on_progress=None, rng: random.Random | None = None,
-                 batch_events: int = MAX_EVENTS, trigger_dir=None):
+                 batch_events: int = MAX_EVENTS, trigger_dir=None, after_push=None):
         self.db, self.link, self.station_id = db, link, station_id
         self.county_key = county_key  # Ed25519 public key; None only in tests without one
         self.on_progress = on_progress or (lambda state: None)
         self.rng = rng or random.Random()
         self.failures, self.batch_events = 0, min(batch_events, MAX_EVENTS)
         self.trigger_dir = trigger_dir  # where technicians' "sync now" leaves its file
+        self.after_push = after_push  # e.g. pull the county's roster feed
         self.wake = threading.Event()
 
     def _batch(self, after: int) -> list[dict]:
@@ -144,6 +145,8 @@ class SyncWorker:
         while not stop.is_set():
             try:
                 state = self.push_pending()
+                if self.after_push:
+                    self.after_push()
                 self.failures = 0
                 delay = IDLE_POLL
                 log.debug("in sync up to seq %d", state.acked_seq)

@@ -96,3 +96,23 @@ class HttpCountyLink:
             raise OSError(f"county answered {exc.code}") from None
         except (KeyError, ValueError) as exc:
             raise OSError(f"county answer not understood ({exc})") from None
+
+    def roster(self, station_id: str, after: int, signer: Signer) -> dict:
+        """One page of the roster feed after ``after``, asked for with the station's signature."""
+        from kiosk.county.roster import request_message
+        now = dt.datetime.now(dt.timezone.utc).isoformat()
+        signature = signer.sign(request_message(station_id, after, now)).hex()
+        request = urllib.request.Request(
+            f"{self.base_url}/api/v1/roster?after={after}",
+            headers={"X-Station-Id": station_id, "X-Station-Time": now,
+                     "X-Station-Signature": signature})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout,
+                                        context=self.context) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as exc:
+            if exc.code in (400, 403):
+                raise CountyRefused(exc.code, "roster_refused") from None
+            raise OSError(f"county answered {exc.code}") from None
+        except ValueError as exc:
+            raise OSError(f"county answer not understood ({exc})") from None

@@ -55,6 +55,33 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
     app.extensions["county_store"] = store
     app.register_blueprint(pages)
 
+    @app.get("/api/v1/roster")
+    def roster():
+        """Other stations' shared entries after a cursor, for a station that signs its ask."""
+        from kiosk.county import roster as feed
+        station_id = request.headers.get("X-Station-Id", "")
+        station_time = request.headers.get("X-Station-Time", "")
+        after = request.args.get("after", "0")
+        if not after.isdigit():
+            return error(400, "malformed", detail="after must be a cursor number")
+        station = store.station(station_id)
+        if station is None or station.status != "enrolled":
+            return error(403, "unknown_station" if station is None else "station_revoked")
+        if not feed.fresh(station_time, clock()):
+            return error(403, "stale_request", detail="X-Station-Time is off by more than 5 min")
+        try:
+            public_key_from_hex(station.public_key).verify(
+                bytes.fromhex(request.headers.get("X-Station-Signature", "")),
+                feed.request_message(station_id, int(after), station_time))
+        except Exception:
+            return error(403, "bad_signature")
+        rows, last = store.feed(station_id, int(after), 1000)
+        entries = [e for e in (feed.entry(*row) for row in rows) if e is not None]
+        keys = {s.id: s.public_key for s in store.stations() if s.status == "enrolled"}
+        page = {"for": station_id, "after": int(after), "next": last, "entries": entries,
+                "stations": keys, "county_time": _iso(clock())}
+        return jsonify(feed.sign_page(page, county_key))
+
     @app.get("/api/v1/county-key")
     def county_public_key():
         return {"public_key": county_key.public_bytes().hex()}

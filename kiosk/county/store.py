@@ -158,6 +158,16 @@ class SqliteCountyStore:
                                     "ORDER BY id", (station_id,)).fetchall()
         return [{"seq": s, "event": json.loads(e), "received_at": r} for s, e, r in rows]
 
+    def feed(self, exclude_station: str, after: int, limit: int) -> tuple[list[tuple], int]:
+        """(rowid, station, seq, type, payload) of other stations' events after a cursor, and
+        the last rowid looked at (the next cursor, even if nothing in the page is shared)."""
+        rows = self._conn().execute(
+            "SELECT rowid, station_id, seq, type, payload FROM events WHERE rowid > ? "
+            "ORDER BY rowid LIMIT ?", (after, limit)).fetchall()
+        last = rows[-1][0] if rows else after
+        return ([(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows
+                 if r[1] != exclude_station], last)
+
     def per_day(self, days: int = 30) -> list[tuple[str, int]]:
         """Events received per UTC day, the last ``days`` days, oldest first."""
         import datetime as dt

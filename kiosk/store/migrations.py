@@ -197,3 +197,9 @@ def m008_sync_acks(db: Database) -> None:
             signature TEXT NOT NULL,
             received_at TEXT NOT NULL
         )""")
+
+
+@migrations()
+def m009_roster(db: Database) -> None:
+    """The roster feed's cursor and the other stations' public keys (from the county)."""
+    db.execute("CREATE TABLE remote_stations (station_id TEXT PRIMARY KEY, public_key TEXT NOT NULL)")
