@@ -18,6 +18,8 @@ readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
 # chromium is the kiosk browser (and the UI tests' browser); the CJK fonts render
 # Chinese on screen and raster receipt lines, rare characters included.
 readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium fonts-noto-cjk fonts-wqy-microhei)
+# The tests also run the county receiver on PostgreSQL (a private server they start).
+readonly TEST_APT_PACKAGES=(postgresql)
 
 say() { printf '[%s] %s\n' "$1" "$2"; }
 die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }
@@ -28,7 +30,7 @@ usage() {
 
 missing_packages() {
     local pkg
-    for pkg in "${APT_PACKAGES[@]}"; do
+    for pkg in "$@"; do
         if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
             printf '%s\n' "$pkg"
         fi
@@ -37,7 +39,7 @@ missing_packages() {
 
 install_system_packages() {
     local missing
-    mapfile -t missing < <(missing_packages)
+    mapfile -t missing < <(missing_packages "$@")
     if [ "${#missing[@]}" -eq 0 ]; then
         say "1/3" "system packages present"
         return
@@ -74,13 +76,13 @@ main() {
     [ "${1:-}" = "--" ] && shift
     case "$command" in
         demo)
-            install_system_packages
+            install_system_packages "${APT_PACKAGES[@]}"
             make_venv
             say "3/3" "starting the demo (Ctrl-C to stop)"
             exec "$VENV/bin/kiosk" demo "$@"
             ;;
         test)
-            install_system_packages
+            install_system_packages "${APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}"
             make_venv
             say "3/3" "running the test suite"
             cd "$REPO_DIR"

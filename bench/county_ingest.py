@@ -3,13 +3,14 @@
 Run from the repository root with the test environment's Python:
     .venv/bin/python bench/county_ingest.py [--quick]
 
-Starts a real `kiosk-county serve` process (SQLite backend), enrols 10
+Starts a real `kiosk-county serve` process, enrols 10
 simulated stations and pushes 100,000 signed, chained events (10,000 each) in
 batches of at most 500 events and 256 KiB, ten stations in parallel. In the same run it measures the
 raw single-core Ed25519 verify rate, which bounds what any receiver can do,
 and how long a station's 10,000-event backlog takes to catch up through the
-real sync worker. --quick uses 20,000 events and a 2,000-event backlog.
-PostgreSQL arrives with the PostgreSQL backend (ingest_postgres_eps).
+real sync worker. The ingest runs once on SQLite and once on PostgreSQL (a
+private server, see kiosk/county/pg_harness.py). --quick uses 20,000 events
+and a 2,000-event backlog.
 """
 
 from __future__ import annotations
@@ -49,9 +50,9 @@ def county(data_dir: Path, *args: str) -> str:
                            *args], check=True, capture_output=True, text=True).stdout
 
 
-def serve(data_dir: Path, port: int) -> subprocess.Popen:
+def serve(data_dir: Path, port: int, extra: list[str]) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "kiosk.county", "--data-dir", str(data_dir),
-                             "serve", "--port", str(port), "--threads", "4"],
+                             *extra, "serve", "--port", str(port), "--threads", "4"],
                             stderr=subprocess.DEVNULL)
     for _ in range(200):
         try:
@@ -107,7 +108,8 @@ def verify_rate(seconds: float = 2.0) -> float:
     return count / (time.perf_counter() - started)
 
 
-def backlog_catchup(data_dir: Path, port: int, county_public: str, events: int) -> float:
+def backlog_catchup(data_dir: Path, port: int, county_public: str, events: int,
+                    extra: list[str]) -> float:
     from kiosk.adapters.county import HttpCountyLink
     from kiosk.bootstrap import build_core
     from kiosk.config import load_config
@@ -121,7 +123,7 @@ def backlog_catchup(data_dir: Path, port: int, county_public: str, events: int) 
         for n in range(events - 1):
             uow.record("checkin.created", {"n": n})
         uow.commit()
-    county(data_dir / "county", "enroll", "--station", "backlog-station",
+    county(data_dir / "county", *extra, "enroll", "--station", "backlog-station",
            "--pubkey", core.key.public_bytes().hex())
     worker = SyncWorker(core.db, HttpCountyLink(f"http://127.0.0.1:{port}"), "backlog-station",
                         public_key_from_hex(county_public))
@@ -133,23 +135,20 @@ def backlog_catchup(data_dir: Path, port: int, county_public: str, events: int) 
     return elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="20,000 events (under a minute)")
-    args = parser.parse_args()
-    per_station = 2_000 if args.quick else 10_000
-    backlog = 2_000 if args.quick else 10_000
-    base = Path(tempfile.mkdtemp(prefix="kiosk-ingest-"))
-    data_dir = base / "county"
-    county_public = county(data_dir, "init").split("public key (hex): ")[1].strip()
+def ingest(data_dir: Path, database: str | None, per_station: int,
+           backlog: int) -> tuple[float, float | None]:
+    """(events/s over HTTP, backlog catch-up seconds or None) for one county backend."""
+    extra = ["--database", database] if database else []
+    county_public = county(data_dir, *extra, "init").split("public key (hex): ")[1].strip()
     stations = {}
     for n in range(STATIONS):
         key = StationKey(Ed25519PrivateKey.generate())
         station_id = f"sim-station-{n:02d}"
-        county(data_dir, "enroll", "--station", station_id, "--pubkey", key.public_bytes().hex())
+        county(data_dir, *extra, "enroll", "--station", station_id,
+               "--pubkey", key.public_bytes().hex())
         stations[station_id] = make_events(station_id, key, per_station)
     port = free_port()
-    proc = serve(data_dir, port)
+    proc = serve(data_dir, port, extra)
     try:
         errors: list[BaseException] = []
 
@@ -166,19 +165,40 @@ def main() -> None:
             thread.start()
         for thread in threads:
             thread.join()
-        ingest = STATIONS * per_station / (time.perf_counter() - started)
+        rate = STATIONS * per_station / (time.perf_counter() - started)
         if errors:
             raise SystemExit(f"push failed: {errors[0]!r}")
-        catchup = backlog_catchup(base, port, county_public, backlog)
+        catchup = (backlog_catchup(data_dir.parent, port, county_public, backlog, extra)
+                   if not database else None)
     finally:
         proc.terminate()
         proc.wait(10)
+    return rate, catchup
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="20,000 events (under a minute)")
+    args = parser.parse_args()
+    per_station = 2_000 if args.quick else 10_000
+    backlog = 2_000 if args.quick else 10_000
+    base = Path(tempfile.mkdtemp(prefix="kiosk-ingest-"))
+    sqlite_eps, catchup = ingest(base / "county", None, per_station, backlog)
+    from kiosk.county.pg_harness import PostgresHarness
+    postgres = PostgresHarness()
+    try:
+        postgres.start()
+        postgres_eps, _ = ingest(base / "county-pg", postgres.new_database("ingest"),
+                                 per_station, backlog)
+    finally:
+        postgres.stop()
     raw = verify_rate()
     print(f"events: {STATIONS * per_station} from {STATIONS} stations; backlog {backlog}; "
           f"cores {os.cpu_count()}")
-    print(f"figure: ingest_sqlite_eps = {ingest:.0f} events/s")
+    print(f"figure: ingest_sqlite_eps = {sqlite_eps:.0f} events/s")
+    print(f"figure: ingest_postgres_eps = {postgres_eps:.0f} events/s")
     print(f"figure: ed25519_verify_per_s = {raw:.0f} verifies/s")
-    print(f"figure: ingest_ratio_sqlite = {ingest / raw:.2f} ratio")
+    print(f"figure: ingest_ratio_sqlite = {sqlite_eps / raw:.2f} ratio")
     if args.quick:
         print("(quick mode: the backlog figure below is for 2,000 events, not 10,000)")
     print(f"figure: backlog_10k_catchup_s = {catchup:.1f} s")

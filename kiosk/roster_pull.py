@@ -40,19 +40,22 @@ def _apply_page(core, page: dict) -> None:
     plans = core.care.plans
     with core.uow() as uow:
         db = uow.db
-        for station_id, public_key in page["stations"].items():
-            if station_id != core.config.station_id:
-                db.execute("INSERT INTO remote_stations VALUES (?, ?) ON CONFLICT(station_id) "
-                           "DO UPDATE SET public_key = excluded.public_key",
-                           (station_id, public_key))
+        known = dict(db.execute("SELECT station_id, public_key FROM remote_stations").fetchall())
+        new_keys = {sid: key for sid, key in page["stations"].items()
+                    if sid != core.config.station_id and known.get(sid) != key}
+        for station_id, public_key in new_keys.items():
+            db.execute("INSERT INTO remote_stations VALUES (?, ?) ON CONFLICT(station_id) "
+                       "DO UPDATE SET public_key = excluded.public_key", (station_id, public_key))
         for entry in page["entries"]:
             APPLY[entry["type"]](db, entry["data"], f"station:{entry['station_id']}",
                                  page["county_time"], plans)
         db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
                    "value = excluded.value", (CURSOR_KEY, str(page["next"])))
-        uow.record("roster.applied", {"after": page["after"], "next": page["next"],
-                                      "entries": len(page["entries"]),
-                                      "from": sorted({e["station_id"] for e in page["entries"]})})
+        if page["entries"] or new_keys:  # a bare cursor move (own events only) is bookkeeping
+            uow.record("roster.applied", {"after": page["after"], "next": page["next"],
+                                          "entries": len(page["entries"]),
+                                          "stations": sorted(new_keys),
+                                          "from": sorted({e["station_id"] for e in page["entries"]})})
         uow.commit()
     log.info("roster: applied %d entries up to cursor %d", len(page["entries"]), page["next"])
 

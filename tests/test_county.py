@@ -23,7 +23,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kiosk.adapters.county import CountyRefused, FakeCountyLink, HttpCountyLink
 from kiosk.county.app import create_county_app
 from kiosk.county.protocol import verify_ack
-from kiosk.county.store import SqliteCountyStore
 from kiosk.domain.chain import verify_chain
 from kiosk.keys import StationKey
 from kiosk.sync import SyncWorker, sync_state
@@ -31,8 +30,9 @@ from tests.test_events import make_chain
 
 
 @pytest.fixture
-def county(tmp_path):
-    store = SqliteCountyStore(tmp_path / "county.db")
+def county(tmp_path, county_database):
+    from kiosk.county.store_pg import open_store
+    store = open_store(county_database or str(tmp_path / "county.db"))
     county_key = StationKey(Ed25519PrivateKey.generate())
     station_key = StationKey(Ed25519PrivateKey.generate())
     store.enroll("st-1", station_key.public_bytes().hex(), "2026-11-29T00:00:00+00:00")
@@ -131,16 +131,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def county_cli(data_dir: Path, *args: str) -> str:
+def county_cli(data_dir: Path, *args: str, database: str | None = None) -> str:
     from kiosk.county.cli import main
-    result = CliRunner().invoke(main, ["--data-dir", str(data_dir), *args])
+    result = CliRunner().invoke(main, ["--data-dir", str(data_dir),
+                                       *(["--database", database] if database else []), *args])
     assert result.exit_code == 0, result.output
     return result.output
 
 
-def start_county(data_dir: Path, port: int) -> subprocess.Popen:
+def start_county(data_dir: Path, port: int, database: str | None = None) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "kiosk.county", "--data-dir", str(data_dir),
-                             "serve", "--port", str(port)], stderr=subprocess.PIPE,
+                             *(["--database", database] if database else []),
+                             "serve", "--port", str(port)], stderr=subprocess.DEVNULL,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -153,11 +155,11 @@ def start_county(data_dir: Path, port: int) -> subprocess.Popen:
     raise RuntimeError("county did not start")
 
 
-def test_county_down_then_up_over_real_http(core, tmp_path):
-    data_dir = tmp_path / "county"
-    county_public = county_cli(data_dir, "init").split("public key (hex): ")[1].strip()
+def test_county_down_then_up_over_real_http(core, tmp_path, county_database):
+    data_dir, db = tmp_path / "county", county_database
+    county_public = county_cli(data_dir, "init", database=db).split("public key (hex): ")[1].strip()
     county_cli(data_dir, "enroll", "--station", core.config.station_id,
-               "--pubkey", core.key.public_bytes().hex())
+               "--pubkey", core.key.public_bytes().hex(), database=db)
     for n in range(1200):  # more than two batches
         with core.uow() as uow:
             uow.record("test.thing", {"n": n, "name": "王秀华"})
@@ -168,17 +170,18 @@ def test_county_down_then_up_over_real_http(core, tmp_path):
                         core.config.station_id, public_key_from_hex(county_public))
     with pytest.raises(OSError):  # the county is down: nothing lost, try later
         worker.push_pending()
-    proc = start_county(data_dir, port)
+    proc = start_county(data_dir, port, db)
     try:
         state = worker.push_pending()
         assert state.backlog == 0 and state.acked_seq == 1201
-        store = SqliteCountyStore(data_dir / "county.db")
+        from kiosk.county.store_pg import open_store
+        store = open_store(db or str(data_dir / "county.db"))
         stored = store.events(core.config.station_id, limit=5000)
         assert [e.seq for e in stored] == list(range(1, 1202))
         assert verify_chain(stored, core.key.public, core.config.station_id).problems == []
-        output = county_cli(data_dir, "stations")
+        output = county_cli(data_dir, "stations", database=db)
         assert f"{core.config.station_id}  enrolled  events 1201" in output
-        county_cli(data_dir, "revoke", "--station", core.config.station_id)
+        county_cli(data_dir, "revoke", "--station", core.config.station_id, database=db)
         with core.uow() as uow:
             uow.record("test.thing", {"n": "after revoke"})
             uow.commit()

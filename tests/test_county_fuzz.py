@@ -58,9 +58,13 @@ bodies = st.one_of(
 )
 
 
-@pytest.fixture(scope="module")
-def county(tmp_path_factory):
-    store = SqliteCountyStore(tmp_path_factory.mktemp("fuzz") / "county.db")
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def county(request, tmp_path_factory):
+    if request.param == "postgres":
+        from kiosk.county.store_pg import PostgresCountyStore
+        store = PostgresCountyStore(request.getfixturevalue("postgres").new_database("fuzz"))
+    else:
+        store = SqliteCountyStore(tmp_path_factory.mktemp("fuzz") / "county.db")
     store.enroll("st-1", STATION_KEY.public_bytes().hex(), "t")
     app = create_county_app(store, StationKey(Ed25519PrivateKey.generate()))
     return store, app.test_client()

@@ -21,9 +21,9 @@ from tests.test_county import county_cli, free_port, start_county
 
 
 @pytest.fixture
-def two_stations(tmp_path, clock):
-    data_dir = tmp_path / "county"
-    public = county_cli(data_dir, "init").split("public key (hex): ")[1].strip()
+def two_stations(tmp_path, clock, county_database):
+    data_dir, db = tmp_path / "county", county_database
+    public = county_cli(data_dir, "init", database=db).split("public key (hex): ")[1].strip()
     port = free_port()
     cores, paths = {}, {}
     for name in ("station-a", "station-b"):
@@ -33,8 +33,8 @@ def two_stations(tmp_path, clock):
         generate_key_file(load_config(path).key_file)
         cores[name], paths[name] = build_core(load_config(path), clock=clock), path
         county_cli(data_dir, "enroll", "--station", name,
-                   "--pubkey", cores[name].key.public_bytes().hex())
-    proc = start_county(data_dir, port)
+                   "--pubkey", cores[name].key.public_bytes().hex(), database=db)
+    proc = start_county(data_dir, port, db)
     yield cores, paths, data_dir
     proc.terminate()
     proc.wait(10)

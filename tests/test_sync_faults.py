@@ -14,7 +14,6 @@ import time
 import pytest
 
 from kiosk.adapters.county import CountyRefused, HttpCountyLink
-from kiosk.county.store import SqliteCountyStore
 from kiosk.domain.chain import verify_chain
 from kiosk.keys import public_key_from_hex
 from kiosk.sync import SyncWorker, sync_state
@@ -32,20 +31,22 @@ def add_events(core, count: int, tag: str) -> None:
 
 
 @pytest.fixture
-def county(core, tmp_path):
-    data_dir = tmp_path / "county"
-    public = county_cli(data_dir, "init").split("public key (hex): ")[1].strip()
+def county(core, tmp_path, county_database):
+    data_dir, db = tmp_path / "county", county_database
+    public = county_cli(data_dir, "init", database=db).split("public key (hex): ")[1].strip()
     county_cli(data_dir, "enroll", "--station", core.config.station_id,
-               "--pubkey", core.key.public_bytes().hex())
+               "--pubkey", core.key.public_bytes().hex(), database=db)
     port = free_port()
-    proc = start_county(data_dir, port)
-    yield data_dir, port, public
+    proc = start_county(data_dir, port, db)
+    yield (data_dir, db), port, public
     proc.terminate()
     proc.wait(10)
 
 
-def assert_county_has_exactly(core, data_dir) -> None:
-    store = SqliteCountyStore(data_dir / "county.db")
+def assert_county_has_exactly(core, where) -> None:
+    from kiosk.county.store_pg import open_store
+    data_dir, db = where
+    store = open_store(db or str(data_dir / "county.db"))
     stored = store.events(core.config.station_id, limit=100_000)
     mine = core.db.execute("SELECT seq, hash FROM events ORDER BY seq").fetchall()
     assert [(e.seq, e.hash) for e in stored] == [tuple(r) for r in mine]  # all, in order, once

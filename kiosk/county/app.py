@@ -15,8 +15,8 @@ import logging
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from kiosk.county.protocol import (MAX_BYTES, Accepted, Fork, Gap, Malformed, Refused, ack_body,
-                                   judge, parse_batch, sign_ack)
+from kiosk.county.protocol import (MAX_BYTES, STATION_ID, Accepted, Fork, Gap, Malformed, Refused,
+                                   ack_body, judge, parse_batch, sign_ack)
 from kiosk.county.store import CountyStore
 from kiosk.keys import StationKey, public_key_from_hex
 
@@ -64,7 +64,7 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
         after = request.args.get("after", "0")
         if not after.isdigit():
             return error(400, "malformed", detail="after must be a cursor number")
-        station = store.station(station_id)
+        station = store.station(station_id) if STATION_ID.match(station_id) else None
         if station is None or station.status != "enrolled":
             return error(403, "unknown_station" if station is None else "station_revoked")
         if not feed.fresh(station_time, clock()):
@@ -88,6 +88,8 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
 
     @app.post("/api/v1/stations/<station_id>/events")
     def push(station_id: str):
+        if not STATION_ID.match(station_id):
+            return error(403, "unknown_station")
         station = store.station(station_id)
         if station is None:
             return error(403, "unknown_station")

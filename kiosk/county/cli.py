@@ -22,22 +22,26 @@ def _paths(ctx: click.Context) -> tuple[Path, Path]:
 
 
 def _store(ctx: click.Context):
-    from kiosk.county.store import SqliteCountyStore
-    return SqliteCountyStore(_paths(ctx)[1])
+    from kiosk.county.store_pg import open_store
+    return open_store(ctx.obj["database"] or str(_paths(ctx)[1]))
 
 
 @click.group()
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None,
               help="Where the county key and database live (default /var/lib/kiosk-county, "
                    "or $KIOSK_COUNTY_DIR).")
+@click.option("--database", default=None,
+              help="A postgresql:// URL for the PostgreSQL backend (or $KIOSK_COUNTY_DATABASE); "
+                   "default: county.db (SQLite) in the data directory.")
 @click.pass_context
-def main(ctx: click.Context, data_dir: str | None) -> None:
+def main(ctx: click.Context, data_dir: str | None, database: str | None) -> None:
     """County receiver for the stations' signed events.
 
     Example: kiosk-county --data-dir /var/lib/kiosk-county serve
     """
     ctx.ensure_object(dict)
     ctx.obj["data_dir"] = Path(data_dir or os.environ.get("KIOSK_COUNTY_DIR") or DEFAULT_DIR)
+    ctx.obj["database"] = database or os.environ.get("KIOSK_COUNTY_DATABASE")
 
 
 @main.command()

@@ -10,6 +10,7 @@ answered, never stored. Acknowledgements are signed by the county key.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from kiosk.domain.events import ChainHead, Event, Signer, canonical_json, check_event
 
 MAX_EVENTS = 500
+STATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 MAX_BYTES = 256 * 1024
 ACK_CONTEXT = b"kiosk-county-ack-v1\x00"
 FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -70,8 +72,10 @@ def parse_batch(body: Any) -> list[Event]:
             value = raw[name]
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 raise Malformed(f"events[{n}].{name}: must be {kind.__name__}")
-        if raw["seq"] < 1 or raw["mono_ns"] < 0:
-            raise Malformed(f"events[{n}]: seq and mono_ns must be positive")
+        if raw["seq"] < 1 or raw["mono_ns"] < 0 or raw["seq"] > 2**62 or raw["mono_ns"] > 2**63:
+            raise Malformed(f"events[{n}]: seq and mono_ns out of range")
+        if any("\x00" in raw[name] for name, kind in FIELDS.items() if kind is str):
+            raise Malformed(f"events[{n}]: NUL characters are not allowed")
         parsed.append(Event(**raw))
     seqs = [e.seq for e in parsed]
     if seqs != list(range(seqs[0], seqs[0] + len(seqs))):

@@ -1,0 +1,117 @@
+"""The county store on PostgreSQL (psycopg 3), for counties or provinces that outgrow
+one SQLite file. Same repository interface and the same SQL as the SQLite store;
+writers serialise on a table lock, so the feed cursor (a sequence) follows
+commit order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+
+from kiosk.county.store import SqliteCountyStore, _SqliteWriting
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS stations (
+    id TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'enrolled',
+    enrolled_at TEXT NOT NULL,
+    last_sync TEXT,
+    clock_offset_s DOUBLE PRECISION,
+    reported_head BIGINT
+);
+CREATE TABLE IF NOT EXISTS events (
+    cursor BIGSERIAL UNIQUE,
+    station_id TEXT NOT NULL REFERENCES stations(id),
+    seq BIGINT NOT NULL,
+    id TEXT NOT NULL,
+    v INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    wall_time TEXT NOT NULL,
+    boot_id TEXT NOT NULL,
+    mono_ns BIGINT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (station_id, seq)
+);
+CREATE TABLE IF NOT EXISTS forks (
+    id BIGSERIAL PRIMARY KEY,
+    station_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    event TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+CREATE OR REPLACE FUNCTION county_events_append_only() RETURNS trigger AS $$
+BEGIN RAISE EXCEPTION 'events are append-only'; END; $$ LANGUAGE plpgsql;
+DROP TRIGGER IF EXISTS county_events_append_only ON events;
+CREATE TRIGGER county_events_append_only BEFORE UPDATE OR DELETE ON events
+FOR EACH ROW EXECUTE FUNCTION county_events_append_only();
+"""
+
+
+class _PgConnection:
+    """psycopg with the SQLite store's '?' placeholders."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def execute(self, sql: str, params=()):
+        return self.conn.execute(sql.replace("?", "%s"), params)
+
+    def executemany(self, sql: str, rows) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.executemany(sql.replace("?", "%s"), rows)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PostgresCountyStore(SqliteCountyStore):
+    def __init__(self, dsn: str):
+        import psycopg
+        self.dsn, self.path = dsn, dsn
+        self._local = threading.local()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("SELECT pg_advisory_lock(7201)")  # one schema creator at a time
+            conn.execute(SCHEMA)
+
+    def _conn(self) -> _PgConnection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            import psycopg
+            conn = _PgConnection(psycopg.connect(self.dsn, autocommit=True))
+            self._local.conn = conn
+        return conn
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[_SqliteWriting]:
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            conn.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
+            yield _SqliteWriting(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def feed(self, exclude_station: str, after: int, limit: int) -> tuple[list[tuple], int]:
+        import json
+        rows = self._conn().execute(
+            "SELECT cursor, station_id, seq, type, payload FROM events WHERE cursor > ? "
+            "ORDER BY cursor LIMIT ?", (after, limit)).fetchall()
+        last = rows[-1][0] if rows else after
+        return ([(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows
+                 if r[1] != exclude_station], last)
+
+
+def open_store(database: str):
+    """A postgresql:// URL gives the PostgreSQL store, anything else is an SQLite file path."""
+    if database.startswith(("postgresql://", "postgres://")):
+        return PostgresCountyStore(database)
+    return SqliteCountyStore(database)
