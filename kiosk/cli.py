@@ -176,28 +176,6 @@ def doctor(ctx: click.Context) -> None:
         sys.exit(1)
 
 
-@main.command("print-test")
-@click.option("--capture", is_flag=True, help="Print to a built-in capture printer and show "
-              "what came out, instead of the configured printer.")
-@click.option("--save", type=click.Path(file_okay=False), help="With --capture: save raster "
-              "lines as PNG files in this folder.")
-@click.option("--charset", type=click.Choice(["gb18030", "gbk", "gb2312", "ascii"]),
-              default="gb18030", show_default=True, help="With --capture: the printer font's charset.")
-@click.pass_context
-def print_test(ctx: click.Context, capture: bool, save: str | None, charset: str) -> None:
-    """Print a sample receipt (Chinese text, a rare character, the big queue number).
-
-    Example: kiosk print-test            (or: kiosk print-test --capture --save /tmp/receipt)
-    """
-    from kiosk.print_test import print_sample
-    try:
-        for line in print_sample(None if capture else _config(ctx), Path(save) if save else None,
-                                 charset):
-            click.echo(line)
-    except KioskError as exc:
-        raise _fail(exc) from exc
-
-
 @main.command()
 @click.option("--state-dir", type=click.Path(file_okay=False), default=None,
               help="Where the demo keeps its config, key and database "
@@ -228,3 +206,7 @@ main.add_command(technician)
 from kiosk.cli_staff import sync  # noqa: E402
 
 main.add_command(sync)
+
+from kiosk.cli_print import print_test  # noqa: E402
+
+main.add_command(print_test)

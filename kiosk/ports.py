@@ -76,6 +76,8 @@ class Receipt:
     next_visit: str | None
     checkin_code: str
     lines: tuple[str, ...] = field(default_factory=tuple)
+    kind: str = "checkin"  # or "enrolment": the station's enrolment slip for the county
+    qr: str = ""  # printed as a QR code (the enrolment code)
 
 
 class PrinterState(enum.Enum):

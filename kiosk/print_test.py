@@ -14,11 +14,28 @@ SAMPLE = Receipt("示范卫生服务站 Demo Station", "2026-11-28 09:05", 8, "�
                  "TEST0001", ("测试打印 Test print: 𠮷 䶮 㛃",))
 
 
+def enrolment_receipt(config: Config) -> Receipt:
+    """The station's enrolment slip: id, key fingerprint and the code as a QR code."""
+    import datetime as dt
+
+    from kiosk.enrolment import enrolment_text
+    from kiosk.keys import load_key_file
+    key = load_key_file(config.key_file)
+    fingerprint = key.fingerprint()
+    from zoneinfo import ZoneInfo
+    now = dt.datetime.now(ZoneInfo(config.timezone))
+    return Receipt(config.station_name, now.strftime("%Y-%m-%d %H:%M"), 0, "",
+                   None, config.station_id,
+                   ("密钥指纹 Key fingerprint:", fingerprint[:19], fingerprint[20:]),
+                   kind="enrolment", qr=enrolment_text(config.station_id, key.public_bytes()))
+
+
 def print_sample(config: Config | None, save: Path | None = None,
-                 charset: str = "gb18030") -> Iterator[str]:
+                 charset: str = "gb18030", receipt: Receipt | None = None) -> Iterator[str]:
+    receipt = receipt or SAMPLE
     if config is not None:
         from kiosk.bootstrap import build_printer
-        state = build_printer(config).print_receipt(SAMPLE)
+        state = build_printer(config).print_receipt(receipt)
         yield (bilingual("Test receipt printed") if state == PrinterState.READY
                else bilingual("Printer problem") + f": {state.value}")
         return
@@ -29,7 +46,7 @@ def print_sample(config: Config | None, save: Path | None = None,
     try:
         from kiosk.adapters.escpos_render import PrinterProfile
         NetworkEscposPrinter(capture.host, capture.port,
-                             profile=PrinterProfile(charset=charset)).print_receipt(SAMPLE)
+                             profile=PrinterProfile(charset=charset)).print_receipt(receipt)
         deadline = time.monotonic() + 5
         while not capture.jobs and time.monotonic() < deadline:
             time.sleep(0.02)

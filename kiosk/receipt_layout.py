@@ -17,9 +17,12 @@ class Line:
     align: str = "left"  # left | center
     size: int = 1  # 1 normal, 2 double, 4 the big queue number
     bold: bool = False
+    qr: str = ""  # print this text as a QR code instead of ``text``
 
 
 def receipt_lines(receipt: Receipt) -> list[Line]:
+    if receipt.kind == "enrolment":
+        return enrolment_lines(receipt)
     lines = [
         Line(receipt.station_name, "center", 2, True),
         Line(receipt.printed_at, "center"),
@@ -32,3 +35,15 @@ def receipt_lines(receipt: Receipt) -> list[Line]:
     lines.extend(Line(extra) for extra in receipt.lines)
     lines.append(Line(f"签到码 Code: {receipt.checkin_code}"))
     return lines
+
+
+def enrolment_lines(receipt: Receipt) -> list[Line]:
+    """The slip the county scans to enrol this station's key (no resident data on it)."""
+    code = receipt.qr
+    return [Line(receipt.station_name, "center", 2, True),
+            Line(receipt.printed_at, "center"),
+            Line("服务站登记 Station enrolment", "center", 1, True),
+            Line(f"站点 Station: {receipt.checkin_code}"),
+            *(Line(text) for text in receipt.lines),
+            Line("", "center", qr=code),
+            *(Line(code[i:i + 30]) for i in range(0, len(code), 30))]

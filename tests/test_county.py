@@ -292,3 +292,67 @@ def test_enrolment_code_from_keygen_enrols_the_station(tmp_path):
     bad = CliRunner().invoke(county_main, ["--data-dir", str(tmp_path / "county"), "enroll",
                                            "--code", "nonsense"])
     assert bad.exit_code == 2
+
+
+def self_signed(tmp_path):
+    import datetime as dt
+    import ipaddress
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "county.test")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=9))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(
+                ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = tmp_path / "county.pem", tmp_path / "county.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def test_https_with_the_ca_bundle_from_config(county, tmp_path):
+    """The county behind TLS: the station trusts exactly the configured CA bundle."""
+    import ssl
+    import threading
+    from werkzeug.serving import make_server
+    store, client, county_key, station_key = county
+    cert, key = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server = make_server("127.0.0.1", 0, client.application, ssl_context=context, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{server.server_port}"
+    events = make_chain(station_key, 3)
+    try:
+        with pytest.raises(OSError):  # not trusted without the county's CA
+            HttpCountyLink(url).push("st-1", events)
+        ack = HttpCountyLink(url, ca_bundle=str(cert)).push("st-1", events)
+        assert verify_ack(vars(ack), county_key.public)["seq"] == 3
+    finally:
+        server.shutdown()
+
+
+def test_enrolment_slip_prints_the_code_as_a_qr(tmp_path):
+    from kiosk.cli import main
+    from kiosk.config import load_config
+    from kiosk.keys import generate_key_file
+    from kiosk.testing import write_station_config
+    path = write_station_config(tmp_path / "st", None, station_id="xinglong-01")
+    generate_key_file(load_config(path).key_file)
+    result = CliRunner().invoke(main, ["--config", str(path), "print-test", "--enrolment",
+                                       "--capture", "--save", str(tmp_path / "img")])
+    assert result.exit_code == 0, result.output
+    assert "服务站登记 Station enrolment" in result.output and "raster" in result.output
+    printed = "".join(line.split("| ", 1)[1] for line in result.output.splitlines()
+                      if line.startswith("text") and "kiosk-station" in result.output)
+    assert "kiosk-station:v1:xinglong-01:" in printed
+    assert (tmp_path / "img" / "line-01.png").exists()

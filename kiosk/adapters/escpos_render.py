@@ -71,13 +71,31 @@ def render_line_image(line: Line, profile: PrinterProfile):
     return image
 
 
+def qr_image(text: str, profile: PrinterProfile):
+    """A QR code as a 1-bit raster image, sized for the paper (module 6 dots on 58 mm)."""
+    import io
+
+    import segno
+    from PIL import Image
+
+    from kiosk.enrolment import QR_ERROR_LEVEL
+    buffer = io.BytesIO()
+    segno.make(text, error=QR_ERROR_LEVEL).save(buffer, kind="png", scale=6 if profile.paper_mm == 58 else 8,
+                                     border=2)
+    buffer.seek(0)
+    return Image.open(buffer).convert("1")
+
+
 def render_receipt(lines: list[Line], profile: PrinterProfile) -> bytes:
     from escpos.printer import Dummy  # only the printer adapters need python-escpos
     job = Dummy()
     job.profile.profile_data.setdefault("media", {}).setdefault("width", {})["pixels"] = profile.dots
     job.hw("INIT")
     for line in lines:
-        if line.text.isascii() or (profile.charset != "ascii"
+        if line.qr:
+            job.set(align="center", normal_textsize=True)
+            job.image(qr_image(line.qr, profile), center=True)
+        elif line.text.isascii() or (profile.charset != "ascii"
                                    and fits_charset(line.text, profile.charset)):
             size = {1: 1, 2: 2}.get(line.size, 4)
             job.set(align=line.align, bold=line.bold, custom_size=size > 1, width=size,
