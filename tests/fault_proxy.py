@@ -47,9 +47,10 @@ def _exchange(upstream: tuple[str, int], request: bytes) -> bytes:
 
 class FaultProxy:
     def __init__(self, upstream_port: int, drop: float = 0.2, duplicate: float = 0.1,
-                 delay: float = 0.2, seed: int = 5):
+                 delay: float = 0.2, seed: int = 5, drop_answer: float = 0.1):
         self.upstream = ("127.0.0.1", upstream_port)
-        self.drop, self.duplicate, self.delay = drop, duplicate, delay
+        self.drop, self.drop_answer = drop, drop_answer  # mid-request; after processing
+        self.duplicate, self.delay = duplicate, delay
         self.rng = random.Random(seed)
         self.lock = threading.Lock()
         self.counts: Counter[str] = Counter()
@@ -80,7 +81,7 @@ class FaultProxy:
             if request is None:
                 return
             time.sleep(wait * self.delay)
-            if fault < self.drop / 2:  # the connection dies mid-request: the county sees a stump
+            if fault < self.drop:  # the connection dies mid-request: the county sees a stump
                 self.counts["dropped_request"] += 1
                 with socket.create_connection(self.upstream, timeout=5) as up:
                     up.sendall(request[:len(request) // 2])
@@ -89,7 +90,7 @@ class FaultProxy:
             if dup < self.duplicate:  # the same request arrives twice
                 self.counts["duplicated"] += 1
                 _exchange(self.upstream, request)
-            if fault < self.drop:  # processed, but the answer is lost on the way back
+            if fault < self.drop + self.drop_answer:  # processed, but the answer is lost
                 self.counts["dropped_answer"] += 1
                 return
             self.counts["passed"] += 1
