@@ -16,6 +16,7 @@ from kiosk.domain.outcomes import (CardIssued, CardRefused, CheckedIn, IssueFail
                                    UnknownCard)
 from kiosk.i18n import bilingual
 from kiosk.ports import CardReader, ReaderState, ReaderStatus
+from kiosk.sd_notify import Notifier
 from kiosk.services import StationServices
 from kiosk.staff_desk import StaffDesk
 from kiosk.station import Station, TapReport
@@ -153,9 +154,12 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     log.info("station %s starting (database %s, key %s)", config.station_id, config.database,
              core.key.fingerprint())
     print(json.dumps({"kind": "ready"}) if as_json else bilingual("Station ready"), flush=True)
+    notifier = Notifier()
+    notifier.ready()
     try:
-        station.run(stop)
+        station.run(stop, on_heartbeat=notifier.watchdog)
     finally:
+        notifier.stopping()
         if ui:
             ui.stop()
         spooler.stop()
