@@ -3,11 +3,16 @@
 #
 #   ./setup.sh demo [-- DEMO-OPTIONS]   run the kiosk in demo mode (virtual reader, demo residents)
 #   ./setup.sh test [-- PYTEST-OPTIONS] run the whole test suite
+#   sudo ./setup.sh install --station-id ID [--station-name NAME] [--county-url URL
+#        --county-pubkey FILE] [--printer none|network:HOST[:PORT]|usb:VID:PID|file:PATH]
+#        [--root DIR] [--log FILE] [--dry-run]
+#                                       install or upgrade a station (--root: into a mounted image)
 #   ./setup.sh --help
 #
-# Both install what they need: Debian packages through apt-get (as root, or with
-# sudo), then a virtual environment in .venv with the kiosk and its Python
-# dependencies. Station installation and SD-card images (install, image) follow.
+# demo and test install what they need: Debian packages through apt-get (as root,
+# or with sudo), then a virtual environment in .venv with the kiosk and its Python
+# dependencies. install puts the kiosk on a station (see deploy/install.sh);
+# SD-card images (image) follow.
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,14 +23,15 @@ readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
 # chromium is the kiosk browser (and the UI tests' browser); the CJK fonts render
 # Chinese on screen and raster receipt lines, rare characters included.
 readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium fonts-noto-cjk fonts-wqy-microhei)
-# The tests also run the county receiver on PostgreSQL (a private server they start).
-readonly TEST_APT_PACKAGES=(postgresql)
+# The tests also run the county receiver on PostgreSQL (a private server they start)
+# and check the shell scripts with shellcheck.
+readonly TEST_APT_PACKAGES=(postgresql shellcheck)
 
 say() { printf '[%s] %s\n' "$1" "$2"; }
 die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }
 
 usage() {
-    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 missing_packages() {
@@ -88,8 +94,13 @@ main() {
             cd "$REPO_DIR"
             exec "$VENV/bin/python" -m pytest "$@"
             ;;
-        install|image)
-            die "'$command' is not available yet: it arrives with the Raspberry Pi deployment work"
+        install)
+            # shellcheck source=deploy/install.sh
+            source "$REPO_DIR/deploy/install.sh"
+            install_station "$@"
+            ;;
+        image)
+            die "'image' is not available yet: it arrives with the rest of the Raspberry Pi deployment work"
             ;;
         -h|--help|help)
             usage
