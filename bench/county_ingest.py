@@ -74,17 +74,13 @@ def make_events(station_id: str, key: StationKey, count: int) -> list[dict]:
 
 
 def batches(events: list[dict]) -> list[list[dict]]:
-    """At most 500 events and 256 KiB per batch, as the station's sync worker sends them."""
-    from kiosk.county.protocol import MAX_BYTES, MAX_EVENTS
-    out, current, size = [], [], 20
-    for event in events:
-        length = len(json.dumps(event, ensure_ascii=False).encode()) + 1
-        if current and (len(current) == MAX_EVENTS or size + length > MAX_BYTES - 1024):
-            out.append(current)
-            current, size = [], 20
-        current.append(event)
-        size += length
-    return out + ([current] if current else [])
+    """At most 500 events and 256 KiB per batch, exactly as the station's sync worker cuts them."""
+    from kiosk.county.protocol import take_batch
+    out = []
+    while events:
+        out.append(take_batch(events))
+        events = events[len(out[-1]):]
+    return out
 
 
 def post(port: int, station_id: str, batch: list[dict]) -> None:

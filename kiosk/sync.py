@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from kiosk.adapters.county import CountyRefused
-from kiosk.county.protocol import MAX_BYTES, MAX_EVENTS, verify_ack
+from kiosk.county.protocol import MAX_EVENTS, take_batch, verify_ack
 from kiosk.ports import Ack, CountyLink
 from kiosk.store.sqlite import EVENT_COLUMNS
 
@@ -92,15 +92,10 @@ class SyncWorker:
     def _batch(self, after: int) -> list[dict]:
         rows = self.db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE seq > ? "
                                "ORDER BY seq LIMIT ?", (after, self.batch_events)).fetchall()
-        batch, size = [], 20
-        for row in rows:
-            event = dict(zip(EVENT_COLUMNS, row))
+        events = [dict(zip(EVENT_COLUMNS, row)) for row in rows]
+        for event in events:
             event["payload"] = json.loads(event["payload"])
-            size += len(json.dumps(event, ensure_ascii=False).encode()) + 1
-            if batch and size > MAX_BYTES - 1024:
-                break
-            batch.append(event)
-        return batch
+        return take_batch(events, self.batch_events)
 
     def push_pending(self) -> SyncState:
         """Push until the county has everything (or raise on trouble)."""

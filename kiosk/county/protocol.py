@@ -10,6 +10,7 @@ answered, never stored. Acknowledgements are signed by the county key.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,18 @@ class Refused:
 
 
 Verdict = Accepted | Gap | Fork | Refused
+
+
+def take_batch(events: list[dict[str, Any]], max_events: int = MAX_EVENTS) -> list[dict[str, Any]]:
+    """The longest prefix of ``events`` (as JSON-ready dicts) that one push may carry:
+    at most ``max_events`` (500 at most) and 256 KiB with room to spare for the envelope."""
+    batch, size = [], 20
+    for event in events[:min(max_events, MAX_EVENTS)]:
+        size += len(json.dumps(event, ensure_ascii=False).encode()) + 1
+        if batch and size > MAX_BYTES - 1024:
+            break
+        batch.append(event)
+    return batch
 
 
 def parse_batch(body: Any) -> list[Event]:

@@ -16,6 +16,7 @@ from kiosk.domain import validation
 from kiosk.domain.care_plans import PlanError, PlanSpec, schedule
 from kiosk.domain.model import CarePlanItem, Visit, local_date
 from kiosk.domain.ports import Clock, UnitOfWork
+from kiosk.domain.registry import existing_resident
 from kiosk.domain.validation import Invalid
 
 OUTCOMES = ("completed", "completed_referred", "partly_done")
@@ -33,9 +34,7 @@ class CareService:
         return self.clock.now().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
     def _consenting(self, uow: UnitOfWork, resident_id: str):
-        resident = uow.residents.get(resident_id)
-        if resident is None:
-            raise Invalid("resident", "No such resident")
+        resident = existing_resident(uow, resident_id)
         if not resident.consented:
             raise Invalid("consent", "Her consent to health records is needed first")
         return resident
@@ -78,8 +77,7 @@ class CareService:
         if plan_id not in self.plans:
             raise Invalid("plan", "Choose one of the options")
         with self.uow_factory() as uow:
-            if uow.residents.get(resident_id) is None:
-                raise Invalid("resident", "No such resident")
+            existing_resident(uow, resident_id)
             uow.enrolments.add(f"enr-{uuid.uuid4().hex[:12]}", resident_id, plan_id, "declined",
                                {}, self._now(), by)
             uow.record("care.declined", {"resident_id": resident_id, "plan": plan_id, "by": by})

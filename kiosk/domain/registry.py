@@ -87,7 +87,7 @@ class ResidentRegistry:
 
     def correct(self, resident_id: str, changes: dict[str, str], by: str) -> Resident:
         with self.uow_factory() as uow:
-            resident = self._get(uow, resident_id)
+            resident = existing_resident(uow, resident_id)
             form = Registration(**{k: changes.get(k, getattr(resident, k) or "")
                                    for k in CORRECTABLE}, consent=resident.consented)
             checked = self._checked(form)
@@ -103,7 +103,7 @@ class ResidentRegistry:
 
     def give_consent(self, resident_id: str, by: str) -> None:
         with self.uow_factory() as uow:
-            resident = self._get(uow, resident_id)
+            resident = existing_resident(uow, resident_id)
             now = self._now()
             uow.residents.update(replace(resident, consent_version=CONSENT_VERSION, consent_at=now))
             uow.record("consent.given", {"resident_id": resident_id, "version": CONSENT_VERSION,
@@ -113,7 +113,7 @@ class ResidentRegistry:
     def withdraw_consent(self, resident_id: str, by: str) -> None:
         """She withdraws: no new health records; existing ones stay in the signed log."""
         with self.uow_factory() as uow:
-            resident = self._get(uow, resident_id)
+            resident = existing_resident(uow, resident_id)
             uow.residents.update(replace(resident, consent_version=None, consent_at=None))
             uow.record("consent.withdrawn", {"resident_id": resident_id, "by": by})
             uow.commit()
@@ -121,15 +121,17 @@ class ResidentRegistry:
     def viewed(self, resident_id: str, by: str, what: str = "record") -> None:
         """Audit: a technician opened her record (she sees this in her own view)."""
         with self.uow_factory() as uow:
-            self._get(uow, resident_id)
+            existing_resident(uow, resident_id)
             uow.record_views.add(resident_id, by, self._now(), what)
             uow.record("record.viewed", {"resident_id": resident_id, "technician_id": by,
                                          "what": what})
             uow.commit()
 
-    @staticmethod
-    def _get(uow: UnitOfWork, resident_id: str) -> Resident:
-        resident = uow.residents.get(resident_id)
-        if resident is None:
-            raise Invalid("resident", "No such resident")
-        return resident
+
+
+def existing_resident(uow: UnitOfWork, resident_id: str) -> Resident:
+    """Her registration, or Invalid naming the field for the technician's page."""
+    resident = uow.residents.get(resident_id)
+    if resident is None:
+        raise Invalid("resident", "No such resident")
+    return resident

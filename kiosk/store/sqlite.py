@@ -12,7 +12,7 @@ from kiosk.domain.events import ChainHead, Event, canonical_json
 from kiosk.domain.model import CarePlanItem, Card, CheckIn, Resident
 from kiosk.domain.ports import EventFactory, UnitOfWork
 from kiosk.store.sqlite_staff import (SqliteEnrolments, SqliteIssuedCards, SqliteRecordViews,
-                                      SqliteTechnicians, SqliteVisits)
+                                      SqliteTechnicians, SqliteVisits, one, rows)
 
 EVENT_COLUMNS = ("seq", "id", "v", "station_id", "type", "payload", "wall_time", "boot_id",
                  "mono_ns", "prev_hash", "hash", "signature")
@@ -22,20 +22,12 @@ class _Rollback(Exception):
     """Thrown into db.atomic() to roll back a unit of work that was not committed."""
 
 
-def _one(db: Database, sql: str, params: tuple) -> dict | None:
-    cursor = db.execute(sql, params)
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    return dict(zip([c[0] for c in cursor.description], row))
-
-
 class SqliteResidents:
     def __init__(self, db: Database):
         self.db = db
 
     def get(self, resident_id: str) -> Resident | None:
-        row = _one(self.db, "SELECT * FROM residents WHERE id = ?", (resident_id,))
+        row = one(self.db, "SELECT * FROM residents WHERE id = ?", (resident_id,))
         return Resident(**row) if row else None
 
     def add(self, resident: Resident) -> None:
@@ -45,7 +37,7 @@ class SqliteResidents:
         self.db["residents"].update(resident.id, vars(resident))
 
     def by_national_id_hash(self, id_hash: str) -> Resident | None:
-        row = _one(self.db, "SELECT * FROM residents WHERE national_id_hash = ?", (id_hash,))
+        row = one(self.db, "SELECT * FROM residents WHERE national_id_hash = ?", (id_hash,))
         return Resident(**row) if row else None
 
 
@@ -54,7 +46,7 @@ class SqliteCards:
         self.db = db
 
     def by_uid_hash(self, uid_hash: str) -> Card | None:
-        row = _one(self.db, "SELECT * FROM cards WHERE uid_hash = ?", (uid_hash,))
+        row = one(self.db, "SELECT * FROM cards WHERE uid_hash = ?", (uid_hash,))
         return Card(**row) if row else None
 
     def add(self, card: Card) -> None:
@@ -66,12 +58,12 @@ class SqliteCheckIns:
         self.db = db
 
     def for_resident_on(self, resident_id: str, local_date: str) -> CheckIn | None:
-        row = _one(self.db, "SELECT * FROM checkins WHERE resident_id = ? AND local_date = ?",
+        row = one(self.db, "SELECT * FROM checkins WHERE resident_id = ? AND local_date = ?",
                    (resident_id, local_date))
         return CheckIn(**row) if row else None
 
     def next_queue_no(self, station_id: str, local_date: str) -> int:
-        row = _one(self.db, "SELECT COALESCE(MAX(queue_no), 0) + 1 AS n FROM checkins "
+        row = one(self.db, "SELECT COALESCE(MAX(queue_no), 0) + 1 AS n FROM checkins "
                    "WHERE station_id = ? AND local_date = ?", (station_id, local_date))
         return int(row["n"])
 
@@ -84,13 +76,12 @@ class SqliteCareItems:
         self.db = db
 
     def for_resident(self, resident_id: str) -> list[CarePlanItem]:
-        cursor = self.db.execute("SELECT * FROM care_plan_items WHERE resident_id = ? ORDER BY due",
-                                 (resident_id,))
-        names = [c[0] for c in cursor.description]
-        return [CarePlanItem(**dict(zip(names, row))) for row in cursor.fetchall()]
+        return [CarePlanItem(**row) for row in rows(
+            self.db, "SELECT * FROM care_plan_items WHERE resident_id = ? ORDER BY due",
+            (resident_id,))]
 
     def get(self, item_id: str) -> CarePlanItem | None:
-        row = _one(self.db, "SELECT * FROM care_plan_items WHERE id = ?", (item_id,))
+        row = one(self.db, "SELECT * FROM care_plan_items WHERE id = ?", (item_id,))
         return CarePlanItem(**row) if row else None
 
     def add(self, item: CarePlanItem) -> None:
@@ -114,7 +105,7 @@ class SqliteEvents:
         self.db = db
 
     def head(self) -> ChainHead:
-        row = _one(self.db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", ())
+        row = one(self.db, "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", ())
         return ChainHead(row["seq"], row["hash"]) if row else ChainHead()
 
     def add(self, event: Event) -> None:

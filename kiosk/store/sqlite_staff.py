@@ -16,8 +16,9 @@ def rows(db: Database, sql: str, params: tuple = ()) -> list[dict]:
 
 
 def one(db: Database, sql: str, params: tuple = ()) -> dict | None:
-    found = rows(db, sql, params)
-    return found[0] if found else None
+    cursor = db.execute(sql, params)
+    row = cursor.fetchone()
+    return dict(zip([c[0] for c in cursor.description], row)) if row is not None else None
 
 
 class SqliteTechnicians:

@@ -32,6 +32,7 @@ class ScreenHub:
         self._lock = threading.Lock()
         self.status = Status()
         self.published = 0
+        self._last_tap: tuple[Any, float] | None = None  # shown to a page opened just after
 
     def subscribe(self) -> queue.Queue:
         q: queue.Queue = queue.Queue(maxsize=100)
@@ -58,7 +59,7 @@ class ScreenHub:
         self.publish("tap", report)
 
     def recent_tap(self, within_seconds: float) -> Any | None:
-        last = getattr(self, "_last_tap", None)
+        last = self._last_tap
         if last and time.monotonic() - last[1] < within_seconds:
             return last[0]
         return None
