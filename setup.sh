@@ -5,14 +5,20 @@
 #   ./setup.sh test [-- PYTEST-OPTIONS] run the whole test suite
 #   sudo ./setup.sh install --station-id ID [--station-name NAME] [--county-url URL
 #        --county-pubkey FILE] [--printer none|network:HOST[:PORT]|usb:VID:PID|file:PATH]
-#        [--root DIR] [--log FILE] [--dry-run]
-#                                       install or upgrade a station (--root: into a mounted image)
+#        [--rotate 0|90|180|270] [--root DIR] [--no-apt] [--log FILE] [--dry-run]
+#                                       install or upgrade a station in place (--root: into a
+#                                       mounted root filesystem; --no-apt: no packages)
+#   sudo ./setup.sh image --from raspios-bookworm-arm64-lite.img.xz --out station.img
+#        [--no-loop] [--userconf FILE] [install options]
+#                                       an SD-card image with the kiosk in it (--no-loop: edit
+#                                       the partitions with debugfs and mtools, no loop devices)
+#   sudo ./setup.sh firstboot [--root DIR] [--no-apt] [--log FILE]
+#                                       finish an imaged card on the Pi (kiosk-firstboot.service)
 #   ./setup.sh --help
 #
 # demo and test install what they need: Debian packages through apt-get (as root,
 # or with sudo), then a virtual environment in .venv with the kiosk and its Python
-# dependencies. install puts the kiosk on a station (see deploy/install.sh);
-# SD-card images (image) follow.
+# dependencies. install, image and firstboot are in deploy/ and docs/deploy.md.
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,14 +30,14 @@ readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
 # Chinese on screen and raster receipt lines, rare characters included.
 readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium fonts-noto-cjk fonts-wqy-microhei)
 # The tests also run the county receiver on PostgreSQL (a private server they start)
-# and check the shell scripts with shellcheck.
-readonly TEST_APT_PACKAGES=(postgresql shellcheck)
+# check the shell scripts with shellcheck, and build and read SD-card images (setup.sh image).
+readonly TEST_APT_PACKAGES=(postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils)
 
 say() { printf '[%s] %s\n' "$1" "$2"; }
 die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }
 
 usage() {
-    sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"
 }
 
 missing_packages() {
@@ -94,13 +100,16 @@ main() {
             cd "$REPO_DIR"
             exec "$VENV/bin/python" -m pytest "$@"
             ;;
-        install)
+        install|firstboot|image)
+            # shellcheck source=deploy/common.sh
+            source "$REPO_DIR/deploy/common.sh"
             # shellcheck source=deploy/install.sh
             source "$REPO_DIR/deploy/install.sh"
-            install_station "$@"
-            ;;
-        image)
-            die "'image' is not available yet: it arrives with the rest of the Raspberry Pi deployment work"
+            # shellcheck source=deploy/firstboot.sh
+            source "$REPO_DIR/deploy/firstboot.sh"
+            # shellcheck source=deploy/image.sh
+            source "$REPO_DIR/deploy/image.sh"
+            "${command}_station" "$@"
             ;;
         -h|--help|help)
             usage

@@ -1,35 +1,27 @@
 # shellcheck shell=bash
 # `setup.sh install`: put the kiosk on a station (/) or into a mounted root filesystem (--root).
-# Sourced by setup.sh, which provides say, die and REPO_DIR.
+# Sourced by setup.sh after deploy/common.sh.
 #
-# Into a running station it installs packages, the virtual environment and enables the
-# units; into --root DIR (an SD card image being customised) it places the app, config,
-# units and fragments, and leaves the packages and the virtual environment to first boot.
-# Re-running upgrades in place: /var/lib/kiosk (database, key, print queue) is never touched.
+# Into a running station it installs packages and the Python environment, runs the database
+# migrations and switches to the new release; into --root DIR (an SD card image being
+# customised) it places the app, config, units and fragments and leaves packages, the Python
+# environment and the station key to first boot (setup.sh firstboot, kiosk-firstboot.service).
+#
+# Each release lives in /opt/kiosk/releases/<version>-<content hash> with its own venv;
+# /opt/kiosk/current points at the running one (/opt/kiosk/app and /opt/kiosk/venv go
+# through it). An upgrade builds the new release beside the old and switches only when its
+# environment is built and the migrations succeeded, so a failure leaves the old one running.
+# /var/lib/kiosk (database, key, print queue) is never replaced.
 
-readonly STATION_PACKAGES=(pcscd libccid python3-venv python3-dev gcc swig libpcsclite-dev cage chromium fonts-noto-cjk fonts-wqy-microhei)
-readonly STEPS=9
-
-INSTALL_ROOT="/"
-DRY_RUN=0
+STEPS=10
 STATION_ID=""
 STATION_NAME=""
 COUNTY_URL=""
+COUNTY_PUBKEY=""
 COUNTY_PUBKEY_FILE=""
 PRINTER=""
-LOG_FILE=""
-
-step() { say "$1/$STEPS" "$2"; [ -n "$LOG_FILE" ] && printf '[%s/%s] %s\n' "$1" "$STEPS" "$2" >>"$LOG_FILE"; return 0; }
-
-run() {
-    if [ "$DRY_RUN" -eq 1 ]; then
-        printf '  would run: %s\n' "$*"
-    else
-        "$@"
-    fi
-}
-
-target() { printf '%s%s' "${INSTALL_ROOT%/}" "$1"; }
+ROTATE=""
+RELEASE=""
 
 parse_install_options() {
     while [ $# -gt 0 ]; do
@@ -39,21 +31,28 @@ parse_install_options() {
             --county-url) [ $# -ge 2 ] || die "--county-url needs a value"; COUNTY_URL="$2"; shift 2 ;;
             --county-pubkey) [ $# -ge 2 ] || die "--county-pubkey needs a file"; COUNTY_PUBKEY_FILE="$2"; shift 2 ;;
             --printer) [ $# -ge 2 ] || die "--printer needs a value"; PRINTER="$2"; shift 2 ;;
+            --rotate) [ $# -ge 2 ] || die "--rotate needs 0, 90, 180 or 270"; ROTATE="$2"; shift 2 ;;
             --root) [ $# -ge 2 ] || die "--root needs a directory"; INSTALL_ROOT="$2"; shift 2 ;;
             --log) [ $# -ge 2 ] || die "--log needs a file"; LOG_FILE="$2"; shift 2 ;;
+            --no-apt) NO_APT=1; shift ;;
             --dry-run) DRY_RUN=1; shift ;;
             *) die "unknown option '$1' for install (see ./setup.sh --help)" ;;
         esac
     done
+    need_root install
     [ -d "$INSTALL_ROOT" ] || die "--root $INSTALL_ROOT: no such directory (mount the image's root first)"
+    INSTALL_ROOT="$(cd "$INSTALL_ROOT" && pwd)"
     if [ -z "$STATION_ID" ] && [ ! -f "$(target /etc/kiosk/kiosk.toml)" ]; then
         die "--station-id is needed for a new station (3-64 lowercase letters, digits, dashes)"
     fi
     if [ -n "$STATION_ID" ] && ! [[ "$STATION_ID" =~ ^[a-z0-9][a-z0-9-]{2,63}$ ]]; then
         die "--station-id '$STATION_ID' is not valid: use 3-64 lowercase letters, digits and dashes"
     fi
-    if [ -n "$COUNTY_URL" ] && ! [[ "$COUNTY_URL" =~ ^https:// ]]; then
-        die "--county-url must start with https:// (plain http only to loopback, for tests)"
+    if [[ "$STATION_NAME" == *[\"\\]* ]]; then
+        die "--station-name must not contain quotes or backslashes"
+    fi
+    if [ -n "$COUNTY_URL" ] && ! [[ "$COUNTY_URL" =~ ^https://[^[:space:]\"]+$ ]]; then
+        die "--county-url must be an https:// address (plain http only to loopback, for tests)"
     fi
     if [ -n "$COUNTY_URL" ] && [ -z "$COUNTY_PUBKEY_FILE" ]; then
         die "--county-url needs --county-pubkey FILE (the county's public key, 64 hex digits)"
@@ -64,81 +63,95 @@ parse_install_options() {
         [[ "$COUNTY_PUBKEY" =~ ^[0-9a-fA-F]{64}$ ]] \
             || die "--county-pubkey $COUNTY_PUBKEY_FILE: must hold 64 hex digits (kiosk-county init prints it)"
     fi
-    if [ -n "$PRINTER" ] && ! [[ "$PRINTER" =~ ^(none|network:[A-Za-z0-9.-]+(:[0-9]+)?|usb:[0-9a-fA-F]{4}:[0-9a-fA-F]{4}|file:/.+)$ ]]; then
+    if [ -n "$PRINTER" ] && ! [[ "$PRINTER" =~ ^(none|network:[A-Za-z0-9.-]+(:[0-9]+)?|usb:[0-9a-fA-F]{4}:[0-9a-fA-F]{4}|file:/[^[:space:]\"]+)$ ]]; then
         die "--printer '$PRINTER' is not valid: none, network:HOST[:PORT], usb:VID:PID or file:/dev/usb/lp0"
+    fi
+    if [ -n "$ROTATE" ] && ! [[ "$ROTATE" =~ ^(0|90|180|270)$ ]]; then
+        die "--rotate '$ROTATE' is not valid: 0, 90, 180 or 270 (degrees clockwise)"
     fi
     return 0
 }
 
 check_system() {
     step 1 "checking the system"
-    if [ "$DRY_RUN" -eq 0 ] && [ "$INSTALL_ROOT" = "/" ] && [ "$(id -u)" -ne 0 ]; then
-        die "install needs root: sudo ./setup.sh install ..."
-    fi
     local os_release
     os_release="$(target /etc/os-release)"
     [ -r "$os_release" ] || die "$os_release missing: is --root the root of a Raspberry Pi OS image?"
     grep -q '^VERSION_CODENAME=bookworm' "$os_release" \
         || die "this needs Raspberry Pi OS / Debian 12 (bookworm); $os_release says otherwise"
-    if [ "$INSTALL_ROOT" = "/" ]; then
+    if live; then
         case "$(uname -m)" in
             aarch64|armv7l|x86_64) ;;
             *) die "unsupported architecture $(uname -m): use a Raspberry Pi 3B+, 4 or 5" ;;
         esac
     fi
-    local free_kb
+    # Packages and the Python environment need 500 MB; into an image only the app goes now.
+    local free_kb need_mb=500
+    live || need_mb=50
     free_kb="$(df -Pk "$INSTALL_ROOT" | awk 'NR == 2 {print $4}')"
-    [ "${free_kb:-0}" -ge 512000 ] || die "only $((free_kb / 1024)) MB free on $INSTALL_ROOT; 500 MB are needed"
+    [ "${free_kb:-0}" -ge $((need_mb * 1024)) ] || die "only $((free_kb / 1024)) MB free on $INSTALL_ROOT; $need_mb MB are needed"
 }
 
 install_packages() {
-    if [ "$INSTALL_ROOT" != "/" ]; then
+    if ! live; then
         step 2 "packages: left to first boot (they need the running Pi)"
         return
     fi
-    step 2 "installing packages: ${STATION_PACKAGES[*]}"
-    run env DEBIAN_FRONTEND=noninteractive apt-get update -qq || die "apt-get update failed: is the network up?"
-    run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${STATION_PACKAGES[@]}" \
-        || die "apt-get install failed (see above)"
-    run apt-mark hold chromium >/dev/null  # Chromium upgrades have broken kiosks: upgrade on purpose
+    step 2 "packages: ${STATION_PACKAGES[*]}"
+    install_station_packages
 }
 
 install_user() {
-    step 3 "the kiosk user (groups lp, dialout, gpio, video, input, render)"
-    run install -D -m 0644 "$REPO_DIR/deploy/sysusers-kiosk.conf" "$(target /usr/lib/sysusers.d/kiosk.conf)"
-    if [ "$INSTALL_ROOT" = "/" ]; then
-        run systemd-sysusers /usr/lib/sysusers.d/kiosk.conf
+    step 3 "the kiosk user (groups lp, dialout, gpio, video, input, render) and /var/lib/kiosk"
+    install_kiosk_user
+    make_data_dir
+}
+
+# <version>-<hash of every file's path and content>: the same tree gives the same release,
+# so re-running an install changes nothing.
+release_id() {
+    local version hash
+    version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$REPO_DIR/pyproject.toml" | head -n1)"
+    hash="$(cd "$REPO_DIR" && app_files | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-12)"
+    printf '%s-%s' "${version:-0}" "$hash"
+}
+
+app_files() {
+    if git -C "$REPO_DIR" rev-parse --git-dir >/dev/null 2>&1; then
+        git -C "$REPO_DIR" ls-files -z
+    else
+        find . -type f ! -path './.venv/*' ! -path './.git/*' ! -path './test-artifacts/*' \
+            ! -name '*.pyc' -printf '%P\0'
     fi
 }
 
 install_app() {
-    step 4 "copying the app to /opt/kiosk/app"
-    local app
-    app="$(target /opt/kiosk/app)"
-    run mkdir -p "$app"
+    RELEASE="$(release_id)"
+    local release_dir
+    release_dir="$(target "$KIOSK_HOME/releases/$RELEASE")"
+    step 4 "the app: $KIOSK_HOME/releases/$RELEASE"
     if [ "$DRY_RUN" -eq 0 ]; then
-        if git -C "$REPO_DIR" rev-parse --git-dir >/dev/null 2>&1; then
-            git -C "$REPO_DIR" ls-files -z | (cd "$REPO_DIR" && tar --null -T - -cf -) | tar -xf - -C "$app"
-        else
-            (cd "$REPO_DIR" && tar --exclude=.venv --exclude=test-artifacts -cf - .) | tar -xf - -C "$app"
-        fi
+        mkdir -p "$release_dir/app"
+        (cd "$REPO_DIR" && app_files | tar --null -T - -cf -) | tar -xf - -C "$release_dir/app" \
+            --no-same-owner --no-same-permissions
+        chmod -R u+rwX,go+rX,go-w "$release_dir/app"
+        chmod 0755 "$(target "$KIOSK_HOME")" "$(target "$KIOSK_HOME/releases")" "$release_dir"
     fi
-    if [ "$INSTALL_ROOT" = "/" ]; then
-        step 5 "Python environment in /opt/kiosk/venv"
-        run python3 -m venv /opt/kiosk/venv
-        run /opt/kiosk/venv/bin/pip install --quiet --disable-pip-version-check /opt/kiosk/app \
-            || die "pip install failed; the previous version in /opt/kiosk/venv still runs"
+    if live; then
+        step 5 "Python environment $KIOSK_HOME/releases/$RELEASE/venv"
+        build_venv "$release_dir"
     else
-        step 5 "Python environment: left to first boot"
+        step 5 "Python environment: left to first boot (built on the Pi, for its architecture)"
     fi
 }
 
 write_config() {
-    step 6 "/etc/kiosk/kiosk.toml"
+    step 6 "/etc/kiosk/kiosk.toml and browser.env"
+    write_browser_env
     local config
     config="$(target /etc/kiosk/kiosk.toml)"
     if [ -f "$config" ] && [ -z "$STATION_ID" ]; then
-        say "  " "keeping the existing $config"
+        note "keeping the existing $config"
         return
     fi
     [ "$DRY_RUN" -eq 1 ] && { printf '  would write %s\n' "$config"; return; }
@@ -163,8 +176,28 @@ write_config() {
         fi
         printf '[signals]\nkind = "gpio"\n'
     } >"$config.new"
-    chmod 0644 "$config.new"
+    # No secrets in it, but only root and the kiosk user need to read it.
+    chown "0:${KIOSK_GID}" "$config.new"
+    chmod 0640 "$config.new"
     mv "$config.new" "$config"
+}
+
+# Touch input turns with the display because cage rotates the whole output (wlroots maps
+# touch to the output), so one setting in /etc/kiosk/browser.env covers both.
+write_browser_env() {
+    local env_file turns=""
+    env_file="$(target /etc/kiosk/browser.env)"
+    if [ -z "$ROTATE" ]; then
+        [ -f "$env_file" ] && return 0
+        ROTATE=0
+    fi
+    case "$ROTATE" in 90) turns="-r" ;; 180) turns="-r -r" ;; 270) turns="-r -r -r" ;; esac
+    [ "$DRY_RUN" -eq 1 ] && { printf '  would write %s (rotation %s)\n' "$env_file" "$ROTATE"; return; }
+    mkdir -p "$(dirname "$env_file")"
+    printf '# Written by setup.sh install --rotate %s: the display and touch rotation for cage.\nKIOSK_CAGE_ROTATION=%s\n' \
+        "$ROTATE" "$turns" >"$env_file.new"
+    chmod 0644 "$env_file.new"
+    mv "$env_file.new" "$env_file"
 }
 
 install_units_and_fragments() {
@@ -173,14 +206,12 @@ install_units_and_fragments() {
     for unit in "$REPO_DIR"/systemd/*.service; do
         run install -D -m 0644 "$unit" "$(target "/etc/systemd/system/$(basename "$unit")")"
     done
-    for unit in kiosk.service kiosk-sync.service kiosk-firstboot.service; do
-        wants="$(target /etc/systemd/system/multi-user.target.wants)"
-        run mkdir -p "$wants"
+    # Raspberry Pi OS Lite boots to multi-user.target, so everything hangs off that.
+    wants="$(target /etc/systemd/system/multi-user.target.wants)"
+    run mkdir -p "$wants"
+    for unit in kiosk.service kiosk-sync.service kiosk-browser.service kiosk-firstboot.service; do
         run ln -sfn "/etc/systemd/system/$unit" "$wants/$unit"
     done
-    wants="$(target /etc/systemd/system/graphical.target.wants)"
-    run mkdir -p "$wants"
-    run ln -sfn /etc/systemd/system/kiosk-browser.service "$wants/kiosk-browser.service"
     step 8 "udev, modprobe, journald, timesync, watchdog and polkit fragments"
     local fw="$REPO_DIR/firmware_config"
     run install -D -m 0644 "$fw/60-kiosk-printers.rules" "$(target /etc/udev/rules.d/60-kiosk-printers.rules)"
@@ -196,7 +227,7 @@ apply_boot_config() {
     local boot
     boot="$(target /boot/firmware)"
     if [ ! -f "$boot/config.txt" ]; then
-        say "  " "no $boot/config.txt (not a Raspberry Pi boot partition): skipped"
+        note "no $boot/config.txt (not a Raspberry Pi boot partition): skipped"
         return
     fi
     [ "$DRY_RUN" -eq 1 ] && { printf '  would update %s/config.txt and cmdline.txt\n' "$boot"; return; }
@@ -214,17 +245,67 @@ apply_boot_config() {
     fi
 }
 
-install_station() {
-    parse_install_options "$@"
-    if [ -n "$LOG_FILE" ]; then
-        : >>"$LOG_FILE" || die "--log $LOG_FILE: cannot write it"
+# Live: migrate the database with the new release (services stopped, a backup first) and
+# switch only if that worked; under --root: just point `current` at the new release.
+switch_release() {
+    local old
+    old="$(current_release)"
+    step 10 "switching to release $RELEASE${old:+ (was $old)}"
+    if [ "$DRY_RUN" -eq 1 ]; then
+        printf '  would point %s/current at releases/%s\n' "$KIOSK_HOME" "$RELEASE"
+        return
     fi
+    local home
+    home="$(target "$KIOSK_HOME")"
+    if live && [ "$old" != "$RELEASE" ]; then
+        systemctl stop kiosk-browser.service kiosk.service kiosk-sync.service 2>/dev/null || true
+        if ! runuser -u kiosk -- "$home/releases/$RELEASE/venv/bin/kiosk" --config /etc/kiosk/kiosk.toml migrate; then
+            [ -n "$old" ] && systemctl start kiosk.service kiosk-sync.service kiosk-browser.service
+            die "the database migration failed (see above); ${old:-nothing} still runs, the database is as it was"
+        fi
+    fi
+    ln -sfn "releases/$RELEASE" "$home/current.new" && mv -Tf "$home/current.new" "$home/current"
+    ln -sfn current/app "$home/app.new" && mv -Tf "$home/app.new" "$home/app"
+    ln -sfn current/venv "$home/venv.new" && mv -Tf "$home/venv.new" "$home/venv"
+    prune_releases "$home" "$old"
+    if live; then
+        systemctl daemon-reload
+        if [ -f /var/lib/kiosk/station.key ]; then
+            systemctl restart kiosk.service kiosk-sync.service kiosk-browser.service
+        else
+            systemctl start --no-block kiosk-firstboot.service
+        fi
+    fi
+}
+
+# Keep the new release and the one before it (to go back by hand); remove older ones.
+prune_releases() {
+    local home="$1" keep_old="$2" dir
+    for dir in "$home"/releases/*/; do
+        dir="${dir%/}"
+        case "$(basename "$dir")" in
+            "$RELEASE"|"$keep_old") ;;
+            *) note "removing the old release $(basename "$dir")"; rm -rf "$dir" ;;
+        esac
+    done
+}
+
+install_station() {
+    STEPS=10
+    parse_install_options "$@"
+    open_log
     check_system
     install_packages
     install_user
+    KIOSK_GID="$(kiosk_ids | cut -d: -f2)" || true
+    [ -n "${KIOSK_GID:-}" ] || KIOSK_GID=0
     install_app
     write_config
     install_units_and_fragments
     apply_boot_config
+    switch_release
     say "done" "installed into $INSTALL_ROOT$([ "$DRY_RUN" -eq 1 ] && printf ' (dry run: nothing changed)')"
+    if ! live; then
+        note "first boot on the Pi installs the packages and the Python environment and makes the station key"
+    fi
 }

@@ -22,6 +22,7 @@ def local_copy(unit: Path, directory: Path) -> Path:
     """The unit with its programs pointed at this machine's (the Pi's paths do not exist here)."""
     text = unit.read_text(encoding="utf-8")
     text = text.replace("/opt/kiosk/venv/bin/", str(Path(sys.executable).parent) + "/")
+    text = text.replace("/opt/kiosk/app/setup.sh", str(unit.parent.parent / "setup.sh"))
     text = text.replace("/usr/bin/cage", "/usr/bin/true").replace("/usr/bin/chromium",
                                                                   "/usr/bin/true")
     copy = directory / unit.name

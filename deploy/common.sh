@@ -1,0 +1,141 @@
+# shellcheck shell=bash
+# Helpers shared by `setup.sh install`, `firstboot` and `image` (sourced by setup.sh, which
+# provides say, die and REPO_DIR). Everything works on "/" or on a mounted root (--root DIR).
+
+# What a station runs on: pcscd and CCID for the reader, the compiler and headers that build
+# pyscard, cage and Chromium for the touchscreen, CJK fonts for Chinese on screen and receipts.
+readonly STATION_PACKAGES=(pcscd libccid python3-venv python3-dev gcc swig libpcsclite-dev cage chromium fonts-noto-cjk fonts-wqy-microhei)
+readonly KIOSK_HOME=/opt/kiosk
+
+INSTALL_ROOT="/"
+DRY_RUN=0
+NO_APT=0
+LOG_FILE=""
+STEPS=1
+
+step() {
+    say "$1/$STEPS" "$2"
+    if [ -n "$LOG_FILE" ]; then printf '%s [%s/%s] %s\n' "$(date -Is)" "$1" "$STEPS" "$2" >>"$LOG_FILE"; fi
+    return 0
+}
+
+note() {
+    say "  " "$1"
+    if [ -n "$LOG_FILE" ]; then printf '%s   %s\n' "$(date -Is)" "$1" >>"$LOG_FILE"; fi
+    return 0
+}
+
+run() {
+    if [ "$DRY_RUN" -eq 1 ]; then
+        printf '  would run: %s\n' "$*"
+    else
+        "$@"
+    fi
+}
+
+target() { printf '%s%s' "${INSTALL_ROOT%/}" "$1"; }
+
+live() { [ "$INSTALL_ROOT" = "/" ]; }
+
+open_log() {
+    [ -n "$LOG_FILE" ] || return 0
+    mkdir -p "$(dirname "$LOG_FILE")" 2>/dev/null || true
+    : >>"$LOG_FILE" 2>/dev/null || die "--log $LOG_FILE: cannot write it"
+}
+
+need_root() {
+    [ "$DRY_RUN" -eq 1 ] || [ "$(id -u)" -eq 0 ] \
+        || die "$1 needs root (files get the kiosk user's owner): sudo ./setup.sh $1 ..."
+}
+
+# The kiosk user's numeric uid and gid in the target's /etc/passwd (the image's, under --root).
+kiosk_ids() {
+    local passwd
+    passwd="$(target /etc/passwd)"
+    [ -r "$passwd" ] || return 1
+    awk -F: '$1 == "kiosk" { print $3 ":" $4; found = 1 } END { exit !found }' "$passwd"
+}
+
+missing_station_packages() {
+    local pkg
+    for pkg in "${STATION_PACKAGES[@]}"; do
+        dpkg-query --admindir="$(target /var/lib/dpkg)" -W -f='${Status}' "$pkg" 2>/dev/null \
+            | grep -q "ok installed" || printf '%s\n' "$pkg"
+    done
+}
+
+check_network() {
+    local host
+    for host in deb.debian.org archive.raspberrypi.com; do
+        getent hosts "$host" >/dev/null 2>&1 && return 0
+    done
+    die "no network: apt-get needs the package mirrors (connect Ethernet or Wi-Fi, then re-run; --no-apt skips packages)"
+}
+
+install_station_packages() {
+    local missing
+    mapfile -t missing < <(missing_station_packages)
+    if [ "$NO_APT" -eq 1 ]; then
+        note "packages: skipped (--no-apt)${missing[*]:+; still missing: ${missing[*]}}"
+        return
+    fi
+    if [ "${#missing[@]}" -gt 0 ]; then
+        [ "$DRY_RUN" -eq 1 ] || check_network
+        run env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+            || die "apt-get update failed: is the network up, and the clock right (date)?"
+        run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
+            || die "apt-get install ${missing[*]} failed (see above)"
+    else
+        note "packages present: ${STATION_PACKAGES[*]}"
+    fi
+    # Chromium upgrades have broken kiosks: it is upgraded on purpose, after testing.
+    run apt-mark hold chromium >/dev/null || die "apt-mark hold chromium failed"
+}
+
+# The kiosk system user from deploy/sysusers-kiosk.conf; under --root into the image's passwd.
+install_kiosk_user() {
+    run install -D -m 0644 "$REPO_DIR/deploy/sysusers-kiosk.conf" "$(target /usr/lib/sysusers.d/kiosk.conf)"
+    # An explicit file is read from this path, so under --root it is the target's copy.
+    run systemd-sysusers --root="$INSTALL_ROOT" "$(target /usr/lib/sysusers.d/kiosk.conf)" >/dev/null \
+        || die "systemd-sysusers could not add the kiosk user to $(target /etc/passwd)"
+}
+
+# /var/lib/kiosk: database, station key, print queue. Only the kiosk user may enter it.
+make_data_dir() {
+    local dir ids
+    dir="$(target /var/lib/kiosk)"
+    run mkdir -p "$dir"
+    [ "$DRY_RUN" -eq 1 ] && return 0
+    ids="$(kiosk_ids)" || die "no kiosk user in $(target /etc/passwd)"
+    chown "$ids" "$dir"
+    chmod 0700 "$dir"
+}
+
+# The release that `current` points at (an empty string when none is installed yet).
+current_release() {
+    local link
+    link="$(target "$KIOSK_HOME/current")"
+    [ -L "$link" ] && basename "$(readlink "$link")"
+    return 0
+}
+
+# A virtual environment for one release; .complete marks one that finished installing,
+# so an interrupted build is rebuilt, never used.
+build_venv() {
+    local release_dir="$1"
+    if [ -f "$release_dir/venv/.complete" ]; then
+        note "Python environment $release_dir/venv present"
+        return
+    fi
+    if [ "$DRY_RUN" -eq 1 ]; then
+        printf '  would build %s/venv and pip install the app\n' "$release_dir"
+        return
+    fi
+    rm -rf "$release_dir/venv"
+    python3 -m venv "$release_dir/venv" || die "python3 -m venv failed: apt-get install python3-venv"
+    if ! "$release_dir/venv/bin/pip" install --quiet --disable-pip-version-check -e "$release_dir/app"; then
+        rm -rf "$release_dir/venv"
+        die "pip install failed (network?); the previous version, if any, still runs"
+    fi
+    touch "$release_dir/venv/.complete"
+}

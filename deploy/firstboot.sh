@@ -1,0 +1,81 @@
+# shellcheck shell=bash
+# `setup.sh firstboot`: what an imaged SD card finishes on the running Pi (run by
+# kiosk-firstboot.service; sourced by setup.sh after deploy/common.sh). Every step is
+# idempotent, so the unit simply retries until the network is there.
+#
+#   [1/5] packages            apt-get (network needed; --no-apt skips)
+#   [2/5] the kiosk user      systemd-sysusers
+#   [3/5] Python environment  built here, for this Pi's architecture
+#   [4/5] the station key     made here, never in the image: 0600, owned by kiosk
+#   [5/5] starting the kiosk
+#
+# With --root DIR it works on a mounted root instead (the tests simulate first boot that way);
+# steps that need the running Pi are then skipped, and KIOSK_BIN names the kiosk program.
+
+parse_firstboot_options() {
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --root) [ $# -ge 2 ] || die "--root needs a directory"; INSTALL_ROOT="$2"; shift 2 ;;
+            --log) [ $# -ge 2 ] || die "--log needs a file"; LOG_FILE="$2"; shift 2 ;;
+            --no-apt) NO_APT=1; shift ;;
+            --dry-run) DRY_RUN=1; shift ;;
+            *) die "unknown option '$1' for firstboot (see ./setup.sh --help)" ;;
+        esac
+    done
+    need_root firstboot
+    [ -d "$INSTALL_ROOT" ] || die "--root $INSTALL_ROOT: no such directory"
+    INSTALL_ROOT="$(cd "$INSTALL_ROOT" && pwd)"
+    [ -e "$(target "$KIOSK_HOME/current")" ] || [ "$DRY_RUN" -eq 1 ] \
+        || die "$(target "$KIOSK_HOME/current") missing: run setup.sh install (or image) first"
+}
+
+make_station_key() {
+    local key ids kiosk_bin
+    key="$(target /var/lib/kiosk/station.key)"
+    if [ -f "$key" ]; then
+        note "station key present: $key (kept)"
+        return
+    fi
+    [ "$DRY_RUN" -eq 1 ] && { printf '  would generate %s\n' "$key"; return; }
+    kiosk_bin="${KIOSK_BIN:-$(target "$KIOSK_HOME/venv/bin/kiosk")}"
+    [ -x "$kiosk_bin" ] || die "$kiosk_bin missing: the Python environment is not built yet"
+    ids="$(kiosk_ids)" || die "no kiosk user in $(target /etc/passwd)"
+    # Written under a temporary name and renamed, so a power cut never leaves half a key.
+    rm -f "$key.new"
+    (umask 0077 && "$kiosk_bin" keygen --key-file "$key.new") || die "kiosk keygen failed (see above)"
+    chown "$ids" "$key.new"
+    chmod 0600 "$key.new"
+    sync "$key.new" 2>/dev/null || true
+    mv "$key.new" "$key"
+    note "station key made; kiosk print-test --enrolment prints its enrolment slip for the county"
+}
+
+firstboot_station() {
+    STEPS=5
+    parse_firstboot_options "$@"
+    open_log
+    step 1 "packages"
+    if live; then
+        install_station_packages
+    else
+        note "packages: skipped under --root (they need the running Pi)"
+    fi
+    step 2 "the kiosk user and /var/lib/kiosk"
+    install_kiosk_user
+    make_data_dir
+    local release_dir
+    release_dir="$(target "$KIOSK_HOME/current")"
+    step 3 "Python environment for $(basename "$(readlink "$release_dir" 2>/dev/null || printf current)")"
+    if live; then
+        build_venv "$(readlink -f "$release_dir")"
+    else
+        note "Python environment: skipped under --root (it is built for the Pi's architecture)"
+    fi
+    step 4 "the station key"
+    make_station_key
+    step 5 "starting the kiosk"
+    if live && [ "$DRY_RUN" -eq 0 ]; then
+        systemctl --no-block start kiosk.service kiosk-sync.service kiosk-browser.service
+    fi
+    say "done" "first boot finished"
+}

@@ -1,0 +1,255 @@
+# shellcheck shell=bash
+# `setup.sh image`: an SD-card image with the kiosk in it, from an official Raspberry Pi OS
+# Bookworm Lite image (sourced by setup.sh after deploy/common.sh and deploy/install.sh).
+#
+# The image's partitions (a FAT boot, an ext4 root) are loop-mounted and `install --root`
+# puts the app, config, units and fragments in; first boot on the Pi does the rest. Where
+# loop devices are unavailable (containers, --no-loop) the same install goes into a staging
+# tree whose files are then written into the partitions with debugfs (ext4) and mtools (FAT).
+# The image never holds a station key. A failed run leaves no half-made --out file.
+
+IMAGE_FROM=""
+IMAGE_OUT=""
+IMAGE_PARTIAL=""
+NO_LOOP=0
+USERCONF=""
+INSTALL_ARGS=()
+BOOT_START=0
+BOOT_SIZE=0
+ROOT_START=0
+ROOT_SIZE=0
+WORK_DIR=""
+MOUNTED=()
+
+parse_image_options() {
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --from) [ $# -ge 2 ] || die "--from needs an image file"; IMAGE_FROM="$2"; shift 2 ;;
+            --out) [ $# -ge 2 ] || die "--out needs a file name"; IMAGE_OUT="$2"; shift 2 ;;
+            --userconf) [ $# -ge 2 ] || die "--userconf needs a file"; USERCONF="$2"; shift 2 ;;
+            --log) [ $# -ge 2 ] || die "--log needs a file"; LOG_FILE="$2"; shift 2 ;;
+            --no-loop) NO_LOOP=1; shift ;;
+            --root) die "image chooses the root itself; use install --root DIR for a mounted root" ;;
+            --no-apt|--dry-run) die "$1 does not apply to image (packages are installed at first boot)" ;;
+            --*) if [ $# -lt 2 ] || [[ "$2" == --* ]]; then die "$1 needs a value"; fi
+                 INSTALL_ARGS+=("$1" "$2"); shift 2 ;;
+            *) die "unknown argument '$1' for image (see ./setup.sh --help)" ;;
+        esac
+    done
+    need_root image
+    [ -n "$IMAGE_FROM" ] || die "--from is needed: the Raspberry Pi OS Bookworm Lite image (.img or .img.xz)"
+    [ -n "$IMAGE_OUT" ] || die "--out is needed: the station image to write (station.img)"
+    if [ ! -f "$IMAGE_FROM" ] || [ ! -r "$IMAGE_FROM" ]; then
+        die "--from $IMAGE_FROM: no such file (download it from raspberrypi.com/software)"
+    fi
+    case "$IMAGE_FROM" in
+        *.img|*.img.xz) ;;
+        *) die "--from $IMAGE_FROM: expected a .img or .img.xz file" ;;
+    esac
+    [ "$(readlink -f "$IMAGE_FROM")" != "$(readlink -f "$IMAGE_OUT")" ] || die "--out must differ from --from"
+    [ -d "$(dirname "$IMAGE_OUT")" ] || die "--out $IMAGE_OUT: its directory does not exist"
+    [ -z "$USERCONF" ] || [ -r "$USERCONF" ] || die "--userconf $USERCONF: cannot read it"
+    local tool
+    for tool in sfdisk debugfs mcopy xz; do
+        command -v "$tool" >/dev/null || die "$tool not found: apt-get install fdisk e2fsprogs mtools xz-utils"
+    done
+}
+
+uncompressed_bytes() {
+    if [[ "$IMAGE_FROM" == *.xz ]]; then
+        xz --robot --list "$IMAGE_FROM" 2>/dev/null | awk '$1 == "totals" {print $5}'
+    else
+        stat -c %s "$IMAGE_FROM"
+    fi
+}
+
+write_out_image() {
+    local need free_kb
+    need="$(uncompressed_bytes || true)"
+    [ -n "$need" ] || die "--from $IMAGE_FROM: not a valid xz file (damaged download? fetch it again)"
+    free_kb="$(df -Pk "$(dirname "$IMAGE_OUT")" | awk 'NR == 2 {print $4}')"
+    [ "$((free_kb * 1024))" -gt "$need" ] || die "not enough space for $IMAGE_OUT: $((need / 1048576)) MB needed"
+    IMAGE_PARTIAL="$IMAGE_OUT.partial"
+    if [[ "$IMAGE_FROM" == *.xz ]]; then
+        xz -dc "$IMAGE_FROM" >"$IMAGE_PARTIAL" || die "--from $IMAGE_FROM: cannot decompress it (damaged download?)"
+    else
+        cp --sparse=always "$IMAGE_FROM" "$IMAGE_PARTIAL"
+    fi
+}
+
+# Partition 1 must be FAT (the boot firmware), partition 2 Linux (the root filesystem).
+read_partitions() {
+    local table boot_type root_type
+    table="$(sfdisk -d "$IMAGE_PARTIAL" 2>/dev/null)" \
+        || die "--from $IMAGE_FROM: no partition table (is it a disk image?)"
+    read -r BOOT_START BOOT_SIZE boot_type < <(partition_fields "$table" 1)
+    read -r ROOT_START ROOT_SIZE root_type < <(partition_fields "$table" 2)
+    case "${boot_type:-}" in
+        b|c|e|ef|EBD0A0A2-B9E5-4433-87C0-68B6B72699C7) ;;
+        *) die "--from $IMAGE_FROM: partition 1 is not a FAT boot partition (is it Raspberry Pi OS?)" ;;
+    esac
+    case "${root_type:-}" in
+        83|0FC63DAF-8483-4772-8E79-3D69D8477DE4) ;;
+        *) die "--from $IMAGE_FROM: partition 2 is not a Linux root partition (is it Raspberry Pi OS?)" ;;
+    esac
+    note "boot: sectors $BOOT_START+$BOOT_SIZE, root: sectors $ROOT_START+$ROOT_SIZE"
+}
+
+# "start size type" of partition N from `sfdisk -d` ("img2 : start= 8192, size= 1048576, type=83").
+partition_fields() {
+    printf '%s\n' "$1" | awk -v n="$2" '
+        {
+            line = $0; gsub(/[ \t]/, "", line)
+            colon = index(line, ":"); if (colon == 0) next
+            if (substr(line, 1, colon - 1) !~ ("[^0-9]" n "$")) next
+            count = split(substr(line, colon + 1), parts, ",")
+            start = size = type = ""
+            for (i = 1; i <= count; i++) {
+                split(parts[i], kv, "=")
+                if (kv[1] == "start") start = kv[2]
+                if (kv[1] == "size") size = kv[2]
+                if (kv[1] == "type") type = kv[2]
+            }
+            print start, size, type
+        }'
+}
+
+cleanup_image() {
+    local i
+    for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do
+        umount "${MOUNTED[$i]}" 2>/dev/null || umount -l "${MOUNTED[$i]}" 2>/dev/null || true
+    done
+    MOUNTED=()
+    [ -n "$WORK_DIR" ] && rm -rf "$WORK_DIR"
+    if [ -n "$IMAGE_PARTIAL" ] && [ -f "$IMAGE_PARTIAL" ]; then rm -f "$IMAGE_PARTIAL"; fi
+}
+
+mount_with_loop() {
+    if [ "$NO_LOOP" -eq 1 ] || [ ! -e /dev/loop-control ] || ! losetup -f >/dev/null 2>&1; then
+        return 1
+    fi
+    local root="$WORK_DIR/root"
+    mkdir -p "$root"
+    if ! mount -t ext4 -o "loop,offset=$((ROOT_START * 512)),sizelimit=$((ROOT_SIZE * 512))" "$IMAGE_PARTIAL" \
+            "$root" 2>/dev/null; then
+        note "the root partition does not loop-mount here"
+        return 1
+    fi
+    MOUNTED+=("$root")
+    mkdir -p "$root/boot/firmware"
+    if ! mount -t vfat -o "loop,offset=$((BOOT_START * 512)),sizelimit=$((BOOT_SIZE * 512))" "$IMAGE_PARTIAL" \
+            "$root/boot/firmware" 2>/dev/null; then
+        umount "$root" && MOUNTED=()
+        note "the boot partition does not loop-mount here (no vfat in this kernel?)"
+        return 1
+    fi
+    MOUNTED+=("$root/boot/firmware")
+}
+
+ext4_spec() { printf '%s?offset=%s' "$IMAGE_PARTIAL" "$((ROOT_START * 512))"; }
+fat_spec() { printf '%s@@%s' "$IMAGE_PARTIAL" "$((BOOT_START * 512))"; }
+
+# Files install reads or edits, copied out of the partitions into the staging tree.
+readonly STAGED_FROM_IMAGE=(/etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/kiosk/kiosk.toml /etc/kiosk/browser.env)
+
+stage_from_partitions() {
+    local stage="$WORK_DIR/stage" path
+    mkdir -p "$stage/etc" "$stage/boot/firmware" "$WORK_DIR/orig"
+    debugfs -R "stats" "$(ext4_spec)" >/dev/null 2>&1 \
+        || die "--from $IMAGE_FROM: partition 2 is not an ext4 filesystem"
+    debugfs -R "dump /usr/lib/os-release $stage/etc/os-release" "$(ext4_spec)" 2>/dev/null
+    [ -s "$stage/etc/os-release" ] || debugfs -R "dump /etc/os-release $stage/etc/os-release" "$(ext4_spec)" 2>/dev/null
+    for path in "${STAGED_FROM_IMAGE[@]}"; do
+        mkdir -p "$stage$(dirname "$path")"
+        debugfs -R "dump -p $path $stage$path" "$(ext4_spec)" 2>/dev/null || true
+        [ -f "$stage$path" ] && cp -p "$stage$path" "$WORK_DIR/orig/$(basename "$path")"
+    done
+    for path in config.txt cmdline.txt; do
+        mcopy -n -i "$(fat_spec)" "::$path" "$stage/boot/firmware/$path" 2>/dev/null || true
+    done
+    [ -f "$stage/boot/firmware/config.txt" ] || die "--from $IMAGE_FROM: no config.txt on partition 1 (is it Raspberry Pi OS?)"
+}
+
+# What the staging tree holds, as debugfs commands: new directories (ours get their modes
+# and owners), changed files (their owners; debugfs keeps the mode) and symlinks.
+debugfs_script() {
+    local stage="$1" path mode uid gid
+    while IFS= read -r -d '' path; do
+        printf 'mkdir "/%s"\n' "$path"
+        case "/$path" in
+            /opt/kiosk*|/etc/kiosk*|/var/lib/kiosk*)
+                read -r mode uid gid < <(stat -c '%a %u %g' "$stage/$path")
+                printf 'sif "/%s" mode 040%s\nsif "/%s" uid %s\nsif "/%s" gid %s\n' \
+                    "$path" "$mode" "$path" "$uid" "$path" "$gid" ;;
+        esac
+    done < <(find "$stage" -mindepth 1 -type d ! -path "$stage/boot*" -printf '%P\0' | sort -z)
+    while IFS= read -r -d '' path; do
+        [ "/$path" = /etc/os-release ] && continue
+        if [ -f "$WORK_DIR/orig/$(basename "$path")" ] && cmp -s "$stage/$path" "$WORK_DIR/orig/$(basename "$path")"; then
+            continue
+        fi
+        read -r uid gid < <(stat -c '%u %g' "$stage/$path")
+        printf 'rm "/%s"\nwrite "%s" "/%s"\nsif "/%s" uid %s\nsif "/%s" gid %s\n' \
+            "$path" "$stage/$path" "$path" "$path" "$uid" "$path" "$gid"
+    done < <(find "$stage" -type f ! -path "$stage/boot/*" -printf '%P\0' | sort -z)
+    while IFS= read -r -d '' path; do
+        printf 'rm "/%s"\nsymlink "/%s" "%s"\n' "$path" "$path" "$(readlink "$stage/$path")"
+    done < <(find "$stage" -type l ! -path "$stage/boot/*" -printf '%P\0' | sort -z)
+}
+
+write_back_partitions() {
+    local stage="$WORK_DIR/stage" errors path
+    debugfs_script "$stage" >"$WORK_DIR/debugfs.cmds"
+    debugfs -w -f "$WORK_DIR/debugfs.cmds" "$(ext4_spec)" >/dev/null 2>"$WORK_DIR/debugfs.err" \
+        || die "debugfs could not write the root partition (see $WORK_DIR/debugfs.err)"
+    errors="$(grep -v -e '^debugfs [0-9]' -e 'already exists' -e 'File not found by ext2_lookup' "$WORK_DIR/debugfs.err" || true)"
+    [ -z "$errors" ] || die "writing the root partition failed: $errors"
+    for path in "$stage"/boot/firmware/*; do
+        mcopy -o -i "$(fat_spec)" "$path" "::$(basename "$path")" || die "mcopy could not write $(basename "$path") to the boot partition"
+    done
+}
+
+image_station() {
+    STEPS=6
+    parse_image_options "$@"
+    open_log
+    trap cleanup_image EXIT
+    WORK_DIR="$(mktemp -d)"
+    step 1 "checking $IMAGE_FROM"
+    step 2 "writing $IMAGE_OUT"
+    write_out_image
+    step 3 "reading the partition table"
+    read_partitions
+    local root method
+    if mount_with_loop; then
+        method="loop"
+        root="$WORK_DIR/root"
+    else
+        method="debugfs and mtools"
+        stage_from_partitions
+        root="$WORK_DIR/stage"
+    fi
+    step 4 "installing into the image ($method)"
+    install_station --root "$root" --no-apt "${INSTALL_ARGS[@]}"
+    STEPS=6
+    if [ -n "$USERCONF" ]; then
+        install -m 0644 "$USERCONF" "$root/boot/firmware/userconf.txt"
+    fi
+    [ ! -e "$root/var/lib/kiosk/station.key" ] || die "a station key ended up in the image: refusing to write it"
+    step 5 "writing the partitions"
+    if [ "$method" != "loop" ]; then
+        write_back_partitions
+    fi
+    sync
+    local i
+    for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do umount "${MOUNTED[$i]}"; done
+    MOUNTED=()
+    step 6 "checking the result"
+    debugfs -R "stat /var/lib/kiosk/station.key" "$(ext4_spec)" 2>&1 | grep -q "File not found" \
+        || die "the image holds a station key: refusing it"
+    debugfs -R "stat /etc/systemd/system/kiosk-firstboot.service" "$(ext4_spec)" >/dev/null 2>&1 \
+        || die "kiosk-firstboot.service is missing from the image"
+    mv "$IMAGE_PARTIAL" "$IMAGE_OUT"
+    IMAGE_PARTIAL=""
+    say "done" "$IMAGE_OUT is ready: write it to an SD card (Raspberry Pi Imager or dd); first boot needs the network"
+}
