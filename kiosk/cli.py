@@ -208,5 +208,7 @@ from kiosk.cli_staff import sync  # noqa: E402
 main.add_command(sync)
 
 from kiosk.cli_print import print_test  # noqa: E402
+from kiosk.cli_admin import migrate  # noqa: E402
 
 main.add_command(print_test)
+main.add_command(migrate)

@@ -1,0 +1,86 @@
+"""Database migrations for an in-place upgrade (`kiosk migrate`, run by `setup.sh install`).
+
+The new release migrates the database while the station is stopped. A copy is taken first,
+through SQLite's backup API so the WAL is included; if any migration fails, the copy is put
+back, so the previous release, which still runs, finds the database exactly as it left it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils.migrations import Migrations
+
+from kiosk.errors import StoreError
+from kiosk.store.database import connect
+from kiosk.store.migrations import migrations as kiosk_migrations
+
+log = logging.getLogger(__name__)
+
+KEEP_BACKUPS = 3
+
+
+@dataclass(frozen=True)
+class MigrationReport:
+    applied: list[str]
+    backup: Path | None
+
+
+def migrate_with_backup(database: Path, backups: Path,
+                        migrations: Migrations = kiosk_migrations) -> MigrationReport:
+    """Apply pending migrations; on failure restore the pre-upgrade copy and raise StoreError."""
+    database = Path(database)
+    db = connect(database)
+    try:
+        pending = [m.name for m in migrations.pending(db)]
+        if not pending:
+            return MigrationReport([], None)
+        backup = _backup(db.conn, backups, pending[0]) if _has_tables(db.conn) else None
+        try:
+            migrations.apply(db)
+        except (sqlite3.Error, StoreError, ValueError) as exc:
+            log.error("migration failed, restoring %s: %s", backup, exc)
+            if backup is not None:
+                saved = sqlite3.connect(backup)
+                try:
+                    _copy(saved, db.conn)
+                finally:
+                    saved.close()
+            raise StoreError(f"migration failed ({exc}); the database is as it was before "
+                             f"the upgrade{f' (copy kept in {backup})' if backup else ''}") from exc
+        _prune(backups)
+        return MigrationReport(pending, backup)
+    finally:
+        db.conn.close()
+
+
+def _has_tables(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+
+
+def _backup(conn: sqlite3.Connection, backups: Path, first_pending: str) -> Path:
+    backups.mkdir(mode=0o700, parents=True, exist_ok=True)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = backups / f"kiosk-{stamp}-before-{first_pending}.sqlite"
+    target = sqlite3.connect(path)
+    try:
+        _copy(conn, target)
+    finally:
+        target.close()
+    path.chmod(0o600)
+    return path
+
+
+def _copy(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    source.backup(target)
+    target.commit()
+
+
+def _prune(backups: Path) -> None:
+    """Upgrade copies hold residents' records: keep only the last few."""
+    for old in sorted(backups.glob("kiosk-*-before-*.sqlite"))[:-KEEP_BACKUPS]:
+        old.unlink()
