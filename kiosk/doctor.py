@@ -25,6 +25,17 @@ def run_checks(config: Config) -> Iterator[Check]:
     yield from _check_database(config)
     yield from _check_reader(config)
     yield from _check_printer(config)
+    yield from _check_health(config)
+
+
+def _check_health(config: Config) -> Iterator[Check]:
+    from kiosk.health import DOCTOR_NAMES, HealthProbe
+    probe = HealthProbe(config.data_dir)
+    for finding in probe.findings():
+        yield Check(DOCTOR_NAMES[finding.code], finding.ok, finding.detail, finding.fix)
+    if not probe.is_raspberry_pi():
+        yield Check("Raspberry Pi", True, "not a Raspberry Pi: power, watchdog, screen and "
+                    "data partition not checked")
 
 
 PRINTER_FIXES = {

@@ -116,6 +116,20 @@ def _watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
         db.conn.close()
 
 
+def _watch_health(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
+    """Power, SD card, disk, watchdog and screen for the status strip (every 60 s)."""
+    from kiosk.health import HealthProbe, log_changes
+    probe = HealthProbe(config.data_dir)
+    while not stop.is_set():
+        try:
+            problems = probe.problems()
+            log_changes(hub.status.health, problems)
+            hub.health_status(problems)
+        except Exception:  # the strip may go stale; the station must not stop
+            log.exception("reading the station's health failed")
+        stop.wait(60.0)
+
+
 def run_station(config: Config, as_json: bool = False, reader: CardReader | None = None,
                 on_report: Callable[[TapReport], None] | None = None,
                 stop: threading.Event | None = None, demo=None) -> None:
@@ -145,6 +159,8 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     if config.county_url:
         threading.Thread(target=_watch_sync, args=(config, hub, stop), name="sync-watch",
                          daemon=True).start()
+    threading.Thread(target=_watch_health, args=(config, hub, stop), name="health-watch",
+                     daemon=True).start()
     signals = build_signals(config, on_press=spooler.reprint_last)
     station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status,
                       staff=staff, cards=core.desk, staff_service=core.staff)

@@ -24,6 +24,7 @@ class Status:
     printer: PrinterState = PrinterState.READY
     backlog: int = 0
     sync: SyncInfo | None = None  # None: no county configured
+    health: tuple[str, ...] = ()  # kiosk.health problem codes: power, sd_card, disk, ...
 
 
 class ScreenHub:
@@ -71,6 +72,11 @@ class ScreenHub:
     def sync_status(self, info: SyncInfo | None) -> None:
         if info != self.status.sync:
             self.status = replace(self.status, sync=info)
+            self.publish("status", self.status)
+
+    def health_status(self, problems: tuple[str, ...]) -> None:
+        if problems != self.status.health:
+            self.status = replace(self.status, health=problems)
             self.publish("status", self.status)
 
     def printer_status(self, state: PrinterState, backlog: int) -> None:
