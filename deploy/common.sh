@@ -56,9 +56,16 @@ kiosk_ids() {
     awk -F: '$1 == "kiosk" { print $3 ":" $4; found = 1 } END { exit !found }' "$passwd"
 }
 
+# The station's packages, and overlayroot when the boot line asks for a read-only root.
+wanted_packages() {
+    printf '%s\n' "${STATION_PACKAGES[@]}"
+    if grep -qs 'overlayroot=' "$(target /boot/firmware/cmdline.txt)"; then printf 'overlayroot\n'; fi
+    return 0
+}
+
 missing_station_packages() {
     local pkg
-    for pkg in "${STATION_PACKAGES[@]}"; do
+    for pkg in $(wanted_packages); do
         dpkg-query --admindir="$(target /var/lib/dpkg)" -W -f='${Status}' "$pkg" 2>/dev/null \
             | grep -q "ok installed" || printf '%s\n' "$pkg"
     done

@@ -30,6 +30,7 @@ parse_image_options() {
             --log) [ $# -ge 2 ] || die "--log needs a file"; LOG_FILE="$2"; shift 2 ;;
             --no-loop) NO_LOOP=1; shift ;;
             --root) die "image chooses the root itself; use install --root DIR for a mounted root" ;;
+            --writable-root) INSTALL_ARGS+=("$1"); shift ;;
             --no-apt|--dry-run) die "$1 does not apply to image (packages are installed at first boot)" ;;
             --*) if [ $# -lt 2 ] || [[ "$2" == --* ]]; then die "$1 needs a value"; fi
                  INSTALL_ARGS+=("$1" "$2"); shift 2 ;;
@@ -150,7 +151,7 @@ ext4_spec() { printf '%s?offset=%s' "$IMAGE_PARTIAL" "$((ROOT_START * 512))"; }
 fat_spec() { printf '%s@@%s' "$IMAGE_PARTIAL" "$((BOOT_START * 512))"; }
 
 # Files install reads or edits, copied out of the partitions into the staging tree.
-readonly STAGED_FROM_IMAGE=(/etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/kiosk/kiosk.toml /etc/kiosk/browser.env)
+readonly STAGED_FROM_IMAGE=(/etc/passwd /etc/group /etc/shadow /etc/gshadow /etc/fstab /etc/kiosk/kiosk.toml /etc/kiosk/browser.env)
 
 stage_from_partitions() {
     local stage="$WORK_DIR/stage" path

@@ -22,6 +22,9 @@ COUNTY_PUBKEY_FILE=""
 PRINTER=""
 ROTATE=""
 RELEASE=""
+DATA_DEVICE=""     # --read-only-root DEVICE: the persistent partition mounted at /var/lib/kiosk
+WRITABLE_ROOT=0    # --writable-root: turn the overlay off again (for upgrades)
+readonly OVERLAY_WORD="overlayroot=tmpfs:recurse=0"
 
 parse_install_options() {
     while [ $# -gt 0 ]; do
@@ -32,6 +35,9 @@ parse_install_options() {
             --county-pubkey) [ $# -ge 2 ] || die "--county-pubkey needs a file"; COUNTY_PUBKEY_FILE="$2"; shift 2 ;;
             --printer) [ $# -ge 2 ] || die "--printer needs a value"; PRINTER="$2"; shift 2 ;;
             --rotate) [ $# -ge 2 ] || die "--rotate needs 0, 90, 180 or 270"; ROTATE="$2"; shift 2 ;;
+            --read-only-root) [ $# -ge 2 ] || die "--read-only-root needs the data partition (LABEL=kiosk-data)"
+                              DATA_DEVICE="$2"; shift 2 ;;
+            --writable-root) WRITABLE_ROOT=1; shift ;;
             --root) [ $# -ge 2 ] || die "--root needs a directory"; INSTALL_ROOT="$2"; shift 2 ;;
             --log) [ $# -ge 2 ] || die "--log needs a file"; LOG_FILE="$2"; shift 2 ;;
             --no-apt) NO_APT=1; shift ;;
@@ -68,6 +74,15 @@ parse_install_options() {
     fi
     if [ -n "$ROTATE" ] && ! [[ "$ROTATE" =~ ^(0|90|180|270)$ ]]; then
         die "--rotate '$ROTATE' is not valid: 0, 90, 180 or 270 (degrees clockwise)"
+    fi
+    if [ -n "$DATA_DEVICE" ] && ! [[ "$DATA_DEVICE" =~ ^((LABEL|UUID|PARTUUID)=[A-Za-z0-9._-]+|/dev/[A-Za-z0-9/_.-]+)$ ]]; then
+        die "--read-only-root '$DATA_DEVICE' is not valid: LABEL=kiosk-data, UUID=..., PARTUUID=... or /dev/sda1"
+    fi
+    if [ -n "$DATA_DEVICE" ] && [ "$WRITABLE_ROOT" -eq 1 ]; then
+        die "--read-only-root and --writable-root contradict each other: choose one"
+    fi
+    if live && [ "$(findmnt -n -o FSTYPE / 2>/dev/null)" = overlay ] && [ "$WRITABLE_ROOT" -eq 0 ]; then
+        die "the root filesystem is read-only (overlay): run 'sudo ./setup.sh install --writable-root', reboot, upgrade, then add --read-only-root again"
     fi
     return 0
 }
@@ -238,11 +253,55 @@ apply_boot_config() {
         local word line words
         line="$(head -n1 "$boot/cmdline.txt")"
         read -ra words < <(grep -v '^#' "$REPO_DIR/firmware_config/cmdline.txt")
+        [ -n "$DATA_DEVICE" ] && words+=("$OVERLAY_WORD")
         for word in "${words[@]}"; do
             [[ " $line " == *" $word "* ]] || line="$line $word"
         done
+        if [ "$WRITABLE_ROOT" -eq 1 ]; then
+            line="$(printf '%s\n' "$line" | sed -E 's/ ?overlayroot=[^ ]*//g')"
+            note "read-only root off from the next boot: reboot, upgrade, then --read-only-root again"
+        fi
         printf '%s\n' "$line" >"$boot/cmdline.txt"
     fi
+}
+
+# --read-only-root: the root becomes an overlay on tmpfs (overlayroot, recurse=0 so other
+# mounts stay writable); /var/lib/kiosk must then be a real partition, or the database, key
+# and print queue would vanish at every power cut. nofail plus the units' RequiresMountsFor
+# means a missing partition stops the kiosk instead of letting it write into memory.
+apply_data_partition() {
+    [ -n "$DATA_DEVICE" ] || return 0
+    local fstab line
+    fstab="$(target /etc/fstab)"
+    line="$DATA_DEVICE /var/lib/kiosk ext4 defaults,noatime,nofail,x-systemd.device-timeout=30s 0 2"
+    note "read-only root: $DATA_DEVICE mounted at /var/lib/kiosk"
+    [ "$DRY_RUN" -eq 1 ] && { printf '  would add to %s: %s\n' "$fstab" "$line"; return; }
+    touch "$fstab"
+    sed -i '/^# >>> kiosk >>>$/,/^# <<< kiosk <<<$/d' "$fstab"
+    printf '# >>> kiosk >>>\n%s\n# <<< kiosk <<<\n' "$line" >>"$fstab"
+    live && move_data_to_partition
+    return 0
+}
+
+# On a running station the data already in /var/lib/kiosk moves onto the new partition
+# before it is mounted over it (otherwise the station would lose its key and records).
+move_data_to_partition() {
+    findmnt -n /var/lib/kiosk >/dev/null && return 0
+    local spare ids
+    spare="$(mktemp -d)"
+    mount "$DATA_DEVICE" "$spare" || { rmdir "$spare"; die "cannot mount $DATA_DEVICE: make it first (mkfs.ext4 -L kiosk-data /dev/...)"; }
+    if [ -n "$(find "$spare" -mindepth 1 -maxdepth 1 ! -name lost+found -print -quit)" ]; then
+        umount "$spare"; rmdir "$spare"
+        die "$DATA_DEVICE is not empty: it may hold another station's data; check it, then empty it"
+    fi
+    cp -a /var/lib/kiosk/. "$spare/"
+    ids="$(kiosk_ids)"
+    chown "$ids" "$spare"
+    chmod 0700 "$spare"
+    sync
+    umount "$spare"; rmdir "$spare"
+    systemctl daemon-reload
+    mount /var/lib/kiosk || die "cannot mount $DATA_DEVICE at /var/lib/kiosk (see dmesg)"
 }
 
 # Live: migrate the database with the new release (services stopped, a backup first) and
@@ -303,6 +362,7 @@ install_station() {
     write_config
     install_units_and_fragments
     apply_boot_config
+    apply_data_partition
     switch_release
     say "done" "installed into $INSTALL_ROOT$([ "$DRY_RUN" -eq 1 ] && printf ' (dry run: nothing changed)')"
     if ! live; then

@@ -30,6 +30,9 @@ def build_image(directory: Path) -> Path:
     (root / "etc/os-release").symlink_to("../usr/lib/os-release")
     (root / "etc/passwd").write_text("root:x:0:0:root:/root:/bin/bash\n")
     (root / "etc/group").write_text(GROUPS)
+    (root / "etc/fstab").write_text("proc /proc proc defaults 0 0\n"
+                                    "PARTUUID=abc-01 /boot/firmware vfat defaults 0 2\n"
+                                    "PARTUUID=abc-02 / ext4 defaults,noatime 0 1\n")
     for name in ("shadow", "gshadow"):
         (root / "etc" / name).write_text("root:*::::::::\n" if name == "shadow" else "root:*::\n")
         (root / "etc" / name).chmod(0o640)

@@ -28,7 +28,8 @@ def image(*args: str) -> subprocess.CompletedProcess:
                           text=True, timeout=300)
 
 
-@pytest.mark.parametrize("method", [[], ["--no-loop"]], ids=["default", "no-loop"])
+@pytest.mark.parametrize("method", [[], ["--no-loop", "--read-only-root", "LABEL=kiosk-data"]],
+                         ids=["default", "no-loop-read-only-root"])
 def test_image_holds_the_kiosk_and_no_key(raspios, tmp_path, method):
     out = tmp_path / "station.img"
     userconf = tmp_path / "userconf.txt"
@@ -57,6 +58,11 @@ def test_image_holds_the_kiosk_and_no_key(raspios, tmp_path, method):
     assert "# >>> kiosk >>>" in disk.boot_file("config.txt")
     assert "consoleblank=0" in disk.boot_file("cmdline.txt")
     assert disk.boot_file("userconf.txt").startswith("admin:")
+    fstab = disk.read("/etc/fstab")
+    assert "PARTUUID=abc-02 / ext4" in fstab  # the image's own lines stay
+    assert ("LABEL=kiosk-data /var/lib/kiosk" in fstab) == ("--read-only-root" in method)
+    assert ("overlayroot=tmpfs:recurse=0" in disk.boot_file("cmdline.txt")) == (
+        "--read-only-root" in method)
     fsck = subprocess.run(["e2fsck", "-fn", disk.ext4], capture_output=True, text=True, timeout=120)
     assert fsck.returncode == 0, fsck.stdout + fsck.stderr
 

@@ -153,6 +153,28 @@ def test_install_refuses_a_user_who_is_not_root(image_root):
     assert result.returncode == 1 and "needs root" in result.stderr, result.stderr
 
 
+def test_read_only_root_keeps_the_data_on_its_own_partition(image_root):
+    root, _ = image_root
+    (root / "etc/fstab").write_text("PARTUUID=abc-01 /boot/firmware vfat defaults 0 2\n")
+    args = ("--root", str(root), "--no-apt", "--station-id", "st-01",
+            "--read-only-root", "LABEL=kiosk-data")
+    assert install(*args).returncode == 0
+    before = snapshot(root)
+    assert install(*args).returncode == 0 and snapshot(root) == before
+    fstab = (root / "etc/fstab").read_text()
+    assert fstab.startswith("PARTUUID=abc-01 /boot/firmware")  # the image's lines stay
+    assert "LABEL=kiosk-data /var/lib/kiosk ext4 defaults,noatime,nofail" in fstab
+    assert fstab.count("/var/lib/kiosk") == 1
+    cmdline = (root / "boot/firmware/cmdline.txt").read_text()
+    assert "overlayroot=tmpfs:recurse=0" in cmdline.split()
+    units = root / "etc/systemd/system"
+    assert all("RequiresMountsFor=/var/lib/kiosk" in (units / name).read_text()
+               for name in ("kiosk.service", "kiosk-sync.service", "kiosk-firstboot.service"))
+
+    off = install("--root", str(root), "--no-apt", "--writable-root")  # before an upgrade
+    assert off.returncode == 0 and "overlayroot" not in (root / "boot/firmware/cmdline.txt").read_text()
+
+
 def test_dry_run_changes_nothing(image_root):
     root, _ = image_root
     before = snapshot(root)
@@ -168,6 +190,8 @@ def test_dry_run_changes_nothing(image_root):
     (["--station-id", "st-01", "--printer", "lpt1"], "--printer 'lpt1' is not valid"),
     (["--station-id", "st-01", "--rotate", "45"], "--rotate '45' is not valid"),
     (["--station-id", "st-01", "--station-name", 'a"b'], "quotes"),
+    (["--station-id", "st-01", "--read-only-root", "/tmp/x y"], "is not valid"),
+    (["--station-id", "st-01", "--read-only-root", "LABEL=d", "--writable-root"], "contradict"),
     (["--station-id", "st-01", "--bogus"], "unknown option '--bogus'"),
     (["--station-id"], "--station-id needs a value"),
 ])
