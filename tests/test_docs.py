@@ -43,3 +43,14 @@ def test_every_event_type_is_documented():
     reference = (ROOT / "docs" / "events.md").read_text(encoding="utf-8")
     assert written and all(f"`{t}`" in reference for t in written), \
         sorted(t for t in written if f"`{t}`" not in reference)
+
+
+def test_every_doctor_check_has_a_row_in_the_deploy_troubleshooting_table():
+    import re
+    from kiosk.health import DOCTOR_NAMES
+    source = (ROOT / "kiosk" / "doctor.py").read_text(encoding="utf-8")
+    names = set(re.findall(r'Check\("([^"]+)"', source)) | set(DOCTOR_NAMES.values())
+    deploy = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    table = deploy[deploy.index("## Troubleshooting"):]
+    for name in names:
+        assert f"\n| {name} |" in table, name
