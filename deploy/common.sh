@@ -37,6 +37,15 @@ target() { printf '%s%s' "${INSTALL_ROOT%/}" "$1"; }
 
 live() { [ "$INSTALL_ROOT" = "/" ]; }
 
+# systemctl, or a note where systemd is not running (a chroot, a container).
+services() {
+    if [ -d /run/systemd/system ]; then
+        systemctl "$@"
+    else
+        note "systemd is not running here: skipped systemctl $*"
+    fi
+}
+
 open_log() {
     [ -n "$LOG_FILE" ] || return 0
     mkdir -p "$(dirname "$LOG_FILE")" 2>/dev/null || true
@@ -139,7 +148,8 @@ build_venv() {
         return
     fi
     rm -rf "$release_dir/venv"
-    python3 -m venv "$release_dir/venv" || die "python3 -m venv failed: apt-get install python3-venv"
+    # Debian's own python3, which the kiosk user can run (not one from a developer's PATH).
+    /usr/bin/python3 -m venv "$release_dir/venv" || die "python3 -m venv failed: apt-get install python3-venv"
     if ! "$release_dir/venv/bin/pip" install --quiet --disable-pip-version-check -e "$release_dir/app"; then
         rm -rf "$release_dir/venv"
         die "pip install failed (network?); the previous version, if any, still runs"

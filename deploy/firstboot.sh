@@ -75,7 +75,7 @@ firstboot_station() {
     make_station_key
     step 5 "starting the kiosk"
     if live && [ "$DRY_RUN" -eq 0 ]; then
-        systemctl --no-block start kiosk.service kiosk-sync.service kiosk-browser.service
+        services --no-block start kiosk.service kiosk-sync.service kiosk-browser.service
     fi
     say "done" "first boot finished"
 }

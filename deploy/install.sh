@@ -300,7 +300,7 @@ move_data_to_partition() {
     chmod 0700 "$spare"
     sync
     umount "$spare"; rmdir "$spare"
-    systemctl daemon-reload
+    services daemon-reload
     mount /var/lib/kiosk || die "cannot mount $DATA_DEVICE at /var/lib/kiosk (see dmesg)"
 }
 
@@ -317,10 +317,10 @@ switch_release() {
     local home
     home="$(target "$KIOSK_HOME")"
     if live && [ "$old" != "$RELEASE" ]; then
-        systemctl stop kiosk-browser.service kiosk.service kiosk-sync.service 2>/dev/null || true
-        if ! runuser -u kiosk -- "$home/releases/$RELEASE/venv/bin/kiosk" --config /etc/kiosk/kiosk.toml migrate; then
-            [ -n "$old" ] && systemctl start kiosk.service kiosk-sync.service kiosk-browser.service
-            die "the database migration failed (see above); ${old:-nothing} still runs, the database is as it was"
+        services stop kiosk-browser.service kiosk.service kiosk-sync.service 2>/dev/null || true
+        if ! (umask 0077 && runuser -u kiosk -- "$home/releases/$RELEASE/venv/bin/kiosk" --config /etc/kiosk/kiosk.toml migrate); then
+            [ -n "$old" ] && services start kiosk.service kiosk-sync.service kiosk-browser.service
+            die "the database migration failed (see above); ${old:+release $old still runs and }the database is as it was"
         fi
     fi
     ln -sfn "releases/$RELEASE" "$home/current.new" && mv -Tf "$home/current.new" "$home/current"
@@ -328,11 +328,11 @@ switch_release() {
     ln -sfn current/venv "$home/venv.new" && mv -Tf "$home/venv.new" "$home/venv"
     prune_releases "$home" "$old"
     if live; then
-        systemctl daemon-reload
+        services daemon-reload
         if [ -f /var/lib/kiosk/station.key ]; then
-            systemctl restart kiosk.service kiosk-sync.service kiosk-browser.service
+            services restart kiosk.service kiosk-sync.service kiosk-browser.service
         else
-            systemctl start --no-block kiosk-firstboot.service
+            services start --no-block kiosk-firstboot.service
         fi
     fi
 }
