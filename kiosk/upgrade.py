@@ -42,7 +42,7 @@ def migrate_with_backup(database: Path, backups: Path,
         backup = _backup(db.conn, backups, pending[0]) if _has_tables(db.conn) else None
         try:
             migrations.apply(db)
-        except (sqlite3.Error, StoreError, ValueError) as exc:
+        except Exception as exc:  # whatever broke, the old release must get its database back
             log.error("migration failed, restoring %s: %s", backup, exc)
             if backup is not None:
                 saved = sqlite3.connect(backup)

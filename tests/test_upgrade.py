@@ -51,17 +51,21 @@ def test_a_failing_migration_leaves_the_database_as_it_was(tmp_path):
     old_database(tmp_path / "kiosk.db")
     before = dump(tmp_path / "kiosk.db")
     broken = Migrations("kiosk")
-    for m in migrations._migrations:
+    for m in migrations._migrations[:-1]:
         broken(name=m.name)(m.fn)
+
+    @broken(name=NAMES[-1])
+    def succeeds(db):  # the new release's first migration works ...
+        db.execute("CREATE TABLE first_new (x)")
 
     @broken()
     def m999_breaks(db):
         db.execute("CREATE TABLE half_done (x)")
-        raise sqlite3.OperationalError("disk I/O error")
+        raise RuntimeError("a bug in the new release")
 
     with pytest.raises(StoreError, match="as it was before the upgrade"):
         migrate_with_backup(tmp_path / "kiosk.db", tmp_path / "backups", broken)
-    assert dump(tmp_path / "kiosk.db") == before  # even the migration that did succeed is gone
+    assert dump(tmp_path / "kiosk.db") == before  # ... and is undone with the rest
     assert open_database(tmp_path / "kiosk.db").execute("SELECT id FROM events").fetchall() == [("e1",)]
 
 
