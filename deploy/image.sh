@@ -20,6 +20,10 @@ ROOT_START=0
 ROOT_SIZE=0
 WORK_DIR=""
 MOUNTED=()
+ROOT_DIR=""
+ROOT_METHOD=""
+BOOT_METHOD=""
+readonly BOOT_FILES=(config.txt cmdline.txt userconf.txt)
 
 parse_image_options() {
     while [ $# -gt 0 ]; do
@@ -125,26 +129,61 @@ cleanup_image() {
     if [ -n "$IMAGE_PARTIAL" ] && [ -f "$IMAGE_PARTIAL" ]; then rm -f "$IMAGE_PARTIAL"; fi
 }
 
-mount_with_loop() {
-    if [ "$NO_LOOP" -eq 1 ] || [ ! -e /dev/loop-control ] || ! losetup -f >/dev/null 2>&1; then
-        return 1
+loop_available() {
+    [ "$NO_LOOP" -eq 0 ] && [ -e /dev/loop-control ] && losetup -f >/dev/null 2>&1
+}
+
+# The root partition: loop-mounted, or else copied out into a staging tree (debugfs).
+open_root() {
+    ROOT_DIR="$WORK_DIR/root"
+    mkdir -p "$ROOT_DIR"
+    if loop_available && mount -t ext4 -o "loop,offset=$((ROOT_START * 512)),sizelimit=$((ROOT_SIZE * 512))" \
+            "$IMAGE_PARTIAL" "$ROOT_DIR" 2>/dev/null; then
+        MOUNTED+=("$ROOT_DIR")
+        ROOT_METHOD="loop"
+    else
+        ROOT_DIR="$WORK_DIR/stage"
+        ROOT_METHOD="debugfs"
+        stage_from_partitions
     fi
-    local root="$WORK_DIR/root"
-    mkdir -p "$root"
-    if ! mount -t ext4 -o "loop,offset=$((ROOT_START * 512)),sizelimit=$((ROOT_SIZE * 512))" "$IMAGE_PARTIAL" \
-            "$root" 2>/dev/null; then
-        note "the root partition does not loop-mount here"
-        return 1
+}
+
+# The boot partition: loop-mounted at the root's /boot/firmware, or else its files are
+# copied there with mtools (and copied back, and removed from the root, when done).
+open_boot() {
+    local boot="$ROOT_DIR/boot/firmware" name
+    mkdir -p "$boot"
+    if [ "$ROOT_METHOD" = loop ] && mount -t vfat -o "loop,offset=$((BOOT_START * 512)),sizelimit=$((BOOT_SIZE * 512))" \
+            "$IMAGE_PARTIAL" "$boot" 2>/dev/null; then
+        MOUNTED+=("$boot")
+        BOOT_METHOD="loop"
+        return
     fi
-    MOUNTED+=("$root")
-    mkdir -p "$root/boot/firmware"
-    if ! mount -t vfat -o "loop,offset=$((BOOT_START * 512)),sizelimit=$((BOOT_SIZE * 512))" "$IMAGE_PARTIAL" \
-            "$root/boot/firmware" 2>/dev/null; then
-        umount "$root" && MOUNTED=()
-        note "the boot partition does not loop-mount here (no vfat in this kernel?)"
-        return 1
+    BOOT_METHOD="mtools"
+    for name in "${BOOT_FILES[@]}"; do
+        mcopy -n -i "$(fat_spec)" "::$name" "$boot/$name" 2>/dev/null || true
+    done
+    [ -f "$boot/config.txt" ] || die "--from $IMAGE_FROM: no config.txt on partition 1 (is it Raspberry Pi OS?)"
+}
+
+close_boot() {
+    [ "$BOOT_METHOD" = mtools ] || return 0
+    local boot="$ROOT_DIR/boot/firmware" name
+    for name in "${BOOT_FILES[@]}"; do
+        [ -f "$boot/$name" ] || continue
+        mcopy -o -i "$(fat_spec)" "$boot/$name" "::$name" || die "mcopy could not write $name to the boot partition"
+        rm -f "$boot/$name"
+    done
+}
+
+close_root() {
+    if [ "$ROOT_METHOD" = debugfs ]; then
+        write_back_partitions
     fi
-    MOUNTED+=("$root/boot/firmware")
+    sync
+    local i
+    for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do umount "${MOUNTED[$i]}"; done
+    MOUNTED=()
 }
 
 ext4_spec() { printf '%s?offset=%s' "$IMAGE_PARTIAL" "$((ROOT_START * 512))"; }
@@ -155,7 +194,7 @@ readonly STAGED_FROM_IMAGE=(/etc/passwd /etc/group /etc/shadow /etc/gshadow /etc
 
 stage_from_partitions() {
     local stage="$WORK_DIR/stage" path
-    mkdir -p "$stage/etc" "$stage/boot/firmware" "$WORK_DIR/orig"
+    mkdir -p "$stage/etc" "$WORK_DIR/orig"
     debugfs -R "stats" "$(ext4_spec)" >/dev/null 2>&1 \
         || die "--from $IMAGE_FROM: partition 2 is not an ext4 filesystem"
     debugfs -R "dump /usr/lib/os-release $stage/etc/os-release" "$(ext4_spec)" 2>/dev/null
@@ -163,12 +202,8 @@ stage_from_partitions() {
     for path in "${STAGED_FROM_IMAGE[@]}"; do
         mkdir -p "$stage$(dirname "$path")"
         debugfs -R "dump -p $path $stage$path" "$(ext4_spec)" 2>/dev/null || true
-        [ -f "$stage$path" ] && cp -p "$stage$path" "$WORK_DIR/orig/$(basename "$path")"
+        if [ -f "$stage$path" ]; then cp -p "$stage$path" "$WORK_DIR/orig/$(basename "$path")"; fi
     done
-    for path in config.txt cmdline.txt; do
-        mcopy -n -i "$(fat_spec)" "::$path" "$stage/boot/firmware/$path" 2>/dev/null || true
-    done
-    [ -f "$stage/boot/firmware/config.txt" ] || die "--from $IMAGE_FROM: no config.txt on partition 1 (is it Raspberry Pi OS?)"
 }
 
 # What the staging tree holds, as debugfs commands: new directories (ours get their modes
@@ -199,15 +234,12 @@ debugfs_script() {
 }
 
 write_back_partitions() {
-    local stage="$WORK_DIR/stage" errors path
+    local stage="$WORK_DIR/stage" errors
     debugfs_script "$stage" >"$WORK_DIR/debugfs.cmds"
     debugfs -w -f "$WORK_DIR/debugfs.cmds" "$(ext4_spec)" >/dev/null 2>"$WORK_DIR/debugfs.err" \
         || die "debugfs could not write the root partition (see $WORK_DIR/debugfs.err)"
     errors="$(grep -v -e '^debugfs [0-9]' -e 'already exists' -e 'File not found by ext2_lookup' "$WORK_DIR/debugfs.err" || true)"
     [ -z "$errors" ] || die "writing the root partition failed: $errors"
-    for path in "$stage"/boot/firmware/*; do
-        mcopy -o -i "$(fat_spec)" "$path" "::$(basename "$path")" || die "mcopy could not write $(basename "$path") to the boot partition"
-    done
 }
 
 image_station() {
@@ -221,30 +253,18 @@ image_station() {
     write_out_image
     step 3 "reading the partition table"
     read_partitions
-    local root method
-    if mount_with_loop; then
-        method="loop"
-        root="$WORK_DIR/root"
-    else
-        method="debugfs and mtools"
-        stage_from_partitions
-        root="$WORK_DIR/stage"
-    fi
-    step 4 "installing into the image ($method)"
-    install_station --root "$root" --no-apt "${INSTALL_ARGS[@]}"
+    open_root
+    open_boot
+    step 4 "installing into the image (root: $ROOT_METHOD, boot: $BOOT_METHOD)"
+    install_station --root "$ROOT_DIR" --no-apt "${INSTALL_ARGS[@]}"
     STEPS=6
     if [ -n "$USERCONF" ]; then
-        install -m 0644 "$USERCONF" "$root/boot/firmware/userconf.txt"
+        cp "$USERCONF" "$ROOT_DIR/boot/firmware/userconf.txt"  # FAT: no modes to set
     fi
-    [ ! -e "$root/var/lib/kiosk/station.key" ] || die "a station key ended up in the image: refusing to write it"
+    [ ! -e "$ROOT_DIR/var/lib/kiosk/station.key" ] || die "a station key ended up in the image: refusing to write it"
     step 5 "writing the partitions"
-    if [ "$method" != "loop" ]; then
-        write_back_partitions
-    fi
-    sync
-    local i
-    for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do umount "${MOUNTED[$i]}"; done
-    MOUNTED=()
+    close_boot
+    close_root
     step 6 "checking the result"
     debugfs -R "stat /var/lib/kiosk/station.key" "$(ext4_spec)" 2>&1 | grep -q "File not found" \
         || die "the image holds a station key: refusing it"
