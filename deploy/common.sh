@@ -12,6 +12,7 @@ DRY_RUN=0
 NO_APT=0
 LOG_FILE=""
 STEPS=1
+COMMON_SHIFT=0
 
 step() {
     say "$1/$STEPS" "$2"
@@ -44,6 +45,25 @@ services() {
     else
         note "systemd is not running here: skipped systemctl $*"
     fi
+}
+
+# The options install and firstboot share; COMMON_SHIFT says how many arguments it used.
+common_option() {
+    local command="$1"
+    shift
+    case "$1" in
+        --root) [ $# -ge 2 ] || die "--root needs a directory"; INSTALL_ROOT="$2"; COMMON_SHIFT=2 ;;
+        --log) [ $# -ge 2 ] || die "--log needs a file"; LOG_FILE="$2"; COMMON_SHIFT=2 ;;
+        --no-apt) NO_APT=1; COMMON_SHIFT=1 ;;
+        --dry-run) DRY_RUN=1; COMMON_SHIFT=1 ;;
+        *) die "unknown option '$1' for $command (see ./setup.sh --help)" ;;
+    esac
+}
+
+check_root_option() {
+    need_root "$1"
+    [ -d "$INSTALL_ROOT" ] || die "--root $INSTALL_ROOT: no such directory (mount the image's root first)"
+    INSTALL_ROOT="$(cd "$INSTALL_ROOT" && pwd)"
 }
 
 open_log() {

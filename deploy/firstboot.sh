@@ -15,16 +15,10 @@
 parse_firstboot_options() {
     while [ $# -gt 0 ]; do
         case "$1" in
-            --root) [ $# -ge 2 ] || die "--root needs a directory"; INSTALL_ROOT="$2"; shift 2 ;;
-            --log) [ $# -ge 2 ] || die "--log needs a file"; LOG_FILE="$2"; shift 2 ;;
-            --no-apt) NO_APT=1; shift ;;
-            --dry-run) DRY_RUN=1; shift ;;
-            *) die "unknown option '$1' for firstboot (see ./setup.sh --help)" ;;
+            *) common_option firstboot "$@"; shift "$COMMON_SHIFT" ;;
         esac
     done
-    need_root firstboot
-    [ -d "$INSTALL_ROOT" ] || die "--root $INSTALL_ROOT: no such directory"
-    INSTALL_ROOT="$(cd "$INSTALL_ROOT" && pwd)"
+    check_root_option firstboot
     [ -e "$(target "$KIOSK_HOME/current")" ] || [ "$DRY_RUN" -eq 1 ] \
         || die "$(target "$KIOSK_HOME/current") missing: run setup.sh install (or image) first"
 }

@@ -38,16 +38,10 @@ parse_install_options() {
             --read-only-root) [ $# -ge 2 ] || die "--read-only-root needs the data partition (LABEL=kiosk-data)"
                               DATA_DEVICE="$2"; shift 2 ;;
             --writable-root) WRITABLE_ROOT=1; shift ;;
-            --root) [ $# -ge 2 ] || die "--root needs a directory"; INSTALL_ROOT="$2"; shift 2 ;;
-            --log) [ $# -ge 2 ] || die "--log needs a file"; LOG_FILE="$2"; shift 2 ;;
-            --no-apt) NO_APT=1; shift ;;
-            --dry-run) DRY_RUN=1; shift ;;
-            *) die "unknown option '$1' for install (see ./setup.sh --help)" ;;
+            *) common_option install "$@"; shift "$COMMON_SHIFT" ;;
         esac
     done
-    need_root install
-    [ -d "$INSTALL_ROOT" ] || die "--root $INSTALL_ROOT: no such directory (mount the image's root first)"
-    INSTALL_ROOT="$(cd "$INSTALL_ROOT" && pwd)"
+    check_root_option install
     if [ -z "$STATION_ID" ] && [ ! -f "$(target /etc/kiosk/kiosk.toml)" ]; then
         die "--station-id is needed for a new station (3-64 lowercase letters, digits, dashes)"
     fi
