@@ -10,6 +10,7 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -147,9 +148,18 @@ def test_first_boot_needs_an_installed_tree(tmp_path):
 
 def test_install_refuses_a_user_who_is_not_root(image_root):
     root, _ = image_root
-    result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                             str(REPO / "setup.sh"), "install", "--root", str(root),
-                             "--station-id", "st-01"], capture_output=True, text=True, timeout=60)
+    # A copy of the scripts that user "nobody" can read, wherever the checkout lives.
+    scripts = Path(tempfile.mkdtemp(prefix="kiosk-setup-"))
+    try:
+        scripts.chmod(0o755)
+        shutil.copy2(REPO / "setup.sh", scripts)
+        shutil.copytree(REPO / "deploy", scripts / "deploy")
+        result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                 str(scripts / "setup.sh"), "install", "--root", str(root),
+                                 "--station-id", "st-01"], capture_output=True, text=True,
+                                timeout=60)
+    finally:
+        shutil.rmtree(scripts)
     assert result.returncode == 1 and "needs root" in result.stderr, result.stderr
 
 
