@@ -12,9 +12,10 @@
 #                                       --read-only-root LABEL=kiosk-data: overlay root, data
 #                                       on that partition; --writable-root: overlay off)
 #   sudo ./setup.sh image --from raspios-bookworm-arm64-lite.img.xz --out station.img
-#        [--no-loop] [--userconf FILE] [install options]
+#        [--no-loop] [--userconf FILE] [--data-size MB [--root-size MB]] [install options]
 #                                       an SD-card image with the kiosk in it (--no-loop: edit
-#                                       the partitions with debugfs and mtools, no loop devices)
+#                                       the partitions with debugfs and mtools, no loop devices;
+#                                       --data-size: a kiosk-data partition, read-only root)
 #   sudo ./setup.sh firstboot [--root DIR] [--no-apt] [--log FILE]
 #                                       finish an imaged card on the Pi (kiosk-firstboot.service)
 #   ./setup.sh --help

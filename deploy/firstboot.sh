@@ -3,11 +3,12 @@
 # kiosk-firstboot.service; sourced by setup.sh after deploy/common.sh). Every step is
 # idempotent, so the unit simply retries until the network is there.
 #
-#   [1/5] packages            apt-get (network needed; --no-apt skips)
-#   [2/5] the kiosk user      systemd-sysusers
-#   [3/5] Python environment  built here, for this Pi's architecture
-#   [4/5] the station key     made here, never in the image: 0600, owned by kiosk
-#   [5/5] starting the kiosk
+#   [1/6] packages            apt-get (network needed; --no-apt skips)
+#   [2/6] the kiosk user      systemd-sysusers
+#   [3/6] Python environment  built here, for this Pi's architecture
+#   [4/6] the station key     made here, never in the image: 0600, owned by kiosk
+#   [5/6] boot settings       again: Raspberry Pi OS's own first boot drops "quiet"
+#   [6/6] starting the kiosk
 #
 # With --root DIR it works on a mounted root instead (the tests simulate first boot that way);
 # steps that need the running Pi are then skipped, and KIOSK_BIN names the kiosk program.
@@ -45,7 +46,7 @@ make_station_key() {
 }
 
 firstboot_station() {
-    STEPS=5
+    STEPS=6
     parse_firstboot_options "$@"
     open_log
     step 1 "packages"
@@ -67,7 +68,9 @@ firstboot_station() {
     fi
     step 4 "the station key"
     make_station_key
-    step 5 "starting the kiosk"
+    step 5 "boot firmware settings"
+    apply_boot_config
+    step 6 "starting the kiosk"
     if live && [ "$DRY_RUN" -eq 0 ]; then
         services --no-block start kiosk.service kiosk-sync.service kiosk-browser.service
     fi

@@ -24,6 +24,10 @@ ROOT_DIR=""
 ROOT_METHOD=""
 BOOT_METHOD=""
 readonly BOOT_FILES=(config.txt cmdline.txt userconf.txt)
+DATA_MB=""
+ROOT_MB=""
+DATA_START=0
+DATA_SIZE=0
 
 parse_image_options() {
     while [ $# -gt 0 ]; do
@@ -33,6 +37,8 @@ parse_image_options() {
             --userconf) [ $# -ge 2 ] || die "--userconf needs a file"; USERCONF="$2"; shift 2 ;;
             --log) [ $# -ge 2 ] || die "--log needs a file"; LOG_FILE="$2"; shift 2 ;;
             --no-loop) NO_LOOP=1; shift ;;
+            --data-size) [ $# -ge 2 ] || die "--data-size needs megabytes"; DATA_MB="$2"; shift 2 ;;
+            --root-size) [ $# -ge 2 ] || die "--root-size needs megabytes"; ROOT_MB="$2"; shift 2 ;;
             --root) die "image chooses the root itself; use install --root DIR for a mounted root" ;;
             --writable-root) INSTALL_ARGS+=("$1"); shift ;;
             --no-apt|--dry-run) die "$1 does not apply to image (packages are installed at first boot)" ;;
@@ -54,6 +60,16 @@ parse_image_options() {
     [ "$(readlink -f "$IMAGE_FROM")" != "$(readlink -f "$IMAGE_OUT")" ] || die "--out must differ from --from"
     [ -d "$(dirname "$IMAGE_OUT")" ] || die "--out $IMAGE_OUT: its directory does not exist"
     [ -z "$USERCONF" ] || [ -r "$USERCONF" ] || die "--userconf $USERCONF: cannot read it"
+    if [ -n "$DATA_MB" ] && ! [[ "$DATA_MB" =~ ^[0-9]+$ && "$DATA_MB" -ge 16 ]]; then
+        die "--data-size '$DATA_MB' is not valid: megabytes, at least 16 (2048 is plenty for years)"
+    fi
+    if [ -n "$ROOT_MB" ] && ! [[ "$ROOT_MB" =~ ^[0-9]+$ ]]; then
+        die "--root-size '$ROOT_MB' is not valid: megabytes (4096 leaves room for packages)"
+    fi
+    [ -z "$ROOT_MB" ] || [ -n "$DATA_MB" ] || die "--root-size goes with --data-size (otherwise the Pi grows the root itself)"
+    if [ -n "$DATA_MB" ] && [[ " ${INSTALL_ARGS[*]} " == *" --read-only-root "* ]]; then
+        die "--data-size makes the data partition (LABEL=kiosk-data) itself: drop --read-only-root"
+    fi
     local tool
     for tool in sfdisk debugfs mcopy xz; do
         command -v "$tool" >/dev/null || die "$tool not found: apt-get install fdisk e2fsprogs mtools xz-utils"
@@ -127,6 +143,40 @@ cleanup_image() {
     MOUNTED=()
     [ -n "$WORK_DIR" ] && rm -rf "$WORK_DIR"
     if [ -n "$IMAGE_PARTIAL" ] && [ -f "$IMAGE_PARTIAL" ]; then rm -f "$IMAGE_PARTIAL"; fi
+}
+
+# --data-size: a third partition, LABEL=kiosk-data, for /var/lib/kiosk under a read-only root.
+# Raspberry Pi OS only grows the root to fill the card when it is the last partition, so the
+# root is grown here instead (--root-size, 4096 MB by default): first boot needs the room.
+add_data_partition() {
+    [ -n "$DATA_MB" ] || return 0
+    [ -z "$(partition_fields "$(sfdisk -d "$IMAGE_PARTIAL")" 3)" ] \
+        || die "--from $IMAGE_FROM already has a third partition: start from the official image"
+    local root_sectors=$(( ${ROOT_MB:-4096} * 2048 ))
+    [ "$root_sectors" -gt "$ROOT_SIZE" ] || root_sectors="$ROOT_SIZE"
+    root_sectors=$(( (root_sectors + 8191) / 8192 * 8192 ))  # 4 MiB alignment, as the image has
+    DATA_START=$((ROOT_START + root_sectors))
+    DATA_SIZE=$((DATA_MB * 2048))
+    note "root grows to $((root_sectors / 2048)) MB; data partition of $DATA_MB MB after it"
+    truncate -s $(( (DATA_START + DATA_SIZE) * 512 )) "$IMAGE_PARTIAL"
+    printf ',%s\n' "$root_sectors" | sfdisk -q --no-reread --no-tell-kernel -N 2 "$IMAGE_PARTIAL" \
+        || die "sfdisk could not grow partition 2"
+    printf 'start=%s, size=%s, type=83\n' "$DATA_START" "$DATA_SIZE" \
+        | sfdisk -q --no-reread --no-tell-kernel --append "$IMAGE_PARTIAL" || die "sfdisk could not add partition 3"
+    e2fsck -fy "$(ext4_spec)" >/dev/null 2>&1 || [ $? -le 1 ] || die "the image's root filesystem has errors e2fsck cannot fix"
+    resize2fs "$(ext4_spec)" "$((root_sectors / 2))K" >/dev/null 2>&1 || die "resize2fs could not grow the root filesystem"
+    ROOT_SIZE="$root_sectors"
+    INSTALL_ARGS+=(--read-only-root LABEL=kiosk-data)
+}
+
+# The data partition's filesystem, its top directory owned by kiosk and closed to others
+# (it is mounted at /var/lib/kiosk). Made after install, which adds the kiosk user.
+format_data_partition() {
+    [ -n "$DATA_MB" ] || return 0
+    local ids="$1" data="$IMAGE_PARTIAL?offset=$((DATA_START * 512))"
+    mke2fs -F -q -t ext4 -L kiosk-data -E "offset=$((DATA_START * 512)),root_owner=$ids,nodiscard" \
+        "$IMAGE_PARTIAL" "$((DATA_SIZE / 2))k" || die "mke2fs could not make the data partition"
+    debugfs -w -R "sif / mode 040700" "$data" 2>/dev/null || die "debugfs could not close the data partition"
 }
 
 loop_available() {
@@ -253,6 +303,7 @@ image_station() {
     write_out_image
     step 3 "reading the partition table"
     read_partitions
+    add_data_partition
     open_root
     open_boot
     step 4 "installing into the image (root: $ROOT_METHOD, boot: $BOOT_METHOD)"
@@ -262,9 +313,12 @@ image_station() {
         cp "$USERCONF" "$ROOT_DIR/boot/firmware/userconf.txt"  # FAT: no modes to set
     fi
     [ ! -e "$ROOT_DIR/var/lib/kiosk/station.key" ] || die "a station key ended up in the image: refusing to write it"
+    local ids
+    ids="$(kiosk_ids)" || die "no kiosk user in the image after install"
     step 5 "writing the partitions"
     close_boot
     close_root
+    format_data_partition "$ids"
     step 6 "checking the result"
     debugfs -R "stat /var/lib/kiosk/station.key" "$(ext4_spec)" 2>&1 | grep -q "File not found" \
         || die "the image holds a station key: refusing it"

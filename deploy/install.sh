@@ -232,7 +232,6 @@ install_units_and_fragments() {
 }
 
 apply_boot_config() {
-    step 9 "boot firmware settings"
     local boot
     boot="$(target /boot/firmware)"
     if [ ! -f "$boot/config.txt" ]; then
@@ -355,6 +354,7 @@ install_station() {
     install_app
     write_config
     install_units_and_fragments
+    step 9 "boot firmware settings"
     apply_boot_config
     apply_data_partition
     switch_release

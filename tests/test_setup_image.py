@@ -5,12 +5,13 @@ with debugfs and mtools (--no-loop) everywhere."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.diskimage import ImageReader, build_image
+from tests.diskimage import BOOT_SECTORS, ImageReader, build_image
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -83,3 +84,39 @@ def test_bad_image_files_are_refused(tmp_path, make, message):
 def test_image_needs_from_and_out(tmp_path):
     assert "--from is needed" in image("--out", str(tmp_path / "o.img")).stderr
     assert "--out is needed" in image("--from", str(tmp_path / "x.img")).stderr
+
+
+def test_data_partition_for_a_read_only_root(raspios, tmp_path):
+    """--data-size: a third partition (LABEL=kiosk-data, top directory kiosk's, 0700) after a
+    root grown here, since Raspberry Pi OS grows the root only when it is the last partition."""
+    out = tmp_path / "station.img"
+    result = image("--from", str(raspios), "--out", str(out), "--station-id", "st-01",
+                   "--data-size", "32", "--root-size", "192")
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = subprocess.run(["sfdisk", "-J", str(out)], capture_output=True, text=True,
+                           check=True).stdout
+    parts = json.loads(table)["partitiontable"]["partitions"]
+    assert [p["size"] for p in parts] == [BOOT_SECTORS, 192 * 2048, 32 * 2048]
+    assert parts[2]["start"] == parts[1]["start"] + parts[1]["size"]
+    root = ImageReader(out)
+    assert "LABEL=kiosk-data /var/lib/kiosk ext4" in root.read("/etc/fstab")
+    assert "overlayroot=tmpfs:recurse=0" in root.boot_file("cmdline.txt")
+    kiosk = next(line.split(":") for line in root.read("/etc/passwd").splitlines()
+                 if line.startswith("kiosk:"))
+    data = f"{out}?offset={parts[2]['start'] * 512}"
+    stat = subprocess.run(["debugfs", "-R", "stat /", data], capture_output=True, text=True).stdout
+    assert "Mode:  0700" in stat and f"User: {kiosk[2]:>5}   Group: {kiosk[3]:>5}" in stat
+    label = subprocess.run(["e2label", data], capture_output=True, text=True).stdout.strip()
+    assert label == "kiosk-data"
+    for fs in (root.ext4, data):
+        fsck = subprocess.run(["e2fsck", "-fn", fs], capture_output=True, text=True)
+        assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+
+
+def test_data_size_is_checked(raspios, tmp_path):
+    out = str(tmp_path / "o.img")
+    assert "--data-size '3' is not valid" in image("--from", str(raspios), "--out", out,
+                                                    "--station-id", "st-01", "--data-size", "3").stderr
+    both = image("--from", str(raspios), "--out", out, "--station-id", "st-01", "--data-size",
+                 "32", "--read-only-root", "LABEL=x")
+    assert "drop --read-only-root" in both.stderr

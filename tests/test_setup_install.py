@@ -122,9 +122,12 @@ def assert_owners_and_modes(root: Path) -> None:
 def test_first_boot_makes_a_key_owned_by_kiosk(image_root, tmp_path):
     root, _ = image_root
     assert install("--root", str(root), "--no-apt", "--station-id", "st-01").returncode == 0
+    cmdline = root / "boot/firmware/cmdline.txt"
+    cmdline.write_text(cmdline.read_text().replace(" quiet", ""))  # as Raspberry Pi OS's does
     result = first_boot(root)
     assert result.returncode == 0, result.stderr
-    assert "[4/5] the station key" in result.stdout and "[done]" in result.stdout
+    assert "[4/6] the station key" in result.stdout and "[done]" in result.stdout
+    assert "quiet" in cmdline.read_text().split()
     key = root / "var/lib/kiosk/station.key"
     info = key.stat()
     assert (stat.S_IMODE(info.st_mode), info.st_uid, info.st_gid) == (0o600, *kiosk_ids(root))
