@@ -34,6 +34,13 @@ run() {
     fi
 }
 
+# Our lines (from stdin) in a system file, between markers: replaced on every run, so a
+# re-run never piles them up and the file's own lines stay as they are.
+replace_marked_block() {
+    sed -i '/^# >>> kiosk >>>$/,/^# <<< kiosk <<<$/d' "$1"
+    { printf '# >>> kiosk >>>\n'; cat; printf '# <<< kiosk <<<\n'; } >>"$1"
+}
+
 target() { printf '%s%s' "${INSTALL_ROOT%/}" "$1"; }
 
 live() { [ "$INSTALL_ROOT" = "/" ]; }

@@ -252,7 +252,7 @@ stage_from_partitions() {
     for path in "${STAGED_FROM_IMAGE[@]}"; do
         mkdir -p "$stage$(dirname "$path")"
         debugfs -R "dump -p $path $stage$path" "$(ext4_spec)" 2>/dev/null || true
-        if [ -f "$stage$path" ]; then cp -p "$stage$path" "$WORK_DIR/orig/$(basename "$path")"; fi
+        if [ -f "$stage$path" ]; then install -D -p "$stage$path" "$WORK_DIR/orig$path"; fi
     done
 }
 
@@ -271,7 +271,7 @@ debugfs_script() {
     done < <(find "$stage" -mindepth 1 -type d ! -path "$stage/boot*" -printf '%P\0' | sort -z)
     while IFS= read -r -d '' path; do
         [ "/$path" = /etc/os-release ] && continue
-        if [ -f "$WORK_DIR/orig/$(basename "$path")" ] && cmp -s "$stage/$path" "$WORK_DIR/orig/$(basename "$path")"; then
+        if [ -f "$WORK_DIR/orig/$path" ] && cmp -s "$stage/$path" "$WORK_DIR/orig/$path"; then
             continue
         fi
         read -r uid gid < <(stat -c '%u %g' "$stage/$path")

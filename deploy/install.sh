@@ -239,9 +239,7 @@ apply_boot_config() {
         return
     fi
     [ "$DRY_RUN" -eq 1 ] && { printf '  would update %s/config.txt and cmdline.txt\n' "$boot"; return; }
-    # Replace our block between markers, so a re-run does not pile it up.
-    sed -i '/^# >>> kiosk >>>$/,/^# <<< kiosk <<<$/d' "$boot/config.txt"
-    { printf '# >>> kiosk >>>\n'; cat "$REPO_DIR/firmware_config/config.txt"; printf '# <<< kiosk <<<\n'; } >>"$boot/config.txt"
+    replace_marked_block "$boot/config.txt" <"$REPO_DIR/firmware_config/config.txt"
     if [ -f "$boot/cmdline.txt" ]; then
         local word line words
         line="$(head -n1 "$boot/cmdline.txt")"
@@ -270,8 +268,7 @@ apply_data_partition() {
     note "read-only root: $DATA_DEVICE mounted at /var/lib/kiosk"
     [ "$DRY_RUN" -eq 1 ] && { printf '  would add to %s: %s\n' "$fstab" "$line"; return; }
     touch "$fstab"
-    sed -i '/^# >>> kiosk >>>$/,/^# <<< kiosk <<<$/d' "$fstab"
-    printf '# >>> kiosk >>>\n%s\n# <<< kiosk <<<\n' "$line" >>"$fstab"
+    printf '%s\n' "$line" | replace_marked_block "$fstab"
     live && move_data_to_partition
     return 0
 }
