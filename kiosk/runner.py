@@ -98,20 +98,28 @@ def status_line(status: ReaderStatus, as_json: bool) -> str:
     return f"{text}: {', '.join(status.readers)}" if status.readers else text
 
 
+def _every(seconds: float, stop: threading.Event, what: str, action: Callable[[], None]) -> None:
+    """Run ``action`` until ``stop``; a failure leaves the strip stale, never stops the station."""
+    while not stop.is_set():
+        try:
+            action()
+        except Exception:
+            log.exception("%s failed", what)
+        stop.wait(seconds)
+
+
 def _watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
     """Backlog, last acknowledgement and clock state for the status strip (every 5 s)."""
     from kiosk.store.database import connect
     from kiosk.sync import clock_state, sync_state
     from kiosk.web.hub import SyncInfo
     db = connect(config.database)
+
+    def refresh() -> None:
+        state = sync_state(db)
+        hub.sync_status(SyncInfo(state.backlog, state.last_sync, clock_state(db)))
     try:
-        while not stop.is_set():
-            try:
-                state = sync_state(db)
-                hub.sync_status(SyncInfo(state.backlog, state.last_sync, clock_state(db)))
-            except Exception:  # the strip may go stale; the station must not stop
-                log.exception("reading the sync state failed")
-            stop.wait(5.0)
+        _every(5.0, stop, "reading the sync state", refresh)
     finally:
         db.conn.close()
 
@@ -120,14 +128,12 @@ def _watch_health(config: Config, hub: ScreenHub, stop: threading.Event) -> None
     """Power, SD card, disk, watchdog and screen for the status strip (every 60 s)."""
     from kiosk.health import HealthProbe, log_changes
     probe = HealthProbe(config.data_dir)
-    while not stop.is_set():
-        try:
-            problems = probe.problems()
-            log_changes(hub.status.health, problems)
-            hub.health_status(problems)
-        except Exception:  # the strip may go stale; the station must not stop
-            log.exception("reading the station's health failed")
-        stop.wait(60.0)
+
+    def refresh() -> None:
+        problems = probe.problems()
+        log_changes(hub.status.health, problems)
+        hub.health_status(problems)
+    _every(60.0, stop, "reading the station's health", refresh)
 
 
 def run_station(config: Config, as_json: bool = False, reader: CardReader | None = None,
