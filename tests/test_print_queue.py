@@ -82,31 +82,29 @@ def test_pending_receipts_survive_a_restart(core, config, station_dir, capture):
         second.stop()
 
 
-def test_receipt_keeps_service_names_off_unless_allowed(core, config, clock):
+def wang_checked_in_with_two_spoolers(core, config, clock):
+    """Wang (in a prenatal plan) checks in; spoolers without and with service names allowed."""
+    from kiosk.adapters.printers import MemoryPrinter
     from kiosk.demo_data import seed_demo
     from kiosk.domain.model import local_date
-    from kiosk.adapters.printers import MemoryPrinter
     wallet = seed_demo(core, local_date(clock.now(), "Asia/Shanghai"))
     outcome = core.checkins.handle_tap(read_card(wallet["wang"]))
     plain = PrintSpooler(config.database, MemoryPrinter(), "站", "Asia/Shanghai")
     allowed = PrintSpooler(config.database, MemoryPrinter(), "站", "Asia/Shanghai", True)
     for spooler in (plain, allowed):
         spooler.db = connect(config.database)
+    return outcome, plain, allowed
+
+
+def test_receipt_keeps_service_names_off_unless_allowed(core, config, clock):
+    outcome, plain, allowed = wang_checked_in_with_two_spoolers(core, config, clock)
     receipt = plain.receipt_for(outcome.checkin_id)
     assert receipt.next_visit and receipt.lines == () and receipt.masked_name == "王*华"
     assert "孕中期" in allowed.receipt_for(outcome.checkin_id).lines[0]
 
 
 def test_her_printed_record_keeps_service_names_off_unless_allowed(core, config, clock):
-    from kiosk.adapters.printers import MemoryPrinter
-    from kiosk.demo_data import seed_demo
-    from kiosk.domain.model import local_date
-    wallet = seed_demo(core, local_date(clock.now(), "Asia/Shanghai"))
-    outcome = core.checkins.handle_tap(read_card(wallet["wang"]))
-    plain = PrintSpooler(config.database, MemoryPrinter(), "站", "Asia/Shanghai")
-    allowed = PrintSpooler(config.database, MemoryPrinter(), "站", "Asia/Shanghai", True)
-    for spooler in (plain, allowed):
-        spooler.db = connect(config.database)
+    outcome, plain, allowed = wang_checked_in_with_two_spoolers(core, config, clock)
     lines = plain.receipt_for(outcome.checkin_id, "record").lines
     assert lines[0].startswith("我的随访") and "随访 Follow-up visit" in lines[1]
     assert not any("孕" in line for line in lines)  # no sensitive service names on paper
