@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from kiosk.config import load_config
 from kiosk.errors import KioskError
 from kiosk.i18n import bilingual
 
@@ -17,12 +16,13 @@ def migrate(ctx: click.Context) -> None:
     If a migration fails the copy is put back and the command exits 1, so the previous
     release still runs. Example: kiosk --config /etc/kiosk/kiosk.toml migrate
     """
+    from kiosk.cli import _config, _fail
     from kiosk.upgrade import migrate_with_backup
+    config = _config(ctx)
     try:
-        config = load_config(ctx.obj["config_path"])
         report = migrate_with_backup(config.database, config.data_dir / "backups")
     except KioskError as exc:
-        raise click.ClickException(bilingual("Error") + ": " + str(exc)) from exc
+        raise _fail(exc) from exc
     if not report.applied:
         click.echo(bilingual("Database is up to date"))
         return
