@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey 
 
 from kiosk.adapters.clock import FakeClock  # noqa: E402
 from kiosk.domain.events import ChainHead  # noqa: E402
-from kiosk.domain.ports import EventFactory  # noqa: E402
+from kiosk.domain.unit_of_work import EventFactory  # noqa: E402
 from kiosk.keys import StationKey  # noqa: E402
 
 STATIONS = 10
@@ -75,7 +75,7 @@ def make_events(station_id: str, key: StationKey, count: int) -> list[dict]:
 
 def batches(events: list[dict]) -> list[list[dict]]:
     """At most 500 events and 256 KiB per batch, exactly as the station's sync worker cuts them."""
-    from kiosk.county.protocol import take_batch
+    from kiosk.protocol.sync import take_batch
     out = []
     while events:
         out.append(take_batch(events))
@@ -108,10 +108,10 @@ def backlog_catchup(data_dir: Path, port: int, county_public: str, events: int,
                     extra: list[str]) -> float:
     from kiosk.adapters.county import HttpCountyLink
     from kiosk.bootstrap import build_core
-    from kiosk.config import load_config
+    from kiosk.config.loader import load_config
     from kiosk.keys import generate_key_file, public_key_from_hex
-    from kiosk.sync import SyncWorker
-    from kiosk.testing import write_station_config
+    from kiosk.sync.worker import SyncWorker
+    from kiosk.testing.station import write_station_config
     config = load_config(write_station_config(data_dir / "station", None, "backlog-station"))
     generate_key_file(config.key_file, force=True)
     core = build_core(config)
@@ -180,7 +180,7 @@ def main() -> None:
     backlog = 2_000 if args.quick else 10_000
     base = Path(tempfile.mkdtemp(prefix="kiosk-ingest-"))
     sqlite_eps, catchup = ingest(base / "county", None, per_station, backlog)
-    from kiosk.county.pg_harness import PostgresHarness
+    from kiosk.testing.postgres import PostgresHarness
     postgres = PostgresHarness()
     try:
         postgres.start()

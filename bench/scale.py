@@ -32,13 +32,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kiosk.bootstrap import build_core  # noqa: E402
-from kiosk.config import load_config  # noqa: E402
+from kiosk.config.loader import load_config  # noqa: E402
 from kiosk.domain.card_records import CardRecord, sign_record  # noqa: E402
 from kiosk.domain.cards import uid_hash  # noqa: E402
 from kiosk.domain.events import canonical_json  # noqa: E402
 from kiosk.domain.model import ReadCard, local_date  # noqa: E402
 from kiosk.keys import generate_key_file  # noqa: E402
-from kiosk.testing import write_station_config  # noqa: E402
+from kiosk.testing.station import write_station_config  # noqa: E402
 
 VILLAGES = [f"{name}村" for name in "东西南北上下前后大小新老"]
 PLANS = ["prenatal", "iud-followup", "contraceptive-supply"]
@@ -210,11 +210,11 @@ def main() -> None:
 
 def record_page_times(core, residents: int, rng: random.Random) -> list[float]:
     """Server time of GET /staff/residents/<id> for a logged-in technician."""
-    from kiosk.services import StationServices
-    from kiosk.staff_desk import StaffDesk
+    from kiosk.station.services import StationServices
+    from kiosk.station.staff_desk import StaffDesk
     from kiosk.web import create_app
     from kiosk.web.guard import COOKIE
-    from kiosk.web.hub import ScreenHub
+    from kiosk.station.hub import ScreenHub
     tech = core.staff.add("基准技术员", "2468", by="bench")
     desk, hub = StaffDesk(3600), ScreenHub()
     app = create_app(hub, {"TIMEZONE": core.config.timezone},

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.tap_latency import BARE_UIDS, bare_reader, pct, private_pcscd  # noqa: E402
-from kiosk.adapters.pcscd_harness import PcscdHarness  # noqa: E402
+from kiosk.sim.pcscd import PcscdHarness  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -34,8 +34,8 @@ OBSERVER = """() => { window.__shown = [];
 
 def receipt_build_ms(repeat: int = 20) -> tuple[float, float]:
     from kiosk.adapters.escpos_render import PrinterProfile, render_receipt
-    from kiosk.print_test import SAMPLE
-    from kiosk.receipt_layout import receipt_lines
+    from kiosk.ops.print_sample import SAMPLE
+    from kiosk.adapters.receipt_layout import receipt_lines
     times = []
     for charset in ("gb18030", "ascii"):
         render_receipt(receipt_lines(SAMPLE), PrinterProfile(charset=charset))  # warm fonts
@@ -54,9 +54,9 @@ def free_port() -> int:
 
 def run(harness: PcscdHarness, work: Path, screen_taps: int, total_taps: int, rss_mark: int):
     from playwright.sync_api import sync_playwright
-    from kiosk.config import load_config
+    from kiosk.config.loader import load_config
     from kiosk.keys import generate_key_file
-    from kiosk.testing import StationProcess, TapDriver, seed_residents, write_station_config
+    from kiosk.testing.station import StationProcess, TapDriver, seed_residents, write_station_config
     config_path = write_station_config(work / "station", harness, ui_port=free_port())
     generate_key_file(load_config(config_path).key_file)
     uids = seed_residents(config_path, min(total_taps, 1000))

@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kiosk.adapters.pcscd_harness import PcscdHarness  # noqa: E402
-from kiosk.adapters.virtual_card import VirtualCard  # noqa: E402
+from kiosk.sim.pcscd import PcscdHarness  # noqa: E402
+from kiosk.sim.virtual_card import VirtualCard  # noqa: E402
 
 
 BARE_UIDS = [VirtualCard(bytes.fromhex(u), "uid") for u in ("04A1B2C3", "04112233445566",
@@ -51,7 +51,7 @@ def pct(values: list[float], q: float) -> float:
 
 def bare_reader(harness: PcscdHarness, uids: list, taps: int) -> list[float]:
     from smartcard import scard as sc
-    from kiosk.testing import TapDriver
+    from kiosk.testing.station import TapDriver
     driver, name, times = TapDriver(harness), harness.reader_names[0], []
     hr, ctx = sc.SCardEstablishContext(sc.SCARD_SCOPE_USER)
     for n in range(taps):
@@ -76,9 +76,9 @@ def bare_reader(harness: PcscdHarness, uids: list, taps: int) -> list[float]:
 
 
 def station_taps(harness: PcscdHarness, work: Path, taps: int) -> tuple[list[float], list[float], float]:
-    from kiosk.config import load_config
+    from kiosk.config.loader import load_config
     from kiosk.keys import generate_key_file
-    from kiosk.testing import StationProcess, TapDriver, seed_residents, write_station_config
+    from kiosk.testing.station import StationProcess, TapDriver, seed_residents, write_station_config
     config_path = write_station_config(work / "station", harness)
     generate_key_file(load_config(config_path).key_file)
     uids = seed_residents(config_path, 50)

@@ -14,14 +14,14 @@ from sqlite_utils import Database
 
 import kiosk
 from kiosk.adapters.clock import SystemClock
-from kiosk.config import Config
-from kiosk.care_plan_files import load_plans
+from kiosk.config.loader import Config
+from kiosk.config.care_plans import load_plans
 from kiosk.domain.card_desk import CardDesk
 from kiosk.domain.care import CareService
 from kiosk.domain.checkin import CheckInService
 from kiosk.domain.registry import ResidentRegistry
 from kiosk.domain.staff import StaffService
-from kiosk.domain.ports import Clock, EventFactory
+from kiosk.domain.unit_of_work import Clock, EventFactory
 from kiosk.errors import KeyFileError
 from kiosk.keys import StationKey, load_key_file, make_verifier, public_key_from_hex
 from kiosk.ports import CardReader, Printer, Signals
@@ -65,7 +65,7 @@ def build_core(config: Config, clock: Clock | None = None) -> Core:
 
     trusted = {sid: public_key_from_hex(h) for sid, h in config.trusted_issuers.items()}
     trusted[config.station_id] = key.public
-    from kiosk.roster_pull import remote_key_lookup
+    from kiosk.sync.roster_pull import remote_key_lookup
     desk = CardDesk(uow, clock, config.station_id, key,
                     make_verifier(trusted, remote_key_lookup(db)), config.legacy_uid_only)
     checkins = CheckInService(uow, clock, config.station_id, config.timezone,
@@ -105,7 +105,7 @@ def card_keys(config: Config):
 
 def build_reader(config: Config) -> CardReader:
     if config.reader_kind == "fake":
-        from kiosk.adapters.fake_reader import FakeCardReader
+        from kiosk.sim.fake_reader import FakeCardReader
         return FakeCardReader(keys=card_keys(config))
     if config.pcscd_socket:
         os.environ["PCSCLITE_CSOCK_NAME"] = config.pcscd_socket
@@ -142,7 +142,7 @@ def build_signals(config: Config, on_press=None, on_hold=None) -> Signals:
 
 
 def build_spooler(config: Config, printer: Printer, on_state=None):
-    from kiosk.spooler import PrintSpooler
+    from kiosk.station.spooler import PrintSpooler
     return PrintSpooler(config.database, printer, config.station_name, config.timezone,
                         config.show_service_names, on_state=on_state)
 

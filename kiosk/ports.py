@@ -2,7 +2,7 @@
 
 Each has a real adapter and a fake in kiosk.adapters; kiosk.bootstrap picks one
 from the config. The domain's own ports (clock, unit of work) are in
-kiosk.domain.ports.
+kiosk.domain.unit_of_work.
 """
 
 from __future__ import annotations

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from kiosk.adapters.clock import FakeClock
-from kiosk.adapters.pcscd_harness import PcscdHarness
+from kiosk.sim.pcscd import PcscdHarness
 from kiosk.bootstrap import build_core
-from kiosk.config import load_config
+from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
-from kiosk.testing import write_station_config
+from kiosk.testing.station import write_station_config
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def pcscd_running(pcscd: PcscdHarness) -> PcscdHarness:
 @pytest.fixture(scope="session")
 def postgres():
     """One private PostgreSQL server per test session (CI installs postgresql; missing fails)."""
-    from kiosk.county.pg_harness import PostgresHarness
+    from kiosk.testing.postgres import PostgresHarness
     harness = PostgresHarness()
     harness.start()
     yield harness

@@ -30,7 +30,7 @@ def test_hardware_libraries_only_in_their_adapters():
     for path in PACKAGE.rglob("*.py"):
         for library, home in HARDWARE.items():
             if library in imports_of(path):
-                assert path.name in home | {"doctor.py", "testing.py"}, f"{library} in {path}"
+                assert path.name in home | {"doctor.py", "station.py"}, f"{library} in {path}"
 
 
 def test_hardware_imports_are_inside_functions():

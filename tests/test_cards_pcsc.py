@@ -10,16 +10,16 @@ from click.testing import CliRunner
 
 from kiosk.adapters.card_io import CardKeys
 from kiosk.adapters.pcsc_reader import PcscCardReader
-from kiosk.adapters.virtual_card import VirtualCard
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.bootstrap import build_core
-from kiosk.cli import main
-from kiosk.config import load_config
+from kiosk.cli.main import main
+from kiosk.config.loader import load_config
 from kiosk.domain.card_records import frame
 from kiosk.domain.model import ReadCard, Resident
 from kiosk.domain.outcomes import CardRefused, CheckedIn, TechnicianCard
 from kiosk.keys import generate_key_file
 from kiosk.ports import CardTapped
-from kiosk.testing import TapDriver, write_station_config
+from kiosk.testing.station import TapDriver, write_station_config
 from tests.test_pcsc_reader import drain
 from tests.test_reader_contract import next_card_event, wait_ready
 
@@ -116,7 +116,7 @@ def test_first_technician_from_the_console(pcscd_running, tmp_path):
     assert "技术员已添加 / Technician added: 赵医生" in result.output
     core = build_core(load_config(config_path))
     try:
-        from kiosk.virtual_cards import read_card
+        from kiosk.sim.wallet import read_card
         outcome = core.checkins.handle_tap(read_card(card))
         assert isinstance(outcome, TechnicianCard) and outcome.name == "赵医生"
         assert core.staff.check_pin(outcome.technician_id, "2468").ok

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from kiosk.care_plan_files import load_plans
+from kiosk.config.care_plans import load_plans
 from kiosk.domain.care_plans import PlanError, parse_plans, schedule
 from kiosk.domain.model import FollowUpStatus
 
@@ -88,7 +88,7 @@ def test_a_station_can_replace_the_file(tmp_path):
 
 
 def test_config_points_at_the_station_plans_file(tmp_path):
-    from kiosk.config import parse_config
+    from kiosk.config.loader import parse_config
     config = parse_config({"station": {"id": "st-1"}, "care": {"plans_file": "plans.toml"}},
                           base=tmp_path)
     assert config.care_plans_file == tmp_path / "plans.toml"

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kiosk.adapters.clock import FakeClock
-from kiosk.care_plan_files import load_plans
+from kiosk.config.care_plans import load_plans
 from kiosk.domain.care_plans import schedule
 from kiosk.domain.model import CarePlanItem, FollowUpStatus, local_date
 

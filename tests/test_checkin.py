@@ -11,7 +11,7 @@ from kiosk.domain.card_desk import CardDesk
 from kiosk.domain.checkin import CheckInService
 from kiosk.domain.model import CarePlanItem, Card, Resident
 from kiosk.domain.outcomes import CheckedIn, UnknownCard
-from kiosk.domain.ports import EventFactory
+from kiosk.domain.unit_of_work import EventFactory
 from kiosk.keys import StationKey, make_verifier
 from kiosk.store.memory import MemoryState, MemoryUnitOfWork
 

@@ -5,7 +5,7 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from kiosk.cli import main
+from kiosk.cli.main import main
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_serve_with_ui_port_taken_says_which_key(runner, station_dir, config):
 
 
 def test_doctor_reports_paper_out_with_the_fix(runner, core, station_dir):
-    from kiosk.adapters.capture_printer import CapturePrinter
+    from kiosk.sim.capture_printer import CapturePrinter
     from kiosk.ports import PrinterState
     capture = CapturePrinter()
     capture.state = PrinterState.PAPER_OUT

@@ -1,6 +1,6 @@
 import pytest
 
-from kiosk.config import load_config, parse_config
+from kiosk.config.loader import load_config, parse_config
 from kiosk.errors import ConfigError
 
 

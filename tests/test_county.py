@@ -22,10 +22,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.adapters.county import CountyRefused, FakeCountyLink, HttpCountyLink
 from kiosk.county.app import create_county_app
-from kiosk.county.protocol import verify_ack
+from kiosk.protocol.sync import verify_ack
 from kiosk.domain.chain import verify_chain
 from kiosk.keys import StationKey
-from kiosk.sync import SyncWorker, sync_state
+from kiosk.sync.worker import SyncWorker, sync_state
 from tests.test_events import make_chain
 
 
@@ -194,7 +194,7 @@ def test_county_down_then_up_over_real_http(core, tmp_path, county_database):
 
 
 def test_kiosk_sync_once_from_the_console(core, station_dir, tmp_path):
-    from kiosk.cli import main
+    from kiosk.cli.main import main
     data_dir = tmp_path / "county"
     county_public = county_cli(data_dir, "init").split("public key (hex): ")[1].strip()
     county_cli(data_dir, "enroll", "--station", core.config.station_id,
@@ -217,7 +217,7 @@ def test_kiosk_sync_once_from_the_console(core, station_dir, tmp_path):
 
 
 def test_county_url_needs_the_county_key():
-    from kiosk.config import parse_config
+    from kiosk.config.loader import parse_config
     from kiosk.errors import ConfigError
     with pytest.raises(ConfigError) as info:
         parse_config({"station": {"id": "st-1"}, "county": {"url": "https://county.example/"}})
@@ -245,7 +245,7 @@ def test_county_pages_metrics_and_openapi(county):
 
 def test_clock_state_and_sync_now(core, tmp_path):
     import threading
-    from kiosk.sync import clock_state, sync_now
+    from kiosk.sync.worker import clock_state, sync_now
     assert clock_state(core.db, ntp_flag=str(tmp_path / "none")) == "not_set"
     flag = tmp_path / "synchronized"
     flag.touch()
@@ -266,7 +266,7 @@ def test_clock_state_and_sync_now(core, tmp_path):
 
 def test_status_strip_says_clock_not_set_and_backlog():
     from kiosk.web import create_app
-    from kiosk.web.hub import ScreenHub, SyncInfo
+    from kiosk.station.hub import ScreenHub, SyncInfo
     hub = ScreenHub()
     client = create_app(hub).test_client()
     assert "clock-not-set" not in client.get("/").get_data(as_text=True)  # no county: no strip
@@ -279,8 +279,8 @@ def test_status_strip_says_clock_not_set_and_backlog():
 
 
 def test_enrolment_code_from_keygen_enrols_the_station(tmp_path):
-    from kiosk.cli import main
-    from kiosk.testing import write_station_config
+    from kiosk.cli.main import main
+    from kiosk.testing.station import write_station_config
     path = write_station_config(tmp_path / "st", None, station_id="xinglong-01")
     result = CliRunner().invoke(main, ["--config", str(path), "keygen", "--qr"])
     assert result.exit_code == 0, result.output
@@ -342,10 +342,10 @@ def test_https_with_the_ca_bundle_from_config(county, tmp_path):
 
 
 def test_enrolment_slip_prints_the_code_as_a_qr(tmp_path):
-    from kiosk.cli import main
-    from kiosk.config import load_config
+    from kiosk.cli.main import main
+    from kiosk.config.loader import load_config
     from kiosk.keys import generate_key_file
-    from kiosk.testing import write_station_config
+    from kiosk.testing.station import write_station_config
     path = write_station_config(tmp_path / "st", None, station_id="xinglong-01")
     generate_key_file(load_config(path).key_file)
     result = CliRunner().invoke(main, ["--config", str(path), "print-test", "--enrolment",

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.county.app import create_county_app
-from kiosk.county.protocol import FIELDS
+from kiosk.protocol.sync import FIELDS
 from kiosk.county.store import SqliteCountyStore
 from kiosk.keys import StationKey
 from tests.test_events import make_chain

@@ -8,11 +8,11 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from kiosk.cli import main
-from kiosk.config import load_config
+from kiosk.cli.main import main
+from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
 from kiosk.store.database import connect
-from kiosk.testing import StationProcess, TapDriver, seed_residents, write_station_config
+from kiosk.testing.station import StationProcess, TapDriver, seed_residents, write_station_config
 from tests.test_pcsc_end_to_end import tap_all
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow]

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from kiosk.cli import main
-from kiosk.config import load_config
+from kiosk.cli.main import main
+from kiosk.config.loader import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,7 +20,7 @@ def test_every_command_is_in_the_readme():
 
 
 def test_every_config_key_is_documented():
-    from kiosk.config import SCHEMA
+    from kiosk.config.loader import SCHEMA
     reference = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     for section, keys in SCHEMA.items():
         for key in keys:
@@ -47,8 +47,8 @@ def test_every_event_type_is_documented():
 
 def test_every_doctor_check_has_a_row_in_the_deploy_troubleshooting_table():
     import re
-    from kiosk.health import DOCTOR_NAMES
-    source = (ROOT / "kiosk" / "doctor.py").read_text(encoding="utf-8")
+    from kiosk.adapters.health import DOCTOR_NAMES
+    source = (ROOT / "kiosk" / "ops" / "doctor.py").read_text(encoding="utf-8")
     names = set(re.findall(r'Check\("([^"]+)"', source)) | set(DOCTOR_NAMES.values())
     deploy = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
     table = deploy[deploy.index("## Troubleshooting"):]

@@ -6,7 +6,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from kiosk.adapters.clock import FakeClock
 from kiosk.domain.chain import verify_chain
 from kiosk.domain.events import GENESIS_HASH, ChainHead, canonical_json, check_event
-from kiosk.domain.ports import EventFactory
+from kiosk.domain.unit_of_work import EventFactory
 from kiosk.keys import StationKey
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.health import HealthProbe, log_changes
-from kiosk.web.hub import ScreenHub
+from kiosk.adapters.health import HealthProbe, log_changes
+from kiosk.station.hub import ScreenHub
 
 GiB = 2**30
 

@@ -23,7 +23,7 @@ def test_every_bilingual_message_is_translated():
 
 
 def test_doctor_check_names_are_translated():
-    source = (PACKAGE / "doctor.py").read_text(encoding="utf-8")
+    source = (PACKAGE / "ops" / "doctor.py").read_text(encoding="utf-8")
     names = {n.args[0].value for n in ast.walk(ast.parse(source))
              if isinstance(n, ast.Call) and getattr(n.func, "id", "") == "Check"
              and isinstance(n.args[0], ast.Constant)}
@@ -35,7 +35,7 @@ def test_chinese_first_english_second():
 
 
 def test_reader_status_texts_are_translated():
-    from kiosk.runner import STATUS_TEXT
+    from kiosk.station.console import STATUS_TEXT
     assert all(gettext_for("zh_Hans_CN", text) != text for text in STATUS_TEXT.values())
 
 

@@ -6,10 +6,10 @@ import threading
 import pytest
 from click.testing import CliRunner
 
-from kiosk.cli import main
-from kiosk.config import load_config
+from kiosk.cli.main import main
+from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
-from kiosk.testing import StationProcess, TapDriver, seed_residents, write_station_config
+from kiosk.testing.station import StationProcess, TapDriver, seed_residents, write_station_config
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow]
 

@@ -5,9 +5,9 @@ import time
 import pytest
 
 from kiosk.adapters.pcsc_reader import PcscCardReader
-from kiosk.adapters.virtual_card import VirtualCard
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.ports import CardReadFailed, CardTapped, ReaderState
-from kiosk.testing import TapDriver
+from kiosk.testing.station import TapDriver
 from tests.test_reader_contract import next_card_event, wait_ready
 
 pytestmark = pytest.mark.pcsc

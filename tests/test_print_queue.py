@@ -4,14 +4,14 @@ import time
 
 import pytest
 
-from kiosk.adapters.capture_printer import CapturePrinter
+from kiosk.sim.capture_printer import CapturePrinter
 from kiosk.adapters.escpos_decode import decode
 from kiosk.adapters.printers import NetworkEscposPrinter
 from kiosk.ports import PrinterState
-from kiosk.spooler import PrintSpooler
+from kiosk.station.spooler import PrintSpooler
 from kiosk.store.database import connect
-from kiosk.testing import seed_residents
-from kiosk.virtual_cards import read_card
+from kiosk.testing.station import seed_residents
+from kiosk.sim.wallet import read_card
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_pending_receipts_survive_a_restart(core, config, station_dir, capture):
 def wang_checked_in_with_two_spoolers(core, config, clock):
     """Wang (in a prenatal plan) checks in; spoolers without and with service names allowed."""
     from kiosk.adapters.printers import MemoryPrinter
-    from kiosk.demo_data import seed_demo
+    from kiosk.demo.data import seed_demo
     from kiosk.domain.model import local_date
     wallet = seed_demo(core, local_date(clock.now(), "Asia/Shanghai"))
     outcome = core.checkins.handle_tap(read_card(wallet["wang"]))

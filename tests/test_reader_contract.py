@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from kiosk.adapters.fake_reader import FakeCardReader
-from kiosk.adapters.virtual_card import VirtualCard
+from kiosk.sim.fake_reader import FakeCardReader
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.ports import CardReadFailed, CardTapped, ReaderState, ReaderStatus
 
 
@@ -20,7 +20,7 @@ class FakeBackend:
 class PcscBackend:
     def __init__(self, harness):
         from kiosk.adapters.pcsc_reader import PcscCardReader
-        from kiosk.testing import TapDriver
+        from kiosk.testing.station import TapDriver
         self.reader, self.driver = PcscCardReader(), TapDriver(harness)
 
     def tap(self, uid, vanish=False):

@@ -4,12 +4,12 @@ import time
 
 import pytest
 
-from kiosk.adapters.capture_printer import CapturePrinter
+from kiosk.sim.capture_printer import CapturePrinter
 from kiosk.adapters.escpos_decode import decode
 from kiosk.adapters.escpos_render import PrinterProfile, render_line_image, render_receipt
 from kiosk.adapters.printers import NetworkEscposPrinter
 from kiosk.ports import PrinterState, Receipt
-from kiosk.receipt_layout import Line, receipt_lines
+from kiosk.adapters.receipt_layout import Line, receipt_lines
 
 RECEIPT = Receipt("兴隆镇卫生服务站", "2026-11-28 09:05", 17, "张*祥", "2026-12-01", "AB12CD34")
 

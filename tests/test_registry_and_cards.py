@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.adapters.virtual_card import VirtualCard
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.domain import validation
 from kiosk.domain.card_records import (CardRecord, RecordRefused, frame, parse_record, sign_record,
                                        unframe, verify_record)
@@ -15,7 +15,7 @@ from kiosk.domain.registry import Registration
 from kiosk.domain.validation import Invalid
 from kiosk.keys import make_verifier
 from kiosk.store.sqlite import iter_events
-from kiosk.virtual_cards import issue_virtual_card, read_card
+from kiosk.sim.wallet import issue_virtual_card, read_card
 
 
 @pytest.mark.parametrize("name", ["王秀华", "张𠮷祥", "\U00031350丽", "李\ue000", "Anna-Maria Lǐ",
@@ -98,9 +98,9 @@ def test_legacy_uid_only_cards_only_in_legacy_mode(core):
 
 def test_a_signed_card_is_not_honoured_by_a_station_that_does_not_trust_its_issuer(core, tmp_path):
     from kiosk.bootstrap import build_core
-    from kiosk.config import load_config
+    from kiosk.config.loader import load_config
     from kiosk.keys import generate_key_file
-    from kiosk.testing import write_station_config
+    from kiosk.testing.station import write_station_config
     with core.uow() as uow:
         uow.residents.add(Resident("r1", "王秀华"))
         uow.record("resident.registered", {"resident_id": "r1"})

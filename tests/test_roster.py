@@ -9,14 +9,14 @@ import pytest
 from click.testing import CliRunner
 
 from kiosk.bootstrap import build_core
-from kiosk.cli import main
-from kiosk.config import load_config
+from kiosk.cli.main import main
+from kiosk.config.loader import load_config
 from kiosk.domain.outcomes import CardRefused, CheckedIn
 from kiosk.domain.registry import Registration
 from kiosk.keys import generate_key_file
 from kiosk.store.sqlite import iter_events
-from kiosk.testing import write_station_config
-from kiosk.virtual_cards import issue_virtual_card, read_card
+from kiosk.testing.station import write_station_config
+from kiosk.sim.wallet import issue_virtual_card, read_card
 from tests.test_county import county_cli, free_port, start_county
 
 
@@ -90,7 +90,7 @@ def test_roster_needs_a_fresh_signed_request(two_stations):
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 403
     from kiosk.adapters.county import HttpCountyLink
-    from kiosk.county.roster import verify_page
+    from kiosk.protocol.roster import verify_page
     from kiosk.keys import public_key_from_hex
     b = cores["station-b"]
     page = HttpCountyLink(url).roster("station-b", 0, b.key)

@@ -42,7 +42,7 @@ def test_image_holds_the_kiosk_and_no_key(raspios, tmp_path, method):
     assert "[6/6] checking the result" in result.stdout and out.exists()
     assert not Path(str(out) + ".partial").exists()
     disk = ImageReader(out)
-    for path in ("/opt/kiosk/app/kiosk/cli.py", "/opt/kiosk/app/setup.sh",
+    for path in ("/opt/kiosk/app/kiosk/cli/main.py", "/opt/kiosk/app/setup.sh",
                  "/etc/systemd/system/kiosk.service", "/etc/systemd/system/kiosk-browser.service",
                  "/etc/systemd/system/kiosk-firstboot.service",
                  "/etc/systemd/system/multi-user.target.wants/kiosk-firstboot.service",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.config import parse_config
+from kiosk.config.loader import parse_config
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -79,7 +79,7 @@ def test_install_into_a_mounted_root(image_root, tmp_path):
     config = parse_config(tomllib.loads((root / "etc/kiosk/kiosk.toml").read_text()))
     assert (config.station_id, config.usb_ids, config.county_public_key) == (
         "xinglong-01", (0x0416, 0x5011), "ab" * 32)
-    for path in ("opt/kiosk/app/kiosk/cli.py", "opt/kiosk/app/setup.sh",
+    for path in ("opt/kiosk/app/kiosk/cli/main.py", "opt/kiosk/app/setup.sh",
                  "etc/systemd/system/kiosk.service", "etc/udev/rules.d/60-kiosk-printers.rules",
                  "etc/modprobe.d/kiosk-blacklist-nfc.conf", "usr/lib/sysusers.d/kiosk.conf",
                  "etc/polkit-1/rules.d/50-kiosk-reboot.rules"):

@@ -11,17 +11,17 @@ import re
 
 import pytest
 
-from kiosk.adapters.fake_reader import FakeCardReader
+from kiosk.sim.fake_reader import FakeCardReader
 from kiosk.adapters.signals import RecordingSignals
-from kiosk.adapters.virtual_card import VirtualCard
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.domain.outcomes import CardIssued, CardRefused, CheckedIn, TechnicianCard
-from kiosk.services import StationServices
-from kiosk.staff_desk import StaffDesk
-from kiosk.station import Station
+from kiosk.station.services import StationServices
+from kiosk.station.staff_desk import StaffDesk
+from kiosk.station.loop import Station
 from kiosk.store.sqlite import iter_events
-from kiosk.virtual_cards import issue_virtual_card
+from kiosk.sim.wallet import issue_virtual_card
 from kiosk.web import create_app
-from kiosk.web.hub import ScreenHub
+from kiosk.station.hub import ScreenHub
 
 PIN = "2468"
 

@@ -5,16 +5,16 @@ import time
 
 import pytest
 
-from kiosk.adapters.fake_reader import FakeCardReader
+from kiosk.sim.fake_reader import FakeCardReader
 from kiosk.adapters.printers import MemoryPrinter
 from kiosk.adapters.signals import RecordingSignals
-from kiosk.demo_data import seed_demo
+from kiosk.demo.data import seed_demo
 from kiosk.domain.model import local_date
 from kiosk.domain.outcomes import CheckedIn, ReadFailed, UnknownCard
 from kiosk.ports import PrinterState, ReaderState, Signal
-from kiosk.runner import report_json, report_text
-from kiosk.spooler import PrintSpooler
-from kiosk.station import Station
+from kiosk.station.console import report_json, report_text
+from kiosk.station.spooler import PrintSpooler
+from kiosk.station.loop import Station
 
 WANG = bytes.fromhex("04A1B2C3")
 
@@ -110,7 +110,7 @@ def test_run_loop_processes_until_stopped(station):
 
 
 def test_reader_status_is_reported_in_both_languages(station):
-    from kiosk.runner import status_line
+    from kiosk.station.console import status_line
     st, reader, _, _ = station
     seen = []
     st.on_status = seen.append

@@ -16,7 +16,7 @@ import pytest
 from kiosk.adapters.county import CountyRefused, HttpCountyLink
 from kiosk.domain.chain import verify_chain
 from kiosk.keys import public_key_from_hex
-from kiosk.sync import SyncWorker, sync_state
+from kiosk.sync.worker import SyncWorker, sync_state
 from tests.fault_proxy import FaultProxy
 from tests.test_county import county_cli, free_port, start_county
 

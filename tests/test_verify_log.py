@@ -3,7 +3,7 @@
 import pytest
 from click.testing import CliRunner
 
-from kiosk.cli import main
+from kiosk.cli.main import main
 from kiosk.store.sqlite import EVENT_COLUMNS
 from tests.test_store import add_resident
 

@@ -9,9 +9,9 @@ from kiosk.domain.model import CarePlanItem, FollowUpStatus
 from kiosk.domain.outcomes import (CardIssued, CardRefused, IssueFailed, TechnicianCard,
                                    CheckedIn, ReadFailed, UnknownCard)
 from kiosk.ports import PrinterState, ReaderState, ReaderStatus
-from kiosk.station import TapReport
+from kiosk.station.loop import TapReport
 from kiosk.web import create_app
-from kiosk.web.hub import ScreenHub
+from kiosk.station.hub import ScreenHub
 
 ITEM = CarePlanItem("c1", "r1", "prenatal", "孕中期检查 Mid-pregnancy check", "2026-11-25",
                     "2026-12-01", "2026-12-08")
@@ -121,7 +121,7 @@ def test_demo_panel_exists_only_in_demo_mode(client):
 def test_demo_panel_taps_and_shows_receipts(hub):
     from kiosk.adapters.escpos_render import PrinterProfile, render_receipt
     from kiosk.ports import Receipt
-    from kiosk.receipt_layout import receipt_lines
+    from kiosk.adapters.receipt_layout import receipt_lines
     job = render_receipt(receipt_lines(Receipt("站", "2026-11-28 09:00", 3, "王*华", None, "X")),
                          PrinterProfile())
     demo = FakeDemo([job])

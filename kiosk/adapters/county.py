@@ -38,7 +38,7 @@ class FakeCountyLink:
         self.down = False
 
     def push(self, station_id: str, events: list[Event], head: int | None = None) -> Ack:
-        from kiosk.county.protocol import Accepted, Fork, Gap, ack_body, judge, sign_ack
+        from kiosk.protocol.sync import Accepted, Fork, Gap, ack_body, judge, sign_ack
         if self.down:
             raise ConnectionRefusedError("fake county is down")
         mine = [e for e in self.received if e.station_id == station_id]
@@ -99,7 +99,7 @@ class HttpCountyLink:
 
     def roster(self, station_id: str, after: int, signer: Signer) -> dict:
         """One page of the roster feed after ``after``, asked for with the station's signature."""
-        from kiosk.county.roster import request_message
+        from kiosk.protocol.roster import request_message
         now = dt.datetime.now(dt.timezone.utc).isoformat()
         signature = signer.sign(request_message(station_id, after, now)).hex()
         request = urllib.request.Request(

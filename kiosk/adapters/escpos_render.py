@@ -13,7 +13,7 @@ import functools
 import os
 from dataclasses import dataclass
 
-from kiosk.receipt_layout import Line
+from kiosk.adapters.receipt_layout import Line
 
 FS_CHINESE_ON, FS_CHINESE_OFF = b"\x1c\x26", b"\x1c\x2e"
 FONT_CANDIDATES = (

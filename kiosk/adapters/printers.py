@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from kiosk.adapters.escpos_render import PrinterProfile, render_receipt
 from kiosk.ports import PrinterState, Receipt
-from kiosk.receipt_layout import receipt_lines
+from kiosk.adapters.receipt_layout import receipt_lines
 
 log = logging.getLogger(__name__)
 

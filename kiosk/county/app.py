@@ -15,7 +15,7 @@ import logging
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from kiosk.county.protocol import (MAX_BYTES, STATION_ID, Accepted, Fork, Gap, Malformed, Refused,
+from kiosk.protocol.sync import (MAX_BYTES, STATION_ID, Accepted, Fork, Gap, Malformed, Refused,
                                    ack_body, judge, parse_batch, sign_ack)
 from kiosk.county.store import CountyStore
 from kiosk.keys import StationKey, public_key_from_hex
@@ -58,7 +58,7 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
     @app.get("/api/v1/roster")
     def roster():
         """Other stations' shared entries after a cursor, for a station that signs its ask."""
-        from kiosk.county import roster as feed
+        from kiosk.protocol import roster as feed
         station_id = request.headers.get("X-Station-Id", "")
         station_time = request.headers.get("X-Station-Time", "")
         after = request.args.get("after", "0")

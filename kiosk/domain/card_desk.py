@@ -16,7 +16,7 @@ from kiosk.domain.card_records import (CardRecord, RecordRefused, Verifier, new_
 from kiosk.domain.cards import uid_hash
 from kiosk.domain.events import Signer
 from kiosk.domain.model import IssuedCard, ReadCard
-from kiosk.domain.ports import Clock, UnitOfWork
+from kiosk.domain.unit_of_work import Clock, UnitOfWork
 from kiosk.domain.validation import Invalid
 
 

@@ -15,7 +15,7 @@ from dataclasses import replace
 from kiosk.domain import validation
 from kiosk.domain.care_plans import PlanError, PlanSpec, schedule
 from kiosk.domain.model import CarePlanItem, Visit, local_date
-from kiosk.domain.ports import Clock, UnitOfWork
+from kiosk.domain.unit_of_work import Clock, UnitOfWork
 from kiosk.domain.registry import existing_resident
 from kiosk.domain.validation import Invalid
 

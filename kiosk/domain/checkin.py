@@ -10,7 +10,7 @@ from kiosk.domain.card_desk import CardDesk, Holder, Refused
 from kiosk.domain.cards import uid_fingerprint
 from kiosk.domain.model import CheckIn, FollowUpStatus, ReadCard, local_date, mask_name
 from kiosk.domain.outcomes import CardRefused, CheckedIn, TapOutcome, TechnicianCard, UnknownCard
-from kiosk.domain.ports import Clock, UnitOfWork
+from kiosk.domain.unit_of_work import Clock, UnitOfWork
 
 
 class CheckInService:

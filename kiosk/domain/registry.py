@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from kiosk.domain import validation
 from kiosk.domain.model import Resident, local_date
-from kiosk.domain.ports import Clock, UnitOfWork
+from kiosk.domain.unit_of_work import Clock, UnitOfWork
 from kiosk.domain.validation import Invalid
 
 CONSENT_VERSION = "health-data-consent-v1"

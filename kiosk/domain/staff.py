@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from kiosk.domain import validation
 from kiosk.domain.model import Technician
-from kiosk.domain.ports import Clock, UnitOfWork
+from kiosk.domain.unit_of_work import Clock, UnitOfWork
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=5)

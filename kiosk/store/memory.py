@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from kiosk.domain.events import ChainHead, Event
 from kiosk.domain.model import CarePlanItem, Card, CheckIn, IssuedCard, Resident, Technician, Visit
-from kiosk.domain.ports import EventFactory, UnitOfWork
+from kiosk.domain.unit_of_work import EventFactory, UnitOfWork
 
 
 @dataclass

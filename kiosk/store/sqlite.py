@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from kiosk.domain.events import ChainHead, Event, canonical_json
 from kiosk.domain.model import CarePlanItem, Card, CheckIn, Resident
-from kiosk.domain.ports import EventFactory, UnitOfWork
+from kiosk.domain.unit_of_work import EventFactory, UnitOfWork
 from kiosk.store.sqlite_staff import (SqliteEnrolments, SqliteIssuedCards, SqliteRecordViews,
                                       SqliteTechnicians, SqliteVisits, one, rows)
 

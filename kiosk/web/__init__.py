@@ -13,7 +13,7 @@ from flask import Flask, request
 from flask_babel import Babel, get_locale
 
 from kiosk.i18n import DEFAULT_LOCALE, LOCALE_DIR, LOCALES
-from kiosk.web.hub import ScreenHub
+from kiosk.station.hub import ScreenHub
 
 STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from kiosk.demo_data import DEMO_RESIDENTS, DEMO_TECHNICIAN
+from kiosk.demo.data import DEMO_RESIDENTS, DEMO_TECHNICIAN
 from kiosk.web.receipt_image import receipt_png
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")

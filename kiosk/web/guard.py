@@ -2,7 +2,7 @@
 
 The session cookie is HttpOnly and SameSite=Strict; every POST must also carry
 the session's CSRF token. A card tap by anyone else or 120 s without a touch
-ends the session (kiosk.station and kiosk.staff_desk), so the next request
+ends the session (kiosk.station.loop and kiosk.station.staff_desk), so the next request
 lands on the login page.
 """
 
@@ -13,7 +13,7 @@ import secrets
 
 from flask import abort, current_app, g, redirect, request, url_for
 
-from kiosk.staff_desk import Session, StaffDesk
+from kiosk.station.staff_desk import Session, StaffDesk
 
 COOKIE = "kiosk_staff"
 

@@ -95,7 +95,7 @@ def dashboard():
 @staff_required
 def sync_now():
     """Ask the sync worker to push at once (it runs as its own process)."""
-    from kiosk.sync import sync_now as request_sync
+    from kiosk.sync.worker import sync_now as request_sync
     request_sync(core().config.data_dir)
     with core().uow() as uow:
         uow.record("sync.requested", {"by": me()})

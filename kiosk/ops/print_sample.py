@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from kiosk.config import Config
+from kiosk.config.loader import Config
 from kiosk.i18n import bilingual
 from kiosk.ports import PrinterState, Receipt
 
@@ -39,7 +39,7 @@ def print_sample(config: Config | None, save: Path | None = None,
         yield (bilingual("Test receipt printed") if state == PrinterState.READY
                else bilingual("Printer problem") + f": {state.value}")
         return
-    from kiosk.adapters.capture_printer import CapturePrinter
+    from kiosk.sim.capture_printer import CapturePrinter
     from kiosk.adapters.escpos_decode import decode
     from kiosk.adapters.printers import NetworkEscposPrinter
     capture = CapturePrinter()

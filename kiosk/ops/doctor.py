@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from kiosk.config import Config
+from kiosk.config.loader import Config
 from kiosk.errors import KioskError
 
 
@@ -29,7 +29,7 @@ def run_checks(config: Config) -> Iterator[Check]:
 
 
 def _check_health(config: Config) -> Iterator[Check]:
-    from kiosk.health import DOCTOR_NAMES, HealthProbe
+    from kiosk.adapters.health import DOCTOR_NAMES, HealthProbe
     probe = HealthProbe(config.data_dir)
     for finding in probe.findings():
         yield Check(DOCTOR_NAMES[finding.code], finding.ok, finding.detail, finding.fix)

@@ -11,16 +11,16 @@ from collections.abc import Callable
 
 from kiosk.bootstrap import (build_core, build_printer, build_reader, build_signals, build_spooler,
                              build_ui)
-from kiosk.config import Config
+from kiosk.config.loader import Config
 from kiosk.domain.outcomes import (CardIssued, CardRefused, CheckedIn, IssueFailed, TechnicianCard,
                                    UnknownCard)
 from kiosk.i18n import bilingual
 from kiosk.ports import CardReader, ReaderState, ReaderStatus
-from kiosk.sd_notify import Notifier
-from kiosk.services import StationServices
-from kiosk.staff_desk import StaffDesk
-from kiosk.station import Station, TapReport
-from kiosk.web.hub import ScreenHub
+from kiosk.adapters.sd_notify import Notifier
+from kiosk.station.services import StationServices
+from kiosk.station.staff_desk import StaffDesk
+from kiosk.station.loop import Station, TapReport
+from kiosk.station.hub import ScreenHub
 
 log = logging.getLogger(__name__)
 
@@ -111,8 +111,8 @@ def _every(seconds: float, stop: threading.Event, what: str, action: Callable[[]
 def _watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
     """Backlog, last acknowledgement and clock state for the status strip (every 5 s)."""
     from kiosk.store.database import connect
-    from kiosk.sync import clock_state, sync_state
-    from kiosk.web.hub import SyncInfo
+    from kiosk.sync.worker import clock_state, sync_state
+    from kiosk.station.hub import SyncInfo
     db = connect(config.database)
 
     def refresh() -> None:
@@ -126,7 +126,7 @@ def _watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
 
 def _watch_health(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
     """Power, SD card, disk, watchdog and screen for the status strip (every 60 s)."""
-    from kiosk.health import HealthProbe, log_changes
+    from kiosk.adapters.health import HealthProbe, log_changes
     probe = HealthProbe(config.data_dir)
 
     def refresh() -> None:

@@ -4,7 +4,7 @@ pcscd is given its own listening socket the way systemd socket activation does
 (LISTEN_FDS), and its own reader.conf.d via ``-c``, so it never touches
 ``/run/pcscd`` and runs beside a system pcscd. Clients find it through
 PCSCLITE_CSOCK_NAME. Each vpcd entry gives two reader slots on consecutive TCP
-ports; the project's virtual card (kiosk.adapters.virtual_card) connects there.
+ports; the project's virtual card (kiosk.sim.virtual_card) connects there.
 One vpcd entry per pcscd: the driver keeps its slots in globals, so two entries
 in one daemon report each other's cards.
 """

@@ -25,8 +25,8 @@ def print_test(ctx: click.Context, capture: bool, save: str | None, charset: str
 
     Example: kiosk print-test            (or: kiosk print-test --capture --save /tmp/receipt)
     """
-    from kiosk.cli import _config, _fail
-    from kiosk.print_test import enrolment_receipt, print_sample
+    from kiosk.cli.main import _config, _fail
+    from kiosk.ops.print_sample import enrolment_receipt, print_sample
     try:
         config = _config(ctx) if (enrolment or not capture) else None
         receipt = enrolment_receipt(config) if enrolment else None

@@ -6,15 +6,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.staff_desk import StaffDesk
+from kiosk.station.staff_desk import StaffDesk
 
 
 @dataclass
 class StationServices:
     core: Any  # kiosk.bootstrap.Core
     desk: StaffDesk
-    hub: Any  # kiosk.web.hub.ScreenHub
-    spooler: Any = None  # kiosk.spooler.PrintSpooler
+    hub: Any  # kiosk.station.hub.ScreenHub
+    spooler: Any = None  # kiosk.station.spooler.PrintSpooler
 
     def print_record(self, checkin_id: str) -> None:
         """Queue her record for printing (durable like every receipt) and log that she did."""
@@ -29,7 +29,7 @@ class StationServices:
     def sync_status(self, db) -> dict:
         """Events recorded, how many wait for the county and the last acknowledgement;
         ``db`` is the asking page's own read connection."""
-        from kiosk.sync import sync_state
+        from kiosk.sync.worker import sync_state
         state = sync_state(db)
         return {"events": state.head_seq, "backlog": state.backlog, "last_sync": state.last_sync,
                 "configured": bool(self.core.config.county_url)}

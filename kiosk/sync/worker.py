@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from kiosk.adapters.county import CountyRefused
-from kiosk.county.protocol import MAX_EVENTS, take_batch, verify_ack
+from kiosk.protocol.sync import MAX_EVENTS, take_batch, verify_ack
 from kiosk.ports import Ack, CountyLink
 from kiosk.store.sqlite import EVENT_COLUMNS
 

@@ -149,5 +149,5 @@ class VirtualCard:
         return SW_INS_NOT_SUPPORTED
 
 
-# The vpcd transport lives in kiosk.adapters.vpcd; re-exported for callers of this module.
-from kiosk.adapters.vpcd import CardVanished, VirtualCardSlot, tap  # noqa: E402,F401
+# The vpcd transport lives in kiosk.sim.vpcd; re-exported for callers of this module.
+from kiosk.sim.vpcd import CardVanished, VirtualCardSlot, tap  # noqa: E402,F401

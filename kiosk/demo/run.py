@@ -15,11 +15,11 @@ import threading
 from pathlib import Path
 
 from kiosk.adapters.clock import SystemClock
-from kiosk.adapters.virtual_card import tap
-from kiosk.config import load_config
-from kiosk.demo_data import (DEMO_RESIDENTS, DEMO_TECHNICIAN, demo_card, keep_if_written,
+from kiosk.sim.virtual_card import tap
+from kiosk.config.loader import load_config
+from kiosk.demo.data import (DEMO_RESIDENTS, DEMO_TECHNICIAN, demo_card, keep_if_written,
                              seed_demo, wallet_path)
-from kiosk.virtual_cards import load_wallet
+from kiosk.sim.wallet import load_wallet
 from kiosk.domain.model import local_date
 from kiosk.i18n import bilingual
 
@@ -86,12 +86,12 @@ def _write_config(state: Path, reader_kind: str, socket_path: str, port: int,
 
 
 def run_demo(state_dir: Path | None, reset: bool = False) -> None:
-    from kiosk.adapters.capture_printer import CapturePrinter
-    from kiosk.adapters.fake_reader import FakeCardReader
-    from kiosk.adapters.pcscd_harness import HarnessError, PcscdHarness
+    from kiosk.sim.capture_printer import CapturePrinter
+    from kiosk.sim.fake_reader import FakeCardReader
+    from kiosk.sim.pcscd import HarnessError, PcscdHarness
     from kiosk.bootstrap import build_core
     from kiosk.keys import generate_key_file
-    from kiosk.runner import run_station
+    from kiosk.station.console import run_station
 
     state = state_dir or default_state_dir()
     if reset and state.exists():

@@ -10,7 +10,7 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from kiosk.adapters.virtual_card import VirtualCard
+    from kiosk.sim.virtual_card import VirtualCard
 
 
 QUIET_SECONDS = 0.06

@@ -24,7 +24,7 @@ class Status:
     printer: PrinterState = PrinterState.READY
     backlog: int = 0
     sync: SyncInfo | None = None  # None: no county configured
-    health: tuple[str, ...] = ()  # kiosk.health problem codes: power, sd_card, disk, ...
+    health: tuple[str, ...] = ()  # kiosk.adapters.health problem codes: power, sd_card, disk, ...
 
 
 class ScreenHub:

@@ -16,8 +16,8 @@ import threading
 import time
 from pathlib import Path
 
-from kiosk.adapters.pcscd_harness import PcscdHarness, stop_process
-from kiosk.adapters.virtual_card import VirtualCard, VirtualCardSlot
+from kiosk.sim.pcscd import PcscdHarness, stop_process
+from kiosk.sim.virtual_card import VirtualCard, VirtualCardSlot
 
 
 def write_station_config(directory: Path, harness: PcscdHarness | None, station_id: str = "test-station",
@@ -40,9 +40,9 @@ def seed_residents(config_path: Path, count: int, kinds: tuple[str, ...] = ("mif
     """Register ``count`` consenting residents and issue each a signed card (4-, 7- and
     10-byte UIDs, MIFARE and CPU cards in turn); return the cards."""
     from kiosk.bootstrap import build_core
-    from kiosk.config import load_config
+    from kiosk.config.loader import load_config
     from kiosk.domain.model import Resident
-    from kiosk.virtual_cards import issue_virtual_card
+    from kiosk.sim.wallet import issue_virtual_card
     core = build_core(load_config(config_path))
     with core.uow() as uow:
         for n in range(count):
@@ -65,8 +65,8 @@ def add_technician(config_path: Path, name: str = "测试技术员", pin: str = 
                    ) -> tuple[str, VirtualCard]:
     """A technician with a PIN and a signed technician card: (technician id, card)."""
     from kiosk.bootstrap import build_core
-    from kiosk.config import load_config
-    from kiosk.virtual_cards import issue_virtual_card
+    from kiosk.config.loader import load_config
+    from kiosk.sim.wallet import issue_virtual_card
     core = build_core(load_config(config_path))
     tech = core.staff.add(name, pin)
     card = issue_virtual_card(core, "technician", tech.id, uid, kind)

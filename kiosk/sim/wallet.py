@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from kiosk.adapters.card_io import write_record
-from kiosk.adapters.virtual_card import VirtualCard
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.domain.card_records import frame
 from kiosk.domain.model import ReadCard
 

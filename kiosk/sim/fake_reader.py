@@ -6,7 +6,7 @@ import queue
 import time
 
 from kiosk.adapters.card_io import CardIOError, CardKeys, read_record, write_record
-from kiosk.adapters.virtual_card import VirtualCard
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.ports import (CardReadFailed, CardTapped, ReaderEvent, ReaderHealth, ReaderState,
                          ReaderStatus)
 

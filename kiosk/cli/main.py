@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from kiosk.config import Config, config_path, load_config
+from kiosk.config.loader import Config, config_path, load_config
 from kiosk.errors import KioskError
 from kiosk.i18n import bilingual
 
@@ -83,7 +83,7 @@ def serve(ctx: click.Context, as_json: bool) -> None:
     """
     config = _config(ctx)
     _logging(config.log_level)
-    from kiosk.runner import run_station
+    from kiosk.station.console import run_station
     try:
         run_station(config, as_json=as_json)
     except KioskError as exc:
@@ -105,9 +105,9 @@ def tap(ctx: click.Context, card: str, hold: float, port: int | None, slot: int)
 
     Example: kiosk tap wang
     """
-    from kiosk.adapters.virtual_card import tap as present
-    from kiosk.demo_data import demo_card, keep_if_written, wallet_key, wallet_path
-    from kiosk.virtual_cards import load_wallet
+    from kiosk.sim.virtual_card import tap as present
+    from kiosk.demo.data import demo_card, keep_if_written, wallet_key, wallet_path
+    from kiosk.sim.wallet import load_wallet
     path = ctx.obj["config_path"]
     config = load_config(path) if Path(path).exists() else None
     wallet = load_wallet(wallet_path(config.data_dir)) if config else {}
@@ -140,7 +140,7 @@ def verify_log(ctx: click.Context, database: str | None, public_key: str | None)
 
     Example: kiosk verify-log --database /var/lib/kiosk/kiosk.db --public-key station.pub
     """
-    from kiosk.verify import verify_database
+    from kiosk.ops.verify import verify_database
     config = None if (database and public_key) else _config(ctx)
     try:
         report = verify_database(Path(database) if database else config.database,
@@ -164,7 +164,7 @@ def doctor(ctx: click.Context) -> None:
 
     Example: kiosk doctor
     """
-    from kiosk.doctor import Check, run_checks
+    from kiosk.ops.doctor import Check, run_checks
     try:
         checks = list(run_checks(load_config(ctx.obj["config_path"])))
     except KioskError as exc:
@@ -190,7 +190,7 @@ def demo(ctx: click.Context, state_dir: str | None, reset: bool) -> None:
 
     Example: kiosk demo   (then type a card number, or run: kiosk tap wang)
     """
-    from kiosk.demo import run_demo
+    from kiosk.demo.run import run_demo
     try:
         run_demo(Path(state_dir) if state_dir else None, reset=reset)
     except KioskError as exc:
@@ -199,16 +199,16 @@ def demo(ctx: click.Context, state_dir: str | None, reset: bool) -> None:
 
 
 
-from kiosk.cli_staff import technician  # noqa: E402
+from kiosk.cli.staff import technician  # noqa: E402
 
 main.add_command(technician)
 
-from kiosk.cli_staff import sync  # noqa: E402
+from kiosk.cli.staff import sync  # noqa: E402
 
 main.add_command(sync)
 
-from kiosk.cli_print import print_test  # noqa: E402
-from kiosk.cli_admin import migrate  # noqa: E402
+from kiosk.cli.printing import print_test  # noqa: E402
+from kiosk.cli.admin import migrate  # noqa: E402
 
 main.add_command(print_test)
 main.add_command(migrate)

@@ -16,8 +16,8 @@ def migrate(ctx: click.Context) -> None:
     If a migration fails the copy is put back and the command exits 1, so the previous
     release still runs. Example: kiosk --config /etc/kiosk/kiosk.toml migrate
     """
-    from kiosk.cli import _config, _fail
-    from kiosk.upgrade import migrate_with_backup
+    from kiosk.cli.main import _config, _fail
+    from kiosk.ops.upgrade import migrate_with_backup
     config = _config(ctx)
     try:
         report = migrate_with_backup(config.database, config.data_dir / "backups")

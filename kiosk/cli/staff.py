@@ -32,7 +32,7 @@ def add(ctx: click.Context, name: str, pin: str, timeout: float) -> None:
     Example: kiosk --config /etc/kiosk/kiosk.toml technician add --name 赵医生
     """
     from kiosk.bootstrap import build_core, build_reader
-    from kiosk.cli import _config, _fail
+    from kiosk.cli.main import _config, _fail
     from kiosk.domain import validation
     try:
         validation.text("name", name)
@@ -98,7 +98,7 @@ def list_(ctx: click.Context) -> None:
 
     Example: kiosk technician list
     """
-    from kiosk.cli import _config
+    from kiosk.cli.main import _config
     from kiosk.store.database import open_database
     config = _config(ctx)
     db = open_database(config.database)
@@ -129,11 +129,11 @@ def sync(ctx: click.Context, once: bool) -> None:
     import signal
     import threading
     from kiosk.adapters.county import CountyRefused, HttpCountyLink
-    from kiosk.cli import _config, _logging
+    from kiosk.cli.main import _config, _logging
     from kiosk.bootstrap import build_core
     from kiosk.keys import public_key_from_hex
-    from kiosk.roster_pull import pull
-    from kiosk.sync import SyncWorker, sync_state
+    from kiosk.sync.roster_pull import pull
+    from kiosk.sync.worker import SyncWorker, sync_state
     config = _config(ctx)
     _logging(config.log_level)
     if not config.county_url:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import secrets
 
-from kiosk.adapters.virtual_card import VirtualCard
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.domain.cards import parse_uid
 from kiosk.domain.model import Resident
-from kiosk.virtual_cards import issue_virtual_card, load_wallet, save_wallet
+from kiosk.sim.wallet import issue_virtual_card, load_wallet, save_wallet
 
 # name, card UID (4, 7 and 10 byte UIDs all occur), village, birth date, card kind
 DEMO_RESIDENTS = [

@@ -1,6 +1,6 @@
 """Wait until the station's UI answers (the browser unit runs this before Chromium starts).
 
-    python -m kiosk.wait_for_ui [URL] [--timeout SECONDS]
+    python -m kiosk.ops.wait_for_ui [URL] [--timeout SECONDS]
 """
 
 from __future__ import annotations

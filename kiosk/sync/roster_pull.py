@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from kiosk.county.roster import verify_page
+from kiosk.protocol.roster import verify_page
 
 log = logging.getLogger(__name__)
 CURSOR_KEY = "roster_cursor"

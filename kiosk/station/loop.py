@@ -23,7 +23,7 @@ from kiosk.domain.outcomes import (CardIssued, CardRefused, CheckedIn, IssueFail
                                    TechnicianCard, UnknownCard)
 from kiosk.domain.staff import StaffService
 from kiosk.domain.validation import N_, Invalid
-from kiosk.staff_desk import IssueRequest, StaffDesk
+from kiosk.station.staff_desk import IssueRequest, StaffDesk
 from kiosk.ports import (CardReader, CardReadFailed, CardTapped, ReaderEvent, ReaderState,
                          ReaderStatus, Signal, Signals)
 

@@ -1,0 +1,1 @@
+"""The `kiosk` command: click commands by topic over the library; imported by nothing."""

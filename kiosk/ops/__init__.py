@@ -1,0 +1,1 @@
+"""Operator tools: doctor, upgrade, log verification, sample print, waiting for the UI."""

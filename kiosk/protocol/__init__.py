@@ -1,0 +1,1 @@
+"""The sync wire rules both the station and the county share."""

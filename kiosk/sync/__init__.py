@@ -1,0 +1,1 @@
+"""The station's side of the county link: the sync worker and the roster pull."""

@@ -1,0 +1,1 @@
+"""Drivers shared by the tests and bench/: a real station process, a private PostgreSQL."""
