@@ -210,11 +210,11 @@ def main() -> None:
 
 def record_page_times(core, residents: int, rng: random.Random) -> list[float]:
     """Server time of GET /staff/residents/<id> for a logged-in technician."""
+    from kiosk.station.hub import ScreenHub
     from kiosk.station.services import StationServices
     from kiosk.station.staff_desk import StaffDesk
     from kiosk.web import create_app
     from kiosk.web.guard import COOKIE
-    from kiosk.station.hub import ScreenHub
     tech = core.staff.add("基准技术员", "2468", by="bench")
     desk, hub = StaffDesk(3600), ScreenHub()
     app = create_app(hub, {"TIMEZONE": core.config.timezone},

@@ -34,8 +34,8 @@ OBSERVER = """() => { window.__shown = [];
 
 def receipt_build_ms(repeat: int = 20) -> tuple[float, float]:
     from kiosk.adapters.escpos_render import PrinterProfile, render_receipt
-    from kiosk.ops.print_sample import SAMPLE
     from kiosk.adapters.receipt_layout import receipt_lines
+    from kiosk.ops.print_sample import SAMPLE
     times = []
     for charset in ("gb18030", "ascii"):
         render_receipt(receipt_lines(SAMPLE), PrinterProfile(charset=charset))  # warm fonts
@@ -54,6 +54,7 @@ def free_port() -> int:
 
 def run(harness: PcscdHarness, work: Path, screen_taps: int, total_taps: int, rss_mark: int):
     from playwright.sync_api import sync_playwright
+
     from kiosk.config.loader import load_config
     from kiosk.keys import generate_key_file
     from kiosk.testing.station import StationProcess, TapDriver, seed_residents, write_station_config

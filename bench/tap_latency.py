@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from kiosk.sim.pcscd import PcscdHarness  # noqa: E402
 from kiosk.sim.virtual_card import VirtualCard  # noqa: E402
 
-
 BARE_UIDS = [VirtualCard(bytes.fromhex(u), "uid") for u in ("04A1B2C3", "04112233445566",
                                                       "0411223344556677889A")]
 
@@ -51,6 +50,7 @@ def pct(values: list[float], q: float) -> float:
 
 def bare_reader(harness: PcscdHarness, uids: list, taps: int) -> list[float]:
     from smartcard import scard as sc
+
     from kiosk.testing.station import TapDriver
     driver, name, times = TapDriver(harness), harness.reader_names[0], []
     hr, ctx = sc.SCardEstablishContext(sc.SCARD_SCOPE_USER)

@@ -1,21 +1,29 @@
 """The composition root: the one place that turns a Config into a running station.
 
+`run_station` builds the process (core, reader, printer spooler, signals, UI, watchers)
+and stops it cleanly on SIGTERM/SIGINT.
+
 Nothing is built at import time; every adapter is chosen here from the config.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import signal
+import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 import kiosk
 from kiosk.adapters.clock import SystemClock
-from kiosk.config.loader import Config
+from kiosk.adapters.sd_notify import Notifier
 from kiosk.config.care_plans import load_plans
+from kiosk.config.loader import Config
 from kiosk.domain.card_desk import CardDesk
 from kiosk.domain.care import CareService
 from kiosk.domain.checkin import CheckInService
@@ -23,8 +31,14 @@ from kiosk.domain.registry import ResidentRegistry
 from kiosk.domain.staff import StaffService
 from kiosk.domain.unit_of_work import Clock, EventFactory
 from kiosk.errors import KeyFileError
+from kiosk.i18n import bilingual
 from kiosk.keys import StationKey, load_key_file, make_verifier, public_key_from_hex
-from kiosk.ports import CardReader, Printer, Signals
+from kiosk.ports import CardReader, CountyLink, Printer, ReaderStatus, Signals
+from kiosk.station.console import report_json, report_text, status_line
+from kiosk.station.hub import ScreenHub
+from kiosk.station.loop import Station, TapReport
+from kiosk.station.services import StationServices
+from kiosk.station.staff_desk import StaffDesk
 from kiosk.store.database import open_database
 from kiosk.store.sqlite import SqliteUnitOfWork
 
@@ -98,19 +112,14 @@ def _ensure_genesis(core: Core) -> None:
             "restore the station's own key file, or point station.database at a new file")
 
 
-def card_keys(config: Config):
-    from kiosk.adapters.card_io import CardKeys
-    return CardKeys(config.mifare_key_a, config.mifare_key_b, config.card_aid, config.card_file_id)
-
-
 def build_reader(config: Config) -> CardReader:
     if config.reader_kind == "fake":
         from kiosk.sim.fake_reader import FakeCardReader
-        return FakeCardReader(keys=card_keys(config))
+        return FakeCardReader(keys=config.card_keys)
     if config.pcscd_socket:
         os.environ["PCSCLITE_CSOCK_NAME"] = config.pcscd_socket
     from kiosk.adapters.pcsc_reader import PcscCardReader
-    return PcscCardReader(config.reader_filter, card_keys(config))
+    return PcscCardReader(config.reader_filter, config.card_keys)
 
 
 def build_printer(config: Config) -> Printer:
@@ -147,6 +156,30 @@ def build_spooler(config: Config, printer: Printer, on_state=None):
                         config.show_service_names, on_state=on_state)
 
 
+def build_county_link(config: Config) -> CountyLink:
+    from kiosk.adapters.county import HttpCountyLink
+    return HttpCountyLink(config.county_url, ca_bundle=config.county_ca_bundle)
+
+
+def build_sync_worker(core: Core, on_progress: Callable | None = None,
+                      on_roster: Callable[[int], None] | None = None):
+    """The `kiosk sync` worker on the core's connection, and its roster pull (run after each
+    push); ``on_roster`` hears how many roster entries a pull applied."""
+    from kiosk.sync.roster_pull import pull
+    from kiosk.sync.worker import SyncWorker
+    config = core.config
+    link, county_key = build_county_link(config), public_key_from_hex(config.county_public_key)
+
+    def roster() -> None:
+        applied = pull(core, link, county_key)
+        if applied and on_roster:
+            on_roster(applied)
+
+    worker = SyncWorker(core.db, link, config.station_id, county_key, on_progress=on_progress,
+                        trigger_dir=config.data_dir, after_push=roster)
+    return worker, roster
+
+
 def build_ui(config: Config, hub, demo=None, services=None):
     """The touchscreen UI server (not started), or None when the config turns it off."""
     if not config.ui_enabled:
@@ -157,3 +190,94 @@ def build_ui(config: Config, hub, demo=None, services=None):
                            "STAFF_IDLE_SECONDS": config.staff_idle_seconds,
                            "TIMEZONE": config.timezone}, demo=demo, services=services)
     return UiServer(app, config.ui_host, config.ui_port)
+
+
+def _every(seconds: float, stop: threading.Event, what: str, action: Callable[[], None]) -> None:
+    """Run ``action`` until ``stop``; a failure leaves the strip stale, never stops the station."""
+    while not stop.is_set():
+        try:
+            action()
+        except Exception:
+            log.exception("%s failed", what)
+        stop.wait(seconds)
+
+
+def _watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
+    """Backlog, last acknowledgement and clock state for the status strip (every 5 s)."""
+    from kiosk.station.hub import SyncInfo
+    from kiosk.store.database import connect
+    from kiosk.sync.worker import clock_state, sync_state
+    db = connect(config.database)
+
+    def refresh() -> None:
+        state = sync_state(db)
+        hub.sync_status(SyncInfo(state.backlog, state.last_sync, clock_state(db)))
+    try:
+        _every(5.0, stop, "reading the sync state", refresh)
+    finally:
+        db.conn.close()
+
+
+def _watch_health(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
+    """Power, SD card, disk, watchdog and screen for the status strip (every 60 s)."""
+    from kiosk.adapters.health import HealthProbe, log_changes
+    probe = HealthProbe(config.data_dir)
+
+    def refresh() -> None:
+        problems = probe.problems()
+        log_changes(hub.status.health, problems)
+        hub.health_status(problems)
+    _every(60.0, stop, "reading the station's health", refresh)
+
+
+def run_station(config: Config, as_json: bool = False, reader: CardReader | None = None,
+                on_report: Callable[[TapReport], None] | None = None,
+                stop: threading.Event | None = None, demo=None) -> None:
+    core = build_core(config)
+    reader = reader or build_reader(config)
+    hub = ScreenHub()
+
+    def emit(report: TapReport) -> None:
+        hub.tap(report)
+        print(report_json(report) if as_json else report_text(report), flush=True)
+        if on_report:
+            on_report(report)
+
+    def status(status: ReaderStatus) -> None:
+        hub.reader_status(status)
+        print(status_line(status, as_json), flush=True)
+
+    spooler = build_spooler(config, build_printer(config), on_state=hub.printer_status)
+    spooler.start()
+    staff = StaffDesk(config.staff_idle_seconds)
+    ui = build_ui(config, hub, demo, StationServices(core, staff, hub, spooler))
+    if ui:
+        ui.start()
+        print(json.dumps({"kind": "ui", "url": f"http://{ui.host}:{ui.port}/"}) if as_json else
+              bilingual("Touchscreen UI") + f": http://{ui.host}:{ui.port}/", flush=True)
+    stop = stop or threading.Event()
+    if config.county_url:
+        threading.Thread(target=_watch_sync, args=(config, hub, stop), name="sync-watch",
+                         daemon=True).start()
+    threading.Thread(target=_watch_health, args=(config, hub, stop), name="health-watch",
+                     daemon=True).start()
+    signals = build_signals(config, on_press=spooler.reprint_last)
+    station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status,
+                      staff=staff, cards=core.desk, staff_service=core.staff)
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+    log.info("station %s starting (database %s, key %s)", config.station_id, config.database,
+             core.key.fingerprint())
+    print(json.dumps({"kind": "ready"}) if as_json else bilingual("Station ready"), flush=True)
+    notifier = Notifier()
+    notifier.ready()
+    try:
+        station.run(stop, on_heartbeat=notifier.watchdog)
+    finally:
+        notifier.stopping()
+        if ui:
+            ui.stop()
+        spooler.stop()
+        core.db.conn.close()
+        sys.stdout.flush()

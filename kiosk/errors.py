@@ -19,3 +19,11 @@ class KeyFileError(KioskError, PermissionError):
 
 class StoreError(KioskError, RuntimeError):
     """The database cannot be opened, migrated or written."""
+
+
+class CardIOError(KioskError):
+    """The card refused a command, answered nonsense or read back wrong; ``step`` says which."""
+
+    def __init__(self, step: str, sw: bytes = b""):
+        super().__init__(f"{step} failed" + (f" (SW {sw.hex().upper()})" if sw else ""))
+        self.step, self.sw = step, sw

@@ -29,7 +29,7 @@ def compile_catalog(locale: str) -> bytes:
     return buffer.getvalue()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def translations(locale: str) -> gettext.NullTranslations:
     mo_path = LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
     if not mo_path.exists():

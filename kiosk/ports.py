@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
-from kiosk.domain.events import Event
+from kiosk.domain.events import Event, Signer
+from kiosk.errors import KioskError
 
 
 class ReaderState(enum.Enum):
@@ -55,7 +56,8 @@ class CardReader(Protocol):
     def start(self) -> None: ...
     def stop(self) -> None: ...
     def next_event(self, timeout: float) -> ReaderEvent | None: ...
-    def health(self) -> "ReaderHealth": ...
+    def health(self) -> ReaderHealth: ...
+    def ensure_running(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -118,5 +120,16 @@ class Ack:
     signature: str = ""
 
 
+class CountyRefused(KioskError):
+    """The county answered with a refusal the station must act on (gap, fork, 400, 403)."""
+
+    def __init__(self, status: int, reason: str, expected_seq: int | None = None, detail: str = ""):
+        super().__init__(f"county answered {status} {reason} {detail}".strip())
+        self.status, self.reason, self.expected_seq, self.detail = status, reason, expected_seq, detail
+
+
 class CountyLink(Protocol):
+    """Pushes signed events and pulls roster pages; network trouble raises OSError."""
+
     def push(self, station_id: str, events: list[Event], head: int | None = None) -> Ack: ...
+    def roster(self, station_id: str, after: int, signer: Signer) -> dict[str, Any]: ...

@@ -9,17 +9,17 @@ from pathlib import Path
 import pytest
 
 from kiosk.adapters.clock import FakeClock
-from kiosk.sim.pcscd import PcscdHarness
 from kiosk.bootstrap import build_core
 from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
+from kiosk.sim.pcscd import PcscdHarness
 from kiosk.testing.station import write_station_config
 
 
 @pytest.fixture
 def clock() -> FakeClock:
     # 09:00 in Shanghai on 2026-11-28
-    return FakeClock(dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.timezone.utc))
+    return FakeClock(dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC))
 
 
 @pytest.fixture

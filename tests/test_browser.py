@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.sim.capture_printer import CapturePrinter
 from kiosk.adapters.escpos_decode import decode
-from kiosk.sim.virtual_card import VirtualCard
 from kiosk.bootstrap import build_core
 from kiosk.config.loader import load_config
 from kiosk.demo.data import seed_demo
 from kiosk.domain.model import local_date
 from kiosk.keys import generate_key_file
 from kiosk.ports import PrinterState
+from kiosk.sim.capture_printer import CapturePrinter
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.testing.station import StationProcess, TapDriver, write_station_config
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]

@@ -8,17 +8,17 @@ import threading
 import pytest
 from click.testing import CliRunner
 
-from kiosk.adapters.card_io import CardKeys
 from kiosk.adapters.pcsc_reader import PcscCardReader
-from kiosk.sim.virtual_card import VirtualCard
 from kiosk.bootstrap import build_core
 from kiosk.cli.main import main
+from kiosk.config.cards import CardKeys
 from kiosk.config.loader import load_config
 from kiosk.domain.card_records import frame
 from kiosk.domain.model import ReadCard, Resident
 from kiosk.domain.outcomes import CardRefused, CheckedIn, TechnicianCard
 from kiosk.keys import generate_key_file
 from kiosk.ports import CardTapped
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.testing.station import TapDriver, write_station_config
 from tests.test_pcsc_reader import drain
 from tests.test_reader_contract import next_card_event, wait_ready
@@ -92,7 +92,7 @@ def test_write_refuses_a_swapped_card(rig):
     driver.remove(0)
     driver.place(0, VirtualCard(bytes.fromhex("0A0B0C0D"), "cpu"))
     next_card_event(reader)
-    from kiosk.adapters.card_io import CardIOError
+    from kiosk.errors import CardIOError
     with pytest.raises(CardIOError):
         reader.write_record(first.reader, first.uid, "cpu", frame(b"KC" + b"\x00" * 80))
     driver.remove(0)

@@ -6,10 +6,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.adapters.clock import FakeClock
-from kiosk.domain.cards import uid_hash
 from kiosk.domain.card_desk import CardDesk
+from kiosk.domain.cards import uid_hash
 from kiosk.domain.checkin import CheckInService
-from kiosk.domain.model import CarePlanItem, Card, Resident
+from kiosk.domain.model import Card, CarePlanItem, Resident
 from kiosk.domain.outcomes import CheckedIn, UnknownCard
 from kiosk.domain.unit_of_work import EventFactory
 from kiosk.keys import StationKey, make_verifier
@@ -20,7 +20,7 @@ UID_A, UID_B = bytes.fromhex("04a1b2c3"), bytes.fromhex("04112233445566")
 
 @pytest.fixture
 def world():
-    clock = FakeClock(dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.timezone.utc))
+    clock = FakeClock(dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC))
     state = MemoryState()
     state.residents = {"r1": Resident("r1", "王秀华"), "r2": Resident("r2", "李明")}
     state.cards = {uid_hash(UID_A): Card(uid_hash(UID_A), "r1"),

@@ -68,8 +68,8 @@ def test_serve_with_ui_port_taken_says_which_key(runner, station_dir, config):
 
 
 def test_doctor_reports_paper_out_with_the_fix(runner, core, station_dir):
-    from kiosk.sim.capture_printer import CapturePrinter
     from kiosk.ports import PrinterState
+    from kiosk.sim.capture_printer import CapturePrinter
     capture = CapturePrinter()
     capture.state = PrinterState.PAPER_OUT
     path = station_dir / "kiosk.toml"

@@ -20,11 +20,13 @@ import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.adapters.county import CountyRefused, FakeCountyLink, HttpCountyLink
+from kiosk.adapters.county import HttpCountyLink
 from kiosk.county.app import create_county_app
-from kiosk.protocol.sync import verify_ack
 from kiosk.domain.chain import verify_chain
 from kiosk.keys import StationKey
+from kiosk.ports import CountyRefused
+from kiosk.protocol.sync import verify_ack
+from kiosk.sim.county import FakeCountyLink
 from kiosk.sync.worker import SyncWorker, sync_state
 from tests.test_events import make_chain
 
@@ -245,6 +247,7 @@ def test_county_pages_metrics_and_openapi(county):
 
 def test_clock_state_and_sync_now(core, tmp_path):
     import threading
+
     from kiosk.sync.worker import clock_state, sync_now
     assert clock_state(core.db, ntp_flag=str(tmp_path / "none")) == "not_set"
     flag = tmp_path / "synchronized"
@@ -265,8 +268,8 @@ def test_clock_state_and_sync_now(core, tmp_path):
 
 
 def test_status_strip_says_clock_not_set_and_backlog():
-    from kiosk.web import create_app
     from kiosk.station.hub import ScreenHub, SyncInfo
+    from kiosk.web import create_app
     hub = ScreenHub()
     client = create_app(hub).test_client()
     assert "clock-not-set" not in client.get("/").get_data(as_text=True)  # no county: no strip
@@ -297,13 +300,14 @@ def test_enrolment_code_from_keygen_enrols_the_station(tmp_path):
 def self_signed(tmp_path):
     import datetime as dt
     import ipaddress
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "county.test")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=9))
@@ -323,6 +327,7 @@ def test_https_with_the_ca_bundle_from_config(county, tmp_path):
     """The county behind TLS: the station trusts exactly the configured CA bundle."""
     import ssl
     import threading
+
     from werkzeug.serving import make_server
     store, client, county_key, station_key = county
     cert, key = self_signed(tmp_path)

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.county.app import create_county_app
-from kiosk.protocol.sync import FIELDS
 from kiosk.county.store import SqliteCountyStore
 from kiosk.keys import StationKey
+from kiosk.protocol.sync import FIELDS
 from tests.test_events import make_chain
 
 STATION_KEY = StationKey(Ed25519PrivateKey.generate())

@@ -7,12 +7,12 @@ import tty
 
 import pytest
 
-from kiosk.sim.capture_printer import REPLIES
 from kiosk.adapters.escpos_decode import decode
 from kiosk.adapters.escpos_devices import ConnectorEscposPrinter, serial_printer, usb_printer
 from kiosk.adapters.escpos_render import PrinterProfile
 from kiosk.config.loader import parse_config
 from kiosk.ports import PrinterState, Receipt
+from kiosk.sim.capture_printer import REPLIES
 
 RECEIPT = Receipt("测试站", "2026-11-28 09:05", 5, "王*华", None, "SERIAL01")
 

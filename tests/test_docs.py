@@ -47,6 +47,7 @@ def test_every_event_type_is_documented():
 
 def test_every_doctor_check_has_a_row_in_the_deploy_troubleshooting_table():
     import re
+
     from kiosk.adapters.health import DOCTOR_NAMES
     source = (ROOT / "kiosk" / "ops" / "doctor.py").read_text(encoding="utf-8")
     names = set(re.findall(r'Check\("([^"]+)"', source)) | set(DOCTOR_NAMES.values())

@@ -37,7 +37,7 @@ def test_canonical_json_rejects_floats():
 def test_events_chain_and_verify(key):
     events = make_chain(key)
     assert events[0].prev_hash == GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:]))
+    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
     assert [e.seq for e in events] == [1, 2, 3, 4, 5]
     assert verify_chain(events, key.public, "st-1").ok
 

@@ -42,6 +42,7 @@ def test_reader_status_texts_are_translated():
 def test_compiled_catalogs_match_their_sources():
     import gettext
     import io
+
     from kiosk.i18n import LOCALE_DIR, compile_catalog
 
     def messages(data):

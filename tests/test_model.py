@@ -36,7 +36,7 @@ def test_follow_up_status_picks_next_and_overdue():
 
 
 def test_local_date_uses_station_time_zone():
-    late_utc = dt.datetime(2026, 11, 28, 17, 0, tzinfo=dt.timezone.utc)  # 01:00 next day in Shanghai
+    late_utc = dt.datetime(2026, 11, 28, 17, 0, tzinfo=dt.UTC)  # 01:00 next day in Shanghai
     assert local_date(late_utc, "Asia/Shanghai") == dt.date(2026, 11, 29)
     assert local_date(late_utc, "UTC") == dt.date(2026, 11, 28)
 

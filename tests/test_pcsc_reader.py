@@ -5,8 +5,8 @@ import time
 import pytest
 
 from kiosk.adapters.pcsc_reader import PcscCardReader
-from kiosk.sim.virtual_card import VirtualCard
 from kiosk.ports import CardReadFailed, CardTapped, ReaderState
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.testing.station import TapDriver
 from tests.test_reader_contract import next_card_event, wait_ready
 

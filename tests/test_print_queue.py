@@ -4,14 +4,14 @@ import time
 
 import pytest
 
-from kiosk.sim.capture_printer import CapturePrinter
 from kiosk.adapters.escpos_decode import decode
 from kiosk.adapters.printers import NetworkEscposPrinter
 from kiosk.ports import PrinterState
+from kiosk.sim.capture_printer import CapturePrinter
+from kiosk.sim.wallet import read_card
 from kiosk.station.spooler import PrintSpooler
 from kiosk.store.database import connect
 from kiosk.testing.station import seed_residents
-from kiosk.sim.wallet import read_card
 
 
 @pytest.fixture

@@ -10,11 +10,12 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.adapters.county import FakeCountyLink, HttpCountyLink
+from kiosk.adapters.county import HttpCountyLink
 from kiosk.adapters.printers import MemoryPrinter
-from kiosk.ports import PrinterState, Receipt
-from tests.test_events import make_chain
 from kiosk.keys import StationKey
+from kiosk.ports import PrinterState, Receipt
+from kiosk.sim.county import FakeCountyLink
+from tests.test_events import make_chain
 
 RECEIPT = Receipt("测试站", "2026-11-28", 7, "王*华", "2026-12-01", "AB12CD34")
 

@@ -4,9 +4,9 @@ import time
 
 import pytest
 
+from kiosk.ports import CardReadFailed, CardTapped, ReaderState, ReaderStatus
 from kiosk.sim.fake_reader import FakeCardReader
 from kiosk.sim.virtual_card import VirtualCard
-from kiosk.ports import CardReadFailed, CardTapped, ReaderState, ReaderStatus
 
 
 class FakeBackend:

@@ -4,12 +4,12 @@ import time
 
 import pytest
 
-from kiosk.sim.capture_printer import CapturePrinter
 from kiosk.adapters.escpos_decode import decode
 from kiosk.adapters.escpos_render import PrinterProfile, render_line_image, render_receipt
 from kiosk.adapters.printers import NetworkEscposPrinter
-from kiosk.ports import PrinterState, Receipt
 from kiosk.adapters.receipt_layout import Line, receipt_lines
+from kiosk.ports import PrinterState, Receipt
+from kiosk.sim.capture_printer import CapturePrinter
 
 RECEIPT = Receipt("兴隆镇卫生服务站", "2026-11-28 09:05", 17, "张*祥", "2026-12-01", "AB12CD34")
 
@@ -74,5 +74,5 @@ def test_printer_trouble_is_told_apart_and_nothing_is_sent(capture, state):
 
 def test_decoder_keeps_the_big_queue_number_big():
     printed = decode(render_receipt(receipt_lines(RECEIPT), PrinterProfile()))
-    sizes = dict(zip(printed.text_lines, printed.sizes))
+    sizes = dict(zip(printed.text_lines, printed.sizes, strict=False))
     assert sizes["17"] == 4 and sizes["姓名 Name: 张*祥"] == 1

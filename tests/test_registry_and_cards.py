@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.sim.virtual_card import VirtualCard
 from kiosk.domain import validation
-from kiosk.domain.card_records import (CardRecord, RecordRefused, frame, parse_record, sign_record,
-                                       unframe, verify_record)
+from kiosk.domain.card_records import (
+    CardRecord,
+    RecordRefused,
+    frame,
+    parse_record,
+    sign_record,
+    unframe,
+    verify_record,
+)
 from kiosk.domain.cards import uid_hash
 from kiosk.domain.model import Card, ReadCard, Resident
 from kiosk.domain.outcomes import CheckedIn, UnknownCard
 from kiosk.domain.registry import Registration
 from kiosk.domain.validation import Invalid
 from kiosk.keys import make_verifier
-from kiosk.store.sqlite import iter_events
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.sim.wallet import issue_virtual_card, read_card
+from kiosk.store.sqlite import iter_events
 
 
 @pytest.mark.parametrize("name", ["王秀华", "张𠮷祥", "\U00031350丽", "李\ue000", "Anna-Maria Lǐ",
@@ -139,7 +146,9 @@ def test_visit_in_the_future_is_refused(core):
 
 
 def test_virtual_mifare_needs_key_b_to_write():
-    from kiosk.adapters.card_io import CardIOError, CardKeys, write_record
+    from kiosk.adapters.card_io import write_record
+    from kiosk.config.cards import CardKeys
+    from kiosk.errors import CardIOError
     card = VirtualCard(bytes.fromhex("04A1B2C3"), "mifare", key_b=b"\x22" * 6)
     with pytest.raises(CardIOError, match="authenticate"):
         write_record(card.respond, "mifare", b"\x00\x05KCabc", CardKeys())

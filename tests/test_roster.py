@@ -14,9 +14,9 @@ from kiosk.config.loader import load_config
 from kiosk.domain.outcomes import CardRefused, CheckedIn
 from kiosk.domain.registry import Registration
 from kiosk.keys import generate_key_file
+from kiosk.sim.wallet import issue_virtual_card, read_card
 from kiosk.store.sqlite import iter_events
 from kiosk.testing.station import write_station_config
-from kiosk.sim.wallet import issue_virtual_card, read_card
 from tests.test_county import county_cli, free_port, start_county
 
 
@@ -84,14 +84,14 @@ def test_roster_needs_a_fresh_signed_request(two_stations):
     cores, paths, _ = two_stations
     url = load_config(paths["station-b"]).county_url
     request = urllib.request.Request(f"{url}/api/v1/roster?after=0", headers={
-        "X-Station-Id": "station-b", "X-Station-Time": dt.datetime.now(dt.timezone.utc).isoformat(),
+        "X-Station-Id": "station-b", "X-Station-Time": dt.datetime.now(dt.UTC).isoformat(),
         "X-Station-Signature": "00" * 64})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request, timeout=10)
     assert refused.value.code == 403
     from kiosk.adapters.county import HttpCountyLink
-    from kiosk.protocol.roster import verify_page
     from kiosk.keys import public_key_from_hex
+    from kiosk.protocol.roster import verify_page
     b = cores["station-b"]
     page = HttpCountyLink(url).roster("station-b", 0, b.key)
     assert verify_page(page, public_key_from_hex(load_config(paths["station-b"]).county_public_key))

@@ -22,7 +22,7 @@ def buzzer_pulses(signals):
     """(on) durations of the buzzer pin, in seconds."""
     signals.buzzer._blink_thread and signals.buzzer._blink_thread.join(3)
     states = signals.factory.pin(22).states
-    return [round(b.timestamp - a.timestamp, 2) for a, b in zip(states, states[1:]) if a.state]
+    return [round(b.timestamp - a.timestamp, 2) for a, b in zip(states, states[1:], strict=False) if a.state]
 
 
 def test_success_is_one_short_beep_and_the_ready_light(signals):

@@ -11,17 +11,17 @@ import re
 
 import pytest
 
-from kiosk.sim.fake_reader import FakeCardReader
 from kiosk.adapters.signals import RecordingSignals
-from kiosk.sim.virtual_card import VirtualCard
 from kiosk.domain.outcomes import CardIssued, CardRefused, CheckedIn, TechnicianCard
+from kiosk.sim.fake_reader import FakeCardReader
+from kiosk.sim.virtual_card import VirtualCard
+from kiosk.sim.wallet import issue_virtual_card
+from kiosk.station.hub import ScreenHub
+from kiosk.station.loop import Station
 from kiosk.station.services import StationServices
 from kiosk.station.staff_desk import StaffDesk
-from kiosk.station.loop import Station
 from kiosk.store.sqlite import iter_events
-from kiosk.sim.wallet import issue_virtual_card
 from kiosk.web import create_app
-from kiosk.station.hub import ScreenHub
 
 PIN = "2468"
 
@@ -109,7 +109,7 @@ def test_every_form_needs_the_csrf_token(kiosk, tech_card):
 
 def test_five_wrong_pins_lock_for_five_minutes_across_restarts(kiosk, tech_card, core, config,
                                                                clock):
-    for n in range(4):
+    for _n in range(4):
         assert kiosk.login(tech_card, "0000").status_code == 403
     response = kiosk.login(tech_card, "0000")  # the 5th
     assert response.status_code == 403 and "5 分钟" in response.get_data(as_text=True)
@@ -281,7 +281,8 @@ def test_a_touch_keeps_the_session_alive(core, tech_card):
 
 
 def test_dashboard_chart_counts_the_last_30_days(core):
-    from kiosk.store.queries import chart_svg, dashboard
+    from kiosk.chart import chart_svg
+    from kiosk.store.queries import dashboard
     board = dashboard(core.db, __import__("datetime").date(2026, 11, 28))
     assert len(board.per_day) == 30 and board.per_day[-1][0] == "2026-11-28"
     svg = chart_svg([(day, n % 4) for n, (day, _) in enumerate(board.per_day)])

@@ -5,16 +5,16 @@ import time
 
 import pytest
 
-from kiosk.sim.fake_reader import FakeCardReader
 from kiosk.adapters.printers import MemoryPrinter
 from kiosk.adapters.signals import RecordingSignals
 from kiosk.demo.data import seed_demo
 from kiosk.domain.model import local_date
 from kiosk.domain.outcomes import CheckedIn, ReadFailed, UnknownCard
 from kiosk.ports import PrinterState, ReaderState, Signal
+from kiosk.sim.fake_reader import FakeCardReader
 from kiosk.station.console import report_json, report_text
-from kiosk.station.spooler import PrintSpooler
 from kiosk.station.loop import Station
+from kiosk.station.spooler import PrintSpooler
 
 WANG = bytes.fromhex("04A1B2C3")
 

@@ -5,8 +5,8 @@ import sqlite3
 import pytest
 
 from kiosk.domain.model import Card, Resident
-from kiosk.sim.wallet import issue_virtual_card, read_card
 from kiosk.domain.outcomes import CheckedIn
+from kiosk.sim.wallet import issue_virtual_card, read_card
 from kiosk.store.sqlite import iter_events
 
 

@@ -13,9 +13,10 @@ import time
 
 import pytest
 
-from kiosk.adapters.county import CountyRefused, HttpCountyLink
+from kiosk.adapters.county import HttpCountyLink
 from kiosk.domain.chain import verify_chain
 from kiosk.keys import public_key_from_hex
+from kiosk.ports import CountyRefused
 from kiosk.sync.worker import SyncWorker, sync_state
 from tests.fault_proxy import FaultProxy
 from tests.test_county import county_cli, free_port, start_county

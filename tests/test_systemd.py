@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.keys import generate_key_file
 from kiosk.config.loader import load_config
+from kiosk.keys import generate_key_file
 from kiosk.testing.station import StationProcess, write_station_config
 
 UNITS = sorted((Path(__file__).resolve().parent.parent / "systemd").glob("*.service"))

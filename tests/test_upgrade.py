@@ -12,9 +12,9 @@ from sqlite_utils.migrations import Migrations
 
 from kiosk.cli.main import main
 from kiosk.errors import StoreError
+from kiosk.ops.upgrade import migrate_with_backup
 from kiosk.store.database import connect, open_database
 from kiosk.store.migrations import migrations
-from kiosk.ops.upgrade import migrate_with_backup
 
 NAMES = [m.name for m in migrations._migrations]
 

@@ -6,12 +6,19 @@ import time
 import pytest
 
 from kiosk.domain.model import CarePlanItem, FollowUpStatus
-from kiosk.domain.outcomes import (CardIssued, CardRefused, IssueFailed, TechnicianCard,
-                                   CheckedIn, ReadFailed, UnknownCard)
+from kiosk.domain.outcomes import (
+    CardIssued,
+    CardRefused,
+    CheckedIn,
+    IssueFailed,
+    ReadFailed,
+    TechnicianCard,
+    UnknownCard,
+)
 from kiosk.ports import PrinterState, ReaderState, ReaderStatus
+from kiosk.station.hub import ScreenHub
 from kiosk.station.loop import TapReport
 from kiosk.web import create_app
-from kiosk.station.hub import ScreenHub
 
 ITEM = CarePlanItem("c1", "r1", "prenatal", "孕中期检查 Mid-pregnancy check", "2026-11-25",
                     "2026-12-01", "2026-12-08")
@@ -106,7 +113,9 @@ def test_checkin_during_paper_out_tells_her_to_ask_staff(client, hub):
 
 class FakeDemo:
     def __init__(self, jobs):
+        from kiosk.demo.data import DEMO_TECHNICIAN, panel_cards
         self.capture = type("Capture", (), {"jobs": jobs})()
+        self.cards, self.technician_pin = panel_cards(), DEMO_TECHNICIAN[3]
         self.tapped = []
 
     def tap(self, card):
@@ -120,8 +129,8 @@ def test_demo_panel_exists_only_in_demo_mode(client):
 
 def test_demo_panel_taps_and_shows_receipts(hub):
     from kiosk.adapters.escpos_render import PrinterProfile, render_receipt
-    from kiosk.ports import Receipt
     from kiosk.adapters.receipt_layout import receipt_lines
+    from kiosk.ports import Receipt
     job = render_receipt(receipt_lines(Receipt("站", "2026-11-28 09:00", 3, "王*华", None, "X")),
                          PrinterProfile())
     demo = FakeDemo([job])

@@ -17,31 +17,16 @@ console tools and the tests all share them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from kiosk.config.cards import CardKeys
 from kiosk.domain.card_records import MAX_FRAMED, unframe
+from kiosk.errors import CardIOError
 
 Transmit = Callable[[bytes], bytes]
 PCSC_RID = bytes.fromhex("A000000306")
 MIFARE_CLASSIC = {b"\x00\x01", b"\x00\x02"}  # 1K and 4K in PC/SC part 3 card names
 RECORD_BLOCKS = (4, 5, 6, 8, 9, 10, 12, 13, 14)
 OK = b"\x90\x00"
-
-
-@dataclass(frozen=True)
-class CardKeys:
-    mifare_key_a: bytes = b"\xff" * 6
-    mifare_key_b: bytes = b"\xff" * 6
-    aid: bytes = bytes.fromhex("F04B494F534B01")
-    file_id: bytes = bytes.fromhex("0101")
-
-
-class CardIOError(Exception):
-    """The card refused a command or answered nonsense; ``step`` says which."""
-
-    def __init__(self, step: str, sw: bytes = b""):
-        super().__init__(f"{step} failed" + (f" (SW {sw.hex().upper()})" if sw else ""))
-        self.step, self.sw = step, sw
 
 
 def card_kind(atr: bytes) -> str:

@@ -18,7 +18,7 @@ class SystemClock:
             self._boot_id = "nobootid-" + str(uuid.uuid4())
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
     def monotonic_ns(self) -> int:
         return time.monotonic_ns()
@@ -31,7 +31,7 @@ class FakeClock:
     """Time stands still until a test moves it."""
 
     def __init__(self, start: dt.datetime | None = None, boot_id: str = "fake-boot"):
-        self._now = start or dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.timezone.utc)
+        self._now = start or dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)
         self._mono = 1_000_000
         self._boot_id = boot_id
 

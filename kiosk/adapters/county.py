@@ -1,4 +1,4 @@
-"""The county link: HTTP push of signed events (docs/sync-protocol.md), and an in-process fake.
+"""The county link: HTTP push of signed events and the roster pull (docs/sync-protocol.md).
 
 ``push`` returns the county's acknowledgement (the sync worker checks its signature)
 or raises ``CountyRefused`` for an answer the station must act on (409 gap or fork,
@@ -14,52 +14,14 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
-from kiosk.domain.events import ChainHead, Event, Signer
-from kiosk.ports import Ack
+from kiosk.domain.events import Event, Signer
+from kiosk.ports import Ack, CountyRefused
 
 
-class CountyRefused(Exception):
-    def __init__(self, status: int, reason: str, expected_seq: int | None = None, detail: str = ""):
-        super().__init__(f"county answered {status} {reason} {detail}".strip())
-        self.status, self.reason, self.expected_seq, self.detail = status, reason, expected_seq, detail
-
-
-def _ack(data: dict) -> Ack:
+def ack_from(data: dict) -> Ack:
+    """The acknowledgement in a county answer (its signature is checked by the sync worker)."""
     return Ack(data["station_id"], data["seq"], data["hash"], data["county_time"],
                data.get("signature", ""))
-
-
-class FakeCountyLink:
-    """A county in memory that follows the protocol's rules and signs its acknowledgements."""
-
-    def __init__(self, public_keys: dict | None = None, signer: Signer | None = None) -> None:
-        self.public_keys, self.signer = public_keys or {}, signer
-        self.received: list[Event] = []
-        self.down = False
-
-    def push(self, station_id: str, events: list[Event], head: int | None = None) -> Ack:
-        from kiosk.protocol.sync import Accepted, Fork, Gap, ack_body, judge, sign_ack
-        if self.down:
-            raise ConnectionRefusedError("fake county is down")
-        mine = [e for e in self.received if e.station_id == station_id]
-        head = ChainHead(mine[-1].seq, mine[-1].hash) if mine else ChainHead()
-        key = self.public_keys.get(station_id)
-        if key is None:  # no enrolment known: accept as the old stub did (port tests)
-            verdict = Accepted([e for e in events if e.seq > head.seq])
-        else:
-            by_seq = {e.seq: e.hash for e in mine}
-            verdict = judge(station_id, events, key, head, by_seq.get)
-        if isinstance(verdict, Gap):
-            raise CountyRefused(409, "gap", verdict.expected_seq)
-        if isinstance(verdict, Fork):
-            raise CountyRefused(409, "fork")
-        if not isinstance(verdict, Accepted):
-            raise CountyRefused(400, "refused", detail=verdict.reason)
-        self.received.extend(verdict.new)
-        last = self.received[-1] if self.received else events[-1]
-        body = ack_body(station_id, last.seq, last.hash,
-                        dt.datetime.now(dt.timezone.utc).isoformat())
-        return _ack(sign_ack(body, self.signer) if self.signer else body)
 
 
 class HttpCountyLink:
@@ -76,7 +38,7 @@ class HttpCountyLink:
     def push(self, station_id: str, events: list[Event], head: int | None = None) -> Ack:
         """``head``: the station's own highest seq, so the county can show its backlog."""
         body = json.dumps({"events": [vars(e) for e in events]}, ensure_ascii=False).encode()
-        now = dt.datetime.now(dt.timezone.utc).isoformat()
+        now = dt.datetime.now(dt.UTC).isoformat()
         request = urllib.request.Request(
             f"{self.base_url}/api/v1/stations/{station_id}/events", data=body, method="POST",
             headers={"Content-Type": "application/json", "X-Station-Time": now,
@@ -84,7 +46,7 @@ class HttpCountyLink:
         try:
             with urllib.request.urlopen(request, timeout=self.timeout,
                                         context=self.context) as response:
-                return _ack(json.load(response))
+                return ack_from(json.load(response))
         except urllib.error.HTTPError as exc:
             if exc.code in (400, 403, 409, 413):
                 try:
@@ -100,7 +62,7 @@ class HttpCountyLink:
     def roster(self, station_id: str, after: int, signer: Signer) -> dict:
         """One page of the roster feed after ``after``, asked for with the station's signature."""
         from kiosk.protocol.roster import request_message
-        now = dt.datetime.now(dt.timezone.utc).isoformat()
+        now = dt.datetime.now(dt.UTC).isoformat()
         signature = signer.sign(request_message(station_id, after, now)).hex()
         request = urllib.request.Request(
             f"{self.base_url}/api/v1/roster?after={after}",

@@ -13,8 +13,8 @@ from typing import Any
 
 from kiosk.adapters.escpos_render import PrinterProfile, render_receipt
 from kiosk.adapters.printers import query_status
-from kiosk.ports import PrinterState, Receipt
 from kiosk.adapters.receipt_layout import receipt_lines
+from kiosk.ports import PrinterState, Receipt
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from kiosk.adapters.card_io import CardIOError, CardKeys, read_record, write_record
+from kiosk.adapters.card_io import read_record, write_record
+from kiosk.config.cards import CardKeys
+from kiosk.errors import CardIOError
 
 GET_UID = bytes([0xFF, 0xCA, 0x00, 0x00, 0x00])
 

@@ -17,12 +17,13 @@ import queue
 import threading
 import time
 
-from kiosk.domain.cards import VALID_UID_LENGTHS
-from kiosk.ports import (CardReadFailed, CardTapped, ReaderEvent, ReaderHealth, ReaderState,
-                         ReaderStatus)
 from kiosk.adapters.backoff import Backoff
-from kiosk.adapters.card_io import CardIOError, CardKeys, read_record
+from kiosk.adapters.card_io import read_record
 from kiosk.adapters.pcsc_io import CardGone, transmitter, write_on_reader
+from kiosk.config.cards import CardKeys
+from kiosk.domain.cards import VALID_UID_LENGTHS
+from kiosk.errors import CardIOError
+from kiosk.ports import CardReadFailed, CardTapped, ReaderEvent, ReaderHealth, ReaderState, ReaderStatus
 
 log = logging.getLogger(__name__)
 PNP = "\\\\?PnP?\\Notification"
@@ -47,7 +48,8 @@ class PcscCardReader:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._heartbeat = time.monotonic()
-        self._state, self._readers, self._detail = ReaderState.STARTING, (), ""
+        self._readers: tuple[str, ...] = ()
+        self._state, self._detail = ReaderState.STARTING, ""
         codes = {name: _u32(getattr(scard, name)) for name in (
             "SCARD_E_NO_SERVICE", "SCARD_E_SERVICE_STOPPED", "SCARD_E_NO_READERS_AVAILABLE",
             "SCARD_E_TIMEOUT", "SCARD_E_UNKNOWN_READER", "SCARD_W_REMOVED_CARD",

@@ -13,8 +13,8 @@ import socket
 from collections.abc import Callable
 
 from kiosk.adapters.escpos_render import PrinterProfile, render_receipt
-from kiosk.ports import PrinterState, Receipt
 from kiosk.adapters.receipt_layout import receipt_lines
+from kiosk.ports import PrinterState, Receipt
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class NetworkEscposPrinter:
         try:
             with socket.create_connection((self.host, self.port), timeout=self.timeout) as sock:
                 return self._query(sock)
-        except socket.timeout:
+        except TimeoutError:
             return PrinterState.NO_ANSWER
         except OSError as exc:
             log.warning("printer %s:%s unreachable: %s", self.host, self.port, exc)
@@ -95,7 +95,7 @@ class NetworkEscposPrinter:
                 if state == PrinterState.READY:
                     sock.sendall(data)
                 return state
-        except socket.timeout:
+        except TimeoutError:
             return PrinterState.NO_ANSWER
         except OSError as exc:
             log.warning("printer %s:%s failed: %s", self.host, self.port, exc)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from kiosk.cli.common import fail, station_config
 from kiosk.errors import KioskError
 from kiosk.i18n import bilingual
 
@@ -16,13 +17,12 @@ def migrate(ctx: click.Context) -> None:
     If a migration fails the copy is put back and the command exits 1, so the previous
     release still runs. Example: kiosk --config /etc/kiosk/kiosk.toml migrate
     """
-    from kiosk.cli.main import _config, _fail
     from kiosk.ops.upgrade import migrate_with_backup
-    config = _config(ctx)
+    config = station_config(ctx)
     try:
         report = migrate_with_backup(config.database, config.data_dir / "backups")
     except KioskError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     if not report.applied:
         click.echo(bilingual("Database is up to date"))
         return

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from pathlib import Path
 
 import click
 
-from kiosk.config.loader import Config, config_path, load_config
+from kiosk.cli.admin import migrate
+from kiosk.cli.common import fail, setup_logging, station_config
+from kiosk.cli.printing import print_test
+from kiosk.cli.staff import sync, technician
+from kiosk.config.loader import VPCD_PORT, config_path, load_config
 from kiosk.errors import KioskError
 from kiosk.i18n import bilingual
-
-
-def _fail(exc: Exception) -> click.ClickException:
-    return click.ClickException(bilingual("Error") + ": " + str(exc))
-
-
-def _config(ctx: click.Context) -> Config:
-    try:
-        return load_config(ctx.obj["config_path"])
-    except KioskError as exc:
-        raise click.ClickException(bilingual("Configuration error") + f": {exc}") from exc
-
-
-def _logging(level: str) -> None:
-    logging.basicConfig(level=getattr(logging, level), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 @click.group()
@@ -55,18 +42,18 @@ def keygen(ctx: click.Context, key_file: str | None, force: bool, qr: bool) -> N
     Example: kiosk keygen --key-file /var/lib/kiosk/station.key
     """
     from kiosk.keys import generate_key_file
-    path = Path(key_file) if key_file else _config(ctx).key_file
+    path = Path(key_file) if key_file else station_config(ctx).key_file
     try:
         key = generate_key_file(path, force=force)
     except KioskError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     click.echo(f"{bilingual('Key written')}: {path}")
     click.echo(f"{bilingual('Public key fingerprint')}: {key.fingerprint()}")
     click.echo(f"public key (hex): {key.public_bytes().hex()}")
     if qr or not key_file:
         from kiosk.enrolment import enrolment_text, terminal_qr
         known = Path(ctx.obj["config_path"]).exists()
-        code = enrolment_text(_config(ctx).station_id if known else "STATION-ID",
+        code = enrolment_text(station_config(ctx).station_id if known else "STATION-ID",
                               key.public_bytes())
         click.echo(f"{bilingual('Enrolment code')}: {code}")
         if qr:
@@ -81,13 +68,13 @@ def serve(ctx: click.Context, as_json: bool) -> None:
 
     Example: kiosk --config /etc/kiosk/kiosk.toml serve
     """
-    config = _config(ctx)
-    _logging(config.log_level)
-    from kiosk.station.console import run_station
+    config = station_config(ctx)
+    setup_logging(config.log_level)
+    from kiosk.bootstrap import run_station
     try:
         run_station(config, as_json=as_json)
     except KioskError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
 
 
 @main.command()
@@ -105,8 +92,8 @@ def tap(ctx: click.Context, card: str, hold: float, port: int | None, slot: int)
 
     Example: kiosk tap wang
     """
-    from kiosk.sim.virtual_card import tap as present
     from kiosk.demo.data import demo_card, keep_if_written, wallet_key, wallet_path
+    from kiosk.sim.vpcd import tap as present
     from kiosk.sim.wallet import load_wallet
     path = ctx.obj["config_path"]
     config = load_config(path) if Path(path).exists() else None
@@ -116,7 +103,7 @@ def tap(ctx: click.Context, card: str, hold: float, port: int | None, slot: int)
     except ValueError as exc:
         raise click.BadParameter(bilingual("Not a card name or UID") + f": {exc}") from exc
     if port is None:
-        port = config.vpcd_port if config else 35963
+        port = config.vpcd_port if config else VPCD_PORT
     before = bytes(virtual.memory)
     try:
         read = present(port + slot, virtual, hold=hold, linger=0.5)
@@ -141,13 +128,14 @@ def verify_log(ctx: click.Context, database: str | None, public_key: str | None)
     Example: kiosk verify-log --database /var/lib/kiosk/kiosk.db --public-key station.pub
     """
     from kiosk.ops.verify import verify_database
-    config = None if (database and public_key) else _config(ctx)
+    config = None if (database and public_key) else station_config(ctx)
+    database_path = Path(database) if database else config.database if config else None
+    key_path = Path(public_key) if public_key else config.key_file if config else None
+    assert database_path and key_path  # both given, or the config names them
     try:
-        report = verify_database(Path(database) if database else config.database,
-                                 Path(public_key) if public_key else config.key_file,
-                                 config.station_id if config else None)
+        report = verify_database(database_path, key_path, config.station_id if config else None)
     except KioskError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     for problem in report.problems:
         click.echo(f"FAIL {problem}")
     if not report.ok:
@@ -194,21 +182,8 @@ def demo(ctx: click.Context, state_dir: str | None, reset: bool) -> None:
     try:
         run_demo(Path(state_dir) if state_dir else None, reset=reset)
     except KioskError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
 
 
-
-
-from kiosk.cli.staff import technician  # noqa: E402
-
-main.add_command(technician)
-
-from kiosk.cli.staff import sync  # noqa: E402
-
-main.add_command(sync)
-
-from kiosk.cli.printing import print_test  # noqa: E402
-from kiosk.cli.admin import migrate  # noqa: E402
-
-main.add_command(print_test)
-main.add_command(migrate)
+for command in (technician, sync, print_test, migrate):
+    main.add_command(command)

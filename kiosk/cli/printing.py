@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from kiosk.cli.common import fail, station_config
 from kiosk.errors import KioskError
 
 
@@ -25,13 +26,12 @@ def print_test(ctx: click.Context, capture: bool, save: str | None, charset: str
 
     Example: kiosk print-test            (or: kiosk print-test --capture --save /tmp/receipt)
     """
-    from kiosk.cli.main import _config, _fail
     from kiosk.ops.print_sample import enrolment_receipt, print_sample
     try:
-        config = _config(ctx) if (enrolment or not capture) else None
-        receipt = enrolment_receipt(config) if enrolment else None
+        config = station_config(ctx) if (enrolment or not capture) else None
+        receipt = enrolment_receipt(config) if enrolment and config else None
         for line in print_sample(None if capture else config, Path(save) if save else None,
                                  charset, receipt):
             click.echo(line)
     except KioskError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc

@@ -7,6 +7,7 @@ import time
 
 import click
 
+from kiosk.cli.common import fail, setup_logging, station_config
 from kiosk.errors import KioskError
 from kiosk.i18n import bilingual
 
@@ -32,18 +33,17 @@ def add(ctx: click.Context, name: str, pin: str, timeout: float) -> None:
     Example: kiosk --config /etc/kiosk/kiosk.toml technician add --name 赵医生
     """
     from kiosk.bootstrap import build_core, build_reader
-    from kiosk.cli.main import _config, _fail
     from kiosk.domain import validation
     try:
         validation.text("name", name)
         validation.pin(pin)
     except validation.Invalid as exc:
         raise click.BadParameter(bilingual(exc.message), param_hint=f"--{exc.field}") from exc
-    config = _config(ctx)
+    config = station_config(ctx)
     try:
         core = build_core(config)
     except KioskError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc) from exc
     reader = build_reader(config)
     reader.start()
     try:
@@ -76,19 +76,17 @@ def _wait_for_card(reader, timeout: float):
 
 
 def _write_card(core, reader, tap, technician_id: str) -> str:
-    from kiosk.adapters.card_io import CardIOError
-    from kiosk.domain.card_records import frame
     from kiosk.domain.model import ReadCard
+    from kiosk.errors import CardIOError
     try:
-        record, data = core.desk.prepare("technician", technician_id,
-                                         ReadCard(tap.uid, tap.kind, tap.record))
-        if reader.write_record(tap.reader, tap.uid, tap.kind, frame(data)) != data:
-            raise CardIOError("read back differs from what was written")
+        return core.desk.issue(
+            "technician", technician_id, ReadCard(tap.uid, tap.kind, tap.record),
+            lambda framed: reader.write_record(tap.reader, tap.uid, tap.kind, framed),
+            "console").card_no
     except CardIOError as exc:
         raise click.ClickException(bilingual(
             "The card could not be written. Hold it still on the reader and try again")
             + f" ({exc})") from exc
-    return core.desk.issued(record, technician_id, tap.kind, "console").card_no
 
 
 @technician.command("list")
@@ -98,9 +96,8 @@ def list_(ctx: click.Context) -> None:
 
     Example: kiosk technician list
     """
-    from kiosk.cli.main import _config
     from kiosk.store.database import open_database
-    config = _config(ctx)
+    config = station_config(ctx)
     db = open_database(config.database)
     try:
         rows = db.execute("""
@@ -128,32 +125,27 @@ def sync(ctx: click.Context, once: bool) -> None:
     """
     import signal
     import threading
-    from kiosk.adapters.county import CountyRefused, HttpCountyLink
-    from kiosk.cli.main import _config, _logging
-    from kiosk.bootstrap import build_core
-    from kiosk.keys import public_key_from_hex
-    from kiosk.sync.roster_pull import pull
-    from kiosk.sync.worker import SyncWorker, sync_state
-    config = _config(ctx)
-    _logging(config.log_level)
+
+    from kiosk.bootstrap import build_core, build_sync_worker
+    from kiosk.ports import CountyRefused
+    from kiosk.sync.worker import sync_state
+    config = station_config(ctx)
+    setup_logging(config.log_level)
     if not config.county_url:
         raise click.ClickException(bilingual("No county configured") + " (county.url)")
     try:
         core = build_core(config)
     except KioskError as exc:
         raise click.ClickException(str(exc)) from exc
-    db, county_key = core.db, public_key_from_hex(config.county_public_key)
-    link = HttpCountyLink(config.county_url, ca_bundle=config.county_ca_bundle)
+    db = core.db
 
-    def roster() -> None:
-        applied = pull(core, link, county_key)
-        if applied:
-            click.echo(f"{bilingual('Roster entries applied')}: {applied}", err=True)
+    def roster_applied(applied: int) -> None:
+        click.echo(f"{bilingual('Roster entries applied')}: {applied}", err=True)
 
-    worker = SyncWorker(db, link, config.station_id, county_key,
-                        on_progress=lambda s: click.echo(
-                            f"{bilingual('Sent')} {s.acked_seq}/{s.head_seq}", err=True),
-                        trigger_dir=config.data_dir, after_push=roster)
+    worker, roster = build_sync_worker(
+        core, on_progress=lambda s: click.echo(f"{bilingual('Sent')} {s.acked_seq}/{s.head_seq}",
+                                               err=True),
+        on_roster=roster_applied)
     if once:
         try:
             state = worker.push_pending()
@@ -165,8 +157,12 @@ def sync(ctx: click.Context, once: bool) -> None:
         click.echo(f"{bilingual('In sync')}: {state.acked_seq} ({state.county_time})")
         return
     stop = threading.Event()
+    def stopping(*_: object) -> None:
+        stop.set()
+        worker.wake.set()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: (stop.set(), worker.wake.set()))
+        signal.signal(signum, stopping)
     signal.signal(signal.SIGUSR1, lambda *_: worker.wake.set())  # "sync now"
     click.echo(f"{bilingual('Syncing to')} {config.county_url}: "
                f"{sync_state(db).backlog} {bilingual('events waiting')}", err=True)

@@ -2,9 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from kiosk.errors import ConfigError
+
+KIOSK_AID = bytes.fromhex("F04B494F534B01")  # the kiosk application on CPU cards
+KIOSK_FILE_ID = bytes.fromhex("0101")  # its elementary file with the record
+TRANSPORT_KEY = b"\xff" * 6  # MIFARE Classic keys as cards leave the factory
+
+
+@dataclass(frozen=True)
+class CardKeys:
+    """What a reader needs to reach the record on a card: MIFARE keys, the CPU card AID and file."""
+
+    mifare_key_a: bytes = TRANSPORT_KEY
+    mifare_key_b: bytes = TRANSPORT_KEY
+    aid: bytes = KIOSK_AID
+    file_id: bytes = KIOSK_FILE_ID
 
 
 def _hex(key: str, value: str, lengths: tuple[int, ...], example: str) -> bytes:
@@ -29,12 +44,13 @@ def cards_section(cards: dict[str, Any]) -> dict[str, Any]:
                                    "kiosk keygen prints it as public_key").hex()
     return {
         "legacy_uid_only": cards.get("legacy_uid_only", False),
-        "mifare_key_a": _hex("cards.mifare_key_a", cards.get("mifare_key_a", "FFFFFFFFFFFF"),
+        "mifare_key_a": _hex("cards.mifare_key_a", cards.get("mifare_key_a", TRANSPORT_KEY.hex()),
                              (6,), "A0A1A2A3A4A5"),
-        "mifare_key_b": _hex("cards.mifare_key_b", cards.get("mifare_key_b", "FFFFFFFFFFFF"),
+        "mifare_key_b": _hex("cards.mifare_key_b", cards.get("mifare_key_b", TRANSPORT_KEY.hex()),
                              (6,), "B0B1B2B3B4B5"),
-        "card_aid": _hex("cards.aid", cards.get("aid", "F04B494F534B01"),
-                         tuple(range(5, 17)), "F04B494F534B01"),
-        "card_file_id": _hex("cards.file_id", cards.get("file_id", "0101"), (2,), "0101"),
+        "card_aid": _hex("cards.aid", cards.get("aid", KIOSK_AID.hex().upper()),
+                         tuple(range(5, 17)), KIOSK_AID.hex().upper()),
+        "card_file_id": _hex("cards.file_id", cards.get("file_id", KIOSK_FILE_ID.hex()), (2,),
+                             KIOSK_FILE_ID.hex()),
         "trusted_issuers": issuers,
     }

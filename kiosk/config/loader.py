@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from kiosk.config.cards import KIOSK_AID, KIOSK_FILE_ID, TRANSPORT_KEY, CardKeys
 from kiosk.config.cards import cards_section as _cards
 from kiosk.errors import ConfigError
+from kiosk.protocol.sync import STATION_ID
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
-STATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
+DEFAULT_PINS = {"ready_pin": 17, "attention_pin": 27, "buzzer_pin": 22}  # BCM numbers
+VPCD_PORT = 35963  # vpcd's first reader slot, as Debian's vsmartcard-vpcd sets it up
 
 SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "station": {"id": str, "name": str, "timezone": str, "data_dir": str, "database": str,
@@ -59,7 +61,7 @@ class Config:
     reader_kind: str = "pcsc"
     reader_filter: tuple[str, ...] = ()
     pcscd_socket: str = ""
-    vpcd_port: int = 35963
+    vpcd_port: int = VPCD_PORT
     printer_kind: str = "none"
     printer_host: str = ""
     printer_port: int = 9100
@@ -71,8 +73,7 @@ class Config:
     printer_font: str = ""
     show_service_names: bool = False
     signals_kind: str = "none"
-    pins: dict[str, int] = field(default_factory=lambda: {
-        "ready_pin": 17, "attention_pin": 27, "buzzer_pin": 22})
+    pins: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PINS))
     county_url: str = ""
     county_public_key: str = ""  # hex; acknowledgements must verify with it
     county_ca_bundle: str = ""
@@ -82,14 +83,19 @@ class Config:
     idle_seconds: int = 20
     care_plans_file: Path | None = None  # None: the shipped example plans
     legacy_uid_only: bool = False
-    mifare_key_a: bytes = b"\xff" * 6
-    mifare_key_b: bytes = b"\xff" * 6
-    card_aid: bytes = bytes.fromhex("F04B494F534B01")
-    card_file_id: bytes = bytes.fromhex("0101")
+    mifare_key_a: bytes = TRANSPORT_KEY
+    mifare_key_b: bytes = TRANSPORT_KEY
+    card_aid: bytes = KIOSK_AID
+    card_file_id: bytes = KIOSK_FILE_ID
     trusted_issuers: dict[str, str] = field(default_factory=dict)
     staff_idle_seconds: int = 120
     log_level: str = "INFO"
     source: Path | None = None
+
+    @property
+    def card_keys(self) -> CardKeys:
+        """The keys, AID and file the reader and the virtual cards use for the record."""
+        return CardKeys(self.mifare_key_a, self.mifare_key_b, self.card_aid, self.card_file_id)
 
 
 def _county_key(county: dict[str, Any]) -> str:
@@ -136,11 +142,15 @@ def _check_shape(raw: dict[str, Any]) -> None:
             if key not in kinds:
                 raise ConfigError(f"{section}.{key}", "unknown key", _suggest(key, kinds))
             if not isinstance(value, kinds[key]) or (isinstance(value, bool) and kinds[key] is not bool):
-                raise ConfigError(f"{section}.{key}", f"must be {kinds[key].__name__}, "
+                raise ConfigError(f"{section}.{key}", f"must be {_type_name(kinds[key])}, "
                                   f"not {type(value).__name__}", "fix its value")
             if (section, key) in CHOICES and value not in CHOICES[(section, key)]:
                 raise ConfigError(f"{section}.{key}", f"{value!r} is not allowed",
-                                  "use one of: " + ", ".join(CHOICES[(section, key)]))
+                                  "use one of: " + ", ".join(map(str, CHOICES[(section, key)])))
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    return " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
 
 
 def _suggest(word: str, known: dict) -> str:
@@ -183,7 +193,7 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
                                                                     and signals[key] == 0):
             raise ConfigError(f"signals.{key}", f"GPIO {signals[key]} does not exist",
                               "use a BCM GPIO number from 2 to 27")
-    pins = {**Config.__dataclass_fields__["pins"].default_factory(),
+    pins = {**DEFAULT_PINS,
             **{k: v for k, v in signals.items() if k.endswith("_pin")}}
     used = [pin for pin in pins.values() if pin]
     if len(set(used)) != len(used):
@@ -201,7 +211,7 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         key_file=base / station.get("key_file", str(data_dir / "station.key")),
         reader_kind=reader.get("kind", "pcsc"),
         reader_filter=tuple(str(r) for r in reader.get("readers", [])),
-        pcscd_socket=reader.get("pcscd_socket", ""), vpcd_port=reader.get("vpcd_port", 35963),
+        pcscd_socket=reader.get("pcscd_socket", ""), vpcd_port=reader.get("vpcd_port", VPCD_PORT),
         printer_kind=printer.get("kind", "none"), printer_host=printer.get("host", ""),
         printer_port=printer.get("port", 9100), printer_path=printer.get("path", ""),
         usb_ids=(printer.get("vendor_id", 0), printer.get("product_id", 0)),

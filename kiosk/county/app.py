@@ -15,16 +15,27 @@ import logging
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from kiosk.protocol.sync import (MAX_BYTES, STATION_ID, Accepted, Fork, Gap, Malformed, Refused,
-                                   ack_body, judge, parse_batch, sign_ack)
 from kiosk.county.store import CountyStore
 from kiosk.keys import StationKey, public_key_from_hex
+from kiosk.protocol.sync import (
+    MAX_BYTES,
+    STATION_ID,
+    Accepted,
+    Fork,
+    Gap,
+    Malformed,
+    Refused,
+    ack_body,
+    judge,
+    parse_batch,
+    sign_ack,
+)
 
 log = logging.getLogger("kiosk.county")
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _iso(instant: dt.datetime) -> str:

@@ -89,7 +89,7 @@ def enroll(ctx: click.Context, station_id: str | None, pubkey: str | None,
             raise ValueError
     except ValueError:
         raise click.BadParameter("must be 64 hex digits", param_hint="--pubkey") from None
-    _store(ctx).enroll(station_id, raw.hex(), dt.datetime.now(dt.timezone.utc).isoformat())
+    _store(ctx).enroll(station_id, raw.hex(), dt.datetime.now(dt.UTC).isoformat())
     click.echo(f"enrolled {station_id} (fingerprint {fingerprint(raw)})")
 
 

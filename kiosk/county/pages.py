@@ -12,8 +12,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
 
+from kiosk.chart import chart_svg
 from kiosk.i18n import bilingual
-from kiosk.store.queries import chart_svg
 
 bp = Blueprint("county_pages", __name__, template_folder="templates")
 CLOCK_LIMIT_S = 300
@@ -51,8 +51,8 @@ def stations():
 def station(station_id: str):
     if store().station(station_id) is None:
         abort(404)
-    after = request.args.get("after", "0")
-    after = int(after) if after.isdigit() else 0
+    asked = request.args.get("after", "0")
+    after = int(asked) if asked.isdigit() else 0
     events = store().events(station_id, after=after, limit=100)
     return render_template("county_station.html", station_id=station_id, events=events,
                            forks=store().forks(station_id), after=after)
@@ -62,7 +62,7 @@ def station(station_id: str):
 def metrics():
     lines = ["# HELP kiosk_county_events_stored Events stored per station.",
              "# TYPE kiosk_county_events_stored gauge"]
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     extra = {"kiosk_county_station_forks": [], "kiosk_county_station_backlog_estimate": [],
              "kiosk_county_station_clock_offset_seconds": [],
              "kiosk_county_station_seconds_since_sync": [], "kiosk_county_station_revoked": []}

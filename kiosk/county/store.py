@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from kiosk.domain.events import ChainHead, Event, canonical_json
 
@@ -93,14 +93,25 @@ class CountyStore(Protocol):
     def forks(self, station_id: str) -> list[dict]: ...
 
 
+class Connection(Protocol):
+    """What the stores need of a DB-API connection: sqlite3's, or psycopg's behind '?'."""
+
+    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
+    def executemany(self, sql: str, rows: Any, /) -> Any: ...
+
+
 class SqliteCountyStore:
     def __init__(self, path: str | Path):
         self.path = str(path)
         self._local = threading.local()
-        with self._conn() as conn:
+        with self._sqlite() as conn:
             conn.executescript(SCHEMA)
 
-    def _conn(self) -> sqlite3.Connection:
+    def _conn(self) -> Connection:
+        return self._sqlite()
+
+    def _sqlite(self) -> sqlite3.Connection:
+        """This thread's own connection (opened on first use)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +148,7 @@ class SqliteCountyStore:
 
     # -- events -------------------------------------------------------------------
     @contextlib.contextmanager
-    def writing(self) -> Iterator["_SqliteWriting"]:
+    def writing(self) -> Iterator[_SqliteWriting]:
         conn = self._conn()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -151,7 +162,7 @@ class SqliteCountyStore:
         rows = self._conn().execute(
             f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE station_id = ? AND seq > ? "
             "ORDER BY seq LIMIT ?", (station_id, after, limit)).fetchall()
-        return [Event(**{**dict(zip(EVENT_COLUMNS, r)), "payload": json.loads(r[5])}) for r in rows]
+        return [Event(**{**dict(zip(EVENT_COLUMNS, r, strict=False)), "payload": json.loads(r[5])}) for r in rows]
 
     def forks(self, station_id: str) -> list[dict]:
         rows = self._conn().execute("SELECT seq, event, received_at FROM forks WHERE station_id = ? "
@@ -171,7 +182,7 @@ class SqliteCountyStore:
     def per_day(self, days: int = 30) -> list[tuple[str, int]]:
         """Events received per UTC day, the last ``days`` days, oldest first."""
         import datetime as dt
-        today = dt.datetime.now(dt.timezone.utc).date()
+        today = dt.datetime.now(dt.UTC).date()
         start = today - dt.timedelta(days=days - 1)
         counts = dict(self._conn().execute(
             "SELECT substr(received_at, 1, 10), COUNT(*) FROM events WHERE received_at >= ? "
@@ -196,7 +207,7 @@ class SqliteCountyStore:
 
 
 class _SqliteWriting:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: Connection):
         self.conn = conn
 
     def head(self, station_id: str) -> ChainHead:

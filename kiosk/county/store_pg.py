@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from kiosk.county.store import SqliteCountyStore, _SqliteWriting
 
@@ -60,10 +61,10 @@ class _PgConnection:
     def __init__(self, conn):
         self.conn = conn
 
-    def execute(self, sql: str, params=()):
+    def execute(self, sql: str, params: Any = (), /) -> Any:
         return self.conn.execute(sql.replace("?", "%s"), params)
 
-    def executemany(self, sql: str, rows) -> None:
+    def executemany(self, sql: str, rows: Any, /) -> None:
         with self.conn.cursor() as cursor:
             cursor.executemany(sql.replace("?", "%s"), rows)
 

@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from pathlib import Path
 
-import secrets
-
-from kiosk.sim.virtual_card import VirtualCard
 from kiosk.domain.cards import parse_uid
 from kiosk.domain.model import Resident
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.sim.wallet import issue_virtual_card, load_wallet, save_wallet
 
 # name, card UID (4, 7 and 10 byte UIDs all occur), village, birth date, card kind
@@ -24,6 +23,13 @@ DEMO_TECHNICIAN = ("tech", "演示技术员", "08D0D0D0", "1234")
 UNKNOWN_DEMO_CARD = "DEADBEEF"
 COPY_DEMO_CARD = "04C0FFEE"  # wang's record copied onto another card
 WALLET = "demo-cards.json"
+
+
+def panel_cards() -> list[tuple[str, str]]:
+    """The demo panel's buttons: (card name to tap, label)."""
+    cards = [(short, name) for short, name, *_ in DEMO_RESIDENTS]
+    return cards + [("copy", "复制卡 Copied card"), (DEMO_TECHNICIAN[0], DEMO_TECHNICIAN[1]),
+                    ("blank", "空白卡 Blank card"), ("new", "新发的卡 Newly issued card")]
 
 
 def wallet_path(data_dir: Path) -> Path:

@@ -15,13 +15,20 @@ import threading
 from pathlib import Path
 
 from kiosk.adapters.clock import SystemClock
-from kiosk.sim.virtual_card import tap
-from kiosk.config.loader import load_config
-from kiosk.demo.data import (DEMO_RESIDENTS, DEMO_TECHNICIAN, demo_card, keep_if_written,
-                             seed_demo, wallet_path)
-from kiosk.sim.wallet import load_wallet
+from kiosk.config.loader import VPCD_PORT, load_config
+from kiosk.demo.data import (
+    DEMO_RESIDENTS,
+    DEMO_TECHNICIAN,
+    demo_card,
+    keep_if_written,
+    panel_cards,
+    seed_demo,
+    wallet_path,
+)
 from kiosk.domain.model import local_date
 from kiosk.i18n import bilingual
+from kiosk.sim.vpcd import tap
+from kiosk.sim.wallet import load_wallet
 
 
 def default_state_dir() -> Path:
@@ -45,6 +52,7 @@ class DemoControls:
     def __init__(self, capture, harness=None, reader=None, wallet=None, data_dir=None):
         self.capture, self.harness, self.reader = capture, harness, reader
         self.wallet, self.data_dir = wallet or {}, data_dir
+        self.cards, self.technician_pin = panel_cards(), DEMO_TECHNICIAN[3]
 
     def tap(self, card: str) -> bool:
         pulled = card == "pulled"
@@ -86,27 +94,28 @@ def _write_config(state: Path, reader_kind: str, socket_path: str, port: int,
 
 
 def run_demo(state_dir: Path | None, reset: bool = False) -> None:
+    from kiosk.bootstrap import build_core, run_station
+    from kiosk.keys import generate_key_file
     from kiosk.sim.capture_printer import CapturePrinter
     from kiosk.sim.fake_reader import FakeCardReader
     from kiosk.sim.pcscd import HarnessError, PcscdHarness
-    from kiosk.bootstrap import build_core
-    from kiosk.keys import generate_key_file
-    from kiosk.station.console import run_station
 
     state = state_dir or default_state_dir()
     if reset and state.exists():
         shutil.rmtree(state)
     state.mkdir(parents=True, exist_ok=True)
-    capture, harness, reader = CapturePrinter(), PcscdHarness(state / "pcscd"), None
+    capture, reader = CapturePrinter(), None
+    pcscd = PcscdHarness(state / "pcscd")
+    harness: PcscdHarness | None = pcscd
     ui_port = _ui_port()
     try:
-        harness.start()
-        config_file = _write_config(state, "pcsc", str(harness.socket_path), harness.base_port,
+        pcscd.start()
+        config_file = _write_config(state, "pcsc", str(pcscd.socket_path), pcscd.base_port,
                                     capture.port, ui_port)
-        print(bilingual("Virtual card reader ready") + f" (pcscd + vpcd, port {harness.base_port})")
+        print(bilingual("Virtual card reader ready") + f" (pcscd + vpcd, port {pcscd.base_port})")
     except HarnessError as exc:
         harness, reader = None, FakeCardReader()
-        config_file = _write_config(state, "fake", "", 35963, capture.port, ui_port)
+        config_file = _write_config(state, "fake", "", VPCD_PORT, capture.port, ui_port)
         print(bilingual("pcscd/vpcd not available, using the built-in fake reader") + f": {exc}")
     config = load_config(config_file)
     if not config.key_file.exists():

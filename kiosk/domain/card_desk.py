@@ -11,13 +11,24 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kiosk.domain.card_records import (CardRecord, RecordRefused, Verifier, new_card_no,
-                                       sign_record, verify_record)
+from kiosk.domain.card_records import (
+    CardRecord,
+    RecordRefused,
+    Verifier,
+    frame,
+    new_card_no,
+    sign_record,
+    verify_record,
+)
 from kiosk.domain.cards import uid_hash
 from kiosk.domain.events import Signer
 from kiosk.domain.model import IssuedCard, ReadCard
 from kiosk.domain.unit_of_work import Clock, UnitOfWork
 from kiosk.domain.validation import Invalid
+from kiosk.errors import CardIOError
+
+# Writes a framed record onto the card and returns the record read back from it.
+WriteBack = Callable[[bytes], bytes | None]
 
 
 @dataclass(frozen=True)
@@ -86,10 +97,22 @@ class CardDesk:
                             self.station_id)
         return record, sign_record(record, self.signer)
 
+    def issue(self, role: str, holder_id: str, card: ReadCard, write: WriteBack, by: str,
+              reason: str = "new") -> IssuedCard:
+        """The one way a card is issued: sign a record, write it, compare the read-back, store.
+
+        ``write`` is the card reader's (or a virtual card's) write-and-read-back; a
+        read-back that differs raises CardIOError and nothing is stored.
+        """
+        record, data = self.prepare(role, holder_id, card)
+        if write(frame(data)) != data:
+            raise CardIOError("read back differs from what was written")
+        return self.issued(record, holder_id, card.kind, by, reason)
+
     def issued(self, record: CardRecord, holder_id: str, kind: str, by: str,
                reason: str = "new") -> IssuedCard:
         """Store a record that was written and read back; earlier cards of hers are revoked."""
-        issued_at = dt.datetime.fromtimestamp(record.issued_at, dt.timezone.utc).isoformat()
+        issued_at = dt.datetime.fromtimestamp(record.issued_at, dt.UTC).isoformat()
         card = IssuedCard(record.card_no, record.role, holder_id, uid_hash(record.uid),
                           kind, issued_at, by)
         with self.uow_factory() as uow:

@@ -53,7 +53,7 @@ class CardRecord:
 
     @property
     def issued_at_iso(self) -> str:
-        return dt.datetime.fromtimestamp(self.issued_at, dt.timezone.utc).isoformat()
+        return dt.datetime.fromtimestamp(self.issued_at, dt.UTC).isoformat()
 
     def body(self) -> bytes:
         """Everything the signature covers (the record without its signature)."""

@@ -14,9 +14,9 @@ from dataclasses import replace
 
 from kiosk.domain import validation
 from kiosk.domain.care_plans import PlanError, PlanSpec, schedule
-from kiosk.domain.model import CarePlanItem, Visit, local_date
-from kiosk.domain.unit_of_work import Clock, UnitOfWork
+from kiosk.domain.model import CarePlanItem, Resident, Visit, local_date
 from kiosk.domain.registry import existing_resident
+from kiosk.domain.unit_of_work import Clock, UnitOfWork
 from kiosk.domain.validation import Invalid
 
 OUTCOMES = ("completed", "completed_referred", "partly_done")
@@ -31,9 +31,9 @@ class CareService:
         return local_date(self.clock.now(), self.timezone)
 
     def _now(self) -> str:
-        return self.clock.now().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+        return self.clock.now().astimezone(dt.UTC).isoformat(timespec="seconds")
 
-    def _consenting(self, uow: UnitOfWork, resident_id: str):
+    def _consenting(self, uow: UnitOfWork, resident_id: str) -> Resident:
         resident = existing_resident(uow, resident_id)
         if not resident.consented:
             raise Invalid("consent", "Her consent to health records is needed first")
@@ -111,9 +111,10 @@ class CareService:
         with self.uow_factory() as uow:
             if corrects:
                 old = uow.visits.get(corrects)
-                if old is None:
+                corrected = uow.care_items.get(old.item_id) if old else None
+                if corrected is None:
                     raise Invalid("visit", "No such visit")
-                item = uow.care_items.get(old.item_id)
+                item = corrected
             else:
                 item = self._open_item(uow, item_id)
             self._consenting(uow, item.resident_id)

@@ -41,7 +41,7 @@ class PlanSpec:
         return {item.anchor for item in self.items}
 
 
-def _field(data: dict, key: str, kind: type, where: str) -> Any:
+def _field(data: dict[str, Any], key: str, kind: type, where: str) -> Any:
     if key not in data:
         raise PlanError(f"{where}: missing {key!r}")
     value = data[key]
@@ -50,7 +50,7 @@ def _field(data: dict, key: str, kind: type, where: str) -> Any:
     return value
 
 
-def _items(plan: dict, where: str, default_anchor: str) -> list[ItemSpec]:
+def _items(plan: dict[str, Any], where: str, default_anchor: str) -> list[ItemSpec]:
     specs = []
     for n, raw in enumerate(_field(plan, "items", list, where)):
         at = f"{where}.items[{n}]"

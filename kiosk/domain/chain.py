@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -23,7 +23,7 @@ class Problem:
 @dataclass
 class ChainReport:
     checked: int = 0
-    problems: list[Problem] | None = None
+    problems: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -39,7 +39,7 @@ def verify_chain(
     sequence number is signed) and a broken link, a flipped byte as a hash or
     signature failure.
     """
-    report = ChainReport(problems=[])
+    report = ChainReport()
     expected_seq, prev_hash = 1, GENESIS_HASH
     for event in events:
         report.checked += 1

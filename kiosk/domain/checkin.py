@@ -42,6 +42,7 @@ class CheckInService:
                                                     "uid_length": len(card.uid)})
                 uow.commit()
                 return UnknownCard(fingerprint, event.seq)
+            assert isinstance(identity, Holder)  # a resident was found for it
             legacy = identity.legacy
             now = self.clock.now()
             today = local_date(now, self.timezone)
@@ -54,7 +55,7 @@ class CheckInService:
                 id=str(uuid.uuid4()), resident_id=resident.id, station_id=self.station_id,
                 local_date=today.isoformat(),
                 queue_no=uow.checkins.next_queue_no(self.station_id, today.isoformat()),
-                checked_in_at=now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+                checked_in_at=now.astimezone(dt.UTC).isoformat(timespec="seconds"),
             )
             uow.checkins.add(checkin)
             uow.print_jobs.enqueue(checkin.id, "checkin", checkin.checked_in_at)

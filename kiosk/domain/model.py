@@ -136,7 +136,7 @@ class FollowUpStatus:
     overdue: tuple[CarePlanItem, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_items(cls, items: list[CarePlanItem], today: dt.date) -> "FollowUpStatus":
+    def from_items(cls, items: list[CarePlanItem], today: dt.date) -> FollowUpStatus:
         open_items = [i for i in items if i.status(today) in ("upcoming", "due")]
         open_items.sort(key=lambda i: (i.next_date, i.title))
         overdue = sorted((i for i in items if i.status(today) == "overdue"), key=lambda i: i.due)

@@ -15,6 +15,7 @@ import hmac
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from kiosk.domain import validation
 from kiosk.domain.model import Resident, local_date
@@ -45,13 +46,13 @@ class ResidentRegistry:
         return local_date(self.clock.now(), self.timezone)
 
     def _now(self) -> str:
-        return self.clock.now().astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+        return self.clock.now().astimezone(dt.UTC).isoformat(timespec="seconds")
 
     def id_hash(self, national_id: str) -> str:
         return hmac.new(self.id_hash_key, b"kiosk-national-id-v1:" + national_id.encode(),
                         hashlib.sha256).hexdigest()
 
-    def _checked(self, form: Registration) -> dict[str, str | None]:
+    def _checked(self, form: Registration) -> dict[str, Any]:
         return {"name": validation.text("name", form.name),
                 "birth_date": validation.date("birth_date", form.birth_date, required=form.consent,
                                               not_after=self._today(),

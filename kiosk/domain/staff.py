@@ -42,7 +42,7 @@ class PinResult:
 
 
 def _iso(instant: dt.datetime) -> str:
-    return instant.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    return instant.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 class StaffService:

@@ -11,8 +11,7 @@ import uuid
 from typing import Any, Protocol
 
 from kiosk.domain.events import FORMAT_VERSION, ChainHead, Event, Signer, seal
-from kiosk.domain.model import (CarePlanItem, Card, CheckIn, IssuedCard, Resident, Technician,
-                                Visit)
+from kiosk.domain.model import Card, CarePlanItem, CheckIn, IssuedCard, Resident, Technician, Visit
 
 
 class Clock(Protocol):
@@ -92,7 +91,7 @@ class EventFactory:
         self.station_id, self.signer, self.clock = station_id, signer, clock
 
     def next(self, head: ChainHead, type_: str, payload: dict[str, Any]) -> Event:
-        wall = self.clock.now().astimezone(dt.timezone.utc)
+        wall = self.clock.now().astimezone(dt.UTC)
         unsigned = Event(
             v=FORMAT_VERSION, id=str(uuid.uuid4()), station_id=self.station_id,
             seq=head.seq + 1, type=type_, payload=payload,
@@ -125,7 +124,7 @@ class UnitOfWork:
         self.events.add(event)
         return event
 
-    def __enter__(self) -> "UnitOfWork":
+    def __enter__(self) -> UnitOfWork:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from typing import Literal, overload
 
 
 def N_(message: str) -> str:
@@ -39,6 +40,10 @@ def _unusable(c: str) -> bool:
     return unicodedata.category(c) in ("Cc", "Cs") or c in BIDI_CONTROLS
 
 
+@overload
+def text(field: str, value: str | None, required: Literal[True] = ..., max_len: int = ...) -> str: ...
+@overload
+def text(field: str, value: str | None, required: bool, max_len: int = ...) -> str | None: ...
 def text(field: str, value: str | None, required: bool = True, max_len: int = 50) -> str | None:
     """Any Unicode text (rare characters included) without control characters."""
     value = unicodedata.normalize("NFC", (value or "").strip())
@@ -53,6 +58,12 @@ def text(field: str, value: str | None, required: bool = True, max_len: int = 50
     return value
 
 
+@overload
+def date(field: str, value: str | None, required: Literal[True] = ...,
+         not_after: dt.date | None = ..., not_before: dt.date | None = ...) -> str: ...
+@overload
+def date(field: str, value: str | None, required: bool,
+         not_after: dt.date | None = ..., not_before: dt.date | None = ...) -> str | None: ...
 def date(field: str, value: str | None, required: bool = True, not_after: dt.date | None = None,
          not_before: dt.date | None = None) -> str | None:
     value = (value or "").strip()
@@ -87,7 +98,7 @@ def national_id(value: str | None) -> str | None:
         return None
     if not re.fullmatch(r"[0-9]{17}[0-9X]", value):
         raise Invalid("national_id", "An ID number has 17 digits and a check digit")
-    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(value[:17], ID_WEIGHTS, strict=False))
     if "10X98765432"[total % 11] != value[17]:
         raise Invalid("national_id", "The ID number's check digit is wrong")
     return value
@@ -96,7 +107,7 @@ def national_id(value: str | None) -> str | None:
 def pin(value: str | None) -> str:
     if not PIN.match(value or ""):
         raise Invalid("pin", "A PIN has 4 to 8 digits")
-    return value
+    return value or ""
 
 
 def note(value: str | None) -> str:

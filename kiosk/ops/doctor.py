@@ -93,7 +93,7 @@ def _check_database(config: Config) -> Iterator[Check]:
 
 
 def _check_clock(last_event_time: str | None) -> Iterator[Check]:
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     if now.year < 2025:
         yield Check("clock", False, f"system time {now:%Y-%m-%d %H:%M} is not set",
                     "connect to the network for NTP, or set the time with timedatectl")

@@ -39,9 +39,9 @@ def print_sample(config: Config | None, save: Path | None = None,
         yield (bilingual("Test receipt printed") if state == PrinterState.READY
                else bilingual("Printer problem") + f": {state.value}")
         return
-    from kiosk.sim.capture_printer import CapturePrinter
     from kiosk.adapters.escpos_decode import decode
     from kiosk.adapters.printers import NetworkEscposPrinter
+    from kiosk.sim.capture_printer import CapturePrinter
     capture = CapturePrinter()
     try:
         from kiosk.adapters.escpos_render import PrinterProfile

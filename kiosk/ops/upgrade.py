@@ -64,7 +64,7 @@ def _has_tables(conn: sqlite3.Connection) -> bool:
 
 def _backup(conn: sqlite3.Connection, backups: Path, first_pending: str) -> Path:
     backups.mkdir(mode=0o700, parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = backups / f"kiosk-{stamp}-before-{first_pending}.sqlite"
     target = sqlite3.connect(path)
     try:

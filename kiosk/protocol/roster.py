@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from kiosk.domain.events import Signer, canonical_json
 
 REQUEST_CONTEXT = b"kiosk-roster-request-v1\x00"
@@ -18,7 +20,7 @@ PAGE_CONTEXT = b"kiosk-roster-page-v1\x00"
 MAX_SKEW_S = 300
 
 
-def _resident(p: dict) -> dict:
+def _resident(p: dict[str, Any]) -> dict[str, Any]:
     keep = ("id", "name", "birth_date", "village", "consent_version", "consent_at",
             "registered_at")
     return {k: p.get(k) for k in keep}
@@ -55,7 +57,7 @@ def fresh(station_time: str, now: dt.datetime) -> bool:
         return False
 
 
-def entry(cursor: int, station_id: str, seq: int, type_: str, payload: dict) -> dict | None:
+def entry(cursor: int, station_id: str, seq: int, type_: str, payload: dict[str, Any]) -> dict[str, Any] | None:
     cut = SHARED.get(type_)
     data = cut(payload) if cut else None
     if data is None:
@@ -63,11 +65,11 @@ def entry(cursor: int, station_id: str, seq: int, type_: str, payload: dict) -> 
     return {"cursor": cursor, "station_id": station_id, "seq": seq, "type": type_, "data": data}
 
 
-def sign_page(page: dict, signer: Signer) -> dict:
+def sign_page(page: dict[str, Any], signer: Signer) -> dict[str, Any]:
     return {**page, "signature": signer.sign(PAGE_CONTEXT + canonical_json(page)).hex()}
 
 
-def verify_page(page: dict, county_key) -> dict:
+def verify_page(page: dict[str, Any], county_key: Ed25519PublicKey) -> dict[str, Any]:
     """The page without its signature if the county signed it; ValueError otherwise."""
     from cryptography.exceptions import InvalidSignature
     body = {k: v for k, v in page.items() if k != "signature"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +62,8 @@ Verdict = Accepted | Gap | Fork | Refused
 def take_batch(events: list[dict[str, Any]], max_events: int = MAX_EVENTS) -> list[dict[str, Any]]:
     """The longest prefix of ``events`` (as JSON-ready dicts) that one push may carry:
     at most ``max_events`` (500 at most) and 256 KiB with room to spare for the envelope."""
-    batch, size = [], 20
+    batch: list[dict[str, Any]] = []
+    size = 20
     for event in events[:min(max_events, MAX_EVENTS)]:
         size += len(json.dumps(event, ensure_ascii=False).encode()) + 1
         if batch and size > MAX_BYTES - 1024:
@@ -84,7 +86,7 @@ def parse_batch(body: Any) -> list[Event]:
         for name, kind in FIELDS.items():
             value = raw[name]
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-                raise Malformed(f"events[{n}].{name}: must be {kind.__name__}")
+                raise Malformed(f"events[{n}].{name}: must be {getattr(kind, '__name__', kind)}")
         if raw["seq"] < 1 or raw["mono_ns"] < 0 or raw["seq"] > 2**62 or raw["mono_ns"] > 2**63:
             raise Malformed(f"events[{n}]: seq and mono_ns out of range")
         if any("\x00" in raw[name] for name, kind in FIELDS.items() if kind is str):
@@ -97,7 +99,7 @@ def parse_batch(body: Any) -> list[Event]:
 
 
 def judge(station_id: str, events: list[Event], public_key: Ed25519PublicKey,
-          head: ChainHead, stored_hash) -> Verdict:
+          head: ChainHead, stored_hash: Callable[[int], str | None]) -> Verdict:
     """Decide what to do with a parsed batch. ``stored_hash(seq)`` gives the hash the county
     holds at a sequence at or below ``head.seq``."""
     for event in events:
@@ -106,7 +108,7 @@ def judge(station_id: str, events: list[Event], public_key: Ed25519PublicKey,
         problem = check_event(event, public_key)
         if problem:
             return Refused(f"event {event.seq}: {problem}")
-    new = []
+    new: list[Event] = []
     previous_hash = head.hash
     for event in events:
         if event.seq <= head.seq:

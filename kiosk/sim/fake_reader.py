@@ -5,10 +5,11 @@ from __future__ import annotations
 import queue
 import time
 
-from kiosk.adapters.card_io import CardIOError, CardKeys, read_record, write_record
+from kiosk.adapters.card_io import read_record
+from kiosk.config.cards import CardKeys
+from kiosk.errors import CardIOError
+from kiosk.ports import CardReadFailed, CardTapped, ReaderEvent, ReaderHealth, ReaderState, ReaderStatus
 from kiosk.sim.virtual_card import VirtualCard
-from kiosk.ports import (CardReadFailed, CardTapped, ReaderEvent, ReaderHealth, ReaderState,
-                         ReaderStatus)
 
 
 class FakeCardReader:
@@ -54,10 +55,7 @@ class FakeCardReader:
         card = self.present
         if card is None or card.uid != uid:
             raise CardIOError("the card on the reader changed")
-        card.reset()
-        write_record(card.respond, kind, framed, self.keys)
-        card.reset()
-        return read_record(card.respond, card.atr, self.keys)[1]
+        return card.write_and_read_back(kind, framed, self.keys)
 
     def fail(self, reason: str = "removed", detail: str = "") -> None:
         self.events.put(CardReadFailed(self.name, reason, detail))

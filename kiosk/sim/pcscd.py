@@ -18,6 +18,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from kiosk.config.loader import VPCD_PORT
+
 VPCD_DRIVER_CANDIDATES = (
     "/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
     "/usr/lib64/pcsc/drivers/serial/libifdvpcd.so",
@@ -58,7 +60,7 @@ def _ports_free(ports: list[int]) -> bool:
     return True
 
 
-def pick_base_port(count: int, start: int = 35963) -> int:
+def pick_base_port(count: int, start: int = VPCD_PORT) -> int:
     for base in list(range(start, start + 400, 2)) + list(range(40000, 60000, 97)):
         if _ports_free(list(range(base, base + count))):
             return base
@@ -132,6 +134,7 @@ class PcscdHarness:
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
+        assert self.proc is not None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise HarnessError(f"pcscd exited with {self.proc.returncode}; see {self.log_path}")
@@ -171,7 +174,7 @@ class PcscdHarness:
         self.with_reader = True
         self.restart()
 
-    def __enter__(self) -> "PcscdHarness":
+    def __enter__(self) -> PcscdHarness:
         self.start()
         return self
 

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kiosk.adapters.card_io import read_record, write_record
+from kiosk.config.cards import KIOSK_AID, KIOSK_FILE_ID, TRANSPORT_KEY, CardKeys
+
+
 def _atr(historical: bytes) -> bytes:
     """A contactless reader's ATR (PC/SC part 3) around the given historical bytes."""
     body = bytes([0x80 | len(historical), 0x80, 0x01]) + historical
@@ -36,9 +40,6 @@ SW_NOT_FOUND = b"\x6A\x82"
 SW_AUTH_FAILED = b"\x63\x00"
 SW_NOT_ALLOWED = b"\x69\x82"
 SW_WRONG_LENGTH = b"\x67\x00"
-TRANSPORT_KEY = b"\xff" * 6
-KIOSK_AID = bytes.fromhex("F04B494F534B01")
-KIOSK_FILE = bytes.fromhex("0101")
 
 
 @dataclass
@@ -54,7 +55,7 @@ class VirtualCard:
     key_a: bytes = TRANSPORT_KEY
     key_b: bytes = TRANSPORT_KEY
     aid: bytes = KIOSK_AID
-    file_id: bytes = KIOSK_FILE
+    file_id: bytes = KIOSK_FILE_ID
     memory: bytearray = field(default_factory=lambda: bytearray(1024))
     atr: bytes = b""
 
@@ -68,7 +69,14 @@ class VirtualCard:
         self._auth: tuple[int, int] | None = None  # (sector, key type)
         self._app = self._file = False
 
-    def copy_to(self, uid: bytes) -> "VirtualCard":
+    def write_and_read_back(self, kind: str, framed: bytes, keys: CardKeys) -> bytes | None:
+        """Write a framed record as a reader would, then read it back from a fresh session."""
+        self.reset()
+        write_record(self.respond, kind, framed, keys)
+        self.reset()
+        return read_record(self.respond, self.atr, keys)[1]
+
+    def copy_to(self, uid: bytes) -> VirtualCard:
         return VirtualCard(uid, self.kind, key_a=self.key_a, key_b=self.key_b, aid=self.aid,
                            file_id=self.file_id, memory=bytearray(self.memory))
 
@@ -148,6 +156,3 @@ class VirtualCard:
             return SW_OK
         return SW_INS_NOT_SUPPORTED
 
-
-# The vpcd transport lives in kiosk.sim.vpcd; re-exported for callers of this module.
-from kiosk.sim.vpcd import CardVanished, VirtualCardSlot, tap  # noqa: E402,F401

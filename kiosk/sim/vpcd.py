@@ -31,7 +31,7 @@ class VirtualCardSlot:
         self.powered_on = threading.Event()
         self.uid_read = threading.Event()
 
-    def place(self, card: "VirtualCard", connect_timeout: float = 5.0) -> None:
+    def place(self, card: VirtualCard, connect_timeout: float = 5.0) -> None:
         self.remove()
         deadline = time.monotonic() + connect_timeout
         while True:
@@ -66,13 +66,13 @@ class VirtualCardSlot:
     def occupied(self) -> bool:
         return self._sock is not None
 
-    def _serve(self, sock: socket.socket, card: "VirtualCard") -> None:
+    def _serve(self, sock: socket.socket, card: VirtualCard) -> None:
         try:
             sock.settimeout(None)
             while True:
                 try:
                     payload = _recv_frame(sock)
-                except socket.timeout:  # the reader went quiet after the UID: it is done
+                except TimeoutError:  # the reader went quiet after the UID: it is done
                     sock.settimeout(None)
                     self.uid_read.set()
                     continue
@@ -128,7 +128,7 @@ def _send_frame(sock: socket.socket, payload: bytes) -> None:
     sock.sendall(struct.pack(">H", len(payload)) + payload)
 
 
-def tap(port: int, card: "VirtualCard", hold: float = 1.0, host: str = "127.0.0.1",
+def tap(port: int, card: VirtualCard, hold: float = 1.0, host: str = "127.0.0.1",
         linger: float = 0.05) -> bool:
     """Place the card, wait until it was read (or ``hold`` passed), keep it there ``linger``
     seconds more (long enough for a card issuance to write it), then remove it."""

@@ -11,26 +11,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from kiosk.adapters.card_io import write_record
-from kiosk.sim.virtual_card import VirtualCard
-from kiosk.domain.card_records import frame
+from kiosk.adapters.card_io import read_record
+from kiosk.config.cards import CardKeys
 from kiosk.domain.model import ReadCard
+from kiosk.sim.virtual_card import VirtualCard
 
 
 def issue_virtual_card(core, role: str, holder_id: str, uid: bytes, kind: str = "mifare",
                        by: str = "setup") -> VirtualCard:
     """A new virtual card of ``kind`` holding a record signed for ``holder_id``."""
     card = VirtualCard(uid, kind)
-    record, data = core.desk.prepare(role, holder_id, ReadCard(uid, kind, None))
-    write_record(card.respond, kind, frame(data), _keys(core))
+    keys = core.config.card_keys
+    core.desk.issue(role, holder_id, ReadCard(uid, kind, None),
+                    lambda framed: card.write_and_read_back(kind, framed, keys), by)
     card.reset()
-    core.desk.issued(record, holder_id, kind, by)
     return card
-
-
-def _keys(core):
-    from kiosk.bootstrap import card_keys
-    return card_keys(core.config)
 
 
 def save_wallet(path: Path, cards: dict[str, VirtualCard]) -> None:
@@ -50,7 +45,6 @@ def load_wallet(path: Path) -> dict[str, VirtualCard]:
 
 def read_card(card: VirtualCard, core=None) -> ReadCard:
     """What a reader would report for this card (no pcscd involved)."""
-    from kiosk.adapters.card_io import CardKeys, read_record
     card.reset()
-    kind, record = read_record(card.respond, card.atr, _keys(core) if core else CardKeys())
+    kind, record = read_record(card.respond, card.atr, core.config.card_keys if core else CardKeys())
     return ReadCard(card.uid, kind, record)

@@ -14,18 +14,33 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from kiosk.adapters.card_io import CardIOError
 from kiosk.domain.card_desk import CardDesk
-from kiosk.domain.card_records import frame
 from kiosk.domain.checkin import CheckInService
 from kiosk.domain.model import ReadCard
-from kiosk.domain.outcomes import (CardIssued, CardRefused, CheckedIn, IssueFailed, ReadFailed, TapOutcome,
-                                   TechnicianCard, UnknownCard)
+from kiosk.domain.outcomes import (
+    CardIssued,
+    CardRefused,
+    CheckedIn,
+    IssueFailed,
+    ReadFailed,
+    TapOutcome,
+    TechnicianCard,
+    UnknownCard,
+)
 from kiosk.domain.staff import StaffService
 from kiosk.domain.validation import N_, Invalid
+from kiosk.errors import CardIOError
+from kiosk.ports import (
+    CardReader,
+    CardReadFailed,
+    CardTapped,
+    ReaderEvent,
+    ReaderState,
+    ReaderStatus,
+    Signal,
+    Signals,
+)
 from kiosk.station.staff_desk import IssueRequest, StaffDesk
-from kiosk.ports import (CardReader, CardReadFailed, CardTapped, ReaderEvent, ReaderState,
-                         ReaderStatus, Signal, Signals)
 
 log = logging.getLogger(__name__)
 STALL_SECONDS = 10.0
@@ -49,7 +64,7 @@ class TapReport:
 
 
 class Station:
-    def __init__(self, checkins: CheckInService, reader: CardReader, spooler: "Spooler | None",
+    def __init__(self, checkins: CheckInService, reader: CardReader, spooler: Spooler | None,
                  signals: Signals,
                  on_report: Callable[[TapReport], None] | None = None,
                  on_status: Callable[[ReaderStatus], None] | None = None,
@@ -98,16 +113,16 @@ class Station:
 
     def _issue(self, tap: CardTapped, request: IssueRequest) -> TapReport:
         """Write a signed record onto the card on the reader, read it back, then store it."""
+        assert self.cards is not None and self.staff is not None  # issuance needs both
         card = ReadCard(tap.uid, tap.kind, tap.record)
         try:
-            record, data = self.cards.prepare(request.role, request.holder_id, card)
-            if self.reader.write_record(tap.reader, tap.uid, tap.kind, frame(data)) != data:
-                raise CardIOError("read back differs from what was written")
-            issued = self.cards.issued(record, request.holder_id, tap.kind, request.by,
-                                       request.reason)
+            issued = self.cards.issue(
+                request.role, request.holder_id, card,
+                lambda framed: self.reader.write_record(tap.reader, tap.uid, tap.kind, framed),
+                request.by, request.reason)
         except Invalid as exc:
             self.staff.finish_issue(request, "failed", exc.message)
-            outcome = IssueFailed(exc.message)
+            outcome: TapOutcome = IssueFailed(exc.message)
         except (CardIOError, OSError) as exc:
             log.warning("card issuance failed: %s", exc)
             message = N_("The card could not be written. Hold it still on the reader and try again")
@@ -155,8 +170,7 @@ class Station:
 
     def _watch_reader(self) -> None:
         """Restart a dead reader loop; say so once when a live one stops beating."""
-        if hasattr(self.reader, "ensure_running"):
-            self.reader.ensure_running()
+        self.reader.ensure_running()
         health = self.reader.health()
         stalled = health.heartbeat_age_s > STALL_SECONDS
         if stalled and not self._stalled:

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlite_utils import Database
+
 from kiosk.adapters.backoff import Backoff
 from kiosk.domain.model import FollowUpStatus, mask_name
 from kiosk.ports import Printer, PrinterState, Receipt
@@ -40,7 +42,7 @@ class PrintSpooler:
         self._wake, self._stop = threading.Event(), threading.Event()
         self._backoff = Backoff(initial=0.5, maximum=max_wait)
         self._thread: threading.Thread | None = None
-        self.db = None
+        self.db: Database = None  # type: ignore[assignment]  # its own connection, opened by start()
 
     def start(self) -> None:
         self.db = connect(self.database)
@@ -68,7 +70,7 @@ class PrintSpooler:
         if row is None:
             return False
         with self.db.atomic():
-            self.db["print_jobs"].insert({"checkin_id": row[0], "reason": "reprint",
+            self.db.table("print_jobs").insert({"checkin_id": row[0], "reason": "reprint",
                                           "created_at": _now()})
         self.notify()
         return True
@@ -132,7 +134,7 @@ class PrintSpooler:
         status = FollowUpStatus.from_items(items, dt.date.fromisoformat(local_date))
         when = dt.datetime.fromisoformat(checked_in_at).astimezone(ZoneInfo(self.timezone))
         item = status.next_item
-        extra = (item.title,) if item and self.show_service_names else ()
+        extra: tuple[str, ...] = (item.title,) if item and self.show_service_names else ()
         if reason == "record":
             extra = self._record_lines(resident_id, items, dt.date.fromisoformat(local_date))
         return Receipt(self.station_name, when.strftime("%Y-%m-%d %H:%M"), queue_no, mask_name(name),
@@ -153,4 +155,4 @@ class PrintSpooler:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")

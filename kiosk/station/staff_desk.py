@@ -154,7 +154,7 @@ class StaffDesk:
     def record_link(self, resident_id: str, checkin_id: str) -> str:
         """A short-lived link to her record, the same for every page showing this tap."""
         with self._lock:
-            for link, (rid, cid, at) in self._record_links.items():
+            for link, (_rid, cid, at) in self._record_links.items():
                 if cid == checkin_id and self.clock() - at < RECORD_LINK_SECONDS:
                     return link
             link = token()

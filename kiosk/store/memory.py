@@ -6,7 +6,7 @@ import copy
 from dataclasses import dataclass, field, replace
 
 from kiosk.domain.events import ChainHead, Event
-from kiosk.domain.model import CarePlanItem, Card, CheckIn, IssuedCard, Resident, Technician, Visit
+from kiosk.domain.model import Card, CarePlanItem, CheckIn, IssuedCard, Resident, Technician, Visit
 from kiosk.domain.unit_of_work import EventFactory, UnitOfWork
 
 
@@ -130,7 +130,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.shared, self.event_factory = shared, event_factory
         self.committed = False
 
-    def __enter__(self) -> "MemoryUnitOfWork":
+    def __enter__(self) -> MemoryUnitOfWork:
         self.state = copy.deepcopy(self.shared)
         self.residents, self.cards = _Residents(self.state), _Cards(self.state)
         self.checkins, self.care_items = _CheckIns(self.state), _CareItems(self.state)

@@ -54,7 +54,7 @@ def work_list(db: Database, which: str, today: dt.date, village: str = "", page:
                 f"ON r.id = i.resident_id WHERE {where}"
     else:
         count = f"SELECT COUNT(*) AS n FROM care_plan_items i WHERE {where.replace('+i.latest', 'i.latest')}"
-    total = one(db, count, params)["n"]
+    total = (one(db, count, params) or {"n": 0})["n"]
     return WorkList(which, found, total, max(page, 1), max(1, -(-total // per_page)))
 
 
@@ -100,7 +100,7 @@ def resident_record(db: Database, resident_id: str, now: dt.datetime) -> Residen
                      "WHERE holder_id = ? ORDER BY issued_at DESC", (resident_id,))
     enrolments = rows(db, "SELECT id, plan, status, anchors, at FROM enrolments "
                           "WHERE resident_id = ? ORDER BY at DESC", (resident_id,))
-    since = (now - dt.timedelta(days=90)).astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    since = (now - dt.timedelta(days=90)).astimezone(dt.UTC).isoformat(timespec="seconds")
     views = rows(db, """
         SELECT v.at, v.what, COALESCE(t.name, v.technician_id) AS technician
         FROM record_views v LEFT JOIN technicians t ON t.id = v.technician_id
@@ -131,22 +131,3 @@ def dashboard(db: Database, today: dt.date) -> Dashboard:
     per_day = [((start + dt.timedelta(days=n)).isoformat(),
                 counts.get((start + dt.timedelta(days=n)).isoformat(), 0)) for n in range(30)]
     return Dashboard(len(queue), queue, per_day)
-
-
-def chart_svg(per_day: list[tuple[str, int]], width: int = 600, height: int = 160) -> str:
-    """Check-ins per day as a bar chart, drawn on the server (no script, no CDN)."""
-    top = max((n for _, n in per_day), default=0) or 1
-    bar = width / max(len(per_day), 1)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 20}" '
-             f'role="img" class="chart">']
-    for n, (day, count) in enumerate(per_day):
-        h = round(count / top * height)
-        parts.append(f'<rect x="{n * bar + 1:.1f}" y="{height - h}" width="{bar - 2:.1f}" '
-                     f'height="{h}"><title>{day}: {count}</title></rect>')
-        if (len(per_day) - 1 - n) % 7 == 0:  # every 7th day, ending today at the right edge
-            last = n == len(per_day) - 1
-            anchor = ' text-anchor="end"' if last else ""
-            parts.append(f'<text x="{(n + 1) * bar if last else n * bar:.1f}" y="{height + 15}"'
-                         f'{anchor}>{day[5:]}</text>')
-    parts.append(f'<text x="{width - 4}" y="12" text-anchor="end">{top}</text></svg>')
-    return "".join(parts)

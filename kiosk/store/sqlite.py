@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterator
@@ -9,10 +10,17 @@ from collections.abc import Iterator
 from sqlite_utils import Database
 
 from kiosk.domain.events import ChainHead, Event, canonical_json
-from kiosk.domain.model import CarePlanItem, Card, CheckIn, Resident
+from kiosk.domain.model import Card, CarePlanItem, CheckIn, Resident
 from kiosk.domain.unit_of_work import EventFactory, UnitOfWork
-from kiosk.store.sqlite_staff import (SqliteEnrolments, SqliteIssuedCards, SqliteRecordViews,
-                                      SqliteTechnicians, SqliteVisits, one, rows)
+from kiosk.store.sqlite_staff import (
+    SqliteEnrolments,
+    SqliteIssuedCards,
+    SqliteRecordViews,
+    SqliteTechnicians,
+    SqliteVisits,
+    one,
+    rows,
+)
 
 EVENT_COLUMNS = ("seq", "id", "v", "station_id", "type", "payload", "wall_time", "boot_id",
                  "mono_ns", "prev_hash", "hash", "signature")
@@ -31,10 +39,10 @@ class SqliteResidents:
         return Resident(**row) if row else None
 
     def add(self, resident: Resident) -> None:
-        self.db["residents"].insert(vars(resident))
+        self.db.table("residents").insert(vars(resident))
 
     def update(self, resident: Resident) -> None:
-        self.db["residents"].update(resident.id, vars(resident))
+        self.db.table("residents").update(resident.id, vars(resident))
 
     def by_national_id_hash(self, id_hash: str) -> Resident | None:
         row = one(self.db, "SELECT * FROM residents WHERE national_id_hash = ?", (id_hash,))
@@ -50,7 +58,7 @@ class SqliteCards:
         return Card(**row) if row else None
 
     def add(self, card: Card) -> None:
-        self.db["cards"].insert(vars(card))
+        self.db.table("cards").insert(vars(card))
 
 
 class SqliteCheckIns:
@@ -65,10 +73,10 @@ class SqliteCheckIns:
     def next_queue_no(self, station_id: str, local_date: str) -> int:
         row = one(self.db, "SELECT COALESCE(MAX(queue_no), 0) + 1 AS n FROM checkins "
                    "WHERE station_id = ? AND local_date = ?", (station_id, local_date))
-        return int(row["n"])
+        return int(row["n"]) if row else 1
 
     def add(self, checkin: CheckIn) -> None:
-        self.db["checkins"].insert(vars(checkin))
+        self.db.table("checkins").insert(vars(checkin))
 
 
 class SqliteCareItems:
@@ -85,10 +93,10 @@ class SqliteCareItems:
         return CarePlanItem(**row) if row else None
 
     def add(self, item: CarePlanItem) -> None:
-        self.db["care_plan_items"].insert(vars(item))
+        self.db.table("care_plan_items").insert(vars(item))
 
     def update(self, item: CarePlanItem) -> None:
-        self.db["care_plan_items"].update(item.id, vars(item))
+        self.db.table("care_plan_items").update(item.id, vars(item))
 
 
 class SqlitePrintJobs:
@@ -96,7 +104,7 @@ class SqlitePrintJobs:
         self.db = db
 
     def enqueue(self, checkin_id: str, reason: str, created_at: str) -> None:
-        self.db["print_jobs"].insert({"checkin_id": checkin_id, "reason": reason,
+        self.db.table("print_jobs").insert({"checkin_id": checkin_id, "reason": reason,
                                       "created_at": created_at})
 
 
@@ -110,7 +118,7 @@ class SqliteEvents:
 
     def add(self, event: Event) -> None:
         row = {**vars(event), "payload": canonical_json(event.payload).decode("utf-8")}
-        self.db["events"].insert(row)
+        self.db.table("events").insert(row)
 
 
 def iter_events(db: Database, batch: int = 1000) -> Iterator[Event]:
@@ -122,7 +130,7 @@ def iter_events(db: Database, batch: int = 1000) -> Iterator[Event]:
         if not rows:
             return
         for row in rows:
-            data = dict(zip(EVENT_COLUMNS, row))
+            data = dict(zip(EVENT_COLUMNS, row, strict=False))
             try:
                 data["payload"] = json.loads(data["payload"])
             except ValueError:
@@ -145,9 +153,9 @@ class SqliteUnitOfWork(UnitOfWork):
         self.technicians, self.issued_cards = SqliteTechnicians(db), SqliteIssuedCards(db)
         self.enrolments, self.visits = SqliteEnrolments(db), SqliteVisits(db)
         self.record_views = SqliteRecordViews(db)
-        self._atomic = None
+        self._atomic: contextlib.AbstractContextManager[Database] | None = None
 
-    def __enter__(self) -> "SqliteUnitOfWork":
+    def __enter__(self) -> SqliteUnitOfWork:
         # Take the write lock first (BEGIN IMMEDIATE waits on busy_timeout); a deferred
         # transaction that reads and then writes fails at once if another connection
         # (the print spooler) wrote in between. db.atomic() nests as a savepoint inside.
@@ -183,6 +191,6 @@ class SqliteUnitOfWork(UnitOfWork):
             self._release()
 
     def _release(self) -> None:
-        if self._locked:
+        if self._locked and self.lock is not None:
             self._locked = False
             self.lock.release()

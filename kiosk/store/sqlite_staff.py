@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from sqlite_utils import Database
 
 from kiosk.domain.model import IssuedCard, Technician, Visit
 
 
-def rows(db: Database, sql: str, params: tuple = ()) -> list[dict]:
+def rows(db: Database, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[dict[str, Any]]:
     cursor = db.execute(sql, params)
     names = [c[0] for c in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=False)) for row in cursor.fetchall()]
 
 
-def one(db: Database, sql: str, params: tuple = ()) -> dict | None:
+def one(db: Database, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()
+        ) -> dict[str, Any] | None:
     cursor = db.execute(sql, params)
     row = cursor.fetchone()
-    return dict(zip([c[0] for c in cursor.description], row)) if row is not None else None
+    return dict(zip([c[0] for c in cursor.description], row, strict=False)) if row is not None else None
 
 
 class SqliteTechnicians:
@@ -30,10 +32,10 @@ class SqliteTechnicians:
         return Technician(**{**row, "active": bool(row["active"])}) if row else None
 
     def add(self, technician: Technician) -> None:
-        self.db["technicians"].insert(vars(technician))
+        self.db.table("technicians").insert(vars(technician))
 
     def update(self, technician: Technician) -> None:
-        self.db["technicians"].update(technician.id, vars(technician))
+        self.db.table("technicians").update(technician.id, vars(technician))
 
 
 class SqliteIssuedCards:
@@ -50,7 +52,7 @@ class SqliteIssuedCards:
             (holder_id,))]
 
     def add(self, card: IssuedCard) -> None:
-        self.db["issued_cards"].insert(vars(card))
+        self.db.table("issued_cards").insert(vars(card))
 
     def set_status(self, card_no: str, status: str) -> None:
         self.db.execute("UPDATE issued_cards SET status = ? WHERE card_no = ?", (status, card_no))
@@ -62,7 +64,7 @@ class SqliteEnrolments:
 
     def add(self, enrolment_id: str, resident_id: str, plan: str, status: str,
             anchors: dict[str, str], at: str, by: str) -> None:
-        self.db["enrolments"].insert({"id": enrolment_id, "resident_id": resident_id,
+        self.db.table("enrolments").insert({"id": enrolment_id, "resident_id": resident_id,
                                       "plan": plan, "status": status,
                                       "anchors": json.dumps(anchors), "at": at, "by": by})
 
@@ -82,7 +84,7 @@ class SqliteVisits:
         return Visit(**row) if row else None
 
     def add(self, visit: Visit) -> None:
-        self.db["visits"].insert(vars(visit))
+        self.db.table("visits").insert(vars(visit))
 
 
 class SqliteRecordViews:
@@ -90,5 +92,5 @@ class SqliteRecordViews:
         self.db = db
 
     def add(self, resident_id: str, technician_id: str, at: str, what: str) -> None:
-        self.db["record_views"].insert({"resident_id": resident_id, "technician_id": technician_id,
+        self.db.table("record_views").insert({"resident_id": resident_id, "technician_id": technician_id,
                                         "at": at, "what": what})

@@ -17,9 +17,8 @@ import threading
 import time
 from dataclasses import dataclass
 
-from kiosk.adapters.county import CountyRefused
+from kiosk.ports import Ack, CountyLink, CountyRefused
 from kiosk.protocol.sync import MAX_EVENTS, take_batch, verify_ack
-from kiosk.ports import Ack, CountyLink
 from kiosk.store.sqlite import EVENT_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -92,7 +91,7 @@ class SyncWorker:
     def _batch(self, after: int) -> list[dict]:
         rows = self.db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE seq > ? "
                                "ORDER BY seq LIMIT ?", (after, self.batch_events)).fetchall()
-        events = [dict(zip(EVENT_COLUMNS, row)) for row in rows]
+        events = [dict(zip(EVENT_COLUMNS, row, strict=False)) for row in rows]
         for event in events:
             event["payload"] = json.loads(event["payload"])
         return take_batch(events, self.batch_events)
@@ -126,7 +125,7 @@ class SyncWorker:
         mine = self.db.execute("SELECT hash FROM events WHERE seq = ?", (ack.seq,)).fetchone()
         if ack.station_id != self.station_id or mine is None or mine[0] != ack.hash:
             raise ValueError(f"acknowledgement for seq {ack.seq} does not match this station's log")
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.db.conn:
             self.db.execute("INSERT INTO sync_acks (seq, hash, county_time, signature, received_at) "
                             "VALUES (?, ?, ?, ?, ?)", (ack.seq, ack.hash, ack.county_time,

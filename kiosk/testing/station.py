@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from kiosk.sim.pcscd import PcscdHarness, stop_process
-from kiosk.sim.virtual_card import VirtualCard, VirtualCardSlot
+from kiosk.sim.virtual_card import VirtualCard
+from kiosk.sim.vpcd import VirtualCardSlot
 
 
 def write_station_config(directory: Path, harness: PcscdHarness | None, station_id: str = "test-station",
@@ -101,6 +102,7 @@ class StationProcess:
             raise RuntimeError(f"station did not start; see {self.stderr_path}")
 
     def _pump(self, proc: subprocess.Popen) -> None:
+        assert proc.stdout is not None  # started with stdout=PIPE
         for line in proc.stdout:
             try:
                 data = json.loads(line)
@@ -144,6 +146,7 @@ class StationProcess:
         return self._status_mb("VmRSS:")
 
     def _status_mb(self, field: str) -> float:
+        assert self.proc is not None, "start() first"
         status = Path(f"/proc/{self.proc.pid}/status").read_text()
         line = next(l for l in status.splitlines() if l.startswith(field))
         return int(line.split()[1]) / 1024

@@ -34,6 +34,7 @@ def select_locale() -> str:
 def localdate(iso_date: str) -> str:
     """A date in the reader's language: 2026年12月1日 / Dec 1, 2026."""
     import datetime as dt
+
     from flask_babel import format_date
     return format_date(dt.date.fromisoformat(iso_date), "medium")
 
@@ -41,6 +42,7 @@ def localdate(iso_date: str) -> str:
 def localtime(iso_instant: str | None) -> str:
     """A stored UTC instant in the station's time zone: 2026-11-29 09:30."""
     import datetime as dt
+
     from flask_babel import format_datetime
     if not iso_instant:
         return ""

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 
-from kiosk.demo.data import DEMO_RESIDENTS, DEMO_TECHNICIAN
 from kiosk.web.receipt_image import receipt_png
 
 bp = Blueprint("demo", __name__, url_prefix="/demo")
 
 
 def demo():
+    """The demo controls `kiosk demo` handed to create_app: cards to tap, receipts to show."""
     return current_app.extensions["kiosk_demo"]
 
 
 @bp.get("/")
 def panel():
-    cards = [(short, name) for short, name, *_ in DEMO_RESIDENTS]
-    cards += [("copy", "复制卡 Copied card"), (DEMO_TECHNICIAN[0], DEMO_TECHNICIAN[1]),
-              ("blank", "空白卡 Blank card"), ("new", "新发的卡 Newly issued card")]
-    return render_template("demo.html", cards=cards, demo_pin=DEMO_TECHNICIAN[3])
+    controls = demo()
+    return render_template("demo.html", cards=controls.cards, demo_pin=controls.technician_pin)
 
 
 @bp.post("/tap/<card>")

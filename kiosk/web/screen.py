@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 import queue
 
-from flask import (Blueprint, Response, current_app, redirect, render_template,
-                   stream_with_context, url_for)
+from flask import Blueprint, Response, current_app, redirect, render_template, stream_with_context, url_for
 
-from kiosk.domain.outcomes import (CardIssued, CardRefused, CheckedIn, IssueFailed, ReadFailed,
-                                   TechnicianCard, UnknownCard)
+from kiosk.domain.outcomes import (
+    CardIssued,
+    CardRefused,
+    CheckedIn,
+    IssueFailed,
+    ReadFailed,
+    TechnicianCard,
+    UnknownCard,
+)
 from kiosk.i18n import LOCALES
 from kiosk.ports import PrinterState, ReaderState
 

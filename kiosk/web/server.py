@@ -31,7 +31,7 @@ class UiServer:
     def __init__(self, app, host: str, port: int):
         _check_port_free(host, port)  # werkzeug would sys.exit() with its own message
         self.server = make_server(host, port, app, threaded=True)
-        self.server.daemon_threads = True
+        self.server.daemon_threads = True  # type: ignore[attr-defined]  # threaded=True: a ThreadingMixIn
         self.host, self.port = host, self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, name="ui-server",
                                        daemon=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import (Blueprint, Response, abort, make_response, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
 
+from kiosk.chart import chart_svg
 from kiosk.domain.model import local_date
 from kiosk.domain.registry import CONSENT_VERSION, Registration
 from kiosk.domain.validation import Invalid
@@ -26,7 +26,9 @@ def today():
 
 
 def me() -> str:
-    return current_session().technician_id
+    session = current_session()
+    assert session is not None  # every caller is behind staff_required
+    return session.technician_id
 
 
 @bp.get("/login")
@@ -87,7 +89,7 @@ def dashboard():
     return render_template("staff/dashboard.html", board=board, status=hub.status,
                            enrolment_code=code, enrolment_qr=svg_qr(code),
                            key_fingerprint=core().key.fingerprint(),
-                           chart=queries.chart_svg(board.per_day),
+                           chart=chart_svg(board.per_day),
                            sync=services().sync_status(db()))
 
 
@@ -186,8 +188,8 @@ def _record_with_error(resident_id: str, exc: Invalid):
 def work_list(which: str):
     if which not in queries.LISTS:
         abort(404)
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() else 1
+    asked = request.args.get("page", "1")
+    page = int(asked) if asked.isdigit() else 1
     village = request.args.get("village", "")
     found = queries.work_list(db(), which, today(), village, page)
     with core().uow() as uow:  # a list shows many residents: who looked is kept too
