@@ -1,4 +1,8 @@
-"""One root exception for the project; each subclass also names its builtin kin."""
+"""One root exception for the project; each subclass also names its builtin kin.
+
+Errors that belong to a port or a module are defined there, under KioskError too
+(``Invalid``, ``RecordRefused``, ``CountyRefused``, ...); these are the ones several
+layers share."""
 
 
 class KioskError(Exception):
@@ -19,6 +23,14 @@ class KeyFileError(KioskError, PermissionError):
 
 class StoreError(KioskError, RuntimeError):
     """The database cannot be opened, migrated or written."""
+
+
+class StoreUnavailable(StoreError):
+    """A write could not get the database now (busy, locked, disk trouble); try again."""
+
+
+class ProtocolError(KioskError, ValueError):
+    """A sync message (batch, acknowledgement, roster page) is malformed or not signed."""
 
 
 class CardIOError(KioskError):

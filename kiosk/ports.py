@@ -8,6 +8,7 @@ kiosk.domain.unit_of_work.
 from __future__ import annotations
 
 import enum
+import queue
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -47,6 +48,17 @@ class ReaderStatus:
 
 
 ReaderEvent = CardTapped | CardReadFailed | ReaderStatus
+
+
+class ReaderEvents(queue.Queue[ReaderEvent]):
+    """The queue a reader puts its events on and the station loop waits on."""
+
+    def next(self, timeout: float) -> ReaderEvent | None:
+        """The next event, or None after ``timeout`` seconds without one."""
+        try:
+            return self.get(timeout=timeout)
+        except queue.Empty:
+            return None
 
 
 class CardReader(Protocol):

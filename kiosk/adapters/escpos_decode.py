@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.errors import KioskError
+
 ARGS = {  # command prefix -> number of argument bytes
     b"\x1b@": 0, b"\x1b!": 1, b"\x1bE": 1, b"\x1ba": 1, b"\x1bd": 1, b"\x1bt": 1, b"\x1b-": 1,
     b"\x1bM": 1, b"\x1b2": 0, b"\x1b3": 1, b"\x1d!": 1, b"\x1dB": 1, b"\x1c&": 0, b"\x1c.": 0,
@@ -16,7 +18,7 @@ ARGS = {  # command prefix -> number of argument bytes
 }
 
 
-class DecodeError(ValueError):
+class DecodeError(KioskError, ValueError):
     """The bytes hold a command this decoder does not know."""
 
 

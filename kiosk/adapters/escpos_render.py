@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 
 from kiosk.adapters.receipt_layout import Line
+from kiosk.errors import KioskError
 
 FS_CHINESE_ON, FS_CHINESE_OFF = b"\x1c\x26", b"\x1c\x2e"
 FONT_CANDIDATES = (
@@ -23,7 +24,7 @@ FONT_CANDIDATES = (
 CHARSETS = ("gb18030", "gbk", "gb2312", "ascii")
 
 
-class NoCjkFont(RuntimeError):
+class NoCjkFont(KioskError, RuntimeError):
     """No CJK font for raster lines: apt-get install fonts-noto-cjk."""
 
 

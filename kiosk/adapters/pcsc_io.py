@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from kiosk.adapters.card_io import read_record, write_record
 from kiosk.config.cards import CardKeys
-from kiosk.errors import CardIOError
+from kiosk.errors import CardIOError, KioskError
 
 GET_UID = bytes([0xFF, 0xCA, 0x00, 0x00, 0x00])
 
 
-class CardGone(Exception):
+class CardGone(KioskError):
     """SCardTransmit failed: the card left the field or the reader went away."""
 
     def __init__(self, hr: int):

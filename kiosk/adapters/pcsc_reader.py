@@ -13,7 +13,6 @@ becomes CardReadFailed("removed"), never a partial tap.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 
@@ -22,8 +21,16 @@ from kiosk.adapters.card_io import read_record
 from kiosk.adapters.pcsc_io import CardGone, transmitter, write_on_reader
 from kiosk.config.cards import CardKeys
 from kiosk.domain.cards import VALID_UID_LENGTHS
-from kiosk.errors import CardIOError
-from kiosk.ports import CardReadFailed, CardTapped, ReaderEvent, ReaderHealth, ReaderState, ReaderStatus
+from kiosk.errors import CardIOError, KioskError
+from kiosk.ports import (
+    CardReadFailed,
+    CardTapped,
+    ReaderEvent,
+    ReaderEvents,
+    ReaderHealth,
+    ReaderState,
+    ReaderStatus,
+)
 
 log = logging.getLogger(__name__)
 PNP = "\\\\?PnP?\\Notification"
@@ -35,7 +42,7 @@ def _u32(value: int) -> int:
     return value & 0xFFFFFFFF
 
 
-class ServiceUnavailable(Exception):
+class ServiceUnavailable(KioskError):
     """pcscd is not running or went away; the context must be rebuilt."""
 
 
@@ -44,7 +51,7 @@ class PcscCardReader:
         from smartcard import scard  # imported here: only this adapter needs pyscard
         self.sc = scard
         self.reader_filter, self.keys = reader_filter, keys
-        self.events: queue.Queue[ReaderEvent] = queue.Queue()
+        self.events = ReaderEvents()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._heartbeat = time.monotonic()
@@ -85,10 +92,7 @@ class PcscCardReader:
         return True
 
     def next_event(self, timeout: float) -> ReaderEvent | None:
-        try:
-            return self.events.get(timeout=timeout)
-        except queue.Empty:
-            return None
+        return self.events.next(timeout)
 
     def health(self) -> ReaderHealth:
         alive = bool(self._thread and self._thread.is_alive())

@@ -24,7 +24,7 @@ from kiosk.protocol.sync import (
     Fork,
     Gap,
     Malformed,
-    Refused,
+    RejectedBatch,
     ack_body,
     judge,
     parse_batch,
@@ -118,7 +118,7 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
             head = tx.head(station_id)
             verdict = judge(station_id, events, public_key_from_hex(station.public_key), head,
                             lambda seq: tx.hash_at(station_id, seq))
-            if isinstance(verdict, Refused):
+            if isinstance(verdict, RejectedBatch):
                 log.warning("station %s: batch refused: %s", station_id, verdict.reason)
                 return error(400, "refused", detail=verdict.reason)
             if isinstance(verdict, Gap):

@@ -40,7 +40,7 @@ class Holder:
 
 
 @dataclass(frozen=True)
-class Refused:
+class RefusedIdentity:
     reason: str  # "copied", "forged", "unknown_issuer", "malformed", "revoked"
     card_no: str | None = None
 
@@ -50,7 +50,7 @@ class Unrecognised:
     """A blank card, or one issued elsewhere that this station does not know (yet)."""
 
 
-Identity = Holder | Refused | Unrecognised
+Identity = Holder | RefusedIdentity | Unrecognised
 
 
 class CardDesk:
@@ -65,14 +65,14 @@ class CardDesk:
             try:
                 record = verify_record(card.record, card.uid, self.verify)
             except RecordRefused as refused:
-                return Refused(refused.reason)
+                return RefusedIdentity(refused.reason)
             issued = uow.issued_cards.get(record.card_no)
             if issued is None:
                 return Unrecognised()
             if issued.status != "active":
-                return Refused("revoked", record.card_no)
+                return RefusedIdentity("revoked", record.card_no)
             if issued.uid_hash != uid_hash(card.uid) or issued.role != record.role:
-                return Refused("copied", record.card_no)
+                return RefusedIdentity("copied", record.card_no)
             return Holder(issued.role, issued.holder_id, issued.card_no)
         if self.legacy_uid_only:
             bound = uow.cards.by_uid_hash(uid_hash(card.uid))

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.domain.events import Signer
+from kiosk.errors import KioskError
 
 MAGIC = b"KC"
 VERSION = 1
@@ -32,7 +33,7 @@ CARD_NO_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud
 MAX_FRAMED = 144  # three MIFARE Classic sectors of three 16-byte blocks
 
 
-class RecordRefused(ValueError):
+class RecordRefused(KioskError, ValueError):
     """The card carries a record that must not be honoured; ``reason`` names why."""
 
     def __init__(self, reason: str, detail: str = ""):

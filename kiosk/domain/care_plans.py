@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.domain.model import CarePlanItem
+from kiosk.errors import KioskError
 
 
-class PlanError(ValueError):
+class PlanError(KioskError, ValueError):
     """A plan file entry is malformed; the message names the plan, item and field."""
 
 

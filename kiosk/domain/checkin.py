@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable
 
-from kiosk.domain.card_desk import CardDesk, Holder, Refused
+from kiosk.domain.card_desk import CardDesk, Holder, RefusedIdentity
 from kiosk.domain.cards import uid_fingerprint
 from kiosk.domain.model import CheckIn, FollowUpStatus, ReadCard, local_date, mask_name
 from kiosk.domain.outcomes import CardRefused, CheckedIn, TapOutcome, TechnicianCard, UnknownCard
@@ -25,7 +25,7 @@ class CheckInService:
         with self.uow_factory() as uow:
             identity = self.desk.identify(uow, card)
             fingerprint = uid_fingerprint(card.uid, self.station_secret)
-            if isinstance(identity, Refused):
+            if isinstance(identity, RefusedIdentity):
                 event = uow.record("card.refused", {"reason": identity.reason,
                                                     "card_no": identity.card_no,
                                                     "uid_fingerprint": fingerprint})

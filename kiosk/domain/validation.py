@@ -11,13 +11,15 @@ import re
 import unicodedata
 from typing import Literal, overload
 
+from kiosk.errors import KioskError
+
 
 def N_(message: str) -> str:
     """Marks a gettext msgid kept in a variable (tests/test_i18n.py finds and checks it)."""
     return message
 
 
-class Invalid(ValueError):
+class Invalid(KioskError, ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(f"{field}: {message}")
         self.field, self.message = field, message

@@ -14,6 +14,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.domain.events import Signer, canonical_json
+from kiosk.errors import ProtocolError
 
 REQUEST_CONTEXT = b"kiosk-roster-request-v1\x00"
 PAGE_CONTEXT = b"kiosk-roster-page-v1\x00"
@@ -70,11 +71,11 @@ def sign_page(page: dict[str, Any], signer: Signer) -> dict[str, Any]:
 
 
 def verify_page(page: dict[str, Any], county_key: Ed25519PublicKey) -> dict[str, Any]:
-    """The page without its signature if the county signed it; ValueError otherwise."""
+    """The page without its signature if the county signed it; ProtocolError otherwise."""
     from cryptography.exceptions import InvalidSignature
     body = {k: v for k, v in page.items() if k != "signature"}
     try:
         county_key.verify(bytes.fromhex(page["signature"]), PAGE_CONTEXT + canonical_json(body))
     except (KeyError, ValueError, TypeError, InvalidSignature):
-        raise ValueError("roster page not signed by the county key") from None
+        raise ProtocolError("roster page not signed by the county key") from None
     return body

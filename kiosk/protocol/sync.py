@@ -20,6 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.domain.events import ChainHead, Event, Signer, canonical_json, check_event
+from kiosk.errors import ProtocolError
 
 MAX_EVENTS = 500
 STATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
@@ -31,7 +32,7 @@ FIELDS: dict[str, type | tuple[type, ...]] = {
     "signature": str}
 
 
-class Malformed(ValueError):
+class Malformed(ProtocolError):
     """400: the request is not a batch of events; the message says what is wrong."""
 
 
@@ -52,11 +53,11 @@ class Fork:
 
 
 @dataclass(frozen=True)
-class Refused:
+class RejectedBatch:
     reason: str  # 400: bad signature, altered content, wrong station id
 
 
-Verdict = Accepted | Gap | Fork | Refused
+Verdict = Accepted | Gap | Fork | RejectedBatch
 
 
 def take_batch(events: list[dict[str, Any]], max_events: int = MAX_EVENTS) -> list[dict[str, Any]]:
@@ -104,10 +105,10 @@ def judge(station_id: str, events: list[Event], public_key: Ed25519PublicKey,
     holds at a sequence at or below ``head.seq``."""
     for event in events:
         if event.station_id != station_id:
-            return Refused(f"event {event.seq} names station {event.station_id!r}")
+            return RejectedBatch(f"event {event.seq} names station {event.station_id!r}")
         problem = check_event(event, public_key)
         if problem:
-            return Refused(f"event {event.seq}: {problem}")
+            return RejectedBatch(f"event {event.seq}: {problem}")
     new: list[Event] = []
     previous_hash = head.hash
     for event in events:
@@ -134,12 +135,12 @@ def sign_ack(body: dict[str, Any], signer: Signer) -> dict[str, Any]:
 
 
 def verify_ack(ack: dict[str, Any], county_key: Ed25519PublicKey) -> dict[str, Any]:
-    """The acknowledgement's body if the county signed it; ValueError otherwise."""
+    """The acknowledgement's body if the county signed it; ProtocolError otherwise."""
     try:
         body = ack_body(ack["station_id"], ack["seq"], ack["hash"], ack["county_time"])
         county_key.verify(bytes.fromhex(ack["signature"]), ACK_CONTEXT + canonical_json(body))
     except (KeyError, TypeError, ValueError, InvalidSignature) as exc:
-        raise ValueError(f"acknowledgement not signed by the county key ({exc!r})") from None
+        raise ProtocolError(f"acknowledgement not signed by the county key ({exc!r})") from None
     return body
 
 

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-import queue
 import time
 
 from kiosk.adapters.card_io import read_record
 from kiosk.config.cards import CardKeys
 from kiosk.errors import CardIOError
-from kiosk.ports import CardReadFailed, CardTapped, ReaderEvent, ReaderHealth, ReaderState, ReaderStatus
+from kiosk.ports import (
+    CardReadFailed,
+    CardTapped,
+    ReaderEvent,
+    ReaderEvents,
+    ReaderHealth,
+    ReaderState,
+    ReaderStatus,
+)
 from kiosk.sim.virtual_card import VirtualCard
 
 
@@ -16,7 +23,7 @@ class FakeCardReader:
     def __init__(self, name: str = "Fake Reader 0", keys: CardKeys = CardKeys()) -> None:
         self.name, self.keys = name, keys
         self.present: VirtualCard | None = None  # the card "on" the reader, for issuance
-        self.events: queue.Queue[ReaderEvent] = queue.Queue()
+        self.events = ReaderEvents()
         self.state = ReaderState.STARTING
         self.running = False
 
@@ -31,10 +38,7 @@ class FakeCardReader:
         return False
 
     def next_event(self, timeout: float) -> ReaderEvent | None:
-        try:
-            return self.events.get(timeout=timeout)
-        except queue.Empty:
-            return None
+        return self.events.next(timeout)
 
     def health(self) -> ReaderHealth:
         readers = (self.name,) if self.state == ReaderState.READY else ()

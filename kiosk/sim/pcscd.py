@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from kiosk.config.loader import VPCD_PORT
+from kiosk.errors import KioskError
 
 VPCD_DRIVER_CANDIDATES = (
     "/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
@@ -37,7 +38,7 @@ def stop_process(proc: subprocess.Popen | None, timeout: float = 5.0) -> None:
             proc.wait()
 
 
-class HarnessError(RuntimeError):
+class HarnessError(KioskError, RuntimeError):
     """pcscd or the vpcd driver is missing or would not start."""
 
 

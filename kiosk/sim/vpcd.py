@@ -9,6 +9,8 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from kiosk.errors import KioskError
+
 if TYPE_CHECKING:
     from kiosk.sim.virtual_card import VirtualCard
 
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
 QUIET_SECONDS = 0.06
 
 
-class CardVanished(Exception):
+class CardVanished(KioskError):
     """Raised inside the serving loop to drop the connection like a card leaving the field."""
 
 

@@ -7,7 +7,6 @@ does), so taps from several readers are handled strictly one after another.
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from kiosk.domain.outcomes import (
 )
 from kiosk.domain.staff import StaffService
 from kiosk.domain.validation import N_, Invalid
-from kiosk.errors import CardIOError
+from kiosk.errors import CardIOError, StoreUnavailable
 from kiosk.ports import (
     CardReader,
     CardReadFailed,
@@ -145,7 +144,7 @@ class Station:
             try:
                 outcome = self.checkins.handle_tap(ReadCard(tap.uid, tap.kind, tap.record))
                 break
-            except sqlite3.OperationalError as exc:  # busy or disk trouble: retry, then say so
+            except StoreUnavailable as exc:  # busy or disk trouble: retry, then say so
                 log.warning("check-in write failed (attempt %d): %s", attempt, exc)
                 time.sleep(0.05 * attempt)
         else:

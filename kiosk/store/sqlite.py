@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator
 
@@ -12,6 +13,7 @@ from sqlite_utils import Database
 from kiosk.domain.events import ChainHead, Event, canonical_json
 from kiosk.domain.model import Card, CarePlanItem, CheckIn, Resident
 from kiosk.domain.unit_of_work import EventFactory, UnitOfWork
+from kiosk.errors import KioskError, StoreUnavailable
 from kiosk.store.sqlite_staff import (
     SqliteEnrolments,
     SqliteIssuedCards,
@@ -26,7 +28,7 @@ EVENT_COLUMNS = ("seq", "id", "v", "station_id", "type", "payload", "wall_time",
                  "mono_ns", "prev_hash", "hash", "signature")
 
 
-class _Rollback(Exception):
+class _Rollback(KioskError):
     """Thrown into db.atomic() to roll back a unit of work that was not committed."""
 
 
@@ -164,12 +166,21 @@ class SqliteUnitOfWork(UnitOfWork):
             self._locked = True
         try:
             self.db.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            self._release()
+            raise StoreUnavailable(str(exc)) from exc
         except BaseException:
             self._release()
             raise
         self._atomic = self.db.atomic()
         self._atomic.__enter__()
         return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.rollback()
+        error = exc[1] if len(exc) > 1 else None
+        if isinstance(error, sqlite3.OperationalError):  # busy, locked or disk trouble
+            raise StoreUnavailable(str(error)) from error
 
     def commit(self) -> None:
         atomic, self._atomic = self._atomic, None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from kiosk.errors import ProtocolError
 from kiosk.protocol.roster import verify_page
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ def pull(core, link, county_key, max_pages: int = 100) -> int:
         after = cursor(core.db)
         page = verify_page(link.roster(core.config.station_id, after, core.key), county_key)
         if page["for"] != core.config.station_id or page["after"] != after:
-            raise ValueError("roster page was made for another request")
+            raise ProtocolError("roster page was made for another request")
         if page["next"] <= after:
             return applied
         _apply_page(core, page)

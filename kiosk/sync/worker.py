@@ -17,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from kiosk.errors import ProtocolError
 from kiosk.ports import Ack, CountyLink, CountyRefused
 from kiosk.protocol.sync import MAX_EVENTS, take_batch, verify_ack
 from kiosk.store.sqlite import EVENT_COLUMNS
@@ -124,7 +125,7 @@ class SyncWorker:
             verify_ack(vars(ack), self.county_key)
         mine = self.db.execute("SELECT hash FROM events WHERE seq = ?", (ack.seq,)).fetchone()
         if ack.station_id != self.station_id or mine is None or mine[0] != ack.hash:
-            raise ValueError(f"acknowledgement for seq {ack.seq} does not match this station's log")
+            raise ProtocolError(f"acknowledgement for seq {ack.seq} does not match this station's log")
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self.db.conn:
             self.db.execute("INSERT INTO sync_acks (seq, hash, county_time, signature, received_at) "

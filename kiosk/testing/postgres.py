@@ -14,8 +14,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from kiosk.errors import KioskError
 
-class PostgresUnavailable(RuntimeError):
+
+class PostgresUnavailable(KioskError, RuntimeError):
     pass
 
 
