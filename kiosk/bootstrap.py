@@ -150,10 +150,10 @@ def build_signals(config: Config, on_press=None, on_hold=None) -> Signals:
     return RecordingSignals()
 
 
-def build_spooler(config: Config, printer: Printer, on_state=None):
+def build_spooler(config: Config, printer: Printer, on_state=None, clock: Clock | None = None):
     from kiosk.station.spooler import PrintSpooler
     return PrintSpooler(config.database, printer, config.station_name, config.timezone,
-                        config.show_service_names, on_state=on_state)
+                        config.show_service_names, on_state=on_state, clock=clock)
 
 
 def build_county_link(config: Config) -> CountyLink:
@@ -176,7 +176,7 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
             on_roster(applied)
 
     worker = SyncWorker(core.db, link, config.station_id, county_key, on_progress=on_progress,
-                        trigger_dir=config.data_dir, after_push=roster)
+                        trigger_dir=config.data_dir, after_push=roster, clock=core.clock)
     return worker, roster
 
 
@@ -247,7 +247,8 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         hub.reader_status(status)
         print(status_line(status, as_json), flush=True)
 
-    spooler = build_spooler(config, build_printer(config), on_state=hub.printer_status)
+    spooler = build_spooler(config, build_printer(config), on_state=hub.printer_status,
+                            clock=core.clock)
     spooler.start()
     staff = StaffDesk(config.staff_idle_seconds)
     ui = build_ui(config, hub, demo, StationServices(core, staff, hub, spooler))

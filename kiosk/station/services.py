@@ -18,7 +18,7 @@ class StationServices:
 
     def print_record(self, checkin_id: str) -> None:
         """Queue her record for printing (durable like every receipt) and log that she did."""
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+        now = self.core.clock.now().astimezone(dt.UTC).isoformat(timespec="microseconds")
         with self.core.uow() as uow:
             uow.print_jobs.enqueue(checkin_id, "record", now)
             uow.record("record.printed", {"checkin_id": checkin_id})

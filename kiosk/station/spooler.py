@@ -20,7 +20,9 @@ from zoneinfo import ZoneInfo
 from sqlite_utils import Database
 
 from kiosk.adapters.backoff import Backoff
+from kiosk.adapters.clock import SystemClock
 from kiosk.domain.model import FollowUpStatus, mask_name
+from kiosk.domain.unit_of_work import Clock
 from kiosk.ports import Printer, PrinterState, Receipt
 from kiosk.store.database import connect
 from kiosk.store.sqlite import SqliteCareItems
@@ -31,8 +33,10 @@ log = logging.getLogger(__name__)
 class PrintSpooler:
     def __init__(self, database: Path, printer: Printer, station_name: str, timezone: str,
                  show_service_names: bool = False, max_wait: float = 5.0,
-                 on_state: Callable[[PrinterState, int], None] | None = None):
+                 on_state: Callable[[PrinterState, int], None] | None = None,
+                 clock: Clock | None = None):
         self.database, self.printer = database, printer
+        self.clock = clock or SystemClock()
         self.station_name, self.timezone = station_name, timezone
         self.show_service_names = show_service_names
         self.on_state = on_state or (lambda state, backlog: None)
@@ -71,7 +75,7 @@ class PrintSpooler:
             return False
         with self.db.atomic():
             self.db.table("print_jobs").insert({"checkin_id": row[0], "reason": "reprint",
-                                          "created_at": _now()})
+                                          "created_at": self._now()})
         self.notify()
         return True
 
@@ -117,7 +121,7 @@ class PrintSpooler:
         with self.db.atomic():
             self.db.execute("UPDATE print_jobs SET attempts = attempts + 1, last_state = ?, "
                             "status = ?, printed_at = ? WHERE id = ?",
-                            (state.value, status, _now() if state == PrinterState.READY else None,
+                            (state.value, status, self._now() if state == PrinterState.READY else None,
                              job_id))
         self.on_state(state, self.backlog())
         if status != "pending":
@@ -153,6 +157,5 @@ class PrintSpooler:
             lines.append("既往随访 Past visits: " + ", ".join(v[0] for v in visits))
         return tuple(lines)
 
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    def _now(self) -> str:
+        return self.clock.now().astimezone(dt.UTC).isoformat(timespec="microseconds")

@@ -17,6 +17,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from kiosk.adapters.clock import SystemClock
+from kiosk.domain.unit_of_work import Clock
 from kiosk.errors import ProtocolError
 from kiosk.ports import Ack, CountyLink, CountyRefused
 from kiosk.protocol.sync import MAX_EVENTS, take_batch, verify_ack
@@ -79,8 +81,10 @@ SYNC_NOW = "sync-now"
 class SyncWorker:
     def __init__(self, db, link: CountyLink, station_id: str, county_key=None,
                  on_progress=None, rng: random.Random | None = None,
-                 batch_events: int = MAX_EVENTS, trigger_dir=None, after_push=None):
+                 batch_events: int = MAX_EVENTS, trigger_dir=None, after_push=None,
+                 clock: Clock | None = None):
         self.db, self.link, self.station_id = db, link, station_id
+        self.clock = clock or SystemClock()
         self.county_key = county_key  # Ed25519 public key; None only in tests without one
         self.on_progress = on_progress or (lambda state: None)
         self.rng = rng or random.Random()
@@ -126,7 +130,7 @@ class SyncWorker:
         mine = self.db.execute("SELECT hash FROM events WHERE seq = ?", (ack.seq,)).fetchone()
         if ack.station_id != self.station_id or mine is None or mine[0] != ack.hash:
             raise ProtocolError(f"acknowledgement for seq {ack.seq} does not match this station's log")
-        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        now = self.clock.now().astimezone(dt.UTC).isoformat(timespec="seconds")
         with self.db.conn:
             self.db.execute("INSERT INTO sync_acks (seq, hash, county_time, signature, received_at) "
                             "VALUES (?, ?, ?, ?, ?)", (ack.seq, ack.hash, ack.county_time,
