@@ -8,7 +8,7 @@ from kiosk.adapters.pcsc_reader import PcscCardReader
 from kiosk.ports import CardReadFailed, CardTapped, ReaderState
 from kiosk.sim.virtual_card import VirtualCard
 from kiosk.testing.station import TapDriver
-from tests.test_reader_contract import next_card_event, wait_ready
+from tests.pcsc.test_reader_contract import next_card_event, wait_ready
 
 pytestmark = pytest.mark.pcsc
 

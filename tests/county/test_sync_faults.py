@@ -18,8 +18,8 @@ from kiosk.domain.chain import verify_chain
 from kiosk.keys import public_key_from_hex
 from kiosk.ports import CountyRefused
 from kiosk.sync.worker import SyncWorker, sync_state
-from tests.fault_proxy import FaultProxy
-from tests.test_county import county_cli, free_port, start_county
+from tests.county.fault_proxy import FaultProxy
+from tests.county.test_county import county_cli, free_port, start_county
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ from kiosk.keys import generate_key_file
 from kiosk.sim.wallet import issue_virtual_card, read_card
 from kiosk.store.sqlite import iter_events
 from kiosk.testing.station import write_station_config
-from tests.test_county import county_cli, free_port, start_county
+from tests.county.test_county import county_cli, free_port, start_county
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from kiosk.sim.virtual_card import VirtualCard
 from kiosk.testing.station import StationProcess, TapDriver, write_station_config
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "screens"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]

@@ -8,7 +8,7 @@ import configparser
 import re
 from pathlib import Path
 
-FIRMWARE = Path(__file__).resolve().parent.parent / "firmware_config"
+FIRMWARE = Path(__file__).resolve().parents[2] / "firmware_config"
 
 
 def lines(name: str) -> list[str]:

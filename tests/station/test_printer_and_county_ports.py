@@ -15,7 +15,7 @@ from kiosk.adapters.printers import MemoryPrinter
 from kiosk.keys import StationKey
 from kiosk.ports import PrinterState, Receipt
 from kiosk.sim.county import FakeCountyLink
-from tests.test_events import make_chain
+from tests.unit.test_events import make_chain
 
 RECEIPT = Receipt("测试站", "2026-11-28", 7, "王*华", "2026-12-01", "AB12CD34")
 

@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from kiosk.cli.main import main
 from kiosk.store.sqlite import EVENT_COLUMNS
-from tests.test_store import add_resident
+from tests.store.test_store import add_resident
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import pytest
 
 from kiosk.config.loader import parse_config
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from kiosk.ports import CountyRefused
 from kiosk.protocol.sync import verify_ack
 from kiosk.sim.county import FakeCountyLink
 from kiosk.sync.worker import SyncWorker, sync_state
-from tests.test_events import make_chain
+from tests.unit.test_events import make_chain
 
 
 @pytest.fixture

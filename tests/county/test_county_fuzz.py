@@ -15,7 +15,7 @@ from kiosk.county.app import create_county_app
 from kiosk.county.store import SqliteCountyStore
 from kiosk.keys import StationKey
 from kiosk.protocol.sync import FIELDS
-from tests.test_events import make_chain
+from tests.unit.test_events import make_chain
 
 STATION_KEY = StationKey(Ed25519PrivateKey.generate())
 GOOD = [vars(e) for e in make_chain(STATION_KEY, 4)]

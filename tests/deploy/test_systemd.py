@@ -15,7 +15,7 @@ from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
 from kiosk.testing.station import StationProcess, write_station_config
 
-UNITS = sorted((Path(__file__).resolve().parent.parent / "systemd").glob("*.service"))
+UNITS = sorted((Path(__file__).resolve().parents[2] / "systemd").glob("*.service"))
 
 
 def local_copy(unit: Path, directory: Path) -> Path:

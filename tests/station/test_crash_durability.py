@@ -13,7 +13,7 @@ from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
 from kiosk.store.database import connect
 from kiosk.testing.station import StationProcess, TapDriver, seed_residents, write_station_config
-from tests.test_pcsc_end_to_end import tap_all
+from tests.pcsc.test_pcsc_end_to_end import tap_all
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow]
 KILLS = 20

@@ -20,8 +20,8 @@ from kiosk.keys import generate_key_file
 from kiosk.ports import CardTapped
 from kiosk.sim.virtual_card import VirtualCard
 from kiosk.testing.station import TapDriver, write_station_config
-from tests.test_pcsc_reader import drain
-from tests.test_reader_contract import next_card_event, wait_ready
+from tests.pcsc.test_pcsc_reader import drain
+from tests.pcsc.test_reader_contract import next_card_event, wait_ready
 
 pytestmark = pytest.mark.pcsc
 KEYS = CardKeys(bytes.fromhex("A0A1A2A3A4A5"), bytes.fromhex("B0B1B2B3B4B5"))

@@ -5,7 +5,7 @@ from pathlib import Path
 from kiosk.cli.main import main
 from kiosk.config.loader import load_config
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_example_config_is_valid():

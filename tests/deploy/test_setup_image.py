@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.diskimage import BOOT_SECTORS, ImageReader, build_image
+from tests.deploy.diskimage import BOOT_SECTORS, ImageReader, build_image
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+"""The UI in Debian's Chromium through Playwright."""

@@ -1,0 +1,1 @@
+"""The county receiver (SQLite and PostgreSQL), the county link, roster feed and sync faults."""

@@ -1,0 +1,1 @@
+"""setup.sh install/image, the systemd units and the firmware config fragments."""

@@ -1,0 +1,1 @@
+"""The station process: the tap loop, the print spooler, signals, health, printers."""

@@ -1,0 +1,1 @@
+"""The SQLite store: units of work, migrations, upgrades, log verification."""

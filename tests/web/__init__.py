@@ -1,0 +1,1 @@
+"""The Flask UI through its test client: screens, technician pages, her record."""
