@@ -1,4 +1,5 @@
-"""Shared fixtures: fake-clock cores for fast tests, and a private pcscd for PC/SC tests."""
+"""Fixtures every folder shares: fake-clock cores for fast tests, and a private pcscd for the
+PC/SC, station, web and browser tests. Folder-only fixtures are in each folder's conftest."""
 
 from __future__ import annotations
 
@@ -59,24 +60,3 @@ def pcscd_running(pcscd: PcscdHarness) -> PcscdHarness:
         pcscd.with_reader = True
         pcscd.start()
     return pcscd
-
-
-@pytest.fixture(scope="session")
-def postgres():
-    """One private PostgreSQL server per test session (CI installs postgresql; missing fails)."""
-    from kiosk.testing.postgres import PostgresHarness
-    harness = PostgresHarness()
-    harness.start()
-    yield harness
-    harness.stop()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def county_database(request):
-    """Where a county under test keeps its data: None (SQLite in its data dir) or a fresh
-    PostgreSQL database; every county test runs on both backends."""
-    if request.param == "sqlite":
-        yield None
-        return
-    import uuid
-    yield request.getfixturevalue("postgres").new_database(f"county_{uuid.uuid4().hex[:12]}")

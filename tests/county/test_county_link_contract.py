@@ -1,7 +1,5 @@
-"""The county-link port (fake and real over loopback) and the memory printer fake.
-
-The real printer adapter is tested against the capture printer in test_receipts.py.
-"""
+"""The county-link port: one contract run against the fake county and the real HTTP link
+(over loopback)."""
 
 import json
 import threading
@@ -11,20 +9,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.adapters.county import HttpCountyLink
-from kiosk.adapters.printers import MemoryPrinter
 from kiosk.keys import StationKey
-from kiosk.ports import PrinterState, Receipt
 from kiosk.sim.county import FakeCountyLink
 from tests.unit.test_events import make_chain
-
-RECEIPT = Receipt("测试站", "2026-11-28", 7, "王*华", "2026-12-01", "AB12CD34")
-
-
-def test_memory_printer_keeps_receipts_only_when_ready():
-    printer = MemoryPrinter()
-    assert printer.print_receipt(RECEIPT) == PrinterState.READY and printer.printed == [RECEIPT]
-    printer.state = PrinterState.PAPER_OUT
-    assert printer.print_receipt(RECEIPT) == PrinterState.PAPER_OUT and len(printer.printed) == 1
 
 
 class CountyHandler(BaseHTTPRequestHandler):
