@@ -1,7 +1,7 @@
 """gettext catalogs: Simplified Chinese first, English second, for everything people read.
 
 Sources are .po files in kiosk/locale; the compiled .mo files next to them are
-committed (Flask-Babel reads .mo) and kept in step by tests/test_i18n.py:
+committed (Flask-Babel reads .mo) and kept in step by tests/project/test_i18n.py:
 after editing a .po, run ``python -m kiosk.i18n`` to recompile.
 ``bilingual()`` gives "中文 / English" for consoles and logs a technician reads.
 """

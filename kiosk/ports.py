@@ -1,6 +1,6 @@
 """The ports to hardware and the outside world, and the values that cross them.
 
-Each has a real adapter and a fake in kiosk.adapters; kiosk.bootstrap picks one
+Each has a real adapter in kiosk.adapters and a simulator in kiosk.sim; kiosk.bootstrap picks one
 from the config. The domain's own ports (clock, unit of work) are in
 kiosk.domain.unit_of_work.
 """

@@ -1,7 +1,7 @@
 """Server-side checks of what staff type in; each failure names the field and a message.
 
 Messages are English gettext msgids; the web layer shows them in Chinese and
-English (tests/test_i18n.py checks every one is translated).
+English (tests/project/test_i18n.py checks every one is translated).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from kiosk.errors import KioskError
 
 
 def N_(message: str) -> str:
-    """Marks a gettext msgid kept in a variable (tests/test_i18n.py finds and checks it)."""
+    """Marks a gettext msgid kept in a variable (tests/project/test_i18n.py finds and checks it)."""
     return message
 
 

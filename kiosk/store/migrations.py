@@ -1,6 +1,6 @@
 """Schema migrations (sqlite-utils' built-in Migrations), applied at every start.
 
-Never edit a migration that has shipped: add a new one. tests/test_migrations.py
+Never edit a migration that has shipped: add a new one. tests/store/test_migrations.py
 upgrades from every older schema version.
 """
 

@@ -2,8 +2,8 @@
 
 - import-linter's contracts in pyproject.toml: packages by layer, imports only going down;
   the domain imports no web, hardware or database library; the web UI never imports the
-  demo or the simulators; the county never imports the station; hardware libraries only
-  in their adapters.
+  demo or the simulators; product code never imports sim/, demo/ or testing/; the county
+  never imports the station; hardware libraries only in their adapters.
 - No import loops between modules (the test names the loop it finds).
 - Hardware libraries are imported inside functions, so nothing touches hardware at import.
 - A soft module limit of 400 lines; ruff and mypy clean with the settings in pyproject.toml.
