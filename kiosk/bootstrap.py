@@ -39,7 +39,7 @@ from kiosk.station.hub import ScreenHub
 from kiosk.station.loop import Station, TapReport
 from kiosk.station.services import StationServices
 from kiosk.station.staff_desk import StaffDesk
-from kiosk.store.database import open_database
+from kiosk.store.database import first_event, open_database
 from kiosk.store.sqlite import SqliteUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def build_core(config: Config, clock: Clock | None = None) -> Core:
 
     trusted = {sid: public_key_from_hex(h) for sid, h in config.trusted_issuers.items()}
     trusted[config.station_id] = key.public
-    from kiosk.sync.roster_pull import remote_key_lookup
+    from kiosk.store.roster import remote_key_lookup
     desk = CardDesk(uow, clock, config.station_id, key,
                     make_verifier(trusted, remote_key_lookup(db)), config.legacy_uid_only)
     checkins = CheckInService(uow, clock, config.station_id, config.timezone,
@@ -94,7 +94,7 @@ def build_core(config: Config, clock: Clock | None = None) -> Core:
 
 def _ensure_genesis(core: Core) -> None:
     """A new log starts with the station's identity; an old one must match the key file."""
-    row = core.db.execute("SELECT payload, station_id FROM events WHERE seq = 1").fetchone()
+    row = first_event(core.db)
     public_hex = core.key.public_bytes().hex()
     if row is None:
         with core.uow() as uow:
@@ -206,7 +206,8 @@ def _watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
     """Backlog, last acknowledgement and clock state for the status strip (every 5 s)."""
     from kiosk.station.hub import SyncInfo
     from kiosk.store.database import connect
-    from kiosk.sync.worker import clock_state, sync_state
+    from kiosk.store.sync_log import sync_state
+    from kiosk.sync.worker import clock_state
     db = connect(config.database)
 
     def refresh() -> None:

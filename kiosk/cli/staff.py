@@ -97,14 +97,11 @@ def list_(ctx: click.Context) -> None:
     Example: kiosk technician list
     """
     from kiosk.store.database import open_database
+    from kiosk.store.queries import technician_cards
     config = station_config(ctx)
     db = open_database(config.database)
     try:
-        rows = db.execute("""
-            SELECT t.id, t.name, t.active, t.locked_until,
-                   (SELECT GROUP_CONCAT(card_no) FROM issued_cards c
-                    WHERE c.holder_id = t.id AND c.status = 'active')
-            FROM technicians t ORDER BY t.name""").fetchall()
+        rows = technician_cards(db)
     finally:
         db.conn.close()
     if not rows:
@@ -128,7 +125,7 @@ def sync(ctx: click.Context, once: bool) -> None:
 
     from kiosk.bootstrap import build_core, build_sync_worker
     from kiosk.ports import CountyRefused
-    from kiosk.sync.worker import sync_state
+    from kiosk.store.sync_log import sync_state
     config = station_config(ctx)
     setup_logging(config.log_level)
     if not config.county_url:

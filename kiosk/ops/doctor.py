@@ -66,18 +66,23 @@ def _check_key(config: Config) -> Iterator[Check]:
 
 
 def _check_database(config: Config) -> Iterator[Check]:
-    from kiosk.store.database import connect, pending_migrations
+    from kiosk.store.database import (
+        active_technicians,
+        connect,
+        integrity,
+        last_event_time,
+        pending_migrations,
+    )
     if not config.database.exists():
         yield Check("database", False, f"{config.database} does not exist",
                     "start the station once (kiosk serve) to create it")
         return
     try:
         db = connect(config.database)
-        result = db.execute("PRAGMA integrity_check").fetchone()[0]
+        result = integrity(db)
         pending = pending_migrations(db)
-        last = db.execute("SELECT MAX(wall_time) FROM events").fetchone()[0]
-        technicians = 0 if pending else db.execute(
-            "SELECT COUNT(*) FROM technicians WHERE active = 1").fetchone()[0]
+        last = last_event_time(db)
+        technicians = 0 if pending else active_technicians(db)
     except Exception as exc:  # a broken file must become a FAIL line, not a traceback
         yield Check("database", False, f"{config.database}: {exc}",
                     "restore the database from backup; keep the damaged file for inspection")

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlite_utils.migrations import Migrations
 
 from kiosk.errors import StoreError
-from kiosk.store.database import connect
+from kiosk.store.database import connect, has_tables
 from kiosk.store.migrations import migrations as kiosk_migrations
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def migrate_with_backup(database: Path, backups: Path,
         pending = [m.name for m in migrations.pending(db)]
         if not pending:
             return MigrationReport([], None)
-        backup = _backup(db.conn, backups, pending[0]) if _has_tables(db.conn) else None
+        backup = _backup(db.conn, backups, pending[0]) if has_tables(db.conn) else None
         try:
             migrations.apply(db)
         except Exception as exc:  # whatever broke, the old release must get its database back
@@ -56,10 +56,6 @@ def migrate_with_backup(database: Path, backups: Path,
         return MigrationReport(pending, backup)
     finally:
         db.conn.close()
-
-
-def _has_tables(conn: sqlite3.Connection) -> bool:
-    return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
 
 
 def _backup(conn: sqlite3.Connection, backups: Path, first_pending: str) -> Path:

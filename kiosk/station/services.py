@@ -29,7 +29,7 @@ class StationServices:
     def sync_status(self, db) -> dict:
         """Events recorded, how many wait for the county and the last acknowledgement;
         ``db`` is the asking page's own read connection."""
-        from kiosk.sync.worker import sync_state
+        from kiosk.store.sync_log import sync_state
         state = sync_state(db)
         return {"events": state.head_seq, "backlog": state.backlog, "last_sync": state.last_sync,
                 "configured": bool(self.core.config.county_url)}

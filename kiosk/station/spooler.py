@@ -25,6 +25,7 @@ from kiosk.domain.model import FollowUpStatus, mask_name
 from kiosk.domain.unit_of_work import Clock
 from kiosk.ports import Printer, PrinterState, Receipt
 from kiosk.store.database import connect
+from kiosk.store.print_queue import PrintQueue
 from kiosk.store.sqlite import SqliteCareItems
 
 log = logging.getLogger(__name__)
@@ -65,24 +66,24 @@ class PrintSpooler:
         """A job was enqueued: look now instead of at the next poll."""
         self._wake.set()
 
+    @property
+    def queue(self) -> PrintQueue:
+        return PrintQueue(self.db)
+
     def backlog(self) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM print_jobs WHERE status = 'pending'").fetchone()[0]
+        return self.queue.backlog()
 
     def reprint_last(self) -> bool:
-        row = self.db.execute("SELECT checkin_id FROM print_jobs WHERE status = 'printed' "
-                              "ORDER BY printed_at DESC, id DESC LIMIT 1").fetchone()
-        if row is None:
+        checkin_id = self.queue.last_printed()
+        if checkin_id is None:
             return False
-        with self.db.atomic():
-            self.db.table("print_jobs").insert({"checkin_id": row[0], "reason": "reprint",
-                                          "created_at": self._now()})
+        self.queue.add(checkin_id, "reprint", self._now())
         self.notify()
         return True
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            job = self.db.execute("SELECT id, checkin_id, reason FROM print_jobs "
-                                  "WHERE status = 'pending' ORDER BY id LIMIT 1").fetchone()
+            job = self.queue.next_pending()
             if job is None:
                 self._probe_when_idle()
                 continue
@@ -118,11 +119,8 @@ class PrintSpooler:
     def _record(self, job_id: int, state: PrinterState) -> None:
         self._note_state(state)
         status = {PrinterState.READY: "printed", PrinterState.DISABLED: "skipped"}.get(state, "pending")
-        with self.db.atomic():
-            self.db.execute("UPDATE print_jobs SET attempts = attempts + 1, last_state = ?, "
-                            "status = ?, printed_at = ? WHERE id = ?",
-                            (state.value, status, self._now() if state == PrinterState.READY else None,
-                             job_id))
+        self.queue.attempted(job_id, state.value, status,
+                             self._now() if state == PrinterState.READY else None)
         self.on_state(state, self.backlog())
         if status != "pending":
             self._backoff.reset()
@@ -131,9 +129,7 @@ class PrintSpooler:
             self._wake.clear()
 
     def receipt_for(self, checkin_id: str, reason: str = "checkin") -> Receipt:
-        name, checked_in_at, queue_no, local_date, resident_id = self.db.execute(
-            "SELECT r.name, c.checked_in_at, c.queue_no, c.local_date, c.resident_id FROM checkins c "
-            "JOIN residents r ON r.id = c.resident_id WHERE c.id = ?", (checkin_id,)).fetchone()
+        name, checked_in_at, queue_no, local_date, resident_id = self.queue.checkin(checkin_id)
         items = SqliteCareItems(self.db).for_resident(resident_id)
         status = FollowUpStatus.from_items(items, dt.date.fromisoformat(local_date))
         when = dt.datetime.fromisoformat(checked_in_at).astimezone(ZoneInfo(self.timezone))
@@ -151,10 +147,9 @@ class PrintSpooler:
             if item.status(today) in ("upcoming", "due", "overdue"):
                 title = item.title if self.show_service_names else "随访 Follow-up visit"
                 lines.append(f"{item.next_date} {title}")
-        visits = self.db.execute("SELECT DISTINCT visit_date FROM visits WHERE resident_id = ? "
-                                 "ORDER BY visit_date DESC LIMIT 10", (resident_id,)).fetchall()
+        visits = self.queue.visit_dates(resident_id)
         if visits:
-            lines.append("既往随访 Past visits: " + ", ".join(v[0] for v in visits))
+            lines.append("既往随访 Past visits: " + ", ".join(visits))
         return tuple(lines)
 
     def _now(self) -> str:

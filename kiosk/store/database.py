@@ -49,3 +49,27 @@ def schema_version(db: Database) -> list[str]:
 
 def pending_migrations(db: Database) -> list[str]:
     return [m.name for m in migrations.pending(db)]
+
+
+def has_tables(conn: sqlite3.Connection) -> bool:
+    """Whether the file holds anything yet (a new database needs no backup before migrating)."""
+    return bool(conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0)
+
+
+def integrity(db: Database) -> str:
+    """SQLite's own check of the file: 'ok', or what is damaged."""
+    return str(db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def last_event_time(db: Database) -> str | None:
+    return db.execute("SELECT MAX(wall_time) FROM events").fetchone()[0]
+
+
+def active_technicians(db: Database) -> int:
+    return int(db.execute("SELECT COUNT(*) FROM technicians WHERE active = 1").fetchone()[0])
+
+
+def first_event(db: Database) -> tuple[str, str] | None:
+    """(payload JSON, station id) of the log's first event, if there is one."""
+    row = db.execute("SELECT payload, station_id FROM events WHERE seq = 1").fetchone()
+    return (row[0], row[1]) if row else None

@@ -131,3 +131,12 @@ def dashboard(db: Database, today: dt.date) -> Dashboard:
     per_day = [((start + dt.timedelta(days=n)).isoformat(),
                 counts.get((start + dt.timedelta(days=n)).isoformat(), 0)) for n in range(30)]
     return Dashboard(len(queue), queue, per_day)
+
+
+def technician_cards(db: Database) -> list[tuple[str, str, int, str | None, str | None]]:
+    """(id, name, active, locked_until, active card numbers) of every technician, by name."""
+    return [tuple(row) for row in db.execute("""
+        SELECT t.id, t.name, t.active, t.locked_until,
+               (SELECT GROUP_CONCAT(card_no) FROM issued_cards c
+                WHERE c.holder_id = t.id AND c.status = 'active')
+        FROM technicians t ORDER BY t.name""").fetchall()]

@@ -10,42 +10,21 @@ minutes); a "gap" answer resumes from the sequence the county expects.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import random
 import threading
 import time
-from dataclasses import dataclass
 
 from kiosk.adapters.clock import SystemClock
 from kiosk.domain.unit_of_work import Clock
 from kiosk.errors import ProtocolError
 from kiosk.ports import Ack, CountyLink, CountyRefused
 from kiosk.protocol.sync import MAX_EVENTS, take_batch, verify_ack
-from kiosk.store.sqlite import EVENT_COLUMNS
+from kiosk.store.sync_log import SyncState, event_hash, events_after, keep_ack, newest_ack_times, sync_state
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 600.0
 IDLE_POLL = 15.0
-
-
-@dataclass(frozen=True)
-class SyncState:
-    acked_seq: int
-    head_seq: int
-    last_sync: str | None  # when the newest acknowledgement arrived (UTC)
-    county_time: str | None
-
-    @property
-    def backlog(self) -> int:
-        return self.head_seq - self.acked_seq
-
-
-def sync_state(db) -> SyncState:
-    ack = db.execute("SELECT seq, received_at, county_time FROM sync_acks "
-                     "ORDER BY seq DESC, id DESC LIMIT 1").fetchone()
-    head = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
-    return SyncState(ack[0] if ack else 0, head, ack[1] if ack else None, ack[2] if ack else None)
 
 
 NTP_SYNCED = "/run/systemd/timesync/synchronized"  # systemd-timesyncd touches it once in sync
@@ -56,8 +35,7 @@ def clock_state(db, ntp_flag: str = NTP_SYNCED) -> str:
     """'county' when the newest signed acknowledgement agreed with this clock (within 5
     minutes), 'ntp' when systemd-timesyncd says so, else 'not_set' (the Pi has no RTC)."""
     import os
-    row = db.execute("SELECT county_time, received_at FROM sync_acks "
-                     "ORDER BY id DESC LIMIT 1").fetchone()
+    row = newest_ack_times(db)
     if row:
         try:
             county = dt.datetime.fromisoformat(row[0].replace("Z", "+00:00"))
@@ -94,12 +72,7 @@ class SyncWorker:
         self.wake = threading.Event()
 
     def _batch(self, after: int) -> list[dict]:
-        rows = self.db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE seq > ? "
-                               "ORDER BY seq LIMIT ?", (after, self.batch_events)).fetchall()
-        events = [dict(zip(EVENT_COLUMNS, row, strict=False)) for row in rows]
-        for event in events:
-            event["payload"] = json.loads(event["payload"])
-        return take_batch(events, self.batch_events)
+        return take_batch(events_after(self.db, after, self.batch_events), self.batch_events)
 
     def push_pending(self) -> SyncState:
         """Push until the county has everything (or raise on trouble)."""
@@ -127,14 +100,10 @@ class SyncWorker:
     def _keep(self, ack: Ack, batch: list[dict]) -> None:
         if self.county_key is not None:
             verify_ack(vars(ack), self.county_key)
-        mine = self.db.execute("SELECT hash FROM events WHERE seq = ?", (ack.seq,)).fetchone()
-        if ack.station_id != self.station_id or mine is None or mine[0] != ack.hash:
+        if ack.station_id != self.station_id or event_hash(self.db, ack.seq) != ack.hash:
             raise ProtocolError(f"acknowledgement for seq {ack.seq} does not match this station's log")
         now = self.clock.now().astimezone(dt.UTC).isoformat(timespec="seconds")
-        with self.db.conn:
-            self.db.execute("INSERT INTO sync_acks (seq, hash, county_time, signature, received_at) "
-                            "VALUES (?, ?, ?, ?, ?)", (ack.seq, ack.hash, ack.county_time,
-                                                       ack.signature, now))
+        keep_ack(self.db, ack, now)
 
     def next_delay(self) -> float:
         """Exponential backoff with full jitter, capped at 10 minutes."""

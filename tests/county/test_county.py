@@ -27,7 +27,8 @@ from kiosk.keys import StationKey
 from kiosk.ports import CountyRefused
 from kiosk.protocol.sync import verify_ack
 from kiosk.sim.county import FakeCountyLink
-from kiosk.sync.worker import SyncWorker, sync_state
+from kiosk.store.sync_log import sync_state
+from kiosk.sync.worker import SyncWorker
 from tests.unit.test_events import make_chain
 
 

@@ -17,7 +17,8 @@ from kiosk.adapters.county import HttpCountyLink
 from kiosk.domain.chain import verify_chain
 from kiosk.keys import public_key_from_hex
 from kiosk.ports import CountyRefused
-from kiosk.sync.worker import SyncWorker, sync_state
+from kiosk.store.sync_log import sync_state
+from kiosk.sync.worker import SyncWorker
 from tests.county.fault_proxy import FaultProxy
 from tests.county.test_county import county_cli, free_port, start_county
 

@@ -1,0 +1,52 @@
+"""The print queue as the spooler sees it on its own connection: pending jobs, attempts, and
+what a receipt needs from the check-in (print_jobs rows are added with the check-in, in
+SqlitePrintJobs)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+
+class PrintQueue:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def backlog(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM print_jobs WHERE status = 'pending'")
+                   .fetchone()[0])
+
+    def next_pending(self) -> tuple[int, str, str] | None:
+        """(job id, check-in id, reason) of the oldest pending job."""
+        row = self.db.execute("SELECT id, checkin_id, reason FROM print_jobs "
+                              "WHERE status = 'pending' ORDER BY id LIMIT 1").fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    def last_printed(self) -> str | None:
+        """The check-in id of the receipt printed last."""
+        row = self.db.execute("SELECT checkin_id FROM print_jobs WHERE status = 'printed' "
+                              "ORDER BY printed_at DESC, id DESC LIMIT 1").fetchone()
+        return row[0] if row else None
+
+    def add(self, checkin_id: str, reason: str, created_at: str) -> None:
+        with self.db.atomic():
+            self.db.table("print_jobs").insert({"checkin_id": checkin_id, "reason": reason,
+                                                "created_at": created_at})
+
+    def attempted(self, job_id: int, state: str, status: str, printed_at: str | None) -> None:
+        with self.db.atomic():
+            self.db.execute("UPDATE print_jobs SET attempts = attempts + 1, last_state = ?, "
+                            "status = ?, printed_at = ? WHERE id = ?",
+                            (state, status, printed_at, job_id))
+
+    def checkin(self, checkin_id: str) -> tuple[str, str, int, str, str]:
+        """(name, checked_in_at, queue_no, local_date, resident_id) of a check-in."""
+        name, checked_in_at, queue_no, local_date, resident_id = self.db.execute(
+            "SELECT r.name, c.checked_in_at, c.queue_no, c.local_date, c.resident_id FROM checkins c "
+            "JOIN residents r ON r.id = c.resident_id WHERE c.id = ?", (checkin_id,)).fetchone()
+        return name, checked_in_at, queue_no, local_date, resident_id
+
+    def visit_dates(self, resident_id: str, limit: int = 10) -> list[str]:
+        """Her latest visit dates, newest first (no notes: they stay off paper)."""
+        rows = self.db.execute("SELECT DISTINCT visit_date FROM visits WHERE resident_id = ? "
+                               "ORDER BY visit_date DESC LIMIT ?", (resident_id, limit)).fetchall()
+        return [row[0] for row in rows]

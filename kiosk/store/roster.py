@@ -1,0 +1,114 @@
+"""Applying the county's roster feed to the station's database: other stations' residents,
+cards, revocations, plans and visits, their public keys, and the feed cursor. The sync
+worker calls it inside one unit of work per page (sync/roster_pull.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+CURSOR_KEY = "roster_cursor"
+
+
+def cursor(db: Database) -> int:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (CURSOR_KEY,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+class SqliteRoster:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def cursor(self) -> int:
+        return cursor(self.db)
+
+    def apply_page(self, page: dict[str, Any], own_station_id: str, plans: Any) -> list[str]:
+        """Apply a verified page's stations, entries and cursor; return the stations whose
+        public key was new or changed."""
+        db = self.db
+        known = dict(db.execute("SELECT station_id, public_key FROM remote_stations").fetchall())
+        new_keys = {sid: key for sid, key in page["stations"].items()
+                    if sid != own_station_id and known.get(sid) != key}
+        for station_id, public_key in new_keys.items():
+            db.execute("INSERT INTO remote_stations VALUES (?, ?) ON CONFLICT(station_id) "
+                       "DO UPDATE SET public_key = excluded.public_key", (station_id, public_key))
+        for entry in page["entries"]:
+            APPLY[entry["type"]](db, entry["data"], f"station:{entry['station_id']}",
+                                 page["county_time"], plans)
+        db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                   "value = excluded.value", (CURSOR_KEY, str(page["next"])))
+        return sorted(new_keys)
+
+
+def _resident(db, d, by, at, plans):
+    db.execute("INSERT OR IGNORE INTO residents (id, name, birth_date, village, consent_version, "
+               "consent_at, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+               (d["id"], d["name"], d.get("birth_date"), d.get("village"),
+                d.get("consent_version"), d.get("consent_at"), d.get("registered_at")))
+
+
+def _corrected(db, d, by, at, plans):
+    for field, value in d["changes"].items():
+        if field in ("name", "birth_date", "village"):
+            db.execute(f"UPDATE residents SET {field} = ? WHERE id = ?", (value, d["resident_id"]))
+
+
+def _consent(db, d, by, at, plans):
+    db.execute("UPDATE residents SET consent_version = ?, consent_at = ? WHERE id = ?",
+               (d.get("version"), at if d.get("version") else None, d["resident_id"]))
+
+
+def _card(db, d, by, at, plans):
+    db.execute("INSERT OR IGNORE INTO issued_cards (card_no, role, holder_id, uid_hash, kind, "
+               "issued_at, issued_by) VALUES (?, 'resident', ?, ?, ?, ?, ?)",
+               (d["card_no"], d["holder_id"], d["uid_hash"], d["kind"], at, by))
+
+
+def _revoked(db, d, by, at, plans):
+    db.execute("UPDATE issued_cards SET status = 'revoked' WHERE card_no = ?", (d["card_no"],))
+
+
+def _enrolled(db, d, by, at, plans):
+    spec = plans.get(d["plan"])
+    titles = {i.code: i.title for i in spec.items} if spec else {}
+    db.execute("INSERT OR IGNORE INTO enrolments VALUES (?, ?, ?, 'enrolled', '{}', ?, ?)",
+               (d["enrolment_id"], d["resident_id"], d["plan"], at, by))
+    for item in d["items"]:
+        db.execute("INSERT OR IGNORE INTO care_plan_items (id, resident_id, plan, title, earliest, "
+                   "due, latest, enrolment_id, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (item["id"], d["resident_id"], d["plan"], titles.get(item["code"], d["plan"]),
+                    item["earliest"], item["due"], item["latest"], d["enrolment_id"],
+                    item["code"]))
+
+
+def _declined(db, d, by, at, plans):
+    db.execute("UPDATE care_plan_items SET declined_on = COALESCE(declined_on, ?) WHERE id = ?",
+               (at[:10], d["item_id"]))
+
+
+def _visit(db, d, by, at, plans):
+    db.execute("INSERT OR IGNORE INTO visits (id, item_id, resident_id, visit_date, outcome, note, "
+               "next_appointment, logged_by, logged_at, corrects) VALUES (?, ?, ?, ?, ?, '', ?, "
+               "?, ?, ?)", (d["id"], d["item_id"], d["resident_id"], d["visit_date"],
+                            d["outcome"], d.get("next_appointment"), by, at, d.get("corrects")))
+    db.execute("UPDATE care_plan_items SET done_on = ? WHERE id = ?", (d["visit_date"], d["item_id"]))
+    if d.get("next_item_id") and d.get("next_appointment"):
+        db.execute("UPDATE care_plan_items SET appointment = ? WHERE id = ?",
+                   (d["next_appointment"], d["next_item_id"]))
+
+
+APPLY = {"resident.registered": _resident, "resident.corrected": _corrected,
+         "consent.given": _consent, "consent.withdrawn": _consent, "card.issued": _card,
+         "card.revoked": _revoked, "care.enrolled": _enrolled, "care_item.declined": _declined,
+         "visit.logged": _visit, "visit.corrected": _visit}
+
+
+def remote_key_lookup(db):
+    """For the card verifier: another station's public key hex, learned from the roster."""
+    def lookup(station_id: str) -> str | None:
+        row = db.execute("SELECT public_key FROM remote_stations WHERE station_id = ?",
+                         (station_id,)).fetchone()
+        return row[0] if row else None
+    return lookup
+
