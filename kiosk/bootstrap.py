@@ -15,9 +15,6 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-
-from sqlite_utils import Database
 
 import kiosk
 from kiosk.adapters.clock import SystemClock
@@ -32,9 +29,10 @@ from kiosk.domain.staff import StaffService
 from kiosk.domain.unit_of_work import Clock, EventFactory
 from kiosk.errors import KeyFileError
 from kiosk.i18n import bilingual
-from kiosk.keys import StationKey, load_key_file, make_verifier, public_key_from_hex
+from kiosk.keys import load_key_file, make_verifier, public_key_from_hex
 from kiosk.ports import CardReader, CountyLink, Printer, ReaderStatus, Signals
 from kiosk.station.console import report_json, report_text, status_line
+from kiosk.station.core import Core
 from kiosk.station.hub import ScreenHub
 from kiosk.station.loop import Station, TapReport
 from kiosk.station.services import StationServices
@@ -45,34 +43,13 @@ from kiosk.store.sqlite import SqliteUnitOfWork
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Core:
-    """Database, key and services: everything but the hardware."""
-
-    config: Config
-    db: Database
-    key: StationKey
-    clock: Clock
-    events: EventFactory
-    checkins: CheckInService
-    desk: CardDesk
-    staff: StaffService
-    registry: ResidentRegistry
-    care: CareService
-
-    lock: threading.RLock
-
-    def uow(self) -> SqliteUnitOfWork:
-        return SqliteUnitOfWork(self.db, self.events, self.lock)
-
-
 def build_core(config: Config, clock: Clock | None = None) -> Core:
     key = load_key_file(config.key_file)
     clock = clock or SystemClock()
     db = open_database(config.database)
     events = EventFactory(config.station_id, key, clock)
 
-    lock = threading.RLock()
+    lock = threading.RLock()  # serialises units of work on the one shared connection
 
     def uow() -> SqliteUnitOfWork:
         return SqliteUnitOfWork(db, events, lock)
@@ -86,8 +63,8 @@ def build_core(config: Config, clock: Clock | None = None) -> Core:
                               key.derived_secret("uid-fingerprint"), desk)
     registry = ResidentRegistry(uow, clock, config.timezone, key.derived_secret("national-id"))
     care = CareService(uow, clock, config.timezone, load_plans(config.care_plans_file))
-    core = Core(config, db, key, clock, events, checkins, desk, StaffService(uow, clock),
-                registry, care, lock)
+    core = Core(config, db, key, clock, events, uow, checkins, desk, StaffService(uow, clock),
+                registry, care)
     _ensure_genesis(core)
     return core
 

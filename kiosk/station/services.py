@@ -6,15 +6,20 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from sqlite_utils import Database
+
+from kiosk.station.core import Core
+from kiosk.station.hub import ScreenHub
+from kiosk.station.spooler import PrintSpooler
 from kiosk.station.staff_desk import StaffDesk
 
 
 @dataclass
 class StationServices:
-    core: Any  # kiosk.bootstrap.Core
+    core: Core
     desk: StaffDesk
-    hub: Any  # kiosk.station.hub.ScreenHub
-    spooler: Any = None  # kiosk.station.spooler.PrintSpooler
+    hub: ScreenHub
+    spooler: PrintSpooler | None = None
 
     def print_record(self, checkin_id: str) -> None:
         """Queue her record for printing (durable like every receipt) and log that she did."""
@@ -26,7 +31,7 @@ class StationServices:
         if self.spooler:
             self.spooler.notify()
 
-    def sync_status(self, db) -> dict:
+    def sync_status(self, db: Database) -> dict[str, Any]:
         """Events recorded, how many wait for the county and the last acknowledgement;
         ``db`` is the asking page's own read connection."""
         from kiosk.store.sync_log import sync_state
