@@ -98,6 +98,9 @@ class Config:
         return CardKeys(self.mifare_key_a, self.mifare_key_b, self.card_aid, self.card_file_id)
 
 
+DEFAULTS = Config(station_id="")  # each default is written once, in the dataclass above
+
+
 def _county_key(county: dict[str, Any]) -> str:
     value = county.get("public_key", "")
     try:
@@ -167,21 +170,22 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
     if not STATION_ID.match(station["id"]):
         raise ConfigError("station.id", f"{station['id']!r} is not a valid station id",
                           "use 3-64 lowercase letters, digits and dashes")
-    timezone = station.get("timezone", "Asia/Shanghai")
+    timezone = station.get("timezone", DEFAULTS.timezone)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError("station.timezone", f"unknown time zone {timezone!r}",
                           'use an IANA name such as "Asia/Shanghai"') from None
-    data_dir = base / station.get("data_dir", "/var/lib/kiosk")
+    data_dir = base / station.get("data_dir", str(DEFAULTS.data_dir))
     if printer.get("kind") == "network" and not printer.get("host"):
         raise ConfigError("printer.host", "missing for a network printer",
                           'add host = "192.0.2.10" under [printer] or set kind = "none"')
     ui = raw.get("ui", {})
-    if not 1 <= ui.get("port", 8080) <= 65535:
+    if not 1 <= ui.get("port", DEFAULTS.ui_port) <= 65535:
         raise ConfigError("ui.port", f"{ui['port']} is not a TCP port", "use 1-65535, e.g. 8080")
-    if not 3 <= ui.get("idle_seconds", 20) <= 600:
-        raise ConfigError("ui.idle_seconds", "must be 3 to 600 seconds", "the default is 20")
+    if not 3 <= ui.get("idle_seconds", DEFAULTS.idle_seconds) <= 600:
+        raise ConfigError("ui.idle_seconds", "must be 3 to 600 seconds",
+                          f"the default is {DEFAULTS.idle_seconds}")
     if printer.get("kind") in ("file", "serial") and not printer.get("path"):
         raise ConfigError("printer.path", f"missing for a {printer['kind']} printer",
                           'add path = "/dev/usb/lp0" (file) or "/dev/ttyUSB0" (serial)')
@@ -199,32 +203,39 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
     if len(set(used)) != len(used):
         raise ConfigError("signals", "two signals share one GPIO pin", "give each its own pin")
     cards = _cards(raw.get("cards", {}))
-    idle_logout = raw.get("staff", {}).get("idle_logout_seconds", 120)
+    idle_logout = raw.get("staff", {}).get("idle_logout_seconds", DEFAULTS.staff_idle_seconds)
     if not 30 <= idle_logout <= 3600:
         raise ConfigError("staff.idle_logout_seconds", "must be 30 to 3600 seconds",
-                          "the default is 120")
+                          f"the default is {DEFAULTS.staff_idle_seconds}")
     return Config(
         **cards, staff_idle_seconds=idle_logout,
-        station_id=station["id"], station_name=station.get("name", "卫生服务站"),
+        station_id=station["id"], station_name=station.get("name", DEFAULTS.station_name),
         timezone=timezone, data_dir=data_dir,
         database=base / station.get("database", str(data_dir / "kiosk.db")),
         key_file=base / station.get("key_file", str(data_dir / "station.key")),
-        reader_kind=reader.get("kind", "pcsc"),
+        reader_kind=reader.get("kind", DEFAULTS.reader_kind),
         reader_filter=tuple(str(r) for r in reader.get("readers", [])),
-        pcscd_socket=reader.get("pcscd_socket", ""), vpcd_port=reader.get("vpcd_port", VPCD_PORT),
-        printer_kind=printer.get("kind", "none"), printer_host=printer.get("host", ""),
-        printer_port=printer.get("port", 9100), printer_path=printer.get("path", ""),
-        usb_ids=(printer.get("vendor_id", 0), printer.get("product_id", 0)),
-        baudrate=printer.get("baudrate", 9600),
-        paper_mm=printer.get("paper_mm", 58), printer_charset=printer.get("charset", "gb18030"),
-        printer_font=printer.get("font", ""),
-        show_service_names=printer.get("show_service_names", False), signals_kind=signals.get("kind", "none"),
-        pins=pins, county_url=raw.get("county", {}).get("url", ""),
+        pcscd_socket=reader.get("pcscd_socket", DEFAULTS.pcscd_socket),
+        vpcd_port=reader.get("vpcd_port", DEFAULTS.vpcd_port),
+        printer_kind=printer.get("kind", DEFAULTS.printer_kind),
+        printer_host=printer.get("host", DEFAULTS.printer_host),
+        printer_port=printer.get("port", DEFAULTS.printer_port),
+        printer_path=printer.get("path", DEFAULTS.printer_path),
+        usb_ids=(printer.get("vendor_id", DEFAULTS.usb_ids[0]),
+                 printer.get("product_id", DEFAULTS.usb_ids[1])),
+        baudrate=printer.get("baudrate", DEFAULTS.baudrate),
+        paper_mm=printer.get("paper_mm", DEFAULTS.paper_mm),
+        printer_charset=printer.get("charset", DEFAULTS.printer_charset),
+        printer_font=printer.get("font", DEFAULTS.printer_font),
+        show_service_names=printer.get("show_service_names", DEFAULTS.show_service_names),
+        signals_kind=signals.get("kind", DEFAULTS.signals_kind),
+        pins=pins, county_url=raw.get("county", {}).get("url", DEFAULTS.county_url),
         county_public_key=_county_key(raw.get("county", {})),
-        county_ca_bundle=raw.get("county", {}).get("ca_bundle", ""),
-        log_level=raw.get("log", {}).get("level", "INFO"), source=source,
-        ui_enabled=ui.get("enabled", True), ui_host=ui.get("host", "127.0.0.1"),
-        ui_port=ui.get("port", 8080), idle_seconds=ui.get("idle_seconds", 20),
+        county_ca_bundle=raw.get("county", {}).get("ca_bundle", DEFAULTS.county_ca_bundle),
+        log_level=raw.get("log", {}).get("level", DEFAULTS.log_level), source=source,
+        ui_enabled=ui.get("enabled", DEFAULTS.ui_enabled), ui_host=ui.get("host", DEFAULTS.ui_host),
+        ui_port=ui.get("port", DEFAULTS.ui_port),
+        idle_seconds=ui.get("idle_seconds", DEFAULTS.idle_seconds),
         care_plans_file=(base / raw["care"]["plans_file"]
                          if raw.get("care", {}).get("plans_file") else None),
     )

@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, request
 from flask_babel import Babel, get_locale
 
+from kiosk.config.loader import DEFAULTS
 from kiosk.i18n import DEFAULT_LOCALE, LOCALE_DIR, LOCALES
 from kiosk.station.hub import ScreenHub
 
@@ -56,14 +57,14 @@ def create_app(hub: ScreenHub, settings: dict[str, Any] | None = None,
     With ``services`` (the station's core, staff desk and spooler) the technician
     pages and her own record view are mounted too.
     """
-    settings = {"STATION_NAME": "卫生服务站", "IDLE_SECONDS": 20, "STAFF_IDLE_SECONDS": 120,
-                **(settings or {})}
+    settings = {"STATION_NAME": DEFAULTS.station_name, "IDLE_SECONDS": DEFAULTS.idle_seconds,
+                "STAFF_IDLE_SECONDS": DEFAULTS.staff_idle_seconds, **(settings or {})}
     app = Flask(__name__, static_folder=str(settings.pop("STATIC_DIR", STATIC_DIR)),
                 static_url_path="/static")
     app.config.update(settings)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(LOCALE_DIR)
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
-    app.config["BABEL_DEFAULT_TIMEZONE"] = settings.get("TIMEZONE", "Asia/Shanghai")
+    app.config["BABEL_DEFAULT_TIMEZONE"] = settings.get("TIMEZONE", DEFAULTS.timezone)
     Babel(app, locale_selector=select_locale)
     app.add_template_filter(localdate)
     app.add_template_filter(localtime)
