@@ -22,15 +22,7 @@ from kiosk.adapters.pcsc_io import CardGone, transmitter, write_on_reader
 from kiosk.config.cards import CardKeys
 from kiosk.domain.cards import VALID_UID_LENGTHS
 from kiosk.errors import CardIOError, KioskError
-from kiosk.ports import (
-    CardReadFailed,
-    CardTapped,
-    ReaderEvent,
-    ReaderEvents,
-    ReaderHealth,
-    ReaderState,
-    ReaderStatus,
-)
+from kiosk.ports import CardReadFailed, CardTapped, ReaderEvent, ReaderEvents, ReaderHealth, ReaderState, ReaderStatus
 
 log = logging.getLogger(__name__)
 PNP = "\\\\?PnP?\\Notification"

@@ -7,15 +7,7 @@ import time
 from kiosk.adapters.card_io import read_record
 from kiosk.config.cards import CardKeys
 from kiosk.errors import CardIOError
-from kiosk.ports import (
-    CardReadFailed,
-    CardTapped,
-    ReaderEvent,
-    ReaderEvents,
-    ReaderHealth,
-    ReaderState,
-    ReaderStatus,
-)
+from kiosk.ports import CardReadFailed, CardTapped, ReaderEvent, ReaderEvents, ReaderHealth, ReaderState, ReaderStatus
 from kiosk.sim.virtual_card import VirtualCard
 
 

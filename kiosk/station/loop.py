@@ -29,16 +29,7 @@ from kiosk.domain.outcomes import (
 from kiosk.domain.staff import StaffService
 from kiosk.domain.validation import N_, Invalid
 from kiosk.errors import CardIOError, StoreUnavailable
-from kiosk.ports import (
-    CardReader,
-    CardReadFailed,
-    CardTapped,
-    ReaderEvent,
-    ReaderState,
-    ReaderStatus,
-    Signal,
-    Signals,
-)
+from kiosk.ports import CardReader, CardReadFailed, CardTapped, ReaderEvent, ReaderState, ReaderStatus, Signal, Signals
 from kiosk.station.staff_desk import IssueRequest, StaffDesk
 
 log = logging.getLogger(__name__)
