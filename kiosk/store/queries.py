@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from kiosk.domain.model import CarePlanItem, Resident, Visit
-from kiosk.store.sqlite_staff import one, rows
+from kiosk.store.rows import one, rows
 
 PAGE_SIZE = 25
 LISTS = ("due", "overdue", "week")

@@ -15,14 +15,13 @@ from kiosk.domain.model import Card, CarePlanItem, CheckIn, Resident
 from kiosk.domain.unit_of_work import EventFactory, UnitOfWork
 from kiosk.errors import KioskError, StoreUnavailable
 from kiosk.store.roster import SqliteRoster
+from kiosk.store.rows import one, rows
 from kiosk.store.sqlite_staff import (
     SqliteEnrolments,
     SqliteIssuedCards,
     SqliteRecordViews,
     SqliteTechnicians,
     SqliteVisits,
-    one,
-    rows,
 )
 
 EVENT_COLUMNS = ("seq", "id", "v", "station_id", "type", "payload", "wall_time", "boot_id",
