@@ -10,6 +10,7 @@ from kiosk.domain.card_desk import CardDesk, Holder, RefusedIdentity
 from kiosk.domain.cards import uid_fingerprint
 from kiosk.domain.model import CheckIn, FollowUpStatus, ReadCard, local_date, mask_name
 from kiosk.domain.outcomes import CardRefused, CheckedIn, TapOutcome, TechnicianCard, UnknownCard
+from kiosk.domain.queue import new_entry
 from kiosk.domain.unit_of_work import Clock, UnitOfWork
 
 
@@ -58,6 +59,7 @@ class CheckInService:
                 checked_in_at=now.astimezone(dt.UTC).isoformat(timespec="seconds"),
             )
             uow.checkins.add(checkin)
+            uow.queue.add(new_entry(checkin.id, checkin.local_date, checkin.queue_no))
             uow.print_jobs.enqueue(checkin.id, "checkin", checkin.checked_in_at)
             event = uow.record("checkin.created", {
                 "checkin_id": checkin.id, "resident_id": resident.id,

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from kiosk.domain.events import FORMAT_VERSION, ChainHead, Event, Signer, seal
 from kiosk.domain.model import Card, CarePlanItem, CheckIn, IssuedCard, Resident, Technician, Visit
+from kiosk.domain.queue import QueueEntry
 
 
 class Clock(Protocol):
@@ -79,6 +80,13 @@ class PrintJobs(Protocol):
     def enqueue(self, checkin_id: str, reason: str, created_at: str) -> None: ...
 
 
+class QueueEntries(Protocol):
+    def day(self, local_date: str) -> list[QueueEntry]: ...
+    def add(self, entry: QueueEntry) -> None: ...
+    def save(self, entry: QueueEntry) -> None: ...
+    def open_dates_before(self, local_date: str) -> list[str]: ...
+
+
 class EventStore(Protocol):
     def head(self) -> ChainHead: ...
     def add(self, event: Event) -> None: ...
@@ -115,6 +123,7 @@ class UnitOfWork:
     checkins: CheckIns
     care_items: CareItems
     print_jobs: PrintJobs
+    queue: QueueEntries
     events: EventStore
     event_factory: EventFactory
 

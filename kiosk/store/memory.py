@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from kiosk.domain.events import ChainHead, Event
 from kiosk.domain.model import Card, CarePlanItem, CheckIn, IssuedCard, Resident, Technician, Visit
+from kiosk.domain.queue import UNFINISHED, QueueEntry
 from kiosk.domain.unit_of_work import EventFactory, UnitOfWork
 
 
@@ -23,6 +24,7 @@ class MemoryState:
     enrolments: list[tuple[str, str, str, str]] = field(default_factory=list)
     visits: dict[str, Visit] = field(default_factory=dict)
     record_views: list[tuple[str, str, str, str]] = field(default_factory=list)
+    queue: dict[str, QueueEntry] = field(default_factory=dict)
 
 
 class _Residents:
@@ -114,6 +116,21 @@ class _PrintJobs:
     def enqueue(self, checkin_id, reason, created_at): self.s.print_jobs.append((checkin_id, reason, created_at))
 
 
+class _Queue:
+    def __init__(self, s: MemoryState): self.s = s
+
+    def day(self, local_date):
+        return sorted((e for e in self.s.queue.values() if e.local_date == local_date),
+                      key=lambda e: e.queue_no)
+
+    def add(self, e: QueueEntry): self.s.queue[e.checkin_id] = e
+    save = add
+
+    def open_dates_before(self, local_date):
+        return sorted({e.local_date for e in self.s.queue.values()
+                       if e.local_date < local_date and e.state in UNFINISHED})
+
+
 class _Events:
     def __init__(self, s: MemoryState): self.s = s
 
@@ -138,6 +155,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.technicians, self.issued_cards = _Technicians(self.state), _IssuedCards(self.state)
         self.enrolments, self.visits = _Enrolments(self.state), _Visits(self.state)
         self.record_views = _RecordViews(self.state)
+        self.queue = _Queue(self.state)
         return self
 
     def commit(self) -> None:

@@ -203,3 +203,23 @@ def m008_sync_acks(db: Database) -> None:
 def m009_roster(db: Database) -> None:
     """The roster feed's cursor and the other stations' public keys (from the county)."""
     db.execute("CREATE TABLE remote_stations (station_id TEXT PRIMARY KEY, public_key TEXT NOT NULL)")
+
+
+@migrations()
+def m010_queue_entries(db: Database) -> None:
+    """Issue 16, calling the queue: each check-in's place and state in the day's queue
+    (the events queue.* say the same; kiosk.domain.queue.replay rebuilds it from them)."""
+    db.execute("""
+        CREATE TABLE queue_entries (
+            checkin_id TEXT PRIMARY KEY REFERENCES checkins(id),
+            local_date TEXT NOT NULL,
+            queue_no INTEGER NOT NULL,
+            rank INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            priority INTEGER NOT NULL DEFAULT 0,
+            room TEXT,
+            called_at TEXT,
+            started_at TEXT,
+            done_at TEXT
+        )""")
+    db.execute("CREATE INDEX queue_entries_day ON queue_entries (local_date, state)")

@@ -14,6 +14,7 @@ from kiosk.domain.events import ChainHead, Event, canonical_json
 from kiosk.domain.model import Card, CarePlanItem, CheckIn, Resident
 from kiosk.domain.unit_of_work import EventFactory, UnitOfWork
 from kiosk.errors import KioskError, StoreUnavailable
+from kiosk.store.queue import SqliteQueueEntries
 from kiosk.store.roster import SqliteRoster
 from kiosk.store.rows import one, rows
 from kiosk.store.sqlite_staff import (
@@ -155,6 +156,7 @@ class SqliteUnitOfWork(UnitOfWork):
         self.technicians, self.issued_cards = SqliteTechnicians(db), SqliteIssuedCards(db)
         self.enrolments, self.visits = SqliteEnrolments(db), SqliteVisits(db)
         self.record_views = SqliteRecordViews(db)
+        self.queue = SqliteQueueEntries(db)
         self.roster = SqliteRoster(db)  # the county's roster feed (sync/roster_pull.py)
         self._atomic: contextlib.AbstractContextManager[Database] | None = None
 

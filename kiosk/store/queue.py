@@ -1,0 +1,36 @@
+"""The day's queue entries (kiosk.domain.queue), one row per check-in."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlite_utils import Database
+
+from kiosk.domain.queue import UNFINISHED, QueueEntry
+from kiosk.store.rows import rows
+
+
+def entry_from_row(row: dict[str, Any]) -> QueueEntry:
+    return QueueEntry(**{**row, "priority": bool(row["priority"])})
+
+
+class SqliteQueueEntries:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def day(self, local_date: str) -> list[QueueEntry]:
+        return [entry_from_row(row) for row in rows(
+            self.db, "SELECT * FROM queue_entries WHERE local_date = ? ORDER BY queue_no",
+            (local_date,))]
+
+    def add(self, entry: QueueEntry) -> None:
+        self.db.table("queue_entries").insert(vars(entry))
+
+    def save(self, entry: QueueEntry) -> None:
+        self.db.table("queue_entries").update(entry.checkin_id, vars(entry))
+
+    def open_dates_before(self, local_date: str) -> list[str]:
+        marks = ", ".join("?" * len(UNFINISHED))
+        found = rows(self.db, f"SELECT DISTINCT local_date FROM queue_entries WHERE local_date < ? "
+                     f"AND state IN ({marks}) ORDER BY local_date", (local_date, *UNFINISHED))
+        return [row["local_date"] for row in found]
