@@ -27,7 +27,7 @@ from kiosk.domain.checkin import CheckInService
 from kiosk.domain.registry import ResidentRegistry
 from kiosk.domain.staff import StaffService
 from kiosk.domain.unit_of_work import Clock, EventFactory
-from kiosk.errors import KeyFileError
+from kiosk.errors import KeyFileError, StoreUnavailable
 from kiosk.i18n import bilingual
 from kiosk.keys import load_key_file, make_verifier, public_key_from_hex
 from kiosk.ports import CardReader, CountyLink, Printer, ReaderStatus, Signals
@@ -63,8 +63,12 @@ def build_core(config: Config, clock: Clock | None = None) -> Core:
                               key.derived_secret("uid-fingerprint"), desk)
     registry = ResidentRegistry(uow, clock, config.timezone, key.derived_secret("national-id"))
     care = CareService(uow, clock, config.timezone, load_plans(config.care_plans_file))
+    from kiosk.domain.calling import QueueService, Room
+    queue = QueueService(uow, clock, config.timezone,
+                         tuple(Room(rid, name) for rid, name in config.queue_rooms),
+                         config.queue_return_after)
     core = Core(config, db, key, clock, events, uow, checkins, desk, StaffService(uow, clock),
-                registry, care)
+                registry, care, queue)
     _ensure_genesis(core)
     return core
 
@@ -169,6 +173,17 @@ def build_ui(config: Config, hub, demo=None, services=None):
     return UiServer(app, config.ui_host, config.ui_port)
 
 
+def build_calling(config: Config, core: Core, hub: ScreenHub):
+    """The queue's boards and announcements (espeak-ng voice unless queue.voice = false)."""
+    from kiosk.station.calling import QueueDesk
+    announcer = None
+    if config.queue_voice:
+        from kiosk.adapters.speech import EspeakSpeech
+        from kiosk.station.announcer import Announcer
+        announcer = Announcer(EspeakSpeech(), config.data_dir / "voice", config.queue_voice_lang)
+    return QueueDesk(core.queue, hub, config.database, config.queue_show_masked_name, announcer)
+
+
 def _every(seconds: float, stop: threading.Event, what: str, action: Callable[[], None]) -> None:
     """Run ``action`` until ``stop``; a failure leaves the strip stale, never stops the station."""
     while not stop.is_set():
@@ -229,7 +244,19 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
                             clock=core.clock)
     spooler.start()
     staff = StaffDesk(config.staff_idle_seconds)
-    ui = build_ui(config, hub, demo, StationServices(core, staff, hub, spooler))
+    calling = build_calling(config, core, hub)
+    from kiosk.station.calling import DayEnd
+
+    def publish_board() -> None:
+        from kiosk.store.database import connect
+        read = connect(config.database)
+        try:
+            hub.queue_board(calling.board(read))
+        finally:
+            read.conn.close()
+    day_end = DayEnd(core.queue, on_closed=publish_board)
+    day_end.tick()  # a station that was off overnight closes yesterday's queue first
+    ui = build_ui(config, hub, demo, StationServices(core, staff, hub, spooler, calling))
     if ui:
         ui.start()
         print(json.dumps({"kind": "ui", "url": f"http://{ui.host}:{ui.port}/"}) if as_json else
@@ -251,8 +278,15 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     print(json.dumps({"kind": "ready"}) if as_json else bilingual("Station ready"), flush=True)
     notifier = Notifier()
     notifier.ready()
+
+    def heartbeat() -> None:
+        notifier.watchdog()
+        try:
+            day_end.tick()
+        except StoreUnavailable as exc:  # tried again on the next beat
+            log.warning("closing the day's queue failed: %s", exc)
     try:
-        station.run(stop, on_heartbeat=notifier.watchdog)
+        station.run(stop, on_heartbeat=heartbeat)
     finally:
         notifier.stopping()
         if ui:

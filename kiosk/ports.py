@@ -145,3 +145,17 @@ class CountyLink(Protocol):
 
     def push(self, station_id: str, events: list[Event], head: int | None = None) -> Ack: ...
     def roster(self, station_id: str, after: int, signer: Signer) -> dict[str, Any]: ...
+
+
+class SpeechFailed(KioskError, RuntimeError):
+    """The speech engine could not render a sentence (missing, crashed or said nothing)."""
+
+
+class Speech(Protocol):
+    """Offline text to speech for the queue's announcements.
+
+    ``render`` returns a RIFF WAV (mono, 16-bit PCM) of ``text`` spoken in ``lang``
+    ("cmn" Mandarin or "en" English), or raises SpeechFailed.
+    """
+
+    def render(self, text: str, lang: str) -> bytes: ...

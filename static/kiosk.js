@@ -32,6 +32,13 @@
       document.body.dataset.connected = "yes";
       if (!timer) { showIdle(); }
     });
+    source.addEventListener("queue", function (e) {
+      var band = document.getElementById("call-band");
+      if (band) { band.innerHTML = JSON.parse(e.data).band; }
+    });
+    source.addEventListener("call", function (e) {
+      if (window.KioskCalls) { window.KioskCalls.enqueue(JSON.parse(e.data)); }
+    });
     source.onerror = function () { document.body.dataset.connected = "no"; };
   }
   // PIN keypad (its form arrives as HTML over SSE, so listen on the document).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from kiosk.protocol.sync import STATION_ID
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
 DEFAULT_PINS = {"ready_pin": 17, "attention_pin": 27, "buzzer_pin": 22}  # BCM numbers
+ROOM_ID = re.compile(r"^[a-z0-9-]{1,32}$")
 VPCD_PORT = 35963  # vpcd's first reader slot, as Debian's vsmartcard-vpcd sets it up
 
 SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
@@ -38,6 +40,8 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "cards": {"legacy_uid_only": bool, "mifare_key_a": str, "mifare_key_b": str, "aid": str,
               "file_id": str, "trusted_issuers": dict},
     "staff": {"idle_logout_seconds": int},
+    "queue": {"rooms": list, "return_after": int, "show_masked_name": bool, "voice": bool,
+              "voice_lang": str},
     "log": {"level": str},
 }
 CHOICES = {
@@ -47,6 +51,7 @@ CHOICES = {
     ("printer", "charset"): ("gb18030", "gbk", "gb2312", "ascii"),
     ("signals", "kind"): ("none", "gpio", "mock"),
     ("log", "level"): ("DEBUG", "INFO", "WARNING", "ERROR"),
+    ("queue", "voice_lang"): ("cmn", "en"),
 }
 
 
@@ -89,6 +94,11 @@ class Config:
     card_file_id: bytes = KIOSK_FILE_ID
     trusted_issuers: dict[str, str] = field(default_factory=dict)
     staff_idle_seconds: int = 120
+    queue_rooms: tuple[tuple[str, str], ...] = (("room1", "诊室1"),)  # (id, name)
+    queue_return_after: int = 2
+    queue_show_masked_name: bool = False
+    queue_voice: bool = True
+    queue_voice_lang: str = "cmn"
     log_level: str = "INFO"
     source: Path | None = None
 
@@ -114,6 +124,33 @@ def _county_key(county: dict[str, Any]) -> str:
         raise ConfigError("county.public_key", "missing: acknowledgements cannot be checked",
                           "add public_key = \"...\" (kiosk-county init prints it)")
     return value
+
+
+def _queue(queue: dict[str, Any]) -> dict[str, Any]:
+    """The [queue] section: rooms ([[queue.rooms]] id, name), the return rule and voice."""
+    rooms = []
+    for i, room in enumerate(queue.get("rooms", [])):
+        key = f"queue.rooms[{i}]"
+        if not isinstance(room, dict) or set(room) != {"id", "name"}:
+            raise ConfigError(key, "each room needs exactly id and name",
+                              'write [[queue.rooms]] with id = "room1" and name = "诊室1"')
+        if not (isinstance(room["id"], str) and ROOM_ID.match(room["id"])):
+            raise ConfigError(f"{key}.id", f"{room['id']!r} is not a room id",
+                              "use 1-32 lowercase letters, digits and dashes")
+        if not (isinstance(room["name"], str) and room["name"].strip()):
+            raise ConfigError(f"{key}.name", "must be a name to call out", 'e.g. name = "诊室1"')
+        rooms.append((room["id"], room["name"].strip()))
+    if len({r[0] for r in rooms}) != len(rooms):
+        raise ConfigError("queue.rooms", "two rooms share one id", "give each room its own id")
+    after = queue.get("return_after", DEFAULTS.queue_return_after)
+    if not 0 <= after <= 50:
+        raise ConfigError("queue.return_after", "must be 0 to 50 waiting entries",
+                          f"the default is {DEFAULTS.queue_return_after}")
+    return {"queue_rooms": tuple(rooms) or DEFAULTS.queue_rooms, "queue_return_after": after,
+            "queue_show_masked_name": queue.get("show_masked_name",
+                                                DEFAULTS.queue_show_masked_name),
+            "queue_voice": queue.get("voice", DEFAULTS.queue_voice),
+            "queue_voice_lang": queue.get("voice_lang", DEFAULTS.queue_voice_lang)}
 
 
 def config_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -208,7 +245,7 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         raise ConfigError("staff.idle_logout_seconds", "must be 30 to 3600 seconds",
                           f"the default is {DEFAULTS.staff_idle_seconds}")
     return Config(
-        **cards, staff_idle_seconds=idle_logout,
+        **cards, **_queue(raw.get("queue", {})), staff_idle_seconds=idle_logout,
         station_id=station["id"], station_name=station.get("name", DEFAULTS.station_name),
         timezone=timezone, data_dir=data_dir,
         database=base / station.get("database", str(data_dir / "kiosk.db")),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from kiosk.config.loader import Config
+from kiosk.domain.calling import QueueService
 from kiosk.domain.card_desk import CardDesk
 from kiosk.domain.care import CareService
 from kiosk.domain.checkin import CheckInService
@@ -34,3 +35,4 @@ class Core:
     staff: StaffService
     registry: ResidentRegistry
     care: CareService
+    queue: QueueService

@@ -34,6 +34,7 @@ class ScreenHub:
         self.status = Status()
         self.published = 0
         self._last_tap: tuple[Any, float] | None = None  # shown to a page opened just after
+        self.board: Any | None = None  # the queue's public board (kiosk.station.calling)
 
     def subscribe(self) -> queue.Queue:
         q: queue.Queue = queue.Queue(maxsize=100)
@@ -83,3 +84,10 @@ class ScreenHub:
         if (state, backlog) != (self.status.printer, self.status.backlog):
             self.status = replace(self.status, printer=state, backlog=backlog)
             self.publish("status", self.status)
+
+    def queue_board(self, board: Any) -> None:
+        self.board = board
+        self.publish("queue", board)
+
+    def announce(self, announcement: Any) -> None:
+        self.publish("call", announcement)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from kiosk.station.calling import QueueDesk
 from kiosk.station.core import Core
 from kiosk.station.hub import ScreenHub
 from kiosk.station.spooler import PrintSpooler
@@ -20,6 +21,7 @@ class StationServices:
     desk: StaffDesk
     hub: ScreenHub
     spooler: PrintSpooler | None = None
+    calling: QueueDesk | None = None  # the queue's boards and announcements
 
     def print_record(self, checkin_id: str) -> None:
         """Queue her record for printing (durable like every receipt) and log that she did."""

@@ -34,3 +34,14 @@ class SqliteQueueEntries:
         found = rows(self.db, f"SELECT DISTINCT local_date FROM queue_entries WHERE local_date < ? "
                      f"AND state IN ({marks}) ORDER BY local_date", (local_date, *UNFINISHED))
         return [row["local_date"] for row in found]
+
+
+def queue_board(db: Database, local_date: str) -> list[dict[str, Any]]:
+    """The day's entries with check-in time and (unmasked) name, for the staff and public
+    boards; callers mask the name before anyone sees it."""
+    return rows(db, """
+        SELECT q.checkin_id, q.queue_no, q.state, q.priority, q.room, q.rank, q.called_at,
+               q.started_at, q.done_at, c.checked_in_at, r.name
+        FROM queue_entries q JOIN checkins c ON c.id = q.checkin_id
+        LEFT JOIN residents r ON r.id = c.resident_id
+        WHERE q.local_date = ? ORDER BY q.queue_no""", (local_date,))

@@ -14,7 +14,10 @@ ANCHORS = {"last_menstrual_period": "First day of last period", "discharge_date"
            "delivery_date": "Delivery date", "procedure_date": "Procedure date",
            "enrolment_date": "Start date"}
 LISTS = {"due": "Due now", "overdue": "Overdue", "week": "Next 7 days"}
-ALL = (*STATUS.values(), *OUTCOMES.values(), *ANCHORS.values(), *LISTS.values())
+QUEUE_STATES = {"waiting": "Waiting", "called": "Called", "in_service": "In service", "done": "Done",
+                "no_show": "Did not answer", "not_served": "Not served today"}
+ALL = (*STATUS.values(), *OUTCOMES.values(), *ANCHORS.values(), *LISTS.values(),
+       *QUEUE_STATES.values())
 
 
 def install(app) -> None:
@@ -25,5 +28,6 @@ def install(app) -> None:
     app.add_template_global(lambda code: gettext(OUTCOMES.get(code, code)), "outcome_label")
     app.add_template_global(lambda code: gettext(ANCHORS.get(code, code)), "anchor_label")
     app.add_template_global(lambda code: gettext(LISTS.get(code, code)), "list_title")
+    app.add_template_global(lambda code: gettext(QUEUE_STATES.get(code, code)), "queue_state")
     app.add_template_global(CONSENT_VERSION, "consent_version")
     app.add_template_global(outcome_codes, "outcomes")

@@ -34,8 +34,10 @@ def index():
     page that a card tap sent here must not miss it)."""
     last = hub().recent_tap(current_app.config["IDLE_SECONDS"])
     screen = screen_html(last) if last else None
+    from kiosk.web.calling import band_html, current_board
     return render_template("index.html", status=hub().status, blocking=blocking_html(hub().status),
-                           demo="kiosk_demo" in current_app.extensions, screen=screen)
+                           demo="kiosk_demo" in current_app.extensions, screen=screen,
+                           band=band_html(current_board()))
 
 
 @bp.get("/lang/<code>")
@@ -61,9 +63,11 @@ def screen_html(report) -> tuple[str, str]:
         name = "already_checked_in" if outcome.repeat else "checked_in"
         link = (services.desk.record_link(outcome.resident_id, outcome.checkin_id)
                 if services else None)
+        from kiosk.web.calling import waiting_ahead
+        ahead, wait = waiting_ahead(outcome.checkin_id)
         return name, render_template("fragments/checked_in.html", outcome=outcome,
                                      printer_trouble=hub().status.printer in PRINTER_TROUBLE,
-                                     record_link=link)
+                                     record_link=link, ahead=ahead, wait_minutes=wait)
     if isinstance(outcome, TechnicianCard) and report.login and services:
         return "pin_entry", render_template("fragments/pin_entry.html", name=outcome.name,
                                             ticket=report.login[0], csrf=report.login[1])
@@ -103,8 +107,10 @@ def _sse(event: str, data: dict) -> str:
 
 @bp.get("/events")
 def events():
+    from kiosk.web.calling import call_payload, current_board, queue_payload
     subscription = hub().subscribe()
     idle = current_app.config["IDLE_SECONDS"]
+    board = current_board()  # sent on every (re)connect: a restart loses no call
 
     @stream_with_context
     def stream():
@@ -112,6 +118,8 @@ def events():
             yield "retry: 1000\n\n"
             status = hub().status
             yield _sse("status", status_payload(status))
+            if board is not None:
+                yield _sse("queue", queue_payload(board))
             while True:
                 try:
                     kind, item = subscription.get(timeout=15)
@@ -121,6 +129,10 @@ def events():
                 if kind == "tap":
                     name, html = screen_html(item)
                     yield _sse("screen", {"screen": name, "html": html, "timeout": idle})
+                elif kind == "queue":
+                    yield _sse("queue", queue_payload(item))
+                elif kind == "call":
+                    yield _sse("call", call_payload(item))
                 else:
                     yield _sse("status", status_payload(item))
         finally:

@@ -1,0 +1,88 @@
+"""The queue's public side: the call band on the kiosk screen, the waiting-room display
+(/display, no login, no names unless configured) and the announcement audio."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template
+
+from kiosk.ports import SpeechFailed
+
+bp = Blueprint("calling", __name__)
+
+
+def desk():
+    """The station's QueueDesk, or None when the app runs without the station."""
+    services = current_app.extensions.get("kiosk_services")
+    return services.calling if services else None
+
+
+def current_board():
+    """The public board from this request's read connection (after a restart too)."""
+    calling = desk()
+    if calling is None:
+        return None
+    from kiosk.web.guard import db
+    return calling.board(db())
+
+
+def waiting_ahead(checkin_id: str) -> tuple[int | None, int | None]:
+    """(people ahead of her, estimated minutes) for her check-in screen."""
+    calling = desk()
+    if calling is None:
+        return None, None
+    from kiosk.store.database import connect
+    read = connect(calling.queue_database)  # also called from the event stream's generator
+    try:
+        return calling.waiting_ahead(read, checkin_id)
+    finally:
+        read.conn.close()
+
+
+def band_html(board) -> str:
+    if board is None:
+        return ""
+    return render_template("fragments/call_band.html", board=board)
+
+
+def board_html(board) -> str:
+    if board is None:
+        return ""
+    return render_template("fragments/display_board.html", board=board)
+
+
+def voice_url(call) -> str:
+    calling = desk()
+    if calling is None or calling.announcer is None:
+        return ""
+    return f"/voice/{call.queue_no}/{call.room_id}.wav"
+
+
+def queue_payload(board) -> dict:
+    return {"band": band_html(board), "board": board_html(board)}
+
+
+def call_payload(announcement) -> dict:
+    call = announcement.call
+    return {"seq": announcement.seq, "queue_no": call.queue_no, "room": call.room_name,
+            "audio": voice_url(call)}
+
+
+@bp.get("/display")
+def display():
+    return render_template("display.html", board_html=board_html(current_board()))
+
+
+@bp.get("/voice/<int:queue_no>/<room_id>.wav")
+def voice(queue_no: int, room_id: str):
+    calling = desk()
+    if calling is None or calling.announcer is None or not 0 < queue_no < 100000:
+        abort(404)
+    room = next((r for r in calling.queue.rooms if r.id == room_id), None)
+    if room is None:
+        abort(404)
+    try:
+        data = calling.announcer.wav(queue_no, room.name)
+    except SpeechFailed as exc:
+        current_app.logger.warning("announcement not rendered: %s", exc)
+        abort(503)
+    return Response(data, mimetype="audio/wav", headers={"Cache-Control": "max-age=86400"})

@@ -1,0 +1,16 @@
+// The waiting-room display: the board arrives over Server-Sent Events; EventSource
+// reconnects by itself after a restart, and the station sends the board again on connect.
+(function () {
+  "use strict";
+  var board = document.getElementById("board");
+  function connect() {
+    var source = new EventSource("/events");
+    source.addEventListener("queue", function (e) {
+      board.innerHTML = JSON.parse(e.data).board;
+    });
+    source.addEventListener("call", function (e) { window.KioskCalls.enqueue(JSON.parse(e.data)); });
+    source.addEventListener("status", function () { document.body.dataset.connected = "yes"; });
+    source.onerror = function () { document.body.dataset.connected = "no"; };
+  }
+  connect();
+})();

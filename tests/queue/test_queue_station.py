@@ -1,0 +1,125 @@
+"""Calling the queue through the real SQLite core, the Flask pages and the hub (fake reader):
+the technician page's moves, the public board and band, the voice endpoint, two technicians
+calling at once, restart and day end."""
+
+from __future__ import annotations
+
+import io
+import threading
+import wave
+
+import pytest
+
+from kiosk.bootstrap import build_core
+from kiosk.domain.queue import replay
+from kiosk.sim.speech import ToneSpeech
+from kiosk.sim.wallet import issue_virtual_card
+from kiosk.station.announcer import Announcer
+from kiosk.station.calling import DayEnd, QueueDesk
+from kiosk.station.services import StationServices
+from kiosk.store.sqlite import iter_events
+from kiosk.web import create_app
+from tests.web.test_staff_web import Kiosk, register
+
+
+class QueueKiosk(Kiosk):
+    def __init__(self, core, tmp_path):
+        super().__init__(core)
+        self.calling = QueueDesk(core.queue, self.hub, core.config.database,
+                                 announcer=Announcer(ToneSpeech(), tmp_path / "voice"))
+        app = create_app(self.hub, {"TIMEZONE": core.config.timezone},
+                         services=StationServices(core, self.desk, self.hub, None, self.calling))
+        app.testing = True
+        self.client = app.test_client()
+
+
+@pytest.fixture
+def kiosk(core, tmp_path):
+    return QueueKiosk(core, tmp_path)
+
+
+@pytest.fixture
+def residents(core, kiosk):
+    tech = core.staff.add("赵技术员", "2468")
+    kiosk.login(issue_virtual_card(core, "technician", tech.id, bytes.fromhex("08AABBCC"), "cpu"))
+    cards = []
+    for i, name in enumerate(("王秀华", "李明", "张丽丽", "陈小红")):
+        rid = register(kiosk, name=name, national_id="")
+        cards.append(issue_virtual_card(core, "resident", rid, bytes([4, 0x10 + i, 2, 3]), "cpu"))
+    for card in cards:
+        kiosk.tap(card)
+    kiosk.login(issue_virtual_card(core, "technician", tech.id, bytes.fromhex("08AABBCD"), "cpu"))
+    return cards
+
+
+def fetch(kiosk, path):
+    return kiosk.client.post(path, data={"csrf": kiosk.csrf()}, headers={"X-Kiosk-Fetch": "1"})
+
+
+def test_call_next_shows_on_board_band_and_display(kiosk, residents):
+    feed = kiosk.hub.subscribe()
+    assert fetch(kiosk, "/staff/queue/call-next").get_json()["queue_no"] == 1
+    kinds = [feed.get_nowait()[0] for _ in range(2)]
+    assert kinds == ["queue", "call"]
+    page = kiosk.client.get("/staff/queue/").get_data(as_text=True)
+    assert 'id="my-calls"' in page and "王*华" in page
+    display = kiosk.client.get("/display").get_data(as_text=True)
+    assert 'data-queue-no="1"' in display and "王" not in display  # no names by default
+    index = kiosk.client.get("/").get_data(as_text=True)
+    assert "请 1 号 到 诊室1" in index
+
+
+def test_no_show_and_put_back_reorder_the_line(kiosk, core, residents):
+    fetch(kiosk, "/staff/queue/call-next")
+    cid = kiosk.calling.staff_rows(core.db)["active"][0]["checkin_id"]
+    fetch(kiosk, f"/staff/queue/{cid}/no_show")
+    assert fetch(kiosk, f"/staff/queue/{cid}/put_back").get_json()["event"] == "queue.returned"
+    waiting = kiosk.calling.staff_rows(core.db)["waiting"]
+    assert [r["queue_no"] for r in waiting] == [2, 3, 1, 4]
+    refused = fetch(kiosk, f"/staff/queue/{cid}/done")
+    assert refused.status_code == 409 and 'id="queue-error"' in refused.get_data(as_text=True)
+
+
+def test_the_voice_is_a_wav_and_cached(kiosk, residents, tmp_path):
+    fetch(kiosk, "/staff/queue/call-next")
+    response = kiosk.client.get("/voice/1/room1.wav")
+    assert response.status_code == 200 and response.mimetype == "audio/wav"
+    with wave.open(io.BytesIO(response.data)) as w:
+        assert w.getnframes() / w.getframerate() > 1.0
+    assert kiosk.client.get("/voice/1/nowhere.wav").status_code == 404
+    speech = kiosk.calling.announcer.speech
+    kiosk.client.get("/voice/1/room1.wav")
+    assert speech.rendered == [("请 1 号 到 诊室1 就诊", "cmn")]  # rendered once, then cached
+
+
+def test_two_technicians_calling_at_once_get_two_different_people(core, residents):
+    barrier, called = threading.Barrier(2), []
+
+    def press(tech):
+        barrier.wait()
+        called.append(core.queue.call_next("room1", tech).entry.queue_no)
+    threads = [threading.Thread(target=press, args=(t,)) for t in ("t1", "t2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(called) == [1, 2]
+
+
+def test_state_after_restart_is_what_the_events_say_and_day_end_closes(core, config, clock,
+                                                                        residents):
+    core.queue.call_next("room1", "t1")
+    today = core.queue.today()
+    core.db.conn.close()
+    again = build_core(config, clock=clock)
+    with again.uow() as uow:
+        stored = again.queue.day(uow).entries
+    assert replay(iter_events(again.db), today, 2).entries == stored
+    assert sorted(e.state for e in stored.values()) == ["called", "waiting", "waiting", "waiting"]
+    clock.advance(days=1)
+    assert DayEnd(again.queue).tick() == 4
+    closing = [e for e in iter_events(again.db) if e.type == "queue.not_served"]
+    assert len(closing) == 4
+    with again.uow() as uow:
+        assert again.queue.day(uow).entries == {}  # a new day starts an empty queue
+    again.db.conn.close()
