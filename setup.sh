@@ -32,7 +32,7 @@ readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
 # python3-dev build pyscard; python3-venv gives Debian's python3 its venv module;
 # chromium is the kiosk browser (and the UI tests' browser); the CJK fonts render
 # Chinese on screen and raster receipt lines, rare characters included.
-readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium fonts-noto-cjk fonts-wqy-microhei)
+readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium fonts-noto-cjk fonts-wqy-microhei espeak-ng)
 # The tests also run the county receiver on PostgreSQL (a private server they start)
 # check the shell scripts with shellcheck, and build and read SD-card images (setup.sh image).
 readonly TEST_APT_PACKAGES=(postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils)

@@ -4,7 +4,7 @@
 
 # What a station runs on: pcscd and CCID for the reader, the compiler and headers that build
 # pyscard, cage and Chromium for the touchscreen, CJK fonts for Chinese on screen and receipts.
-readonly STATION_PACKAGES=(pcscd libccid python3-venv python3-dev gcc swig libpcsclite-dev cage chromium fonts-noto-cjk fonts-wqy-microhei)
+readonly STATION_PACKAGES=(pcscd libccid python3-venv python3-dev gcc swig libpcsclite-dev cage chromium fonts-noto-cjk fonts-wqy-microhei espeak-ng)
 readonly KIOSK_HOME=/opt/kiosk
 
 INSTALL_ROOT="/"
