@@ -36,7 +36,7 @@ class QueueService:
         return local_date(self.clock.now(), self.timezone).isoformat()
 
     def _now(self) -> str:
-        return self.clock.now().astimezone(dt.UTC).isoformat(timespec="seconds")
+        return self.clock.now().astimezone(dt.UTC).isoformat(timespec="microseconds")
 
     def room(self, room_id: str) -> Room:
         found = next((r for r in self.rooms if r.id == room_id), None)

@@ -123,3 +123,14 @@ def test_state_after_restart_is_what_the_events_say_and_day_end_closes(core, con
     with again.uow() as uow:
         assert again.queue.day(uow).entries == {}  # a new day starts an empty queue
     again.db.conn.close()
+
+
+def test_a_call_whose_screen_update_never_happened_is_shown_after_restart(core, config, clock,
+                                                                          residents, tmp_path):
+    core.queue.call_next("room1", "t1")  # committed; the process dies before it publishes
+    core.db.conn.close()
+    again = QueueKiosk(build_core(config, clock=clock), tmp_path)
+    display = again.client.get("/display").get_data(as_text=True)
+    assert 'class="room-number" data-queue-no="1"' in display
+    assert "请 1 号 到 诊室1" in again.client.get("/").get_data(as_text=True)
+    again.core.db.conn.close()
