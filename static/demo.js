@@ -6,6 +6,17 @@
       fetch("/demo/tap/" + button.dataset.card, {method: "POST", headers: {"X-Kiosk-Demo": "1"}});
     });
   });
+  var call = document.getElementById("demo-call-next");
+  if (call) {
+    call.addEventListener("click", function () {
+      fetch("/demo/call-next", {method: "POST", headers: {"X-Kiosk-Demo": "1"}})
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          document.getElementById("demo-call-result").textContent =
+            data.ok ? "→ " + data.queue_no : (data.message || "");
+        });
+    });
+  }
   var shown = 0;
   var list = document.getElementById("receipt-list");
   function poll() {

@@ -29,6 +29,27 @@ def tap(card: str):
     return jsonify(ok=True)
 
 
+@bp.post("/call-next")
+def call_next():
+    """The demo's "call next" for the first room, so calling shows without a technician login."""
+    if request.headers.get("X-Kiosk-Demo") != "1":
+        abort(403)
+    services = current_app.extensions.get("kiosk_services")
+    if services is None or services.calling is None:
+        abort(404)
+    from flask_babel import gettext
+
+    from kiosk.domain.queue import QueueRefused
+    from kiosk.web.guard import db
+    calling = services.calling
+    try:
+        move = calling.queue.call_next(calling.queue.rooms[0].id, "demo-panel")
+    except QueueRefused as exc:
+        return jsonify(ok=False, message=gettext(exc.message)), 409
+    calling.moved(move, db())
+    return jsonify(ok=True, queue_no=move.entry.queue_no)
+
+
 @bp.get("/receipts")
 def receipts():
     return jsonify(count=len(demo().capture.jobs))

@@ -134,3 +134,15 @@ def test_a_call_whose_screen_update_never_happened_is_shown_after_restart(core, 
     assert 'class="room-number" data-queue-no="1"' in display
     assert "请 1 号 到 诊室1" in again.client.get("/").get_data(as_text=True)
     again.core.db.conn.close()
+
+
+def test_the_demo_panel_calls_next(core, kiosk, residents):
+    class Demo:
+        cards, technician_pin = [], "1234"
+    app = create_app(kiosk.hub, {"TIMEZONE": core.config.timezone}, demo=Demo(),
+                     services=StationServices(core, kiosk.desk, kiosk.hub, None, kiosk.calling))
+    client = app.test_client()
+    assert 'id="demo-call-next"' in client.get("/demo/").get_data(as_text=True)
+    assert client.post("/demo/call-next").status_code == 403
+    assert client.post("/demo/call-next", headers={"X-Kiosk-Demo": "1"}).json == {
+        "ok": True, "queue_no": 1}
