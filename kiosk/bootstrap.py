@@ -134,7 +134,8 @@ def build_signals(config: Config, on_press=None, on_hold=None) -> Signals:
 def build_spooler(config: Config, printer: Printer, on_state=None, clock: Clock | None = None):
     from kiosk.station.spooler import PrintSpooler
     return PrintSpooler(config.database, printer, config.station_name, config.timezone,
-                        config.show_service_names, on_state=on_state, clock=clock)
+                        config.show_service_names, on_state=on_state, clock=clock,
+                        rooms=len(config.queue_rooms))
 
 
 def build_county_link(config: Config) -> CountyLink:

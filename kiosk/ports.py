@@ -92,6 +92,8 @@ class Receipt:
     lines: tuple[str, ...] = field(default_factory=tuple)
     kind: str = "checkin"  # or "enrolment": the station's enrolment slip for the county
     qr: str = ""  # printed as a QR code (the enrolment code)
+    ahead: int | None = None  # people called before her (None: not waiting, or not known)
+    wait_minutes: int | None = None  # from today's own service times; None rather than a guess
 
 
 class PrinterState(enum.Enum):

@@ -30,6 +30,11 @@ def receipt_lines(receipt: Receipt) -> list[Line]:
         Line(str(receipt.queue_no), "center", 4, True),
         Line(f"姓名 Name: {receipt.masked_name}"),
     ]
+    if receipt.ahead is not None:
+        lines.append(Line(f"前面还有 {receipt.ahead} 人 Ahead of you: {receipt.ahead}"))
+    if receipt.wait_minutes:
+        lines.append(Line(f"预计等候约 {receipt.wait_minutes} 分钟 Wait: about "
+                          f"{receipt.wait_minutes} min"))
     if receipt.next_visit:
         lines.append(Line(f"下次随访 Next visit: {receipt.next_visit}"))
     lines.extend(Line(extra) for extra in receipt.lines)

@@ -22,10 +22,12 @@ from sqlite_utils import Database
 from kiosk.adapters.backoff import Backoff
 from kiosk.adapters.clock import SystemClock
 from kiosk.domain.model import FollowUpStatus, mask_name
+from kiosk.domain.queue import DayQueue
 from kiosk.domain.unit_of_work import Clock
 from kiosk.ports import Printer, PrinterState, Receipt
 from kiosk.store.database import connect
 from kiosk.store.print_queue import PrintQueue
+from kiosk.store.queue import SqliteQueueEntries
 from kiosk.store.sqlite import SqliteCareItems
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,8 @@ class PrintSpooler:
     def __init__(self, database: Path, printer: Printer, station_name: str, timezone: str,
                  show_service_names: bool = False, max_wait: float = 5.0,
                  on_state: Callable[[PrinterState, int], None] | None = None,
-                 clock: Clock | None = None):
-        self.database, self.printer = database, printer
+                 clock: Clock | None = None, rooms: int = 1):
+        self.database, self.printer, self.rooms = database, printer, rooms
         self.clock = clock or SystemClock()
         self.station_name, self.timezone = station_name, timezone
         self.show_service_names = show_service_names
@@ -137,8 +139,15 @@ class PrintSpooler:
         extra: tuple[str, ...] = (item.title,) if item and self.show_service_names else ()
         if reason == "record":
             extra = self._record_lines(resident_id, items, dt.date.fromisoformat(local_date))
+        ahead, wait = self._ahead(checkin_id, local_date) if reason == "checkin" else (None, None)
         return Receipt(self.station_name, when.strftime("%Y-%m-%d %H:%M"), queue_no, mask_name(name),
-                       item.next_date if item else None, checkin_id[:8].upper(), extra)
+                       item.next_date if item else None, checkin_id[:8].upper(), extra,
+                       ahead=ahead, wait_minutes=wait)
+
+    def _ahead(self, checkin_id: str, local_date: str) -> tuple[int | None, int | None]:
+        """How many are ahead of her and, from today's own service times, about how long."""
+        day = DayQueue(SqliteQueueEntries(self.db).day(local_date))
+        return day.ahead_of(checkin_id), day.estimated_wait_minutes(checkin_id, self.rooms)
 
     def _record_lines(self, resident_id: str, items, today: dt.date) -> tuple[str, ...]:
         """Her printed record: upcoming dates and past visit dates, no staff notes."""

@@ -146,3 +146,17 @@ def test_the_demo_panel_calls_next(core, kiosk, residents):
     assert client.post("/demo/call-next").status_code == 403
     assert client.post("/demo/call-next", headers={"X-Kiosk-Demo": "1"}).json == {
         "ok": True, "queue_no": 1}
+
+
+def test_her_receipt_says_how_many_are_ahead(core, config, residents):
+    from kiosk.adapters.printers import MemoryPrinter
+    from kiosk.adapters.receipt_layout import receipt_lines
+    from kiosk.station.spooler import PrintSpooler
+    from kiosk.store.database import connect
+    spooler = PrintSpooler(config.database, MemoryPrinter(), "站", "Asia/Shanghai")
+    spooler.db = connect(config.database)
+    third = QueueDesk(core.queue, None, config.database).staff_rows(core.db)["waiting"][2]
+    receipt = spooler.receipt_for(third["checkin_id"])
+    assert (receipt.ahead, receipt.wait_minutes) == (2, None)  # nobody served yet: no guess
+    assert "前面还有 2 人 Ahead of you: 2" in [line.text for line in receipt_lines(receipt)]
+    spooler.db.conn.close()
