@@ -59,10 +59,15 @@ def build_core(config: Config, clock: Clock | None = None) -> Core:
     from kiosk.store.roster import remote_key_lookup
     desk = CardDesk(uow, clock, config.station_id, key,
                     make_verifier(trusted, remote_key_lookup(db)), config.legacy_uid_only)
+    plans = load_plans(config.care_plans_file)
+
+    def names_shown(plan_id: str) -> bool:  # a plan this station does not know counts as sensitive
+        return config.ui_show_service_names or (plan_id in plans and not plans[plan_id].sensitive)
+
     checkins = CheckInService(uow, clock, config.station_id, config.timezone,
-                              key.derived_secret("uid-fingerprint"), desk)
+                              key.derived_secret("uid-fingerprint"), desk, names_shown)
     registry = ResidentRegistry(uow, clock, config.timezone, key.derived_secret("national-id"))
-    care = CareService(uow, clock, config.timezone, load_plans(config.care_plans_file))
+    care = CareService(uow, clock, config.timezone, plans)
     core = Core(config, db, key, clock, events, uow, checkins, desk, StaffService(uow, clock),
                 registry, care)
     _ensure_genesis(core)
