@@ -135,7 +135,16 @@ def build_signals(config: Config, on_press=None, on_hold=None) -> Signals:
 def build_spooler(config: Config, printer: Printer, on_state=None, clock: Clock | None = None):
     from kiosk.station.spooler import PrintSpooler
     return PrintSpooler(config.database, printer, config.station_name, config.timezone,
-                        config.show_service_names, on_state=on_state, clock=clock)
+                        config.show_service_names, on_state=on_state, clock=clock,
+                        reprint_seconds=config.reprint_seconds)
+
+
+def reprint_button(spooler, hub: ScreenHub) -> Callable[[], None]:
+    """The button's press: reprint the last check-in's receipt, or say on screen why not."""
+    def press() -> None:
+        if not spooler.reprint_last():
+            hub.notice("reprint_refused")
+    return press
 
 
 def build_county_link(config: Config) -> CountyLink:
@@ -245,7 +254,7 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
                          daemon=True).start()
     threading.Thread(target=_watch_health, args=(config, hub, stop), name="health-watch",
                      daemon=True).start()
-    signals = build_signals(config, on_press=spooler.reprint_last)
+    signals = build_signals(config, on_press=reprint_button(spooler, hub))
     station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status,
                       staff=staff, cards=core.desk, staff_service=core.staff)
     if threading.current_thread() is threading.main_thread():

@@ -20,6 +20,7 @@ from kiosk.i18n import LOCALES
 from kiosk.ports import PrinterState, ReaderState
 
 bp = Blueprint("screen", __name__)
+NOTICES = {"reprint_refused"}  # hub.notice names, each a fragment of its own
 PRINTER_TROUBLE = {PrinterState.PAPER_OUT, PrinterState.COVER_OPEN, PrinterState.OFFLINE,
                    PrinterState.NO_ANSWER}
 
@@ -121,7 +122,10 @@ def events():
                 if kind == "tap":
                     name, html = screen_html(item)
                     yield _sse("screen", {"screen": name, "html": html, "timeout": idle})
-                else:
+                elif kind == "notice" and item in NOTICES:
+                    html = render_template(f"fragments/{item}.html")
+                    yield _sse("notice", {"screen": item, "html": html, "timeout": idle})
+                elif kind == "status":
                     yield _sse("status", status_payload(item))
         finally:
             hub().unsubscribe(subscription)
