@@ -203,3 +203,10 @@ def m008_sync_acks(db: Database) -> None:
 def m009_roster(db: Database) -> None:
     """The roster feed's cursor and the other stations' public keys (from the county)."""
     db.execute("CREATE TABLE remote_stations (station_id TEXT PRIMARY KEY, public_key TEXT NOT NULL)")
+
+
+@migrations()
+def m010_roster_cards_without_uid_hash(db: Database) -> None:
+    """Other stations' cards no longer keep the unkeyed UID hash the roster used to carry
+    (a short UID falls out of it by brute force); their signed records bind the UID."""
+    db.execute("UPDATE issued_cards SET uid_hash = '' WHERE issued_by LIKE 'station:%'")
