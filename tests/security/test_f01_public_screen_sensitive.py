@@ -5,6 +5,7 @@ fed by real taps through pcscd; the screen every open page shows must carry the 
 and none of their names (unless ``ui.show_service_names`` is set).
 """
 
+import contextlib
 import datetime as dt
 
 import pytest
@@ -50,11 +51,27 @@ def seed(core, today: dt.date) -> list:
     return cards
 
 
-@pytest.fixture(scope="module")
-def rig(pcscd, tmp_path_factory):
+@contextlib.contextmanager
+def station_in_chromium(pcscd, config_path):
+    """A real station process on ``config_path`` (already seeded), Debian's Chromium and a tap
+    driver on the session's pcscd; shared by the security tests of the public screen."""
     if pcscd.proc is None or pcscd.proc.poll() is not None or not pcscd.with_reader:
         pcscd.with_reader = True
         pcscd.start()
+    station = StationProcess(config_path)
+    station.start()
+    from playwright.sync_api import sync_playwright
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield station, browser, TapDriver(pcscd)
+            browser.close()
+    finally:
+        station.stop()
+
+
+@pytest.fixture(scope="module")
+def rig(pcscd, tmp_path_factory):
     config_path = write_station_config(tmp_path_factory.mktemp("f01"), pcscd,
                                        ui_port=free_port(), idle_seconds=30)
     config = load_config(config_path)
@@ -62,14 +79,8 @@ def rig(pcscd, tmp_path_factory):
     core = build_core(config)
     cards = seed(core, local_date(core.clock.now(), config.timezone))
     core.db.conn.close()
-    station = StationProcess(config_path)
-    station.start()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield station, browser, TapDriver(pcscd), cards
-        browser.close()
-    station.stop()
+    with station_in_chromium(pcscd, config_path) as (station, browser, driver):
+        yield station, browser, driver, cards
 
 
 def test_f01_public_screen_shows_sensitive_items_by_date_only(rig):

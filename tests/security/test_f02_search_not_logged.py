@@ -11,14 +11,10 @@ import logging
 import pytest
 from click.testing import CliRunner
 
-from kiosk.bootstrap import build_core
 from kiosk.cli.main import main
-from kiosk.config.loader import load_config
 from kiosk.domain.registry import Registration
 from kiosk.domain.validation import ID_WEIGHTS
-from kiosk.keys import generate_key_file
-from kiosk.testing.station import write_station_config
-from tests.county.test_county import county_cli, free_port, start_county
+from tests.security.test_f03_roster_no_uid_hash import CountyRig
 from tests.web.test_staff_web import PIN, Kiosk
 
 ID_STEM = "11010219900307451"
@@ -28,20 +24,9 @@ PHONE = "13912345678"  # nobody's phone: the search finds nothing, and must leav
 
 @pytest.fixture
 def station(tmp_path, clock):
-    public = county_cli(tmp_path / "county", "init").split("public key (hex): ")[1].strip()
-    port = free_port()
-    path = write_station_config(tmp_path / "station", None, station_id="search-st",
-                                extra=f'\n[county]\nurl = "http://127.0.0.1:{port}"\n'
-                                      f'public_key = "{public}"\n')
-    generate_key_file(load_config(path).key_file)
-    core = build_core(load_config(path), clock=clock)
-    county_cli(tmp_path / "county", "enroll", "--station", "search-st",
-               "--pubkey", core.key.public_bytes().hex())
-    proc = start_county(tmp_path / "county", port)
-    yield core, path
-    proc.terminate()
-    proc.wait(10)
-    core.db.conn.close()
+    rig = CountyRig(tmp_path, clock, ("search-st",))
+    yield rig.cores["search-st"], rig.paths["search-st"]
+    rig.close()
 
 
 def searched(kiosk, text):

@@ -27,25 +27,46 @@ from tests.county.test_county import county_cli, free_port, start_county
 UID = bytes.fromhex("04A1B2C3")
 
 
+class CountyRig:
+    """A county on loopback (SQLite, in ``tmp_path/county``) with stations enrolled; shared by
+    the security tests that follow data from a station to the county."""
+
+    def __init__(self, tmp_path, clock, names: tuple[str, ...]):
+        self.county_dir, self.port = tmp_path / "county", free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        public = county_cli(self.county_dir, "init").split("public key (hex): ")[1].strip()
+        self.cores, self.paths = {}, {}
+        for name in names:
+            path = write_station_config(tmp_path / name, None, station_id=name,
+                                        extra=f'\n[county]\nurl = "{self.url}"\n'
+                                              f'public_key = "{public}"\n')
+            generate_key_file(load_config(path).key_file)
+            self.cores[name], self.paths[name] = build_core(load_config(path), clock=clock), path
+            county_cli(self.county_dir, "enroll", "--station", name,
+                       "--pubkey", self.cores[name].key.public_bytes().hex())
+        self.proc = None
+        self.start()
+
+    def start(self) -> None:
+        self.proc = start_county(self.county_dir, self.port)
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+    def close(self) -> None:
+        self.stop()
+        for core in self.cores.values():
+            core.db.conn.close()
+
+
 @pytest.fixture
 def stations(tmp_path, clock):
-    public = county_cli(tmp_path / "county", "init").split("public key (hex): ")[1].strip()
-    port = free_port()
-    cores, paths = {}, {}
-    for name in ("station-a", "station-b"):
-        path = write_station_config(tmp_path / name, None, station_id=name,
-                                    extra=f'\n[county]\nurl = "http://127.0.0.1:{port}"\n'
-                                          f'public_key = "{public}"\n')
-        generate_key_file(load_config(path).key_file)
-        cores[name], paths[name] = build_core(load_config(path), clock=clock), path
-        county_cli(tmp_path / "county", "enroll", "--station", name,
-                   "--pubkey", cores[name].key.public_bytes().hex())
-    proc = start_county(tmp_path / "county", port)
-    yield cores, paths, f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(10)
-    for core in cores.values():
-        core.db.conn.close()
+    rig = CountyRig(tmp_path, clock, ("station-a", "station-b"))
+    yield rig.cores, rig.paths, rig.url
+    rig.close()
 
 
 def sync(path) -> None:

@@ -10,8 +10,9 @@ import pytest
 
 from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
-from kiosk.testing.station import StationProcess, TapDriver, seed_residents, write_station_config
-from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, open_page, tap, wait_screen
+from kiosk.testing.station import seed_residents, write_station_config
+from tests.browser.test_browser import free_port, open_page, tap, wait_screen
+from tests.security.test_f01_public_screen_sensitive import station_in_chromium
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
 IDLE = 4
@@ -19,21 +20,12 @@ IDLE = 4
 
 @pytest.fixture(scope="module")
 def rig(pcscd, tmp_path_factory):
-    if pcscd.proc is None or pcscd.proc.poll() is not None or not pcscd.with_reader:
-        pcscd.with_reader = True
-        pcscd.start()
     config_path = write_station_config(tmp_path_factory.mktemp("f04"), pcscd,
                                        ui_port=free_port(), idle_seconds=IDLE)
     generate_key_file(load_config(config_path).key_file)
     cards = seed_residents(config_path, 3)
-    station = StationProcess(config_path)
-    station.start()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield station, browser, TapDriver(pcscd), cards
-        browser.close()
-    station.stop()
+    with station_in_chromium(pcscd, config_path) as (station, browser, driver):
+        yield station, browser, driver, cards
 
 
 def open_my_record(page, driver, card) -> str:

@@ -15,17 +15,13 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from kiosk.bootstrap import build_core
 from kiosk.cli.main import main
-from kiosk.config.loader import load_config
 from kiosk.county.store import SqliteCountyStore
 from kiosk.domain.chain import verify_chain
 from kiosk.domain.registry import Registration
-from kiosk.keys import generate_key_file
 from kiosk.sim.wallet import issue_virtual_card
 from kiosk.store.sqlite import iter_events
-from kiosk.testing.station import write_station_config
-from tests.county.test_county import county_cli, free_port, start_county
+from tests.security.test_f03_roster_no_uid_hash import CountyRig
 
 NOTE, PHONE, TECH = "私人备注：只留在站里", "13755556666", "钱秀英技术员"
 UID = bytes.fromhex("04F0F1F2")
@@ -33,28 +29,10 @@ UID = bytes.fromhex("04F0F1F2")
 
 @pytest.fixture
 def rig(tmp_path, clock):
-    county_dir = tmp_path / "county"
-    public = county_cli(county_dir, "init").split("public key (hex): ")[1].strip()
-    port = free_port()
-    path = write_station_config(tmp_path / "station", None, station_id="notes-st",
-                                extra=f'\n[county]\nurl = "http://127.0.0.1:{port}"\n'
-                                      f'public_key = "{public}"\n')
-    generate_key_file(load_config(path).key_file)
-    core = build_core(load_config(path), clock=clock)
-    county_cli(county_dir, "enroll", "--station", "notes-st",
-               "--pubkey", core.key.public_bytes().hex())
-    procs = []
-
-    def county():
-        procs.append(start_county(county_dir, port))
-
-    def stop_county():
-        procs.pop().terminate()
-    county()
-    yield core, path, county_dir, stop_county, county
-    for proc in procs:
-        proc.terminate()
-    core.db.conn.close()
+    county = CountyRig(tmp_path, clock, ("notes-st",))
+    yield (county.cores["notes-st"], county.paths["notes-st"], county.county_dir, county.stop,
+           county.start)
+    county.close()
 
 
 def a_working_day(core, tag=""):
