@@ -59,10 +59,15 @@ def build_core(config: Config, clock: Clock | None = None) -> Core:
     from kiosk.store.roster import remote_key_lookup
     desk = CardDesk(uow, clock, config.station_id, key,
                     make_verifier(trusted, remote_key_lookup(db)), config.legacy_uid_only)
+    plans = load_plans(config.care_plans_file)
+
+    def names_shown(plan_id: str) -> bool:  # a plan this station does not know counts as sensitive
+        return config.ui_show_service_names or (plan_id in plans and not plans[plan_id].sensitive)
+
     checkins = CheckInService(uow, clock, config.station_id, config.timezone,
-                              key.derived_secret("uid-fingerprint"), desk)
+                              key.derived_secret("uid-fingerprint"), desk, names_shown)
     registry = ResidentRegistry(uow, clock, config.timezone, key.derived_secret("national-id"))
-    care = CareService(uow, clock, config.timezone, load_plans(config.care_plans_file))
+    care = CareService(uow, clock, config.timezone, plans)
     from kiosk.domain.calling import QueueService, Room
     queue = QueueService(uow, clock, config.timezone,
                          tuple(Room(rid, name) for rid, name in config.queue_rooms),
@@ -135,7 +140,15 @@ def build_spooler(config: Config, printer: Printer, on_state=None, clock: Clock 
     from kiosk.station.spooler import PrintSpooler
     return PrintSpooler(config.database, printer, config.station_name, config.timezone,
                         config.show_service_names, on_state=on_state, clock=clock,
-                        rooms=len(config.queue_rooms))
+                        rooms=len(config.queue_rooms), reprint_seconds=config.reprint_seconds)
+
+
+def reprint_button(spooler, hub: ScreenHub) -> Callable[[], None]:
+    """The button's press: reprint the last check-in's receipt, or say on screen why not."""
+    def press() -> None:
+        if not spooler.reprint_last():
+            hub.notice("reprint_refused")
+    return press
 
 
 def build_county_link(config: Config) -> CountyLink:
@@ -268,7 +281,7 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
                          daemon=True).start()
     threading.Thread(target=_watch_health, args=(config, hub, stop), name="health-watch",
                      daemon=True).start()
-    signals = build_signals(config, on_press=spooler.reprint_last)
+    signals = build_signals(config, on_press=reprint_button(spooler, hub))
     station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status,
                       staff=staff, cards=core.desk, staff_service=core.staff)
     if threading.current_thread() is threading.main_thread():

@@ -17,12 +17,14 @@
   }
   function connect() {
     var source = new EventSource("/events");
-    source.addEventListener("screen", function (e) {
+    function onScreen(e) {
       var data = JSON.parse(e.data);
       show(data.screen, data.html);
       if (timer) { clearTimeout(timer); }
       timer = setTimeout(showIdle, (data.screen === "pin_entry" ? 60 : (data.timeout || 20)) * 1000);
-    });
+    }
+    source.addEventListener("screen", onScreen);
+    source.addEventListener("notice", onScreen);  // a message for this screen only
     source.addEventListener("status", function (e) {
       var data = JSON.parse(e.data);
       statusBar.innerHTML = data.html;

@@ -4,7 +4,11 @@
   var page = document.body.dataset.page;
   var idleSeconds = parseInt(document.body.dataset.idleSeconds || "120", 10);
   var idleTimer = null;
-  function leave() { window.location.replace("/"); }
+  function leave() {
+    // Her record closes for good: the link stops working, so "back" cannot reopen it.
+    if (page === "me" && navigator.sendBeacon) { navigator.sendBeacon(window.location.pathname + "/close"); }
+    window.location.replace("/");
+  }
   var lastPing = Date.now();
   function resetIdle() {
     if (idleTimer) { clearTimeout(idleTimer); }
@@ -19,6 +23,8 @@
     document.addEventListener(name, resetIdle, { passive: true });
   });
   resetIdle();
+  var close = document.getElementById("me-close");
+  if (close) { close.addEventListener("click", function (e) { e.preventDefault(); leave(); }); }
   var source = new EventSource("/events");
   source.addEventListener("screen", function () {
     if (page === "issue") { window.location.reload(); } else { leave(); }

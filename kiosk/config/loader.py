@@ -31,11 +31,12 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "reader": {"kind": str, "readers": list, "pcscd_socket": str, "vpcd_port": int},
     "printer": {"kind": str, "host": str, "port": int, "path": str, "paper_mm": int,
                 "vendor_id": int, "product_id": int, "baudrate": int,
-                "charset": str, "font": str, "show_service_names": bool},
+                "charset": str, "font": str, "show_service_names": bool, "reprint_seconds": int},
     "signals": {"kind": str, "ready_pin": int, "attention_pin": int, "buzzer_pin": int,
                 "button_pin": int},
     "county": {"url": str, "public_key": str, "ca_bundle": str},
-    "ui": {"enabled": bool, "host": str, "port": int, "idle_seconds": int},
+    "ui": {"enabled": bool, "host": str, "port": int, "idle_seconds": int,
+           "show_service_names": bool},
     "care": {"plans_file": str},
     "cards": {"legacy_uid_only": bool, "mifare_key_a": str, "mifare_key_b": str, "aid": str,
               "file_id": str, "trusted_issuers": dict},
@@ -77,6 +78,7 @@ class Config:
     printer_charset: str = "gb18030"
     printer_font: str = ""
     show_service_names: bool = False
+    reprint_seconds: int = 120  # the button reprints only the last check-in's receipt, this soon
     signals_kind: str = "none"
     pins: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PINS))
     county_url: str = ""
@@ -86,6 +88,7 @@ class Config:
     ui_host: str = "127.0.0.1"
     ui_port: int = 8080
     idle_seconds: int = 20
+    ui_show_service_names: bool = False  # sensitive care-plan names on the public screen
     care_plans_file: Path | None = None  # None: the shipped example plans
     legacy_uid_only: bool = False
     mifare_key_a: bytes = TRANSPORT_KEY
@@ -223,6 +226,9 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
     if not 3 <= ui.get("idle_seconds", DEFAULTS.idle_seconds) <= 600:
         raise ConfigError("ui.idle_seconds", "must be 3 to 600 seconds",
                           f"the default is {DEFAULTS.idle_seconds}")
+    if not 10 <= printer.get("reprint_seconds", DEFAULTS.reprint_seconds) <= 3600:
+        raise ConfigError("printer.reprint_seconds", "must be 10 to 3600 seconds",
+                          f"the default is {DEFAULTS.reprint_seconds}")
     if printer.get("kind") in ("file", "serial") and not printer.get("path"):
         raise ConfigError("printer.path", f"missing for a {printer['kind']} printer",
                           'add path = "/dev/usb/lp0" (file) or "/dev/ttyUSB0" (serial)')
@@ -265,6 +271,7 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         printer_charset=printer.get("charset", DEFAULTS.printer_charset),
         printer_font=printer.get("font", DEFAULTS.printer_font),
         show_service_names=printer.get("show_service_names", DEFAULTS.show_service_names),
+        reprint_seconds=printer.get("reprint_seconds", DEFAULTS.reprint_seconds),
         signals_kind=signals.get("kind", DEFAULTS.signals_kind),
         pins=pins, county_url=raw.get("county", {}).get("url", DEFAULTS.county_url),
         county_public_key=_county_key(raw.get("county", {})),
@@ -273,6 +280,7 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         ui_enabled=ui.get("enabled", DEFAULTS.ui_enabled), ui_host=ui.get("host", DEFAULTS.ui_host),
         ui_port=ui.get("port", DEFAULTS.ui_port),
         idle_seconds=ui.get("idle_seconds", DEFAULTS.idle_seconds),
+        ui_show_service_names=ui.get("show_service_names", DEFAULTS.ui_show_service_names),
         care_plans_file=(base / raw["care"]["plans_file"]
                          if raw.get("care", {}).get("plans_file") else None),
     )

@@ -11,11 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from dataclasses import replace
 
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from kiosk.county.store import CountyStore
+from kiosk.domain.disclosure import cut
 from kiosk.keys import StationKey, public_key_from_hex
 from kiosk.protocol.sync import (
     MAX_BYTES,
@@ -128,7 +130,9 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
                 log.error("ALERT station %s: fork at seq %d kept aside", station_id, verdict.seq)
                 return error(409, "fork", seq=verdict.seq)
             assert isinstance(verdict, Accepted)
-            tx.insert(station_id, verdict.new, _iso(now))
+            # verified in full above; kept without what only the station needs
+            tx.insert(station_id, [replace(e, payload=cut(e.type, e.payload)) for e in verdict.new],
+                      _iso(now))
             head = tx.head(station_id)
             reported = request.headers.get("X-Station-Head", "")
             tx.synced(station_id, _iso(now),

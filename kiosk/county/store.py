@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from kiosk.domain.disclosure import STATION_ONLY, cut
 from kiosk.domain.events import ChainHead, Event, canonical_json
 
-SCHEMA = """
+NO_UPDATE_TRIGGER = ("CREATE TRIGGER IF NOT EXISTS county_events_no_update BEFORE UPDATE ON events "
+                     "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END")
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS stations (
     id TEXT PRIMARY KEY,
     public_key TEXT NOT NULL,
@@ -52,8 +55,8 @@ CREATE TABLE IF NOT EXISTS forks (
     event TEXT NOT NULL,
     received_at TEXT NOT NULL
 );
-CREATE TRIGGER IF NOT EXISTS county_events_no_update BEFORE UPDATE ON events
-BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TABLE IF NOT EXISTS county_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+{NO_UPDATE_TRIGGER};
 CREATE TRIGGER IF NOT EXISTS county_events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 """
@@ -106,6 +109,12 @@ class SqliteCountyStore:
         self._local = threading.local()
         with self._sqlite() as conn:
             conn.executescript(SCHEMA)
+        self._sqlite().execute("PRAGMA secure_delete=ON")  # the cut values are overwritten
+        with self.writing() as tx:
+            changed = cut_stored(tx.conn, unlock=("DROP TRIGGER county_events_no_update",),
+                                 relock=(NO_UPDATE_TRIGGER,))
+        if changed:  # and the old pages leave the write-ahead log
+            self._sqlite().execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def _conn(self) -> Connection:
         return self._sqlite()
@@ -204,6 +213,34 @@ class SqliteCountyStore:
             return self._conn().execute("SELECT COUNT(*) FROM events WHERE station_id = ?",
                                         (station_id,)).fetchone()[0]
         return self._conn().execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+
+CUT_DONE = "station_only_cut_v1"
+
+
+def cut_stored(conn: Connection, unlock: tuple[str, ...], relock: tuple[str, ...]) -> int:
+    """Migration, once per database: events stored before stations withheld their station-only
+    fields (staff notes, phones, ...) keep them cut (kiosk.domain.disclosure.cut). They were
+    verified on arrival; their hash still links the chain, so later batches check as before.
+    ``unlock`` / ``relock`` lift the append-only trigger for this one rewrite."""
+    if conn.execute("SELECT value FROM county_meta WHERE key = ?", (CUT_DONE,)).fetchone():
+        return 0
+    types = sorted(STATION_ONLY)
+    rows = conn.execute(f"SELECT station_id, seq, type, payload FROM events WHERE type IN "
+                        f"({', '.join('?' * len(types))})", types).fetchall()
+    changed = []
+    for station_id, seq, type_, payload in rows:
+        kept = canonical_json(cut(type_, json.loads(payload))).decode()
+        if kept != payload:
+            changed.append((kept, station_id, seq))
+    if changed:
+        for statement in unlock:
+            conn.execute(statement)
+        conn.executemany("UPDATE events SET payload = ? WHERE station_id = ? AND seq = ?", changed)
+        for statement in relock:
+            conn.execute(statement)
+    conn.execute("INSERT INTO county_meta (key, value) VALUES (?, ?)", (CUT_DONE, str(len(changed))))
+    return len(changed)
 
 
 class _SqliteWriting:

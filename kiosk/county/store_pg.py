@@ -11,7 +11,9 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from kiosk.county.store import SqliteCountyStore, _SqliteWriting
+from kiosk.county.store import SqliteCountyStore, _SqliteWriting, cut_stored
+
+TRIGGER = "county_events_append_only"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS stations (
@@ -47,6 +49,7 @@ CREATE TABLE IF NOT EXISTS forks (
     event TEXT NOT NULL,
     received_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS county_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE OR REPLACE FUNCTION county_events_append_only() RETURNS trigger AS $$
 BEGIN RAISE EXCEPTION 'events are append-only'; END; $$ LANGUAGE plpgsql;
 DROP TRIGGER IF EXISTS county_events_append_only ON events;
@@ -80,6 +83,9 @@ class PostgresCountyStore(SqliteCountyStore):
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("SELECT pg_advisory_lock(7201)")  # one schema creator at a time
             conn.execute(SCHEMA)
+        with self.writing() as tx:  # events stored before stations withheld station-only fields
+            cut_stored(tx.conn, unlock=(f"ALTER TABLE events DISABLE TRIGGER {TRIGGER}",),
+                       relock=(f"ALTER TABLE events ENABLE TRIGGER {TRIGGER}",))
 
     def _conn(self) -> _PgConnection:
         conn = getattr(self._local, "conn", None)

@@ -53,6 +53,15 @@ class Unrecognised:
 Identity = Holder | RefusedIdentity | Unrecognised
 
 
+def _binds(issued: IssuedCard, record: CardRecord, uid: bytes) -> bool:
+    """Whether this verified record is the one issued under its card number. Own cards keep
+    the UID hash; another station's card (from the roster, no UID hash) must carry a record
+    signed by the station that issued that number, whose signature binds the UID."""
+    if issued.uid_hash:
+        return issued.uid_hash == uid_hash(uid)
+    return issued.issued_by == f"station:{record.station_id}"
+
+
 class CardDesk:
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock, station_id: str,
                  signer: Signer, verify: Verifier, legacy_uid_only: bool = False):
@@ -71,7 +80,7 @@ class CardDesk:
                 return Unrecognised()
             if issued.status != "active":
                 return RefusedIdentity("revoked", record.card_no)
-            if issued.uid_hash != uid_hash(card.uid) or issued.role != record.role:
+            if issued.role != record.role or not _binds(issued, record, card.uid):
                 return RefusedIdentity("copied", record.card_no)
             return Holder(issued.role, issued.holder_id, issued.card_no)
         if self.legacy_uid_only:

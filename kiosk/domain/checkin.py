@@ -16,10 +16,14 @@ from kiosk.domain.unit_of_work import Clock, UnitOfWork
 
 class CheckInService:
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock, station_id: str,
-                 timezone: str, station_secret: bytes, desk: CardDesk):
+                 timezone: str, station_secret: bytes, desk: CardDesk,
+                 names_shown: Callable[[str], bool] = lambda plan: False):
+        """``names_shown(plan_id)`` says whether a plan's item names may appear on the public
+        screen; by default none do, and the screen shows their dates only."""
         self.uow_factory, self.clock = uow_factory, clock
         self.station_id, self.timezone = station_id, timezone
         self.station_secret, self.desk = station_secret, desk
+        self.names_shown = names_shown
 
     def handle_tap(self, card: ReadCard | bytes) -> TapOutcome:
         card = card if isinstance(card, ReadCard) else ReadCard(card)
@@ -47,7 +51,8 @@ class CheckInService:
             legacy = identity.legacy
             now = self.clock.now()
             today = local_date(now, self.timezone)
-            follow_up = FollowUpStatus.from_items(uow.care_items.for_resident(resident.id), today)
+            follow_up = FollowUpStatus.from_items(uow.care_items.for_resident(resident.id),
+                                                  today).for_public(self.names_shown)
             existing = uow.checkins.for_resident_on(resident.id, today.isoformat())
             if existing:
                 return CheckedIn(existing.id, resident.id, mask_name(resident.name), existing.queue_no,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 
@@ -141,6 +142,14 @@ class FollowUpStatus:
         open_items.sort(key=lambda i: (i.next_date, i.title))
         overdue = sorted((i for i in items if i.status(today) == "overdue"), key=lambda i: i.due)
         return cls(open_items[0] if open_items else None, tuple(overdue))
+
+    def for_public(self, names_shown: Callable[[str], bool]) -> FollowUpStatus:
+        """The same status with the title of every item whose plan may not be named in public
+        blanked: the public screen then shows only its date, as the receipt does."""
+        def public(item: CarePlanItem) -> CarePlanItem:
+            return item if names_shown(item.plan) else replace(item, title="")
+        return FollowUpStatus(public(self.next_item) if self.next_item else None,
+                              tuple(public(i) for i in self.overdue))
 
 
 def mask_name(name: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -24,6 +25,16 @@ from kiosk.domain.validation import Invalid
 
 CONSENT_VERSION = "health-data-consent-v1"
 CORRECTABLE = ("name", "birth_date", "village", "phone")
+
+
+@dataclass(frozen=True)
+class Search:
+    """What a technician's search box holds, sorted by kind. Only ``kind`` is audited: the
+    text itself (a name, a phone, an ID number) never goes into an event."""
+
+    kind: str  # "name" (or a resident id), "phone", "national_id"
+    text: str = ""  # matched as typed: a name or a phone
+    id_hash: str | None = None  # an ID number, matched through its keyed hash only
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,16 @@ class ResidentRegistry:
     def id_hash(self, national_id: str) -> str:
         return hmac.new(self.id_hash_key, b"kiosk-national-id-v1:" + national_id.encode(),
                         hashlib.sha256).hexdigest()
+
+    def search(self, text: str) -> Search:
+        """Sort a search: 18 ID characters are an ID number (hashed, never kept as typed),
+        digits are a phone, anything else a name."""
+        compact = re.sub(r"[\s-]", "", text).upper()
+        if re.fullmatch(r"[0-9]{17}[0-9X]", compact):
+            return Search("national_id", id_hash=self.id_hash(compact))
+        if re.fullmatch(r"\+?[0-9]{5,20}", compact):
+            return Search("phone", compact)
+        return Search("name", text)
 
     def _checked(self, form: Registration) -> dict[str, Any]:
         return {"name": validation.text("name", form.name),

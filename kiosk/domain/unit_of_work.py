@@ -10,6 +10,7 @@ import datetime as dt
 import uuid
 from typing import Any, Protocol
 
+from kiosk.domain.disclosure import withhold
 from kiosk.domain.events import FORMAT_VERSION, ChainHead, Event, Signer, seal
 from kiosk.domain.model import Card, CarePlanItem, CheckIn, IssuedCard, Resident, Technician, Visit
 from kiosk.domain.queue import QueueEntry
@@ -90,6 +91,8 @@ class QueueEntries(Protocol):
 class EventStore(Protocol):
     def head(self) -> ChainHead: ...
     def add(self, event: Event) -> None: ...
+    def keep_secrets(self, seq: int, kept: dict[str, Any]) -> None:
+        """The station-only values (and salts) behind an event's commitments."""
 
 
 class EventFactory:
@@ -128,9 +131,14 @@ class UnitOfWork:
     event_factory: EventFactory
 
     def record(self, type_: str, payload: dict[str, Any]) -> Event:
-        """Append the signed event describing a change made in this unit of work."""
-        event = self.event_factory.next(self.events.head(), type_, payload)
+        """Append the signed event describing a change made in this unit of work. Its
+        station-only fields are signed as commitments and their values kept beside it
+        (kiosk.domain.disclosure), so what the county receives is what was signed."""
+        signed, kept = withhold(type_, payload)
+        event = self.event_factory.next(self.events.head(), type_, signed)
         self.events.add(event)
+        if kept:
+            self.events.keep_secrets(event.seq, kept)
         return event
 
     def __enter__(self) -> UnitOfWork:

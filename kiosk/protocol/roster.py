@@ -2,7 +2,7 @@
 
 A station pulls pages after its cursor; each entry is an event of another
 station, cut down to what serving her elsewhere needs (no phone numbers, no ID
-hashes, no staff notes, no technicians). With the entries come the public keys
+hashes, no card UID hashes, no staff notes, no technicians). With the entries come the public keys
 of the county's enrolled stations, so their card records verify everywhere.
 """
 
@@ -34,7 +34,9 @@ SHARED: dict[str, Any] = {
                                                  if k != "phone"}},
     "consent.given": lambda p: {"resident_id": p["resident_id"], "version": p.get("version")},
     "consent.withdrawn": lambda p: {"resident_id": p["resident_id"]},
-    "card.issued": lambda p: ({k: p[k] for k in ("card_no", "holder_id", "uid_hash", "kind")}
+    # No UID hash: an unkeyed hash of a 4-byte UID falls to a brute force in seconds, and the
+    # signed card record already binds the card number to its UID (finding 3 of issue 13).
+    "card.issued": lambda p: ({k: p[k] for k in ("card_no", "holder_id", "kind")}
                               if p.get("role") == "resident" else None),
     "card.revoked": lambda p: {"card_no": p["card_no"]},
     "care.enrolled": lambda p: {k: p[k] for k in ("enrolment_id", "resident_id", "plan", "items")},

@@ -4,9 +4,11 @@ protocol's rules (gap, fork, refuse) and signs its acknowledgements like the rea
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from kiosk.adapters.county import ack_from
+from kiosk.domain.disclosure import cut
 from kiosk.domain.events import ChainHead, Event, Signer
 from kiosk.ports import Ack, CountyRefused
 from kiosk.protocol.roster import sign_page
@@ -38,7 +40,7 @@ class FakeCountyLink:
             raise CountyRefused(409, "fork")
         if not isinstance(verdict, Accepted):
             raise CountyRefused(400, "refused", detail=verdict.reason)
-        self.received.extend(verdict.new)
+        self.received.extend(replace(e, payload=cut(e.type, e.payload)) for e in verdict.new)
         last = self.received[-1] if self.received else events[-1]
         body = ack_body(station_id, last.seq, last.hash,
                         dt.datetime.now(dt.UTC).isoformat())

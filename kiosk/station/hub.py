@@ -60,6 +60,11 @@ class ScreenHub:
         self._last_tap = (report, time.monotonic())
         self.publish("tap", report)
 
+    def notice(self, name: str) -> None:
+        """A short message for the public screen (a fragment of that name), e.g. a refused
+        reprint; technician pages ignore it."""
+        self.publish("notice", name)
+
     def recent_tap(self, within_seconds: float) -> Any | None:
         last = self._last_tap
         if last and time.monotonic() - last[1] < within_seconds:

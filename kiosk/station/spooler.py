@@ -37,8 +37,9 @@ class PrintSpooler:
     def __init__(self, database: Path, printer: Printer, station_name: str, timezone: str,
                  show_service_names: bool = False, max_wait: float = 5.0,
                  on_state: Callable[[PrinterState, int], None] | None = None,
-                 clock: Clock | None = None, rooms: int = 1):
+                 clock: Clock | None = None, rooms: int = 1, reprint_seconds: float = 120):
         self.database, self.printer, self.rooms = database, printer, rooms
+        self.reprint_seconds = reprint_seconds
         self.clock = clock or SystemClock()
         self.station_name, self.timezone = station_name, timezone
         self.show_service_names = show_service_names
@@ -76,8 +77,15 @@ class PrintSpooler:
         return self.queue.backlog()
 
     def reprint_last(self) -> bool:
-        checkin_id = self.queue.last_printed()
-        if checkin_id is None:
+        """The button: reprint the receipt of the station's last check-in, and only within
+        ``reprint_seconds`` of it, so a passer-by cannot print the last person's receipt
+        (or her printed record) later. False: nothing was queued (the screen says so)."""
+        last = self.queue.last_checkin()
+        if last is None:
+            return False
+        checkin_id, checked_in_at = last
+        age = self.clock.now() - dt.datetime.fromisoformat(checked_in_at)
+        if not dt.timedelta(0) <= age <= dt.timedelta(seconds=self.reprint_seconds):
             return False
         self.queue.add(checkin_id, "reprint", self._now())
         self.notify()

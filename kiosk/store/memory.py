@@ -18,6 +18,7 @@ class MemoryState:
     checkins: list[CheckIn] = field(default_factory=list)
     care_items: list[CarePlanItem] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    event_secrets: dict[int, dict] = field(default_factory=dict)
     print_jobs: list[tuple[str, str, str]] = field(default_factory=list)
     technicians: dict[str, Technician] = field(default_factory=dict)
     issued_cards: dict[str, IssuedCard] = field(default_factory=dict)
@@ -138,6 +139,7 @@ class _Events:
         return ChainHead(self.s.events[-1].seq, self.s.events[-1].hash) if self.s.events else ChainHead()
 
     def add(self, e: Event): self.s.events.append(e)
+    def keep_secrets(self, seq, kept): self.s.event_secrets[seq] = kept
 
 
 class MemoryUnitOfWork(UnitOfWork):

@@ -223,3 +223,25 @@ def m010_queue_entries(db: Database) -> None:
             done_at TEXT
         )""")
     db.execute("CREATE INDEX queue_entries_day ON queue_entries (local_date, state)")
+
+
+@migrations()
+def m011_roster_cards_without_uid_hash(db: Database) -> None:
+    """Other stations' cards no longer keep the unkeyed UID hash the roster used to carry
+    (a short UID falls out of it by brute force); their signed records bind the UID."""
+    db.execute("UPDATE issued_cards SET uid_hash = '' WHERE issued_by LIKE 'station:%'")
+
+
+@migrations()
+def m012_event_secrets(db: Database) -> None:
+    """The station-only values behind events' commitments (kiosk.domain.disclosure): kept with
+    the log, in the same transaction, append-only like it; never pushed to the county."""
+    db.execute("""
+        CREATE TABLE event_secrets (
+            seq INTEGER PRIMARY KEY,
+            fields TEXT NOT NULL
+        )""")
+    for op in ("UPDATE", "DELETE"):
+        db.execute(f"""
+            CREATE TRIGGER event_secrets_no_{op.lower()} BEFORE {op} ON event_secrets
+            BEGIN SELECT RAISE(ABORT, 'event_secrets is append-only'); END""")

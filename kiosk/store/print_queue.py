@@ -21,11 +21,12 @@ class PrintQueue:
                               "WHERE status = 'pending' ORDER BY id LIMIT 1").fetchone()
         return (row[0], row[1], row[2]) if row else None
 
-    def last_printed(self) -> str | None:
-        """The check-in id of the receipt printed last."""
-        row = self.db.execute("SELECT checkin_id FROM print_jobs WHERE status = 'printed' "
-                              "ORDER BY printed_at DESC, id DESC LIMIT 1").fetchone()
-        return row[0] if row else None
+    def last_checkin(self) -> tuple[str, str] | None:
+        """(check-in id, checked_in_at) of the newest check-in receipt (never a printed record)."""
+        row = self.db.execute("SELECT c.id, c.checked_in_at FROM print_jobs j "
+                              "JOIN checkins c ON c.id = j.checkin_id WHERE j.reason = 'checkin' "
+                              "ORDER BY j.id DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else None
 
     def add(self, checkin_id: str, reason: str, created_at: str) -> None:
         with self.db.atomic():

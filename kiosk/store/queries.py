@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from kiosk.domain.model import CarePlanItem, Resident, Visit
+from kiosk.domain.registry import Search
 from kiosk.store.rows import one, rows
 
 PAGE_SIZE = 25
@@ -63,11 +64,19 @@ def villages(db: Database) -> list[str]:
                                            "WHERE village IS NOT NULL ORDER BY village")]
 
 
-def search_residents(db: Database, text: str, village: str = "", limit: int = 50) -> list[dict]:
-    clauses, params = [], []
-    if text:
-        clauses.append("(r.name LIKE ? OR r.id = ? OR r.phone = ?)")
-        params += [f"%{text}%", text, text]
+def search_residents(db: Database, search: Search | None, village: str = "",
+                     limit: int = 50) -> list[dict]:
+    clauses: list[str] = []
+    params: list[str] = []
+    if search and search.kind == "national_id":
+        clauses.append("r.national_id_hash = ?")
+        params.append(search.id_hash or "")
+    elif search and search.kind == "phone":
+        clauses.append("r.phone = ?")
+        params.append(search.text)
+    elif search and search.text:
+        clauses.append("(r.name LIKE ? OR r.id = ?)")
+        params += [f"%{search.text}%", search.text]
     if village:
         clauses.append("r.village = ?")
         params.append(village)

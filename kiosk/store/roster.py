@@ -60,9 +60,11 @@ def _consent(db, d, by, at, plans):
 
 
 def _card(db, d, by, at, plans):
+    """Another station's card: no UID hash is kept (its signed record binds the UID), and
+    ``issued_by`` names the station whose key must have signed the record."""
     db.execute("INSERT OR IGNORE INTO issued_cards (card_no, role, holder_id, uid_hash, kind, "
-               "issued_at, issued_by) VALUES (?, 'resident', ?, ?, ?, ?, ?)",
-               (d["card_no"], d["holder_id"], d["uid_hash"], d["kind"], at, by))
+               "issued_at, issued_by) VALUES (?, 'resident', ?, '', ?, ?, ?)",
+               (d["card_no"], d["holder_id"], d["kind"], at, by))
 
 
 def _revoked(db, d, by, at, plans):

@@ -7,6 +7,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -122,6 +123,16 @@ class SqliteEvents:
     def add(self, event: Event) -> None:
         row = {**vars(event), "payload": canonical_json(event.payload).decode("utf-8")}
         self.db.table("events").insert(row)
+
+    def keep_secrets(self, seq: int, kept: dict[str, Any]) -> None:
+        self.db.execute("INSERT INTO event_secrets (seq, fields) VALUES (?, ?)",
+                        (seq, canonical_json(kept).decode("utf-8")))
+
+
+def event_secrets(db: Database) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(seq, kept station-only values) of every event that has some, in sequence order."""
+    for seq, fields in db.execute("SELECT seq, fields FROM event_secrets ORDER BY seq"):
+        yield seq, json.loads(fields)
 
 
 def iter_events(db: Database, batch: int = 1000) -> Iterator[Event]:

@@ -51,3 +51,11 @@ def print_record(link: str):
         return render_template("me_expired.html"), 404
     services().print_record(checkin_id)
     return redirect(url_for("me.record", link=link, printed="1"))
+
+
+@bp.post("/<link>/close")
+def close(link: str):
+    """Her page closed (idle, "close" or another tap): the link stops working at once."""
+    if desk().record_for(link) is not None:
+        desk().forget_record_links()
+    return "", 204

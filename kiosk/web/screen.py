@@ -20,6 +20,7 @@ from kiosk.i18n import LOCALES
 from kiosk.ports import PrinterState, ReaderState
 
 bp = Blueprint("screen", __name__)
+NOTICES = {"reprint_refused"}  # hub.notice names, each a fragment of its own
 PRINTER_TROUBLE = {PrinterState.PAPER_OUT, PrinterState.COVER_OPEN, PrinterState.OFFLINE,
                    PrinterState.NO_ANSWER}
 
@@ -133,7 +134,10 @@ def events():
                     yield _sse("queue", queue_payload(item))
                 elif kind == "call":
                     yield _sse("call", call_payload(item))
-                else:
+                elif kind == "notice" and item in NOTICES:
+                    html = render_template(f"fragments/{item}.html")
+                    yield _sse("notice", {"screen": item, "html": html, "timeout": idle})
+                elif kind == "status":
                     yield _sse("status", status_payload(item))
         finally:
             hub().unsubscribe(subscription)

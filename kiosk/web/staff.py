@@ -105,15 +105,18 @@ def sync_now():
     return redirect(url_for("staff.dashboard"))
 
 
-@bp.get("/residents")
+@bp.route("/residents", methods=["GET", "POST"])
 @staff_required
 def residents():
-    text, village = request.args.get("q", "").strip(), request.args.get("village", "")
-    found = queries.search_residents(db(), text, village) if (text or village) else []
-    if text or village:  # who looked up whom is part of the audit trail
+    """The search form posts (a phone or ID number stays out of URLs and browser history)."""
+    text, village = request.values.get("q", "").strip(), request.values.get("village", "")
+    search = core().registry.search(text) if text else None
+    found = queries.search_residents(db(), search, village) if (text or village) else []
+    if text or village:  # the audit trail keeps what kind of search it was, never its text
         with core().uow() as uow:
-            uow.record("residents.searched", {"query": text, "village": village,
-                                              "results": len(found), "by": me()})
+            uow.record("residents.searched", {"kind": search.kind if search else "village",
+                                              "village": village, "results": len(found),
+                                              "by": me()})
             uow.commit()
     return render_template("staff/residents.html", found=found, q=text, village=village,
                            villages=queries.villages(db()))
