@@ -15,6 +15,7 @@ import logging
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from kiosk.county.roster_guard import screen_batch
 from kiosk.county.store import CountyStore
 from kiosk.keys import StationKey, public_key_from_hex
 from kiosk.protocol.sync import (
@@ -129,6 +130,7 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
                 return error(409, "fork", seq=verdict.seq)
             assert isinstance(verdict, Accepted)
             tx.insert(station_id, verdict.new, _iso(now))
+            screen_batch(tx, station_id, verdict.new, _iso(now))
             head = tx.head(station_id)
             reported = request.headers.get("X-Station-Head", "")
             tx.synced(station_id, _iso(now),

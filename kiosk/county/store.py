@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from kiosk.domain.events import ChainHead, Event, canonical_json
+from kiosk.protocol.roster import CardFact
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS stations (
@@ -56,6 +57,30 @@ CREATE TRIGGER IF NOT EXISTS county_events_no_update BEFORE UPDATE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER IF NOT EXISTS county_events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+"""
+# What the roster rules know (kiosk/county/roster_guard.py), learned as pushes arrive, and
+# the entries they keep back; the same SQL on SQLite and PostgreSQL.
+ROSTER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS roster_cards (
+    card_no TEXT PRIMARY KEY,
+    station_id TEXT NOT NULL,
+    holder_id TEXT NOT NULL,
+    role TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS roster_served (
+    resident_id TEXT NOT NULL,
+    station_id TEXT NOT NULL,
+    home INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (resident_id, station_id)
+);
+CREATE TABLE IF NOT EXISTS roster_refused (
+    station_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    type TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (station_id, seq)
+);
 """
 STATION_COLUMNS = ("id, public_key, status, enrolled_at, last_sync, clock_offset_s, "
                    "reported_head")
@@ -105,7 +130,7 @@ class SqliteCountyStore:
         self.path = str(path)
         self._local = threading.local()
         with self._sqlite() as conn:
-            conn.executescript(SCHEMA)
+            conn.executescript(SCHEMA + ROSTER_SCHEMA)
 
     def _conn(self) -> Connection:
         return self._sqlite()
@@ -173,11 +198,9 @@ class SqliteCountyStore:
         """(rowid, station, seq, type, payload) of other stations' events after a cursor, and
         the last rowid looked at (the next cursor, even if nothing in the page is shared)."""
         rows = self._conn().execute(
-            "SELECT rowid, station_id, seq, type, payload FROM events WHERE rowid > ? "
-            "ORDER BY rowid LIMIT ?", (after, limit)).fetchall()
-        last = rows[-1][0] if rows else after
-        return ([(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows
-                 if r[1] != exclude_station], last)
+            f"SELECT e.rowid, {FEED_COLUMNS} WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?",
+            (after, limit)).fetchall()
+        return feed_rows(rows, exclude_station, after)
 
     def per_day(self, days: int = 30) -> list[tuple[str, int]]:
         """Events received per UTC day, the last ``days`` days, oldest first."""
@@ -204,6 +227,18 @@ class SqliteCountyStore:
             return self._conn().execute("SELECT COUNT(*) FROM events WHERE station_id = ?",
                                         (station_id,)).fetchone()[0]
         return self._conn().execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+
+FEED_COLUMNS = ("e.station_id, e.seq, e.type, e.payload, r.reason FROM events e "
+                "LEFT JOIN roster_refused r ON r.station_id = e.station_id AND r.seq = e.seq")
+
+
+def feed_rows(rows: list, exclude_station: str, after: int) -> tuple[list[tuple], int]:
+    """The feed's (cursor, station, seq, type, payload) rows, without the exclude_station's
+    own and those the roster rules kept back, and the next cursor."""
+    last = rows[-1][0] if rows else after
+    return ([(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows
+             if r[1] != exclude_station and r[5] is None], last)
 
 
 class _SqliteWriting:
@@ -233,6 +268,36 @@ class _SqliteWriting:
                           "VALUES (?, ?, ?, ?)",
                           (station_id, event.seq, json.dumps(vars(event), ensure_ascii=False),
                            received_at))
+
+    # -- what the roster rules know (kiosk.protocol.roster.RosterFacts) -------------
+    def card(self, card_no: str) -> CardFact | None:
+        row = self.conn.execute("SELECT station_id, holder_id, role FROM roster_cards "
+                                "WHERE card_no = ?", (card_no,)).fetchone()
+        return CardFact(*row) if row else None
+
+    def home(self, resident_id: str) -> str | None:
+        row = self.conn.execute("SELECT station_id FROM roster_served WHERE resident_id = ? "
+                                "AND home = 1", (resident_id,)).fetchone()
+        return row[0] if row else None
+
+    def served(self, resident_id: str, station_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM roster_served WHERE resident_id = ? AND "
+                                 "station_id = ?", (resident_id, station_id)).fetchone() is not None
+
+    def learn_card(self, card_no: str, station_id: str, holder_id: str, role: str) -> None:
+        self.conn.execute("INSERT INTO roster_cards VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                          (card_no, station_id, holder_id, role))
+
+    def learn_served(self, resident_id: str, station_id: str, home: bool) -> None:
+        on_conflict = "DO UPDATE SET home = 1" if home else "DO NOTHING"
+        self.conn.execute("INSERT INTO roster_served VALUES (?, ?, ?) ON CONFLICT "
+                          f"(resident_id, station_id) {on_conflict}",
+                          (resident_id, station_id, int(home)))
+
+    def keep_back(self, station_id: str, seq: int, type_: str, reason: str, at: str) -> None:
+        """The roster will not serve this event (a rule refused it, or its station was revoked)."""
+        self.conn.execute("INSERT INTO roster_refused VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+                          "DO NOTHING", (station_id, seq, type_, reason, at))
 
     def synced(self, station_id: str, at: str, clock_offset_s: float | None,
                reported_head: int | None = None) -> None:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from kiosk.county.store import SqliteCountyStore, _SqliteWriting
+from kiosk.county.store import FEED_COLUMNS, ROSTER_SCHEMA, SqliteCountyStore, _SqliteWriting, feed_rows
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS stations (
@@ -79,7 +79,7 @@ class PostgresCountyStore(SqliteCountyStore):
         self._local = threading.local()
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("SELECT pg_advisory_lock(7201)")  # one schema creator at a time
-            conn.execute(SCHEMA)
+            conn.execute(SCHEMA + ROSTER_SCHEMA)
 
     def _conn(self) -> _PgConnection:
         conn = getattr(self._local, "conn", None)
@@ -102,13 +102,10 @@ class PostgresCountyStore(SqliteCountyStore):
         conn.execute("COMMIT")
 
     def feed(self, exclude_station: str, after: int, limit: int) -> tuple[list[tuple], int]:
-        import json
         rows = self._conn().execute(
-            "SELECT cursor, station_id, seq, type, payload FROM events WHERE cursor > ? "
-            "ORDER BY cursor LIMIT ?", (after, limit)).fetchall()
-        last = rows[-1][0] if rows else after
-        return ([(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows
-                 if r[1] != exclude_station], last)
+            f"SELECT e.cursor, {FEED_COLUMNS} WHERE e.cursor > ? ORDER BY e.cursor LIMIT ?",
+            (after, limit)).fetchall()
+        return feed_rows(rows, exclude_station, after)
 
 
 def open_store(database: str):

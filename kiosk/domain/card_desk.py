@@ -116,14 +116,18 @@ class CardDesk:
         card = IssuedCard(record.card_no, record.role, holder_id, uid_hash(record.uid),
                           kind, issued_at, by)
         with self.uow_factory() as uow:
-            for old in uow.issued_cards.active_for(card.holder_id):
-                uow.issued_cards.set_status(old.card_no, "revoked")
-                uow.record("card.revoked", {"card_no": old.card_no, "holder_id": old.holder_id,
-                                            "reason": "reissued", "by": by})
+            earlier = uow.issued_cards.active_for(card.holder_id)
             uow.issued_cards.add(card)
             uow.record("card.issued", {"card_no": card.card_no, "role": card.role,
                                        "holder_id": card.holder_id, "uid_hash": card.uid_hash,
                                        "kind": kind, "reason": reason, "by": by})
+            # Each revocation names the card that replaces it: her home station may revoke a
+            # card issued elsewhere only as such a signed pair (roster rules).
+            for old in earlier:
+                uow.issued_cards.set_status(old.card_no, "revoked")
+                uow.record("card.revoked", {"card_no": old.card_no, "holder_id": old.holder_id,
+                                            "reason": "reissued", "by": by,
+                                            "replaced_by": card.card_no})
             uow.commit()
         return card
 

@@ -203,3 +203,11 @@ def m008_sync_acks(db: Database) -> None:
 def m009_roster(db: Database) -> None:
     """The roster feed's cursor and the other stations' public keys (from the county)."""
     db.execute("CREATE TABLE remote_stations (station_id TEXT PRIMARY KEY, public_key TEXT NOT NULL)")
+
+
+@migrations()
+def m011_roster_rules(db: Database) -> None:
+    """What the roster rules need (issue 13, finding 7): the other stations that served a
+    resident, and which of them registered her (her home station; none: this one)."""
+    db.execute("CREATE TABLE roster_served (resident_id TEXT NOT NULL, station_id TEXT NOT NULL, "
+               "home INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (resident_id, station_id))")

@@ -142,10 +142,11 @@ def county_cli(data_dir: Path, *args: str, database: str | None = None) -> str:
     return result.output
 
 
-def start_county(data_dir: Path, port: int, database: str | None = None) -> subprocess.Popen:
+def start_county(data_dir: Path, port: int, database: str | None = None,
+                 stderr=subprocess.DEVNULL) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "kiosk.county", "--data-dir", str(data_dir),
                              *(["--database", database] if database else []),
-                             "serve", "--port", str(port)], stderr=subprocess.DEVNULL,
+                             "serve", "--port", str(port)], stderr=stderr,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
