@@ -4,10 +4,12 @@ protocol's rules (gap, fork, refuse) and signs its acknowledgements like the rea
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from kiosk.adapters.county import ack_from
 from kiosk.domain.events import ChainHead, Event, Signer
 from kiosk.ports import Ack, CountyRefused
+from kiosk.protocol.roster import sign_page
 from kiosk.protocol.sync import Accepted, Fork, Gap, Verdict, ack_body, judge, sign_ack
 
 
@@ -41,3 +43,9 @@ class FakeCountyLink:
         body = ack_body(station_id, last.seq, last.hash,
                         dt.datetime.now(dt.UTC).isoformat())
         return ack_from(sign_ack(body, self.signer) if self.signer else body)
+
+    def roster(self, station_id: str, after: int, signer: Signer) -> dict[str, Any]:
+        """An empty roster page (this fake county shares nothing), signed like the real one's."""
+        page: dict[str, Any] = {"for": station_id, "after": after, "next": after, "entries": [],
+                                "stations": {}, "county_time": dt.datetime.now(dt.UTC).isoformat()}
+        return sign_page(page, self.signer) if self.signer else page

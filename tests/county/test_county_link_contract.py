@@ -21,8 +21,16 @@ class CountyHandler(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         CountyHandler.received.append((self.path, body))
         last = body["events"][-1]
-        reply = json.dumps({"station_id": last["station_id"], "seq": last["seq"],
-                            "hash": last["hash"], "county_time": "2026-11-28T01:00:00Z"}).encode()
+        self._reply({"station_id": last["station_id"], "seq": last["seq"], "hash": last["hash"],
+                     "county_time": "2026-11-28T01:00:00Z"})
+
+    def do_GET(self):
+        after = int(self.path.rsplit("after=", 1)[1])
+        self._reply({"for": self.headers["X-Station-Id"], "after": after, "next": after,
+                     "entries": [], "stations": {}, "county_time": "2026-11-28T01:00:00Z"})
+
+    def _reply(self, data):
+        reply = json.dumps(data).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(reply)))
@@ -54,3 +62,8 @@ def test_county_link_refuses_plain_http_off_loopback():
     with pytest.raises(ValueError, match="https"):
         HttpCountyLink("http://county.example/")
     HttpCountyLink("https://county.example/")
+
+
+def test_county_link_serves_a_roster_page_for_the_asking_station(county):
+    page = county.roster("st-1", 7, StationKey(Ed25519PrivateKey.generate()))
+    assert (page["for"], page["after"], page["entries"]) == ("st-1", 7, [])
