@@ -57,9 +57,10 @@ def build_core(config: Config, clock: Clock | None = None) -> Core:
 
     trusted = {sid: public_key_from_hex(h) for sid, h in config.trusted_issuers.items()}
     trusted[config.station_id] = key.public
-    from kiosk.store.roster import remote_key_lookup
+    from kiosk.store.roster import remote_key_lookup, remote_revoked_at
     desk = CardDesk(uow, clock, config.station_id, key,
-                    make_verifier(trusted, remote_key_lookup(db)), config.legacy_uid_only)
+                    make_verifier(trusted, remote_key_lookup(db)), config.legacy_uid_only,
+                    remote_revoked_at(db))
     checkins = CheckInService(uow, clock, config.station_id, config.timezone,
                               key.derived_secret("uid-fingerprint"), desk)
     registry = ResidentRegistry(uow, clock, config.timezone, key.derived_secret("national-id"))

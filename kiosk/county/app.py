@@ -91,7 +91,7 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
         entries = [e for e in (feed.entry(*row) for row in rows) if e is not None]
         keys = {s.id: s.public_key for s in store.stations() if s.status == "enrolled"}
         page = {"for": station_id, "after": int(after), "next": last, "entries": entries,
-                "stations": keys, "county_time": _iso(clock())}
+                "stations": keys, "revoked": store.revocations(), "county_time": _iso(clock())}
         return jsonify(feed.sign_page(page, county_key))
 
     @app.get("/api/v1/county-key")

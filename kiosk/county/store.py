@@ -73,6 +73,11 @@ CREATE TABLE IF NOT EXISTS roster_served (
     home INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (resident_id, station_id)
 );
+CREATE TABLE IF NOT EXISTS station_revocations (
+    station_id TEXT PRIMARY KEY,
+    revoked_at TEXT NOT NULL,
+    trusted_seq BIGINT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS roster_refused (
     station_id TEXT NOT NULL,
     seq BIGINT NOT NULL,
@@ -112,7 +117,9 @@ class CountyStore(Protocol):
     def station(self, station_id: str) -> StationRecord | None: ...
     def stations(self) -> list[StationRecord]: ...
     def enroll(self, station_id: str, public_key: str, at: str) -> None: ...
-    def revoke(self, station_id: str) -> None: ...
+    def revoke(self, station_id: str, at: str | None = None,
+               trusted_seq: int | None = None) -> list[int]: ...
+    def revocations(self) -> dict[str, str]: ...
     def writing(self) -> contextlib.AbstractContextManager[Writing]: ...
     def events(self, station_id: str, after: int = 0, limit: int = 1000) -> list[Event]: ...
     def forks(self, station_id: str) -> list[dict]: ...
@@ -167,9 +174,35 @@ class SqliteCountyStore:
         self._conn().execute("INSERT INTO stations (id, public_key, enrolled_at) VALUES (?, ?, ?) "
                              "ON CONFLICT(id) DO UPDATE SET public_key = excluded.public_key, "
                              "status = 'enrolled'", (station_id, public_key, at))
+        # enrolled again (a new key): its new entries are served; those kept back stay so
+        self._conn().execute("DELETE FROM station_revocations WHERE station_id = ?", (station_id,))
 
-    def revoke(self, station_id: str) -> None:
-        self._conn().execute("UPDATE stations SET status = 'revoked' WHERE id = ?", (station_id,))
+    def revoke(self, station_id: str, at: str | None = None,
+               trusted_seq: int | None = None) -> list[int]:
+        """Revoke a station at ``at`` (default now): its pushes are refused, the roster serves
+        none of its entries from now on, and those after ``trusted_seq`` (its last trusted
+        acknowledgement; default: everything it pushed is trusted) are flagged for review.
+        Returns the flagged sequences."""
+        import datetime as dt
+        at = at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self.writing() as tx:
+            head = tx.head(station_id).seq
+            trusted = head if trusted_seq is None else min(trusted_seq, head)
+            tx.conn.execute("UPDATE stations SET status = 'revoked' WHERE id = ?", (station_id,))
+            tx.conn.execute("INSERT INTO station_revocations VALUES (?, ?, ?) ON CONFLICT "
+                            "(station_id) DO UPDATE SET revoked_at = excluded.revoked_at, "
+                            "trusted_seq = excluded.trusted_seq", (station_id, at, trusted))
+            flagged = tx.conn.execute("SELECT seq, type FROM events WHERE station_id = ? AND "
+                                      "seq > ? ORDER BY seq", (station_id, trusted)).fetchall()
+            for seq, type_ in flagged:
+                tx.keep_back(station_id, seq, type_, "station revoked: after its last trusted "
+                             "acknowledgement, for review", at)
+        return [seq for seq, _type in flagged]
+
+    def revocations(self) -> dict[str, str]:
+        """Revoked stations and when: the roster page carries them to every station."""
+        return dict(self._conn().execute("SELECT station_id, revoked_at FROM "
+                                         "station_revocations ORDER BY station_id").fetchall())
 
     # -- events -------------------------------------------------------------------
     @contextlib.contextmanager
@@ -229,16 +262,17 @@ class SqliteCountyStore:
         return self._conn().execute("SELECT COUNT(*) FROM events").fetchone()[0]
 
 
-FEED_COLUMNS = ("e.station_id, e.seq, e.type, e.payload, r.reason FROM events e "
-                "LEFT JOIN roster_refused r ON r.station_id = e.station_id AND r.seq = e.seq")
+FEED_COLUMNS = ("e.station_id, e.seq, e.type, e.payload, r.reason, v.revoked_at FROM events e "
+                "LEFT JOIN roster_refused r ON r.station_id = e.station_id AND r.seq = e.seq "
+                "LEFT JOIN station_revocations v ON v.station_id = e.station_id")
 
 
 def feed_rows(rows: list, exclude_station: str, after: int) -> tuple[list[tuple], int]:
     """The feed's (cursor, station, seq, type, payload) rows, without the exclude_station's
-    own and those the roster rules kept back, and the next cursor."""
+    own, those the roster rules kept back and a revoked station's, and the next cursor."""
     last = rows[-1][0] if rows else after
     return ([(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows
-             if r[1] != exclude_station and r[5] is None], last)
+             if r[1] != exclude_station and r[5] is None and r[6] is None], last)
 
 
 class _SqliteWriting:

@@ -55,9 +55,11 @@ Identity = Holder | RefusedIdentity | Unrecognised
 
 class CardDesk:
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock, station_id: str,
-                 signer: Signer, verify: Verifier, legacy_uid_only: bool = False):
+                 signer: Signer, verify: Verifier, legacy_uid_only: bool = False,
+                 revoked_at: Callable[[str], float | None] | None = None):
         self.uow_factory, self.clock, self.station_id = uow_factory, clock, station_id
         self.signer, self.verify, self.legacy_uid_only = signer, verify, legacy_uid_only
+        self.revoked_at = revoked_at  # when the county revoked an issuing station, if it did
 
     # -- recognising ------------------------------------------------------------
     def identify(self, uow: UnitOfWork, card: ReadCard) -> Identity:
@@ -66,6 +68,9 @@ class CardDesk:
                 record = verify_record(card.record, card.uid, self.verify)
             except RecordRefused as refused:
                 return RefusedIdentity(refused.reason)
+            revoked = self.revoked_at(record.station_id) if self.revoked_at else None
+            if revoked is not None and record.issued_at >= revoked:  # its key is no longer trusted
+                return RefusedIdentity("unknown_issuer", record.card_no)
             issued = uow.issued_cards.get(record.card_no)
             if issued is None:
                 return Unrecognised()

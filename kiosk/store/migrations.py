@@ -211,3 +211,10 @@ def m011_roster_rules(db: Database) -> None:
     resident, and which of them registered her (her home station; none: this one)."""
     db.execute("CREATE TABLE roster_served (resident_id TEXT NOT NULL, station_id TEXT NOT NULL, "
                "home INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (resident_id, station_id))")
+
+
+@migrations()
+def m012_station_revocations(db: Database) -> None:
+    """When the county revoked another station (issue 13, finding 8): its card records issued
+    after that are refused here."""
+    db.execute("ALTER TABLE remote_stations ADD COLUMN revoked_at TEXT")

@@ -36,8 +36,16 @@ class SqliteRoster:
         new_keys = {sid: key for sid, key in page["stations"].items()
                     if sid != own_station_id and known.get(sid) != key}
         for station_id, public_key in new_keys.items():
-            db.execute("INSERT INTO remote_stations VALUES (?, ?) ON CONFLICT(station_id) "
-                       "DO UPDATE SET public_key = excluded.public_key", (station_id, public_key))
+            db.execute("INSERT INTO remote_stations (station_id, public_key) VALUES (?, ?) "
+                       "ON CONFLICT(station_id) DO UPDATE SET public_key = excluded.public_key, "
+                       "revoked_at = NULL", (station_id, public_key))  # a new key: enrolled anew
+        for station_id, revoked_at in page.get("revoked", {}).items():
+            if station_id != own_station_id and db.execute(
+                    "UPDATE remote_stations SET revoked_at = ? WHERE station_id = ? AND "
+                    "revoked_at IS NULL", (revoked_at, station_id)).rowcount:
+                log.warning("roster: station %s was revoked at %s; its newer cards are refused",
+                            station_id, revoked_at)
+                new_keys[station_id] = "revoked"
         facts, refused = StationFacts(db, own_station_id), []
         for entry in page["entries"]:
             station, data = entry["station_id"], entry["data"]
@@ -148,6 +156,19 @@ APPLY = {"resident.registered": _resident, "resident.corrected": _corrected,
          "consent.given": _consent, "consent.withdrawn": _consent, "card.issued": _card,
          "card.revoked": _revoked, "care.enrolled": _enrolled, "care_item.declined": _declined,
          "visit.logged": _visit, "visit.corrected": _visit}
+
+
+def remote_revoked_at(db):
+    """For the card desk: when the county revoked another station (epoch seconds), if it did."""
+    import datetime as dt
+
+    def revoked_at(station_id: str) -> float | None:
+        row = db.execute("SELECT revoked_at FROM remote_stations WHERE station_id = ?",
+                         (station_id,)).fetchone()
+        if not row or not row[0]:
+            return None
+        return dt.datetime.fromisoformat(row[0].replace("Z", "+00:00")).timestamp()
+    return revoked_at
 
 
 def remote_key_lookup(db):

@@ -33,6 +33,11 @@ from tests.county.test_county import county_cli, free_port, start_county
 
 @pytest.fixture
 def county_and_two_stations(tmp_path, clock):
+    yield from real_county_and_two_stations(tmp_path, clock)
+
+
+def real_county_and_two_stations(tmp_path, clock):
+    """A real county process (its log in county.log) with stations A and B enrolled."""
     data_dir = tmp_path / "county"
     public = county_cli(data_dir, "init").split("public key (hex): ")[1].strip()
     port = free_port()
