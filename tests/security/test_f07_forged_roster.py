@@ -18,17 +18,14 @@ import sys
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.bootstrap import build_core
-from kiosk.config.loader import load_config
 from kiosk.domain.outcomes import CheckedIn, TechnicianCard
 from kiosk.domain.registry import Registration
-from kiosk.keys import StationKey, generate_key_file
+from kiosk.keys import StationKey
 from kiosk.protocol.roster import sign_page
 from kiosk.sim.wallet import issue_virtual_card, read_card
 from kiosk.store.sqlite import iter_events
 from kiosk.sync.roster_pull import pull
-from kiosk.testing.station import write_station_config
-from tests.county.test_county import county_cli, free_port, start_county
+from tests.county.test_roster import county_and_stations
 
 
 @pytest.fixture
@@ -38,26 +35,10 @@ def county_and_two_stations(tmp_path, clock):
 
 def real_county_and_two_stations(tmp_path, clock):
     """A real county process (its log in county.log) with stations A and B enrolled."""
-    data_dir = tmp_path / "county"
-    public = county_cli(data_dir, "init").split("public key (hex): ")[1].strip()
-    port = free_port()
-    cores, paths = {}, {}
-    for name in ("station-a", "station-b"):
-        path = write_station_config(tmp_path / name, None, station_id=name,
-                                    extra=f'\n[county]\nurl = "http://127.0.0.1:{port}"\n'
-                                          f'public_key = "{public}"\n')
-        generate_key_file(load_config(path).key_file)
-        cores[name], paths[name] = build_core(load_config(path), clock=clock), path
-        county_cli(data_dir, "enroll", "--station", name,
-                   "--pubkey", cores[name].key.public_bytes().hex())
     log_path = tmp_path / "county.log"
     with log_path.open("wb") as log:
-        proc = start_county(data_dir, port, stderr=log)
-    yield cores, paths, log_path
-    proc.terminate()
-    proc.wait(10)
-    for core in cores.values():
-        core.db.conn.close()
+        for cores, paths, _data_dir in county_and_stations(tmp_path, clock, None, stderr=log):
+            yield cores, paths, log_path
 
 
 def sync(path) -> str:

@@ -7,23 +7,9 @@ revoked. Now the request dies with the session, and the card is written only whi
 
 from __future__ import annotations
 
-import pytest
-
 from kiosk.domain.outcomes import CardIssued, CheckedIn
 from kiosk.sim.virtual_card import VirtualCard
-from kiosk.sim.wallet import issue_virtual_card
-from tests.web.test_staff_web import PIN, Kiosk, issue, register
-
-
-@pytest.fixture
-def kiosk(core):
-    return Kiosk(core)
-
-
-@pytest.fixture
-def tech_card(core):
-    tech = core.staff.add("赵技术员", PIN)
-    return issue_virtual_card(core, "technician", tech.id, bytes.fromhex("08AABBCC"), "cpu")
+from tests.web.test_staff_web import Kiosk, issue, register
 
 
 def _her_card_and_a_pending_reissue(kiosk, tech_card):

@@ -11,25 +11,11 @@ from __future__ import annotations
 import re
 import threading
 
-import pytest
-
 from kiosk.domain.outcomes import CheckedIn, TechnicianCard
 from kiosk.sim.virtual_card import VirtualCard
-from kiosk.sim.wallet import issue_virtual_card
 from kiosk.station.screen_pages import MAX_SUBSCRIBERS
-from tests.web.test_staff_web import PIN, Kiosk, issue, register
+from tests.web.test_staff_web import issue, register
 from tests.web.test_web import read_events
-
-
-@pytest.fixture
-def kiosk(core):
-    return Kiosk(core)
-
-
-@pytest.fixture
-def tech_card(core):
-    tech = core.staff.add("赵技术员", PIN)
-    return issue_virtual_card(core, "technician", tech.id, bytes.fromhex("08AABBCC"), "cpu")
 
 
 def page_token(client, url: str = "/") -> str:

@@ -12,20 +12,14 @@ import pytest
 from click.testing import CliRunner
 
 from kiosk.cli.main import main
-from tests.county.test_county import county_cli, free_port, start_county
+from tests.county.test_county import county_for, start_county
 
 
 @pytest.fixture
 def synced(core, station_dir, tmp_path):
     """A station whose 21 events the (real, loopback) county acknowledged."""
     data_dir = tmp_path / "county"
-    county_public = county_cli(data_dir, "init").split("public key (hex): ")[1].strip()
-    county_cli(data_dir, "enroll", "--station", core.config.station_id,
-               "--pubkey", core.key.public_bytes().hex())
-    port = free_port()
-    path = station_dir / "kiosk.toml"
-    path.write_text(path.read_text() + f'\n[county]\nurl = "http://127.0.0.1:{port}"\n'
-                    f'public_key = "{county_public}"\n')
+    path, port = county_for(core, station_dir, data_dir)
     for n in range(20):
         with core.uow() as uow:
             uow.record("test.thing", {"n": n})
