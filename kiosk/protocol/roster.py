@@ -88,8 +88,14 @@ def refusal(station_id: str, type_: str, data: dict[str, Any], facts: RosterFact
       revocation names the card that replaces it (``replaced_by``, signed in the same event);
     - she is corrected, and her consent given or withdrawn, by her home station, or by a
       station that served her with her card present (``card_no``, a card of hers);
-    - technician cards never cross.
+    - technician cards never cross;
+    - she is registered once, by her home station.
     """
+    if type_ == "resident.registered":
+        home = facts.home(data["id"])
+        if home is not None and home != station_id:  # she cannot move home by a new entry
+            return Refusal(f"registers again a resident whose home is {home}")
+        return None
     if type_ == "card.revoked":
         card = facts.card(data["card_no"])
         if card is None:

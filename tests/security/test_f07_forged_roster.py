@@ -63,6 +63,9 @@ def station_a_with_her_and_a_technician(a):
 def forge_with_b_key(b, resident_id, her_card_no, tech_card_no, tech_id):
     """What an attacker holding B's key appends to B's log: validly signed by B."""
     with b.uow() as uow:
+        # B claims to be her home station by registering her id again
+        uow.record("resident.registered", {"id": resident_id, "name": "李四", "by": "x",
+                                           "birth_date": "1994-03-12", "village": "东湾村"})
         uow.record("card.revoked", {"card_no": her_card_no, "holder_id": resident_id,
                                     "reason": "lost", "by": "x"})
         uow.record("card.revoked", {"card_no": tech_card_no, "holder_id": tech_id,
@@ -102,7 +105,7 @@ def test_f07_forged_roster_entries_are_refused_and_alerted_at_the_county(
     sync(paths["station-a"])
     assert_a_unharmed(a, resident.id, her_card, tech_card)
     alerts = [line for line in county_log.read_text().splitlines() if "ALERT" in line]
-    assert len(alerts) == 4, alerts  # both revocations, the correction and the consent
+    assert len(alerts) == 5, alerts  # the new home, both revocations, correction, consent
     assert all("station-b" in line for line in alerts)
     # the forged "reissued at B" pair looks like a real reissue away from home: kept at B,
     # not served, no alert (her home station revokes a lost card for everyone)
@@ -144,11 +147,13 @@ def test_f07_station_refuses_forged_entries_even_if_the_county_serves_them(core)
         entry(3, "resident.corrected", {"resident_id": resident.id, "changes": {"name": "李四"},
                                         "card_no": her_no}),  # she was never at B
         entry(4, "consent.withdrawn", {"resident_id": resident.id, "card_no": None}),
+        entry(5, "resident.registered", {"id": resident.id, "name": "李四"}),  # a new home
+        entry(6, "card.revoked", {"card_no": her_no, "replaced_by": None}),
     ]
     link = PageLink(county_key, entries, {"station-b": other})
     pull(core, link, county_key.public)
     applied = [e for e in iter_events(core.db) if e.type == "roster.applied"][-1].payload
-    assert [r["seq"] for r in applied["refused"]] == [1, 2, 3, 4]
+    assert [r["seq"] for r in applied["refused"]] == [1, 2, 3, 4, 5, 6]
     assert applied["entries"] == 0
     # her card, her technician, her name and her consent are as they were
     name, consent = core.db.execute("SELECT name, consent_version FROM residents").fetchone()
