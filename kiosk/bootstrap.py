@@ -35,6 +35,7 @@ from kiosk.station.console import report_json, report_text, status_line
 from kiosk.station.core import Core
 from kiosk.station.hub import ScreenHub
 from kiosk.station.loop import Station, TapReport
+from kiosk.station.screen_pages import SCREEN_TOKEN_FILE, ScreenPages
 from kiosk.station.services import StationServices
 from kiosk.station.staff_desk import StaffDesk
 from kiosk.store.database import first_event, open_database
@@ -56,9 +57,10 @@ def build_core(config: Config, clock: Clock | None = None) -> Core:
 
     trusted = {sid: public_key_from_hex(h) for sid, h in config.trusted_issuers.items()}
     trusted[config.station_id] = key.public
-    from kiosk.store.roster import remote_key_lookup
+    from kiosk.store.roster import remote_key_lookup, remote_revoked_at
     desk = CardDesk(uow, clock, config.station_id, key,
-                    make_verifier(trusted, remote_key_lookup(db)), config.legacy_uid_only)
+                    make_verifier(trusted, remote_key_lookup(db)), config.legacy_uid_only,
+                    remote_revoked_at(db))
     plans = load_plans(config.care_plans_file)
 
     def names_shown(plan_id: str) -> bool:  # a plan this station does not know counts as sensitive
@@ -237,12 +239,23 @@ def _watch_health(config: Config, hub: ScreenHub, stop: threading.Event) -> None
     _every(60.0, stop, "reading the station's health", refresh)
 
 
+def build_screen_pages(config: Config, core: Core) -> ScreenPages:
+    """The kiosk's own screen: its launch token (written where kiosk-browser.service reads
+    it, 0600) and its browser cookie, both derived from the station key."""
+    launch = core.key.derived_secret("screen-launch").hex()
+    path = config.data_dir / SCREEN_TOKEN_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(launch + "\n")
+    return ScreenPages(launch, core.key.derived_secret("screen-browser").hex())
+
+
 def run_station(config: Config, as_json: bool = False, reader: CardReader | None = None,
                 on_report: Callable[[TapReport], None] | None = None,
                 stop: threading.Event | None = None, demo=None) -> None:
     core = build_core(config)
     reader = reader or build_reader(config)
-    hub = ScreenHub()
+    hub = ScreenHub(build_screen_pages(config, core))
 
     def emit(report: TapReport) -> None:
         hub.tap(report)
@@ -273,8 +286,10 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     ui = build_ui(config, hub, demo, StationServices(core, staff, hub, spooler, calling))
     if ui:
         ui.start()
-        print(json.dumps({"kind": "ui", "url": f"http://{ui.host}:{ui.port}/"}) if as_json else
-              bilingual("Touchscreen UI") + f": http://{ui.host}:{ui.port}/", flush=True)
+        url = f"http://{ui.host}:{ui.port}/"
+        print(json.dumps({"kind": "ui", "url": url,
+                          "screen_url": f"{url}?screen={hub.pages.launch_token}"}) if as_json
+              else bilingual("Touchscreen UI") + f": {url}", flush=True)
     stop = stop or threading.Event()
     if config.county_url:
         threading.Thread(target=_watch_sync, args=(config, hub, stop), name="sync-watch",

@@ -16,7 +16,8 @@
     if (blockingHtml) { show("reader_missing", blockingHtml); } else { show("idle", idleHtml); }
   }
   function connect() {
-    var source = new EventSource("/events");
+    // The page token binds this stream to this page (a tap's secrets reach only the kiosk's own).
+    var source = new EventSource("/events?page=" + encodeURIComponent(document.body.dataset.page || ""));
     function onScreen(e) {
       var data = JSON.parse(e.data);
       show(data.screen, data.html);

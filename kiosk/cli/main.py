@@ -121,19 +121,31 @@ def tap(ctx: click.Context, card: str, hold: float, port: int | None, slot: int)
               help="Database file (default: station.database from the config).")
 @click.option("--public-key", type=click.Path(exists=True, dir_okay=False),
               help="PEM public key, or the station key file (default: station.key_file).")
+@click.option("--county-key", default=None,
+              help="The county's public key in hex (default: county.public_key).")
 @click.pass_context
-def verify_log(ctx: click.Context, database: str | None, public_key: str | None) -> None:
-    """Verify the whole event chain and every signature; exit 1 naming each bad event.
+def verify_log(ctx: click.Context, database: str | None, public_key: str | None,
+               county_key: str | None) -> None:
+    """Verify the whole event chain and every signature, and that the log still holds the
+    newest event the county acknowledged; exit 1 naming each problem.
 
     Example: kiosk verify-log --database /var/lib/kiosk/kiosk.db --public-key station.pub
     """
+    from kiosk.keys import public_key_from_hex
     from kiosk.ops.verify import verify_database
     config = None if (database and public_key) else station_config(ctx)
     database_path = Path(database) if database else config.database if config else None
     key_path = Path(public_key) if public_key else config.key_file if config else None
     assert database_path and key_path  # both given, or the config names them
+    county_hex = county_key or (config.county_public_key if config else "")
     try:
-        report = verify_database(database_path, key_path, config.station_id if config else None)
+        county = public_key_from_hex(county_hex) if county_hex else None
+    except ValueError as exc:
+        raise click.BadParameter(bilingual("Not a public key in hex"),
+                                 param_hint="--county-key") from exc
+    try:
+        report = verify_database(database_path, key_path, config.station_id if config else None,
+                                 county)
     except KioskError as exc:
         raise fail(exc) from exc
     for problem in report.problems:

@@ -126,6 +126,7 @@ def sync(ctx: click.Context, once: bool) -> None:
     from kiosk.bootstrap import build_core, build_sync_worker
     from kiosk.ports import CountyRefused
     from kiosk.store.sync_log import sync_state
+    from kiosk.sync.worker import LogTruncated
     config = station_config(ctx)
     setup_logging(config.log_level)
     if not config.county_url:
@@ -147,6 +148,8 @@ def sync(ctx: click.Context, once: bool) -> None:
         try:
             state = worker.push_pending()
             roster()
+        except LogTruncated as exc:
+            raise click.ClickException(_truncated(exc)) from exc
         except (CountyRefused, OSError, ValueError) as exc:
             raise click.ClickException(bilingual("Sync failed") + f": {exc}") from exc
         finally:
@@ -163,5 +166,16 @@ def sync(ctx: click.Context, once: bool) -> None:
     signal.signal(signal.SIGUSR1, lambda *_: worker.wake.set())  # "sync now"
     click.echo(f"{bilingual('Syncing to')} {config.county_url}: "
                f"{sync_state(db).backlog} {bilingual('events waiting')}", err=True)
-    worker.run(stop)
-    db.conn.close()
+    try:
+        worker.run(stop)
+    except LogTruncated as exc:
+        raise click.ClickException(_truncated(exc)) from exc
+    finally:
+        db.conn.close()
+
+
+def _truncated(exc) -> str:
+    return (bilingual("The event log is shorter than what the county acknowledged; sync refused. "
+                      "Run kiosk verify-log and restore the database from a backup") +
+            f" ({bilingual('acknowledged')} {exc.acked_seq}, {bilingual('in the log')} "
+            f"{exc.head_seq})")

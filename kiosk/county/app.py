@@ -16,6 +16,7 @@ from dataclasses import replace
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from kiosk.county.roster_guard import screen_batch
 from kiosk.county.store import CountyStore
 from kiosk.domain.disclosure import cut
 from kiosk.keys import StationKey, public_key_from_hex
@@ -92,7 +93,7 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
         entries = [e for e in (feed.entry(*row) for row in rows) if e is not None]
         keys = {s.id: s.public_key for s in store.stations() if s.status == "enrolled"}
         page = {"for": station_id, "after": int(after), "next": last, "entries": entries,
-                "stations": keys, "county_time": _iso(clock())}
+                "stations": keys, "revoked": store.revocations(), "county_time": _iso(clock())}
         return jsonify(feed.sign_page(page, county_key))
 
     @app.get("/api/v1/county-key")
@@ -133,6 +134,7 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
             # verified in full above; kept without what only the station needs
             tx.insert(station_id, [replace(e, payload=cut(e.type, e.payload)) for e in verdict.new],
                       _iso(now))
+            screen_batch(tx, station_id, verdict.new, _iso(now))
             head = tx.head(station_id)
             reported = request.headers.get("X-Station-Head", "")
             tx.synced(station_id, _iso(now),

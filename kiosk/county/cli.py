@@ -95,17 +95,26 @@ def enroll(ctx: click.Context, station_id: str | None, pubkey: str | None,
 
 @main.command()
 @click.option("--station", "station_id", required=True, help="The station's id.")
+@click.option("--trusted-seq", type=click.IntRange(min=0), default=None,
+              help="Its last trusted acknowledgement: later entries are flagged for review "
+                   "(default: none).")
 @click.pass_context
-def revoke(ctx: click.Context, station_id: str) -> None:
-    """Revoke a station's key: its pushes are refused (403) from now on.
+def revoke(ctx: click.Context, station_id: str, trusted_seq: int | None) -> None:
+    """Revoke a station's key: its pushes are refused (403), the roster serves none of its
+    entries from now on and tells every station to stop trusting its key.
 
-    Example: kiosk-county revoke --station xinglong-01
+    Example: kiosk-county revoke --station xinglong-01 --trusted-seq 1200
     """
+    import datetime as dt
     store = _store(ctx)
     if store.station(station_id) is None:
         raise click.ClickException(f"no station {station_id!r}")
-    store.revoke(station_id)
-    click.echo(f"revoked {station_id}")
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    flagged = store.revoke(station_id, at, trusted_seq)
+    click.echo(f"revoked {station_id} at {at}")
+    if flagged:
+        click.echo(f"ALERT flagged for review: {len(flagged)} entries of {station_id}, "
+                   f"seq {flagged[0]}..{flagged[-1]} (never served on the roster)")
 
 
 @main.command()

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from kiosk.domain.disclosure import STATION_ONLY, cut
 from kiosk.domain.events import ChainHead, Event, canonical_json
+from kiosk.protocol.roster import CardFact
 
 NO_UPDATE_TRIGGER = ("CREATE TRIGGER IF NOT EXISTS county_events_no_update BEFORE UPDATE ON events "
                      "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END")
@@ -60,6 +61,35 @@ CREATE TABLE IF NOT EXISTS county_meta (key TEXT PRIMARY KEY, value TEXT NOT NUL
 CREATE TRIGGER IF NOT EXISTS county_events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 """
+# What the roster rules know (kiosk/county/roster_guard.py), learned as pushes arrive, and
+# the entries they keep back; the same SQL on SQLite and PostgreSQL.
+ROSTER_SCHEMA = """
+CREATE TABLE IF NOT EXISTS roster_cards (
+    card_no TEXT PRIMARY KEY,
+    station_id TEXT NOT NULL,
+    holder_id TEXT NOT NULL,
+    role TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS roster_served (
+    resident_id TEXT NOT NULL,
+    station_id TEXT NOT NULL,
+    home INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (resident_id, station_id)
+);
+CREATE TABLE IF NOT EXISTS station_revocations (
+    station_id TEXT PRIMARY KEY,
+    revoked_at TEXT NOT NULL,
+    trusted_seq BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS roster_refused (
+    station_id TEXT NOT NULL,
+    seq BIGINT NOT NULL,
+    type TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at TEXT NOT NULL,
+    PRIMARY KEY (station_id, seq)
+);
+"""
 STATION_COLUMNS = ("id, public_key, status, enrolled_at, last_sync, clock_offset_s, "
                    "reported_head")
 EVENT_COLUMNS = ("seq", "id", "v", "station_id", "type", "payload", "wall_time", "boot_id",
@@ -90,7 +120,9 @@ class CountyStore(Protocol):
     def station(self, station_id: str) -> StationRecord | None: ...
     def stations(self) -> list[StationRecord]: ...
     def enroll(self, station_id: str, public_key: str, at: str) -> None: ...
-    def revoke(self, station_id: str) -> None: ...
+    def revoke(self, station_id: str, at: str | None = None,
+               trusted_seq: int | None = None) -> list[int]: ...
+    def revocations(self) -> dict[str, str]: ...
     def writing(self) -> contextlib.AbstractContextManager[Writing]: ...
     def events(self, station_id: str, after: int = 0, limit: int = 1000) -> list[Event]: ...
     def forks(self, station_id: str) -> list[dict]: ...
@@ -108,7 +140,7 @@ class SqliteCountyStore:
         self.path = str(path)
         self._local = threading.local()
         with self._sqlite() as conn:
-            conn.executescript(SCHEMA)
+            conn.executescript(SCHEMA + ROSTER_SCHEMA)
         self._sqlite().execute("PRAGMA secure_delete=ON")  # the cut values are overwritten
         with self.writing() as tx:
             changed = cut_stored(tx.conn, unlock=("DROP TRIGGER county_events_no_update",),
@@ -151,9 +183,35 @@ class SqliteCountyStore:
         self._conn().execute("INSERT INTO stations (id, public_key, enrolled_at) VALUES (?, ?, ?) "
                              "ON CONFLICT(id) DO UPDATE SET public_key = excluded.public_key, "
                              "status = 'enrolled'", (station_id, public_key, at))
+        # enrolled again (a new key): its new entries are served; those kept back stay so
+        self._conn().execute("DELETE FROM station_revocations WHERE station_id = ?", (station_id,))
 
-    def revoke(self, station_id: str) -> None:
-        self._conn().execute("UPDATE stations SET status = 'revoked' WHERE id = ?", (station_id,))
+    def revoke(self, station_id: str, at: str | None = None,
+               trusted_seq: int | None = None) -> list[int]:
+        """Revoke a station at ``at`` (default now): its pushes are refused, the roster serves
+        none of its entries from now on, and those after ``trusted_seq`` (its last trusted
+        acknowledgement; default: everything it pushed is trusted) are flagged for review.
+        Returns the flagged sequences."""
+        import datetime as dt
+        at = at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self.writing() as tx:
+            head = tx.head(station_id).seq
+            trusted = head if trusted_seq is None else min(trusted_seq, head)
+            tx.conn.execute("UPDATE stations SET status = 'revoked' WHERE id = ?", (station_id,))
+            tx.conn.execute("INSERT INTO station_revocations VALUES (?, ?, ?) ON CONFLICT "
+                            "(station_id) DO UPDATE SET revoked_at = excluded.revoked_at, "
+                            "trusted_seq = excluded.trusted_seq", (station_id, at, trusted))
+            flagged = tx.conn.execute("SELECT seq, type FROM events WHERE station_id = ? AND "
+                                      "seq > ? ORDER BY seq", (station_id, trusted)).fetchall()
+            for seq, type_ in flagged:
+                tx.keep_back(station_id, seq, type_, "station revoked: after its last trusted "
+                             "acknowledgement, for review", at)
+        return [seq for seq, _type in flagged]
+
+    def revocations(self) -> dict[str, str]:
+        """Revoked stations and when: the roster page carries them to every station."""
+        return dict(self._conn().execute("SELECT station_id, revoked_at FROM "
+                                         "station_revocations ORDER BY station_id").fetchall())
 
     # -- events -------------------------------------------------------------------
     @contextlib.contextmanager
@@ -182,11 +240,9 @@ class SqliteCountyStore:
         """(rowid, station, seq, type, payload) of other stations' events after a cursor, and
         the last rowid looked at (the next cursor, even if nothing in the page is shared)."""
         rows = self._conn().execute(
-            "SELECT rowid, station_id, seq, type, payload FROM events WHERE rowid > ? "
-            "ORDER BY rowid LIMIT ?", (after, limit)).fetchall()
-        last = rows[-1][0] if rows else after
-        return ([(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows
-                 if r[1] != exclude_station], last)
+            f"SELECT e.rowid, {FEED_COLUMNS} WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?",
+            (after, limit)).fetchall()
+        return feed_rows(rows, exclude_station, after)
 
     def per_day(self, days: int = 30) -> list[tuple[str, int]]:
         """Events received per UTC day, the last ``days`` days, oldest first."""
@@ -243,6 +299,19 @@ def cut_stored(conn: Connection, unlock: tuple[str, ...], relock: tuple[str, ...
     return len(changed)
 
 
+FEED_COLUMNS = ("e.station_id, e.seq, e.type, e.payload, r.reason, v.revoked_at FROM events e "
+                "LEFT JOIN roster_refused r ON r.station_id = e.station_id AND r.seq = e.seq "
+                "LEFT JOIN station_revocations v ON v.station_id = e.station_id")
+
+
+def feed_rows(rows: list, exclude_station: str, after: int) -> tuple[list[tuple], int]:
+    """The feed's (cursor, station, seq, type, payload) rows, without the exclude_station's
+    own, those the roster rules kept back and a revoked station's, and the next cursor."""
+    last = rows[-1][0] if rows else after
+    return ([(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows
+             if r[1] != exclude_station and r[5] is None and r[6] is None], last)
+
+
 class _SqliteWriting:
     def __init__(self, conn: Connection):
         self.conn = conn
@@ -270,6 +339,36 @@ class _SqliteWriting:
                           "VALUES (?, ?, ?, ?)",
                           (station_id, event.seq, json.dumps(vars(event), ensure_ascii=False),
                            received_at))
+
+    # -- what the roster rules know (kiosk.protocol.roster.RosterFacts) -------------
+    def card(self, card_no: str) -> CardFact | None:
+        row = self.conn.execute("SELECT station_id, holder_id, role FROM roster_cards "
+                                "WHERE card_no = ?", (card_no,)).fetchone()
+        return CardFact(*row) if row else None
+
+    def home(self, resident_id: str) -> str | None:
+        row = self.conn.execute("SELECT station_id FROM roster_served WHERE resident_id = ? "
+                                "AND home = 1", (resident_id,)).fetchone()
+        return row[0] if row else None
+
+    def served(self, resident_id: str, station_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM roster_served WHERE resident_id = ? AND "
+                                 "station_id = ?", (resident_id, station_id)).fetchone() is not None
+
+    def learn_card(self, card_no: str, station_id: str, holder_id: str, role: str) -> None:
+        self.conn.execute("INSERT INTO roster_cards VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                          (card_no, station_id, holder_id, role))
+
+    def learn_served(self, resident_id: str, station_id: str, home: bool) -> None:
+        on_conflict = "DO UPDATE SET home = 1" if home else "DO NOTHING"
+        self.conn.execute("INSERT INTO roster_served VALUES (?, ?, ?) ON CONFLICT "
+                          f"(resident_id, station_id) {on_conflict}",
+                          (resident_id, station_id, int(home)))
+
+    def keep_back(self, station_id: str, seq: int, type_: str, reason: str, at: str) -> None:
+        """The roster will not serve this event (a rule refused it, or its station was revoked)."""
+        self.conn.execute("INSERT INTO roster_refused VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+                          "DO NOTHING", (station_id, seq, type_, reason, at))
 
     def synced(self, station_id: str, at: str, clock_offset_s: float | None,
                reported_head: int | None = None) -> None:

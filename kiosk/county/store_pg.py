@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from kiosk.county.store import SqliteCountyStore, _SqliteWriting, cut_stored
+from kiosk.county.store import FEED_COLUMNS, ROSTER_SCHEMA, SqliteCountyStore, _SqliteWriting, cut_stored, feed_rows
 
 TRIGGER = "county_events_append_only"
 
@@ -82,7 +82,7 @@ class PostgresCountyStore(SqliteCountyStore):
         self._local = threading.local()
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("SELECT pg_advisory_lock(7201)")  # one schema creator at a time
-            conn.execute(SCHEMA)
+            conn.execute(SCHEMA + ROSTER_SCHEMA)
         with self.writing() as tx:  # events stored before stations withheld station-only fields
             cut_stored(tx.conn, unlock=(f"ALTER TABLE events DISABLE TRIGGER {TRIGGER}",),
                        relock=(f"ALTER TABLE events ENABLE TRIGGER {TRIGGER}",))
@@ -108,13 +108,10 @@ class PostgresCountyStore(SqliteCountyStore):
         conn.execute("COMMIT")
 
     def feed(self, exclude_station: str, after: int, limit: int) -> tuple[list[tuple], int]:
-        import json
         rows = self._conn().execute(
-            "SELECT cursor, station_id, seq, type, payload FROM events WHERE cursor > ? "
-            "ORDER BY cursor LIMIT ?", (after, limit)).fetchall()
-        last = rows[-1][0] if rows else after
-        return ([(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows
-                 if r[1] != exclude_station], last)
+            f"SELECT e.cursor, {FEED_COLUMNS} WHERE e.cursor > ? ORDER BY e.cursor LIMIT ?",
+            (after, limit)).fetchall()
+        return feed_rows(rows, exclude_station, after)
 
 
 def open_store(database: str):

@@ -64,9 +64,11 @@ def _binds(issued: IssuedCard, record: CardRecord, uid: bytes) -> bool:
 
 class CardDesk:
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock, station_id: str,
-                 signer: Signer, verify: Verifier, legacy_uid_only: bool = False):
+                 signer: Signer, verify: Verifier, legacy_uid_only: bool = False,
+                 revoked_at: Callable[[str], float | None] | None = None):
         self.uow_factory, self.clock, self.station_id = uow_factory, clock, station_id
         self.signer, self.verify, self.legacy_uid_only = signer, verify, legacy_uid_only
+        self.revoked_at = revoked_at  # when the county revoked an issuing station, if it did
 
     # -- recognising ------------------------------------------------------------
     def identify(self, uow: UnitOfWork, card: ReadCard) -> Identity:
@@ -75,6 +77,9 @@ class CardDesk:
                 record = verify_record(card.record, card.uid, self.verify)
             except RecordRefused as refused:
                 return RefusedIdentity(refused.reason)
+            revoked = self.revoked_at(record.station_id) if self.revoked_at else None
+            if revoked is not None and record.issued_at >= revoked:  # its key is no longer trusted
+                return RefusedIdentity("unknown_issuer", record.card_no)
             issued = uow.issued_cards.get(record.card_no)
             if issued is None:
                 return Unrecognised()
@@ -125,14 +130,18 @@ class CardDesk:
         card = IssuedCard(record.card_no, record.role, holder_id, uid_hash(record.uid),
                           kind, issued_at, by)
         with self.uow_factory() as uow:
-            for old in uow.issued_cards.active_for(card.holder_id):
-                uow.issued_cards.set_status(old.card_no, "revoked")
-                uow.record("card.revoked", {"card_no": old.card_no, "holder_id": old.holder_id,
-                                            "reason": "reissued", "by": by})
+            earlier = uow.issued_cards.active_for(card.holder_id)
             uow.issued_cards.add(card)
             uow.record("card.issued", {"card_no": card.card_no, "role": card.role,
                                        "holder_id": card.holder_id, "uid_hash": card.uid_hash,
                                        "kind": kind, "reason": reason, "by": by})
+            # Each revocation names the card that replaces it: her home station may revoke a
+            # card issued elsewhere only as such a signed pair (roster rules).
+            for old in earlier:
+                uow.issued_cards.set_status(old.card_no, "revoked")
+                uow.record("card.revoked", {"card_no": old.card_no, "holder_id": old.holder_id,
+                                            "reason": "reissued", "by": by,
+                                            "replaced_by": card.card_no})
             uow.commit()
         return card
 

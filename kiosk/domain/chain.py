@@ -31,18 +31,23 @@ class ChainReport:
 
 
 def verify_chain(
-    events: Iterable[Event], public_key: Ed25519PublicKey, station_id: str | None = None
+    events: Iterable[Event], public_key: Ed25519PublicKey, station_id: str | None = None,
+    acknowledged: tuple[int, str] | None = None,
 ) -> ChainReport:
     """Check every event in sequence order; collect each problem with its sequence number.
 
     A deleted event shows as a gap, a reordered pair as altered content (the
     sequence number is signed) and a broken link, a flipped byte as a hash or
-    signature failure.
+    signature failure. A truncated tail verifies on its own, so ``acknowledged``, the
+    (seq, hash) of the newest acknowledgement the county signed, must be in the log.
     """
     report = ChainReport()
     expected_seq, prev_hash = 1, GENESIS_HASH
+    acked_hash = None
     for event in events:
         report.checked += 1
+        if acknowledged and event.seq == acknowledged[0]:
+            acked_hash = event.hash
         if event.seq != expected_seq:
             missing = f"{expected_seq}" if event.seq == expected_seq + 1 else (
                 f"{expected_seq}..{event.seq - 1}")
@@ -58,4 +63,10 @@ def verify_chain(
         if reason:
             report.problems.append(Problem(event.seq, event.id, reason))
         expected_seq, prev_hash = event.seq + 1, event.hash
+    if acknowledged and acked_hash != acknowledged[1]:
+        seq = acknowledged[0]
+        report.problems.append(Problem(seq, "-", (
+            f"the county acknowledged events up to {seq}, but " +
+            ("this log holds a different event there (rewritten?)" if acked_hash else
+             f"this log ends at {expected_seq - 1} (truncated?)"))))
     return report

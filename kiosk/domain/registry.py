@@ -59,6 +59,14 @@ class ResidentRegistry:
     def _now(self) -> str:
         return self.clock.now().astimezone(dt.UTC).isoformat(timespec="seconds")
 
+    def _card_present(self, uow: UnitOfWork, resident_id: str) -> dict[str, str]:
+        """``card_no``: her card when she checked in here today with it (she is at the desk);
+        other stations apply a change to her record only with it (roster rules, issue 13)."""
+        if uow.checkins.for_resident_on(resident_id, self._today().isoformat()) is None:
+            return {}
+        cards = uow.issued_cards.active_for(resident_id)
+        return {"card_no": cards[0].card_no} if cards else {}
+
     def id_hash(self, national_id: str) -> str:
         return hmac.new(self.id_hash_key, b"kiosk-national-id-v1:" + national_id.encode(),
                         hashlib.sha256).hexdigest()
@@ -119,7 +127,8 @@ class ResidentRegistry:
             if changed:
                 uow.residents.update(replace(resident, **changed))
                 uow.record("resident.corrected", {"resident_id": resident_id,
-                                                  "changes": changed, "by": by})
+                                                  "changes": changed, "by": by,
+                                                  **self._card_present(uow, resident_id)})
             uow.commit()
             return replace(resident, **changed)
 
@@ -129,7 +138,7 @@ class ResidentRegistry:
             now = self._now()
             uow.residents.update(replace(resident, consent_version=CONSENT_VERSION, consent_at=now))
             uow.record("consent.given", {"resident_id": resident_id, "version": CONSENT_VERSION,
-                                         "by": by})
+                                         "by": by, **self._card_present(uow, resident_id)})
             uow.commit()
 
     def withdraw_consent(self, resident_id: str, by: str) -> None:
@@ -137,7 +146,8 @@ class ResidentRegistry:
         with self.uow_factory() as uow:
             resident = existing_resident(uow, resident_id)
             uow.residents.update(replace(resident, consent_version=None, consent_at=None))
-            uow.record("consent.withdrawn", {"resident_id": resident_id, "by": by})
+            uow.record("consent.withdrawn", {"resident_id": resident_id, "by": by,
+                                             **self._card_present(uow, resident_id)})
             uow.commit()
 
     def viewed(self, resident_id: str, by: str, what: str = "record") -> None:

@@ -1,16 +1,22 @@
-"""Verifying a stored event log against the station's public key."""
+"""Verifying a stored event log against the station's public key, and against the newest
+acknowledgement the county signed (a chain cut short still verifies on its own)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from kiosk.domain.chain import ChainReport, Problem, verify_chain
 from kiosk.domain.disclosure import check_secrets
-from kiosk.errors import StoreError
+from kiosk.errors import ProtocolError, StoreError
 from kiosk.keys import load_public_key
-from kiosk.store.database import connect
+from kiosk.ports import Ack
+from kiosk.protocol.sync import verify_ack
+from kiosk.store.database import connect, first_event
 from kiosk.store.sqlite import event_secrets, iter_events
+from kiosk.store.sync_log import kept_acks
 
 
 def secret_problems(db) -> list[Problem]:
@@ -26,14 +32,39 @@ def secret_problems(db) -> list[Problem]:
     return problems
 
 
-def verify_database(database: Path, public_key_file: Path, station_id: str | None) -> ChainReport:
+def verify_database(database: Path, public_key_file: Path, station_id: str | None,
+                    county_key: Ed25519PublicKey | None = None) -> ChainReport:
+    """The chain's report; with ``county_key``, only acknowledgements it signed count, and a
+    kept one it did not sign is a problem too (the acknowledgements were tampered with)."""
     if not Path(database).exists():
         raise StoreError(f"database {database} does not exist")
     key = load_public_key(public_key_file)
     db = connect(database)
     try:
-        report = verify_chain(iter_events(db), key, station_id)
+        genesis = first_event(db)
+        station = station_id or (json.loads(genesis[0]).get("station_id") if genesis else "")
+        newest, unsigned = _newest_signed(kept_acks(db, station or ""), county_key)
+        report = verify_chain(iter_events(db), key, station_id,
+                              (newest.seq, newest.hash) if newest else None)
         report.problems.extend(secret_problems(db))
-        return report
     finally:
         db.conn.close()
+    report.problems.extend(Problem(ack.seq, "-", "a kept acknowledgement is not signed by the "
+                                   "county key (sync_acks altered?)") for ack in unsigned)
+    return report
+
+
+def _newest_signed(acks: list[Ack], county_key: Ed25519PublicKey | None
+                   ) -> tuple[Ack | None, list[Ack]]:
+    """The highest acknowledgement that verifies, and the higher ones that do not."""
+    unsigned: list[Ack] = []
+    for ack in acks:
+        if county_key is None:
+            return ack, unsigned
+        try:
+            verify_ack(vars(ack), county_key)
+        except ProtocolError:
+            unsigned.append(ack)
+            continue
+        return ack, unsigned
+    return None, unsigned

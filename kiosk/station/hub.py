@@ -1,4 +1,8 @@
-"""Fan-out of station happenings (taps, reader and printer state) to every open page."""
+"""Fan-out of station happenings (taps, reader and printer state) to every open page.
+
+What is broadcast carries no secret: the stream adds a tap's login ticket or record link
+only for the kiosk's own page (kiosk.station.screen_pages), and the number of streams is
+capped so that open connections cannot pile up."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kiosk.ports import PrinterState, ReaderState, ReaderStatus
+from kiosk.station.screen_pages import KIOSK_STREAMS, MAX_SUBSCRIBERS, ScreenPages, TooManyScreens
 
 
 @dataclass(frozen=True)
@@ -28,23 +33,49 @@ class Status:
 
 
 class ScreenHub:
-    def __init__(self) -> None:
+    def __init__(self, pages: ScreenPages | None = None,
+                 max_subscribers: int = MAX_SUBSCRIBERS) -> None:
         self._subscribers: set[queue.Queue] = set()
+        self._kiosk_streams: list[queue.Queue] = []
+        self.max_subscribers = max_subscribers
+        self.pages = pages or ScreenPages()
         self._lock = threading.Lock()
         self.status = Status()
         self.published = 0
         self._last_tap: tuple[Any, float] | None = None  # shown to a page opened just after
         self.board: Any | None = None  # the queue's public board (kiosk.station.calling)
 
-    def subscribe(self) -> queue.Queue:
+    def subscribe(self, kiosk: bool = False) -> queue.Queue:
+        """A queue of what is published; TooManyScreens when the slots are taken (the
+        kiosk's own page has slots of its own, so other pages cannot crowd it out)."""
         q: queue.Queue = queue.Queue(maxsize=100)
         with self._lock:
+            if kiosk:
+                while len(self._kiosk_streams) >= KIOSK_STREAMS:  # the oldest page gives way
+                    self._end(self._kiosk_streams.pop(0))
+                self._kiosk_streams.append(q)
+            elif len(self._subscribers) - len(self._kiosk_streams) >= self.max_subscribers:
+                raise TooManyScreens("too many open screens")
             self._subscribers.add(q)
         return q
+
+    def subscribed(self, q: queue.Queue) -> bool:
+        """False once the stream was ended here (its page gave way to a newer one)."""
+        with self._lock:
+            return q in self._subscribers
+
+    def _end(self, q: queue.Queue) -> None:
+        self._subscribers.discard(q)
+        try:
+            q.put_nowait(("end", None))
+        except queue.Full:
+            pass  # the stream notices at its next keep-alive
 
     def unsubscribe(self, q: queue.Queue) -> None:
         with self._lock:
             self._subscribers.discard(q)
+            if q in self._kiosk_streams:
+                self._kiosk_streams.remove(q)
 
     def publish(self, kind: str, item: Any) -> None:
         with self._lock:

@@ -30,7 +30,7 @@ from kiosk.domain.staff import StaffService
 from kiosk.domain.validation import N_, Invalid
 from kiosk.errors import CardIOError, StoreUnavailable
 from kiosk.ports import CardReader, CardReadFailed, CardTapped, ReaderEvent, ReaderState, ReaderStatus, Signal, Signals
-from kiosk.station.staff_desk import IssueRequest, StaffDesk
+from kiosk.station.staff_desk import IssueCancelled, IssueRequest, StaffDesk
 
 log = logging.getLogger(__name__)
 STALL_SECONDS = 10.0
@@ -105,14 +105,25 @@ class Station:
         """Write a signed record onto the card on the reader, read it back, then store it."""
         assert self.cards is not None and self.staff is not None  # issuance needs both
         card = ReadCard(tap.uid, tap.kind, tap.record)
+        staff = self.staff
+
+        def write(framed: bytes) -> bytes | None:
+            # The session that asked may have ended while the record was being signed.
+            if not staff.still_wanted(request):
+                raise IssueCancelled(request.id)
+            return self.reader.write_record(tap.reader, tap.uid, tap.kind, framed)
+
         try:
-            issued = self.cards.issue(
-                request.role, request.holder_id, card,
-                lambda framed: self.reader.write_record(tap.reader, tap.uid, tap.kind, framed),
-                request.by, request.reason)
+            issued = self.cards.issue(request.role, request.holder_id, card, write,
+                                      request.by, request.reason)
+        except IssueCancelled:
+            log.warning("card issuance cancelled: the technician session ended")
+            message = N_("The technician session ended, so no card was issued")
+            self.staff.finish_issue(request, "failed", message)
+            outcome: TapOutcome = IssueFailed(message)
         except Invalid as exc:
             self.staff.finish_issue(request, "failed", exc.message)
-            outcome: TapOutcome = IssueFailed(exc.message)
+            outcome = IssueFailed(exc.message)
         except (CardIOError, OSError) as exc:
             log.warning("card issuance failed: %s", exc)
             message = N_("The card could not be written. Hold it still on the reader and try again")

@@ -15,10 +15,15 @@ import time
 from dataclasses import dataclass, field
 
 from kiosk.domain.validation import N_
+from kiosk.errors import KioskError
 
 TICKET_SECONDS = 60
 ISSUE_SECONDS = 60
 RECORD_LINK_SECONDS = 180
+
+
+class IssueCancelled(KioskError, RuntimeError):
+    """The technician session that asked for a card ended before the card was written."""
 
 
 def token() -> str:
@@ -36,10 +41,14 @@ class Session:
 
 @dataclass
 class IssueRequest:
+    """A card waiting to be issued; it belongs to the technician session that asked for it
+    (``session``, that session's token) and ends with it."""
+
     role: str
     holder_id: str
     by: str
     reason: str
+    session: str = ""
     created: float = field(default_factory=time.monotonic)
     id: str = field(default_factory=token)
     status: str = "waiting"  # "waiting" | "done" | "failed"
@@ -86,6 +95,7 @@ class StaffDesk:
         with self._lock:
             self._session = session
             self._tickets.clear()
+            self._cancel_issue()
         return session
 
     def session(self, session_token: str | None, touch: bool = True) -> Session | None:
@@ -97,6 +107,7 @@ class StaffDesk:
                 return None
             if self.clock() - session.last_seen > self.idle_seconds:
                 self._session = None
+                self._cancel_issue()
                 return None
             if touch:
                 session.last_seen = self.clock()
@@ -106,6 +117,7 @@ class StaffDesk:
         with self._lock:
             session, self._session = self._session, None
             self._tickets.clear()
+            self._cancel_issue()
             return session
 
     def idle_session(self) -> Session | None:
@@ -114,6 +126,7 @@ class StaffDesk:
             session = self._session
             if session and self.clock() - session.last_seen > self.idle_seconds:
                 self._session = None
+                self._cancel_issue()
                 return session
         return None
 
@@ -122,21 +135,46 @@ class StaffDesk:
         return self._session is not None
 
     # -- card issuance ------------------------------------------------------------
-    def request_issue(self, role: str, holder_id: str, by: str, reason: str) -> IssueRequest:
-        request = IssueRequest(role, holder_id, by, reason)
+    def request_issue(self, role: str, holder_id: str, by: str, reason: str,
+                      session_token: str) -> IssueRequest:
+        """Wait for a card for ``holder_id``, on behalf of the session ``session_token``."""
+        request = IssueRequest(role, holder_id, by, reason, session_token)
         with self._lock:
             self._issue = request
             self._requests[request.id] = request
         return request
 
     def pending_issue(self) -> IssueRequest | None:
+        """The card waiting to be issued, if its session is still the live one."""
         with self._lock:
             request = self._issue
             if request and self.clock() - request.created > ISSUE_SECONDS:
                 request.status, request.message = "failed", N_("No card was placed in time")
                 self._issue = None
                 return None
+            if request and not self._session_alive(request):
+                self._cancel_issue()
+                return None
             return request
+
+    def still_wanted(self, request: IssueRequest) -> bool:
+        """Checked just before the card is written: the request is the pending one and the
+        session that asked for it is alive (not ended, replaced or idle)."""
+        with self._lock:
+            return self._issue is request and self._session_alive(request)
+
+    def _session_alive(self, request: IssueRequest) -> bool:
+        session = self._session
+        return (session is not None and bool(request.session)
+                and secrets.compare_digest(session.token, request.session)
+                and self.clock() - session.last_seen <= self.idle_seconds)
+
+    def _cancel_issue(self) -> None:
+        """The session that asked for a card ended (caller holds the lock)."""
+        request, self._issue = self._issue, None
+        if request is not None and request.status == "waiting":
+            request.status = "failed"
+            request.message = N_("The technician session ended, so no card was issued")
 
     def finish_issue(self, request: IssueRequest, status: str, message: str = "",
                      card_no: str = "") -> None:

@@ -245,3 +245,18 @@ def m012_event_secrets(db: Database) -> None:
         db.execute(f"""
             CREATE TRIGGER event_secrets_no_{op.lower()} BEFORE {op} ON event_secrets
             BEGIN SELECT RAISE(ABORT, 'event_secrets is append-only'); END""")
+
+
+@migrations()
+def m013_roster_rules(db: Database) -> None:
+    """What the roster rules need (issue 13, finding 7): the other stations that served a
+    resident, and which of them registered her (her home station; none: this one)."""
+    db.execute("CREATE TABLE roster_served (resident_id TEXT NOT NULL, station_id TEXT NOT NULL, "
+               "home INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (resident_id, station_id))")
+
+
+@migrations()
+def m014_station_revocations(db: Database) -> None:
+    """When the county revoked another station (issue 13, finding 8): its card records issued
+    after that are refused here."""
+    db.execute("ALTER TABLE remote_stations ADD COLUMN revoked_at TEXT")

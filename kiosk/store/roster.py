@@ -4,11 +4,15 @@ worker calls it inside one unit of work per page (sync/roster_pull.py)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlite_utils import Database
 
+from kiosk.protocol.roster import CardFact, refusal, serves
+
 CURSOR_KEY = "roster_cursor"
+log = logging.getLogger(__name__)
 
 
 def cursor(db: Database) -> int:
@@ -23,22 +27,70 @@ class SqliteRoster:
     def cursor(self) -> int:
         return cursor(self.db)
 
-    def apply_page(self, page: dict[str, Any], own_station_id: str, plans: Any) -> list[str]:
+    def apply_page(self, page: dict[str, Any], own_station_id: str, plans: Any
+                   ) -> tuple[list[str], list[dict[str, Any]]]:
         """Apply a verified page's stations, entries and cursor; return the stations whose
-        public key was new or changed."""
+        public key was new or changed, and the entries the roster rules refused."""
         db = self.db
         known = dict(db.execute("SELECT station_id, public_key FROM remote_stations").fetchall())
         new_keys = {sid: key for sid, key in page["stations"].items()
                     if sid != own_station_id and known.get(sid) != key}
         for station_id, public_key in new_keys.items():
-            db.execute("INSERT INTO remote_stations VALUES (?, ?) ON CONFLICT(station_id) "
-                       "DO UPDATE SET public_key = excluded.public_key", (station_id, public_key))
+            db.execute("INSERT INTO remote_stations (station_id, public_key) VALUES (?, ?) "
+                       "ON CONFLICT(station_id) DO UPDATE SET public_key = excluded.public_key, "
+                       "revoked_at = NULL", (station_id, public_key))  # a new key: enrolled anew
+        for station_id, revoked_at in page.get("revoked", {}).items():
+            if station_id != own_station_id and db.execute(
+                    "UPDATE remote_stations SET revoked_at = ? WHERE station_id = ? AND "
+                    "revoked_at IS NULL", (revoked_at, station_id)).rowcount:
+                log.warning("roster: station %s was revoked at %s; its newer cards are refused",
+                            station_id, revoked_at)
+                new_keys[station_id] = "revoked"
+        facts, refused = StationFacts(db, own_station_id), []
         for entry in page["entries"]:
-            APPLY[entry["type"]](db, entry["data"], f"station:{entry['station_id']}",
-                                 page["county_time"], plans)
+            station, data = entry["station_id"], entry["data"]
+            found = refusal(station, entry["type"], data, facts)
+            if found is not None:
+                log.warning("roster: %s seq %s %s refused: %s", station, entry["seq"],
+                            entry["type"], found.reason)
+                refused.append({"station_id": station, "seq": entry["seq"],
+                                "type": entry["type"], "reason": found.reason})
+                continue
+            APPLY[entry["type"]](db, data, f"station:{station}", page["county_time"], plans)
+            if (resident_id := serves(entry["type"], data)) is not None:
+                db.execute("INSERT OR IGNORE INTO roster_served VALUES (?, ?, 0)",
+                           (resident_id, station))
         db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
                    "value = excluded.value", (CURSOR_KEY, str(page["next"])))
-        return sorted(new_keys)
+        return sorted(new_keys), refused
+
+
+class StationFacts:
+    """The roster rules' view of this station's database (kiosk.protocol.roster.refusal):
+    its own residents and cards, and what the roster brought from the others."""
+
+    def __init__(self, db: Database, own_station_id: str):
+        self.db, self.own = db, own_station_id
+
+    def card(self, card_no: str) -> CardFact | None:
+        row = self.db.execute("SELECT issued_by, holder_id, role FROM issued_cards "
+                              "WHERE card_no = ?", (card_no,)).fetchone()
+        if row is None:
+            return None
+        issuer = row[0][len("station:"):] if row[0].startswith("station:") else self.own
+        return CardFact(issuer, row[1], row[2])
+
+    def home(self, resident_id: str) -> str | None:
+        row = self.db.execute("SELECT station_id FROM roster_served WHERE resident_id = ? AND "
+                              "home = 1", (resident_id,)).fetchone()
+        if row is not None:
+            return row[0]
+        mine = self.db.execute("SELECT 1 FROM residents WHERE id = ?", (resident_id,)).fetchone()
+        return self.own if mine else None
+
+    def served(self, resident_id: str, station_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM roster_served WHERE resident_id = ? AND "
+                               "station_id = ?", (resident_id, station_id)).fetchone() is not None
 
 
 def _resident(db, d, by, at, plans):
@@ -46,6 +98,8 @@ def _resident(db, d, by, at, plans):
                "consent_at, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                (d["id"], d["name"], d.get("birth_date"), d.get("village"),
                 d.get("consent_version"), d.get("consent_at"), d.get("registered_at")))
+    db.execute("INSERT INTO roster_served VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET home = 1",
+               (d["id"], by[len("station:"):]))
 
 
 def _corrected(db, d, by, at, plans):
@@ -104,6 +158,19 @@ APPLY = {"resident.registered": _resident, "resident.corrected": _corrected,
          "consent.given": _consent, "consent.withdrawn": _consent, "card.issued": _card,
          "card.revoked": _revoked, "care.enrolled": _enrolled, "care_item.declined": _declined,
          "visit.logged": _visit, "visit.corrected": _visit}
+
+
+def remote_revoked_at(db):
+    """For the card desk: when the county revoked another station (epoch seconds), if it did."""
+    import datetime as dt
+
+    def revoked_at(station_id: str) -> float | None:
+        row = db.execute("SELECT revoked_at FROM remote_stations WHERE station_id = ?",
+                         (station_id,)).fetchone()
+        if not row or not row[0]:
+            return None
+        return dt.datetime.fromisoformat(row[0].replace("Z", "+00:00")).timestamp()
+    return revoked_at
 
 
 def remote_key_lookup(db):

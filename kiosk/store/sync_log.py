@@ -39,6 +39,14 @@ def newest_ack_times(db: Database) -> tuple[str, str] | None:
     return (row[0], row[1]) if row else None
 
 
+def kept_acks(db: Database, station_id: str) -> list[Ack]:
+    """Every acknowledgement kept, the highest sequence first."""
+    rows = db.execute("SELECT seq, hash, county_time, signature FROM sync_acks "
+                      "ORDER BY seq DESC, id DESC").fetchall()
+    return [Ack(station_id, seq, hash_, county_time, signature)
+            for seq, hash_, county_time, signature in rows]
+
+
 def events_after(db: Database, after: int, limit: int) -> list[dict[str, Any]]:
     """Up to ``limit`` events after ``after`` as JSON-ready dicts (payload parsed)."""
     rows = db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE seq > ? "

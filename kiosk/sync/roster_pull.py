@@ -34,11 +34,16 @@ def pull(core, link, county_key, max_pages: int = 100) -> int:
 
 def _apply_page(core, page: dict) -> None:
     with core.uow() as uow:
-        new_keys = uow.roster.apply_page(page, core.config.station_id, core.care.plans)
+        new_keys, refused = uow.roster.apply_page(page, core.config.station_id, core.care.plans)
         if page["entries"] or new_keys:  # a bare cursor move (own events only) is bookkeeping
             uow.record("roster.applied", {"after": page["after"], "next": page["next"],
-                                          "entries": len(page["entries"]),
+                                          "entries": len(page["entries"]) - len(refused),
                                           "stations": new_keys,
-                                          "from": sorted({e["station_id"] for e in page["entries"]})})
+                                          "from": sorted({e["station_id"] for e in page["entries"]}),
+                                          "refused": refused})
         uow.commit()
-    log.info("roster: applied %d entries up to cursor %d", len(page["entries"]), page["next"])
+    if refused:  # the county should have kept them back: say so where an operator looks
+        log.error("ALERT roster: %d entries refused by the roster rules (from %s)", len(refused),
+                  ", ".join(sorted({r["station_id"] for r in refused})))
+    log.info("roster: applied %d entries up to cursor %d", len(page["entries"]) - len(refused),
+             page["next"])

@@ -17,10 +17,10 @@ import time
 
 from kiosk.adapters.clock import SystemClock
 from kiosk.domain.unit_of_work import Clock
-from kiosk.errors import ProtocolError
+from kiosk.errors import KioskError, ProtocolError
 from kiosk.ports import Ack, CountyLink, CountyRefused
 from kiosk.protocol.sync import MAX_EVENTS, take_batch, verify_ack
-from kiosk.store.sync_log import SyncState, event_hash, events_after, keep_ack, newest_ack_times, sync_state
+from kiosk.store.sync_log import SyncState, event_hash, events_after, keep_ack, kept_acks, newest_ack_times, sync_state
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 600.0
@@ -56,6 +56,16 @@ def sync_now(data_dir) -> None:
 SYNC_NOW = "sync-now"
 
 
+class LogTruncated(KioskError, RuntimeError):
+    """The log no longer holds an event the county acknowledged: events were deleted or
+    rewritten. Pushing would hide that, so sync refuses to run."""
+
+    def __init__(self, acked_seq: int, head_seq: int):
+        super().__init__(f"the county acknowledged events up to seq {acked_seq}, but the log "
+                         f"holds {head_seq} events or a different event there")
+        self.acked_seq, self.head_seq = acked_seq, head_seq
+
+
 class SyncWorker:
     def __init__(self, db, link: CountyLink, station_id: str, county_key=None,
                  on_progress=None, rng: random.Random | None = None,
@@ -77,6 +87,7 @@ class SyncWorker:
     def push_pending(self) -> SyncState:
         """Push until the county has everything (or raise on trouble)."""
         from kiosk.domain.events import Event
+        self.check_log_holds_acks()
         state = sync_state(self.db)
         start = state.acked_seq
         while True:
@@ -97,9 +108,22 @@ class SyncWorker:
             state = sync_state(self.db)
             self.on_progress(state)
 
+    def check_log_holds_acks(self) -> None:
+        """Refuse (LogTruncated) when the newest acknowledgement kept is not in the log."""
+        acks = kept_acks(self.db, self.station_id)
+        if acks and event_hash(self.db, acks[0].seq) != acks[0].hash:
+            head = sync_state(self.db).head_seq
+            log.error("ALERT the event log is shorter than the county acknowledged "
+                      "(acknowledged %d, log holds %d): sync refused", acks[0].seq, head)
+            raise LogTruncated(acks[0].seq, head)
+
     def _keep(self, ack: Ack, batch: list[dict]) -> None:
         if self.county_key is not None:
             verify_ack(vars(ack), self.county_key)
+        if ack.station_id == self.station_id and ack.seq > sync_state(self.db).head_seq:
+            # The county holds more than this log: the acknowledgements were deleted too.
+            log.error("ALERT the county holds events up to %d, beyond this log's end", ack.seq)
+            raise LogTruncated(ack.seq, sync_state(self.db).head_seq)
         if ack.station_id != self.station_id or event_hash(self.db, ack.seq) != ack.hash:
             raise ProtocolError(f"acknowledgement for seq {ack.seq} does not match this station's log")
         now = self.clock.now().astimezone(dt.UTC).isoformat(timespec="seconds")

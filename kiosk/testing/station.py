@@ -86,6 +86,7 @@ class StationProcess:
         self.all_reports: list[dict] = []
         self.statuses: list[dict] = []
         self.ui_url = ""
+        self.screen_url = ""  # ui_url with the launch token: the kiosk's own screen
         self.ready = threading.Event()
         self.stderr_path = Path(config).parent / "station.stderr"
 
@@ -115,7 +116,7 @@ class StationProcess:
                 self.statuses.append(data)
                 continue
             if data.get("kind") == "ui":
-                self.ui_url = data["url"]
+                self.ui_url, self.screen_url = data["url"], data.get("screen_url", data["url"])
                 continue
             self.all_reports.append(data)
             self.reports.put(data)

@@ -17,7 +17,9 @@ def demo():
 @bp.get("/")
 def panel():
     controls = demo()
-    return render_template("demo.html", cards=controls.cards, demo_pin=controls.technician_pin)
+    # the demo's iframe is the kiosk's own screen, so it is launched like the kiosk's browser
+    return render_template("demo.html", cards=controls.cards, demo_pin=controls.technician_pin,
+                           screen_token=current_app.extensions["kiosk_hub"].pages.launch_token)
 
 
 @bp.post("/tap/<card>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import queue
 
-from flask import Blueprint, Response, current_app, redirect, render_template, stream_with_context, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, stream_with_context, url_for
 
 from kiosk.domain.outcomes import (
     CardIssued,
@@ -18,11 +18,13 @@ from kiosk.domain.outcomes import (
 )
 from kiosk.i18n import LOCALES
 from kiosk.ports import PrinterState, ReaderState
+from kiosk.station.screen_pages import TooManyScreens
 
 bp = Blueprint("screen", __name__)
 NOTICES = {"reprint_refused"}  # hub.notice names, each a fragment of its own
 PRINTER_TROUBLE = {PrinterState.PAPER_OUT, PrinterState.COVER_OPEN, PrinterState.OFFLINE,
                    PrinterState.NO_ANSWER}
+BROWSER_COOKIE = "kiosk_screen"
 
 
 def hub():
@@ -33,12 +35,20 @@ def hub():
 def index():
     """The public screen; a tap from the last few seconds is shown at once (a technician
     page that a card tap sent here must not miss it)."""
+    browser = request.cookies.get(BROWSER_COOKIE)
+    page, new_cookie = hub().pages.open_page(browser, request.args.get("screen"))
+    secrets = hub().pages.is_kiosk_page(page, new_cookie or browser)
     last = hub().recent_tap(current_app.config["IDLE_SECONDS"])
-    screen = screen_html(last) if last else None
+    screen = screen_html(last, secrets) if last else None
     from kiosk.web.calling import band_html, current_board
-    return render_template("index.html", status=hub().status, blocking=blocking_html(hub().status),
-                           demo="kiosk_demo" in current_app.extensions, screen=screen,
-                           band=band_html(current_board()))
+    response = current_app.make_response(render_template(
+        "index.html", status=hub().status, blocking=blocking_html(hub().status),
+        demo="kiosk_demo" in current_app.extensions, screen=screen, page_token=page,
+        band=band_html(current_board())))
+    if new_cookie:
+        response.set_cookie(BROWSER_COOKIE, new_cookie, max_age=3600 * 24 * 3650, httponly=True,
+                            samesite="Strict")
+    return response
 
 
 @bp.get("/lang/<code>")
@@ -56,22 +66,24 @@ def healthz():
             "receipts_waiting": status.backlog}
 
 
-def screen_html(report) -> tuple[str, str]:
-    """(screen name, rendered fragment) for one tap report."""
+def screen_html(report, secrets: bool = False) -> tuple[str, str]:
+    """(screen name, rendered fragment) for one tap report; the login form's tokens and her
+    record link only with ``secrets`` (the kiosk's own page)."""
     outcome = report.outcome
     services = current_app.extensions.get("kiosk_services")
     if isinstance(outcome, CheckedIn):
         name = "already_checked_in" if outcome.repeat else "checked_in"
         link = (services.desk.record_link(outcome.resident_id, outcome.checkin_id)
-                if services else None)
+                if services and secrets else None)
         from kiosk.web.calling import waiting_ahead
         ahead, wait = waiting_ahead(outcome.checkin_id)
         return name, render_template("fragments/checked_in.html", outcome=outcome,
                                      printer_trouble=hub().status.printer in PRINTER_TROUBLE,
                                      record_link=link, ahead=ahead, wait_minutes=wait)
     if isinstance(outcome, TechnicianCard) and report.login and services:
+        ticket, csrf = report.login if secrets else ("", "")
         return "pin_entry", render_template("fragments/pin_entry.html", name=outcome.name,
-                                            ticket=report.login[0], csrf=report.login[1])
+                                            ticket=ticket, csrf=csrf)
     if isinstance(outcome, CardRefused):
         return "card_refused", render_template("fragments/card_refused.html",
                                                reason=outcome.reason)
@@ -109,7 +121,16 @@ def _sse(event: str, data: dict) -> str:
 @bp.get("/events")
 def events():
     from kiosk.web.calling import call_payload, current_board, queue_payload
-    subscription = hub().subscribe()
+    """The page's live stream; ``?page=`` is the token the page was served with."""
+    page, browser = request.args.get("page"), request.cookies.get(BROWSER_COOKIE)
+    hub().pages.reconnect(page, browser)
+    kiosk = hub().pages.is_kiosk_page(page, browser)
+    try:
+        subscription = hub().subscribe(kiosk)
+    except TooManyScreens:
+        current_app.logger.warning("screen stream refused: every slot is taken")
+        return Response("too many open screens\n", status=503, mimetype="text/plain",
+                        headers={"Retry-After": "30"})
     idle = current_app.config["IDLE_SECONDS"]
     board = current_board()  # sent on every (re)connect: a restart loses no call
 
@@ -125,10 +146,15 @@ def events():
                 try:
                     kind, item = subscription.get(timeout=15)
                 except queue.Empty:
+                    if not hub().subscribed(subscription):
+                        return
                     yield ": keep-alive\n\n"
                     continue
+                if kind == "end":  # a newer page of the kiosk's browser took its place
+                    return
                 if kind == "tap":
-                    name, html = screen_html(item)
+                    # the newest kiosk page only: a page the kiosk browser left holds nothing
+                    name, html = screen_html(item, hub().pages.is_kiosk_page(page, browser))
                     yield _sse("screen", {"screen": name, "html": html, "timeout": idle})
                 elif kind == "queue":
                     yield _sse("queue", queue_payload(item))

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, jsonify, redirect, render_template, request,
 
 from kiosk.domain.validation import Invalid
 from kiosk.store import queries
-from kiosk.web.guard import db, desk, staff_required
+from kiosk.web.guard import current_session, db, desk, staff_required
 from kiosk.web.staff import _record_with_error, core, me, today
 
 bp = Blueprint("care", __name__, url_prefix="/staff")
@@ -18,7 +18,9 @@ def issue(resident_id: str):
     if queries.resident_record(db(), resident_id, core().clock.now()) is None:
         abort(404)
     reason = "reissue" if request.form.get("reason") == "reissue" else "new"
-    issue_request = desk().request_issue("resident", resident_id, me(), reason)
+    session = current_session()
+    assert session is not None  # staff_required
+    issue_request = desk().request_issue("resident", resident_id, me(), reason, session.token)
     return redirect(url_for("care.issue_status", request_id=issue_request.id))
 
 

@@ -108,7 +108,7 @@ def wait_screen(page, name, timeout=8000):
 
 def test_tap_shows_queue_number_and_prints_it(rig, capture):
     station, browser, driver, _ = rig
-    page = open_page(browser, station.ui_url)
+    page = open_page(browser, station.screen_url)
     check_layout(page, "idle")
     tap(driver, card("wang"))
     wait_screen(page, "checked_in")
@@ -134,7 +134,7 @@ def test_tap_shows_queue_number_and_prints_it(rig, capture):
 ])
 def test_problem_screens(rig, card, screen):
     station, browser, driver, _ = rig
-    page = open_page(browser, station.ui_url)
+    page = open_page(browser, station.screen_url)
     tap(driver, card)
     wait_screen(page, screen)
     check_layout(page, screen)
@@ -144,7 +144,7 @@ def test_problem_screens(rig, card, screen):
 def test_paper_out_screen_and_receipt_printed_later(rig, capture):
     station, browser, driver, _ = rig
     capture.state = PrinterState.PAPER_OUT
-    page = open_page(browser, station.ui_url)
+    page = open_page(browser, station.screen_url)
     before = len(capture.jobs)
     tap(driver, card("zhang"))
     wait_screen(page, "checked_in")
@@ -162,7 +162,7 @@ def test_paper_out_screen_and_receipt_printed_later(rig, capture):
 @pytest.mark.parametrize("width,height", [(800, 480), (1024, 600), (1280, 800)])
 def test_english_and_screen_sizes(rig, width, height):
     station, browser, driver, _ = rig
-    page = open_page(browser, station.ui_url, width, height, lang="en")
+    page = open_page(browser, station.screen_url, width, height, lang="en")
     wait_screen(page, "idle")  # a tap of the last few seconds is shown first
     assert "Please tap your card" in page.inner_text("#screen")
     check_layout(page, "idle-en")
@@ -175,7 +175,7 @@ def test_english_and_screen_sizes(rig, width, height):
 
 def test_reader_missing_then_back(rig):
     station, browser, driver, harness = rig
-    page = open_page(browser, station.ui_url)
+    page = open_page(browser, station.screen_url)
     harness.kill()
     wait_screen(page, "reader_missing", timeout=10000)
     check_layout(page, "reader_missing")
@@ -186,7 +186,7 @@ def test_reader_missing_then_back(rig):
 
 def test_page_reconnects_after_the_station_restarts(rig):
     station, browser, driver, harness = rig
-    page = open_page(browser, station.ui_url)
+    page = open_page(browser, station.screen_url)
     station.stop()
     page.wait_for_function("document.body.dataset.connected === 'no'", timeout=10000)
     station.start()

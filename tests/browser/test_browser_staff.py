@@ -80,7 +80,7 @@ def today_in(station) -> dt.date:
 
 def test_a_technicians_day(rig):
     station, browser, driver, cards = rig
-    page = open_page(browser, station.ui_url)
+    page = open_page(browser, station.screen_url)
     log_in(page, driver, cards["tech"], PIN)
     page.wait_for_selector("#checkins-today")
     shot(page, "dashboard")
@@ -149,7 +149,7 @@ def test_a_technicians_day(rig):
 
 def test_sixth_wrong_pin_refused_even_after_a_restart(rig):
     station, browser, driver, cards = rig
-    page = open_page(browser, station.ui_url)
+    page = open_page(browser, station.screen_url)
     log_in(page, driver, cards["other"], "0000")
     for _ in range(4):
         page.wait_for_selector("#pin")
@@ -159,7 +159,7 @@ def test_sixth_wrong_pin_refused_even_after_a_restart(rig):
     page.close()
     station.stop()
     station.start()
-    page = open_page(browser, station.ui_url)
+    page = open_page(browser, station.screen_url)
     log_in(page, driver, cards["other"], OTHER_PIN)  # the right PIN, 6th try, after a restart
     page.wait_for_selector("#login-error")
     assert "PIN 码错误次数过多" in page.inner_text("#login-error")

@@ -142,10 +142,11 @@ def county_cli(data_dir: Path, *args: str, database: str | None = None) -> str:
     return result.output
 
 
-def start_county(data_dir: Path, port: int, database: str | None = None) -> subprocess.Popen:
+def start_county(data_dir: Path, port: int, database: str | None = None,
+                 stderr=subprocess.DEVNULL) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "kiosk.county", "--data-dir", str(data_dir),
                              *(["--database", database] if database else []),
-                             "serve", "--port", str(port)], stderr=subprocess.DEVNULL,
+                             "serve", "--port", str(port)], stderr=stderr,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -196,9 +197,9 @@ def test_county_down_then_up_over_real_http(core, tmp_path, county_database):
         proc.wait(10)
 
 
-def test_kiosk_sync_once_from_the_console(core, station_dir, tmp_path):
-    from kiosk.cli.main import main
-    data_dir = tmp_path / "county"
+def county_for(core, station_dir: Path, data_dir: Path) -> tuple[Path, int]:
+    """A county (not started) with the core's station enrolled, and the station's config
+    pointed at it: (the config path, the county's port)."""
     county_public = county_cli(data_dir, "init").split("public key (hex): ")[1].strip()
     county_cli(data_dir, "enroll", "--station", core.config.station_id,
                "--pubkey", core.key.public_bytes().hex())
@@ -206,6 +207,13 @@ def test_kiosk_sync_once_from_the_console(core, station_dir, tmp_path):
     path = station_dir / "kiosk.toml"
     path.write_text(path.read_text() + f'\n[county]\nurl = "http://127.0.0.1:{port}"\n'
                     f'public_key = "{county_public}"\n')
+    return path, port
+
+
+def test_kiosk_sync_once_from_the_console(core, station_dir, tmp_path):
+    from kiosk.cli.main import main
+    data_dir = tmp_path / "county"
+    path, port = county_for(core, station_dir, data_dir)
     runner = CliRunner()
     down = runner.invoke(main, ["--config", str(path), "sync", "--once"])
     assert down.exit_code == 1 and "同步失败 / Sync failed" in down.output

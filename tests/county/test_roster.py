@@ -4,6 +4,7 @@ A and checks in at B after B's next pull; a card revoked at A is refused at B.""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
 
 import pytest
 from click.testing import CliRunner
@@ -22,7 +23,13 @@ from tests.county.test_county import county_cli, free_port, start_county
 
 @pytest.fixture
 def two_stations(tmp_path, clock, county_database):
-    data_dir, db = tmp_path / "county", county_database
+    yield from county_and_stations(tmp_path, clock, county_database)
+
+
+def county_and_stations(tmp_path, clock, db: str | None, stderr=subprocess.DEVNULL):
+    """A real county process with stations A and B enrolled: (cores, config paths, county
+    data dir); ``stderr`` is where the county logs."""
+    data_dir = tmp_path / "county"
     public = county_cli(data_dir, "init", database=db).split("public key (hex): ")[1].strip()
     port = free_port()
     cores, paths = {}, {}
@@ -34,7 +41,7 @@ def two_stations(tmp_path, clock, county_database):
         cores[name], paths[name] = build_core(load_config(path), clock=clock), path
         county_cli(data_dir, "enroll", "--station", name,
                    "--pubkey", cores[name].key.public_bytes().hex(), database=db)
-    proc = start_county(data_dir, port, db)
+    proc = start_county(data_dir, port, db, stderr=stderr)
     yield cores, paths, data_dir
     proc.terminate()
     proc.wait(10)

@@ -248,7 +248,8 @@ def test_record_views_are_audited_and_she_sees_them(kiosk, tech_card, core):
     viewed = kiosk.events("record.viewed")[-1].payload
     assert viewed["resident_id"] == resident_id and viewed["technician_id"]
     kiosk.tap(card)
-    screen = kiosk.client.get("/").get_data(as_text=True)
+    # her link is on the kiosk's own screen only (the browser launched with the screen token)
+    screen = kiosk.client.get(f"/?screen={kiosk.hub.pages.launch_token}").get_data(as_text=True)
     link = re.search(r'href="(/me/[^"]+)"', screen).group(1)
     mine = kiosk.client.get(link).get_data(as_text=True)
     assert "赵技术员" in mine and "隐私说明" in mine and "血压" not in mine
