@@ -38,7 +38,7 @@ def open_my_record(page, driver, card) -> str:
 
 def test_f04_my_record_closes_after_idle_seconds(rig):
     station, browser, driver, cards = rig
-    page = open_page(browser, station.ui_url)
+    page = open_page(browser, station.screen_url)
     url = open_my_record(page, driver, cards[0])
     opened = time.monotonic()
     page.wait_for_selector("#screen", timeout=(IDLE + 4) * 1000)  # back on the public screen
@@ -53,7 +53,7 @@ def test_f04_my_record_closes_after_idle_seconds(rig):
 
 def test_f04_my_record_closes_on_the_next_tap(rig):
     station, browser, driver, cards = rig
-    page = open_page(browser, station.ui_url)
+    page = open_page(browser, station.screen_url)
     url = open_my_record(page, driver, cards[1])
     tap(driver, cards[2])
     page.wait_for_selector("#screen", timeout=3000)
