@@ -16,7 +16,8 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from kiosk.county.protocol import (MAX_BYTES, STATION_ID, Accepted, Fork, Gap, Malformed, Refused,
-                                   ack_body, judge, parse_batch, sign_ack)
+                                   ack_body, check_shape, judge, parse_batch,
+                                   sign_ack)
 from kiosk.county.store import CountyStore
 from kiosk.keys import StationKey, public_key_from_hex
 
@@ -98,9 +99,11 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
         if len(request.get_data()) > MAX_BYTES:
             return error(413, "batch_too_large", max_bytes=MAX_BYTES)
         try:
+            check_shape(request.get_data())
             events = parse_batch(json.loads(request.get_data() or b"null"))
         except (ValueError, UnicodeDecodeError) as exc:
             reason = str(exc) if isinstance(exc, Malformed) else "body is not JSON"
+            log.warning("station %s: malformed batch: %s", station_id, reason)
             return error(400, "malformed", detail=reason)
         now = clock()
         with store.writing() as tx:

@@ -23,6 +23,10 @@ from kiosk.domain.events import ChainHead, Event, Signer, canonical_json, check_
 MAX_EVENTS = 500
 STATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 MAX_BYTES = 256 * 1024
+MAX_DEPTH = 32  # a batch is 4 deep; payloads add a few levels
+MAX_VALUES = 100_000  # containers and separators: far above 500 events of ordinary payloads
+_STRING = re.compile(rb'"(?:[^"\\]|\\[\s\S])*+"?')  # possessive: linear on any input
+_STRUCTURE = re.compile(rb"[\[\]{},]")
 ACK_CONTEXT = b"kiosk-county-ack-v1\x00"
 FIELDS: dict[str, type | tuple[type, ...]] = {
     "v": int, "id": str, "station_id": str, "seq": int, "type": str, "payload": dict,
@@ -68,6 +72,23 @@ def take_batch(events: list[dict[str, Any]], max_events: int = MAX_EVENTS) -> li
             break
         batch.append(event)
     return batch
+
+
+def check_shape(raw: bytes) -> None:
+    """Malformed if the JSON text nests deeper than MAX_DEPTH or holds more than MAX_VALUES
+    containers and items; checked before json.loads, whose recursion a deep body exhausts."""
+    depth = values = 0
+    for match in _STRUCTURE.finditer(_STRING.sub(b"", raw)):
+        values += 1
+        token = match.group()
+        if token in b"[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise Malformed(f"JSON nested deeper than {MAX_DEPTH} levels")
+        elif token in b"]}":
+            depth -= 1
+        if values > MAX_VALUES:
+            raise Malformed(f"JSON holds more than {MAX_VALUES} values")
 
 
 def parse_batch(body: Any) -> list[Event]:
