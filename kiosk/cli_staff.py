@@ -143,7 +143,7 @@ def sync(ctx: click.Context, once: bool) -> None:
     except KioskError as exc:
         raise click.ClickException(str(exc)) from exc
     db, county_key = core.db, public_key_from_hex(config.county_public_key)
-    link = HttpCountyLink(config.county_url, ca_bundle=config.county_ca_bundle)
+    link = HttpCountyLink(config.county_url, ca_bundle=config.county_ca_bundle, signer=core.key)
 
     def roster() -> None:
         applied = pull(core, link, county_key)

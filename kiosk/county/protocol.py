@@ -28,6 +28,7 @@ MAX_VALUES = 100_000  # containers and separators: far above 500 events of ordin
 _STRING = re.compile(rb'"(?:[^"\\]|\\[\s\S])*+"?')  # possessive: linear on any input
 _STRUCTURE = re.compile(rb"[\[\]{},]")
 ACK_CONTEXT = b"kiosk-county-ack-v1\x00"
+PUSH_CONTEXT = b"kiosk-push-request-v1\x00"
 FIELDS: dict[str, type | tuple[type, ...]] = {
     "v": int, "id": str, "station_id": str, "seq": int, "type": str, "payload": dict,
     "wall_time": str, "boot_id": str, "mono_ns": int, "prev_hash": str, "hash": str,
@@ -160,6 +161,22 @@ def verify_ack(ack: dict[str, Any], county_key: Ed25519PublicKey) -> dict[str, A
     except (KeyError, TypeError, ValueError, InvalidSignature) as exc:
         raise ValueError(f"acknowledgement not signed by the county key ({exc!r})") from None
     return body
+
+
+def push_message(station_id: str, station_time: str, head: str, body: bytes) -> bytes:
+    """What a station signs for its push's metadata (time, head): the body's hash binds them
+    to this one request, so they cannot ride along with a replayed batch."""
+    digest = hashlib.sha256(body).hexdigest()
+    return PUSH_CONTEXT + f"{station_id}\n{station_time}\n{head}\n{digest}".encode()
+
+
+def push_headers(station_id: str, body: bytes, station_time: str, head: int | None,
+                 signer: Signer) -> dict[str, str]:
+    """The signed metadata headers of one push (docs/sync-protocol.md)."""
+    reported = "" if head is None else str(head)
+    signature = signer.sign(push_message(station_id, station_time, reported, body)).hex()
+    return {"X-Station-Time": station_time, "X-Station-Head": reported,
+            "X-Station-Signature": signature}
 
 
 def batch_digest(events: list[Event]) -> str:
