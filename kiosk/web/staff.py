@@ -12,6 +12,7 @@ from kiosk.domain.model import local_date
 from kiosk.domain.registry import CONSENT_VERSION, Registration
 from kiosk.domain.validation import Invalid
 from kiosk.store import queries
+from kiosk.web.csv_export import safe_cell
 from kiosk.web.guard import COOKIE, current_session, db, desk, services, staff_required
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -209,18 +210,12 @@ def work_list_csv(which: str):
     writer.writerow(["resident_id", "name", "village", "phone", "item", "earliest", "due",
                      "latest", "appointment", "days_overdue"])
     for row in found.rows:
-        writer.writerow([_cell(row[k]) for k in ("resident_id", "name", "village", "phone", "title",
-                                                  "earliest", "due", "latest", "appointment",
-                                                  "days_overdue")])
+        writer.writerow([safe_cell(row[k]) for k in ("resident_id", "name", "village", "phone",
+                                                      "title", "earliest", "due", "latest",
+                                                      "appointment", "days_overdue")])
     with core().uow() as uow:
         uow.record("list.exported", {"list": which, "village": village, "rows": found.total,
                                      "by": me()})
         uow.commit()
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename={which}-{today().isoformat()}.csv"})
-
-
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
