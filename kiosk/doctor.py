@@ -17,6 +17,7 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    warn: bool = False  # ok, but worth fixing: printed as WARN, exit code unchanged
 
 
 def run_checks(config: Config) -> Iterator[Check]:
@@ -76,8 +77,9 @@ def _check_database(config: Config) -> Iterator[Check]:
         result = db.execute("PRAGMA integrity_check").fetchone()[0]
         pending = pending_migrations(db)
         last = db.execute("SELECT MAX(wall_time) FROM events").fetchone()[0]
-        technicians = 0 if pending else db.execute(
-            "SELECT COUNT(*) FROM technicians WHERE active = 1").fetchone()[0]
+        technicians, short_pins = (0, 0) if pending else db.execute(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE COALESCE(pin_digits, 0) < 6) "
+            "FROM technicians WHERE active = 1").fetchone()
     except Exception as exc:  # a broken file must become a FAIL line, not a traceback
         yield Check("database", False, f"{config.database}: {exc}",
                     "restore the database from backup; keep the damaged file for inspection")
@@ -89,6 +91,10 @@ def _check_database(config: Config) -> Iterator[Check]:
     if not pending:
         yield Check("technicians", technicians > 0, f"{technicians} active",
                     "add the first one: kiosk technician add --name NAME")
+        if short_pins:
+            yield Check("technician PINs", True, f"{short_pins} set before 6-digit PINs",
+                        "kiosk technician list, then kiosk technician set-pin ID for each "
+                        "(4-digit PINs work until changed)", warn=True)
     yield from _check_clock(last)
 
 

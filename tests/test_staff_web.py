@@ -23,7 +23,7 @@ from kiosk.virtual_cards import issue_virtual_card
 from kiosk.web import create_app
 from kiosk.web.hub import ScreenHub
 
-PIN = "2468"
+PIN = "246813"
 
 
 class Kiosk:

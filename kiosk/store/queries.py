@@ -58,6 +58,12 @@ def work_list(db: Database, which: str, today: dt.date, village: str = "", page:
     return WorkList(which, found, total, max(page, 1), max(1, -(-total // per_page)))
 
 
+def blocked_technicians(db: Database) -> list[dict]:
+    """Technicians blocked after too many wrong PINs, for another technician to unblock."""
+    return rows(db, "SELECT id, name, blocked_at FROM technicians "
+                    "WHERE blocked_at IS NOT NULL AND active = 1 ORDER BY name")
+
+
 def villages(db: Database) -> list[str]:
     return [r["village"] for r in rows(db, "SELECT DISTINCT village FROM residents "
                                            "WHERE village IS NOT NULL ORDER BY village")]

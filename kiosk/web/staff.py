@@ -14,6 +14,7 @@ from kiosk.domain.validation import Invalid
 from kiosk.store import queries
 from kiosk.web.csv_export import safe_cell
 from kiosk.web.guard import COOKIE, current_session, db, desk, services, staff_required
+from kiosk.web.staff_technicians import lockout_message
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -45,10 +46,10 @@ def login_pin():
         return render_template("staff/login.html", error="Tap your technician card again"), 400
     technician_id, name = found
     result = core().staff.check_pin(technician_id, request.form.get("pin", ""))
-    if result.locked_until:
+    if result.blocked or result.locked_until:
         desk().drop_ticket(ticket)
-        return render_template("staff/login.html", error="Too many wrong PINs. Try again in 5 minutes",
-                               locked_until=result.locked_until), 403
+        return render_template("staff/login.html",
+                               error=lockout_message(result, core().clock.now())), 403
     if not result.ok:
         return render_template("staff/pin.html", ticket=ticket,
                                csrf=csrf, name=name, error="Wrong PIN",
@@ -89,7 +90,8 @@ def dashboard():
                            enrolment_code=code, enrolment_qr=svg_qr(code),
                            key_fingerprint=core().key.fingerprint(),
                            chart=queries.chart_svg(board.per_day),
-                           sync=services().sync_status(db()))
+                           sync=services().sync_status(db()),
+                           blocked=queries.blocked_technicians(db()))
 
 
 @bp.post("/sync-now")
