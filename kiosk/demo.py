@@ -7,8 +7,10 @@ panel at /demo (tap buttons, receipts shown as pictures), and a console prompt.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import signal
 import socket
 import sys
 import threading
@@ -98,6 +100,10 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
         shutil.rmtree(state)
     state.mkdir(parents=True, exist_ok=True)
     capture, harness, reader = CapturePrinter(), PcscdHarness(state / "pcscd"), None
+    # pcscd runs in its own session, so a signal to the demo never reaches it: SIGTERM
+    # becomes a normal exit, and the exit stops pcscd even before the try below.
+    atexit.register(harness.stop)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     ui_port = _ui_port()
     try:
         harness.start()
@@ -128,6 +134,10 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
         capture.close()
         if harness:
             harness.stop()
+
+
+def _exit_on_sigterm(*_) -> None:
+    raise SystemExit(0)
 
 
 def _prompt_loop(config_file: Path, controls: DemoControls, stop: threading.Event) -> None:
