@@ -110,6 +110,9 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
         config_file = _write_config(state, "pcsc", str(harness.socket_path), harness.base_port,
                                     capture.port, ui_port)
         print(bilingual("Virtual card reader ready") + f" (pcscd + vpcd, port {harness.base_port})")
+        if not harness.isolated:
+            print(bilingual("Warning: without user namespaces the virtual reader's ports are "
+                            "open to the local network"))
     except HarnessError as exc:
         harness, reader = None, FakeCardReader()
         config_file = _write_config(state, "fake", "", 35963, capture.port, ui_port)

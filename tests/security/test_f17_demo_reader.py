@@ -1,19 +1,22 @@
-"""Finding 17: the demo's virtual reader. SIGTERM to `kiosk demo` stops its pcscd too."""
+"""Finding 17: the demo's and the tests' virtual reader answers on 127.0.0.1 only (cards are
+read through it by every PC/SC test), and SIGTERM to `kiosk demo` stops its pcscd too."""
 
 from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 
-def _children(pid: int) -> list[int]:
+def _descendants(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
+        for child in (int(c) for c in (task / "children").read_text().split()):
+            found += [child, *_descendants(child)]
     return found
 
 
@@ -41,7 +44,7 @@ def test_f17_sigterm_to_kiosk_demo_stops_its_pcscd(tmp_path):
             if "Demo panel" in line or not line:
                 break
         assert "Virtual card reader ready" in "".join(lines), "".join(lines)
-        pcscd_pids = [p for p in _children(demo.pid)
+        pcscd_pids = [p for p in _descendants(demo.pid)
                       if "pcscd" in Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")]
         assert pcscd_pids
         demo.send_signal(signal.SIGTERM)
@@ -57,3 +60,24 @@ def test_f17_sigterm_to_kiosk_demo_stops_its_pcscd(tmp_path):
         for pid in pcscd_pids:  # what today's demo leaves behind
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_f17_vpcd_ports_answer_on_127_0_0_1_only(tmp_path):
+    from kiosk.adapters.pcscd_harness import PcscdHarness
+    harness = PcscdHarness(tmp_path / "pcscd")
+    harness.start()
+    try:
+        assert harness.isolated, "CI machines allow user namespaces"
+        listening = {}
+        for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, port = local.split(":")
+            if state == "0A" and int(port, 16) in harness.slot_ports:
+                listening.setdefault(int(port, 16), set()).add(address)
+        assert listening == {port: {"0100007F"} for port in harness.slot_ports}  # 127.0.0.1
+        for port in harness.slot_ports:  # another address of this machine: refused
+            with socket.socket() as probe:
+                probe.settimeout(2)
+                assert probe.connect_ex(("127.0.0.2", port)) != 0
+    finally:
+        harness.stop()
