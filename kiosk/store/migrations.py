@@ -203,3 +203,12 @@ def m008_sync_acks(db: Database) -> None:
 def m009_roster(db: Database) -> None:
     """The roster feed's cursor and the other stations' public keys (from the county)."""
     db.execute("CREATE TABLE remote_stations (station_id TEXT PRIMARY KEY, public_key TEXT NOT NULL)")
+
+
+@migrations()
+def m010_pin_lockout_escalation(db: Database) -> None:
+    """Lockouts in a row, the block after the third, and each PIN's length: PINs set before
+    6-digit PINs have none recorded, and kiosk doctor asks for them to be changed."""
+    db.execute("ALTER TABLE technicians ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE technicians ADD COLUMN blocked_at TEXT")
+    db.execute("ALTER TABLE technicians ADD COLUMN pin_digits INTEGER")
