@@ -140,7 +140,8 @@ class PcscdHarness:
                      if self.with_reader]
             command = ["unshare", "--user", "--map-root-user", "--net", sys.executable, "-m",
                        "kiosk.sim.vpcd_relay", str(self.ready_path),
-                       *(f"{port}:{slot.fileno()}" for port, slot in zip(self.slot_ports, slots)),
+                       *(f"{port}:{slot.fileno()}"
+                         for port, slot in zip(self.slot_ports, slots, strict=False)),
                        "--", *command]
 
         def hand_over_socket() -> None:

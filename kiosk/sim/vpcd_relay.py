@@ -70,6 +70,7 @@ def relay(listeners: dict[socket.socket, int], stop) -> None:
     while not stop():
         for key, _ in chosen.select(timeout=0.5):
             sock = key.fileobj
+            assert isinstance(sock, socket.socket)  # only sockets are registered
             if sock in listeners:
                 client, _ = sock.accept()
                 try:

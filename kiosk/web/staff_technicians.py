@@ -29,8 +29,10 @@ def lockout_message(result: PinResult, now: dt.datetime) -> str:
 @staff_required
 def unblock(technician_id: str):
     """Another technician lifts a block after too many wrong PINs (signed, audited)."""
+    session = current_session()
+    assert session is not None  # staff_required let the request in
     try:
-        services().core.staff.unblock(technician_id, by=current_session().technician_id)
+        services().core.staff.unblock(technician_id, by=session.technician_id)
     except PermissionError:
         abort(403)
     return redirect(url_for("staff.dashboard"))

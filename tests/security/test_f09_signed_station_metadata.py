@@ -10,7 +10,7 @@ import threading
 from kiosk.protocol.sync import push_headers
 from tests.unit.test_events import make_chain
 
-NOW = dt.datetime(2026, 11, 29, 3, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 29, 3, 0, tzinfo=dt.UTC)
 
 
 def _county(tmp_path, now):
@@ -69,7 +69,7 @@ def test_f09_the_station_signs_its_pushes_over_http(tmp_path):
     from werkzeug.serving import make_server
 
     from kiosk.adapters.county import HttpCountyLink
-    store, app, station_key = _county(tmp_path, [dt.datetime.now(dt.timezone.utc)])
+    store, app, station_key = _county(tmp_path, [dt.datetime.now(dt.UTC)])
     server = make_server("127.0.0.1", 0, app)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
