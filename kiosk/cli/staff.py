@@ -125,6 +125,7 @@ def set_pin(ctx: click.Context, technician_id: str, pin: str) -> None:
     """
     from kiosk.bootstrap import build_core
     from kiosk.domain import validation
+    from kiosk.domain.staff import UnknownTechnician
     try:
         core = build_core(station_config(ctx))
     except KioskError as exc:
@@ -133,7 +134,7 @@ def set_pin(ctx: click.Context, technician_id: str, pin: str) -> None:
         core.staff.set_pin(technician_id, pin)
     except validation.Invalid as exc:
         raise click.BadParameter(bilingual(exc.message), param_hint="--pin") from exc
-    except LookupError:
+    except UnknownTechnician:
         raise click.ClickException(bilingual("No technician with this id")
                                    + f": {technician_id}") from None
     finally:

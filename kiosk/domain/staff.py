@@ -17,6 +17,16 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from kiosk.domain import validation
 from kiosk.domain.model import Technician
 from kiosk.domain.unit_of_work import Clock, UnitOfWork
+from kiosk.errors import KioskError
+
+
+class UnknownTechnician(KioskError, LookupError):
+    """No technician has this id."""
+
+
+class SelfUnblock(KioskError, PermissionError):
+    """A blocked technician tried to unblock themselves: another technician or the console must."""
+
 
 MAX_FAILURES = 5
 LOCKOUT = dt.timedelta(minutes=5)  # the first; each next one doubles
@@ -109,7 +119,7 @@ class StaffService:
         with self.uow_factory() as uow:
             tech = uow.technicians.get(technician_id)
             if tech is None:
-                raise LookupError(technician_id)
+                raise UnknownTechnician(technician_id)
             uow.technicians.update(replace(tech, pin_hash=hash_pin(pin, salt), pin_salt=salt.hex(),
                                            pin_digits=len(pin)))
             uow.record("technician.pin_changed", {"technician_id": tech.id, "by": by})
@@ -119,7 +129,7 @@ class StaffService:
         """Lift a block (and any lockout): by the console or another technician, never by
         the blocked technician; False if there was nothing to unblock."""
         if by == technician_id:
-            raise PermissionError("a technician cannot unblock themselves")
+            raise SelfUnblock("a technician cannot unblock themselves")
         with self.uow_factory() as uow:
             tech = uow.technicians.get(technician_id)
             if tech is None or not (tech.blocked_at or tech.locked_until):

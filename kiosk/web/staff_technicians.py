@@ -7,7 +7,7 @@ import datetime as dt
 
 from flask import Blueprint, abort, redirect, url_for
 
-from kiosk.domain.staff import PinResult
+from kiosk.domain.staff import PinResult, SelfUnblock
 from kiosk.i18n import bilingual
 from kiosk.web.guard import current_session, services, staff_required
 
@@ -33,6 +33,6 @@ def unblock(technician_id: str):
     assert session is not None  # staff_required let the request in
     try:
         services().core.staff.unblock(technician_id, by=session.technician_id)
-    except PermissionError:
+    except SelfUnblock:
         abort(403)
     return redirect(url_for("staff.dashboard"))
