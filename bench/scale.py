@@ -215,7 +215,7 @@ def record_page_times(core, residents: int, rng: random.Random) -> list[float]:
     from kiosk.station.staff_desk import StaffDesk
     from kiosk.web import create_app
     from kiosk.web.guard import COOKIE
-    tech = core.staff.add("基准技术员", "2468", by="bench")
+    tech = core.staff.add("基准技术员", "246813", by="bench")
     desk, hub = StaffDesk(3600), ScreenHub()
     app = create_app(hub, {"TIMEZONE": core.config.timezone},
                      services=StationServices(core, desk, hub))

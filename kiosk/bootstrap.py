@@ -24,6 +24,7 @@ from kiosk.config.loader import Config
 from kiosk.domain.card_desk import CardDesk
 from kiosk.domain.care import CareService
 from kiosk.domain.checkin import CheckInService
+from kiosk.domain.events import Signer
 from kiosk.domain.registry import ResidentRegistry
 from kiosk.domain.staff import StaffService
 from kiosk.domain.unit_of_work import Clock, EventFactory
@@ -153,9 +154,10 @@ def reprint_button(spooler, hub: ScreenHub) -> Callable[[], None]:
     return press
 
 
-def build_county_link(config: Config) -> CountyLink:
+def build_county_link(config: Config, signer: Signer | None = None) -> CountyLink:
+    """The HTTP county link; ``signer`` (the station key) signs each push's time and head."""
     from kiosk.adapters.county import HttpCountyLink
-    return HttpCountyLink(config.county_url, ca_bundle=config.county_ca_bundle)
+    return HttpCountyLink(config.county_url, ca_bundle=config.county_ca_bundle, signer=signer)
 
 
 def build_sync_worker(core: Core, on_progress: Callable | None = None,
@@ -165,7 +167,8 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
     from kiosk.sync.roster_pull import pull
     from kiosk.sync.worker import SyncWorker
     config = core.config
-    link, county_key = build_county_link(config), public_key_from_hex(config.county_public_key)
+    link = build_county_link(config, signer=core.key)
+    county_key = public_key_from_hex(config.county_public_key)
 
     def roster() -> None:
         applied = pull(core, link, county_key)

@@ -60,3 +60,19 @@ def pcscd_running(pcscd: PcscdHarness) -> PcscdHarness:
         pcscd.with_reader = True
         pcscd.start()
     return pcscd
+
+
+@pytest.fixture
+def kiosk(core):
+    """The station loop, a fake reader and the web app on the test core (tests/web/staff_kiosk.py)."""
+    from tests.web.staff_kiosk import Kiosk
+    return Kiosk(core)
+
+
+@pytest.fixture
+def tech_card(core):
+    """A technician (PIN tests.web.staff_kiosk.PIN) and their virtual technician card."""
+    from kiosk.sim.wallet import issue_virtual_card
+    from tests.web.staff_kiosk import PIN
+    tech = core.staff.add("赵技术员", PIN)
+    return issue_virtual_card(core, "technician", tech.id, bytes.fromhex("08AABBCC"), "cpu")

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from kiosk.domain.events import Event, Signer
 from kiosk.ports import Ack, CountyRefused
+from kiosk.protocol.sync import push_headers
 
 
 def ack_from(data: dict) -> Ack:
@@ -27,11 +28,14 @@ def ack_from(data: dict) -> Ack:
 class HttpCountyLink:
     """POST /api/v1/stations/{id}/events; HTTPS (CA bundle from config), or HTTP to loopback."""
 
-    def __init__(self, base_url: str, timeout: float = 20.0, ca_bundle: str = "") -> None:
+    def __init__(self, base_url: str, timeout: float = 20.0, ca_bundle: str = "",
+                 signer: Signer | None = None) -> None:
+        """``signer``: the station key, which signs each push's time and head for the county
+        (without it the county stores the events but not the station's metadata)."""
         parts = urlsplit(base_url)
         if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError("county.url must use https:// (plain http only to loopback)")
-        self.base_url, self.timeout = base_url.rstrip("/"), timeout
+        self.base_url, self.timeout, self.signer = base_url.rstrip("/"), timeout, signer
         self.context = (ssl.create_default_context(cafile=ca_bundle or None)
                         if parts.scheme == "https" else None)
 
@@ -39,10 +43,10 @@ class HttpCountyLink:
         """``head``: the station's own highest seq, so the county can show its backlog."""
         body = json.dumps({"events": [vars(e) for e in events]}, ensure_ascii=False).encode()
         now = dt.datetime.now(dt.UTC).isoformat()
+        signed = push_headers(station_id, body, now, head, self.signer) if self.signer else {}
         request = urllib.request.Request(
             f"{self.base_url}/api/v1/stations/{station_id}/events", data=body, method="POST",
-            headers={"Content-Type": "application/json", "X-Station-Time": now,
-                     **({"X-Station-Head": str(head)} if head is not None else {})})
+            headers={"Content-Type": "application/json", **signed})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout,
                                         context=self.context) as response:

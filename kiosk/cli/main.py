@@ -170,8 +170,9 @@ def doctor(ctx: click.Context) -> None:
     except KioskError as exc:
         checks = [Check("config", False, str(exc), "fix the config file")]
     for check in checks:
-        line = f"{'OK  ' if check.ok else 'FAIL'} {bilingual(check.name)}: {check.detail}"
-        click.echo(line if check.ok else f"{line}\n     {bilingual('fix')}: {check.fix}")
+        mark = "FAIL" if not check.ok else "WARN" if check.warn else "OK  "
+        line = f"{mark} {bilingual(check.name)}: {check.detail}"
+        click.echo(f"{line}\n     {bilingual('fix')}: {check.fix}" if mark != "OK  " else line)
     if not all(c.ok for c in checks):
         sys.exit(1)
 

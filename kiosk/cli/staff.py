@@ -23,7 +23,7 @@ def technician() -> None:
 @technician.command("add")
 @click.option("--name", prompt=True, help="The technician's name.")
 @click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True,
-              help="4 to 8 digits (asked for twice, not shown).")
+              help="6 to 8 digits (asked for twice, not shown).")
 @click.option("--timeout", default=60.0, show_default=True,
               help="Seconds to wait for the card on the reader.")
 @click.pass_context
@@ -106,10 +106,63 @@ def list_(ctx: click.Context) -> None:
         db.conn.close()
     if not rows:
         click.echo(bilingual("No technicians yet"))
-    for tech_id, name, active, locked_until, cards in rows:
+    for tech_id, name, active, locked_until, blocked_at, cards in rows:
         state = bilingual("active") if active else bilingual("inactive")
         locked = f"  {bilingual('locked until')} {locked_until}" if locked_until else ""
+        locked += f"  {bilingual('blocked since')} {blocked_at}" if blocked_at else ""
         click.echo(f"{name}  {tech_id}  {state}  {bilingual('Card number')} {cards or '-'}{locked}")
+
+
+@technician.command("set-pin")
+@click.argument("technician_id")
+@click.option("--pin", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="6 to 8 digits (asked for twice, not shown).")
+@click.pass_context
+def set_pin(ctx: click.Context, technician_id: str, pin: str) -> None:
+    """Give a technician a new PIN (PINs set before 6-digit PINs keep working until then).
+
+    Example: kiosk technician set-pin tech-3f1c2a9b0d4e
+    """
+    from kiosk.bootstrap import build_core
+    from kiosk.domain import validation
+    from kiosk.domain.staff import UnknownTechnician
+    try:
+        core = build_core(station_config(ctx))
+    except KioskError as exc:
+        raise fail(exc) from exc
+    try:
+        core.staff.set_pin(technician_id, pin)
+    except validation.Invalid as exc:
+        raise click.BadParameter(bilingual(exc.message), param_hint="--pin") from exc
+    except UnknownTechnician:
+        raise click.ClickException(bilingual("No technician with this id")
+                                   + f": {technician_id}") from None
+    finally:
+        core.db.conn.close()
+    click.echo(f"{bilingual('PIN changed')}: {technician_id}")
+
+
+@technician.command("unblock")
+@click.argument("technician_id")
+@click.pass_context
+def unblock(ctx: click.Context, technician_id: str) -> None:
+    """Unblock a technician blocked (or locked out) after too many wrong PINs.
+
+    Example: kiosk technician unblock tech-3f1c2a9b0d4e
+    """
+    from kiosk.bootstrap import build_core
+    try:
+        core = build_core(station_config(ctx))
+    except KioskError as exc:
+        raise fail(exc) from exc
+    try:
+        done = core.staff.unblock(technician_id, by="console")
+    finally:
+        core.db.conn.close()
+    if not done:
+        raise click.ClickException(bilingual("No blocked technician with this id")
+                                   + f": {technician_id}")
+    click.echo(f"{bilingual('Technician unblocked')}: {technician_id}")
 
 
 @click.command()

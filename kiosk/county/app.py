@@ -13,6 +13,7 @@ import json
 import logging
 from dataclasses import replace
 
+from cryptography.exceptions import InvalidSignature
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
@@ -29,8 +30,10 @@ from kiosk.protocol.sync import (
     Malformed,
     RejectedBatch,
     ack_body,
+    check_shape,
     judge,
     parse_batch,
+    push_message,
     sign_ack,
 )
 
@@ -112,9 +115,11 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
         if len(request.get_data()) > MAX_BYTES:
             return error(413, "batch_too_large", max_bytes=MAX_BYTES)
         try:
+            check_shape(request.get_data())
             events = parse_batch(json.loads(request.get_data() or b"null"))
         except (ValueError, UnicodeDecodeError) as exc:
             reason = str(exc) if isinstance(exc, Malformed) else "body is not JSON"
+            log.warning("station %s: malformed batch: %s", station_id, reason)
             return error(400, "malformed", detail=reason)
         now = clock()
         with store.writing() as tx:
@@ -136,14 +141,37 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
                       _iso(now))
             screen_batch(tx, station_id, verdict.new, _iso(now))
             head = tx.head(station_id)
-            reported = request.headers.get("X-Station-Head", "")
-            tx.synced(station_id, _iso(now),
-                      _clock_offset(request.headers.get("X-Station-Time", ""), now),
-                      int(reported) if reported.isdigit() else None)
+            metadata = _signed_metadata(station, request.get_data(), request.headers, now)
+            if metadata is not None:
+                tx.synced(station_id, _iso(now), *metadata)
         body = ack_body(station_id, head.seq, head.hash, _iso(now))
         return jsonify(sign_ack(body, county_key))
 
     return app
+
+
+def _signed_metadata(station, body: bytes, headers, now: dt.datetime):
+    """(clock offset, reported head) from a push the station signed, or None. A replayed
+    signature counts only if its station time is newer than the last one kept, or within
+    5 minutes of now: an old request cannot set the last sync, clock offset or backlog."""
+    from kiosk.protocol.roster import fresh
+    station_time = headers.get("X-Station-Time", "")
+    reported = headers.get("X-Station-Head", "")
+    try:
+        public_key_from_hex(station.public_key).verify(
+            bytes.fromhex(headers.get("X-Station-Signature", "")),
+            push_message(station.id, station_time, reported, body))
+    except (ValueError, InvalidSignature):
+        return None
+    offset = _clock_offset(station_time, now)
+    if offset is None:
+        return None
+    if not fresh(station_time, now) and station.last_sync and station.clock_offset_s is not None:
+        kept = (dt.datetime.fromisoformat(station.last_sync.replace("Z", "+00:00"))
+                + dt.timedelta(seconds=station.clock_offset_s))
+        if now + dt.timedelta(seconds=offset) <= kept:
+            return None
+    return offset, int(reported) if reported.isdigit() else None
 
 
 def _clock_offset(station_time: str, now: dt.datetime) -> float | None:

@@ -131,15 +131,33 @@ def stations(ctx: click.Context) -> None:
                    f"{s.last_sync or '-'}  clock {offset}")
 
 
+def waitress_settings(connection_limit: int, channel_timeout: int) -> dict:
+    """waitress's limits, set here rather than left to its defaults (100 connections, idle
+    ones kept 120 s, which 110 half-open connections exhaust). Per-address limits belong to
+    the reverse proxy in front (docs/deploy.md)."""
+    from kiosk.protocol.sync import MAX_BYTES
+    return {"connection_limit": connection_limit, "channel_timeout": channel_timeout,
+            "cleanup_interval": max(1, min(5, channel_timeout)), "backlog": 1024,
+            "asyncore_use_poll": True,  # select() stops at 1024 descriptors
+            "max_request_header_size": 16 * 1024, "max_request_body_size": MAX_BYTES + 4096}
+
+
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Keep loopback: the reverse proxy (TLS, per-address limits) connects here.")
 @click.option("--port", default=8700, show_default=True)
 @click.option("--threads", default=4, show_default=True)
+@click.option("--connection-limit", default=500, show_default=True,
+              help="Open connections at most; more wait in the listen backlog.")
+@click.option("--channel-timeout", default=15, show_default=True,
+              help="Seconds an idle or half-sent connection is kept.")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
-    """Serve the receiver with waitress (put TLS in front of it, e.g. nginx).
+def serve(ctx: click.Context, host: str, port: int, threads: int, connection_limit: int,
+          channel_timeout: int) -> None:
+    """Serve the receiver with waitress on loopback, behind a reverse proxy (nginx) that
+    terminates TLS and limits connections per address (docs/deploy.md).
 
-    Example: kiosk-county serve --host 0.0.0.0 --port 8700
+    Example: kiosk-county serve --host 127.0.0.1 --port 8700
     """
     import waitress
 
@@ -155,4 +173,4 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
     app = create_county_app(_store(ctx), key)
     click.echo(f"county receiver on http://{host}:{port}/", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="kiosk-county",
-                   _quiet=True)
+                   _quiet=True, **waitress_settings(connection_limit, channel_timeout))

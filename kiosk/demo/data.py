@@ -19,7 +19,7 @@ DEMO_RESIDENTS = [
     ("zhang", "张𠮷祥", "0411223344556677889A", "南坪村", "1979-11-23", "mifare"),
     ("chen", "陈晓燕", "0A0B0C0D", "北山村", "2000-01-30", "cpu"),
 ]
-DEMO_TECHNICIAN = ("tech", "演示技术员", "08D0D0D0", "1234")
+DEMO_TECHNICIAN = ("tech", "演示技术员", "08D0D0D0", "123456")
 UNKNOWN_DEMO_CARD = "DEADBEEF"
 COPY_DEMO_CARD = "04C0FFEE"  # wang's record copied onto another card
 WALLET = "demo-cards.json"

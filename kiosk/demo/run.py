@@ -7,8 +7,10 @@ panel at /demo (tap buttons, receipts shown as pictures), and a console prompt.
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import signal
 import socket
 import sys
 import threading
@@ -107,12 +109,19 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     capture, reader = CapturePrinter(), None
     pcscd = PcscdHarness(state / "pcscd")
     harness: PcscdHarness | None = pcscd
+    # pcscd runs in its own session, so a signal to the demo never reaches it: SIGTERM
+    # becomes a normal exit, and the exit stops pcscd even before the try below.
+    atexit.register(pcscd.stop)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     ui_port = _ui_port()
     try:
         pcscd.start()
         config_file = _write_config(state, "pcsc", str(pcscd.socket_path), pcscd.base_port,
                                     capture.port, ui_port)
         print(bilingual("Virtual card reader ready") + f" (pcscd + vpcd, port {pcscd.base_port})")
+        if not pcscd.isolated:
+            print(bilingual("Warning: without user namespaces the virtual reader's ports are "
+                            "open to the local network"))
     except HarnessError as exc:
         harness, reader = None, FakeCardReader()
         config_file = _write_config(state, "fake", "", VPCD_PORT, capture.port, ui_port)
@@ -137,6 +146,10 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
         capture.close()
         if harness:
             harness.stop()
+
+
+def _exit_on_sigterm(*_) -> None:
+    raise SystemExit(0)
 
 
 def _prompt_loop(config_file: Path, controls: DemoControls, stop: threading.Event) -> None:

@@ -36,6 +36,9 @@ class Technician:
     failed_pins: int = 0
     locked_until: str | None = None  # UTC ISO instant; survives restarts
     active: bool = True
+    lockouts: int = 0  # lockouts since the last good PIN
+    blocked_at: str | None = None  # blocked until another technician or the console unblocks
+    pin_digits: int | None = None  # None: a PIN set before 6-digit PINs
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Technicians and their PINs: scrypt with a per-technician salt, and a lockout that
-survives restarts because it is stored (with its event) in the database."""
+survives restarts because it is stored (with its event) in the database. Lockouts double
+(5, 10, 20 minutes); the wrong PINs after the third block the technician until another
+technician or the console unblocks them, so a stolen card gets about 20 guesses in all."""
 
 from __future__ import annotations
 
@@ -15,9 +17,20 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from kiosk.domain import validation
 from kiosk.domain.model import Technician
 from kiosk.domain.unit_of_work import Clock, UnitOfWork
+from kiosk.errors import KioskError
+
+
+class UnknownTechnician(KioskError, LookupError):
+    """No technician has this id."""
+
+
+class SelfUnblock(KioskError, PermissionError):
+    """A blocked technician tried to unblock themselves: another technician or the console must."""
+
 
 MAX_FAILURES = 5
-LOCKOUT = dt.timedelta(minutes=5)
+LOCKOUT = dt.timedelta(minutes=5)  # the first; each next one doubles
+MAX_LOCKOUTS = 3  # then the next MAX_FAILURES wrong PINs block the technician
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # about 16 MiB and 50 ms on a Pi 4
 
 
@@ -30,7 +43,8 @@ def new_technician(name: str, pin: str) -> Technician:
     name = validation.text("name", name)
     pin = validation.pin(pin)
     salt = secrets.token_bytes(16)
-    return Technician(f"tech-{uuid.uuid4().hex[:12]}", name, hash_pin(pin, salt), salt.hex())
+    return Technician(f"tech-{uuid.uuid4().hex[:12]}", name, hash_pin(pin, salt), salt.hex(),
+                      pin_digits=len(pin))
 
 
 @dataclass(frozen=True)
@@ -39,6 +53,7 @@ class PinResult:
     technician: Technician | None = None
     locked_until: str | None = None  # set while locked
     attempts_left: int = MAX_FAILURES
+    blocked: bool = False  # until unblocked by another technician or the console
 
 
 def _iso(instant: dt.datetime) -> str:
@@ -59,12 +74,17 @@ class StaffService:
         return technician
 
     def check_pin(self, technician_id: str, pin: str) -> PinResult:
-        """Verify a PIN; the 5th failure locks the technician for 5 minutes."""
+        """Verify a PIN; the 5th failure locks the technician for 5 minutes, then 10, then 20;
+        the 5th failure after that blocks them."""
         now = self.clock.now()
         with self.uow_factory() as uow:
             tech = uow.technicians.get(technician_id)
             if tech is None or not tech.active:
                 return PinResult(False)
+            if tech.blocked_at:
+                uow.record("staff.login_refused", {"technician_id": tech.id, "reason": "blocked"})
+                uow.commit()
+                return PinResult(False, tech, None, 0, blocked=True)
             if tech.locked_until and now < dt.datetime.fromisoformat(tech.locked_until):
                 uow.record("staff.login_refused", {"technician_id": tech.id, "reason": "locked"})
                 uow.commit()
@@ -72,19 +92,53 @@ class StaffService:
             good = validation.PIN.match(pin or "") is not None and hmac.compare_digest(
                 hash_pin(pin, bytes.fromhex(tech.pin_salt)), tech.pin_hash)
             if good:
-                tech = replace(tech, failed_pins=0, locked_until=None)
+                tech = replace(tech, failed_pins=0, locked_until=None, lockouts=0)
                 uow.technicians.update(tech)
                 uow.record("staff.login", {"technician_id": tech.id})
                 uow.commit()
                 return PinResult(True, tech)
             failures = tech.failed_pins + 1
-            locked = _iso(now + LOCKOUT) if failures >= MAX_FAILURES else None
-            tech = replace(tech, failed_pins=0 if locked else failures, locked_until=locked)
+            tripped = failures >= MAX_FAILURES
+            blocked = _iso(now) if tripped and tech.lockouts >= MAX_LOCKOUTS else None
+            locked = (_iso(now + LOCKOUT * 2 ** tech.lockouts) if tripped and not blocked
+                      else None)
+            tech = replace(tech, failed_pins=0 if tripped else failures, locked_until=locked,
+                           lockouts=tech.lockouts + (1 if locked else 0), blocked_at=blocked)
             uow.technicians.update(tech)
             uow.record("staff.pin_failed", {"technician_id": tech.id, "failures": failures,
-                                            "locked_until": locked})
+                                            "locked_until": locked, "lockouts": tech.lockouts,
+                                            "blocked": bool(blocked)})
             uow.commit()
-            return PinResult(False, tech, locked, max(0, MAX_FAILURES - failures))
+            return PinResult(False, tech, locked, max(0, MAX_FAILURES - failures),
+                             blocked=bool(blocked))
+
+    def set_pin(self, technician_id: str, pin: str, by: str = "console") -> None:
+        """A new PIN (6 to 8 digits, new salt); the event carries no PIN material."""
+        pin = validation.pin(pin)
+        salt = secrets.token_bytes(16)
+        with self.uow_factory() as uow:
+            tech = uow.technicians.get(technician_id)
+            if tech is None:
+                raise UnknownTechnician(technician_id)
+            uow.technicians.update(replace(tech, pin_hash=hash_pin(pin, salt), pin_salt=salt.hex(),
+                                           pin_digits=len(pin)))
+            uow.record("technician.pin_changed", {"technician_id": tech.id, "by": by})
+            uow.commit()
+
+    def unblock(self, technician_id: str, by: str = "console") -> bool:
+        """Lift a block (and any lockout): by the console or another technician, never by
+        the blocked technician; False if there was nothing to unblock."""
+        if by == technician_id:
+            raise SelfUnblock("a technician cannot unblock themselves")
+        with self.uow_factory() as uow:
+            tech = uow.technicians.get(technician_id)
+            if tech is None or not (tech.blocked_at or tech.locked_until):
+                return False
+            uow.technicians.update(replace(tech, failed_pins=0, locked_until=None, lockouts=0,
+                                           blocked_at=None))
+            uow.record("technician.unblocked", {"technician_id": tech.id, "by": by})
+            uow.commit()
+        return True
 
     def deactivate(self, technician_id: str, reason: str, by: str = "console") -> None:
         with self.uow_factory() as uow:

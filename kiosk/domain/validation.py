@@ -26,13 +26,23 @@ class Invalid(KioskError, ValueError):
 
 
 PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
-PIN = re.compile(r"^[0-9]{4,8}$")
+PIN = re.compile(r"^[0-9]{4,8}$")  # what a login takes: older 4-digit PINs keep working
+NEW_PIN = re.compile(r"^[0-9]{6,8}$")
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 NOTE_MAX = 500
 
 
 # Bidirectional overrides and isolates can make a name display as something else.
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt, Unicode 15):
+# characters that show as nothing, so two villages or names could look identical. The
+# bidi marks U+200E, U+200F and U+061C are among them.
+DEFAULT_IGNORABLE = ((0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
+                     (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
+                     (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+                     (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+                     (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF))
+MAX_COMBINING_RUN = 2
 
 
 def _unusable(c: str) -> bool:
@@ -42,12 +52,37 @@ def _unusable(c: str) -> bool:
     return unicodedata.category(c) in ("Cc", "Cs") or c in BIDI_CONTROLS
 
 
+def _invisible(c: str) -> bool:
+    point = ord(c)
+    return (any(low <= point <= high for low, high in DEFAULT_IGNORABLE)
+            or unicodedata.bidirectional(c) in ("LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI",
+                                                "FSI", "PDI"))
+
+
+def _check_characters(field: str, value: str, allowed: str = "") -> None:
+    """Invalid for control characters, invisible or text-direction characters, or a run of
+    more than two combining marks (which stack into a blot that hides the letter)."""
+    run = 0
+    for c in value:
+        if c in allowed:
+            run = 0
+            continue
+        if _invisible(c):
+            raise Invalid(field, "This contains invisible or text-direction characters")
+        if _unusable(c):
+            raise Invalid(field, "This contains characters that cannot be used")
+        run = run + 1 if unicodedata.category(c).startswith("M") else 0
+        if run > MAX_COMBINING_RUN:
+            raise Invalid(field, "Too many accent marks on one character")
+
+
 @overload
 def text(field: str, value: str | None, required: Literal[True] = ..., max_len: int = ...) -> str: ...
 @overload
 def text(field: str, value: str | None, required: bool, max_len: int = ...) -> str | None: ...
 def text(field: str, value: str | None, required: bool = True, max_len: int = 50) -> str | None:
-    """Any Unicode text (rare characters included) without control characters."""
+    """Any Unicode text (rare characters included), in NFC, without control, invisible or
+    text-direction characters."""
     value = unicodedata.normalize("NFC", (value or "").strip())
     if not value:
         if required:
@@ -55,8 +90,7 @@ def text(field: str, value: str | None, required: bool = True, max_len: int = 50
         return None
     if len(value) > max_len:
         raise Invalid(field, "This is too long")
-    if any(_unusable(c) for c in value):
-        raise Invalid(field, "This contains characters that cannot be used")
+    _check_characters(field, value)
     return value
 
 
@@ -107,8 +141,9 @@ def national_id(value: str | None) -> str | None:
 
 
 def pin(value: str | None) -> str:
-    if not PIN.match(value or ""):
-        raise Invalid("pin", "A PIN has 4 to 8 digits")
+    """A new PIN: 6 to 8 digits."""
+    if not NEW_PIN.match(value or ""):
+        raise Invalid("pin", "A PIN has 6 to 8 digits")
     return value or ""
 
 
@@ -116,8 +151,7 @@ def note(value: str | None) -> str:
     value = unicodedata.normalize("NFC", (value or "").strip())
     if len(value) > NOTE_MAX:
         raise Invalid("note", "A note has at most 500 characters")
-    if any(_unusable(c) and c not in "\n" for c in value):
-        raise Invalid("note", "This contains characters that cannot be used")
+    _check_characters("note", value, allowed="\n")
     return value
 
 

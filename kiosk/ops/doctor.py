@@ -17,6 +17,7 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    warn: bool = False  # ok, but worth fixing: printed as WARN, exit code unchanged
 
 
 def run_checks(config: Config) -> Iterator[Check]:
@@ -76,7 +77,7 @@ def _check_database(config: Config) -> Iterator[Check]:
         result = integrity(db)
         pending = pending_migrations(db)
         last = last_event_time(db)
-        technicians = 0 if pending else active_technicians(db)
+        technicians, short_pins = (0, 0) if pending else active_technicians(db)
     except Exception as exc:  # a broken file must become a FAIL line, not a traceback
         yield Check("database", False, f"{config.database}: {exc}",
                     "restore the database from backup; keep the damaged file for inspection")
@@ -88,6 +89,10 @@ def _check_database(config: Config) -> Iterator[Check]:
     if not pending:
         yield Check("technicians", technicians > 0, f"{technicians} active",
                     "add the first one: kiosk technician add --name NAME")
+        if short_pins:
+            yield Check("technician PINs", True, f"{short_pins} set before 6-digit PINs",
+                        "kiosk technician list, then kiosk technician set-pin ID for each "
+                        "(4-digit PINs work until changed)", warn=True)
     yield from _check_clock(last)
 
 

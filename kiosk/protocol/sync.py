@@ -25,7 +25,12 @@ from kiosk.errors import ProtocolError
 MAX_EVENTS = 500
 STATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 MAX_BYTES = 256 * 1024
+MAX_DEPTH = 32  # a batch is 4 deep; payloads add a few levels
+MAX_VALUES = 100_000  # containers and separators: far above 500 events of ordinary payloads
+_STRING = re.compile(rb'"(?:[^"\\]|\\[\s\S])*+"?')  # possessive: linear on any input
+_STRUCTURE = re.compile(rb"[\[\]{},]")
 ACK_CONTEXT = b"kiosk-county-ack-v1\x00"
+PUSH_CONTEXT = b"kiosk-push-request-v1\x00"
 FIELDS: dict[str, type | tuple[type, ...]] = {
     "v": int, "id": str, "station_id": str, "seq": int, "type": str, "payload": dict,
     "wall_time": str, "boot_id": str, "mono_ns": int, "prev_hash": str, "hash": str,
@@ -71,6 +76,23 @@ def take_batch(events: list[dict[str, Any]], max_events: int = MAX_EVENTS) -> li
             break
         batch.append(event)
     return batch
+
+
+def check_shape(raw: bytes) -> None:
+    """Malformed if the JSON text nests deeper than MAX_DEPTH or holds more than MAX_VALUES
+    containers and items; checked before json.loads, whose recursion a deep body exhausts."""
+    depth = values = 0
+    for match in _STRUCTURE.finditer(_STRING.sub(b"", raw)):
+        values += 1
+        token = match.group()
+        if token in b"[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise Malformed(f"JSON nested deeper than {MAX_DEPTH} levels")
+        elif token in b"]}":
+            depth -= 1
+        if values > MAX_VALUES:
+            raise Malformed(f"JSON holds more than {MAX_VALUES} values")
 
 
 def parse_batch(body: Any) -> list[Event]:
@@ -142,6 +164,22 @@ def verify_ack(ack: dict[str, Any], county_key: Ed25519PublicKey) -> dict[str, A
     except (KeyError, TypeError, ValueError, InvalidSignature) as exc:
         raise ProtocolError(f"acknowledgement not signed by the county key ({exc!r})") from None
     return body
+
+
+def push_message(station_id: str, station_time: str, head: str, body: bytes) -> bytes:
+    """What a station signs for its push's metadata (time, head): the body's hash binds them
+    to this one request, so they cannot ride along with a replayed batch."""
+    digest = hashlib.sha256(body).hexdigest()
+    return PUSH_CONTEXT + f"{station_id}\n{station_time}\n{head}\n{digest}".encode()
+
+
+def push_headers(station_id: str, body: bytes, station_time: str, head: int | None,
+                 signer: Signer) -> dict[str, str]:
+    """The signed metadata headers of one push (docs/sync-protocol.md)."""
+    reported = "" if head is None else str(head)
+    signature = signer.sign(push_message(station_id, station_time, reported, body)).hex()
+    return {"X-Station-Time": station_time, "X-Station-Head": reported,
+            "X-Station-Signature": signature}
 
 
 def batch_digest(events: list[Event]) -> str:

@@ -6,15 +6,20 @@ pcscd is given its own listening socket the way systemd socket activation does
 PCSCLITE_CSOCK_NAME. Each vpcd entry gives two reader slots on consecutive TCP
 ports; the project's virtual card (kiosk.sim.virtual_card) connects there.
 One vpcd entry per pcscd: the driver keeps its slots in globals, so two entries
-in one daemon report each other's cards.
+in one daemon report each other's cards. vpcd listens on every interface, so where
+user namespaces allow it pcscd runs in a network namespace of its own and the ports
+are relayed from 127.0.0.1 (kiosk.sim.vpcd_relay).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -51,6 +56,16 @@ def find_pcscd() -> str | None:
         (p for p in ("/usr/sbin/pcscd", "/sbin/pcscd") if os.path.exists(p)), None)
 
 
+@functools.lru_cache(maxsize=1)
+def can_isolate() -> bool:
+    """Whether this machine lets us start pcscd in its own user and network namespace."""
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--net", "true"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return probe.returncode == 0
+
+
 def _ports_free(ports: list[int]) -> bool:
     for port in ports:
         with socket.socket() as probe:
@@ -78,7 +93,9 @@ class PcscdHarness:
         self.socket_path = self.workdir / "pcscd.comm"
         self.conf_dir = self.workdir / "reader.conf.d"
         self.log_path = self.workdir / "pcscd.log"
+        self.ready_path = self.workdir / "vpcd-relay.ready"
         self.proc: subprocess.Popen | None = None
+        self.isolated = False  # vpcd in its own network namespace, reached only via loopback
 
     @property
     def slot_ports(self) -> list[int]:
@@ -114,6 +131,18 @@ class PcscdHarness:
         listener.listen(64)
         os.chmod(self.socket_path, 0o666)
         fd = listener.fileno()
+        command = ["sh", "-c", f'LISTEN_PID=$$ LISTEN_FDS=1 exec "{pcscd}" --foreground '
+                               f'--info -c "{self.conf_dir}"']
+        slots, self.isolated = [], can_isolate()
+        if self.isolated:
+            self.ready_path.unlink(missing_ok=True)
+            slots = [self._loopback_listener(port) for port in self.slot_ports
+                     if self.with_reader]
+            command = ["unshare", "--user", "--map-root-user", "--net", sys.executable, "-m",
+                       "kiosk.sim.vpcd_relay", str(self.ready_path),
+                       *(f"{port}:{slot.fileno()}"
+                         for port, slot in zip(self.slot_ports, slots, strict=False)),
+                       "--", *command]
 
         def hand_over_socket() -> None:
             if fd != 3:
@@ -123,15 +152,30 @@ class PcscdHarness:
 
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            ["sh", "-c", f'LISTEN_PID=$$ LISTEN_FDS=1 exec "{pcscd}" --foreground --info '
-                         f'-c "{self.conf_dir}"'],
+            command,
             # close_fds=False: subprocess would close fd 3 after preexec_fn; every other
-            # descriptor of ours is close-on-exec, so only the socket reaches pcscd.
+            # descriptor of ours is close-on-exec, so only the sockets reach pcscd (and the
+            # relay's slot listeners the relay).
             preexec_fn=hand_over_socket, close_fds=False, stdout=log, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL)
         listener.close()
+        for slot in slots:
+            slot.close()
         log.close()
         self._wait_ready(timeout)
+
+    @staticmethod
+    def _loopback_listener(port: int) -> socket.socket:
+        slot = socket.socket()
+        slot.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            slot.bind(("127.0.0.1", port))
+        except OSError as exc:
+            slot.close()
+            raise HarnessError(f"vpcd port {port} is taken ({exc})") from None
+        slot.listen(1)
+        slot.set_inheritable(True)
+        return slot
 
     def _wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -146,7 +190,10 @@ class PcscdHarness:
                                    f"activation support?); see {self.log_path}")
             if not self.with_reader and "daemon ready" in log:
                 return
-            if self.with_reader and all(not _ports_free([p]) for p in self.slot_ports):
+            if self.isolated and self.with_reader and self.ready_path.exists():
+                return
+            if (not self.isolated and self.with_reader
+                    and all(not _ports_free([p]) for p in self.slot_ports)):
                 return
             time.sleep(0.05)
         raise HarnessError(f"pcscd did not open the vpcd ports in {timeout}s; see {self.log_path}")
@@ -156,9 +203,12 @@ class PcscdHarness:
         self.proc = None
 
     def kill(self) -> None:
-        """Simulate pcscd crashing."""
+        """Simulate pcscd crashing (with its relay: they share a process group)."""
         if self.proc is not None:
-            self.proc.kill()
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.proc.wait()
             self.proc = None
 

@@ -65,8 +65,12 @@ def last_event_time(db: Database) -> str | None:
     return db.execute("SELECT MAX(wall_time) FROM events").fetchone()[0]
 
 
-def active_technicians(db: Database) -> int:
-    return int(db.execute("SELECT COUNT(*) FROM technicians WHERE active = 1").fetchone()[0])
+def active_technicians(db: Database) -> tuple[int, int]:
+    """(active technicians, how many of them still have a PIN set before 6-digit PINs)."""
+    count, short_pins = db.execute(
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE COALESCE(pin_digits, 0) < 6) "
+        "FROM technicians WHERE active = 1").fetchone()
+    return int(count), int(short_pins)
 
 
 def first_event(db: Database) -> tuple[str, str] | None:

@@ -260,3 +260,12 @@ def m014_station_revocations(db: Database) -> None:
     """When the county revoked another station (issue 13, finding 8): its card records issued
     after that are refused here."""
     db.execute("ALTER TABLE remote_stations ADD COLUMN revoked_at TEXT")
+
+
+@migrations()
+def m015_pin_lockout_escalation(db: Database) -> None:
+    """Lockouts in a row, the block after the third, and each PIN's length: PINs set before
+    6-digit PINs have none recorded, and kiosk doctor asks for them to be changed."""
+    db.execute("ALTER TABLE technicians ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE technicians ADD COLUMN blocked_at TEXT")
+    db.execute("ALTER TABLE technicians ADD COLUMN pin_digits INTEGER")

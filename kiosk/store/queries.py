@@ -59,6 +59,12 @@ def work_list(db: Database, which: str, today: dt.date, village: str = "", page:
     return WorkList(which, found, total, max(page, 1), max(1, -(-total // per_page)))
 
 
+def blocked_technicians(db: Database) -> list[dict]:
+    """Technicians blocked after too many wrong PINs, for another technician to unblock."""
+    return rows(db, "SELECT id, name, blocked_at FROM technicians "
+                    "WHERE blocked_at IS NOT NULL AND active = 1 ORDER BY name")
+
+
 def villages(db: Database) -> list[str]:
     return [r["village"] for r in rows(db, "SELECT DISTINCT village FROM residents "
                                            "WHERE village IS NOT NULL ORDER BY village")]
@@ -142,10 +148,12 @@ def dashboard(db: Database, today: dt.date) -> Dashboard:
     return Dashboard(len(queue), queue, per_day)
 
 
-def technician_cards(db: Database) -> list[tuple[str, str, int, str | None, str | None]]:
-    """(id, name, active, locked_until, active card numbers) of every technician, by name."""
+def technician_cards(
+        db: Database) -> list[tuple[str, str, int, str | None, str | None, str | None]]:
+    """(id, name, active, locked_until, blocked_at, active card numbers) of every technician,
+    by name."""
     return [tuple(row) for row in db.execute("""
-        SELECT t.id, t.name, t.active, t.locked_until,
+        SELECT t.id, t.name, t.active, t.locked_until, t.blocked_at,
                (SELECT GROUP_CONCAT(card_no) FROM issued_cards c
                 WHERE c.holder_id = t.id AND c.status = 'active')
         FROM technicians t ORDER BY t.name""").fetchall()]

@@ -61,7 +61,7 @@ def seed_residents(config_path: Path, count: int, kinds: tuple[str, ...] = ("mif
     return cards
 
 
-def add_technician(config_path: Path, name: str = "测试技术员", pin: str = "2468",
+def add_technician(config_path: Path, name: str = "测试技术员", pin: str = "246813",
                    uid: bytes = bytes.fromhex("08AABBCC"), kind: str = "cpu"
                    ) -> tuple[str, VirtualCard]:
     """A technician with a PIN and a signed technician card: (technician id, card)."""

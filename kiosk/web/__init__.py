@@ -75,10 +75,11 @@ def create_app(hub: ScreenHub, settings: dict[str, Any] | None = None,
     from kiosk.web.screen import bp as screen_bp
     app.register_blueprint(screen_bp)
     if services is not None:
-        from kiosk.web import calling, me, staff, staff_care, staff_queue
+        from kiosk.web import calling, me, staff, staff_care, staff_queue, staff_technicians
         from kiosk.web.guard import close_db
         app.extensions["kiosk_services"] = services
-        for blueprint in (staff.bp, staff_care.bp, me.bp, staff_queue.bp, calling.bp):
+        for blueprint in (staff.bp, staff_care.bp, staff_technicians.bp, me.bp, staff_queue.bp,
+                          calling.bp):
             app.register_blueprint(blueprint)
         app.teardown_appcontext(close_db)
     if demo is not None:

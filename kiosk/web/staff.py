@@ -12,7 +12,9 @@ from kiosk.domain.model import local_date
 from kiosk.domain.registry import CONSENT_VERSION, Registration
 from kiosk.domain.validation import Invalid
 from kiosk.store import queries
+from kiosk.web.csv_export import safe_cell
 from kiosk.web.guard import COOKIE, current_session, db, desk, services, staff_required
+from kiosk.web.staff_technicians import lockout_message
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -46,10 +48,10 @@ def login_pin():
         return render_template("staff/login.html", error="Tap your technician card again"), 400
     technician_id, name = found
     result = core().staff.check_pin(technician_id, request.form.get("pin", ""))
-    if result.locked_until:
+    if result.blocked or result.locked_until:
         desk().drop_ticket(ticket)
-        return render_template("staff/login.html", error="Too many wrong PINs. Try again in 5 minutes",
-                               locked_until=result.locked_until), 403
+        return render_template("staff/login.html",
+                               error=lockout_message(result, core().clock.now())), 403
     if not result.ok:
         return render_template("staff/pin.html", ticket=ticket,
                                csrf=csrf, name=name, error="Wrong PIN",
@@ -90,7 +92,8 @@ def dashboard():
                            enrolment_code=code, enrolment_qr=svg_qr(code),
                            key_fingerprint=core().key.fingerprint(),
                            chart=chart_svg(board.per_day),
-                           sync=services().sync_status(db()))
+                           sync=services().sync_status(db()),
+                           blocked=queries.blocked_technicians(db()))
 
 
 @bp.post("/sync-now")
@@ -214,18 +217,12 @@ def work_list_csv(which: str):
     writer.writerow(["resident_id", "name", "village", "phone", "item", "earliest", "due",
                      "latest", "appointment", "days_overdue"])
     for row in found.rows:
-        writer.writerow([_cell(row[k]) for k in ("resident_id", "name", "village", "phone", "title",
-                                                  "earliest", "due", "latest", "appointment",
-                                                  "days_overdue")])
+        writer.writerow([safe_cell(row[k]) for k in ("resident_id", "name", "village", "phone",
+                                                      "title", "earliest", "due", "latest",
+                                                      "appointment", "days_overdue")])
     with core().uow() as uow:
         uow.record("list.exported", {"list": which, "village": village, "rows": found.total,
                                      "by": me()})
         uow.commit()
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename={which}-{today().isoformat()}.csv"})
-
-
-def _cell(value) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

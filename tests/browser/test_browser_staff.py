@@ -22,7 +22,7 @@ from kiosk.testing.station import StationProcess, TapDriver, add_technician, wri
 from tests.browser.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, open_page, wait_screen
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
-PIN, OTHER_PIN = "2468", "1357"
+PIN, OTHER_PIN = "246813", "135702"
 
 
 @pytest.fixture(scope="module")

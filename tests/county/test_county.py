@@ -238,10 +238,10 @@ def test_county_url_needs_the_county_key():
 def test_county_pages_metrics_and_openapi(county):
     store, client, _, station_key = county
     events = make_chain(station_key, 4)
-    client.post("/api/v1/stations/st-1/events",
-                data=json.dumps({"events": [vars(e) for e in events[:3]]}),
-                content_type="application/json",
-                headers={"X-Station-Head": "4", "X-Station-Time": "2030-01-01T00:00:00+00:00"})
+    from kiosk.protocol.sync import push_headers
+    body = json.dumps({"events": [vars(e) for e in events[:3]]}).encode()
+    client.post("/api/v1/stations/st-1/events", data=body, content_type="application/json",
+                headers=push_headers("st-1", body, "2030-01-01T00:00:00+00:00", 4, station_key))
     page = client.get("/").get_data(as_text=True)
     assert 'data-station="st-1"' in page and "时钟偏差超过 5 分钟" in page and "<svg" in page
     metrics = client.get("/metrics").get_data(as_text=True)

@@ -108,7 +108,7 @@ def test_first_technician_from_the_console(pcscd_running, tmp_path):
     try:
         result = CliRunner().invoke(main, ["--config", str(config_path), "technician", "add",
                                            "--name", "赵医生", "--timeout", "20"],
-                                    input="2468\n2468\n")
+                                    input="246813\n246813\n")
     finally:
         placer.join()
         driver.close()
@@ -119,7 +119,7 @@ def test_first_technician_from_the_console(pcscd_running, tmp_path):
         from kiosk.sim.wallet import read_card
         outcome = core.checkins.handle_tap(read_card(card))
         assert isinstance(outcome, TechnicianCard) and outcome.name == "赵医生"
-        assert core.staff.check_pin(outcome.technician_id, "2468").ok
+        assert core.staff.check_pin(outcome.technician_id, "246813").ok
     finally:
         core.db.conn.close()
 
@@ -128,4 +128,4 @@ def test_technician_add_rejects_a_short_pin(tmp_path):
     config_path = write_station_config(tmp_path / "new", None)
     result = CliRunner().invoke(main, ["--config", str(config_path), "technician", "add",
                                        "--name", "赵医生"], input="12\n12\n")
-    assert result.exit_code == 2 and "PIN 为 4 到 8 位数字" in result.output
+    assert result.exit_code == 2 and "PIN 为 6 到 8 位数字" in result.output

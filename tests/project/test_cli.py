@@ -86,7 +86,7 @@ def test_doctor_says_how_to_add_the_first_technician(runner, core, station_dir):
     result = runner.invoke(main, ["--config", str(station_dir / "kiosk.toml"), "doctor"])
     assert "FAIL 技术员 / technicians: 0 active" in result.output
     assert "kiosk technician add" in result.output
-    core.staff.add("赵医生", "2468")
+    core.staff.add("赵医生", "246813")
     result = runner.invoke(main, ["--config", str(station_dir / "kiosk.toml"), "doctor"])
     assert "OK   技术员 / technicians: 1 active" in result.output
 
@@ -94,7 +94,7 @@ def test_doctor_says_how_to_add_the_first_technician(runner, core, station_dir):
 def test_technician_list_shows_cards_and_lockouts(runner, core, station_dir):
     path = str(station_dir / "kiosk.toml")
     assert "还没有技术员" in runner.invoke(main, ["--config", path, "technician", "list"]).output
-    tech = core.staff.add("赵医生", "2468")
+    tech = core.staff.add("赵医生", "246813")
     for _ in range(5):
         core.staff.check_pin(tech.id, "0000")
     output = runner.invoke(main, ["--config", path, "technician", "list"]).output

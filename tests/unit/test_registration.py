@@ -28,9 +28,9 @@ def test_national_id_check_digit():
         validation.national_id("110101199003078031")
 
 
-def test_pin_is_four_to_eight_digits():
-    assert validation.pin("0000") == "0000" and validation.pin("12345678")
-    for bad in ("123", "123456789", "12a4", "", None):
+def test_new_pin_is_six_to_eight_digits():
+    assert validation.pin("000000") == "000000" and validation.pin("12345678")
+    for bad in ("123", "1234", "12345", "123456789", "12a456", "", None):
         with pytest.raises(Invalid):
             validation.pin(bad)
 

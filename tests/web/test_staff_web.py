@@ -1,6 +1,6 @@
 """A technician's working day through the real Flask app and station loop (fake reader).
 
-The same flows run in Chromium through real pcscd in tests/test_browser_staff.py;
+The same flows run in Chromium through real pcscd in tests/browser/test_browser_staff.py;
 these cover the rules in detail and fast.
 """
 
@@ -9,82 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
-
-from kiosk.adapters.signals import RecordingSignals
-from kiosk.domain.outcomes import CardIssued, CardRefused, CheckedIn, TechnicianCard
-from kiosk.sim.fake_reader import FakeCardReader
+from kiosk.domain.outcomes import CardRefused, CheckedIn
 from kiosk.sim.virtual_card import VirtualCard
-from kiosk.sim.wallet import issue_virtual_card
-from kiosk.station.hub import ScreenHub
-from kiosk.station.loop import Station
-from kiosk.station.services import StationServices
-from kiosk.station.staff_desk import StaffDesk
 from kiosk.store.sqlite import iter_events
-from kiosk.web import create_app
+from tests.web.staff_kiosk import PIN, Kiosk, issue, register
 
-PIN = "2468"
-
-
-class Kiosk:
-    """The station loop, its reader and the web app, driven step by step."""
-
-    def __init__(self, core, desk_clock=None):
-        self.core, self.reader, self.hub = core, FakeCardReader(), ScreenHub()
-        self.desk = StaffDesk(120, **({"clock": desk_clock} if desk_clock else {}))
-        self.station = Station(core.checkins, self.reader, None, RecordingSignals(),
-                               on_report=self.hub.tap, staff=self.desk, cards=core.desk,
-                               staff_service=core.staff)
-        app = create_app(self.hub, {"TIMEZONE": core.config.timezone},
-                         services=StationServices(core, self.desk, self.hub))
-        app.testing = True
-        self.client = app.test_client()
-
-    def tap(self, card: VirtualCard):
-        self.reader.tap_card(card)
-        return self.station.handle(self.reader.next_event(1))
-
-    def login(self, card: VirtualCard, pin: str = PIN):
-        report = self.tap(card)
-        assert isinstance(report.outcome, TechnicianCard)
-        ticket, csrf = report.login
-        return self.client.post("/staff/login", data={"ticket": ticket, "csrf": csrf, "pin": pin})
-
-    def csrf(self) -> str:
-        return self.desk._session.csrf
-
-    def post(self, path: str, **data):
-        return self.client.post(path, data={"csrf": self.csrf(), **data})
-
-    def events(self, type_: str) -> list:
-        return [e for e in iter_events(self.core.db) if e.type == type_]
-
-
-@pytest.fixture
-def kiosk(core):
-    return Kiosk(core)
-
-
-@pytest.fixture
-def tech_card(core):
-    tech = core.staff.add("赵技术员", PIN)
-    return issue_virtual_card(core, "technician", tech.id, bytes.fromhex("08AABBCC"), "cpu")
-
-
-def register(kiosk, name="王秀华", consent=True, **extra):
-    data = {"name": name, "birth_date": "1994-03-12", "village": "东湾村", "phone": "13800000000",
-            "consent": "health-data-consent-v1" if consent else "", **extra}
-    response = kiosk.post("/staff/residents/new", **data)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response.headers["Location"].rsplit("/", 1)[-1]
-
-
-def issue(kiosk, resident_id: str, card: VirtualCard):
-    response = kiosk.post(f"/staff/residents/{resident_id}/issue")
-    assert response.status_code == 302
-    report = kiosk.tap(card)
-    assert isinstance(report.outcome, CardIssued), report.outcome
-    return report.outcome.card_no
+# The ``kiosk`` and ``tech_card`` fixtures are in tests/conftest.py (tests/security uses them too).
 
 
 def test_login_with_card_and_pin_then_dashboard(kiosk, tech_card):
