@@ -89,7 +89,7 @@ def call_to_display(harness, work: Path, calls: int) -> list[float]:
             display = browser.new_page(viewport={"width": 1920, "height": 1080})
             display.goto(station.ui_url + "display")
             desk = browser.new_context().new_page()
-            desk.goto(station.ui_url)
+            desk.goto(station.screen_url)
             for page in (kiosk, display, desk):
                 page.wait_for_function("document.body.dataset.connected === 'yes'")
             tech = cards["tech"]

@@ -68,7 +68,7 @@ def desk_login(browser, station, driver, cards):
     """The technician's desk page in its own browser context: her card, then her PIN."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     desk = context.new_page()
-    desk.goto(station.ui_url)
+    desk.goto(station.screen_url)  # the kiosk's own page: only it gets the PIN form
     desk.wait_for_function("document.body.dataset.connected === 'yes'")
     tap(driver, fresh(cards, "tech"))
     wait_screen(desk, "pin_entry")

@@ -40,7 +40,7 @@ def kiosk(core, tmp_path):
 
 @pytest.fixture
 def residents(core, kiosk):
-    tech = core.staff.add("赵技术员", "2468")
+    tech = core.staff.add("赵技术员", "246813")
     kiosk.login(issue_virtual_card(core, "technician", tech.id, bytes.fromhex("08AABBCC"), "cpu"))
     cards = []
     for i, name in enumerate(("王秀华", "李明", "张丽丽", "陈小红")):
@@ -138,7 +138,7 @@ def test_a_call_whose_screen_update_never_happened_is_shown_after_restart(core, 
 
 def test_the_demo_panel_calls_next(core, kiosk, residents):
     class Demo:
-        cards, technician_pin = [], "1234"
+        cards, technician_pin = [], "123456"
     app = create_app(kiosk.hub, {"TIMEZONE": core.config.timezone}, demo=Demo(),
                      services=StationServices(core, kiosk.desk, kiosk.hub, None, kiosk.calling))
     client = app.test_client()
