@@ -44,25 +44,25 @@ log = logging.getLogger(__name__)
 
 
 def build_core(config: Config, clock: Clock | None = None) -> Core:
-    key = load_key_file(config.key_file)
+    key = load_key_file(config.station.key_file)
     clock = clock or SystemClock()
-    db = open_database(config.database)
-    events = EventFactory(config.station_id, key, clock)
+    db = open_database(config.station.database)
+    events = EventFactory(config.station.id, key, clock)
 
     lock = threading.RLock()  # serialises units of work on the one shared connection
 
     def uow() -> SqliteUnitOfWork:
         return SqliteUnitOfWork(db, events, lock)
 
-    trusted = {sid: public_key_from_hex(h) for sid, h in config.trusted_issuers.items()}
-    trusted[config.station_id] = key.public
+    trusted = {sid: public_key_from_hex(h) for sid, h in config.cards.trusted_issuers.items()}
+    trusted[config.station.id] = key.public
     from kiosk.store.roster import remote_key_lookup
-    desk = CardDesk(uow, clock, config.station_id, key,
-                    make_verifier(trusted, remote_key_lookup(db)), config.legacy_uid_only)
-    checkins = CheckInService(uow, clock, config.station_id, config.timezone,
+    desk = CardDesk(uow, clock, config.station.id, key,
+                    make_verifier(trusted, remote_key_lookup(db)), config.cards.legacy_uid_only)
+    checkins = CheckInService(uow, clock, config.station.id, config.station.timezone,
                               key.derived_secret("uid-fingerprint"), desk)
-    registry = ResidentRegistry(uow, clock, config.timezone, key.derived_secret("national-id"))
-    care = CareService(uow, clock, config.timezone, load_plans(config.care_plans_file))
+    registry = ResidentRegistry(uow, clock, config.station.timezone, key.derived_secret("national-id"))
+    care = CareService(uow, clock, config.station.timezone, load_plans(config.care.plans_file))
     core = Core(config, db, key, clock, events, uow, checkins, desk, StaffService(uow, clock),
                 registry, care)
     _ensure_genesis(core)
@@ -75,45 +75,45 @@ def _ensure_genesis(core: Core) -> None:
     public_hex = core.key.public_bytes().hex()
     if row is None:
         with core.uow() as uow:
-            uow.record("station.initialized", {"station_id": core.config.station_id,
+            uow.record("station.initialized", {"station_id": core.config.station.id,
                                                "public_key": public_hex,
                                                "software": f"kiosk {kiosk.__version__}"})
             uow.commit()
         return
     import json
     genesis = json.loads(row[0])
-    if genesis.get("public_key") != public_hex or row[1] != core.config.station_id:
+    if genesis.get("public_key") != public_hex or row[1] != core.config.station.id:
         raise KeyFileError(
-            f"the key file {core.config.key_file} or station id {core.config.station_id!r} does "
-            f"not match the database {core.config.database} (made for station {row[1]!r}); "
+            f"the key file {core.config.station.key_file} or station id {core.config.station.id!r} does "
+            f"not match the database {core.config.station.database} (made for station {row[1]!r}); "
             "restore the station's own key file, or point station.database at a new file")
 
 
 def build_reader(config: Config) -> CardReader:
-    if config.reader_kind == "fake":
+    if config.reader.kind == "fake":
         from kiosk.sim.fake_reader import FakeCardReader
-        return FakeCardReader(keys=config.card_keys)
-    if config.pcscd_socket:
-        os.environ["PCSCLITE_CSOCK_NAME"] = config.pcscd_socket
+        return FakeCardReader(keys=config.cards.keys)
+    if config.reader.pcscd_socket:
+        os.environ["PCSCLITE_CSOCK_NAME"] = config.reader.pcscd_socket
     from kiosk.adapters.pcsc_reader import PcscCardReader
-    return PcscCardReader(config.reader_filter, config.card_keys)
+    return PcscCardReader(config.reader.readers, config.cards.keys)
 
 
 def build_printer(config: Config) -> Printer:
     from kiosk.adapters import printers
     from kiosk.adapters.escpos_render import PrinterProfile
-    profile = PrinterProfile(config.paper_mm, config.printer_charset, config.printer_font)
-    if config.printer_kind == "network":
-        return printers.NetworkEscposPrinter(config.printer_host, config.printer_port,
+    profile = PrinterProfile(config.printer.paper_mm, config.printer.charset, config.printer.font)
+    if config.printer.kind == "network":
+        return printers.NetworkEscposPrinter(config.printer.host, config.printer.port,
                                              profile=profile)
-    if config.printer_kind in ("usb", "serial"):
+    if config.printer.kind in ("usb", "serial"):
         from kiosk.adapters import escpos_devices
-        if config.printer_kind == "usb":
-            return escpos_devices.usb_printer(*config.usb_ids, profile)
-        return escpos_devices.serial_printer(config.printer_path, config.baudrate, profile)
-    if config.printer_kind == "file":
-        return printers.FileEscposPrinter(config.printer_path, profile)
-    if config.printer_kind == "memory":
+        if config.printer.kind == "usb":
+            return escpos_devices.usb_printer(*config.printer.usb_ids, profile)
+        return escpos_devices.serial_printer(config.printer.path, config.printer.baudrate, profile)
+    if config.printer.kind == "file":
+        return printers.FileEscposPrinter(config.printer.path, profile)
+    if config.printer.kind == "memory":
         return printers.MemoryPrinter()
     return printers.NoPrinter()
 
@@ -121,21 +121,21 @@ def build_printer(config: Config) -> Printer:
 def build_signals(config: Config, on_press=None, on_hold=None) -> Signals:
     """Lights and buzzer; the button's press reprints, its hold calls staff."""
     from kiosk.adapters.signals import GpioSignals, RecordingSignals
-    if config.signals_kind in ("gpio", "mock"):
-        return GpioSignals(mock=config.signals_kind == "mock", on_press=on_press,
-                           on_hold=on_hold, **config.pins)
+    if config.signals.kind in ("gpio", "mock"):
+        return GpioSignals(mock=config.signals.kind == "mock", on_press=on_press,
+                           on_hold=on_hold, **config.signals.pins)
     return RecordingSignals()
 
 
 def build_spooler(config: Config, printer: Printer, on_state=None, clock: Clock | None = None):
     from kiosk.station.spooler import PrintSpooler
-    return PrintSpooler(config.database, printer, config.station_name, config.timezone,
-                        config.show_service_names, on_state=on_state, clock=clock)
+    return PrintSpooler(config.station.database, printer, config.station.name, config.station.timezone,
+                        config.printer.show_service_names, on_state=on_state, clock=clock)
 
 
 def build_county_link(config: Config) -> CountyLink:
     from kiosk.adapters.county import HttpCountyLink
-    return HttpCountyLink(config.county_url, ca_bundle=config.county_ca_bundle)
+    return HttpCountyLink(config.county.url, ca_bundle=config.county.ca_bundle)
 
 
 def build_sync_worker(core: Core, on_progress: Callable | None = None,
@@ -145,28 +145,28 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
     from kiosk.sync.roster_pull import pull
     from kiosk.sync.worker import SyncWorker
     config = core.config
-    link, county_key = build_county_link(config), public_key_from_hex(config.county_public_key)
+    link, county_key = build_county_link(config), public_key_from_hex(config.county.public_key)
 
     def roster() -> None:
         applied = pull(core, link, county_key)
         if applied and on_roster:
             on_roster(applied)
 
-    worker = SyncWorker(core.db, link, config.station_id, county_key, on_progress=on_progress,
-                        trigger_dir=config.data_dir, after_push=roster, clock=core.clock)
+    worker = SyncWorker(core.db, link, config.station.id, county_key, on_progress=on_progress,
+                        trigger_dir=config.station.data_dir, after_push=roster, clock=core.clock)
     return worker, roster
 
 
 def build_ui(config: Config, hub, demo=None, services=None):
     """The touchscreen UI server (not started), or None when the config turns it off."""
-    if not config.ui_enabled:
+    if not config.ui.enabled:
         return None
     from kiosk.web import create_app
     from kiosk.web.server import UiServer
-    app = create_app(hub, {"STATION_NAME": config.station_name, "IDLE_SECONDS": config.idle_seconds,
-                           "STAFF_IDLE_SECONDS": config.staff_idle_seconds,
-                           "TIMEZONE": config.timezone}, demo=demo, services=services)
-    return UiServer(app, config.ui_host, config.ui_port)
+    app = create_app(hub, {"STATION_NAME": config.station.name, "IDLE_SECONDS": config.ui.idle_seconds,
+                           "STAFF_IDLE_SECONDS": config.staff.idle_logout_seconds,
+                           "TIMEZONE": config.station.timezone}, demo=demo, services=services)
+    return UiServer(app, config.ui.host, config.ui.port)
 
 
 def _every(seconds: float, stop: threading.Event, what: str, action: Callable[[], None]) -> None:
@@ -185,7 +185,7 @@ def _watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
     from kiosk.store.database import connect
     from kiosk.store.sync_log import sync_state
     from kiosk.sync.worker import clock_state
-    db = connect(config.database)
+    db = connect(config.station.database)
 
     def refresh() -> None:
         state = sync_state(db)
@@ -199,7 +199,7 @@ def _watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
 def _watch_health(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
     """Power, SD card, disk, watchdog and screen for the status strip (every 60 s)."""
     from kiosk.adapters.health import HealthProbe, log_changes
-    probe = HealthProbe(config.data_dir)
+    probe = HealthProbe(config.station.data_dir)
 
     def refresh() -> None:
         problems = probe.problems()
@@ -228,14 +228,14 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     spooler = build_spooler(config, build_printer(config), on_state=hub.printer_status,
                             clock=core.clock)
     spooler.start()
-    staff = StaffDesk(config.staff_idle_seconds)
+    staff = StaffDesk(config.staff.idle_logout_seconds)
     ui = build_ui(config, hub, demo, StationServices(core, staff, hub, spooler))
     if ui:
         ui.start()
         print(json.dumps({"kind": "ui", "url": f"http://{ui.host}:{ui.port}/"}) if as_json else
               bilingual("Touchscreen UI") + f": http://{ui.host}:{ui.port}/", flush=True)
     stop = stop or threading.Event()
-    if config.county_url:
+    if config.county.url:
         threading.Thread(target=_watch_sync, args=(config, hub, stop), name="sync-watch",
                          daemon=True).start()
     threading.Thread(target=_watch_health, args=(config, hub, stop), name="health-watch",
@@ -246,7 +246,7 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-    log.info("station %s starting (database %s, key %s)", config.station_id, config.database,
+    log.info("station %s starting (database %s, key %s)", config.station.id, config.station.database,
              core.key.fingerprint())
     print(json.dumps({"kind": "ready"}) if as_json else bilingual("Station ready"), flush=True)
     notifier = Notifier()

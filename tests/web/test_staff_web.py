@@ -35,7 +35,7 @@ class Kiosk:
         self.station = Station(core.checkins, self.reader, None, RecordingSignals(),
                                on_report=self.hub.tap, staff=self.desk, cards=core.desk,
                                staff_service=core.staff)
-        app = create_app(self.hub, {"TIMEZONE": core.config.timezone},
+        app = create_app(self.hub, {"TIMEZONE": core.config.station.timezone},
                          services=StationServices(core, self.desk, self.hub))
         app.testing = True
         self.client = app.test_client()
@@ -293,4 +293,4 @@ def test_dashboard_chart_counts_the_last_30_days(core):
 def test_sync_now_leaves_the_trigger_for_the_sync_process(kiosk, tech_card, core):
     kiosk.login(tech_card)
     assert kiosk.post("/staff/sync-now").status_code == 302
-    assert (core.config.data_dir / "sync-now").exists() and kiosk.events("sync.requested")
+    assert (core.config.station.data_dir / "sync-now").exists() and kiosk.events("sync.requested")
