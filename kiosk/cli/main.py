@@ -51,7 +51,7 @@ def keygen(ctx: click.Context, key_file: str | None, force: bool, qr: bool) -> N
     click.echo(f"{bilingual('Public key fingerprint')}: {key.fingerprint()}")
     click.echo(f"public key (hex): {key.public_bytes().hex()}")
     if qr or not key_file:
-        from kiosk.enrolment import enrolment_text, terminal_qr
+        from kiosk.keys import enrolment_text, terminal_qr
         known = Path(ctx.obj["config_path"]).exists()
         code = enrolment_text(station_config(ctx).station.id if known else "STATION-ID",
                               key.public_bytes())

@@ -18,8 +18,7 @@ def enrolment_receipt(config: Config) -> Receipt:
     """The station's enrolment slip: id, key fingerprint and the code as a QR code."""
     import datetime as dt
 
-    from kiosk.enrolment import enrolment_text
-    from kiosk.keys import load_key_file
+    from kiosk.keys import enrolment_text, load_key_file
     key = load_key_file(config.station.key_file)
     fingerprint = key.fingerprint()
     from zoneinfo import ZoneInfo

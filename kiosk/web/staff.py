@@ -84,7 +84,7 @@ def ping():
 def dashboard():
     hub = services().hub
     board = queries.dashboard(db(), today())
-    from kiosk.enrolment import enrolment_text, svg_qr
+    from kiosk.keys import enrolment_text, svg_qr
     code = enrolment_text(core().config.station.id, core().key.public_bytes())
     return render_template("staff/dashboard.html", board=board, status=hub.status,
                            enrolment_code=code, enrolment_qr=svg_qr(code),
