@@ -113,7 +113,7 @@ def backlog_catchup(data_dir: Path, port: int, county_public: str, events: int,
     from kiosk.sync.worker import SyncWorker
     from kiosk.testing.station import write_station_config
     config = load_config(write_station_config(data_dir / "station", None, "backlog-station"))
-    generate_key_file(config.key_file, force=True)
+    generate_key_file(config.station.key_file, force=True)
     core = build_core(config)
     with core.uow() as uow:
         for n in range(events - 1):

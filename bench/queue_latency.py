@@ -44,14 +44,14 @@ def seed_checkins(core, count: int) -> None:
 
     from kiosk.domain.model import CheckIn, Resident, local_date
     from kiosk.domain.queue import new_entry
-    today = local_date(core.clock.now(), core.config.timezone).isoformat()
+    today = local_date(core.clock.now(), core.config.station.timezone).isoformat()
     now = core.clock.now().astimezone(dt.UTC).isoformat(timespec="seconds")
     with core.uow() as uow:
         for n in range(1, count + 1):
             resident = Resident(f"bench-{n}", f"测试{n:03d}号")
             uow.residents.add(resident)
-            checkin = CheckIn(str(uuid.uuid4()), resident.id, core.config.station_id, today,
-                              uow.checkins.next_queue_no(core.config.station_id, today), now)
+            checkin = CheckIn(str(uuid.uuid4()), resident.id, core.config.station.id, today,
+                              uow.checkins.next_queue_no(core.config.station.id, today), now)
             uow.checkins.add(checkin)
             uow.queue.add(new_entry(checkin.id, today, checkin.queue_no))
             uow.record("checkin.created", {"checkin_id": checkin.id, "resident_id": resident.id,
@@ -72,9 +72,9 @@ def call_to_display(harness, work: Path, calls: int) -> list[float]:
     config_path = write_station_config(work / "station", harness, ui_port=free_port(),
                                        extra="\n[queue]\nvoice = false\n")
     config = load_config(config_path)
-    generate_key_file(config.key_file)
+    generate_key_file(config.station.key_file)
     core = build_core(config)
-    cards = seed_demo(core, local_date(core.clock.now(), config.timezone))
+    cards = seed_demo(core, local_date(core.clock.now(), config.station.timezone))
     seed_checkins(core, calls)
     core.db.conn.close()
     station, driver = StationProcess(config_path), TapDriver(harness)

@@ -77,8 +77,8 @@ class Writer:
 
 
 def generate(core, residents: int, items_per: int, visits: int, rng: random.Random):
-    writer, today = Writer(core), local_date(core.clock.now(), core.config.timezone)
-    station, key, cards = core.config.station_id, core.key, []
+    writer, today = Writer(core), local_date(core.clock.now(), core.config.station.timezone)
+    station, key, cards = core.config.station.id, core.key, []
     for start in range(0, residents, BATCH):
         people, issued = [], []
         for n in range(start, min(start + BATCH, residents)):
@@ -160,9 +160,9 @@ def main() -> None:
     directory = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="kiosk-scale-"))
     config_path = write_station_config(directory, None, station_id="bench-station")
     config = load_config(config_path)
-    if config.database.exists():
-        config.database.unlink()
-    generate_key_file(config.key_file, force=True)
+    if config.station.database.exists():
+        config.station.database.unlink()
+    generate_key_file(config.station.key_file, force=True)
     core = build_core(config)
     started = time.monotonic()
     cards = generate(core, residents, 3, visits, rng)
@@ -181,8 +181,8 @@ def main() -> None:
 
     from kiosk.store import queries
     from kiosk.store.database import connect
-    read = connect(config.database)
-    today = local_date(core.clock.now(), config.timezone)
+    read = connect(config.station.database)
+    today = local_date(core.clock.now(), config.station.timezone)
     list_times = {}
     for which in queries.LISTS:
         for village in ("", VILLAGES[3]):
@@ -195,7 +195,7 @@ def main() -> None:
 
     page_times = record_page_times(core, residents, rng)
     core.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    size_mb = config.database.stat().st_size / 1e6
+    size_mb = config.station.database.stat().st_size / 1e6
     for name, (ms, total) in list_times.items():
         print(f"list {name}: p95 {ms:.1f} ms ({total} rows)")
     print(f"figure: card_lookup_p99_ms = {pct(lookups, 99):.2f} ms")
@@ -203,7 +203,7 @@ def main() -> None:
     print(f"figure: record_page_ms = {pct(page_times, 95):.1f} ms")
     print(f"figure: db_size_mb = {size_mb:.0f} MB")
     print(f"card lookup p50 {statistics.median(lookups):.2f} ms; record page p50 "
-          f"{statistics.median(page_times):.1f} ms; database {config.database}")
+          f"{statistics.median(page_times):.1f} ms; database {config.station.database}")
     read.conn.close()
     core.db.conn.close()
 
@@ -217,7 +217,7 @@ def record_page_times(core, residents: int, rng: random.Random) -> list[float]:
     from kiosk.web.guard import COOKIE
     tech = core.staff.add("基准技术员", "246813", by="bench")
     desk, hub = StaffDesk(3600), ScreenHub()
-    app = create_app(hub, {"TIMEZONE": core.config.timezone},
+    app = create_app(hub, {"TIMEZONE": core.config.station.timezone},
                      services=StationServices(core, desk, hub))
     client = app.test_client()
     session = desk.open_session(tech.id, tech.name)

@@ -59,7 +59,7 @@ def run(harness: PcscdHarness, work: Path, screen_taps: int, total_taps: int, rs
     from kiosk.keys import generate_key_file
     from kiosk.testing.station import StationProcess, TapDriver, seed_residents, write_station_config
     config_path = write_station_config(work / "station", harness, ui_port=free_port())
-    generate_key_file(load_config(config_path).key_file)
+    generate_key_file(load_config(config_path).station.key_file)
     uids = seed_residents(config_path, min(total_taps, 1000))
     station, driver = StationProcess(config_path), TapDriver(harness)
     station.start()

@@ -80,7 +80,7 @@ def station_taps(harness: PcscdHarness, work: Path, taps: int) -> tuple[list[flo
     from kiosk.keys import generate_key_file
     from kiosk.testing.station import StationProcess, TapDriver, seed_residents, write_station_config
     config_path = write_station_config(work / "station", harness)
-    generate_key_file(load_config(config_path).key_file)
+    generate_key_file(load_config(config_path).station.key_file)
     uids = seed_residents(config_path, 50)
     station, driver = StationProcess(config_path), TapDriver(harness)
     station.start()

@@ -46,35 +46,35 @@ log = logging.getLogger(__name__)
 
 
 def build_core(config: Config, clock: Clock | None = None) -> Core:
-    key = load_key_file(config.key_file)
+    key = load_key_file(config.station.key_file)
     clock = clock or SystemClock()
-    db = open_database(config.database)
-    events = EventFactory(config.station_id, key, clock)
+    db = open_database(config.station.database)
+    events = EventFactory(config.station.id, key, clock)
 
     lock = threading.RLock()  # serialises units of work on the one shared connection
 
     def uow() -> SqliteUnitOfWork:
         return SqliteUnitOfWork(db, events, lock)
 
-    trusted = {sid: public_key_from_hex(h) for sid, h in config.trusted_issuers.items()}
-    trusted[config.station_id] = key.public
+    trusted = {sid: public_key_from_hex(h) for sid, h in config.cards.trusted_issuers.items()}
+    trusted[config.station.id] = key.public
     from kiosk.store.roster import remote_key_lookup, remote_revoked_at
-    desk = CardDesk(uow, clock, config.station_id, key,
-                    make_verifier(trusted, remote_key_lookup(db)), config.legacy_uid_only,
+    desk = CardDesk(uow, clock, config.station.id, key,
+                    make_verifier(trusted, remote_key_lookup(db)), config.cards.legacy_uid_only,
                     remote_revoked_at(db))
-    plans = load_plans(config.care_plans_file)
+    plans = load_plans(config.care.plans_file)
 
     def names_shown(plan_id: str) -> bool:  # a plan this station does not know counts as sensitive
-        return config.ui_show_service_names or (plan_id in plans and not plans[plan_id].sensitive)
+        return config.ui.show_service_names or (plan_id in plans and not plans[plan_id].sensitive)
 
-    checkins = CheckInService(uow, clock, config.station_id, config.timezone,
+    checkins = CheckInService(uow, clock, config.station.id, config.station.timezone,
                               key.derived_secret("uid-fingerprint"), desk, names_shown)
-    registry = ResidentRegistry(uow, clock, config.timezone, key.derived_secret("national-id"))
-    care = CareService(uow, clock, config.timezone, plans)
+    registry = ResidentRegistry(uow, clock, config.station.timezone, key.derived_secret("national-id"))
+    care = CareService(uow, clock, config.station.timezone, plans)
     from kiosk.domain.calling import QueueService, Room
-    queue = QueueService(uow, clock, config.timezone,
-                         tuple(Room(rid, name) for rid, name in config.queue_rooms),
-                         config.queue_return_after)
+    queue = QueueService(uow, clock, config.station.timezone,
+                         tuple(Room(rid, name) for rid, name in config.queue.rooms),
+                         config.queue.return_after)
     core = Core(config, db, key, clock, events, uow, checkins, desk, StaffService(uow, clock),
                 registry, care, queue)
     _ensure_genesis(core)
@@ -87,45 +87,45 @@ def _ensure_genesis(core: Core) -> None:
     public_hex = core.key.public_bytes().hex()
     if row is None:
         with core.uow() as uow:
-            uow.record("station.initialized", {"station_id": core.config.station_id,
+            uow.record("station.initialized", {"station_id": core.config.station.id,
                                                "public_key": public_hex,
                                                "software": f"kiosk {kiosk.__version__}"})
             uow.commit()
         return
     import json
     genesis = json.loads(row[0])
-    if genesis.get("public_key") != public_hex or row[1] != core.config.station_id:
+    if genesis.get("public_key") != public_hex or row[1] != core.config.station.id:
         raise KeyFileError(
-            f"the key file {core.config.key_file} or station id {core.config.station_id!r} does "
-            f"not match the database {core.config.database} (made for station {row[1]!r}); "
+            f"the key file {core.config.station.key_file} or station id {core.config.station.id!r} does "
+            f"not match the database {core.config.station.database} (made for station {row[1]!r}); "
             "restore the station's own key file, or point station.database at a new file")
 
 
 def build_reader(config: Config) -> CardReader:
-    if config.reader_kind == "fake":
+    if config.reader.kind == "fake":
         from kiosk.sim.fake_reader import FakeCardReader
-        return FakeCardReader(keys=config.card_keys)
-    if config.pcscd_socket:
-        os.environ["PCSCLITE_CSOCK_NAME"] = config.pcscd_socket
+        return FakeCardReader(keys=config.cards.keys)
+    if config.reader.pcscd_socket:
+        os.environ["PCSCLITE_CSOCK_NAME"] = config.reader.pcscd_socket
     from kiosk.adapters.pcsc_reader import PcscCardReader
-    return PcscCardReader(config.reader_filter, config.card_keys)
+    return PcscCardReader(config.reader.readers, config.cards.keys)
 
 
 def build_printer(config: Config) -> Printer:
     from kiosk.adapters import printers
     from kiosk.adapters.escpos_render import PrinterProfile
-    profile = PrinterProfile(config.paper_mm, config.printer_charset, config.printer_font)
-    if config.printer_kind == "network":
-        return printers.NetworkEscposPrinter(config.printer_host, config.printer_port,
+    profile = PrinterProfile(config.printer.paper_mm, config.printer.charset, config.printer.font)
+    if config.printer.kind == "network":
+        return printers.NetworkEscposPrinter(config.printer.host, config.printer.port,
                                              profile=profile)
-    if config.printer_kind in ("usb", "serial"):
+    if config.printer.kind in ("usb", "serial"):
         from kiosk.adapters import escpos_devices
-        if config.printer_kind == "usb":
-            return escpos_devices.usb_printer(*config.usb_ids, profile)
-        return escpos_devices.serial_printer(config.printer_path, config.baudrate, profile)
-    if config.printer_kind == "file":
-        return printers.FileEscposPrinter(config.printer_path, profile)
-    if config.printer_kind == "memory":
+        if config.printer.kind == "usb":
+            return escpos_devices.usb_printer(*config.printer.usb_ids, profile)
+        return escpos_devices.serial_printer(config.printer.path, config.printer.baudrate, profile)
+    if config.printer.kind == "file":
+        return printers.FileEscposPrinter(config.printer.path, profile)
+    if config.printer.kind == "memory":
         return printers.MemoryPrinter()
     return printers.NoPrinter()
 
@@ -133,17 +133,17 @@ def build_printer(config: Config) -> Printer:
 def build_signals(config: Config, on_press=None, on_hold=None) -> Signals:
     """Lights and buzzer; the button's press reprints, its hold calls staff."""
     from kiosk.adapters.signals import GpioSignals, RecordingSignals
-    if config.signals_kind in ("gpio", "mock"):
-        return GpioSignals(mock=config.signals_kind == "mock", on_press=on_press,
-                           on_hold=on_hold, **config.pins)
+    if config.signals.kind in ("gpio", "mock"):
+        return GpioSignals(mock=config.signals.kind == "mock", on_press=on_press,
+                           on_hold=on_hold, **config.signals.pins)
     return RecordingSignals()
 
 
 def build_spooler(config: Config, printer: Printer, on_state=None, clock: Clock | None = None):
     from kiosk.station.spooler import PrintSpooler
-    return PrintSpooler(config.database, printer, config.station_name, config.timezone,
-                        config.show_service_names, on_state=on_state, clock=clock,
-                        rooms=len(config.queue_rooms), reprint_seconds=config.reprint_seconds)
+    return PrintSpooler(config.station.database, printer, config.station.name, config.station.timezone,
+                        config.printer.show_service_names, on_state=on_state, clock=clock,
+                        rooms=len(config.queue.rooms), reprint_seconds=config.printer.reprint_seconds)
 
 
 def reprint_button(spooler, hub: ScreenHub) -> Callable[[], None]:
@@ -157,7 +157,7 @@ def reprint_button(spooler, hub: ScreenHub) -> Callable[[], None]:
 def build_county_link(config: Config, signer: Signer | None = None) -> CountyLink:
     """The HTTP county link; ``signer`` (the station key) signs each push's time and head."""
     from kiosk.adapters.county import HttpCountyLink
-    return HttpCountyLink(config.county_url, ca_bundle=config.county_ca_bundle, signer=signer)
+    return HttpCountyLink(config.county.url, ca_bundle=config.county.ca_bundle, signer=signer)
 
 
 def build_sync_worker(core: Core, on_progress: Callable | None = None,
@@ -168,39 +168,39 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
     from kiosk.sync.worker import SyncWorker
     config = core.config
     link = build_county_link(config, signer=core.key)
-    county_key = public_key_from_hex(config.county_public_key)
+    county_key = public_key_from_hex(config.county.public_key)
 
     def roster() -> None:
         applied = pull(core, link, county_key)
         if applied and on_roster:
             on_roster(applied)
 
-    worker = SyncWorker(core.db, link, config.station_id, county_key, on_progress=on_progress,
-                        trigger_dir=config.data_dir, after_push=roster, clock=core.clock)
+    worker = SyncWorker(core.db, link, config.station.id, county_key, on_progress=on_progress,
+                        trigger_dir=config.station.data_dir, after_push=roster, clock=core.clock)
     return worker, roster
 
 
 def build_ui(config: Config, hub, demo=None, services=None):
     """The touchscreen UI server (not started), or None when the config turns it off."""
-    if not config.ui_enabled:
+    if not config.ui.enabled:
         return None
     from kiosk.web import create_app
     from kiosk.web.server import UiServer
-    app = create_app(hub, {"STATION_NAME": config.station_name, "IDLE_SECONDS": config.idle_seconds,
-                           "STAFF_IDLE_SECONDS": config.staff_idle_seconds,
-                           "TIMEZONE": config.timezone}, demo=demo, services=services)
-    return UiServer(app, config.ui_host, config.ui_port)
+    app = create_app(hub, {"STATION_NAME": config.station.name, "IDLE_SECONDS": config.ui.idle_seconds,
+                           "STAFF_IDLE_SECONDS": config.staff.idle_logout_seconds,
+                           "TIMEZONE": config.station.timezone}, demo=demo, services=services)
+    return UiServer(app, config.ui.host, config.ui.port)
 
 
 def build_calling(config: Config, core: Core, hub: ScreenHub):
     """The queue's boards and announcements (espeak-ng voice unless queue.voice = false)."""
     from kiosk.station.calling import QueueDesk
     announcer = None
-    if config.queue_voice:
+    if config.queue.voice:
         from kiosk.adapters.speech import EspeakSpeech
         from kiosk.station.announcer import Announcer
-        announcer = Announcer(EspeakSpeech(), config.data_dir / "voice", config.queue_voice_lang)
-    return QueueDesk(core.queue, hub, config.database, config.queue_show_masked_name, announcer)
+        announcer = Announcer(EspeakSpeech(), config.station.data_dir / "voice", config.queue.voice_lang)
+    return QueueDesk(core.queue, hub, config.station.database, config.queue.show_masked_name, announcer)
 
 
 def _every(seconds: float, stop: threading.Event, what: str, action: Callable[[], None]) -> None:
@@ -219,7 +219,7 @@ def _watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
     from kiosk.store.database import connect
     from kiosk.store.sync_log import sync_state
     from kiosk.sync.worker import clock_state
-    db = connect(config.database)
+    db = connect(config.station.database)
 
     def refresh() -> None:
         state = sync_state(db)
@@ -233,7 +233,7 @@ def _watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
 def _watch_health(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
     """Power, SD card, disk, watchdog and screen for the status strip (every 60 s)."""
     from kiosk.adapters.health import HealthProbe, log_changes
-    probe = HealthProbe(config.data_dir)
+    probe = HealthProbe(config.station.data_dir)
 
     def refresh() -> None:
         problems = probe.problems()
@@ -246,7 +246,7 @@ def build_screen_pages(config: Config, core: Core) -> ScreenPages:
     """The kiosk's own screen: its launch token (written where kiosk-browser.service reads
     it, 0600) and its browser cookie, both derived from the station key."""
     launch = core.key.derived_secret("screen-launch").hex()
-    path = config.data_dir / SCREEN_TOKEN_FILE
+    path = config.station.data_dir / SCREEN_TOKEN_FILE
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(launch + "\n")
@@ -273,13 +273,13 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     spooler = build_spooler(config, build_printer(config), on_state=hub.printer_status,
                             clock=core.clock)
     spooler.start()
-    staff = StaffDesk(config.staff_idle_seconds)
+    staff = StaffDesk(config.staff.idle_logout_seconds)
     calling = build_calling(config, core, hub)
     from kiosk.station.calling import DayEnd
 
     def publish_board() -> None:
         from kiosk.store.database import connect
-        read = connect(config.database)
+        read = connect(config.station.database)
         try:
             hub.queue_board(calling.board(read))
         finally:
@@ -294,7 +294,7 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
                           "screen_url": f"{url}?screen={hub.pages.launch_token}"}) if as_json
               else bilingual("Touchscreen UI") + f": {url}", flush=True)
     stop = stop or threading.Event()
-    if config.county_url:
+    if config.county.url:
         threading.Thread(target=_watch_sync, args=(config, hub, stop), name="sync-watch",
                          daemon=True).start()
     threading.Thread(target=_watch_health, args=(config, hub, stop), name="health-watch",
@@ -305,7 +305,7 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: stop.set())
-    log.info("station %s starting (database %s, key %s)", config.station_id, config.database,
+    log.info("station %s starting (database %s, key %s)", config.station.id, config.station.database,
              core.key.fingerprint())
     print(json.dumps({"kind": "ready"}) if as_json else bilingual("Station ready"), flush=True)
     notifier = Notifier()

@@ -1,8 +1,11 @@
-"""The station's Ed25519 key: generated once into a 0600 PEM file, refused if others can read it."""
+"""The station's Ed25519 key: generated once into a 0600 PEM file, refused if others can read it;
+and its enrolment code, the text (or QR code) the county scans to enrol the public half.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import stat
 from pathlib import Path
@@ -11,6 +14,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from kiosk.errors import KeyFileError
+
+QR_ERROR_LEVEL = "m"  # 15 % of an enrolment QR code may be damaged and it still scans
 
 
 class StationKey:
@@ -119,3 +124,31 @@ def make_verifier(public_keys: dict[str, Ed25519PublicKey], lookup=None):
 def public_key_from_hex(text: str) -> Ed25519PublicKey:
     return Ed25519PublicKey.from_public_bytes(bytes.fromhex(text))
 
+
+def enrolment_text(station_id: str, public_raw: bytes) -> str:
+    """`kiosk-county enroll --code ...` takes this text; its QR code scans to it."""
+    return f"kiosk-station:v1:{station_id}:{public_raw.hex()}"
+
+
+def parse_enrolment_text(text: str) -> tuple[str, str]:
+    """(station id, public key hex) from an enrolment code; ValueError if it is not one."""
+    parts = text.strip().split(":")
+    if len(parts) != 4 or parts[:2] != ["kiosk-station", "v1"] or len(bytes.fromhex(parts[3])) != 32:
+        raise ValueError("not a kiosk station enrolment code")
+    return parts[2], parts[3]
+
+
+def terminal_qr(text: str) -> str:
+    import segno
+    out = io.StringIO()
+    segno.make(text, error=QR_ERROR_LEVEL).terminal(out=out, compact=True)
+    return out.getvalue()
+
+
+def svg_qr(text: str) -> str:
+    """An inline SVG QR code (no script, no external resources)."""
+    import segno
+    out = io.BytesIO()
+    segno.make(text, error=QR_ERROR_LEVEL).save(out, kind="svg", scale=4, xmldecl=False, svgns=True,
+                                      title="enrolment code")
+    return out.getvalue().decode()

@@ -26,7 +26,7 @@ def clock() -> FakeClock:
 @pytest.fixture
 def station_dir(tmp_path: Path) -> Path:
     config_path = write_station_config(tmp_path / "station", None)
-    generate_key_file(load_config(config_path).key_file)
+    generate_key_file(load_config(config_path).station.key_file)
     return tmp_path / "station"
 
 

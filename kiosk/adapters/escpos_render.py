@@ -79,7 +79,7 @@ def qr_image(text: str, profile: PrinterProfile):
     import segno
     from PIL import Image
 
-    from kiosk.enrolment import QR_ERROR_LEVEL
+    from kiosk.keys import QR_ERROR_LEVEL
     buffer = io.BytesIO()
     segno.make(text, error=QR_ERROR_LEVEL).save(buffer, kind="png", scale=6 if profile.paper_mm == 58 else 8,
                                      border=2)

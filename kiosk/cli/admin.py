@@ -20,7 +20,7 @@ def migrate(ctx: click.Context) -> None:
     from kiosk.ops.upgrade import migrate_with_backup
     config = station_config(ctx)
     try:
-        report = migrate_with_backup(config.database, config.data_dir / "backups")
+        report = migrate_with_backup(config.station.database, config.station.data_dir / "backups")
     except KioskError as exc:
         raise fail(exc) from exc
     if not report.applied:

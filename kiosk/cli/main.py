@@ -42,7 +42,7 @@ def keygen(ctx: click.Context, key_file: str | None, force: bool, qr: bool) -> N
     Example: kiosk keygen --key-file /var/lib/kiosk/station.key
     """
     from kiosk.keys import generate_key_file
-    path = Path(key_file) if key_file else station_config(ctx).key_file
+    path = Path(key_file) if key_file else station_config(ctx).station.key_file
     try:
         key = generate_key_file(path, force=force)
     except KioskError as exc:
@@ -51,9 +51,9 @@ def keygen(ctx: click.Context, key_file: str | None, force: bool, qr: bool) -> N
     click.echo(f"{bilingual('Public key fingerprint')}: {key.fingerprint()}")
     click.echo(f"public key (hex): {key.public_bytes().hex()}")
     if qr or not key_file:
-        from kiosk.enrolment import enrolment_text, terminal_qr
+        from kiosk.keys import enrolment_text, terminal_qr
         known = Path(ctx.obj["config_path"]).exists()
-        code = enrolment_text(station_config(ctx).station_id if known else "STATION-ID",
+        code = enrolment_text(station_config(ctx).station.id if known else "STATION-ID",
                               key.public_bytes())
         click.echo(f"{bilingual('Enrolment code')}: {code}")
         if qr:
@@ -69,7 +69,7 @@ def serve(ctx: click.Context, as_json: bool) -> None:
     Example: kiosk --config /etc/kiosk/kiosk.toml serve
     """
     config = station_config(ctx)
-    setup_logging(config.log_level)
+    setup_logging(config.log.level)
     from kiosk.bootstrap import run_station
     try:
         run_station(config, as_json=as_json)
@@ -97,13 +97,13 @@ def tap(ctx: click.Context, card: str, hold: float, port: int | None, slot: int)
     from kiosk.sim.wallet import load_wallet
     path = ctx.obj["config_path"]
     config = load_config(path) if Path(path).exists() else None
-    wallet = load_wallet(wallet_path(config.data_dir)) if config else {}
+    wallet = load_wallet(wallet_path(config.station.data_dir)) if config else {}
     try:
         virtual = demo_card(card, wallet)
     except ValueError as exc:
         raise click.BadParameter(bilingual("Not a card name or UID") + f": {exc}") from exc
     if port is None:
-        port = config.vpcd_port if config else VPCD_PORT
+        port = config.reader.vpcd_port if config else VPCD_PORT
     before = bytes(virtual.memory)
     try:
         read = present(port + slot, virtual, hold=hold, linger=0.5)
@@ -111,7 +111,7 @@ def tap(ctx: click.Context, card: str, hold: float, port: int | None, slot: int)
         raise click.ClickException(bilingual("No virtual reader is listening") +
                                    f" (port {port + slot}): {exc}") from exc
     if config:
-        keep_if_written(config.data_dir, wallet_key(card, wallet) if card != "blank" else card,
+        keep_if_written(config.station.data_dir, wallet_key(card, wallet) if card != "blank" else card,
                         virtual, before)
     click.echo(bilingual("Card read") if read else bilingual("Card was not read in time"))
 
@@ -134,17 +134,17 @@ def verify_log(ctx: click.Context, database: str | None, public_key: str | None,
     from kiosk.keys import public_key_from_hex
     from kiosk.ops.verify import verify_database
     config = None if (database and public_key) else station_config(ctx)
-    database_path = Path(database) if database else config.database if config else None
-    key_path = Path(public_key) if public_key else config.key_file if config else None
+    database_path = Path(database) if database else config.station.database if config else None
+    key_path = Path(public_key) if public_key else config.station.key_file if config else None
     assert database_path and key_path  # both given, or the config names them
-    county_hex = county_key or (config.county_public_key if config else "")
+    county_hex = county_key or (config.county.public_key if config else "")
     try:
         county = public_key_from_hex(county_hex) if county_hex else None
     except ValueError as exc:
         raise click.BadParameter(bilingual("Not a public key in hex"),
                                  param_hint="--county-key") from exc
     try:
-        report = verify_database(database_path, key_path, config.station_id if config else None,
+        report = verify_database(database_path, key_path, config.station.id if config else None,
                                  county)
     except KioskError as exc:
         raise fail(exc) from exc

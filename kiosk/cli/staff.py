@@ -99,7 +99,7 @@ def list_(ctx: click.Context) -> None:
     from kiosk.store.database import open_database
     from kiosk.store.queries import technician_cards
     config = station_config(ctx)
-    db = open_database(config.database)
+    db = open_database(config.station.database)
     try:
         rows = technician_cards(db)
     finally:
@@ -181,8 +181,8 @@ def sync(ctx: click.Context, once: bool) -> None:
     from kiosk.store.sync_log import sync_state
     from kiosk.sync.worker import LogTruncated
     config = station_config(ctx)
-    setup_logging(config.log_level)
-    if not config.county_url:
+    setup_logging(config.log.level)
+    if not config.county.url:
         raise click.ClickException(bilingual("No county configured") + " (county.url)")
     try:
         core = build_core(config)
@@ -217,7 +217,7 @@ def sync(ctx: click.Context, once: bool) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stopping)
     signal.signal(signal.SIGUSR1, lambda *_: worker.wake.set())  # "sync now"
-    click.echo(f"{bilingual('Syncing to')} {config.county_url}: "
+    click.echo(f"{bilingual('Syncing to')} {config.county.url}: "
                f"{sync_state(db).backlog} {bilingual('events waiting')}", err=True)
     try:
         worker.run(stop)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.errors import ConfigError
@@ -22,6 +22,23 @@ class CardKeys:
     file_id: bytes = KIOSK_FILE_ID
 
 
+@dataclass(frozen=True)
+class CardsSection:
+    """[cards]: how the record on a card is reached, and which other stations' cards to trust."""
+
+    legacy_uid_only: bool = False
+    mifare_key_a: bytes = TRANSPORT_KEY
+    mifare_key_b: bytes = TRANSPORT_KEY
+    aid: bytes = KIOSK_AID
+    file_id: bytes = KIOSK_FILE_ID
+    trusted_issuers: dict[str, str] = field(default_factory=dict)  # station id -> public key hex
+
+    @property
+    def keys(self) -> CardKeys:
+        """The keys, AID and file the reader and the virtual cards use for the record."""
+        return CardKeys(self.mifare_key_a, self.mifare_key_b, self.aid, self.file_id)
+
+
 def _hex(key: str, value: str, lengths: tuple[int, ...], example: str) -> bytes:
     try:
         data = bytes.fromhex(value.replace(":", "").replace(" ", ""))
@@ -33,7 +50,7 @@ def _hex(key: str, value: str, lengths: tuple[int, ...], example: str) -> bytes:
     return data
 
 
-def cards_section(cards: dict[str, Any]) -> dict[str, Any]:
+def cards_section(cards: dict[str, Any]) -> CardsSection:
     """The [cards] section: MIFARE keys, the CPU card AID and file, trusted issuers."""
     issuers = {}
     for station_id, public_hex in cards.get("trusted_issuers", {}).items():
@@ -42,15 +59,16 @@ def cards_section(cards: dict[str, Any]) -> dict[str, Any]:
                               "give the issuing station's public key as 64 hex digits")
         issuers[station_id] = _hex(f"cards.trusted_issuers.{station_id}", public_hex, (32,),
                                    "kiosk keygen prints it as public_key").hex()
-    return {
-        "legacy_uid_only": cards.get("legacy_uid_only", False),
-        "mifare_key_a": _hex("cards.mifare_key_a", cards.get("mifare_key_a", TRANSPORT_KEY.hex()),
-                             (6,), "A0A1A2A3A4A5"),
-        "mifare_key_b": _hex("cards.mifare_key_b", cards.get("mifare_key_b", TRANSPORT_KEY.hex()),
-                             (6,), "B0B1B2B3B4B5"),
-        "card_aid": _hex("cards.aid", cards.get("aid", KIOSK_AID.hex().upper()),
-                         tuple(range(5, 17)), KIOSK_AID.hex().upper()),
-        "card_file_id": _hex("cards.file_id", cards.get("file_id", KIOSK_FILE_ID.hex()), (2,),
-                             KIOSK_FILE_ID.hex()),
-        "trusted_issuers": issuers,
-    }
+    default = CardsSection()
+    return CardsSection(
+        legacy_uid_only=cards.get("legacy_uid_only", default.legacy_uid_only),
+        mifare_key_a=_hex("cards.mifare_key_a", cards.get("mifare_key_a", default.mifare_key_a.hex()),
+                          (6,), "A0A1A2A3A4A5"),
+        mifare_key_b=_hex("cards.mifare_key_b", cards.get("mifare_key_b", default.mifare_key_b.hex()),
+                          (6,), "B0B1B2B3B4B5"),
+        aid=_hex("cards.aid", cards.get("aid", default.aid.hex().upper()),
+                 tuple(range(5, 17)), KIOSK_AID.hex().upper()),
+        file_id=_hex("cards.file_id", cards.get("file_id", default.file_id.hex()), (2,),
+                     KIOSK_FILE_ID.hex()),
+        trusted_issuers=issuers,
+    )

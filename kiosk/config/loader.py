@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kiosk.config.cards import KIOSK_AID, KIOSK_FILE_ID, TRANSPORT_KEY, CardKeys
-from kiosk.config.cards import cards_section as _cards
+from kiosk.config.cards import CardsSection, cards_section
 from kiosk.errors import ConfigError
 from kiosk.protocol.sync import STATION_ID
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
-DEFAULT_PINS = {"ready_pin": 17, "attention_pin": 27, "buzzer_pin": 22}  # BCM numbers
 ROOM_ID = re.compile(r"^[a-z0-9-]{1,32}$")
 VPCD_PORT = 35963  # vpcd's first reader slot, as Debian's vsmartcard-vpcd sets it up
 
@@ -57,64 +55,145 @@ CHOICES = {
 
 
 @dataclass(frozen=True)
-class Config:
-    station_id: str
-    station_name: str = "卫生服务站"
+class StationSection:
+    """[station]: who the station is, the zone of its local day, where its files live."""
+
+    id: str
+    name: str = "卫生服务站"
     timezone: str = "Asia/Shanghai"
     data_dir: Path = Path("/var/lib/kiosk")
     database: Path = Path("/var/lib/kiosk/kiosk.db")
     key_file: Path = Path("/var/lib/kiosk/station.key")
-    reader_kind: str = "pcsc"
-    reader_filter: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReaderSection:
+    """[reader]: the card reader adapter and which PC/SC readers it may use."""
+
+    kind: str = "pcsc"
+    readers: tuple[str, ...] = ()  # only readers whose name contains one of these
     pcscd_socket: str = ""
     vpcd_port: int = VPCD_PORT
-    printer_kind: str = "none"
-    printer_host: str = ""
-    printer_port: int = 9100
-    printer_path: str = ""
-    usb_ids: tuple[int, int] = (0, 0)
+
+
+@dataclass(frozen=True)
+class PrinterSection:
+    """[printer]: the receipt printer adapter, its transport and its paper."""
+
+    kind: str = "none"
+    host: str = ""
+    port: int = 9100
+    path: str = ""
+    vendor_id: int = 0
+    product_id: int = 0
     baudrate: int = 9600
     paper_mm: int = 58
-    printer_charset: str = "gb18030"
-    printer_font: str = ""
+    charset: str = "gb18030"
+    font: str = ""
     show_service_names: bool = False
     reprint_seconds: int = 120  # the button reprints only the last check-in's receipt, this soon
-    signals_kind: str = "none"
-    pins: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PINS))
-    county_url: str = ""
-    county_public_key: str = ""  # hex; acknowledgements must verify with it
-    county_ca_bundle: str = ""
-    ui_enabled: bool = True
-    ui_host: str = "127.0.0.1"
-    ui_port: int = 8080
-    idle_seconds: int = 20
-    ui_show_service_names: bool = False  # sensitive care-plan names on the public screen
-    care_plans_file: Path | None = None  # None: the shipped example plans
-    legacy_uid_only: bool = False
-    mifare_key_a: bytes = TRANSPORT_KEY
-    mifare_key_b: bytes = TRANSPORT_KEY
-    card_aid: bytes = KIOSK_AID
-    card_file_id: bytes = KIOSK_FILE_ID
-    trusted_issuers: dict[str, str] = field(default_factory=dict)
-    staff_idle_seconds: int = 120
-    queue_rooms: tuple[tuple[str, str], ...] = (("room1", "诊室1"),)  # (id, name)
-    queue_return_after: int = 2
-    queue_show_masked_name: bool = False
-    queue_voice: bool = True
-    queue_voice_lang: str = "cmn"
-    log_level: str = "INFO"
-    source: Path | None = None
 
     @property
-    def card_keys(self) -> CardKeys:
-        """The keys, AID and file the reader and the virtual cards use for the record."""
-        return CardKeys(self.mifare_key_a, self.mifare_key_b, self.card_aid, self.card_file_id)
+    def usb_ids(self) -> tuple[int, int]:
+        """(vendor id, product id) as the USB transport takes them."""
+        return self.vendor_id, self.product_id
 
 
-DEFAULTS = Config(station_id="")  # each default is written once, in the dataclass above
+@dataclass(frozen=True)
+class SignalsSection:
+    """[signals]: the lights, buzzer and button, by BCM GPIO number (button 0: none)."""
+
+    kind: str = "none"
+    ready_pin: int = 17
+    attention_pin: int = 27
+    buzzer_pin: int = 22
+    button_pin: int = 0
+
+    @property
+    def pins(self) -> dict[str, int]:
+        """The pins as the GPIO adapter takes them, by keyword."""
+        return {"ready_pin": self.ready_pin, "attention_pin": self.attention_pin,
+                "buzzer_pin": self.buzzer_pin, "button_pin": self.button_pin}
 
 
-def _county_key(county: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class CountySection:
+    """[county]: where to push events, and the key its acknowledgements must verify with."""
+
+    url: str = ""
+    public_key: str = ""  # hex
+    ca_bundle: str = ""
+
+
+@dataclass(frozen=True)
+class UiSection:
+    """[ui]: the touchscreen server and how long a resident's screen stays up."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8080
+    idle_seconds: int = 20
+    show_service_names: bool = False  # sensitive care-plan names on the public screen
+
+
+@dataclass(frozen=True)
+class CareSection:
+    """[care]: the care-plan file; None means the shipped example plans."""
+
+    plans_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class StaffSection:
+    """[staff]: how long a technician's idle session lasts."""
+
+    idle_logout_seconds: int = 120
+
+
+@dataclass(frozen=True)
+class QueueSection:
+    """[queue]: the rooms that call from the day's queue, the no-show return rule and the voice."""
+
+    rooms: tuple[tuple[str, str], ...] = (("room1", "诊室1"),)  # (id, name), from [[queue.rooms]]
+    return_after: int = 2
+    show_masked_name: bool = False
+    voice: bool = True
+    voice_lang: str = "cmn"
+
+
+@dataclass(frozen=True)
+class LogSection:
+    """[log]: the log level."""
+
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole file: one frozen section per TOML table, named as the table is.
+
+    A key ``[printer] paper_mm`` is ``config.printer.paper_mm``; change one with
+    ``replace(config, printer=replace(config.printer, paper_mm=80))``.
+    """
+
+    station: StationSection
+    reader: ReaderSection = field(default_factory=ReaderSection)
+    printer: PrinterSection = field(default_factory=PrinterSection)
+    signals: SignalsSection = field(default_factory=SignalsSection)
+    county: CountySection = field(default_factory=CountySection)
+    ui: UiSection = field(default_factory=UiSection)
+    care: CareSection = field(default_factory=CareSection)
+    cards: CardsSection = field(default_factory=CardsSection)
+    staff: StaffSection = field(default_factory=StaffSection)
+    queue: QueueSection = field(default_factory=QueueSection)
+    log: LogSection = field(default_factory=LogSection)
+    source: Path | None = None  # the file it was read from
+
+
+DEFAULTS = Config(StationSection(id=""))  # each default is written once, in the sections above
+
+
+def _check_county_key(county: dict[str, Any]) -> None:
     value = county.get("public_key", "")
     try:
         ok = not value or len(bytes.fromhex(value)) == 32
@@ -126,10 +205,9 @@ def _county_key(county: dict[str, Any]) -> str:
     if county.get("url") and not value:
         raise ConfigError("county.public_key", "missing: acknowledgements cannot be checked",
                           "add public_key = \"...\" (kiosk-county init prints it)")
-    return value
 
 
-def _queue(queue: dict[str, Any]) -> dict[str, Any]:
+def _queue(queue: dict[str, Any]) -> QueueSection:
     """The [queue] section: rooms ([[queue.rooms]] id, name), the return rule and voice."""
     rooms = []
     for i, room in enumerate(queue.get("rooms", [])):
@@ -145,15 +223,11 @@ def _queue(queue: dict[str, Any]) -> dict[str, Any]:
         rooms.append((room["id"], room["name"].strip()))
     if len({r[0] for r in rooms}) != len(rooms):
         raise ConfigError("queue.rooms", "two rooms share one id", "give each room its own id")
-    after = queue.get("return_after", DEFAULTS.queue_return_after)
+    after = queue.get("return_after", DEFAULTS.queue.return_after)
     if not 0 <= after <= 50:
         raise ConfigError("queue.return_after", "must be 0 to 50 waiting entries",
-                          f"the default is {DEFAULTS.queue_return_after}")
-    return {"queue_rooms": tuple(rooms) or DEFAULTS.queue_rooms, "queue_return_after": after,
-            "queue_show_masked_name": queue.get("show_masked_name",
-                                                DEFAULTS.queue_show_masked_name),
-            "queue_voice": queue.get("voice", DEFAULTS.queue_voice),
-            "queue_voice_lang": queue.get("voice_lang", DEFAULTS.queue_voice_lang)}
+                          f"the default is {DEFAULTS.queue.return_after}")
+    return QueueSection(**{**queue, "rooms": tuple(rooms) or DEFAULTS.queue.rooms})
 
 
 def config_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -202,6 +276,8 @@ def _suggest(word: str, known: dict) -> str:
 
 
 def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | None = None) -> Config:
+    """The sections from the TOML tables: keys already checked by name and type are passed as
+    they are, so each section's dataclass holds its defaults; paths are taken from ``base``."""
     _check_shape(raw)
     station, reader = raw.get("station", {}), raw.get("reader", {})
     printer, signals = raw.get("printer", {}), raw.get("signals", {})
@@ -210,25 +286,25 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
     if not STATION_ID.match(station["id"]):
         raise ConfigError("station.id", f"{station['id']!r} is not a valid station id",
                           "use 3-64 lowercase letters, digits and dashes")
-    timezone = station.get("timezone", DEFAULTS.timezone)
+    timezone = station.get("timezone", DEFAULTS.station.timezone)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError("station.timezone", f"unknown time zone {timezone!r}",
                           'use an IANA name such as "Asia/Shanghai"') from None
-    data_dir = base / station.get("data_dir", str(DEFAULTS.data_dir))
+    data_dir = base / station.get("data_dir", str(DEFAULTS.station.data_dir))
     if printer.get("kind") == "network" and not printer.get("host"):
         raise ConfigError("printer.host", "missing for a network printer",
                           'add host = "192.0.2.10" under [printer] or set kind = "none"')
     ui = raw.get("ui", {})
-    if not 1 <= ui.get("port", DEFAULTS.ui_port) <= 65535:
+    if not 1 <= ui.get("port", DEFAULTS.ui.port) <= 65535:
         raise ConfigError("ui.port", f"{ui['port']} is not a TCP port", "use 1-65535, e.g. 8080")
-    if not 3 <= ui.get("idle_seconds", DEFAULTS.idle_seconds) <= 600:
+    if not 3 <= ui.get("idle_seconds", DEFAULTS.ui.idle_seconds) <= 600:
         raise ConfigError("ui.idle_seconds", "must be 3 to 600 seconds",
-                          f"the default is {DEFAULTS.idle_seconds}")
-    if not 10 <= printer.get("reprint_seconds", DEFAULTS.reprint_seconds) <= 3600:
+                          f"the default is {DEFAULTS.ui.idle_seconds}")
+    if not 10 <= printer.get("reprint_seconds", DEFAULTS.printer.reprint_seconds) <= 3600:
         raise ConfigError("printer.reprint_seconds", "must be 10 to 3600 seconds",
-                          f"the default is {DEFAULTS.reprint_seconds}")
+                          f"the default is {DEFAULTS.printer.reprint_seconds}")
     if printer.get("kind") in ("file", "serial") and not printer.get("path"):
         raise ConfigError("printer.path", f"missing for a {printer['kind']} printer",
                           'add path = "/dev/usb/lp0" (file) or "/dev/ttyUSB0" (serial)')
@@ -240,47 +316,27 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
                                                                     and signals[key] == 0):
             raise ConfigError(f"signals.{key}", f"GPIO {signals[key]} does not exist",
                               "use a BCM GPIO number from 2 to 27")
-    pins = {**DEFAULT_PINS,
-            **{k: v for k, v in signals.items() if k.endswith("_pin")}}
-    used = [pin for pin in pins.values() if pin]
+    signals_section = SignalsSection(**signals)
+    used = [pin for pin in signals_section.pins.values() if pin]
     if len(set(used)) != len(used):
         raise ConfigError("signals", "two signals share one GPIO pin", "give each its own pin")
-    cards = _cards(raw.get("cards", {}))
-    idle_logout = raw.get("staff", {}).get("idle_logout_seconds", DEFAULTS.staff_idle_seconds)
-    if not 30 <= idle_logout <= 3600:
+    cards = cards_section(raw.get("cards", {}))
+    staff = raw.get("staff", {})
+    if not 30 <= staff.get("idle_logout_seconds", DEFAULTS.staff.idle_logout_seconds) <= 3600:
         raise ConfigError("staff.idle_logout_seconds", "must be 30 to 3600 seconds",
-                          f"the default is {DEFAULTS.staff_idle_seconds}")
+                          f"the default is {DEFAULTS.staff.idle_logout_seconds}")
+    county = raw.get("county", {})
+    _check_county_key(county)
+    care = raw.get("care", {})
     return Config(
-        **cards, **_queue(raw.get("queue", {})), staff_idle_seconds=idle_logout,
-        station_id=station["id"], station_name=station.get("name", DEFAULTS.station_name),
-        timezone=timezone, data_dir=data_dir,
-        database=base / station.get("database", str(data_dir / "kiosk.db")),
-        key_file=base / station.get("key_file", str(data_dir / "station.key")),
-        reader_kind=reader.get("kind", DEFAULTS.reader_kind),
-        reader_filter=tuple(str(r) for r in reader.get("readers", [])),
-        pcscd_socket=reader.get("pcscd_socket", DEFAULTS.pcscd_socket),
-        vpcd_port=reader.get("vpcd_port", DEFAULTS.vpcd_port),
-        printer_kind=printer.get("kind", DEFAULTS.printer_kind),
-        printer_host=printer.get("host", DEFAULTS.printer_host),
-        printer_port=printer.get("port", DEFAULTS.printer_port),
-        printer_path=printer.get("path", DEFAULTS.printer_path),
-        usb_ids=(printer.get("vendor_id", DEFAULTS.usb_ids[0]),
-                 printer.get("product_id", DEFAULTS.usb_ids[1])),
-        baudrate=printer.get("baudrate", DEFAULTS.baudrate),
-        paper_mm=printer.get("paper_mm", DEFAULTS.paper_mm),
-        printer_charset=printer.get("charset", DEFAULTS.printer_charset),
-        printer_font=printer.get("font", DEFAULTS.printer_font),
-        show_service_names=printer.get("show_service_names", DEFAULTS.show_service_names),
-        reprint_seconds=printer.get("reprint_seconds", DEFAULTS.reprint_seconds),
-        signals_kind=signals.get("kind", DEFAULTS.signals_kind),
-        pins=pins, county_url=raw.get("county", {}).get("url", DEFAULTS.county_url),
-        county_public_key=_county_key(raw.get("county", {})),
-        county_ca_bundle=raw.get("county", {}).get("ca_bundle", DEFAULTS.county_ca_bundle),
-        log_level=raw.get("log", {}).get("level", DEFAULTS.log_level), source=source,
-        ui_enabled=ui.get("enabled", DEFAULTS.ui_enabled), ui_host=ui.get("host", DEFAULTS.ui_host),
-        ui_port=ui.get("port", DEFAULTS.ui_port),
-        idle_seconds=ui.get("idle_seconds", DEFAULTS.idle_seconds),
-        ui_show_service_names=ui.get("show_service_names", DEFAULTS.ui_show_service_names),
-        care_plans_file=(base / raw["care"]["plans_file"]
-                         if raw.get("care", {}).get("plans_file") else None),
+        station=StationSection(**{
+            **station, "data_dir": data_dir,
+            "database": base / station.get("database", str(data_dir / "kiosk.db")),
+            "key_file": base / station.get("key_file", str(data_dir / "station.key"))}),
+        reader=ReaderSection(**{**reader, "readers": tuple(str(r) for r in reader.get("readers", []))}),
+        printer=PrinterSection(**printer), signals=signals_section,
+        county=CountySection(**county), ui=UiSection(**ui),
+        care=CareSection(base / care["plans_file"] if care.get("plans_file") else None),
+        cards=cards, staff=StaffSection(**staff), log=LogSection(**raw.get("log", {})),
+        queue=_queue(raw.get("queue", {})), source=source,
     )

@@ -74,8 +74,7 @@ def enroll(ctx: click.Context, station_id: str | None, pubkey: str | None,
 
     Example: kiosk-county enroll --station xinglong-01 --pubkey 3f1c...
     """
-    from kiosk.enrolment import parse_enrolment_text
-    from kiosk.keys import fingerprint
+    from kiosk.keys import fingerprint, parse_enrolment_text
     if code:
         try:
             station_id, pubkey = parse_enrolment_text(code)

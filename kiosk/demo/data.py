@@ -75,7 +75,7 @@ def keep_if_written(data_dir: Path, name: str, card: VirtualCard, before: bytes)
 
 def seed_demo(core, today: dt.date) -> dict[str, VirtualCard]:
     """Register the demo people and issue their cards (once); return the card wallet."""
-    path = wallet_path(core.config.data_dir)
+    path = wallet_path(core.config.station.data_dir)
     wallet = load_wallet(path)
     if wallet:
         return wallet

@@ -127,12 +127,12 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
         config_file = _write_config(state, "fake", "", VPCD_PORT, capture.port, ui_port)
         print(bilingual("pcscd/vpcd not available, using the built-in fake reader") + f": {exc}")
     config = load_config(config_file)
-    if not config.key_file.exists():
-        generate_key_file(config.key_file)
+    if not config.station.key_file.exists():
+        generate_key_file(config.station.key_file)
     core = build_core(config)
-    wallet = seed_demo(core, local_date(SystemClock().now(), config.timezone))
+    wallet = seed_demo(core, local_date(SystemClock().now(), config.station.timezone))
     core.db.conn.close()
-    controls = DemoControls(capture, harness, reader, wallet, config.data_dir)
+    controls = DemoControls(capture, harness, reader, wallet, config.station.data_dir)
     stop = threading.Event()
     station = threading.Thread(target=run_station, args=(config,), daemon=True,
                                kwargs={"reader": reader, "stop": stop, "demo": controls})

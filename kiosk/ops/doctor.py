@@ -31,7 +31,7 @@ def run_checks(config: Config) -> Iterator[Check]:
 
 def _check_health(config: Config) -> Iterator[Check]:
     from kiosk.adapters.health import DOCTOR_NAMES, HealthProbe
-    probe = HealthProbe(config.data_dir)
+    probe = HealthProbe(config.station.data_dir)
     for finding in probe.findings():
         yield Check(DOCTOR_NAMES[finding.code], finding.ok, finding.detail, finding.fix)
     if not probe.is_raspberry_pi():
@@ -48,41 +48,41 @@ PRINTER_FIXES = {
 
 
 def _check_printer(config: Config) -> Iterator[Check]:
-    if config.printer_kind == "none":
+    if config.printer.kind == "none":
         yield Check("printer", True, "none configured")
         return
     from kiosk.bootstrap import build_printer
     state = build_printer(config).status().value
-    yield Check("printer", state == "ready", f"{config.printer_kind}: {state}",
+    yield Check("printer", state == "ready", f"{config.printer.kind}: {state}",
                 PRINTER_FIXES.get(state, ""))
 
 
 def _check_key(config: Config) -> Iterator[Check]:
     from kiosk.keys import load_key_file
     try:
-        key = load_key_file(config.key_file)
-        yield Check("station key", True, f"{config.key_file} (fingerprint {key.fingerprint()})")
+        key = load_key_file(config.station.key_file)
+        yield Check("station key", True, f"{config.station.key_file} (fingerprint {key.fingerprint()})")
     except KioskError as exc:
         yield Check("station key", False, str(exc), "see the message; kiosk keygen creates a key")
 
 
 def _check_database(config: Config) -> Iterator[Check]:
     from kiosk.store.database import active_technicians, connect, integrity, last_event_time, pending_migrations
-    if not config.database.exists():
-        yield Check("database", False, f"{config.database} does not exist",
+    if not config.station.database.exists():
+        yield Check("database", False, f"{config.station.database} does not exist",
                     "start the station once (kiosk serve) to create it")
         return
     try:
-        db = connect(config.database)
+        db = connect(config.station.database)
         result = integrity(db)
         pending = pending_migrations(db)
         last = last_event_time(db)
         technicians, short_pins = (0, 0) if pending else active_technicians(db)
     except Exception as exc:  # a broken file must become a FAIL line, not a traceback
-        yield Check("database", False, f"{config.database}: {exc}",
+        yield Check("database", False, f"{config.station.database}: {exc}",
                     "restore the database from backup; keep the damaged file for inspection")
         return
-    yield Check("database integrity", result == "ok", f"{config.database}: {result}",
+    yield Check("database integrity", result == "ok", f"{config.station.database}: {result}",
                 "stop the station, copy the file aside and restore from backup")
     yield Check("database schema", not pending, "up to date" if not pending else
                 f"pending migrations: {', '.join(pending)}", "start the station to migrate")
@@ -112,11 +112,11 @@ def _check_clock(last_event_time: str | None) -> Iterator[Check]:
 
 
 def _check_reader(config: Config) -> Iterator[Check]:
-    if config.reader_kind != "pcsc":
-        yield Check("card reader", True, f"{config.reader_kind} reader (no PC/SC)")
+    if config.reader.kind != "pcsc":
+        yield Check("card reader", True, f"{config.reader.kind} reader (no PC/SC)")
         return
-    if config.pcscd_socket:
-        os.environ["PCSCLITE_CSOCK_NAME"] = config.pcscd_socket
+    if config.reader.pcscd_socket:
+        os.environ["PCSCLITE_CSOCK_NAME"] = config.reader.pcscd_socket
     try:
         from smartcard import scard
     except ImportError as exc:

@@ -18,16 +18,15 @@ def enrolment_receipt(config: Config) -> Receipt:
     """The station's enrolment slip: id, key fingerprint and the code as a QR code."""
     import datetime as dt
 
-    from kiosk.enrolment import enrolment_text
-    from kiosk.keys import load_key_file
-    key = load_key_file(config.key_file)
+    from kiosk.keys import enrolment_text, load_key_file
+    key = load_key_file(config.station.key_file)
     fingerprint = key.fingerprint()
     from zoneinfo import ZoneInfo
-    now = dt.datetime.now(ZoneInfo(config.timezone))
-    return Receipt(config.station_name, now.strftime("%Y-%m-%d %H:%M"), 0, "",
-                   None, config.station_id,
+    now = dt.datetime.now(ZoneInfo(config.station.timezone))
+    return Receipt(config.station.name, now.strftime("%Y-%m-%d %H:%M"), 0, "",
+                   None, config.station.id,
                    ("密钥指纹 Key fingerprint:", fingerprint[:19], fingerprint[20:]),
-                   kind="enrolment", qr=enrolment_text(config.station_id, key.public_bytes()))
+                   kind="enrolment", qr=enrolment_text(config.station.id, key.public_bytes()))
 
 
 def print_sample(config: Config | None, save: Path | None = None,

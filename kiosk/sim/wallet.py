@@ -21,7 +21,7 @@ def issue_virtual_card(core, role: str, holder_id: str, uid: bytes, kind: str = 
                        by: str = "setup") -> VirtualCard:
     """A new virtual card of ``kind`` holding a record signed for ``holder_id``."""
     card = VirtualCard(uid, kind)
-    keys = core.config.card_keys
+    keys = core.config.cards.keys
     core.desk.issue(role, holder_id, ReadCard(uid, kind, None),
                     lambda framed: card.write_and_read_back(kind, framed, keys), by)
     card.reset()
@@ -46,5 +46,5 @@ def load_wallet(path: Path) -> dict[str, VirtualCard]:
 def read_card(card: VirtualCard, core=None) -> ReadCard:
     """What a reader would report for this card (no pcscd involved)."""
     card.reset()
-    kind, record = read_record(card.respond, card.atr, core.config.card_keys if core else CardKeys())
+    kind, record = read_record(card.respond, card.atr, core.config.cards.keys if core else CardKeys())
     return ReadCard(card.uid, kind, record)

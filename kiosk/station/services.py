@@ -39,4 +39,4 @@ class StationServices:
         from kiosk.store.sync_log import sync_state
         state = sync_state(db)
         return {"events": state.head_seq, "backlog": state.backlog, "last_sync": state.last_sync,
-                "configured": bool(self.core.config.county_url)}
+                "configured": bool(self.core.config.county.url)}

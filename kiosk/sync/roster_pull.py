@@ -22,8 +22,8 @@ def pull(core, link, county_key, max_pages: int = 100) -> int:
     applied = 0
     for _ in range(max_pages):
         after = cursor(core.db)
-        page = verify_page(link.roster(core.config.station_id, after, core.key), county_key)
-        if page["for"] != core.config.station_id or page["after"] != after:
+        page = verify_page(link.roster(core.config.station.id, after, core.key), county_key)
+        if page["for"] != core.config.station.id or page["after"] != after:
             raise ProtocolError("roster page was made for another request")
         if page["next"] <= after:
             return applied
@@ -34,7 +34,7 @@ def pull(core, link, county_key, max_pages: int = 100) -> int:
 
 def _apply_page(core, page: dict) -> None:
     with core.uow() as uow:
-        new_keys, refused = uow.roster.apply_page(page, core.config.station_id, core.care.plans)
+        new_keys, refused = uow.roster.apply_page(page, core.config.station.id, core.care.plans)
         if page["entries"] or new_keys:  # a bare cursor move (own events only) is bookkeeping
             uow.record("roster.applied", {"after": page["after"], "next": page["next"],
                                           "entries": len(page["entries"]) - len(refused),

@@ -57,14 +57,14 @@ def create_app(hub: ScreenHub, settings: dict[str, Any] | None = None,
     With ``services`` (the station's core, staff desk and spooler) the technician
     pages and her own record view are mounted too.
     """
-    settings = {"STATION_NAME": DEFAULTS.station_name, "IDLE_SECONDS": DEFAULTS.idle_seconds,
-                "STAFF_IDLE_SECONDS": DEFAULTS.staff_idle_seconds, **(settings or {})}
+    settings = {"STATION_NAME": DEFAULTS.station.name, "IDLE_SECONDS": DEFAULTS.ui.idle_seconds,
+                "STAFF_IDLE_SECONDS": DEFAULTS.staff.idle_logout_seconds, **(settings or {})}
     app = Flask(__name__, static_folder=str(settings.pop("STATIC_DIR", STATIC_DIR)),
                 static_url_path="/static")
     app.config.update(settings)
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(LOCALE_DIR)
     app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LOCALE
-    app.config["BABEL_DEFAULT_TIMEZONE"] = settings.get("TIMEZONE", DEFAULTS.timezone)
+    app.config["BABEL_DEFAULT_TIMEZONE"] = settings.get("TIMEZONE", DEFAULTS.station.timezone)
     Babel(app, locale_selector=select_locale)
     app.add_template_filter(localdate)
     app.add_template_filter(localtime)

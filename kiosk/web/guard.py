@@ -50,7 +50,7 @@ def db():
     """This request's own read connection."""
     if "read_db" not in g:
         from kiosk.store.database import connect
-        g.read_db = connect(services().core.config.database)
+        g.read_db = connect(services().core.config.station.database)
     return g.read_db
 
 

@@ -36,7 +36,7 @@ def record(link: str):
         uow.record("record.viewed", {"resident_id": found.resident.id, "technician_id": None,
                                      "what": "own_record"})
         uow.commit()
-    today = local_date(core.clock.now(), core.config.timezone)
+    today = local_date(core.clock.now(), core.config.station.timezone)
     upcoming = [i for i in found.items if i.status(today) in ("upcoming", "due", "overdue")]
     return render_template("me.html", record=found, upcoming=upcoming, today=today, link=link,
                            printed=request.args.get("printed"))

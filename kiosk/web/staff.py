@@ -24,7 +24,7 @@ def core():
 
 
 def today():
-    return local_date(core().clock.now(), core().config.timezone)
+    return local_date(core().clock.now(), core().config.station.timezone)
 
 
 def me() -> str:
@@ -86,8 +86,8 @@ def ping():
 def dashboard():
     hub = services().hub
     board = queries.dashboard(db(), today())
-    from kiosk.enrolment import enrolment_text, svg_qr
-    code = enrolment_text(core().config.station_id, core().key.public_bytes())
+    from kiosk.keys import enrolment_text, svg_qr
+    code = enrolment_text(core().config.station.id, core().key.public_bytes())
     return render_template("staff/dashboard.html", board=board, status=hub.status,
                            enrolment_code=code, enrolment_qr=svg_qr(code),
                            key_fingerprint=core().key.fingerprint(),
@@ -101,7 +101,7 @@ def dashboard():
 def sync_now():
     """Ask the sync worker to push at once (it runs as its own process)."""
     from kiosk.sync.worker import sync_now as request_sync
-    request_sync(core().config.data_dir)
+    request_sync(core().config.station.data_dir)
     with core().uow() as uow:
         uow.record("sync.requested", {"by": me()})
         uow.commit()

@@ -56,9 +56,9 @@ def rig(pcscd, capture, tmp_path_factory):
     config_path = write_station_config(tmp_path_factory.mktemp("ui"), pcscd, extra=extra,
                                        ui_port=free_port(), idle_seconds=4)
     config = load_config(config_path)
-    generate_key_file(config.key_file)
+    generate_key_file(config.station.key_file)
     core = build_core(config)
-    CARDS.update(seed_demo(core, local_date(core.clock.now(), config.timezone)))
+    CARDS.update(seed_demo(core, local_date(core.clock.now(), config.station.timezone)))
     core.db.conn.close()
     station = StationProcess(config_path)
     station.start()

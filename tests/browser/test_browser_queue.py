@@ -31,9 +31,9 @@ def rig(pcscd, tmp_path_factory):
     config_path = write_station_config(tmp_path_factory.mktemp("queue"), pcscd, extra=ROOMS,
                                        ui_port=free_port(), idle_seconds=5)
     config = load_config(config_path)
-    generate_key_file(config.key_file)
+    generate_key_file(config.station.key_file)
     core = build_core(config)
-    cards = seed_demo(core, local_date(core.clock.now(), config.timezone))
+    cards = seed_demo(core, local_date(core.clock.now(), config.station.timezone))
     core.db.conn.close()
     station = StationProcess(config_path)
     station.start()

@@ -32,7 +32,7 @@ def rig(pcscd, tmp_path_factory):
         pcscd.start()
     config_path = write_station_config(tmp_path_factory.mktemp("staff"), pcscd,
                                        ui_port=free_port(), idle_seconds=6)
-    generate_key_file(load_config(config_path).key_file)
+    generate_key_file(load_config(config_path).station.key_file)
     _, tech_card = add_technician(config_path, "赵技术员", PIN, bytes.fromhex("08AABBCC"), "cpu")
     _, other_card = add_technician(config_path, "钱技术员", OTHER_PIN, bytes.fromhex("08AABBCD"),
                                    "mifare")

@@ -112,8 +112,8 @@ def test_malformed_requests_are_400_never_500(county, body):
 
 def test_sync_worker_with_the_fake_county(core):
     county_key = StationKey(Ed25519PrivateKey.generate())
-    link = FakeCountyLink({core.config.station_id: core.key.public}, county_key)
-    worker = SyncWorker(core.db, link, core.config.station_id, county_key.public)
+    link = FakeCountyLink({core.config.station.id: core.key.public}, county_key)
+    worker = SyncWorker(core.db, link, core.config.station.id, county_key.public)
     for n in range(30):
         with core.uow() as uow:
             uow.record("test.thing", {"n": n})
@@ -162,7 +162,7 @@ def start_county(data_dir: Path, port: int, database: str | None = None,
 def test_county_down_then_up_over_real_http(core, tmp_path, county_database):
     data_dir, db = tmp_path / "county", county_database
     county_public = county_cli(data_dir, "init", database=db).split("public key (hex): ")[1].strip()
-    county_cli(data_dir, "enroll", "--station", core.config.station_id,
+    county_cli(data_dir, "enroll", "--station", core.config.station.id,
                "--pubkey", core.key.public_bytes().hex(), database=db)
     for n in range(1200):  # more than two batches
         with core.uow() as uow:
@@ -171,7 +171,7 @@ def test_county_down_then_up_over_real_http(core, tmp_path, county_database):
     port = free_port()
     from kiosk.keys import public_key_from_hex
     worker = SyncWorker(core.db, HttpCountyLink(f"http://127.0.0.1:{port}"),
-                        core.config.station_id, public_key_from_hex(county_public))
+                        core.config.station.id, public_key_from_hex(county_public))
     with pytest.raises(OSError):  # the county is down: nothing lost, try later
         worker.push_pending()
     proc = start_county(data_dir, port, db)
@@ -180,18 +180,18 @@ def test_county_down_then_up_over_real_http(core, tmp_path, county_database):
         assert state.backlog == 0 and state.acked_seq == 1201
         from kiosk.county.store_pg import open_store
         store = open_store(db or str(data_dir / "county.db"))
-        stored = store.events(core.config.station_id, limit=5000)
+        stored = store.events(core.config.station.id, limit=5000)
         assert [e.seq for e in stored] == list(range(1, 1202))
-        assert verify_chain(stored, core.key.public, core.config.station_id).problems == []
+        assert verify_chain(stored, core.key.public, core.config.station.id).problems == []
         output = county_cli(data_dir, "stations", database=db)
-        assert f"{core.config.station_id}  enrolled  events 1201" in output
-        county_cli(data_dir, "revoke", "--station", core.config.station_id, database=db)
+        assert f"{core.config.station.id}  enrolled  events 1201" in output
+        county_cli(data_dir, "revoke", "--station", core.config.station.id, database=db)
         with core.uow() as uow:
             uow.record("test.thing", {"n": "after revoke"})
             uow.commit()
         with pytest.raises(CountyRefused) as refused:
             worker.push_pending()
-        assert refused.value.status == 403 and store.count(core.config.station_id) == 1201
+        assert refused.value.status == 403 and store.count(core.config.station.id) == 1201
     finally:
         proc.terminate()
         proc.wait(10)
@@ -201,7 +201,7 @@ def county_for(core, station_dir: Path, data_dir: Path) -> tuple[Path, int]:
     """A county (not started) with the core's station enrolled, and the station's config
     pointed at it: (the config path, the county's port)."""
     county_public = county_cli(data_dir, "init").split("public key (hex): ")[1].strip()
-    county_cli(data_dir, "enroll", "--station", core.config.station_id,
+    county_cli(data_dir, "enroll", "--station", core.config.station.id,
                "--pubkey", core.key.public_bytes().hex())
     port = free_port()
     path = station_dir / "kiosk.toml"
@@ -263,8 +263,8 @@ def test_clock_state_and_sync_now(core, tmp_path):
     flag.touch()
     assert clock_state(core.db, ntp_flag=str(flag)) == "ntp"
     county_key = StationKey(Ed25519PrivateKey.generate())
-    link = FakeCountyLink({core.config.station_id: core.key.public}, county_key)
-    worker = SyncWorker(core.db, link, core.config.station_id, county_key.public,
+    link = FakeCountyLink({core.config.station.id: core.key.public}, county_key)
+    worker = SyncWorker(core.db, link, core.config.station.id, county_key.public,
                         trigger_dir=tmp_path)
     worker.push_pending()  # the fake county's time is this machine's: the clock is confirmed
     assert clock_state(core.db, ntp_flag=str(tmp_path / "none")) == "county"
@@ -361,7 +361,7 @@ def test_enrolment_slip_prints_the_code_as_a_qr(tmp_path):
     from kiosk.keys import generate_key_file
     from kiosk.testing.station import write_station_config
     path = write_station_config(tmp_path / "st", None, station_id="xinglong-01")
-    generate_key_file(load_config(path).key_file)
+    generate_key_file(load_config(path).station.key_file)
     result = CliRunner().invoke(main, ["--config", str(path), "print-test", "--enrolment",
                                        "--capture", "--save", str(tmp_path / "img")])
     assert result.exit_code == 0, result.output

@@ -37,7 +37,7 @@ def county_and_stations(tmp_path, clock, db: str | None, stderr=subprocess.DEVNU
         path = write_station_config(tmp_path / name, None, station_id=name,
                                     extra=f'\n[county]\nurl = "http://127.0.0.1:{port}"\n'
                                           f'public_key = "{public}"\n')
-        generate_key_file(load_config(path).key_file)
+        generate_key_file(load_config(path).station.key_file)
         cores[name], paths[name] = build_core(load_config(path), clock=clock), path
         county_cli(data_dir, "enroll", "--station", name,
                    "--pubkey", cores[name].key.public_bytes().hex(), database=db)
@@ -89,7 +89,7 @@ def test_roster_needs_a_fresh_signed_request(two_stations):
     import urllib.error
     import urllib.request
     cores, paths, _ = two_stations
-    url = load_config(paths["station-b"]).county_url
+    url = load_config(paths["station-b"]).county.url
     request = urllib.request.Request(f"{url}/api/v1/roster?after=0", headers={
         "X-Station-Id": "station-b", "X-Station-Time": dt.datetime.now(dt.UTC).isoformat(),
         "X-Station-Signature": "00" * 64})
@@ -101,7 +101,7 @@ def test_roster_needs_a_fresh_signed_request(two_stations):
     from kiosk.protocol.roster import verify_page
     b = cores["station-b"]
     page = HttpCountyLink(url).roster("station-b", 0, b.key)
-    assert verify_page(page, public_key_from_hex(load_config(paths["station-b"]).county_public_key))
+    assert verify_page(page, public_key_from_hex(load_config(paths["station-b"]).county.public_key))
     page["entries"].append({"forged": True})
     with pytest.raises(ValueError):
-        verify_page(page, public_key_from_hex(load_config(paths["station-b"]).county_public_key))
+        verify_page(page, public_key_from_hex(load_config(paths["station-b"]).county.public_key))

@@ -36,7 +36,7 @@ def add_events(core, count: int, tag: str) -> None:
 def county(core, tmp_path, county_database):
     data_dir, db = tmp_path / "county", county_database
     public = county_cli(data_dir, "init", database=db).split("public key (hex): ")[1].strip()
-    county_cli(data_dir, "enroll", "--station", core.config.station_id,
+    county_cli(data_dir, "enroll", "--station", core.config.station.id,
                "--pubkey", core.key.public_bytes().hex(), database=db)
     port = free_port()
     proc = start_county(data_dir, port, db)
@@ -49,11 +49,11 @@ def assert_county_has_exactly(core, where) -> None:
     from kiosk.county.store_pg import open_store
     data_dir, db = where
     store = open_store(db or str(data_dir / "county.db"))
-    stored = store.events(core.config.station_id, limit=100_000)
+    stored = store.events(core.config.station.id, limit=100_000)
     mine = core.db.execute("SELECT seq, hash FROM events ORDER BY seq").fetchall()
     assert [(e.seq, e.hash) for e in stored] == [tuple(r) for r in mine]  # all, in order, once
-    assert verify_chain(stored, core.key.public, core.config.station_id).problems == []
-    assert store.forks(core.config.station_id) == []
+    assert verify_chain(stored, core.key.public, core.config.station.id).problems == []
+    assert store.forks(core.config.station.id) == []
 
 
 def test_drops_delays_and_duplicates_lose_nothing(core, county):
@@ -61,7 +61,7 @@ def test_drops_delays_and_duplicates_lose_nothing(core, county):
     add_events(core, 2500, "before")
     proxy = FaultProxy(port, drop=0.2, drop_answer=0.1, duplicate=0.2, delay=0.1)
     worker = SyncWorker(core.db, HttpCountyLink(f"http://127.0.0.1:{proxy.port}", timeout=10),
-                        core.config.station_id, public_key_from_hex(public), batch_events=40)
+                        core.config.station.id, public_key_from_hex(public), batch_events=40)
     deadline, failures = time.monotonic() + 120, 0
     while sync_state(core.db).backlog and time.monotonic() < deadline:
         try:
@@ -99,7 +99,7 @@ def test_station_killed_20_times_during_sync(core, county, station_dir):
     assert 0 < before.acked_seq  # the killed workers got somewhere
     # Network back to normal: one more worker finishes from the last kept acknowledgement.
     worker = SyncWorker(core.db, HttpCountyLink(f"http://127.0.0.1:{port}"),
-                        core.config.station_id, public_key_from_hex(public))
+                        core.config.station.id, public_key_from_hex(public))
     assert worker.push_pending().backlog == 0
     acks = [r[0] for r in core.db.execute("SELECT seq FROM sync_acks ORDER BY id")]
     assert acks == sorted(acks) and acks[-1] == 6001

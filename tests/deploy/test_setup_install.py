@@ -77,7 +77,7 @@ def test_install_into_a_mounted_root(image_root, tmp_path):
     assert "[1/10] checking the system" in result.stdout and "[10/10]" in result.stdout
     assert "[6/10]" in log.read_text()
     config = parse_config(tomllib.loads((root / "etc/kiosk/kiosk.toml").read_text()))
-    assert (config.station_id, config.usb_ids, config.county_public_key) == (
+    assert (config.station.id, config.printer.usb_ids, config.county.public_key) == (
         "xinglong-01", (0x0416, 0x5011), "ab" * 32)
     for path in ("opt/kiosk/app/kiosk/cli/main.py", "opt/kiosk/app/setup.sh",
                  "etc/systemd/system/kiosk.service", "etc/udev/rules.d/60-kiosk-printers.rules",

@@ -56,7 +56,7 @@ def test_services_are_hardened(name, limit, tmp_path):
 
 def test_station_notifies_ready_and_pings_the_watchdog(tmp_path):
     path = write_station_config(tmp_path / "st", None)
-    generate_key_file(load_config(path).key_file)
+    generate_key_file(load_config(path).station.key_file)
     address = str(tmp_path / "notify.sock")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     listener.bind(address)

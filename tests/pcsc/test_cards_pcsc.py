@@ -33,7 +33,7 @@ def rig(pcscd_running, tmp_path, clock):
         tmp_path / "st", pcscd_running,
         extra='\n[cards]\nmifare_key_a = "A0A1A2A3A4A5"\nmifare_key_b = "B0B1B2B3B4B5"\n')
     config = load_config(config_path)
-    generate_key_file(config.key_file)
+    generate_key_file(config.station.key_file)
     core = build_core(config, clock=clock)
     with core.uow() as uow:
         uow.residents.add(Resident("r1", "王秀华", consent_version="health-data-consent-v1"))
@@ -100,7 +100,7 @@ def test_write_refuses_a_swapped_card(rig):
 
 def test_first_technician_from_the_console(pcscd_running, tmp_path):
     config_path = write_station_config(tmp_path / "new", pcscd_running)
-    generate_key_file(load_config(config_path).key_file)
+    generate_key_file(load_config(config_path).station.key_file)
     card = VirtualCard(bytes.fromhex("08AABBCC"), "cpu")
     driver = TapDriver(pcscd_running)
     placer = threading.Timer(1.5, driver.place, args=(0, card))

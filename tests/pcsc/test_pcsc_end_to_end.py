@@ -52,7 +52,7 @@ def tap_all(driver, station, plan, report_timeout=4.0, retries=0, retried=None):
 @pytest.fixture
 def station_setup(pcscd_running, tmp_path):
     config_path = write_station_config(tmp_path / "st", pcscd_running)
-    generate_key_file(load_config(config_path).key_file)
+    generate_key_file(load_config(config_path).station.key_file)
     uids = seed_residents(config_path, 50)
     station = StationProcess(config_path)
     station.start()
@@ -85,7 +85,7 @@ def test_500_taps_of_50_cards(station_setup):
     ok = runner.invoke(main, ["--config", str(config_path), "verify-log"])
     assert ok.exit_code == 0, ok.output
     from kiosk.store.database import connect
-    db = connect(load_config(config_path).database)
+    db = connect(load_config(config_path).station.database)
     assert db.execute("SELECT COUNT(*) FROM checkins").fetchone()[0] == 50
     assert db.execute("SELECT COUNT(*) FROM events WHERE type = 'checkin.created'").fetchone()[0] == 50
     target = by_seq[20]["event_seq"]

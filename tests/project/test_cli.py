@@ -40,7 +40,7 @@ def test_verify_log_ok(runner, core, station_dir):
 
 
 def test_doctor_fails_on_world_readable_key(runner, core, station_dir, config):
-    os.chmod(config.key_file, 0o644)
+    os.chmod(config.station.key_file, 0o644)
     result = runner.invoke(main, ["--config", str(station_dir / "kiosk.toml"), "doctor"])
     assert result.exit_code == 1
     assert "FAIL" in result.output and "chmod 600" in result.output
@@ -48,10 +48,10 @@ def test_doctor_fails_on_world_readable_key(runner, core, station_dir, config):
 
 
 def test_serve_refuses_a_key_others_can_read(runner, station_dir, config):
-    os.chmod(config.key_file, 0o640)
+    os.chmod(config.station.key_file, 0o640)
     result = runner.invoke(main, ["--config", str(station_dir / "kiosk.toml"), "serve"])
     assert result.exit_code == 1
-    assert "错误 / Error" in result.output and f"chmod 600 {config.key_file}" in result.output
+    assert "错误 / Error" in result.output and f"chmod 600 {config.station.key_file}" in result.output
 
 
 def test_serve_with_ui_port_taken_says_which_key(runner, station_dir, config):

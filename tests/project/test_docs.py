@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_example_config_is_valid():
     config = load_config(ROOT / "docs" / "kiosk.example.toml")
-    assert config.station_id == "xinglong-01"
+    assert config.station.id == "xinglong-01"
 
 
 def test_every_command_is_in_the_readme():

@@ -12,16 +12,16 @@ def parse(queue):
 
 def test_defaults_are_one_room_and_mandarin_voice():
     config = parse_config({"station": {"id": "st-1"}})
-    assert config.queue_rooms == (("room1", "诊室1"),)
-    assert (config.queue_return_after, config.queue_voice, config.queue_voice_lang) == (2, True, "cmn")
-    assert config.queue_show_masked_name is False
+    assert config.queue.rooms == (("room1", "诊室1"),)
+    assert (config.queue.return_after, config.queue.voice, config.queue.voice_lang) == (2, True, "cmn")
+    assert config.queue.show_masked_name is False
 
 
 def test_rooms_are_read_in_order():
     config = parse({"rooms": [{"id": "room1", "name": "诊室1"}, {"id": "lab", "name": "化验室"}],
                     "voice_lang": "en", "return_after": 3})
-    assert config.queue_rooms == (("room1", "诊室1"), ("lab", "化验室"))
-    assert (config.queue_voice_lang, config.queue_return_after) == ("en", 3)
+    assert config.queue.rooms == (("room1", "诊室1"), ("lab", "化验室"))
+    assert (config.queue.voice_lang, config.queue.return_after) == ("en", 3)
 
 
 @pytest.mark.parametrize("queue, key", [

@@ -25,9 +25,9 @@ from tests.web.test_staff_web import Kiosk, register
 class QueueKiosk(Kiosk):
     def __init__(self, core, tmp_path):
         super().__init__(core)
-        self.calling = QueueDesk(core.queue, self.hub, core.config.database,
+        self.calling = QueueDesk(core.queue, self.hub, core.config.station.database,
                                  announcer=Announcer(ToneSpeech(), tmp_path / "voice"))
-        app = create_app(self.hub, {"TIMEZONE": core.config.timezone},
+        app = create_app(self.hub, {"TIMEZONE": core.config.station.timezone},
                          services=StationServices(core, self.desk, self.hub, None, self.calling))
         app.testing = True
         self.client = app.test_client()
@@ -139,7 +139,7 @@ def test_a_call_whose_screen_update_never_happened_is_shown_after_restart(core, 
 def test_the_demo_panel_calls_next(core, kiosk, residents):
     class Demo:
         cards, technician_pin = [], "123456"
-    app = create_app(kiosk.hub, {"TIMEZONE": core.config.timezone}, demo=Demo(),
+    app = create_app(kiosk.hub, {"TIMEZONE": core.config.station.timezone}, demo=Demo(),
                      services=StationServices(core, kiosk.desk, kiosk.hub, None, kiosk.calling))
     client = app.test_client()
     assert 'id="demo-call-next"' in client.get("/demo/").get_data(as_text=True)
@@ -153,9 +153,9 @@ def test_her_receipt_says_how_many_are_ahead(core, config, residents):
     from kiosk.adapters.receipt_layout import receipt_lines
     from kiosk.station.spooler import PrintSpooler
     from kiosk.store.database import connect
-    spooler = PrintSpooler(config.database, MemoryPrinter(), "站", "Asia/Shanghai")
-    spooler.db = connect(config.database)
-    third = QueueDesk(core.queue, None, config.database).staff_rows(core.db)["waiting"][2]
+    spooler = PrintSpooler(config.station.database, MemoryPrinter(), "站", "Asia/Shanghai")
+    spooler.db = connect(config.station.database)
+    third = QueueDesk(core.queue, None, config.station.database).staff_rows(core.db)["waiting"][2]
     receipt = spooler.receipt_for(third["checkin_id"])
     assert (receipt.ahead, receipt.wait_minutes) == (2, None)  # nobody served yet: no guess
     assert "前面还有 2 人 Ahead of you: 2" in [line.text for line in receipt_lines(receipt)]

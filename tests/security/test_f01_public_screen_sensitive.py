@@ -75,9 +75,9 @@ def rig(pcscd, tmp_path_factory):
     config_path = write_station_config(tmp_path_factory.mktemp("f01"), pcscd,
                                        ui_port=free_port(), idle_seconds=30)
     config = load_config(config_path)
-    generate_key_file(config.key_file)
+    generate_key_file(config.station.key_file)
     core = build_core(config)
-    cards = seed(core, local_date(core.clock.now(), config.timezone))
+    cards = seed(core, local_date(core.clock.now(), config.station.timezone))
     core.db.conn.close()
     with station_in_chromium(pcscd, config_path) as (station, browser, driver):
         yield station, browser, driver, cards
@@ -108,7 +108,7 @@ def test_f01_public_screen_shows_sensitive_items_by_date_only(rig):
 def test_f01_service_names_only_when_configured(tmp_path, clock, configured):
     extra = "show_service_names = true\n" if configured else ""  # lands in [ui]
     config = load_config(write_station_config(tmp_path / "st", None, extra=extra))
-    generate_key_file(config.key_file)
+    generate_key_file(config.station.key_file)
     core = build_core(config, clock=clock)
     shown = core.checkins.names_shown
     assert [shown(plan.id) for plan, _n in SENSITIVE] == [configured] * len(SENSITIVE)

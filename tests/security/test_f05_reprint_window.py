@@ -21,9 +21,9 @@ from kiosk.web import create_app
 
 @pytest.fixture
 def spooler(config, clock):
-    spooler = PrintSpooler(config.database, MemoryPrinter(), "站", "Asia/Shanghai", clock=clock,
-                           reprint_seconds=config.reprint_seconds)
-    spooler.db = connect(config.database)  # driven by hand, not by its thread
+    spooler = PrintSpooler(config.station.database, MemoryPrinter(), "站", "Asia/Shanghai", clock=clock,
+                           reprint_seconds=config.printer.reprint_seconds)
+    spooler.db = connect(config.station.database)  # driven by hand, not by its thread
     yield spooler
     spooler.db.conn.close()
 

@@ -37,7 +37,7 @@ def test_sigkill_during_rapid_taps(pcscd_running, tmp_path):
     rng = random.Random(20261128)
     config_path = write_station_config(tmp_path / "st", pcscd_running)
     config = load_config(config_path)
-    generate_key_file(config.key_file)
+    generate_key_file(config.station.key_file)
     uids = seed_residents(config_path, 50)
     station, driver = StationProcess(config_path), TapDriver(pcscd_running)
     station.start()
@@ -56,7 +56,7 @@ def test_sigkill_during_rapid_taps(pcscd_running, tmp_path):
         station.stop()
     assert len(kills) == KILLS
 
-    db = connect(config.database)
+    db = connect(config.station.database)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     stored = {row[0]: row[1:] for row in db.execute(
         "SELECT id, resident_id, local_date, queue_no FROM checkins")}

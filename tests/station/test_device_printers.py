@@ -95,7 +95,7 @@ def test_usb_timeout_is_no_answer():
 def test_usb_and_serial_config():
     base = {"station": {"id": "st-1"}}
     usb = parse_config({**base, "printer": {"kind": "usb", "vendor_id": 0x0416, "product_id": 0x5011}})
-    assert usb.usb_ids == (0x0416, 0x5011)
+    assert usb.printer.usb_ids == (0x0416, 0x5011)
     from kiosk.errors import ConfigError
     with pytest.raises(ConfigError, match="lsusb"):
         parse_config({**base, "printer": {"kind": "usb"}})

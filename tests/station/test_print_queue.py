@@ -38,7 +38,7 @@ def wait_for(predicate, timeout=10.0):
 
 def make_spooler(config, capture, clock=None):
     printer = NetworkEscposPrinter(capture.host, capture.port, timeout=1.0)
-    spooler = PrintSpooler(config.database, printer, "测试站", "Asia/Shanghai", max_wait=0.3,
+    spooler = PrintSpooler(config.station.database, printer, "测试站", "Asia/Shanghai", max_wait=0.3,
                            clock=clock)
     spooler.start()
     return spooler
@@ -90,10 +90,10 @@ def wang_checked_in_with_two_spoolers(core, config, clock):
     from kiosk.domain.model import local_date
     wallet = seed_demo(core, local_date(clock.now(), "Asia/Shanghai"))
     outcome = core.checkins.handle_tap(read_card(wallet["wang"]))
-    plain = PrintSpooler(config.database, MemoryPrinter(), "站", "Asia/Shanghai")
-    allowed = PrintSpooler(config.database, MemoryPrinter(), "站", "Asia/Shanghai", True)
+    plain = PrintSpooler(config.station.database, MemoryPrinter(), "站", "Asia/Shanghai")
+    allowed = PrintSpooler(config.station.database, MemoryPrinter(), "站", "Asia/Shanghai", True)
     for spooler in (plain, allowed):
-        spooler.db = connect(config.database)
+        spooler.db = connect(config.station.database)
     return outcome, plain, allowed
 
 

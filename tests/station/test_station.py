@@ -24,7 +24,7 @@ def station(core, clock, config):
     wallet = seed_demo(core, local_date(clock.now(), "Asia/Shanghai"))
     reader, printer, signals = FakeCardReader(), MemoryPrinter(), RecordingSignals()
     reader.wallet = wallet
-    spooler = PrintSpooler(config.database, printer, "测试站", "Asia/Shanghai", max_wait=0.2)
+    spooler = PrintSpooler(config.station.database, printer, "测试站", "Asia/Shanghai", max_wait=0.2)
     spooler.start()
     yield Station(core.checkins, reader, spooler, signals), reader, printer, signals
     spooler.stop()

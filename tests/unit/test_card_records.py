@@ -66,7 +66,7 @@ def test_a_signed_card_is_not_honoured_by_a_station_that_does_not_trust_its_issu
         uow.commit()
     card = issue_virtual_card(core, "resident", "r1", bytes.fromhex("04A1B2C3"))
     other_path = write_station_config(tmp_path / "other", None, station_id="other-station")
-    generate_key_file(load_config(other_path).key_file)
+    generate_key_file(load_config(other_path).station.key_file)
     other = build_core(load_config(other_path))
     try:
         assert other.checkins.handle_tap(read_card(card)).reason == "unknown_issuer"

@@ -91,5 +91,5 @@ def test_config_points_at_the_station_plans_file(tmp_path):
     from kiosk.config.loader import parse_config
     config = parse_config({"station": {"id": "st-1"}, "care": {"plans_file": "plans.toml"}},
                           base=tmp_path)
-    assert config.care_plans_file == tmp_path / "plans.toml"
-    assert parse_config({"station": {"id": "st-1"}}).care_plans_file is None
+    assert config.care.plans_file == tmp_path / "plans.toml"
+    assert parse_config({"station": {"id": "st-1"}}).care.plans_file is None

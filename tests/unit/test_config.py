@@ -6,8 +6,8 @@ from kiosk.errors import ConfigError
 
 def test_minimal_config_has_defaults(tmp_path):
     config = parse_config({"station": {"id": "station-01"}}, base=tmp_path)
-    assert config.timezone == "Asia/Shanghai" and config.reader_kind == "pcsc"
-    assert str(config.database) == "/var/lib/kiosk/kiosk.db"
+    assert config.station.timezone == "Asia/Shanghai" and config.reader.kind == "pcsc"
+    assert str(config.station.database) == "/var/lib/kiosk/kiosk.db"
 
 
 @pytest.mark.parametrize("raw,key,fix", [
@@ -45,3 +45,21 @@ def test_broken_toml_names_the_file(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "none.toml")
+
+
+def test_each_toml_key_is_a_field_of_its_section():
+    """The sections are named as the TOML tables and their fields as the keys, so a new key is
+    one SCHEMA entry plus one field with its default."""
+    import dataclasses
+
+    from kiosk.config.loader import DEFAULTS, SCHEMA
+    for section, keys in SCHEMA.items():
+        fields = {f.name for f in dataclasses.fields(getattr(DEFAULTS, section))}
+        assert set(keys) <= fields, (section, set(keys) - fields)
+
+
+def test_a_section_can_be_replaced():
+    from dataclasses import replace
+    config = parse_config({"station": {"id": "st-1"}, "printer": {"paper_mm": 58}})
+    wider = replace(config, printer=replace(config.printer, paper_mm=80))
+    assert (wider.printer.paper_mm, config.printer.paper_mm, wider.station) == (80, 58, config.station)

@@ -35,6 +35,6 @@ def test_missing_key_says_how_to_make_one(tmp_path):
 
 def test_database_refuses_another_stations_key(config, clock):
     build_core(config, clock).db.conn.close()
-    generate_key_file(config.key_file, force=True)
+    generate_key_file(config.station.key_file, force=True)
     with pytest.raises(KeyFileError, match="does not match"):
         build_core(config, clock)

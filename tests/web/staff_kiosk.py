@@ -27,7 +27,7 @@ class Kiosk:
         self.station = Station(core.checkins, self.reader, None, RecordingSignals(),
                                on_report=self.hub.tap, staff=self.desk, cards=core.desk,
                                staff_service=core.staff)
-        app = create_app(self.hub, {"TIMEZONE": core.config.timezone},
+        app = create_app(self.hub, {"TIMEZONE": core.config.station.timezone},
                          services=StationServices(core, self.desk, self.hub))
         app.testing = True
         self.client = app.test_client()

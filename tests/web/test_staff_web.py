@@ -224,4 +224,4 @@ def test_dashboard_chart_counts_the_last_30_days(core):
 def test_sync_now_leaves_the_trigger_for_the_sync_process(kiosk, tech_card, core):
     kiosk.login(tech_card)
     assert kiosk.post("/staff/sync-now").status_code == 302
-    assert (core.config.data_dir / "sync-now").exists() and kiosk.events("sync.requested")
+    assert (core.config.station.data_dir / "sync-now").exists() and kiosk.events("sync.requested")
