@@ -40,7 +40,7 @@ class CountyRig:
             path = write_station_config(tmp_path / name, None, station_id=name,
                                         extra=f'\n[county]\nurl = "{self.url}"\n'
                                               f'public_key = "{public}"\n')
-            generate_key_file(load_config(path).key_file)
+            generate_key_file(load_config(path).station.key_file)
             self.cores[name], self.paths[name] = build_core(load_config(path), clock=clock), path
             county_cli(self.county_dir, "enroll", "--station", name,
                        "--pubkey", self.cores[name].key.public_bytes().hex())

@@ -22,7 +22,7 @@ IDLE = 4
 def rig(pcscd, tmp_path_factory):
     config_path = write_station_config(tmp_path_factory.mktemp("f04"), pcscd,
                                        ui_port=free_port(), idle_seconds=IDLE)
-    generate_key_file(load_config(config_path).key_file)
+    generate_key_file(load_config(config_path).station.key_file)
     cards = seed_residents(config_path, 3)
     with station_in_chromium(pcscd, config_path) as (station, browser, driver):
         yield station, browser, driver, cards

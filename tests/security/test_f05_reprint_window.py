@@ -76,8 +76,8 @@ def test_f05_refused_reprint_says_so_on_the_screen(core, station_dir, spooler, c
 
 
 def test_f05_reprint_seconds_is_validated():
-    assert parse_config({"station": {"id": "st-1"}}).reprint_seconds == 120
+    assert parse_config({"station": {"id": "st-1"}}).printer.reprint_seconds == 120
     assert parse_config({"station": {"id": "st-1"},
-                         "printer": {"reprint_seconds": 60}}).reprint_seconds == 60
+                         "printer": {"reprint_seconds": 60}}).printer.reprint_seconds == 60
     with pytest.raises(ConfigError, match="printer.reprint_seconds"):
         parse_config({"station": {"id": "st-1"}, "printer": {"reprint_seconds": 0}})
