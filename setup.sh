@@ -35,7 +35,9 @@ readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
 readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium fonts-noto-cjk fonts-wqy-microhei)
 # The tests also run the county receiver on PostgreSQL (a private server they start)
 # check the shell scripts with shellcheck, and build and read SD-card images (setup.sh image).
-readonly TEST_APT_PACKAGES=(postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils)
+# The virtual station (tests/vstation) builds a Debian 12 root with mmdebstrap and boots it
+# in QEMU; tesseract reads its screen.
+readonly TEST_APT_PACKAGES=(postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils mmdebstrap qemu-system-x86 qemu-utils tesseract-ocr tesseract-ocr-chi-sim)
 
 say() { printf '[%s] %s\n' "$1" "$2"; }
 die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }

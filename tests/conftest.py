@@ -80,3 +80,31 @@ def county_database(request):
         return
     import uuid
     yield request.getfixturevalue("postgres").new_database(f"county_{uuid.uuid4().hex[:12]}")
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--cuts", type=int, default=5,
+                     help="power cuts of the virtual station in tests/test_vm_station_power.py "
+                          "(5 in CI)")
+
+
+@pytest.fixture(scope="session")
+def station_image():
+    """The virtual station's disk (tests/vstation): built once, cached on the machine."""
+    from tests.vstation.image import log, station_image
+    image = station_image()
+    log("image ready: " + ", ".join(f"{k} {v:.0f} s" for k, v in image.build_seconds.items()))
+    return image
+
+
+@pytest.fixture(scope="session")
+def virtual_station(station_image, tmp_path_factory):
+    """One booted virtual station for the session's VM tests, which share it in file order
+    (boot, taps, screen, sync, upgrade, then power cuts); powered off at the end."""
+    from tests.vstation.image import log
+    from tests.vstation.machine import Machine
+    machine = Machine(station_image, tmp_path_factory.mktemp("vstation"))
+    seconds = machine.start()
+    log(f"booted in {seconds:.0f} s ({machine.accel}); files in {machine.dir}")
+    yield machine
+    machine.shutdown()
