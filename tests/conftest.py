@@ -101,10 +101,15 @@ def station_image():
 def virtual_station(station_image, tmp_path_factory):
     """One booted virtual station for the session's VM tests, which share it in file order
     (boot, taps, screen, sync, upgrade, then power cuts); powered off at the end."""
+    import time
     from tests.vstation.image import log
     from tests.vstation.machine import Machine
+    from tests.vstation.station import wait_station_ready
     machine = Machine(station_image, tmp_path_factory.mktemp("vstation"))
+    started = time.monotonic()
     seconds = machine.start()
-    log(f"booted in {seconds:.0f} s ({machine.accel}); files in {machine.dir}")
+    wait_station_ready(machine, 0, timeout=600)  # first boot made the key, kiosk.service is up
+    log(f"booted in {seconds:.0f} s ({machine.accel}), kiosk ready after "
+        f"{time.monotonic() - started:.0f} s; files in {machine.dir}")
     yield machine
     machine.shutdown()

@@ -31,7 +31,7 @@ def test_doctor_as_the_kiosk_user_fails_only_for_the_missing_technician(virtual_
 
 
 def test_a_tap_inside_the_station_checks_in(virtual_station):
-    seed_cards(virtual_station, 12)
+    seed_cards(virtual_station, 60)
     before = len(virtual_station.checkins())
     taps = tap(virtual_station, 1)
     assert taps and taps[0]["read"], taps

@@ -95,8 +95,9 @@ def base_key() -> str:
 
 
 def kiosk_key(base: str) -> str:
-    harness = sorted(p for p in Path(__file__).parent.rglob("*") if p.is_file()
-                     and "__pycache__" not in p.parts)
+    # This recipe and the guest files are what the harness puts into the image.
+    harness = sorted([Path(__file__), *(p for p in GUEST.rglob("*") if p.is_file()
+                                        and "__pycache__" not in p.parts)])
     return digest(base, " ".join(INSTALL_ARGS), files_digest([REPO / p for p in shipped_files()], REPO),
                   files_digest(harness, Path(__file__).parent))
 

@@ -62,10 +62,14 @@ def wait_station_ready(machine: Machine, since: int, timeout: float = 300.0) -> 
 
 def seed_cards(machine: Machine, count: int) -> list[dict]:
     """Residents with signed virtual cards, registered with kiosk.service stopped (the
-    station's database has one writer); the station is started again after."""
+    station's database has one writer); the station is started again after. Once per
+    station: a second call returns the cards the first made."""
+    if machine.sh(f"test -s {CARDS}").rc == 0:
+        return json.loads(machine.sh(f"cat {CARDS}").check().out)
     machine.sh("systemctl stop kiosk.service", timeout=60).check()
     try:
         as_kiosk(machine, f"{PYTHON} {TOOLS}/vm_cards.py seed {count} > {CARDS}").check()
+        machine.sh("sync").check()  # the cards must outlive the power cuts to come
     finally:
         since = len(machine.reports())
         machine.sh("systemctl start kiosk.service", timeout=120).check()
@@ -73,16 +77,18 @@ def seed_cards(machine: Machine, count: int) -> list[dict]:
     return json.loads(machine.sh(f"cat {CARDS}").check().out)
 
 
-def tap(machine: Machine, count: int, pause: float = 0.5, timeout: float = 300.0) -> list[dict]:
-    """Tap ``count`` cards and wait for the taps to finish; one line per tap."""
-    out = machine.sh(f"{PYTHON} {TOOLS}/vm_cards.py tap {CARDS} {count} {pause}",
+def tap(machine: Machine, count: int, pause: float = 0.5, first: int = 0,
+        timeout: float = 300.0) -> list[dict]:
+    """Tap ``count`` cards from card ``first`` on and wait for the taps to finish; one line
+    per tap."""
+    out = machine.sh(f"{PYTHON} {TOOLS}/vm_cards.py tap {CARDS} {count} {pause} {first}",
                      timeout=timeout).check().out
     return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
-def start_taps(machine: Machine, count: int, pause: float = 0.2) -> None:
+def start_taps(machine: Machine, count: int, pause: float = 0.2, first: int = 0) -> None:
     """Tap in the background (a burst a power cut can land in)."""
-    machine.sh(f"setsid {PYTHON} {TOOLS}/vm_cards.py tap {CARDS} {count} {pause} "
+    machine.sh(f"setsid {PYTHON} {TOOLS}/vm_cards.py tap {CARDS} {count} {pause} {first} "
                ">/root/taps.log 2>&1 < /dev/null &").check()
 
 

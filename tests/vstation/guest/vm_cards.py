@@ -1,6 +1,6 @@
 """TEST ONLY, run inside the virtual station with the kiosk's own venv python: register
 residents and issue them virtual cards (``seed N`` prints the cards as JSON, with
-kiosk.service stopped: one writer), then tap them on the vpcd reader (``tap CARDS N``), the
+kiosk.service stopped: one writer), then tap them on the vpcd reader (``tap CARDS N PAUSE FIRST``), the
 same code path as the host's PC/SC tests, through the station's own pcscd.
 """
 import json
@@ -45,13 +45,14 @@ def seed(count: int) -> None:
     print(json.dumps([to_json(card) for card in seed_residents(CONFIG, count)]))
 
 
-def tap(cards_file: str, count: int, pause: float) -> None:
-    """Tap ``count`` cards in turn; each line says which card and whether the UID was read."""
+def tap(cards_file: str, count: int, pause: float, first: int) -> None:
+    """Tap ``count`` cards in turn from card ``first`` on; each line says which card and
+    whether the UID was read."""
     cards = [from_json(c) for c in json.loads(Path(cards_file).read_text())]
     driver = TapDriver(SystemReader())
     try:
         for n in range(count):
-            card = cards[n % len(cards)]
+            card = cards[(first + n) % len(cards)]
             card.reset()
             read = driver.tap(0, card, until_read=10.0)
             print(json.dumps({"tap": n, "uid": card.uid.hex(), "read": read}), flush=True)
@@ -64,4 +65,4 @@ if __name__ == "__main__":
     if sys.argv[1] == "seed":
         seed(int(sys.argv[2]))
     else:
-        tap(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]) if len(sys.argv) > 4 else 0.5)
+        tap(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]))
