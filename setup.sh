@@ -34,8 +34,9 @@ readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
 # Chinese on screen and raster receipt lines, rare characters included.
 readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium fonts-noto-cjk fonts-wqy-microhei)
 # The tests also run the county receiver on PostgreSQL (a private server they start)
-# check the shell scripts with shellcheck, and build and read SD-card images (setup.sh image).
-readonly TEST_APT_PACKAGES=(postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils)
+# check the shell scripts with shellcheck, build and read SD-card images (setup.sh image), and
+# run the real cage (headless) under the browser unit's watcher.
+readonly TEST_APT_PACKAGES=(postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland)
 
 say() { printf '[%s] %s\n' "$1" "$2"; }
 die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }

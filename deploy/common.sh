@@ -3,8 +3,12 @@
 # provides say, die and REPO_DIR). Everything works on "/" or on a mounted root (--root DIR).
 
 # What a station runs on: pcscd and CCID for the reader, the compiler and headers that build
-# pyscard, cage and Chromium for the touchscreen, CJK fonts for Chinese on screen and receipts.
-readonly STATION_PACKAGES=(pcscd libccid python3-venv python3-dev gcc swig libpcsclite-dev cage chromium fonts-noto-cjk fonts-wqy-microhei)
+# pyscard, CJK fonts for Chinese on screen and receipts, and for the touchscreen: cage and
+# Chromium, xwayland (Debian 12's cage 0.1.4 refuses to start without /usr/bin/Xwayland),
+# Mesa's GPU drivers (libgl1-mesa-dri: vc4/v3d on a Pi, virtio-gpu in a VM), and logind's PAM
+# module with D-Bus (libpam-systemd, dbus), which give cage its seat on tty1 (else libseat
+# would pick seatd, which nothing runs).
+readonly STATION_PACKAGES=(pcscd libccid python3-venv python3-dev gcc swig libpcsclite-dev cage xwayland libgl1-mesa-dri libpam-systemd dbus chromium fonts-noto-cjk fonts-wqy-microhei)
 readonly KIOSK_HOME=/opt/kiosk
 
 INSTALL_ROOT="/"
