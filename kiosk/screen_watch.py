@@ -33,15 +33,24 @@ GRACE = 120.0  # Chromium's first start on a Pi 3B+ takes most of a minute
 POLL = 2.0
 
 
-def connected_screens(healthz: str) -> int | None:
-    """Kiosk pages on this machine with the live stream open; None when the station does not
-    answer (or is too old to count them)."""
+def screen_state(healthz: str) -> tuple[int, float] | None:
+    """(kiosk pages on this machine with the live stream open, seconds that count has been
+    zero or not), from the station's /healthz; None when the station does not answer (or is
+    too old to count them)."""
     try:
         with urllib.request.urlopen(healthz, timeout=2) as response:
-            screens = json.loads(response.read()).get("screens")
+            health = json.loads(response.read())
     except (OSError, ValueError):
         return None
-    return screens if isinstance(screens, int) else None
+    screens, steady = health.get("screens"), health.get("screens_for_s", 0.0)
+    if not isinstance(screens, int) or not isinstance(steady, (int, float)):
+        return None
+    return screens, float(steady)
+
+
+def connected_screens(healthz: str) -> int | None:
+    state = screen_state(healthz)
+    return None if state is None else state[0]
 
 
 def say(message: str) -> None:

@@ -136,3 +136,32 @@ def test_real_cage_whose_client_never_shows_the_page_is_restarted(runtime, stati
     code, took = timed_watch(cage_command(runtime, ["sleep", "60"]), url, grace=2.0)
     assert code == 1 and 2.0 <= took < 20
     assert subprocess.run(["pgrep", "-x", "cage"], capture_output=True).returncode == 1
+
+
+def doctor_says(tmp_path, port: int) -> str:
+    from click.testing import CliRunner
+    from kiosk.cli import main
+    from kiosk.testing import write_station_config
+    path = write_station_config(tmp_path / "st", None, ui_port=port)
+    return CliRunner().invoke(main, ["--config", str(path), "doctor"]).output
+
+
+def test_doctor_says_when_the_touchscreen_is_not_showing_the_kiosk(station, tmp_path):
+    _, url = station
+    port = int(url.rsplit(":", 1)[1])
+    output = doctor_says(tmp_path, port)
+    assert ("FAIL 触摸屏 / touchscreen: 触摸屏没有显示签到页面 / the touchscreen is not showing "
+            "the kiosk (no kiosk page connected for ") in output
+    assert "journalctl -u kiosk-browser" in output
+    page = open_page(url)
+    try:
+        assert "OK   触摸屏 / touchscreen: 正在显示签到页面 / showing the kiosk (1 page(s)" in \
+            doctor_says(tmp_path, port)
+    finally:
+        page.close()
+
+
+def test_doctor_says_when_the_station_is_not_running(tmp_path):
+    output = doctor_says(tmp_path, free_port())
+    assert "FAIL 触摸屏 / touchscreen: 签到站程序没有运行 / the station is not running" in output
+    assert "systemctl status kiosk;" in output
