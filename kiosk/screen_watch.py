@@ -30,7 +30,7 @@ from kiosk.i18n import bilingual
 
 HEALTHZ = "http://127.0.0.1:8080/healthz"
 GRACE = 120.0  # Chromium's first start on a Pi 3B+ takes most of a minute
-POLL = 2.0
+POLL = 5.0
 
 
 def screen_state(healthz: str) -> tuple[int, float] | None:
@@ -103,7 +103,11 @@ def main(argv: list[str]) -> int:
         return 2
     options, command = argv[:argv.index("--")], argv[argv.index("--") + 1:]
     healthz = options[options.index("--healthz") + 1] if "--healthz" in options else HEALTHZ
-    grace = float(options[options.index("--grace") + 1]) if "--grace" in options else GRACE
+    try:
+        grace = float(options[options.index("--grace") + 1]) if "--grace" in options else GRACE
+    except (IndexError, ValueError):  # e.g. KIOSK_SCREEN_GRACE= left empty in browser.env
+        say(f"--grace needs seconds; using {GRACE:.0f}")
+        grace = GRACE
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

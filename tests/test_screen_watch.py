@@ -96,6 +96,15 @@ def test_sigterm_stops_cage_and_exits_cleanly(tmp_path):
     assert not Path(f"/proc/{pidfile.read_text()}").exists()
 
 
+def test_an_empty_grace_falls_back_to_the_default(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk.screen_watch", "--grace", "", "--",
+                             *SLEEPER], stderr=subprocess.PIPE, text=True)
+    assert "using 120" in proc.stderr.readline()
+    time.sleep(0.5)  # past installing its SIGTERM handler
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(15) == 0
+
+
 def test_usage_without_a_command():
     result = subprocess.run([sys.executable, "-m", "kiosk.screen_watch"], capture_output=True,
                             text=True, timeout=30)
