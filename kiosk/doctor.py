@@ -37,7 +37,7 @@ def _check_screen(config: Config) -> Iterator[Check]:
     from kiosk.i18n import bilingual
     from kiosk.screen_watch import screen_state
     host = "127.0.0.1" if config.ui_host in ("0.0.0.0", "::", "") else config.ui_host
-    url = f"http://{host}:{config.ui_port}/healthz"
+    url = f"http://{f'[{host}]' if ':' in host else host}:{config.ui_port}/healthz"
     state = screen_state(url)
     if state is None:
         yield Check("touchscreen", False, bilingual("the station is not running") +
