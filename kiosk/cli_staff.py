@@ -131,13 +131,26 @@ def sync(ctx: click.Context, once: bool) -> None:
     from kiosk.adapters.county import CountyRefused, HttpCountyLink
     from kiosk.cli import _config, _logging
     from kiosk.bootstrap import build_core
+    from kiosk.config import load_config
+    from kiosk.county_wait import wait_for_county
     from kiosk.keys import public_key_from_hex
     from kiosk.roster_pull import pull
     from kiosk.sync import SyncWorker, sync_state
     config = _config(ctx)
     _logging(config.log_level)
+    stop, wake = threading.Event(), threading.Event()
+    if not once:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: (stop.set(), wake.set()))
+        # "sync now"; while no county is configured: re-read the config (systemctl reload)
+        for signum in (signal.SIGUSR1, signal.SIGHUP):
+            signal.signal(signum, lambda *_: wake.set())
     if not config.county_url:
-        raise click.ClickException(bilingual("No county configured") + " (county.url)")
+        if once:
+            raise click.ClickException(bilingual("No county configured") + " (county.url)")
+        config = wait_for_county(ctx.obj["config_path"], load_config, stop, wake)
+        if config is None:
+            return
     try:
         core = build_core(config)
     except KioskError as exc:
@@ -153,7 +166,7 @@ def sync(ctx: click.Context, once: bool) -> None:
     worker = SyncWorker(db, link, config.station_id, county_key,
                         on_progress=lambda s: click.echo(
                             f"{bilingual('Sent')} {s.acked_seq}/{s.head_seq}", err=True),
-                        trigger_dir=config.data_dir, after_push=roster)
+                        trigger_dir=config.data_dir, after_push=roster, wake=wake)
     if once:
         try:
             state = worker.push_pending()
@@ -164,10 +177,6 @@ def sync(ctx: click.Context, once: bool) -> None:
             db.conn.close()
         click.echo(f"{bilingual('In sync')}: {state.acked_seq} ({state.county_time})")
         return
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: (stop.set(), worker.wake.set()))
-    signal.signal(signal.SIGUSR1, lambda *_: worker.wake.set())  # "sync now"
     click.echo(f"{bilingual('Syncing to')} {config.county_url}: "
                f"{sync_state(db).backlog} {bilingual('events waiting')}", err=True)
     worker.run(stop)

@@ -79,7 +79,8 @@ SYNC_NOW = "sync-now"
 class SyncWorker:
     def __init__(self, db, link: CountyLink, station_id: str, county_key=None,
                  on_progress=None, rng: random.Random | None = None,
-                 batch_events: int = MAX_EVENTS, trigger_dir=None, after_push=None):
+                 batch_events: int = MAX_EVENTS, trigger_dir=None, after_push=None,
+                 wake: threading.Event | None = None):
         self.db, self.link, self.station_id = db, link, station_id
         self.county_key = county_key  # Ed25519 public key; None only in tests without one
         self.on_progress = on_progress or (lambda state: None)
@@ -87,7 +88,7 @@ class SyncWorker:
         self.failures, self.batch_events = 0, min(batch_events, MAX_EVENTS)
         self.trigger_dir = trigger_dir  # where technicians' "sync now" leaves its file
         self.after_push = after_push  # e.g. pull the county's roster feed
-        self.wake = threading.Event()
+        self.wake = wake or threading.Event()  # set by a signal: push now
 
     def _batch(self, after: int) -> list[dict]:
         rows = self.db.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE seq > ? "

@@ -30,20 +30,38 @@ class Status:
 class ScreenHub:
     def __init__(self) -> None:
         self._subscribers: set[queue.Queue] = set()
+        self._local: set[queue.Queue] = set()  # pages on this machine: the touchscreen
+        self._local_changed = time.monotonic()
         self._lock = threading.Lock()
         self.status = Status()
         self.published = 0
         self._last_tap: tuple[Any, float] | None = None  # shown to a page opened just after
 
-    def subscribe(self) -> queue.Queue:
+    def subscribe(self, local: bool = False) -> queue.Queue:
+        """A page's live stream; ``local`` when the page runs on the station itself."""
         q: queue.Queue = queue.Queue(maxsize=100)
         with self._lock:
             self._subscribers.add(q)
+            if local:
+                if not self._local:
+                    self._local_changed = time.monotonic()
+                self._local.add(q)
         return q
 
     def unsubscribe(self, q: queue.Queue) -> None:
         with self._lock:
             self._subscribers.discard(q)
+            if q in self._local:
+                self._local.discard(q)
+                if not self._local:
+                    self._local_changed = time.monotonic()
+
+    def screens(self) -> tuple[int, float]:
+        """How many pages on this machine (the touchscreen's browser) have the live stream open,
+        and for how many seconds that has been so (or none has been, since the station started).
+        Monotonic: a Pi's clock jumps when NTP first sets it."""
+        with self._lock:
+            return len(self._local), time.monotonic() - self._local_changed
 
     def publish(self, kind: str, item: Any) -> None:
         with self._lock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import queue
 
-from flask import (Blueprint, Response, current_app, redirect, render_template,
+from flask import (Blueprint, Response, current_app, redirect, render_template, request,
                    stream_with_context, url_for)
 
 from kiosk.domain.outcomes import (CardIssued, CardRefused, CheckedIn, IssueFailed, ReadFailed,
@@ -14,6 +14,7 @@ from kiosk.i18n import LOCALES
 from kiosk.ports import PrinterState, ReaderState
 
 bp = Blueprint("screen", __name__)
+LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
 PRINTER_TROUBLE = {PrinterState.PAPER_OUT, PrinterState.COVER_OPEN, PrinterState.OFFLINE,
                    PrinterState.NO_ANSWER}
 
@@ -42,9 +43,14 @@ def set_language(code: str):
 
 @bp.get("/healthz")
 def healthz():
+    """For wait_for_ui, screen_watch and kiosk doctor: ``screens`` counts the pages on this
+    machine with the live stream open (the touchscreen), ``screens_for_s`` how long that
+    count has been zero or non-zero."""
     status = hub().status
+    screens, steady = hub().screens()
     return {"reader": status.reader.value, "printer": status.printer.value,
-            "receipts_waiting": status.backlog}
+            "receipts_waiting": status.backlog, "screens": screens,
+            "screens_for_s": round(steady, 1)}
 
 
 def screen_html(report) -> tuple[str, str]:
@@ -97,7 +103,7 @@ def _sse(event: str, data: dict) -> str:
 
 @bp.get("/events")
 def events():
-    subscription = hub().subscribe()
+    subscription = hub().subscribe(local=request.remote_addr in LOOPBACK)
     idle = current_app.config["IDLE_SECONDS"]
 
     @stream_with_context
