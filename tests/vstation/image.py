@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 GUEST = Path(__file__).resolve().parent / "guest"
 CACHE = Path(os.environ.get("KIOSK_VM_CACHE", "/var/cache/kiosk-vm"))
-RECIPE = "vstation-3"  # bump when the build steps below change what they produce
+RECIPE = "vstation-4"  # bump when the build steps below change what they produce
 SUITE = "bookworm"
 MIRRORS = ("deb http://deb.debian.org/debian bookworm main",
            "deb http://deb.debian.org/debian bookworm-updates main",
@@ -39,6 +39,7 @@ INSTALL_ARGS = ("--station-id", STATION_ID, "--printer", "none")
 # Left out of the copy the station gets: the host's tests and benchmarks are not the kiosk.
 NOT_SHIPPED = ("tests/", "bench/")
 DISK_SIZE = "6G"
+WHEELS = "/var/lib/kiosk-test/wheels"  # inside the image
 
 
 @dataclass(frozen=True)
@@ -137,11 +138,13 @@ def build_base(key: str) -> Path:
     return root
 
 
-def prune(prefix: str, keep: Path) -> None:
-    """Older layers of the same kind go: the disk holds one of each."""
-    for old in CACHE.glob(prefix + "*"):
-        if old != keep and not old.name.endswith(".work"):
-            shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
+def prune(prefix: str, keep: Path, spare: int = 2) -> None:
+    """Older layers of the same kind go, but the ``spare`` newest stay: another session on
+    the machine (CI, a second worktree) may be booted from one of them."""
+    older = sorted((p for p in CACHE.glob(prefix + "*") if p != keep
+                    and not p.name.endswith(".work")), key=lambda p: p.stat().st_mtime)
+    for old in older[:max(0, len(older) - spare)]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 class Chroot:
@@ -226,9 +229,8 @@ def build_kiosk_layer(base: Path, key: str) -> StationImage:
         log("setup.sh install " + " ".join(INSTALL_ARGS) + " (in the chroot)")
         chroot.run("cd /root/kiosk-src && ./setup.sh install " + " ".join(INSTALL_ARGS)
                    + " --log /var/log/kiosk-install.log")
-        log("an offline wheelhouse for the upgrade tests (the VM has no network)")
-        chroot.run("/opt/kiosk/venv/bin/pip wheel --quiet --wheel-dir /var/lib/kiosk-test/wheels "
-                   "/root/kiosk-src 'setuptools>=68' wheel")
+        log("setup.sh wheels: the wheelhouse the upgrade tests install from (no network in the VM)")
+        chroot.run(f"cd /root/kiosk-src && ./setup.sh wheels --out {WHEELS}")
     timings["install"] = time.monotonic() - start
     bake_guest(root)
     boot = root / "boot"
@@ -252,7 +254,7 @@ def build_kiosk_layer(base: Path, key: str) -> StationImage:
 def image_at(out: Path) -> StationImage:
     timings = json.loads((out / "timings.json").read_text())
     return StationImage(out / "disk.img", out / "vmlinuz", out / "initrd.img",
-                        "/var/lib/kiosk-test/wheels", timings)
+                        WHEELS, timings)
 
 
 def station_image() -> StationImage:
@@ -273,3 +275,26 @@ def station_image() -> StationImage:
         image.build_seconds.update(base=base_seconds, base_cached=float(base_cached),
                                    total=time.monotonic() - started)
         return image
+
+
+FAILING_MIGRATION = '''
+
+@migrations()
+def m999_vm_test_fails_on_purpose(db: Database) -> None:
+    raise RuntimeError("virtual station test: this release's migration fails on purpose")
+'''
+
+
+def releases_disk(workdir: Path) -> Path:
+    """A small disk with two more releases of this project for the upgrade tests, the way a
+    technician brings a new copy on a USB stick: ``good`` (a marker file more) and ``bad``
+    (a migration that fails)."""
+    tree = workdir / "releases"
+    files = shipped_files()
+    copy_source(tree / "good", files, {"VM-RELEASE-2": "the second release of the upgrade test\n"})
+    migrations = (REPO / "kiosk/store/migrations.py").read_text()
+    copy_source(tree / "bad", files, {"kiosk/store/migrations.py": migrations + FAILING_MIGRATION})
+    disk = workdir / "releases.img"
+    run("mkfs.ext4", "-q", "-F", "-L", "kiosk-releases", "-d", str(tree), str(disk), "256M")
+    shutil.rmtree(tree)
+    return disk

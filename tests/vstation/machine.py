@@ -101,7 +101,7 @@ class Machine:
         cpu = ["-cpu", "host"] if accel == "kvm" else ["-cpu", "max"]
         disks = []
         for n, extra in enumerate(self.extra_disks):
-            disks += ["-drive", f"file={extra},if=virtio,format=raw,readonly=on,id=extra{n}"]
+            disks += ["-drive", f"file={extra},if=virtio,format=raw,id=extra{n}"]
         cmd = ["qemu-system-x86_64", "-name", "kiosk-virtual-station", "-machine", f"q35,accel={accel}",
                *cpu, "-smp", "1", "-m", str(MEMORY_MB), "-no-reboot",
                "-kernel", str(self.image.kernel), "-initrd", str(self.image.initrd),

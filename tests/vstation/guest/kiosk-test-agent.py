@@ -3,10 +3,12 @@
 commands the host sends on a virtio-serial port and send back their results.
 
 One JSON object per line each way: {"id", "sh", "timeout"} in, {"id", "rc", "out", "err"} out.
+Each command runs in its own thread, so one that outlives its caller blocks nothing else.
 """
 import json
 import os
 import subprocess
+import threading
 import time
 
 PORT = "/dev/virtio-ports/org.kiosk.agent"
@@ -37,10 +39,18 @@ def serve() -> None:
         while b"\n" in pending:
             line, pending = pending.split(b"\n", 1)
             if line.strip():
-                reply = json.dumps(answer(json.loads(line))).encode() + b"\n"
-                view = memoryview(reply)
-                while view:
-                    view = view[os.write(fd, view):]
+                threading.Thread(target=reply, args=(fd, json.loads(line)), daemon=True).start()
+
+
+WRITING = threading.Lock()
+
+
+def reply(fd: int, request: dict) -> None:
+    data = json.dumps(answer(request)).encode() + b"\n"
+    with WRITING:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
 
 
 if __name__ == "__main__":
