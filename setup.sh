@@ -6,23 +6,26 @@
 #   sudo ./setup.sh install --station-id ID [--station-name NAME] [--county-url URL
 #        --county-pubkey FILE] [--printer none|network:HOST[:PORT]|usb:VID:PID|file:PATH]
 #        [--rotate 0|90|180|270] [--read-only-root DEVICE | --writable-root]
-#        [--root DIR] [--no-apt] [--log FILE] [--dry-run]
+#        [--root DIR] [--no-apt] [--wheels DIR] [--log FILE] [--dry-run]
 #                                       install or upgrade a station in place (--root: into a
 #                                       mounted root filesystem; --no-apt: no packages;
-#                                       --read-only-root LABEL=kiosk-data: overlay root, data
-#                                       on that partition; --writable-root: overlay off)
+#                                       --wheels: Python packages from that wheelhouse only,
+#                                       no network; --read-only-root LABEL=kiosk-data: overlay
+#                                       root, data on that partition; --writable-root: overlay off)
 #   sudo ./setup.sh image --from raspios-bookworm-arm64-lite.img.xz --out station.img
 #        [--no-loop] [--userconf FILE] [--data-size MB [--root-size MB]] [install options]
 #                                       an SD-card image with the kiosk in it (--no-loop: edit
 #                                       the partitions with debugfs and mtools, no loop devices;
 #                                       --data-size: a kiosk-data partition, read-only root)
-#   sudo ./setup.sh firstboot [--root DIR] [--no-apt] [--log FILE]
+#   sudo ./setup.sh firstboot [--root DIR] [--no-apt] [--wheels DIR] [--log FILE]
 #                                       finish an imaged card on the Pi (kiosk-firstboot.service)
+#   ./setup.sh wheels --out DIR         a wheelhouse for install --wheels (the kiosk and its Python
+#                                       packages, for this machine's Python and architecture)
 #   ./setup.sh --help
 #
 # demo and test install what they need: Debian packages through apt-get (as root,
 # or with sudo), then a virtual environment in .venv with the kiosk and its Python
-# dependencies. install, image and firstboot are in deploy/ and docs/deploy.md.
+# dependencies. install, image, firstboot and wheels are in deploy/ and docs/deploy.md.
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,8 +37,11 @@ readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
 # Chinese on screen and raster receipt lines, rare characters included.
 readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium fonts-noto-cjk fonts-wqy-microhei espeak-ng)
 # The tests also run the county receiver on PostgreSQL (a private server they start)
-# check the shell scripts with shellcheck, and build and read SD-card images (setup.sh image).
-readonly TEST_APT_PACKAGES=(postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils)
+# check the shell scripts with shellcheck, build and read SD-card images (setup.sh image),
+# run the real cage (headless) under the browser unit's watcher, and build the virtual station
+# (tests/vstation: a Debian 12 root made with mmdebstrap, booted in QEMU; tesseract reads its
+# screen).
+readonly TEST_APT_PACKAGES=(postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland mmdebstrap qemu-system-x86 qemu-utils tesseract-ocr tesseract-ocr-chi-sim)
 
 say() { printf '[%s] %s\n' "$1" "$2"; }
 die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }
@@ -104,7 +110,7 @@ main() {
             cd "$REPO_DIR"
             exec "$VENV/bin/python" -m pytest "$@"
             ;;
-        install|firstboot|image)
+        install|firstboot|image|wheels)
             # shellcheck source=deploy/common.sh
             source "$REPO_DIR/deploy/common.sh"
             # shellcheck source=deploy/install.sh
@@ -113,6 +119,8 @@ main() {
             source "$REPO_DIR/deploy/firstboot.sh"
             # shellcheck source=deploy/image.sh
             source "$REPO_DIR/deploy/image.sh"
+            # shellcheck source=deploy/wheels.sh
+            source "$REPO_DIR/deploy/wheels.sh"
             "${command}_station" "$@"
             ;;
         -h|--help|help)

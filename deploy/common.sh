@@ -3,13 +3,18 @@
 # provides say, die and REPO_DIR). Everything works on "/" or on a mounted root (--root DIR).
 
 # What a station runs on: pcscd and CCID for the reader, the compiler and headers that build
-# pyscard, cage and Chromium for the touchscreen, CJK fonts for Chinese on screen and receipts.
-readonly STATION_PACKAGES=(pcscd libccid python3-venv python3-dev gcc swig libpcsclite-dev cage chromium fonts-noto-cjk fonts-wqy-microhei espeak-ng)
+# pyscard, CJK fonts for Chinese on screen and receipts, and for the touchscreen: cage and
+# Chromium, xwayland (Debian 12's cage 0.1.4 refuses to start without /usr/bin/Xwayland),
+# Mesa's GPU drivers (libgl1-mesa-dri: vc4/v3d on a Pi, virtio-gpu in a VM), and logind's PAM
+# module with D-Bus (libpam-systemd, dbus), which give cage its seat on tty1 (else libseat
+# would pick seatd, which nothing runs); espeak-ng speaks the queue's calls (queue.voice).
+readonly STATION_PACKAGES=(pcscd libccid python3-venv python3-dev gcc swig libpcsclite-dev cage xwayland libgl1-mesa-dri libpam-systemd dbus chromium fonts-noto-cjk fonts-wqy-microhei espeak-ng)
 readonly KIOSK_HOME=/opt/kiosk
 
 INSTALL_ROOT="/"
 DRY_RUN=0
 NO_APT=0
+WHEELS=""          # --wheels DIR: Python packages from this wheelhouse only (no network)
 LOG_FILE=""
 STEPS=1
 COMMON_SHIFT=0
@@ -62,6 +67,8 @@ common_option() {
         --root) [ $# -ge 2 ] || die "--root needs a directory"; INSTALL_ROOT="$2"; COMMON_SHIFT=2 ;;
         --log) [ $# -ge 2 ] || die "--log needs a file"; LOG_FILE="$2"; COMMON_SHIFT=2 ;;
         --no-apt) NO_APT=1; COMMON_SHIFT=1 ;;
+        --wheels) [ $# -ge 2 ] || die "--wheels needs the wheelhouse directory (setup.sh wheels --out DIR makes one)"
+                  WHEELS="$2"; COMMON_SHIFT=2 ;;
         --dry-run) DRY_RUN=1; COMMON_SHIFT=1 ;;
         *) die "unknown option '$1' for $command (see ./setup.sh --help)" ;;
     esac
@@ -71,6 +78,12 @@ check_root_option() {
     need_root "$1"
     [ -d "$INSTALL_ROOT" ] || die "--root $INSTALL_ROOT: no such directory (mount the image's root first)"
     INSTALL_ROOT="$(cd "$INSTALL_ROOT" && pwd)"
+    if [ -n "$WHEELS" ]; then
+        compgen -G "$WHEELS/*.whl" >/dev/null \
+            || die "--wheels $WHEELS: no wheels there (make them with ./setup.sh wheels --out $WHEELS)"
+        WHEELS="$(cd "$WHEELS" && pwd)"
+    fi
+    return 0
 }
 
 open_log() {
@@ -163,22 +176,26 @@ current_release() {
 }
 
 # A virtual environment for one release; .complete marks one that finished installing,
-# so an interrupted build is rebuilt, never used.
+# so an interrupted build is rebuilt, never used. With --wheels, or a wheelhouse that
+# install --wheels put into the release (for first boot), pip uses only that: no network.
 build_venv() {
-    local release_dir="$1"
+    local release_dir="$1" wheels="$WHEELS" from=()
     if [ -f "$release_dir/venv/.complete" ]; then
         note "Python environment $release_dir/venv present"
         return
     fi
+    [ -z "$wheels" ] && [ -d "$release_dir/wheels" ] && wheels="$release_dir/wheels"
+    [ -n "$wheels" ] && from=(--no-index --find-links "$wheels")
     if [ "$DRY_RUN" -eq 1 ]; then
-        printf '  would build %s/venv and pip install the app\n' "$release_dir"
+        printf '  would build %s/venv and pip install the app%s\n' "$release_dir" "${wheels:+ from $wheels only}"
         return
     fi
     rm -rf "$release_dir/venv"
     # Debian's own python3, which the kiosk user can run (not one from a developer's PATH).
     /usr/bin/python3 -m venv "$release_dir/venv" || die "python3 -m venv failed: apt-get install python3-venv"
-    if ! "$release_dir/venv/bin/pip" install --quiet --disable-pip-version-check -e "$release_dir/app"; then
+    if ! "$release_dir/venv/bin/pip" install --quiet --disable-pip-version-check "${from[@]}" -e "$release_dir/app"; then
         rm -rf "$release_dir/venv"
+        [ -n "$wheels" ] && die "pip install from the wheelhouse $wheels failed: a package is missing, or was built for another Python or architecture (make it with setup.sh wheels on a machine like this one); the previous version, if any, still runs"
         die "pip install failed (network?); the previous version, if any, still runs"
     fi
     touch "$release_dir/venv/.complete"

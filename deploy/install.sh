@@ -151,7 +151,20 @@ install_app() {
         build_venv "$release_dir"
     else
         step 5 "Python environment: left to first boot (built on the Pi, for its architecture)"
+        copy_wheels "$release_dir"
     fi
+}
+
+# Into an image, --wheels goes with the release, so first boot builds the environment
+# from it without a network (the wheels must be built for the Pi's architecture).
+copy_wheels() {
+    [ -n "$WHEELS" ] || return 0
+    note "wheelhouse $WHEELS copied into the release for first boot"
+    [ "$DRY_RUN" -eq 1 ] && return 0
+    rm -rf "$1/wheels"
+    mkdir -p "$1/wheels"
+    cp "$WHEELS"/*.whl "$1/wheels/"
+    chmod -R u+rwX,go+rX,go-w "$1/wheels"
 }
 
 write_config() {

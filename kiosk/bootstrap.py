@@ -161,9 +161,11 @@ def build_county_link(config: Config, signer: Signer | None = None) -> CountyLin
 
 
 def build_sync_worker(core: Core, on_progress: Callable | None = None,
-                      on_roster: Callable[[int], None] | None = None):
+                      on_roster: Callable[[int], None] | None = None,
+                      wake: threading.Event | None = None):
     """The `kiosk sync` worker on the core's connection, and its roster pull (run after each
-    push); ``on_roster`` hears how many roster entries a pull applied."""
+    push); ``on_roster`` hears how many roster entries a pull applied; setting ``wake`` (a
+    signal handler does) pushes at once."""
     from kiosk.sync.roster_pull import pull
     from kiosk.sync.worker import SyncWorker
     config = core.config
@@ -176,7 +178,8 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
             on_roster(applied)
 
     worker = SyncWorker(core.db, link, config.station.id, county_key, on_progress=on_progress,
-                        trigger_dir=config.station.data_dir, after_push=roster, clock=core.clock)
+                        trigger_dir=config.station.data_dir, after_push=roster, clock=core.clock,
+                        wake=wake)
     return worker, roster
 
 

@@ -76,3 +76,9 @@ def tech_card(core):
     from tests.web.staff_kiosk import PIN
     tech = core.staff.add("赵技术员", PIN)
     return issue_virtual_card(core, "technician", tech.id, bytes.fromhex("08AABBCC"), "cpu")
+
+
+def pytest_addoption(parser) -> None:
+    parser.addoption("--cuts", type=int, default=5,
+                     help="power cuts of the virtual station in tests/vm/test_vm_station_power.py "
+                          "(5 in CI)")

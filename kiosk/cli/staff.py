@@ -177,13 +177,32 @@ def sync(ctx: click.Context, once: bool) -> None:
     import threading
 
     from kiosk.bootstrap import build_core, build_sync_worker
+    from kiosk.config.loader import load_config
     from kiosk.ports import CountyRefused
     from kiosk.store.sync_log import sync_state
+    from kiosk.sync.county_wait import wait_for_county
     from kiosk.sync.worker import LogTruncated
     config = station_config(ctx)
     setup_logging(config.log.level)
+    stop, wake = threading.Event(), threading.Event()
+
+    def stopping(*_: object) -> None:
+        stop.set()
+        wake.set()
+
+    if not once:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, stopping)
+        # "sync now"; while no county is configured: re-read the config (systemctl reload)
+        for signum in (signal.SIGUSR1, signal.SIGHUP):
+            signal.signal(signum, lambda *_: wake.set())
     if not config.county.url:
-        raise click.ClickException(bilingual("No county configured") + " (county.url)")
+        if once:
+            raise click.ClickException(bilingual("No county configured") + " (county.url)")
+        configured = wait_for_county(ctx.obj["config_path"], load_config, stop, wake)
+        if configured is None:
+            return
+        config = configured
     try:
         core = build_core(config)
     except KioskError as exc:
@@ -196,7 +215,7 @@ def sync(ctx: click.Context, once: bool) -> None:
     worker, roster = build_sync_worker(
         core, on_progress=lambda s: click.echo(f"{bilingual('Sent')} {s.acked_seq}/{s.head_seq}",
                                                err=True),
-        on_roster=roster_applied)
+        on_roster=roster_applied, wake=wake)
     if once:
         try:
             state = worker.push_pending()
@@ -209,14 +228,6 @@ def sync(ctx: click.Context, once: bool) -> None:
             db.conn.close()
         click.echo(f"{bilingual('In sync')}: {state.acked_seq} ({state.county_time})")
         return
-    stop = threading.Event()
-    def stopping(*_: object) -> None:
-        stop.set()
-        worker.wake.set()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stopping)
-    signal.signal(signal.SIGUSR1, lambda *_: worker.wake.set())  # "sync now"
     click.echo(f"{bilingual('Syncing to')} {config.county.url}: "
                f"{sync_state(db).backlog} {bilingual('events waiting')}", err=True)
     try:

@@ -27,6 +27,31 @@ def run_checks(config: Config) -> Iterator[Check]:
     yield from _check_reader(config)
     yield from _check_printer(config)
     yield from _check_health(config)
+    yield from _check_screen(config)
+
+
+def _check_screen(config: Config) -> Iterator[Check]:
+    """The station counts the live streams its own touchscreen page keeps open (/healthz)."""
+    if not config.ui.enabled:
+        yield Check("touchscreen", True, "no touchscreen UI (ui.enabled = false)")
+        return
+    from kiosk.i18n import bilingual
+    from kiosk.ops.screen_watch import screen_state
+    host = "127.0.0.1" if config.ui.host in ("0.0.0.0", "::", "") else config.ui.host
+    url = f"http://{f'[{host}]' if ':' in host else host}:{config.ui.port}/healthz"
+    state = screen_state(url)
+    if state is None:
+        yield Check("touchscreen", False, bilingual("the station is not running") +
+                    f": {url} does not answer", "sudo systemctl status kiosk; "
+                    "journalctl -u kiosk -b (the station says why it stopped)")
+    elif state[0] == 0:
+        yield Check("touchscreen", False, bilingual("the touchscreen is not showing the kiosk") +
+                    f" (no kiosk page connected for {state[1]:.0f} s)",
+                    "sudo systemctl status kiosk-browser; journalctl -u kiosk-browser -b "
+                    "(cage and Chromium say why); sudo systemctl restart kiosk-browser")
+    else:
+        yield Check("touchscreen", True, bilingual("showing the kiosk") +
+                    f" ({state[0]} page(s), for {state[1]:.0f} s)")
 
 
 def _check_health(config: Config) -> Iterator[Check]:

@@ -39,15 +39,18 @@ class ScreenHub:
         self._kiosk_streams: list[queue.Queue] = []
         self.max_subscribers = max_subscribers
         self.pages = pages or ScreenPages()
+        self._local: set[queue.Queue] = set()  # pages on this machine: the touchscreen
+        self._local_changed = time.monotonic()
         self._lock = threading.Lock()
         self.status = Status()
         self.published = 0
         self._last_tap: tuple[Any, float] | None = None  # shown to a page opened just after
         self.board: Any | None = None  # the queue's public board (kiosk.station.calling)
 
-    def subscribe(self, kiosk: bool = False) -> queue.Queue:
-        """A queue of what is published; TooManyScreens when the slots are taken (the
-        kiosk's own page has slots of its own, so other pages cannot crowd it out)."""
+    def subscribe(self, kiosk: bool = False, local: bool = False) -> queue.Queue:
+        """A page's live stream; TooManyScreens when the slots are taken (the kiosk's own page
+        has slots of its own, so other pages cannot crowd it out). ``local`` when the page runs
+        on the station itself (the touchscreen's browser: kiosk doctor and screen_watch count them)."""
         q: queue.Queue = queue.Queue(maxsize=100)
         with self._lock:
             if kiosk:
@@ -57,6 +60,10 @@ class ScreenHub:
             elif len(self._subscribers) - len(self._kiosk_streams) >= self.max_subscribers:
                 raise TooManyScreens("too many open screens")
             self._subscribers.add(q)
+            if local:
+                if not self._local:
+                    self._local_changed = time.monotonic()
+                self._local.add(q)
         return q
 
     def subscribed(self, q: queue.Queue) -> bool:
@@ -76,6 +83,17 @@ class ScreenHub:
             self._subscribers.discard(q)
             if q in self._kiosk_streams:
                 self._kiosk_streams.remove(q)
+            if q in self._local:
+                self._local.discard(q)
+                if not self._local:
+                    self._local_changed = time.monotonic()
+
+    def screens(self) -> tuple[int, float]:
+        """How many pages on this machine (the touchscreen's browser) have the live stream open,
+        and for how many seconds that has been so (or none has been, since the station started).
+        Monotonic: a Pi's clock jumps when NTP first sets it."""
+        with self._lock:
+            return len(self._local), time.monotonic() - self._local_changed
 
     def publish(self, kind: str, item: Any) -> None:
         with self._lock:

@@ -70,7 +70,7 @@ class SyncWorker:
     def __init__(self, db, link: CountyLink, station_id: str, county_key=None,
                  on_progress=None, rng: random.Random | None = None,
                  batch_events: int = MAX_EVENTS, trigger_dir=None, after_push=None,
-                 clock: Clock | None = None):
+                 clock: Clock | None = None, wake: threading.Event | None = None):
         self.db, self.link, self.station_id = db, link, station_id
         self.clock = clock or SystemClock()
         self.county_key = county_key  # Ed25519 public key; None only in tests without one
@@ -79,7 +79,7 @@ class SyncWorker:
         self.failures, self.batch_events = 0, min(batch_events, MAX_EVENTS)
         self.trigger_dir = trigger_dir  # where technicians' "sync now" leaves its file
         self.after_push = after_push  # e.g. pull the county's roster feed
-        self.wake = threading.Event()
+        self.wake = wake or threading.Event()  # set by a signal: push now
 
     def _batch(self, after: int) -> list[dict]:
         return take_batch(events_after(self.db, after, self.batch_events), self.batch_events)

@@ -22,6 +22,7 @@ from kiosk.station.screen_pages import TooManyScreens
 
 bp = Blueprint("screen", __name__)
 NOTICES = {"reprint_refused"}  # hub.notice names, each a fragment of its own
+LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
 PRINTER_TROUBLE = {PrinterState.PAPER_OUT, PrinterState.COVER_OPEN, PrinterState.OFFLINE,
                    PrinterState.NO_ANSWER}
 BROWSER_COOKIE = "kiosk_screen"
@@ -61,9 +62,14 @@ def set_language(code: str):
 
 @bp.get("/healthz")
 def healthz():
+    """For wait_for_ui, screen_watch and kiosk doctor: ``screens`` counts the pages on this
+    machine with the live stream open (the touchscreen), ``screens_for_s`` how long that
+    count has been zero or non-zero."""
     status = hub().status
+    screens, steady = hub().screens()
     return {"reader": status.reader.value, "printer": status.printer.value,
-            "receipts_waiting": status.backlog}
+            "receipts_waiting": status.backlog, "screens": screens,
+            "screens_for_s": round(steady, 1)}
 
 
 def screen_html(report, secrets: bool = False) -> tuple[str, str]:
@@ -126,7 +132,7 @@ def events():
     hub().pages.reconnect(page, browser)
     kiosk = hub().pages.is_kiosk_page(page, browser)
     try:
-        subscription = hub().subscribe(kiosk)
+        subscription = hub().subscribe(kiosk, local=request.remote_addr in LOOPBACK)
     except TooManyScreens:
         current_app.logger.warning("screen stream refused: every slot is taken")
         return Response("too many open screens\n", status=503, mimetype="text/plain",

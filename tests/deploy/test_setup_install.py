@@ -21,21 +21,6 @@ from kiosk.config.loader import parse_config
 REPO = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def image_root(tmp_path):
-    root = tmp_path / "root"
-    (root / "etc").mkdir(parents=True)
-    (root / "etc" / "os-release").write_text('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n'
-                                             "VERSION_CODENAME=bookworm\nID=debian\n")
-    boot = root / "boot" / "firmware"
-    boot.mkdir(parents=True)
-    (boot / "config.txt").write_text("arm_64bit=1\n")
-    (boot / "cmdline.txt").write_text("console=tty1 root=PARTUUID=abc rootwait\n")
-    key = tmp_path / "county.pub"
-    key.write_text("ab" * 32 + "\n")
-    return root, key
-
-
 def install(*args: str) -> subprocess.CompletedProcess:
     return setup("install", *args)
 

@@ -99,8 +99,24 @@ def test_reader_missing_and_printer_trouble_are_said_in_words(client, hub):
     hub.printer_status(PrinterState.PAPER_OUT, 3)
     page = client.get("/").get_data(as_text=True)
     assert "读卡器暂不可用" in page and "打印机缺纸" in page and "3 张小票待打印" in page
-    assert client.get("/healthz").json == {"reader": "service_unavailable",
-                                           "printer": "paper_out", "receipts_waiting": 3}
+    health = client.get("/healthz").json
+    assert {k: health[k] for k in ("reader", "printer", "receipts_waiting")} == {
+        "reader": "service_unavailable", "printer": "paper_out", "receipts_waiting": 3}
+
+
+def test_healthz_counts_the_touchscreens_page_not_a_desk_pc(client, hub):
+    assert client.get("/healthz").json["screens"] == 0
+    desk = client.get("/events", buffered=False, environ_base={"REMOTE_ADDR": "192.168.1.20"})
+    read_events(desk, 1)
+    assert client.get("/healthz").json["screens"] == 0  # a technician's PC on the LAN
+    screen = client.get("/events", buffered=False)  # the touchscreen's browser: loopback
+    read_events(screen, 1)
+    time.sleep(0.2)
+    health = client.get("/healthz").json
+    assert health["screens"] == 1 and 0.1 <= health["screens_for_s"] < 5
+    screen.close()
+    desk.close()
+    assert client.get("/healthz").json["screens"] == 0 and hub.screens()[1] < 1
 
 
 def test_checkin_during_paper_out_tells_her_to_ask_staff(client, hub):

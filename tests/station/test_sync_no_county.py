@@ -1,0 +1,116 @@
+"""`kiosk sync` on a station without a county: it waits quietly (no exit, so systemd has nothing
+to restart), and starts pushing once the config names a county, without a reinstall."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from kiosk.config.loader import load_config
+from kiosk.store.sync_log import sync_state
+from kiosk.sync.county_wait import wait_for_county
+from tests.test_county import county_cli, free_port, start_county
+
+
+def start_sync(config: Path, log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "kiosk", "--config", str(config), "sync"],
+                            stdout=subprocess.DEVNULL, stderr=log.open("wb"),
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_without_a_county_sync_stays_up_quiet_and_cheap(station_dir, tmp_path):
+    log = tmp_path / "sync.log"
+    proc = start_sync(station_dir / "kiosk.toml", log)
+    try:
+        assert wait_until(lambda: "No county configured" in log.read_text(), 30)
+        used = cpu_seconds(proc.pid)
+        time.sleep(6)  # more than one look at the config file
+        assert proc.poll() is None, log.read_text()
+        assert cpu_seconds(proc.pid) - used < 0.2  # idle, not polling hard
+        proc.send_signal(signal.SIGHUP)  # systemctl reload: re-read, still no county
+        time.sleep(0.5)
+        assert proc.poll() is None
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(10) == 0
+    lines = log.read_text().splitlines()
+    assert len(lines) == 1, lines  # said once, nothing more for the journal
+    assert "未配置县级服务器 / No county configured" in lines[0]
+
+
+def test_a_county_configured_later_starts_the_push(core, station_dir, tmp_path):
+    with core.uow() as uow:
+        uow.record("test.thing", {"n": 1})
+        uow.commit()
+    county_dir = tmp_path / "county"
+    public = county_cli(county_dir, "init").split("public key (hex): ")[1].strip()
+    county_cli(county_dir, "enroll", "--station", core.config.station.id,
+               "--pubkey", core.key.public_bytes().hex())
+    port = free_port()
+    county = start_county(county_dir, port)
+    path, log = station_dir / "kiosk.toml", tmp_path / "sync.log"
+    proc = start_sync(path, log)
+    try:
+        assert wait_until(lambda: "No county configured" in log.read_text(), 30)
+        # What a technician enrolling the station does: edit the config (no restart needed).
+        path.write_text(path.read_text() + f'\n[county]\nurl = "http://127.0.0.1:{port}"\n'
+                        f'public_key = "{public}"\n')
+        assert wait_until(lambda: sync_state(core.db).backlog == 0, 30), log.read_text()
+        assert proc.poll() is None
+        assert "已配置县级服务器 / County configured" in log.read_text()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        county.terminate()
+        county.wait(10)
+    assert proc.wait(10) == 0
+
+
+def test_waiting_survives_a_broken_edit_and_answers_a_reload(station_dir, caplog):
+    path = station_dir / "kiosk.toml"
+    good = path.read_text()
+    stop, wake = threading.Event(), threading.Event()
+    found = []
+    waiter = threading.Thread(target=lambda: found.append(
+        wait_for_county(path, load_config, stop, wake, poll=60)))
+    waiter.start()
+    try:
+        assert wait_until(lambda: "No county configured" in caplog.text, 5)
+        path.write_text(good + "\n[county\n")  # half-saved: an error in the log, keep waiting
+        wake.set()  # a reload (SIGHUP) re-reads at once, without waiting for the next look
+        assert wait_until(lambda: "Configuration error" in caplog.text, 5)
+        assert waiter.is_alive()
+        path.write_text(good + '\n[county]\nurl = "http://127.0.0.1:9"\npublic_key = "' +
+                        "ab" * 32 + '"\n')
+        wake.set()
+        waiter.join(5)
+    finally:
+        stop.set()
+        wake.set()
+        waiter.join(5)
+    assert found and found[0].county_url == "http://127.0.0.1:9"
+
+
+def test_stop_ends_the_wait(station_dir):
+    stop, wake = threading.Event(), threading.Event()
+    stop.set()
+    wake.set()
+    assert wait_for_county(station_dir / "kiosk.toml", load_config, stop, wake) is None

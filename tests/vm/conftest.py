@@ -1,0 +1,31 @@
+"""The virtual station's fixtures: its disk image and one booted machine per session."""
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def station_image():
+    """The virtual station's disk (tests/vstation): built once, cached on the machine."""
+    from tests.vstation.image import log, station_image
+    image = station_image()
+    log("image ready: " + ", ".join(f"{k} {v:.0f} s" for k, v in image.build_seconds.items()))
+    return image
+
+
+@pytest.fixture(scope="session")
+def virtual_station(station_image, tmp_path_factory):
+    """One booted virtual station for the session's VM tests, which share it in file order
+    (boot, taps, screen, sync, upgrade, then power cuts); powered off at the end."""
+    import time
+
+    from tests.vstation.image import log
+    from tests.vstation.machine import Machine
+    from tests.vstation.station import wait_station_ready
+    machine = Machine(station_image, tmp_path_factory.mktemp("vstation"))
+    started = time.monotonic()
+    seconds = machine.start()
+    wait_station_ready(machine, 0, timeout=600)  # first boot made the key, kiosk.service is up
+    log(f"booted in {seconds:.0f} s ({machine.accel}), kiosk ready after "
+        f"{time.monotonic() - started:.0f} s; files in {machine.dir}")
+    yield machine
+    machine.shutdown()

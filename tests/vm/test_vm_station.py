@@ -1,0 +1,191 @@
+"""The station booted for real: a Debian 12 root with the kiosk installed by `setup.sh install`
+(tests/vstation), under systemd in QEMU. What a technician sees after plugging in a Pi.
+
+The tests share one booted station (the session's ``virtual_station``) and run in file order.
+"""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+import time
+
+import pytest
+
+from tests.vstation.image import STATION_ID
+from tests.vstation.station import (
+    PYTHON,
+    as_kiosk,
+    current_release,
+    doctor_fails,
+    main_pid,
+    seed_cards,
+    sql,
+    tap,
+    unit,
+    wait_active,
+    wait_reports,
+    wait_screen,
+    wait_station_ready,
+)
+
+pytestmark = [pytest.mark.vm, pytest.mark.timeout(900)]
+EXPECTED_FAILS = ["technicians"]  # a new station: nobody has been added yet
+UNITS = ("kiosk.service", "kiosk-sync.service", "kiosk-browser.service")
+KIOSK_COUNTY = "/opt/kiosk/venv/bin/kiosk-county"
+COUNTY_PORT = 8700
+
+
+def test_first_boot_made_the_key_and_started_the_kiosk(virtual_station):
+    assert wait_active(virtual_station, "kiosk.service")["ActiveState"] == "active"
+    firstboot = unit(virtual_station, "kiosk-firstboot.service")
+    assert (firstboot["Result"], firstboot["ExecMainStatus"]) == ("success", "0"), firstboot
+    assert "first boot finished" in virtual_station.sh(
+        "cat /var/log/kiosk-firstboot.log; journalctl -u kiosk-firstboot -o cat").out
+    key = virtual_station.sh("stat -c '%a %U %G' /var/lib/kiosk/station.key").check().out
+    assert key.split() == ["600", "kiosk", "kiosk"]
+
+
+def test_the_screen_shows_the_kiosk(virtual_station, tmp_path):
+    """cage and Chromium on the virtio GPU (pixman renderer, a test-only drop-in): the
+    station's own idle screen, read back with tesseract's Chinese model."""
+    state = wait_screen(virtual_station, timeout=420)
+    assert state.get("screens", 0) >= 1, (state, unit(virtual_station, "kiosk-browser.service"))
+    text = ""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # the page is connected; give it time to paint
+        shot = virtual_station.screendump(tmp_path / "screen.png")
+        text = "".join(subprocess.run(["tesseract", str(shot), "-", "-l", "chi_sim"],
+                                      capture_output=True, text=True).stdout.split())
+        if "刷卡" in text:
+            break
+        time.sleep(5)
+    assert "刷卡" in text, text  # 请刷卡签到: the idle check-in screen
+    assert unit(virtual_station, "kiosk-browser.service")["ActiveState"] == "active"
+
+
+def test_doctor_as_the_kiosk_user_fails_only_for_the_missing_technician(virtual_station):
+    fails, output = doctor_fails(virtual_station)
+    assert fails == EXPECTED_FAILS, output
+
+
+def test_a_tap_inside_the_station_checks_in(virtual_station):
+    seed_cards(virtual_station, 60)
+    before = len(virtual_station.checkins())
+    taps = tap(virtual_station, 1, first=before)
+    assert taps and taps[0]["read"], taps
+    checkins = wait_reports(virtual_station, "checked_in", before, timeout=60)
+    assert len(checkins) == before + 1, virtual_station.reports()[-5:]
+    assert not checkins[-1]["repeat"]
+
+
+def test_when_the_browser_dies_the_unit_restarts_and_doctor_says_so(virtual_station):
+    """Chromium killed: cage exits with it, the unit's watcher fails the unit, systemd
+    restarts it, and doctor meanwhile says the touchscreen is not showing the kiosk."""
+    browser = "kiosk-browser.service"
+    assert wait_screen(virtual_station, timeout=420).get("screens", 0) >= 1
+    restarts = int(unit(virtual_station, browser)["NRestarts"])
+    virtual_station.sh("pkill -KILL -o -x chromium").check()
+    seen = []
+    deadline = time.monotonic() + 60
+    while "touchscreen" not in seen and time.monotonic() < deadline:
+        seen, output = doctor_fails(virtual_station)
+    assert "touchscreen" in seen, output
+    deadline = time.monotonic() + 120
+    while int(unit(virtual_station, browser)["NRestarts"]) == restarts:
+        assert time.monotonic() < deadline, unit(virtual_station, browser)
+        time.sleep(2)
+    journal = virtual_station.sh(f"journalctl -u {browser} -b -o cat").out
+    assert "Failed with result" in journal, journal[-2000:]
+    assert wait_screen(virtual_station, timeout=420).get("screens", 0) >= 1  # back on screen
+    assert doctor_fails(virtual_station)[0] == EXPECTED_FAILS
+
+
+def test_sync_without_a_county_stays_idle(virtual_station):
+    """No county configured: kiosk-sync waits quietly, its restart counter stays 0 over two
+    minutes (it used to exit 1 and be restarted every 12 s)."""
+    sync = unit(virtual_station, "kiosk-sync.service")
+    started = int(sync["ActiveEnterTimestampMonotonic"]) / 1e6
+    uptime = float(virtual_station.sh("cut -d' ' -f1 /proc/uptime").check().out)
+    if uptime - started < 120:
+        time.sleep(120 - (uptime - started))
+    sync = unit(virtual_station, "kiosk-sync.service")
+    assert (sync["ActiveState"], sync["NRestarts"]) == ("active", "0"), sync
+    assert int(sync["ActiveEnterTimestampMonotonic"]) / 1e6 == started  # the same process
+
+
+def test_sync_pushes_to_a_county_on_loopback(virtual_station):
+    """kiosk-county inside the VM on 127.0.0.1; the county is added to kiosk.toml and the
+    waiting sync notices it and pushes the signed log."""
+    county = f"{KIOSK_COUNTY} --data-dir /var/lib/kiosk-county"
+    init = virtual_station.sh(f"{county} init").check().out
+    county_key = init.split("public key (hex):")[1].split()[0]
+    station_key = as_kiosk(virtual_station, f"{PYTHON} -c " + shlex.quote(
+        "from pathlib import Path; from kiosk.keys import load_key_file; "
+        "print(load_key_file(Path('/var/lib/kiosk/station.key')).public_bytes().hex())")
+    ).check().out.strip()
+    virtual_station.sh(f"{county} enroll --station {STATION_ID} --pubkey {station_key}").check()
+    virtual_station.sh(f"systemd-run --unit=kiosk-county-test {county} serve --host 127.0.0.1 "
+                       f"--port {COUNTY_PORT}").check()
+    virtual_station.sh(f"printf '\\n[county]\\nurl = \"http://127.0.0.1:{COUNTY_PORT}/\"\\n"
+                       f"public_key = \"{county_key}\"\\n' >> /etc/kiosk/kiosk.toml").check()
+    events = sql(virtual_station, "SELECT count(*) FROM events")[0][0]
+    deadline = time.monotonic() + 180
+    listing = ""
+    while f"events {events}" not in listing and time.monotonic() < deadline:
+        time.sleep(5)
+        listing = virtual_station.sh(f"{county} stations").out
+    assert f"events {events}" in listing, (listing, virtual_station.sh(
+        "journalctl -u kiosk-sync -b -o cat | tail -20").out)
+    assert unit(virtual_station, "kiosk-sync.service")["NRestarts"] == "0"
+
+
+def install_release(station, which: str):
+    """`setup.sh install` of a release from the releases disk, inside the running station,
+    offline: every Debian package is there, the Python ones come from the wheelhouse."""
+    return station.sh(
+        "mkdir -p /mnt/releases && (mountpoint -q /mnt/releases || mount -o ro "
+        f"LABEL=kiosk-releases /mnt/releases) && rm -rf /root/release-{which} && "
+        f"cp -a /mnt/releases/{which} /root/release-{which} && cd /root/release-{which} && "
+        # Byte-compiling every package under TCG would take minutes; a Pi does it at its speed.
+        f"PIP_NO_COMPILE=1 ./setup.sh install --wheels {station.image.wheels}", timeout=900)
+
+
+def test_upgrade_in_place_switches_current_and_restarts_the_units(virtual_station):
+    station = virtual_station
+    old = current_release(station)
+    pids = {name: main_pid(station, name) for name in UNITS}
+    since = len(station.reports())
+    result = install_release(station, "good")
+    assert result.rc == 0, result.out + result.err
+    new = current_release(station)
+    assert new != old and station.sh("test -f /opt/kiosk/current/app/VM-RELEASE-2").rc == 0
+    wait_station_ready(station, since)
+    for name in UNITS:
+        assert wait_active(station, name)["ActiveState"] == "active", name
+        assert main_pid(station, name) != pids[name], f"{name} was not restarted"
+    # The venv's scripts name their release's own python: the station runs the new release.
+    command = station.sh(f"tr '\\0' ' ' < /proc/{main_pid(station, 'kiosk.service')}/cmdline").out
+    assert f"/opt/kiosk/{new}/venv/bin/python" in command, command
+    before = len(station.checkins())
+    tap(station, 1, first=before)
+    assert len(wait_reports(station, "checked_in", before, timeout=60)) == before + 1
+
+
+def test_a_release_whose_migration_fails_leaves_the_old_one_running(virtual_station):
+    station = virtual_station
+    old = current_release(station)
+    applied = sql(station, "SELECT name FROM _sqlite_migrations ORDER BY name")
+    checkins = sql(station, "SELECT count(*) FROM checkins")[0][0]
+    since = len(station.reports())
+    result = install_release(station, "bad")
+    assert result.rc != 0
+    assert "migration failed" in result.out + result.err, result.out + result.err
+    assert current_release(station) == old
+    wait_station_ready(station, since)
+    assert wait_active(station, "kiosk.service")["ActiveState"] == "active"
+    assert sql(station, "SELECT name FROM _sqlite_migrations ORDER BY name") == applied
+    assert sql(station, "SELECT count(*) FROM checkins")[0][0] == checkins
+    before = len(station.checkins())
+    tap(station, 1, first=before)  # the old release still checks in, on the same database
+    assert len(wait_reports(station, "checked_in", before, timeout=60)) == before + 1

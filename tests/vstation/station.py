@@ -1,0 +1,135 @@
+"""What the VM tests do on the booted station, as a technician would at its console: unit
+states, the kiosk CLI as the kiosk user, residents with virtual cards, taps on the vpcd reader.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import time
+
+from tests.vstation.machine import GuestError, Machine, Result
+
+KIOSK = "/opt/kiosk/venv/bin/kiosk --config /etc/kiosk/kiosk.toml"
+PYTHON = "/opt/kiosk/venv/bin/python"
+CARDS = "/root/vm-cards.json"
+TOOLS = "/usr/local/lib/kiosk-test"
+
+
+def unit(machine: Machine, name: str) -> dict[str, str]:
+    """systemctl show's properties of one unit."""
+    out = machine.sh(f"systemctl show {shlex.quote(name)}").check().out
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def as_kiosk(machine: Machine, command: str, timeout: float = 120.0) -> Result:
+    """A command as the kiosk user, the way docs/deploy.md tells a technician to run it."""
+    return machine.sh(f"cd / && runuser -u kiosk -- {command}", timeout=timeout)
+
+
+def kiosk_cli(machine: Machine, args: str, timeout: float = 120.0) -> Result:
+    return as_kiosk(machine, f"{KIOSK} {args}", timeout)
+
+
+def doctor_fails(machine: Machine) -> tuple[list[str], str]:
+    """The names of the FAIL lines of `kiosk doctor`, and its whole output."""
+    result = kiosk_cli(machine, "doctor")
+    lines = (result.out + result.err).splitlines()
+    # "FAIL 技术员 / technicians: 0 active": the English name
+    return sorted({line[4:].split(":")[0].split(" / ")[-1].strip()
+                   for line in lines if line.startswith("FAIL")}), result.out + result.err
+
+
+def wait_active(machine: Machine, name: str, timeout: float = 300.0) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        props = unit(machine, name)
+        if props.get("ActiveState") == "active" or time.monotonic() > deadline:
+            return props
+        time.sleep(3)
+
+
+def wait_station_ready(machine: Machine, since: int, timeout: float = 300.0) -> None:
+    """Until kiosk.service has said "ready" on its report port after ``since`` reports."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(r.get("kind") == "ready" for r in machine.reports()[since:]):
+            return
+        time.sleep(1)
+    raise GuestError(f"kiosk.service did not report ready in {timeout}s: "
+                     f"{unit(machine, 'kiosk.service').get('ActiveState')}")
+
+
+def seed_cards(machine: Machine, count: int) -> list[dict]:
+    """Residents with signed virtual cards, registered with kiosk.service stopped (the
+    station's database has one writer); the station is started again after. Once per
+    station: a second call returns the cards the first made."""
+    if machine.sh(f"test -s {CARDS}").rc == 0:
+        return json.loads(machine.sh(f"cat {CARDS}").check().out)
+    machine.sh("systemctl stop kiosk.service", timeout=60).check()
+    try:
+        as_kiosk(machine, f"{PYTHON} {TOOLS}/vm_cards.py seed {count} > {CARDS}").check()
+        machine.sh("sync").check()  # the cards must outlive the power cuts to come
+    finally:
+        since = len(machine.reports())
+        machine.sh("systemctl start kiosk.service", timeout=120).check()
+    wait_station_ready(machine, since)
+    return json.loads(machine.sh(f"cat {CARDS}").check().out)
+
+
+def tap(machine: Machine, count: int, pause: float = 0.5, first: int = 0,
+        timeout: float = 300.0) -> list[dict]:
+    """Tap ``count`` cards from card ``first`` on and wait for the taps to finish; one line
+    per tap."""
+    out = machine.sh(f"{PYTHON} {TOOLS}/vm_cards.py tap {CARDS} {count} {pause} {first}",
+                     timeout=timeout).check().out
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def start_taps(machine: Machine, count: int, pause: float = 0.2, first: int = 0) -> None:
+    """Tap in the background (a burst a power cut can land in)."""
+    machine.sh(f"setsid {PYTHON} {TOOLS}/vm_cards.py tap {CARDS} {count} {pause} {first} "
+               ">/root/taps.log 2>&1 < /dev/null &").check()
+
+
+def wait_reports(machine: Machine, kind: str, more_than: int, timeout: float) -> list[dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [r for r in machine.reports() if r.get("kind") == kind]
+        if len(found) > more_than or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
+def sql(machine: Machine, query: str) -> list[list]:
+    """Rows of a read-only query on the station's database (as the kiosk user)."""
+    script = ("import json,sqlite3,sys; c=sqlite3.connect('file:/var/lib/kiosk/kiosk.db?mode=ro',"
+              " uri=True); print(json.dumps([list(r) for r in c.execute(sys.argv[1])]))")
+    out = as_kiosk(machine, f"{PYTHON} -c {shlex.quote(script)} {shlex.quote(query)}").check().out
+    return json.loads(out)
+
+
+def healthz(machine: Machine) -> dict:
+    """The station's /healthz, asked from inside (the UI listens on 127.0.0.1 only)."""
+    script = ("import json,urllib.request; print(urllib.request.urlopen("
+              "'http://127.0.0.1:8080/healthz', timeout=10).read().decode())")
+    result = machine.sh(f"python3 -c {shlex.quote(script)}", timeout=30)
+    return json.loads(result.out) if result.rc == 0 else {}
+
+
+def wait_screen(machine: Machine, timeout: float) -> dict:
+    """Until a kiosk page on the station's own screen has its live stream open."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = healthz(machine)
+        if state.get("screens", 0) >= 1 or time.monotonic() > deadline:
+            return state
+        time.sleep(3)
+
+
+def current_release(machine: Machine) -> str:
+    return machine.sh("readlink /opt/kiosk/current").check().out.strip()
+
+
+def main_pid(machine: Machine, name: str) -> str:
+    return unit(machine, name)["MainPID"]
