@@ -22,7 +22,7 @@ from kiosk.ops.screen_watch import connected_screens, watch
 from kiosk.station.hub import ScreenHub
 from kiosk.web import create_app
 from kiosk.web.server import UiServer
-from tests.test_county import free_port
+from tests.county.test_county import free_port
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(60)"]
 
@@ -71,7 +71,7 @@ def test_a_connected_page_keeps_it_running_until_stopped(station):
     threading.Timer(2.0, stop.set).start()
     code, took = timed_watch(SLEEPER, url, grace=0.5, stop=stop)
     page.close()
-    assert code == 0 and took >= 2.0  # connected: more than four grace periods passed
+    assert code == 0 and took >= 1.5  # connected: it outlived three grace periods, until stopped
 
 
 def test_a_station_that_does_not_answer_is_not_the_browsers_fault():
@@ -150,7 +150,7 @@ def test_real_cage_whose_client_never_shows_the_page_is_restarted(runtime, stati
 def doctor_says(tmp_path, port: int) -> str:
     from click.testing import CliRunner
 
-    from kiosk.cli import main
+    from kiosk.cli.main import main
     from kiosk.testing.station import write_station_config
     path = write_station_config(tmp_path / "st", None, ui_port=port)
     return CliRunner().invoke(main, ["--config", str(path), "doctor"]).output

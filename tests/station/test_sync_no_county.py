@@ -14,7 +14,7 @@ from pathlib import Path
 from kiosk.config.loader import load_config
 from kiosk.store.sync_log import sync_state
 from kiosk.sync.county_wait import wait_for_county
-from tests.test_county import county_cli, free_port, start_county
+from tests.county.test_county import county_cli, free_port, start_county
 
 
 def start_sync(config: Path, log: Path) -> subprocess.Popen:
@@ -106,7 +106,7 @@ def test_waiting_survives_a_broken_edit_and_answers_a_reload(station_dir, caplog
         stop.set()
         wake.set()
         waiter.join(5)
-    assert found and found[0].county_url == "http://127.0.0.1:9"
+    assert found and found[0].county.url == "http://127.0.0.1:9"
 
 
 def test_stop_ends_the_wait(station_dir):
