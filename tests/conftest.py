@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from kiosk.adapters.clock import FakeClock
 from kiosk.bootstrap import build_core
@@ -15,6 +16,11 @@ from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
 from kiosk.sim.pcscd import PcscdHarness
 from kiosk.testing.station import write_station_config
+
+# Property tests check rules, not speed (speed lives in bench/): no per-example deadline, which a
+# loaded 2-core CI machine would otherwise turn into failures that say nothing about the code.
+settings.register_profile("kiosk", deadline=None)
+settings.load_profile("kiosk")
 
 
 @pytest.fixture
