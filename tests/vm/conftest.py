@@ -18,10 +18,12 @@ def virtual_station(station_image, tmp_path_factory):
     (boot, taps, screen, sync, upgrade, then power cuts); powered off at the end."""
     import time
 
-    from tests.vstation.image import log
+    from tests.vstation.image import data_disk, log, releases_disk
     from tests.vstation.machine import Machine
     from tests.vstation.station import wait_station_ready
-    machine = Machine(station_image, tmp_path_factory.mktemp("vstation"))
+    workdir = tmp_path_factory.mktemp("vstation")
+    machine = Machine(station_image, workdir,
+                      extra_disks=(releases_disk(workdir), data_disk(workdir)))
     started = time.monotonic()
     seconds = machine.start()
     wait_station_ready(machine, 0, timeout=600)  # first boot made the key, kiosk.service is up

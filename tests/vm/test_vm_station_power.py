@@ -55,3 +55,4 @@ def test_power_cuts_during_a_burst_of_taps(virtual_station, request):
         assert numbers == list(range(1, len(numbers) + 1))  # no torn or doubled numbers
     result = kiosk_cli(station, "verify-log")
     assert result.rc == 0, result.out + result.err
+

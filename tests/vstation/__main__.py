@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.vstation.image import log, releases_disk, station_image
+from tests.vstation.image import data_disk, log, releases_disk, station_image
 from tests.vstation.machine import GuestError, Machine
 from tests.vstation.station import wait_station_ready
 
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="kiosk-vstation-"))
     image = station_image()
-    machine = Machine(image, workdir, extra_disks=(releases_disk(workdir),))
+    machine = Machine(image, workdir, extra_disks=(releases_disk(workdir), data_disk(workdir)))
     started = time.monotonic()
     machine.start()
     wait_station_ready(machine, 0, timeout=600)

@@ -298,3 +298,10 @@ def releases_disk(workdir: Path) -> Path:
     run("mkfs.ext4", "-q", "-F", "-L", "kiosk-releases", "-d", str(tree), str(disk), "256M")
     shutil.rmtree(tree)
     return disk
+
+
+def data_disk(workdir: Path) -> Path:
+    """An empty partition for `setup.sh install --read-only-root LABEL=kiosk-data`."""
+    disk = workdir / "data.img"
+    run("mkfs.ext4", "-q", "-F", "-L", "kiosk-data", str(disk), "512M")
+    return disk

@@ -109,24 +109,6 @@ def sql(machine: Machine, query: str) -> list[list]:
     return json.loads(out)
 
 
-def healthz(machine: Machine) -> dict:
-    """The station's /healthz, asked from inside (the UI listens on 127.0.0.1 only)."""
-    script = ("import json,urllib.request; print(urllib.request.urlopen("
-              "'http://127.0.0.1:8080/healthz', timeout=10).read().decode())")
-    result = machine.sh(f"python3 -c {shlex.quote(script)}", timeout=30)
-    return json.loads(result.out) if result.rc == 0 else {}
-
-
-def wait_screen(machine: Machine, timeout: float) -> dict:
-    """Until a kiosk page on the station's own screen has its live stream open."""
-    deadline = time.monotonic() + timeout
-    while True:
-        state = healthz(machine)
-        if state.get("screens", 0) >= 1 or time.monotonic() > deadline:
-            return state
-        time.sleep(3)
-
-
 def current_release(machine: Machine) -> str:
     return machine.sh("readlink /opt/kiosk/current").check().out.strip()
 
