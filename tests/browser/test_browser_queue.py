@@ -16,8 +16,9 @@ from kiosk.config.loader import load_config
 from kiosk.demo.data import DEMO_TECHNICIAN, seed_demo
 from kiosk.domain.model import local_date
 from kiosk.keys import generate_key_file
-from kiosk.testing.station import StationProcess, TapDriver, write_station_config
-from tests.browser.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port, open_page, tap, wait_screen
+from kiosk.testing.station import write_station_config
+from tests.browser.station_rig import station_in_chromium
+from tests.browser.test_browser import ARTIFACTS, free_port, open_page, tap, wait_screen
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
 ROOMS = '\n[[queue.rooms]]\nid = "room1"\nname = "诊室1"\n\n[[queue.rooms]]\nid = "lab"\nname = "化验室"\n'
@@ -25,9 +26,6 @@ ROOMS = '\n[[queue.rooms]]\nid = "room1"\nname = "诊室1"\n\n[[queue.rooms]]\ni
 
 @pytest.fixture(scope="module")
 def rig(pcscd, tmp_path_factory):
-    if pcscd.proc is None or pcscd.proc.poll() is not None or not pcscd.with_reader:
-        pcscd.with_reader = True
-        pcscd.start()
     config_path = write_station_config(tmp_path_factory.mktemp("queue"), pcscd, extra=ROOMS,
                                        ui_port=free_port(), idle_seconds=5)
     config = load_config(config_path)
@@ -35,17 +33,9 @@ def rig(pcscd, tmp_path_factory):
     core = build_core(config)
     cards = seed_demo(core, local_date(core.clock.now(), config.station.timezone))
     core.db.conn.close()
-    station = StationProcess(config_path)
-    station.start()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"])
-        driver = TapDriver(pcscd)
+    with station_in_chromium(pcscd, config_path, ("--autoplay-policy=no-user-gesture-required",)
+                             ) as (station, browser, driver):
         yield station, browser, driver, cards
-        driver.close()
-        browser.close()
-    station.stop()
 
 
 def fresh(cards, name):

@@ -5,7 +5,6 @@ fed by real taps through pcscd; the screen every open page shows must carry the 
 and none of their names (unless ``ui.show_service_names`` is set).
 """
 
-import contextlib
 import datetime as dt
 
 import pytest
@@ -16,8 +15,9 @@ from kiosk.config.loader import load_config
 from kiosk.domain.model import FollowUpStatus, Resident, local_date
 from kiosk.keys import generate_key_file
 from kiosk.sim.wallet import issue_virtual_card
-from kiosk.testing.station import StationProcess, TapDriver, write_station_config
-from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, open_page, tap
+from kiosk.testing.station import write_station_config
+from tests.browser.station_rig import station_in_chromium
+from tests.browser.test_browser import free_port, open_page, tap
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
 SENSITIVE = [(plan, n) for plan in load_plans(None).values() if plan.sensitive
@@ -49,25 +49,6 @@ def seed(core, today: dt.date) -> list:
         cards.append(issue_virtual_card(core, "resident", f"sens-{number}", uid, "mifare"))
     assert shown == {plan.items[n].title for plan, n in SENSITIVE}  # every name would be shown
     return cards
-
-
-@contextlib.contextmanager
-def station_in_chromium(pcscd, config_path):
-    """A real station process on ``config_path`` (already seeded), Debian's Chromium and a tap
-    driver on the session's pcscd; shared by the security tests of the public screen."""
-    if pcscd.proc is None or pcscd.proc.poll() is not None or not pcscd.with_reader:
-        pcscd.with_reader = True
-        pcscd.start()
-    station = StationProcess(config_path)
-    station.start()
-    from playwright.sync_api import sync_playwright
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield station, browser, TapDriver(pcscd)
-            browser.close()
-    finally:
-        station.stop()
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,37 @@
+"""A real station process in Debian's Chromium, shared by the browser tests that drive one."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from kiosk.sim.pcscd import PcscdHarness
+from kiosk.testing.station import StationProcess, TapDriver
+from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+
+@contextlib.contextmanager
+def station_in_chromium(pcscd: PcscdHarness, config_path: Path,
+                        chromium_args: tuple[str, ...] = ()) -> Iterator[tuple]:
+    """(station, browser, tap driver): a station process on ``config_path`` (already seeded),
+    Chromium and a tap driver on the session's pcscd (restarted with its reader if a test
+    stopped it); everything is stopped again on the way out."""
+    if pcscd.proc is None or pcscd.proc.poll() is not None or not pcscd.with_reader:
+        pcscd.with_reader = True
+        pcscd.start()
+    station = StationProcess(config_path)
+    station.start()
+    from playwright.sync_api import sync_playwright
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM,
+                                                 args=[*CHROMIUM_ARGS, *chromium_args])
+            driver = TapDriver(pcscd)
+            try:
+                yield station, browser, driver
+            finally:
+                driver.close()
+                browser.close()
+    finally:
+        station.stop()
