@@ -121,13 +121,13 @@ def backlog_catchup(data_dir: Path, port: int, county_public: str, events: int,
         uow.commit()
     county(data_dir / "county", *extra, "enroll", "--station", "backlog-station",
            "--pubkey", core.key.public_bytes().hex())
-    worker = SyncWorker(core.db, HttpCountyLink(f"http://127.0.0.1:{port}"), "backlog-station",
+    worker = SyncWorker(core.writer, HttpCountyLink(f"http://127.0.0.1:{port}"), "backlog-station",
                         public_key_from_hex(county_public))
     started = time.perf_counter()
     state = worker.push_pending()
     elapsed = time.perf_counter() - started
     assert state.backlog == 0 and state.acked_seq == events
-    core.db.conn.close()
+    core.close()
     return elapsed
 
 

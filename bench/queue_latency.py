@@ -76,7 +76,7 @@ def call_to_display(harness, work: Path, calls: int) -> list[float]:
     core = build_core(config)
     cards = seed_demo(core, local_date(core.clock.now(), config.station.timezone))
     seed_checkins(core, calls)
-    core.db.conn.close()
+    core.close()
     station, driver = StationProcess(config_path), TapDriver(harness)
     station.start()
     times = []

@@ -180,7 +180,7 @@ def main() -> None:
         lookups.append((time.perf_counter() - t0) * 1000)
 
     from kiosk.store import queries
-    from kiosk.store.database import connect
+    from kiosk.store.database import connect_readonly as connect
     read = connect(config.station.database)
     today = local_date(core.clock.now(), config.station.timezone)
     list_times = {}
@@ -205,7 +205,7 @@ def main() -> None:
     print(f"card lookup p50 {statistics.median(lookups):.2f} ms; record page p50 "
           f"{statistics.median(page_times):.1f} ms; database {config.station.database}")
     read.conn.close()
-    core.db.conn.close()
+    core.close()
 
 
 def record_page_times(core, residents: int, rng: random.Random) -> list[float]:

@@ -39,22 +39,33 @@ from kiosk.station.loop import Station, TapReport
 from kiosk.station.screen_pages import SCREEN_TOKEN_FILE, ScreenPages
 from kiosk.station.services import StationServices
 from kiosk.station.staff_desk import StaffDesk
-from kiosk.store.database import first_event, open_database
+from kiosk.store.database import first_event
 from kiosk.store.sqlite import SqliteUnitOfWork
+from kiosk.store.writer import Writer
 
 log = logging.getLogger(__name__)
+WRITER_WAIT = 30.0  # seconds `kiosk serve` waits for a console command's write to finish
 
 
-def build_core(config: Config, clock: Clock | None = None) -> Core:
+def build_core(config: Config, clock: Clock | None = None, wait: float = 0.0) -> Core:
+    """The core on the database's one writer: ``StationRunning`` if another process (the
+    station) holds it after ``wait`` seconds."""
     key = load_key_file(config.station.key_file)
     clock = clock or SystemClock()
-    db = open_database(config.station.database)
+    writer = Writer.open(config.station.database, wait=wait)
+    try:
+        return _core_on(config, key, clock, writer)
+    except BaseException:
+        writer.close()
+        raise
+
+
+def _core_on(config: Config, key, clock: Clock, writer: Writer) -> Core:
+    db = writer.db
     events = EventFactory(config.station.id, key, clock)
 
-    lock = threading.RLock()  # serialises units of work on the one shared connection
-
-    def uow() -> SqliteUnitOfWork:
-        return SqliteUnitOfWork(db, events, lock)
+    def uow() -> SqliteUnitOfWork:  # one unit of work at a time, under the writer's lock
+        return SqliteUnitOfWork(db, events, writer.lock)
 
     trusted = {sid: public_key_from_hex(h) for sid, h in config.cards.trusted_issuers.items()}
     trusted[config.station.id] = key.public
@@ -76,14 +87,15 @@ def build_core(config: Config, clock: Clock | None = None) -> Core:
                          tuple(Room(rid, name) for rid, name in config.queue.rooms),
                          config.queue.return_after)
     core = Core(config, db, key, clock, events, uow, checkins, desk, StaffService(uow, clock),
-                registry, care, queue)
+                registry, care, queue, writer)
     _ensure_genesis(core)
     return core
 
 
 def _ensure_genesis(core: Core) -> None:
     """A new log starts with the station's identity; an old one must match the key file."""
-    row = first_event(core.db)
+    with core.writer.lock:
+        row = first_event(core.db)
     public_hex = core.key.public_bytes().hex()
     if row is None:
         with core.uow() as uow:
@@ -139,11 +151,14 @@ def build_signals(config: Config, on_press=None, on_hold=None) -> Signals:
     return RecordingSignals()
 
 
-def build_spooler(config: Config, printer: Printer, on_state=None, clock: Clock | None = None):
+def build_spooler(config: Config, printer: Printer, on_state=None, clock: Clock | None = None,
+                  writer: Writer | None = None):
+    """The print spooler; it marks jobs through ``writer`` (the core's one writer)."""
     from kiosk.station.spooler import PrintSpooler
     return PrintSpooler(config.station.database, printer, config.station.name, config.station.timezone,
                         config.printer.show_service_names, on_state=on_state, clock=clock,
-                        rooms=len(config.queue.rooms), reprint_seconds=config.printer.reprint_seconds)
+                        rooms=len(config.queue.rooms), reprint_seconds=config.printer.reprint_seconds,
+                        writer=writer)
 
 
 def reprint_button(spooler, hub: ScreenHub) -> Callable[[], None]:
@@ -162,10 +177,11 @@ def build_county_link(config: Config, signer: Signer | None = None) -> CountyLin
 
 def build_sync_worker(core: Core, on_progress: Callable | None = None,
                       on_roster: Callable[[int], None] | None = None,
-                      wake: threading.Event | None = None):
-    """The `kiosk sync` worker on the core's connection, and its roster pull (run after each
-    push); ``on_roster`` hears how many roster entries a pull applied; setting ``wake`` (a
-    signal handler does) pushes at once."""
+                      wake: threading.Event | None = None, reads=None):
+    """The sync worker on the core's writer (``reads``: its own read-only connection when it
+    runs beside other threads), and its roster pull (run after each push); ``on_roster`` hears
+    how many roster entries a pull applied; setting ``wake`` (a signal handler does) pushes
+    at once."""
     from kiosk.sync.roster_pull import pull
     from kiosk.sync.worker import SyncWorker
     config = core.config
@@ -177,9 +193,9 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
         if applied and on_roster:
             on_roster(applied)
 
-    worker = SyncWorker(core.db, link, config.station.id, county_key, on_progress=on_progress,
+    worker = SyncWorker(core.writer, link, config.station.id, county_key, on_progress=on_progress,
                         trigger_dir=config.station.data_dir, after_push=roster, clock=core.clock,
-                        wake=wake)
+                        wake=wake, reads=reads)
     return worker, roster
 
 
@@ -219,10 +235,10 @@ def _every(seconds: float, stop: threading.Event, what: str, action: Callable[[]
 def _watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
     """Backlog, last acknowledgement and clock state for the status strip (every 5 s)."""
     from kiosk.station.hub import SyncInfo
-    from kiosk.store.database import connect
+    from kiosk.store.database import connect_readonly
     from kiosk.store.sync_log import sync_state
     from kiosk.sync.worker import clock_state
-    db = connect(config.station.database)
+    db = connect_readonly(config.station.database)
 
     def refresh() -> None:
         state = sync_state(db)
@@ -259,7 +275,9 @@ def build_screen_pages(config: Config, core: Core) -> ScreenPages:
 def run_station(config: Config, as_json: bool = False, reader: CardReader | None = None,
                 on_report: Callable[[TapReport], None] | None = None,
                 stop: threading.Event | None = None, demo=None) -> None:
-    core = build_core(config)
+    from kiosk.store.database import sqlite_status
+    log.info("%s", sqlite_status())
+    core = build_core(config, wait=WRITER_WAIT)  # a console command may be finishing a write
     reader = reader or build_reader(config)
     hub = ScreenHub(build_screen_pages(config, core))
 
@@ -274,15 +292,15 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         print(status_line(status, as_json), flush=True)
 
     spooler = build_spooler(config, build_printer(config), on_state=hub.printer_status,
-                            clock=core.clock)
+                            clock=core.clock, writer=core.writer)
     spooler.start()
     staff = StaffDesk(config.staff.idle_logout_seconds)
     calling = build_calling(config, core, hub)
     from kiosk.station.calling import DayEnd
 
     def publish_board() -> None:
-        from kiosk.store.database import connect
-        read = connect(config.station.database)
+        from kiosk.store.database import connect_readonly
+        read = connect_readonly(config.station.database)
         try:
             hub.queue_board(calling.board(read))
         finally:
@@ -305,9 +323,15 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     signals = build_signals(config, on_press=reprint_button(spooler, hub))
     station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status,
                       staff=staff, cards=core.desk, staff_service=core.staff)
+    sync_wake, syncing = threading.Event(), None
+    if config.county.url or (config.source and demo is None):  # the demo has no county
+        from kiosk.station.syncing import start_sync
+        syncing = start_sync(core, build_sync_worker, stop, sync_wake, config.source)
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+            signal.signal(signum, lambda *_: (stop.set(), sync_wake.set()))
+        for signum in (signal.SIGUSR1, signal.SIGHUP):  # sync now / look for a county now
+            signal.signal(signum, lambda *_: sync_wake.set())
     log.info("station %s starting (database %s, key %s)", config.station.id, config.station.database,
              core.key.fingerprint())
     print(json.dumps({"kind": "ready"}) if as_json else bilingual("Station ready"), flush=True)
@@ -327,5 +351,8 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         if ui:
             ui.stop()
         spooler.stop()
-        core.db.conn.close()
+        if syncing:
+            sync_wake.set()
+            syncing.join(timeout=10)  # its last acknowledgement goes through the writer first
+        core.close()
         sys.stdout.flush()

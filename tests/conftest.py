@@ -45,7 +45,7 @@ def config(station_dir: Path):
 def core(config, clock):
     core = build_core(config, clock=clock)
     yield core
-    core.db.conn.close()
+    core.close()
 
 
 @pytest.fixture(scope="session")

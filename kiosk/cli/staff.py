@@ -60,7 +60,7 @@ def add(ctx: click.Context, name: str, pin: str, timeout: float) -> None:
         raise click.ClickException(bilingual("Technician not added") + f": {message}") from exc
     finally:
         reader.stop()
-        core.db.conn.close()
+        core.close()
     click.echo(f"{bilingual('Technician added')}: {tech.name} ({tech.id}), "
                f"{bilingual('Card number')} {card_no}")
 
@@ -96,10 +96,13 @@ def list_(ctx: click.Context) -> None:
 
     Example: kiosk technician list
     """
-    from kiosk.store.database import open_database
+    from kiosk.store.database import connect_readonly
     from kiosk.store.queries import technician_cards
     config = station_config(ctx)
-    db = open_database(config.station.database)
+    try:
+        db = connect_readonly(config.station.database)
+    except KioskError as exc:
+        raise fail(exc) from exc
     try:
         rows = technician_cards(db)
     finally:
@@ -138,7 +141,7 @@ def set_pin(ctx: click.Context, technician_id: str, pin: str) -> None:
         raise click.ClickException(bilingual("No technician with this id")
                                    + f": {technician_id}") from None
     finally:
-        core.db.conn.close()
+        core.close()
     click.echo(f"{bilingual('PIN changed')}: {technician_id}")
 
 
@@ -158,7 +161,7 @@ def unblock(ctx: click.Context, technician_id: str) -> None:
     try:
         done = core.staff.unblock(technician_id, by="console")
     finally:
-        core.db.conn.close()
+        core.close()
     if not done:
         raise click.ClickException(bilingual("No blocked technician with this id")
                                    + f": {technician_id}")
@@ -166,48 +169,67 @@ def unblock(ctx: click.Context, technician_id: str) -> None:
 
 
 @click.command()
-@click.option("--once", is_flag=True, help="Push what is pending now, show progress, then exit.")
+@click.option("--once", is_flag=True, help="Kept for scripts: sync always pushes once and exits "
+              "(the running station syncs by itself).")
+@click.option("--timeout", default=120.0, show_default=True,
+              help="Seconds to wait for the running station to finish the push.")
 @click.pass_context
-def sync(ctx: click.Context, once: bool) -> None:
-    """Push the signed event log to the county (own process; never blocks check-ins).
+def sync(ctx: click.Context, once: bool, timeout: float) -> None:
+    """Push the signed event log to the county now and pull the roster, with progress.
 
-    Example: kiosk --config /etc/kiosk/kiosk.toml sync --once
+    The running station (`kiosk serve`) syncs by itself in its own thread, through its one
+    database writer: this command then only asks it to push now and watches. With the station
+    stopped, the command does the push itself. Example: kiosk --config /etc/kiosk/kiosk.toml sync --once
     """
-    import signal
-    import threading
-
-    from kiosk.bootstrap import build_core, build_sync_worker
-    from kiosk.config.loader import load_config
-    from kiosk.ports import CountyRefused
-    from kiosk.store.sync_log import sync_state
-    from kiosk.sync.county_wait import wait_for_county
-    from kiosk.sync.worker import LogTruncated
+    from kiosk.store.writer import station_running
     config = station_config(ctx)
     setup_logging(config.log.level)
-    stop, wake = threading.Event(), threading.Event()
-
-    def stopping(*_: object) -> None:
-        stop.set()
-        wake.set()
-
-    if not once:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, stopping)
-        # "sync now"; while no county is configured: re-read the config (systemctl reload)
-        for signum in (signal.SIGUSR1, signal.SIGHUP):
-            signal.signal(signum, lambda *_: wake.set())
     if not config.county.url:
-        if once:
-            raise click.ClickException(bilingual("No county configured") + " (county.url)")
-        configured = wait_for_county(ctx.obj["config_path"], load_config, stop, wake)
-        if configured is None:
-            return
-        config = configured
+        raise click.ClickException(bilingual("No county configured") + " (county.url)")
+    if station_running(config.station.database):
+        _through_the_station(config, timeout)
+    else:
+        _push_here(config)
+
+
+def _through_the_station(config, timeout: float) -> None:
+    """Ask the station's sync thread to push now (the sync-now file) and watch the backlog."""
+    from kiosk.store.database import connect_readonly
+    from kiosk.store.sync_log import sync_state
+    from kiosk.sync.worker import sync_now
+    db = connect_readonly(config.station.database)
+    try:
+        before = sync_state(db)
+        sync_now(config.station.data_dir)
+        click.echo(bilingual("The station is running: it pushes now") +
+                   f" ({before.backlog} {bilingual('events waiting')})", err=True)
+        deadline, shown = time.monotonic() + timeout, before.acked_seq
+        while True:
+            state = sync_state(db)
+            if state.acked_seq != shown:
+                shown = state.acked_seq
+                click.echo(f"{bilingual('Sent')} {state.acked_seq}/{state.head_seq}", err=True)
+            if state.backlog == 0 and (before.backlog == 0 or state.last_sync != before.last_sync):
+                click.echo(f"{bilingual('In sync')}: {state.acked_seq} ({state.county_time})")
+                return
+            if time.monotonic() > deadline:
+                raise click.ClickException(bilingual("Sync failed") + ": " + bilingual(
+                    "the station has not finished; see journalctl -u kiosk") +
+                    f" ({state.acked_seq}/{state.head_seq})")
+            time.sleep(0.5)
+    finally:
+        db.conn.close()
+
+
+def _push_here(config) -> None:
+    """The station is stopped: push and pull on this process's own (the only) writer."""
+    from kiosk.bootstrap import build_core, build_sync_worker
+    from kiosk.ports import CountyRefused
+    from kiosk.sync.worker import LogTruncated
     try:
         core = build_core(config)
     except KioskError as exc:
-        raise click.ClickException(str(exc)) from exc
-    db = core.db
+        raise fail(exc) from exc
 
     def roster_applied(applied: int) -> None:
         click.echo(f"{bilingual('Roster entries applied')}: {applied}", err=True)
@@ -215,27 +237,17 @@ def sync(ctx: click.Context, once: bool) -> None:
     worker, roster = build_sync_worker(
         core, on_progress=lambda s: click.echo(f"{bilingual('Sent')} {s.acked_seq}/{s.head_seq}",
                                                err=True),
-        on_roster=roster_applied, wake=wake)
-    if once:
-        try:
-            state = worker.push_pending()
-            roster()
-        except LogTruncated as exc:
-            raise click.ClickException(_truncated(exc)) from exc
-        except (CountyRefused, OSError, ValueError) as exc:
-            raise click.ClickException(bilingual("Sync failed") + f": {exc}") from exc
-        finally:
-            db.conn.close()
-        click.echo(f"{bilingual('In sync')}: {state.acked_seq} ({state.county_time})")
-        return
-    click.echo(f"{bilingual('Syncing to')} {config.county.url}: "
-               f"{sync_state(db).backlog} {bilingual('events waiting')}", err=True)
+        on_roster=roster_applied)
     try:
-        worker.run(stop)
+        state = worker.push_pending()
+        roster()
     except LogTruncated as exc:
         raise click.ClickException(_truncated(exc)) from exc
+    except (CountyRefused, OSError, ValueError) as exc:
+        raise click.ClickException(bilingual("Sync failed") + f": {exc}") from exc
     finally:
-        db.conn.close()
+        core.close()
+    click.echo(f"{bilingual('In sync')}: {state.acked_seq} ({state.county_time})")
 
 
 def _truncated(exc) -> str:

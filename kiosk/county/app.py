@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 from dataclasses import replace
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from flask import Flask, jsonify, request
@@ -20,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from kiosk.county.roster_guard import screen_batch
 from kiosk.county.store import CountyStore
 from kiosk.domain.disclosure import cut
+from kiosk.domain.events import ChainHead
 from kiosk.keys import StationKey, public_key_from_hex
 from kiosk.protocol.sync import (
     MAX_BYTES,
@@ -122,28 +124,36 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
             log.warning("station %s: malformed batch: %s", station_id, reason)
             return error(400, "malformed", detail=reason)
         now = clock()
-        with store.writing() as tx:
+        metadata = _signed_metadata(station, request.get_data(), request.headers, now)
+        public = public_key_from_hex(station.public_key)
+
+        def store_batch(tx) -> tuple[ChainHead | None, Any]:
+            """On the store's writer: judge against the stored head and keep what is new."""
             head = tx.head(station_id)
-            verdict = judge(station_id, events, public_key_from_hex(station.public_key), head,
+            verdict = judge(station_id, events, public, head,
                             lambda seq: tx.hash_at(station_id, seq))
-            if isinstance(verdict, RejectedBatch):
-                log.warning("station %s: batch refused: %s", station_id, verdict.reason)
-                return error(400, "refused", detail=verdict.reason)
-            if isinstance(verdict, Gap):
-                return error(409, "gap", expected_seq=verdict.expected_seq)
             if isinstance(verdict, Fork):
                 tx.keep_fork(station_id, verdict.event, _iso(now))
-                log.error("ALERT station %s: fork at seq %d kept aside", station_id, verdict.seq)
-                return error(409, "fork", seq=verdict.seq)
-            assert isinstance(verdict, Accepted)
+            if not isinstance(verdict, Accepted):
+                return None, verdict
             # verified in full above; kept without what only the station needs
             tx.insert(station_id, [replace(e, payload=cut(e.type, e.payload)) for e in verdict.new],
                       _iso(now))
             screen_batch(tx, station_id, verdict.new, _iso(now))
-            head = tx.head(station_id)
-            metadata = _signed_metadata(station, request.get_data(), request.headers, now)
             if metadata is not None:
                 tx.synced(station_id, _iso(now), *metadata)
+            return tx.head(station_id), verdict
+
+        head, verdict = store.write(store_batch)
+        if isinstance(verdict, RejectedBatch):
+            log.warning("station %s: batch refused: %s", station_id, verdict.reason)
+            return error(400, "refused", detail=verdict.reason)
+        if isinstance(verdict, Gap):
+            return error(409, "gap", expected_seq=verdict.expected_seq)
+        if isinstance(verdict, Fork):
+            log.error("ALERT station %s: fork at seq %d kept aside", station_id, verdict.seq)
+            return error(409, "fork", seq=verdict.seq)
+        assert head is not None and isinstance(verdict, Accepted)
         body = ack_body(station_id, head.seq, head.hash, _iso(now))
         return jsonify(sign_ack(body, county_key))
 

@@ -161,6 +161,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, connection_lim
     import waitress
 
     from kiosk.county.app import create_county_app
+    from kiosk.county.store_pg import PostgresCountyStore
     from kiosk.keys import load_key_file
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -169,7 +170,12 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, connection_lim
         key = load_key_file(key_path)
     except KioskError as exc:
         raise click.ClickException(f"{exc} (run kiosk-county init first)") from exc
-    app = create_county_app(_store(ctx), key)
+    store = _store(ctx)
+    from kiosk.store.database import sqlite_status
+    logging.getLogger("kiosk.county").info(
+        "%s", sqlite_status() if not isinstance(store, PostgresCountyStore) else
+        "PostgreSQL store (its pool of connections; SQLite's WAL-reset bug does not apply)")
+    app = create_county_app(store, key)
     click.echo(f"county receiver on http://{host}:{port}/", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="kiosk-county",
                    _quiet=True, **waitress_settings(connection_limit, channel_timeout))

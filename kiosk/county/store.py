@@ -1,25 +1,31 @@
 """The county's storage: enrolled stations, their events, forks kept aside.
 
 ``CountyStore`` is the repository interface; ``SqliteCountyStore`` the embedded
-backend (one SQLite file, WAL). Each HTTP worker thread gets its own
-connection; a batch is judged and stored inside one BEGIN IMMEDIATE
-transaction, so two copies of the same request can never both be stored.
+backend (one SQLite file, WAL). Every write goes to one writer thread
+(kiosk.store.writer.WriteThread, as Datasette's write thread): a batch is judged
+and stored there inside one BEGIN IMMEDIATE transaction, one after another, so two
+copies of the same request can never both be stored and no second connection ever
+writes or checkpoints the file. Each HTTP worker thread reads through its own
+read-only connection.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from kiosk.domain.disclosure import STATION_ONLY, cut
 from kiosk.domain.events import ChainHead, Event, canonical_json
 from kiosk.protocol.roster import CardFact
+from kiosk.store.database import open_connection
+from kiosk.store.writer import WriteThread
+
+T = TypeVar("T")
 
 NO_UPDATE_TRIGGER = ("CREATE TRIGGER IF NOT EXISTS county_events_no_update BEFORE UPDATE ON events "
                      "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END")
@@ -123,7 +129,7 @@ class CountyStore(Protocol):
     def revoke(self, station_id: str, at: str | None = None,
                trusted_seq: int | None = None) -> list[int]: ...
     def revocations(self) -> dict[str, str]: ...
-    def writing(self) -> contextlib.AbstractContextManager[Writing]: ...
+    def write(self, fn: Callable[[Any], T]) -> T: ...
     def events(self, station_id: str, after: int = 0, limit: int = 1000) -> list[Event]: ...
     def forks(self, station_id: str) -> list[dict]: ...
 
@@ -135,30 +141,40 @@ class Connection(Protocol):
     def executemany(self, sql: str, rows: Any, /) -> Any: ...
 
 
+def _open_writer(path: str) -> sqlite3.Connection:
+    """The county file's one writing connection, made on its writer thread, schema included."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = open_connection(path, "writer", check_same_thread=True)
+    conn.isolation_level = None
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA secure_delete=ON")  # the cut values are overwritten
+    conn.executescript(SCHEMA + ROSTER_SCHEMA)
+    return conn
+
+
 class SqliteCountyStore:
     def __init__(self, path: str | Path):
         self.path = str(path)
         self._local = threading.local()
-        with self._sqlite() as conn:
-            conn.executescript(SCHEMA + ROSTER_SCHEMA)
-        self._sqlite().execute("PRAGMA secure_delete=ON")  # the cut values are overwritten
-        with self.writing() as tx:
-            changed = cut_stored(tx.conn, unlock=("DROP TRIGGER county_events_no_update",),
-                                 relock=(NO_UPDATE_TRIGGER,))
-        if changed:  # and the old pages leave the write-ahead log
-            self._sqlite().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._writer = WriteThread(lambda: _open_writer(self.path), self.path, "county-writer")
+        changed = self.write(lambda tx: cut_stored(
+            tx.conn, unlock=("DROP TRIGGER county_events_no_update",), relock=(NO_UPDATE_TRIGGER,)))
+        if changed:  # and the old pages leave the write-ahead log (only the writer checkpoints)
+            self._writer.submit(lambda conn: conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"),
+                                transaction=False)
+
+    def write(self, fn: Callable[[_SqliteWriting], T]) -> T:
+        """``fn(tx)`` in one transaction on the writer thread; its result."""
+        return self._writer.submit(lambda conn: fn(_SqliteWriting(conn)))
 
     def _conn(self) -> Connection:
-        return self._sqlite()
-
-    def _sqlite(self) -> sqlite3.Connection:
-        """This thread's own connection (opened on first use)."""
+        """This thread's own read-only connection (opened on first use)."""
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=FULL")
+            conn = open_connection(self.path, "readonly", check_same_thread=True)
+            conn.isolation_level = None
             conn.execute("PRAGMA busy_timeout=30000")
             self._local.conn = conn
         return conn
@@ -168,6 +184,7 @@ class SqliteCountyStore:
         if conn is not None:
             conn.close()
             self._local.conn = None
+        self._writer.close()
 
     # -- stations ---------------------------------------------------------------
     def station(self, station_id: str) -> StationRecord | None:
@@ -180,11 +197,13 @@ class SqliteCountyStore:
         return [StationRecord(*row) for row in rows]
 
     def enroll(self, station_id: str, public_key: str, at: str) -> None:
-        self._conn().execute("INSERT INTO stations (id, public_key, enrolled_at) VALUES (?, ?, ?) "
-                             "ON CONFLICT(id) DO UPDATE SET public_key = excluded.public_key, "
-                             "status = 'enrolled'", (station_id, public_key, at))
-        # enrolled again (a new key): its new entries are served; those kept back stay so
-        self._conn().execute("DELETE FROM station_revocations WHERE station_id = ?", (station_id,))
+        def enroll(tx: _SqliteWriting) -> None:
+            tx.conn.execute("INSERT INTO stations (id, public_key, enrolled_at) VALUES (?, ?, ?) "
+                            "ON CONFLICT(id) DO UPDATE SET public_key = excluded.public_key, "
+                            "status = 'enrolled'", (station_id, public_key, at))
+            # enrolled again (a new key): its new entries are served; those kept back stay so
+            tx.conn.execute("DELETE FROM station_revocations WHERE station_id = ?", (station_id,))
+        self.write(enroll)
 
     def revoke(self, station_id: str, at: str | None = None,
                trusted_seq: int | None = None) -> list[int]:
@@ -194,7 +213,8 @@ class SqliteCountyStore:
         Returns the flagged sequences."""
         import datetime as dt
         at = at or dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        with self.writing() as tx:
+
+        def revoke(tx: _SqliteWriting) -> list[tuple[int, str]]:
             head = tx.head(station_id).seq
             trusted = head if trusted_seq is None else min(trusted_seq, head)
             tx.conn.execute("UPDATE stations SET status = 'revoked' WHERE id = ?", (station_id,))
@@ -206,7 +226,8 @@ class SqliteCountyStore:
             for seq, type_ in flagged:
                 tx.keep_back(station_id, seq, type_, "station revoked: after its last trusted "
                              "acknowledgement, for review", at)
-        return [seq for seq, _type in flagged]
+            return flagged
+        return [seq for seq, _type in self.write(revoke)]
 
     def revocations(self) -> dict[str, str]:
         """Revoked stations and when: the roster page carries them to every station."""
@@ -214,17 +235,6 @@ class SqliteCountyStore:
                                          "station_revocations ORDER BY station_id").fetchall())
 
     # -- events -------------------------------------------------------------------
-    @contextlib.contextmanager
-    def writing(self) -> Iterator[_SqliteWriting]:
-        conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield _SqliteWriting(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
     def events(self, station_id: str, after: int = 0, limit: int = 1000) -> list[Event]:
         rows = self._conn().execute(
             f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE station_id = ? AND seq > ? "

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from kiosk.county.store import FEED_COLUMNS, ROSTER_SCHEMA, SqliteCountyStore, _SqliteWriting, cut_stored, feed_rows
+from kiosk.county.store import FEED_COLUMNS, ROSTER_SCHEMA, SqliteCountyStore, T, _SqliteWriting, cut_stored, feed_rows
 
 TRIGGER = "county_events_append_only"
 
@@ -94,6 +94,18 @@ class PostgresCountyStore(SqliteCountyStore):
             conn = _PgConnection(psycopg.connect(self.dsn, autocommit=True))
             self._local.conn = conn
         return conn
+
+    def write(self, fn: Callable[[_SqliteWriting], T]) -> T:
+        """``fn(tx)`` in one transaction on this thread's connection (PostgreSQL keeps its
+        connection per thread: it has no WAL-reset bug)."""
+        with self.writing() as tx:
+            return fn(tx)
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[_SqliteWriting]:

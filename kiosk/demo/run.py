@@ -131,7 +131,7 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
         generate_key_file(config.station.key_file)
     core = build_core(config)
     wallet = seed_demo(core, local_date(SystemClock().now(), config.station.timezone))
-    core.db.conn.close()
+    core.close()
     controls = DemoControls(capture, harness, reader, wallet, config.station.data_dir)
     stop = threading.Event()
     station = threading.Thread(target=run_station, args=(config,), daemon=True,

@@ -24,6 +24,7 @@ def run_checks(config: Config) -> Iterator[Check]:
     yield Check("config", True, str(config.source))
     yield from _check_key(config)
     yield from _check_database(config)
+    yield _check_sqlite()
     yield from _check_reader(config)
     yield from _check_printer(config)
     yield from _check_health(config)
@@ -92,13 +93,13 @@ def _check_key(config: Config) -> Iterator[Check]:
 
 
 def _check_database(config: Config) -> Iterator[Check]:
-    from kiosk.store.database import active_technicians, connect, integrity, last_event_time, pending_migrations
+    from kiosk.store.database import active_technicians, connect_readonly, integrity, last_event_time, pending_migrations
     if not config.station.database.exists():
         yield Check("database", False, f"{config.station.database} does not exist",
                     "start the station once (kiosk serve) to create it")
         return
     try:
-        db = connect(config.station.database)
+        db = connect_readonly(config.station.database)
         result = integrity(db)
         pending = pending_migrations(db)
         last = last_event_time(db)
@@ -119,6 +120,13 @@ def _check_database(config: Config) -> Iterator[Check]:
                         "kiosk technician list, then kiosk technician set-pin ID for each "
                         "(4-digit PINs work until changed)", warn=True)
     yield from _check_clock(last)
+
+
+def _check_sqlite() -> Check:
+    """The library's version, OK with the reason: the station has one writer per database, and
+    a fixed version (3.51.3, 3.50.7, 3.44.6) would be safe even without that."""
+    from kiosk.store.database import sqlite_status
+    return Check("SQLite", True, sqlite_status())
 
 
 def _check_clock(last_event_time: str | None) -> Iterator[Check]:

@@ -1,6 +1,7 @@
 """Database migrations for an in-place upgrade (`kiosk migrate`, run by `setup.sh install`).
 
-The new release migrates the database while the station is stopped. A copy is taken first,
+The new release migrates the database while the station is stopped (while it runs, the
+station holds the database's one writer and the command refuses: StationRunning). A copy is taken first,
 through SQLite's backup API so the WAL is included; if any migration fails, the copy is put
 back, so the previous release, which still runs, finds the database exactly as it left it.
 """
@@ -16,8 +17,9 @@ from pathlib import Path
 from sqlite_utils.migrations import Migrations
 
 from kiosk.errors import StoreError
-from kiosk.store.database import connect, has_tables
+from kiosk.store.database import connect_copy, has_tables
 from kiosk.store.migrations import migrations as kiosk_migrations
+from kiosk.store.writer import Writer
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,8 @@ def migrate_with_backup(database: Path, backups: Path,
                         migrations: Migrations = kiosk_migrations) -> MigrationReport:
     """Apply pending migrations; on failure restore the pre-upgrade copy and raise StoreError."""
     database = Path(database)
-    db = connect(database)
+    writer = Writer.open(database, migrate=False)  # StationRunning while the station runs
+    db = writer.db
     try:
         pending = [m.name for m in migrations.pending(db)]
         if not pending:
@@ -45,7 +48,7 @@ def migrate_with_backup(database: Path, backups: Path,
         except Exception as exc:  # whatever broke, the old release must get its database back
             log.error("migration failed, restoring %s: %s", backup, exc)
             if backup is not None:
-                saved = sqlite3.connect(backup)
+                saved = connect_copy(backup)
                 try:
                     _copy(saved, db.conn)
                 finally:
@@ -55,14 +58,14 @@ def migrate_with_backup(database: Path, backups: Path,
         _prune(backups)
         return MigrationReport(pending, backup)
     finally:
-        db.conn.close()
+        writer.close()
 
 
 def _backup(conn: sqlite3.Connection, backups: Path, first_pending: str) -> Path:
     backups.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     path = backups / f"kiosk-{stamp}-before-{first_pending}.sqlite"
-    target = sqlite3.connect(path)
+    target = connect_copy(path)
     try:
         _copy(conn, target)
     finally:

@@ -14,7 +14,7 @@ from kiosk.errors import ProtocolError, StoreError
 from kiosk.keys import load_public_key
 from kiosk.ports import Ack
 from kiosk.protocol.sync import verify_ack
-from kiosk.store.database import connect, first_event
+from kiosk.store.database import connect_readonly, first_event
 from kiosk.store.sqlite import event_secrets, iter_events
 from kiosk.store.sync_log import kept_acks
 
@@ -39,7 +39,7 @@ def verify_database(database: Path, public_key_file: Path, station_id: str | Non
     if not Path(database).exists():
         raise StoreError(f"database {database} does not exist")
     key = load_public_key(public_key_file)
-    db = connect(database)
+    db = connect_readonly(database)
     try:
         genesis = first_event(db)
         station = station_id or (json.loads(genesis[0]).get("station_id") if genesis else "")

@@ -18,6 +18,7 @@ from kiosk.domain.staff import StaffService
 from kiosk.domain.unit_of_work import Clock, EventFactory
 from kiosk.keys import StationKey
 from kiosk.store.sqlite import SqliteUnitOfWork
+from kiosk.store.writer import Writer
 
 
 @dataclass
@@ -36,3 +37,10 @@ class Core:
     registry: ResidentRegistry
     care: CareService
     queue: QueueService
+    writer: Writer  # the database's one writing connection; ``db`` is its connection
+
+    def close(self) -> None:
+        """Let go of the writer (the last user in the process closes it and its lock); once."""
+        if not getattr(self, "_closed", False):
+            self._closed = True
+            self.writer.close()

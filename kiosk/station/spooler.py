@@ -25,10 +25,11 @@ from kiosk.domain.model import FollowUpStatus, mask_name
 from kiosk.domain.queue import DayQueue
 from kiosk.domain.unit_of_work import Clock
 from kiosk.ports import Printer, PrinterState, Receipt
-from kiosk.store.database import connect
+from kiosk.store.database import connect_readonly
 from kiosk.store.print_queue import PrintQueue
 from kiosk.store.queue import SqliteQueueEntries
 from kiosk.store.sqlite import SqliteCareItems
+from kiosk.store.writer import Writer
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,13 @@ class PrintSpooler:
     def __init__(self, database: Path, printer: Printer, station_name: str, timezone: str,
                  show_service_names: bool = False, max_wait: float = 5.0,
                  on_state: Callable[[PrinterState, int], None] | None = None,
-                 clock: Clock | None = None, rooms: int = 1, reprint_seconds: float = 120):
+                 clock: Clock | None = None, rooms: int = 1, reprint_seconds: float = 120,
+                 writer: Writer | None = None):
         self.database, self.printer, self.rooms = database, printer, rooms
+        # Jobs are marked through the station's one writer (the core's); reads use our own
+        # read-only connection. Without one given, start() shares this process's writer.
+        self.writer = writer
+        self._own_writer = False
         self.reprint_seconds = reprint_seconds
         self.clock = clock or SystemClock()
         self.station_name, self.timezone = station_name, timezone
@@ -53,7 +59,9 @@ class PrintSpooler:
         self.db: Database = None  # type: ignore[assignment]  # its own connection, opened by start()
 
     def start(self) -> None:
-        self.db = connect(self.database)
+        if self.writer is None:
+            self.writer, self._own_writer = Writer.open(self.database), True
+        self.db = connect_readonly(self.database)
         self._thread = threading.Thread(target=self._run, name="print-spooler", daemon=True)
         self._thread.start()
 
@@ -64,6 +72,8 @@ class PrintSpooler:
             self._thread.join(timeout=10)
         if self.db is not None:
             self.db.conn.close()
+        if self._own_writer and self.writer is not None:
+            self.writer.close()
 
     def notify(self) -> None:
         """A job was enqueued: look now instead of at the next poll."""
@@ -71,7 +81,7 @@ class PrintSpooler:
 
     @property
     def queue(self) -> PrintQueue:
-        return PrintQueue(self.db)
+        return PrintQueue(self.db, self.writer)
 
     def backlog(self) -> int:
         return self.queue.backlog()

@@ -1,15 +1,21 @@
-"""The print queue as the spooler sees it on its own connection: pending jobs, attempts, and
-what a receipt needs from the check-in (print_jobs rows are added with the check-in, in
-SqlitePrintJobs)."""
+"""The print queue as the spooler sees it: pending jobs and what a receipt needs from the
+check-in, read on its own read-only connection; attempts and reprints written through the
+station's one writer (print_jobs rows are added with the check-in, in SqlitePrintJobs)."""
 
 from __future__ import annotations
 
 from sqlite_utils import Database
 
+from kiosk.store.writer import Writer
+
 
 class PrintQueue:
-    def __init__(self, db: Database):
-        self.db = db
+    def __init__(self, db: Database, writer: Writer | None):
+        self.db, self.writer = db, writer
+
+    def _writer(self) -> Writer:
+        assert self.writer is not None, "a print queue that writes needs the station's writer"
+        return self.writer
 
     def backlog(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM print_jobs WHERE status = 'pending'")
@@ -29,13 +35,13 @@ class PrintQueue:
         return (row[0], row[1]) if row else None
 
     def add(self, checkin_id: str, reason: str, created_at: str) -> None:
-        with self.db.atomic():
-            self.db.table("print_jobs").insert({"checkin_id": checkin_id, "reason": reason,
-                                                "created_at": created_at})
+        with self._writer().transaction() as db:
+            db.table("print_jobs").insert({"checkin_id": checkin_id, "reason": reason,
+                                           "created_at": created_at})
 
     def attempted(self, job_id: int, state: str, status: str, printed_at: str | None) -> None:
-        with self.db.atomic():
-            self.db.execute("UPDATE print_jobs SET attempts = attempts + 1, last_state = ?, "
+        with self._writer().transaction() as db:
+            db.execute("UPDATE print_jobs SET attempts = attempts + 1, last_state = ?, "
                             "status = ?, printed_at = ? WHERE id = ?",
                             (state, status, printed_at, job_id))
 

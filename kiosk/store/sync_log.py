@@ -63,7 +63,7 @@ def event_hash(db: Database, seq: int) -> str | None:
 
 
 def keep_ack(db: Database, ack: Ack, received_at: str) -> None:
-    with db.conn:
-        db.execute("INSERT INTO sync_acks (seq, hash, county_time, signature, received_at) "
-                   "VALUES (?, ?, ?, ?, ?)", (ack.seq, ack.hash, ack.county_time,
-                                              ack.signature, received_at))
+    """Inside the writer's transaction (``Writer.run``)."""
+    db.execute("INSERT INTO sync_acks (seq, hash, county_time, signature, received_at) "
+               "VALUES (?, ?, ?, ?, ?)", (ack.seq, ack.hash, ack.county_time,
+                                          ack.signature, received_at))

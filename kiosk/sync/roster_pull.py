@@ -21,7 +21,8 @@ def pull(core, link, county_key, max_pages: int = 100) -> int:
     """Apply pages until the feed has nothing new; return how many entries were applied."""
     applied = 0
     for _ in range(max_pages):
-        after = cursor(core.db)
+        with core.writer.lock:  # read on the writer between two units of work
+            after = cursor(core.db)
         page = verify_page(link.roster(core.config.station.id, after, core.key), county_key)
         if page["for"] != core.config.station.id or page["after"] != after:
             raise ProtocolError("roster page was made for another request")

@@ -1,7 +1,8 @@
 """The station's sync worker: pushes the signed event log to the county, in order, in batches.
 
-Runs in its own process (`kiosk sync`) with its own database connection, so it
-never holds up a check-in. Progress is the county's signed acknowledgement,
+Runs as a thread of the station process (`kiosk serve`), reading through its own read-only
+connection and keeping acknowledgements through the station's one writer, so it never holds
+up a check-in (the network waits happen outside any transaction). Progress is the county's signed acknowledgement,
 stored with the highest sequence it covers; after a restart the worker resumes
 from there. Network trouble backs off exponentially with jitter (up to 10
 minutes); a "gap" answer resumes from the sequence the county expects.
@@ -17,7 +18,7 @@ import time
 
 from kiosk.adapters.clock import SystemClock
 from kiosk.domain.unit_of_work import Clock
-from kiosk.errors import KioskError, ProtocolError
+from kiosk.errors import KioskError, ProtocolError, StoreUnavailable
 from kiosk.ports import Ack, CountyLink, CountyRefused
 from kiosk.protocol.sync import MAX_EVENTS, take_batch, verify_ack
 from kiosk.store.sync_log import SyncState, event_hash, events_after, keep_ack, kept_acks, newest_ack_times, sync_state
@@ -48,7 +49,7 @@ def clock_state(db, ntp_flag: str = NTP_SYNCED) -> str:
 
 
 def sync_now(data_dir) -> None:
-    """Ask the sync worker (another process) to push at once."""
+    """Ask the sync worker (the station's thread, or another process) to push at once."""
     from pathlib import Path
     (Path(data_dir) / SYNC_NOW).touch()
 
@@ -67,11 +68,15 @@ class LogTruncated(KioskError, RuntimeError):
 
 
 class SyncWorker:
-    def __init__(self, db, link: CountyLink, station_id: str, county_key=None,
+    """``writer`` (store.writer.Writer) keeps the acknowledgements; ``reads`` is the worker's
+    own read-only connection (default: the writer's, for a single-threaded caller)."""
+
+    def __init__(self, writer, link: CountyLink, station_id: str, county_key=None,
                  on_progress=None, rng: random.Random | None = None,
                  batch_events: int = MAX_EVENTS, trigger_dir=None, after_push=None,
-                 clock: Clock | None = None, wake: threading.Event | None = None):
-        self.db, self.link, self.station_id = db, link, station_id
+                 clock: Clock | None = None, wake: threading.Event | None = None, reads=None):
+        self.writer, self.link, self.station_id = writer, link, station_id
+        self.db = reads if reads is not None else writer.db
         self.clock = clock or SystemClock()
         self.county_key = county_key  # Ed25519 public key; None only in tests without one
         self.on_progress = on_progress or (lambda state: None)
@@ -127,7 +132,7 @@ class SyncWorker:
         if ack.station_id != self.station_id or event_hash(self.db, ack.seq) != ack.hash:
             raise ProtocolError(f"acknowledgement for seq {ack.seq} does not match this station's log")
         now = self.clock.now().astimezone(dt.UTC).isoformat(timespec="seconds")
-        keep_ack(self.db, ack, now)
+        self.writer.run(lambda db: keep_ack(db, ack, now))
 
     def next_delay(self) -> float:
         """Exponential backoff with full jitter, capped at 10 minutes."""
@@ -146,7 +151,7 @@ class SyncWorker:
                 self.failures += 1
                 delay = self.next_delay()
                 log.error("ALERT county refused the log: %s; retrying in %.0f s", refused, delay)
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, StoreUnavailable) as exc:
                 self.failures += 1
                 delay = self.next_delay()
                 log.warning("sync failed (%s); retrying in %.0f s", exc, delay)

@@ -57,7 +57,7 @@ def seed_residents(config_path: Path, count: int, kinds: tuple[str, ...] = ("mif
         uid = bytes([0x04]) + n.to_bytes(2, "big") + bytes(range(1, length - 2))
         cards.append(issue_virtual_card(core, "resident", f"res-{n:03d}", uid,
                                         kinds[n % len(kinds)]))
-    core.db.conn.close()
+    core.close()
     return cards
 
 
@@ -71,7 +71,7 @@ def add_technician(config_path: Path, name: str = "测试技术员", pin: str = 
     core = build_core(load_config(config_path))
     tech = core.staff.add(name, pin)
     card = issue_virtual_card(core, "technician", tech.id, uid, kind)
-    core.db.conn.close()
+    core.close()
     return tech.id, card
 
 

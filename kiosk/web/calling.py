@@ -30,8 +30,8 @@ def waiting_ahead(checkin_id: str) -> tuple[int | None, int | None]:
     calling = desk()
     if calling is None:
         return None, None
-    from kiosk.store.database import connect
-    read = connect(calling.queue_database)  # also called from the event stream's generator
+    from kiosk.store.database import connect_readonly
+    read = connect_readonly(calling.queue_database)  # also called from the event stream's generator
     try:
         return calling.waiting_ahead(read, checkin_id)
     finally:

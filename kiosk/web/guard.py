@@ -49,8 +49,8 @@ def staff_required(view):
 def db():
     """This request's own read connection."""
     if "read_db" not in g:
-        from kiosk.store.database import connect
-        g.read_db = connect(services().core.config.station.database)
+        from kiosk.store.database import connect_readonly
+        g.read_db = connect_readonly(services().core.config.station.database)
     return g.read_db
 
 

@@ -59,7 +59,7 @@ def rig(pcscd, capture, tmp_path_factory):
     generate_key_file(config.station.key_file)
     core = build_core(config)
     CARDS.update(seed_demo(core, local_date(core.clock.now(), config.station.timezone)))
-    core.db.conn.close()
+    core.close()
     station = StationProcess(config_path)
     station.start()
     from playwright.sync_api import sync_playwright

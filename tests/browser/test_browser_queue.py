@@ -32,7 +32,7 @@ def rig(pcscd, tmp_path_factory):
     generate_key_file(config.station.key_file)
     core = build_core(config)
     cards = seed_demo(core, local_date(core.clock.now(), config.station.timezone))
-    core.db.conn.close()
+    core.close()
     with station_in_chromium(pcscd, config_path, ("--autoplay-policy=no-user-gesture-required",)
                              ) as (station, browser, driver):
         yield station, browser, driver, cards

@@ -113,7 +113,7 @@ def test_malformed_requests_are_400_never_500(county, body):
 def test_sync_worker_with_the_fake_county(core):
     county_key = StationKey(Ed25519PrivateKey.generate())
     link = FakeCountyLink({core.config.station.id: core.key.public}, county_key)
-    worker = SyncWorker(core.db, link, core.config.station.id, county_key.public)
+    worker = SyncWorker(core.writer, link, core.config.station.id, county_key.public)
     for n in range(30):
         with core.uow() as uow:
             uow.record("test.thing", {"n": n})
@@ -170,7 +170,7 @@ def test_county_down_then_up_over_real_http(core, tmp_path, county_database):
             uow.commit()
     port = free_port()
     from kiosk.keys import public_key_from_hex
-    worker = SyncWorker(core.db, HttpCountyLink(f"http://127.0.0.1:{port}"),
+    worker = SyncWorker(core.writer, HttpCountyLink(f"http://127.0.0.1:{port}"),
                         core.config.station.id, public_key_from_hex(county_public))
     with pytest.raises(OSError):  # the county is down: nothing lost, try later
         worker.push_pending()
@@ -264,7 +264,7 @@ def test_clock_state_and_sync_now(core, tmp_path):
     assert clock_state(core.db, ntp_flag=str(flag)) == "ntp"
     county_key = StationKey(Ed25519PrivateKey.generate())
     link = FakeCountyLink({core.config.station.id: core.key.public}, county_key)
-    worker = SyncWorker(core.db, link, core.config.station.id, county_key.public,
+    worker = SyncWorker(core.writer, link, core.config.station.id, county_key.public,
                         trigger_dir=tmp_path)
     worker.push_pending()  # the fake county's time is this machine's: the clock is confirmed
     assert clock_state(core.db, ntp_flag=str(tmp_path / "none")) == "county"

@@ -46,7 +46,7 @@ def county_and_stations(tmp_path, clock, db: str | None, stderr=subprocess.DEVNU
     proc.terminate()
     proc.wait(10)
     for core in cores.values():
-        core.db.conn.close()
+        core.close()
 
 
 def sync(path) -> str:

@@ -60,7 +60,7 @@ def test_drops_delays_and_duplicates_lose_nothing(core, county):
     data_dir, port, public = county
     add_events(core, 2500, "before")
     proxy = FaultProxy(port, drop=0.2, drop_answer=0.1, duplicate=0.2, delay=0.1)
-    worker = SyncWorker(core.db, HttpCountyLink(f"http://127.0.0.1:{proxy.port}", timeout=10),
+    worker = SyncWorker(core.writer, HttpCountyLink(f"http://127.0.0.1:{proxy.port}", timeout=10),
                         core.config.station.id, public_key_from_hex(public), batch_events=40)
     deadline, failures = time.monotonic() + 120, 0
     while sync_state(core.db).backlog and time.monotonic() < deadline:
@@ -98,7 +98,7 @@ def test_station_killed_20_times_during_sync(core, county, station_dir):
     before = sync_state(core.db)
     assert 0 < before.acked_seq  # the killed workers got somewhere
     # Network back to normal: one more worker finishes from the last kept acknowledgement.
-    worker = SyncWorker(core.db, HttpCountyLink(f"http://127.0.0.1:{port}"),
+    worker = SyncWorker(core.writer, HttpCountyLink(f"http://127.0.0.1:{port}"),
                         core.config.station.id, public_key_from_hex(public))
     assert worker.push_pending().backlog == 0
     acks = [r[0] for r in core.db.execute("SELECT seq FROM sync_acks ORDER BY id")]

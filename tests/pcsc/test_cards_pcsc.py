@@ -46,7 +46,7 @@ def rig(pcscd_running, tmp_path, clock):
     yield core, reader, driver, config_path
     reader.stop()
     driver.close()
-    core.db.conn.close()
+    core.close()
 
 
 def tap(reader, driver, card) -> CardTapped:
@@ -121,7 +121,7 @@ def test_first_technician_from_the_console(pcscd_running, tmp_path):
         assert isinstance(outcome, TechnicianCard) and outcome.name == "赵医生"
         assert core.staff.check_pin(outcome.technician_id, "246813").ok
     finally:
-        core.db.conn.close()
+        core.close()
 
 
 def test_technician_add_rejects_a_short_pin(tmp_path):

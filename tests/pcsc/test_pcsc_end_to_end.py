@@ -84,7 +84,7 @@ def test_500_taps_of_50_cards(station_setup):
     runner = CliRunner()
     ok = runner.invoke(main, ["--config", str(config_path), "verify-log"])
     assert ok.exit_code == 0, ok.output
-    from kiosk.store.database import connect
+    from kiosk.store.database import connect_readonly as connect
     db = connect(load_config(config_path).station.database)
     assert db.execute("SELECT COUNT(*) FROM checkins").fetchone()[0] == 50
     assert db.execute("SELECT COUNT(*) FROM events WHERE type = 'checkin.created'").fetchone()[0] == 50

@@ -110,7 +110,7 @@ def test_state_after_restart_is_what_the_events_say_and_day_end_closes(core, con
                                                                         residents):
     core.queue.call_next("room1", "t1")
     today = core.queue.today()
-    core.db.conn.close()
+    core.close()
     again = build_core(config, clock=clock)
     with again.uow() as uow:
         stored = again.queue.day(uow).entries
@@ -122,18 +122,18 @@ def test_state_after_restart_is_what_the_events_say_and_day_end_closes(core, con
     assert len(closing) == 4
     with again.uow() as uow:
         assert again.queue.day(uow).entries == {}  # a new day starts an empty queue
-    again.db.conn.close()
+    again.close()
 
 
 def test_a_call_whose_screen_update_never_happened_is_shown_after_restart(core, config, clock,
                                                                           residents, tmp_path):
     core.queue.call_next("room1", "t1")  # committed; the process dies before it publishes
-    core.db.conn.close()
+    core.close()
     again = QueueKiosk(build_core(config, clock=clock), tmp_path)
     display = again.client.get("/display").get_data(as_text=True)
     assert 'class="room-number" data-queue-no="1"' in display
     assert "请 1 号 到 诊室1" in again.client.get("/").get_data(as_text=True)
-    again.core.db.conn.close()
+    again.core.close()
 
 
 def test_the_demo_panel_calls_next(core, kiosk, residents):
@@ -152,7 +152,7 @@ def test_her_receipt_says_how_many_are_ahead(core, config, residents):
     from kiosk.adapters.printers import MemoryPrinter
     from kiosk.adapters.receipt_layout import receipt_lines
     from kiosk.station.spooler import PrintSpooler
-    from kiosk.store.database import connect
+    from kiosk.store.database import connect_readonly as connect
     spooler = PrintSpooler(config.station.database, MemoryPrinter(), "站", "Asia/Shanghai")
     spooler.db = connect(config.station.database)
     third = QueueDesk(core.queue, None, config.station.database).staff_rows(core.db)["waiting"][2]

@@ -59,7 +59,7 @@ def rig(pcscd, tmp_path_factory):
     generate_key_file(config.station.key_file)
     core = build_core(config)
     cards = seed(core, local_date(core.clock.now(), config.station.timezone))
-    core.db.conn.close()
+    core.close()
     with station_in_chromium(pcscd, config_path) as (station, browser, driver):
         yield station, browser, driver, cards
 
@@ -95,4 +95,4 @@ def test_f01_service_names_only_when_configured(tmp_path, clock, configured):
     assert [shown(plan.id) for plan, _n in SENSITIVE] == [configured] * len(SENSITIVE)
     assert shown("pre-pregnancy")  # not sensitive: named on the screen
     assert shown("a-plan-from-elsewhere") is configured  # unknown here: treated as sensitive
-    core.db.conn.close()
+    core.close()

@@ -59,7 +59,7 @@ class CountyRig:
     def close(self) -> None:
         self.stop()
         for core in self.cores.values():
-            core.db.conn.close()
+            core.close()
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ from kiosk.errors import ConfigError
 from kiosk.sim.wallet import read_card
 from kiosk.station.hub import ScreenHub
 from kiosk.station.spooler import PrintSpooler
-from kiosk.store.database import connect
+from kiosk.store.database import connect_readonly as connect
+from kiosk.store.writer import Writer
 from kiosk.testing.station import seed_residents
 from kiosk.web import create_app
 
@@ -24,8 +25,10 @@ def spooler(config, clock):
     spooler = PrintSpooler(config.station.database, MemoryPrinter(), "站", "Asia/Shanghai", clock=clock,
                            reprint_seconds=config.printer.reprint_seconds)
     spooler.db = connect(config.station.database)  # driven by hand, not by its thread
+    spooler.writer = Writer.open(config.station.database)  # the process's one writer
     yield spooler
     spooler.db.conn.close()
+    spooler.writer.close()
 
 
 def print_pending(spooler, clock):

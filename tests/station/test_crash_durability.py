@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from kiosk.cli.main import main
 from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
-from kiosk.store.database import connect
+from kiosk.store.database import connect_readonly as connect
 from kiosk.testing.station import StationProcess, TapDriver, seed_residents, write_station_config
 from tests.pcsc.test_pcsc_end_to_end import tap_all
 

@@ -10,7 +10,7 @@ from kiosk.ports import PrinterState
 from kiosk.sim.capture_printer import CapturePrinter
 from kiosk.sim.wallet import read_card
 from kiosk.station.spooler import PrintSpooler
-from kiosk.store.database import connect
+from kiosk.store.database import connect_readonly as connect
 from kiosk.testing.station import seed_residents
 
 

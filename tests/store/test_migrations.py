@@ -2,7 +2,7 @@
 
 import pytest
 
-from kiosk.store.database import connect, open_database, pending_migrations
+from kiosk.store.database import connect_writer as connect, open_database, pending_migrations
 from kiosk.store.migrations import migrations
 
 NAMES = [m.name for m in migrations._migrations]

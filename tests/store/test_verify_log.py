@@ -85,7 +85,7 @@ def test_flipped_byte_in_the_file_itself(logged):
     core, path, _ = logged
     signature = core.db.execute("SELECT signature FROM events WHERE seq = 3").fetchone()[0]
     core.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    core.db.conn.close()
+    core.close()
     db_file = path.parent / "kiosk.db"
     data = bytearray(db_file.read_bytes())
     offset = data.find(signature.encode())

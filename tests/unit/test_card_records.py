@@ -71,7 +71,7 @@ def test_a_signed_card_is_not_honoured_by_a_station_that_does_not_trust_its_issu
     try:
         assert other.checkins.handle_tap(read_card(card)).reason == "unknown_issuer"
     finally:
-        other.db.conn.close()
+        other.close()
 
 
 def test_virtual_mifare_needs_key_b_to_write():

@@ -34,7 +34,7 @@ def test_missing_key_says_how_to_make_one(tmp_path):
 
 
 def test_database_refuses_another_stations_key(config, clock):
-    build_core(config, clock).db.conn.close()
+    build_core(config, clock).close()
     generate_key_file(config.station.key_file, force=True)
     with pytest.raises(KeyFileError, match="does not match"):
         build_core(config, clock)
