@@ -326,7 +326,8 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     sync_wake, syncing = threading.Event(), None
     if config.county.url or (config.source and demo is None):  # the demo has no county
         from kiosk.station.syncing import start_sync
-        syncing = start_sync(core, build_sync_worker, stop, sync_wake, config.source)
+        syncing = start_sync(core, lambda synced, reads: build_sync_worker(
+            synced, wake=sync_wake, reads=reads)[0], stop, sync_wake, config.source)
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, lambda *_: (stop.set(), sync_wake.set()))

@@ -43,19 +43,21 @@ def with_county(core: Core, config_path: Path | None, stop: threading.Event,
 
 def run_sync(core: Core, build_worker: Callable[..., Any], stop: threading.Event,
              wake: threading.Event, config_path: Path | None = None) -> None:
-    """Push and pull until ``stop``; ``build_worker(core, reads=...)`` makes the worker.
-    A truncated log stops sync (ALERT logged by the worker), never the station."""
+    """Push and pull until ``stop``; ``build_worker(core, reads)`` makes the worker. A
+    truncated log, or any bug, stops sync (and says so in the log), never the station."""
     syncing = with_county(core, config_path, stop, wake)
     if syncing is None:
         return
     reads = connect_readonly(syncing.config.station.database)
     try:
-        worker = build_worker(syncing, reads=reads)
+        worker = build_worker(syncing, reads)
         worker.run(stop)
     except LogTruncated as exc:
         log.error("ALERT sync stopped: %s", exc)
     except KioskError as exc:
         log.error("sync stopped: %s", exc)
+    except Exception:
+        log.exception("sync stopped")
     finally:
         reads.conn.close()
 

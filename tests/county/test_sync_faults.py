@@ -80,27 +80,38 @@ def test_drops_delays_and_duplicates_lose_nothing(core, county):
 
 
 def test_station_killed_20_times_during_sync(core, county, station_dir):
+    """The station process (`kiosk serve`, whose sync thread pushes through its one writer)
+    killed 20 times mid-import, mid-batch or mid-acknowledgement."""
+    from kiosk.bootstrap import build_core
     data_dir, port, public = county
     proxy = FaultProxy(port, drop=0.1, duplicate=0.1, delay=0.4, seed=11)
     path = station_dir / "kiosk.toml"
     path.write_text(path.read_text() + f'\n[county]\nurl = "http://127.0.0.1:{proxy.port}"\n'
                     f'public_key = "{public}"\n')
+    config = core.config
+    core.close()  # from here on the writer is whoever runs: this test or the station process
     rng = random.Random(3)
-    command = [sys.executable, "-m", "kiosk", "--config", str(path), "sync"]
+    command = [sys.executable, "-m", "kiosk", "--config", str(path), "serve"]
     for kill in range(20):
-        add_events(core, 300, f"round-{kill}")
+        offline = build_core(config)  # the station is down: the test is the writer
+        add_events(offline, 300, f"round-{kill}")
+        offline.close()
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                env={**os.environ})
-        time.sleep(rng.uniform(0.6, 1.6))  # mid-import, mid-batch or mid-acknowledgement
+                                stdin=subprocess.DEVNULL, env={**os.environ})
+        time.sleep(rng.uniform(1.2, 2.8))  # mid-start, mid-batch or mid-acknowledgement
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     proxy.close()
-    before = sync_state(core.db)
-    assert 0 < before.acked_seq  # the killed workers got somewhere
-    # Network back to normal: one more worker finishes from the last kept acknowledgement.
-    worker = SyncWorker(core.writer, HttpCountyLink(f"http://127.0.0.1:{port}"),
-                        core.config.station.id, public_key_from_hex(public))
-    assert worker.push_pending().backlog == 0
-    acks = [r[0] for r in core.db.execute("SELECT seq FROM sync_acks ORDER BY id")]
-    assert acks == sorted(acks) and acks[-1] == 6001
-    assert_county_has_exactly(core, data_dir)
+    final = build_core(config)
+    try:
+        before = sync_state(final.db)
+        assert 0 < before.acked_seq  # the killed stations got somewhere
+        # Network back to normal: one more worker finishes from the last kept acknowledgement.
+        worker = SyncWorker(final.writer, HttpCountyLink(f"http://127.0.0.1:{port}"),
+                            config.station.id, public_key_from_hex(public))
+        assert worker.push_pending().backlog == 0
+        acks = [r[0] for r in final.db.execute("SELECT seq FROM sync_acks ORDER BY id")]
+        assert acks == sorted(acks) and acks[-1] == 6001
+        assert_county_has_exactly(final, data_dir)
+    finally:
+        final.close()
