@@ -72,7 +72,7 @@ firstboot_station() {
     apply_boot_config
     step 6 "starting the kiosk"
     if live && [ "$DRY_RUN" -eq 0 ]; then
-        services --no-block start kiosk.service kiosk-sync.service kiosk-browser.service
+        services --no-block start kiosk.service kiosk-browser.service
     fi
     say "done" "first boot finished"
 }

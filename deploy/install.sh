@@ -223,7 +223,7 @@ write_browser_env() {
 }
 
 install_units_and_fragments() {
-    step 7 "systemd units (kiosk, kiosk-sync, kiosk-browser, kiosk-firstboot)"
+    step 7 "systemd units (kiosk, kiosk-browser, kiosk-firstboot)"
     local unit wants
     for unit in "$REPO_DIR"/systemd/*.service; do
         run install -D -m 0644 "$unit" "$(target "/etc/systemd/system/$(basename "$unit")")"
@@ -231,7 +231,10 @@ install_units_and_fragments() {
     # Raspberry Pi OS Lite boots to multi-user.target, so everything hangs off that.
     wants="$(target /etc/systemd/system/multi-user.target.wants)"
     run mkdir -p "$wants"
-    for unit in kiosk.service kiosk-sync.service kiosk-browser.service kiosk-firstboot.service; do
+    # Releases before one writer per database ran sync as its own unit: it is the station's
+    # thread now, and a second process must not write the database.
+    run rm -f "$wants/kiosk-sync.service" "$(target /etc/systemd/system/kiosk-sync.service)"
+    for unit in kiosk.service kiosk-browser.service kiosk-firstboot.service; do
         run ln -sfn "/etc/systemd/system/$unit" "$wants/$unit"
     done
     step 8 "udev, modprobe, journald, timesync, watchdog and polkit fragments"
@@ -320,9 +323,9 @@ switch_release() {
     local home
     home="$(target "$KIOSK_HOME")"
     if live && [ "$old" != "$RELEASE" ]; then
-        services stop kiosk-browser.service kiosk.service kiosk-sync.service 2>/dev/null || true
+        services stop kiosk-browser.service kiosk.service kiosk-sync.service 2>/dev/null || true  # kiosk-sync: older releases
         if ! (umask 0077 && runuser -u kiosk -- "$home/releases/$RELEASE/venv/bin/kiosk" --config /etc/kiosk/kiosk.toml migrate); then
-            [ -n "$old" ] && services start kiosk.service kiosk-sync.service kiosk-browser.service
+            [ -n "$old" ] && services start kiosk.service kiosk-browser.service
             die "the database migration failed (see above); ${old:+release $old still runs and }the database is as it was"
         fi
     fi
@@ -333,7 +336,7 @@ switch_release() {
     if live; then
         services daemon-reload
         if [ -f /var/lib/kiosk/station.key ]; then
-            services restart kiosk.service kiosk-sync.service kiosk-browser.service
+            services restart kiosk.service kiosk-browser.service
         else
             services start --no-block kiosk-firstboot.service
         fi

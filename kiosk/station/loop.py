@@ -1,7 +1,8 @@
 """The station's main loop: reader events in, check-ins, signals and receipts out.
 
-All database writes happen on this loop's thread (one writer, as Datasette
-does), so taps from several readers are handled strictly one after another.
+Taps are handled strictly one after another on this loop's thread. Their units of work go
+through the station's one database writer (kiosk.store.writer.Writer), which the staff pages,
+the print spooler and the sync thread share, one unit of work at a time.
 """
 
 from __future__ import annotations

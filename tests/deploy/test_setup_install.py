@@ -69,9 +69,11 @@ def test_install_into_a_mounted_root(image_root, tmp_path):
                  "etc/modprobe.d/kiosk-blacklist-nfc.conf", "usr/lib/sysusers.d/kiosk.conf",
                  "etc/polkit-1/rules.d/50-kiosk-reboot.rules"):
         assert (root / path).exists(), path
-    for unit in ("kiosk", "kiosk-sync", "kiosk-browser", "kiosk-firstboot"):
+    for unit in ("kiosk", "kiosk-browser", "kiosk-firstboot"):
         link = root / f"etc/systemd/system/multi-user.target.wants/{unit}.service"
         assert os.readlink(link) == f"/etc/systemd/system/{unit}.service"
+    # sync is a thread of kiosk.service (one writer per database): no unit of its own
+    assert not (root / "etc/systemd/system/multi-user.target.wants/kiosk-sync.service").exists()
     assert (root / "opt/kiosk/current").readlink().parts[0] == "releases"
     assert "KIOSK_CAGE_ROTATION=-r -r" in (root / "etc/kiosk/browser.env").read_text()
     assert not (root / "var/lib/kiosk/station.key").exists()  # made at first boot, never here
@@ -167,7 +169,7 @@ def test_read_only_root_keeps_the_data_on_its_own_partition(image_root):
     assert "overlayroot=tmpfs:recurse=0" in cmdline.split()
     units = root / "etc/systemd/system"
     assert all("RequiresMountsFor=/var/lib/kiosk" in (units / name).read_text()
-               for name in ("kiosk.service", "kiosk-sync.service", "kiosk-firstboot.service"))
+               for name in ("kiosk.service", "kiosk-firstboot.service"))
 
     off = install("--root", str(root), "--no-apt", "--writable-root")  # before an upgrade
     assert off.returncode == 0 and "overlayroot" not in (root / "boot/firmware/cmdline.txt").read_text()

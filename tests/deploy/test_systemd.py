@@ -31,8 +31,9 @@ def local_copy(unit: Path, directory: Path) -> Path:
 
 
 def test_every_unit_is_there():
-    assert {u.name for u in UNITS} == {"kiosk.service", "kiosk-sync.service",
-                                        "kiosk-browser.service", "kiosk-firstboot.service"}
+    # sync is a thread of kiosk.service, so the station's one writer keeps its acknowledgements
+    assert {u.name for u in UNITS} == {"kiosk.service", "kiosk-browser.service",
+                                        "kiosk-firstboot.service"}
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)
@@ -43,7 +44,7 @@ def test_unit_verifies(unit, tmp_path):
     assert result.returncode == 0 and not problems, result.stderr
 
 
-@pytest.mark.parametrize("name,limit", [("kiosk.service", 2.5), ("kiosk-sync.service", 2.5)])
+@pytest.mark.parametrize("name,limit", [("kiosk.service", 2.5)])
 def test_services_are_hardened(name, limit, tmp_path):
     unit = next(u for u in UNITS if u.name == name)
     result = subprocess.run(["systemd-analyze", "security", "--offline=true",
