@@ -328,9 +328,12 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         from kiosk.station.syncing import start_sync
         syncing = start_sync(core, lambda synced, reads: build_sync_worker(
             synced, wake=sync_wake, reads=reads)[0], stop, sync_wake, config.source)
+    def stopping(*_: object) -> None:
+        stop.set()
+        sync_wake.set()
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: (stop.set(), sync_wake.set()))
+            signal.signal(signum, stopping)
         for signum in (signal.SIGUSR1, signal.SIGHUP):  # sync now / look for a county now
             signal.signal(signum, lambda *_: sync_wake.set())
     log.info("station %s starting (database %s, key %s)", config.station.id, config.station.database,

@@ -93,7 +93,13 @@ def _check_key(config: Config) -> Iterator[Check]:
 
 
 def _check_database(config: Config) -> Iterator[Check]:
-    from kiosk.store.database import active_technicians, connect_readonly, integrity, last_event_time, pending_migrations
+    from kiosk.store.database import (
+        active_technicians,
+        connect_readonly,
+        integrity,
+        last_event_time,
+        pending_migrations,
+    )
     if not config.station.database.exists():
         yield Check("database", False, f"{config.station.database} does not exist",
                     "start the station once (kiosk serve) to create it")

@@ -96,16 +96,22 @@ def test_station_killed_20_times_during_sync(core, county, station_dir):
         offline = build_core(config)  # the station is down: the test is the writer
         add_events(offline, 300, f"round-{kill}")
         offline.close()
-        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                stdin=subprocess.DEVNULL, env={**os.environ})
-        time.sleep(rng.uniform(1.2, 2.8))  # mid-start, mid-batch or mid-acknowledgement
+        log = station_dir / "serve.log"
+        started = log.read_text().count("starting (database") if log.exists() else 0
+        with log.open("ab") as stderr:
+            proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr,
+                                    stdin=subprocess.DEVNULL, env={**os.environ})
+        deadline = time.monotonic() + 60  # a loaded machine starts Python slowly
+        while log.read_text().count("starting (database") == started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(rng.uniform(0.2, 1.6))  # mid-batch or mid-acknowledgement
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     proxy.close()
     final = build_core(config)
     try:
         before = sync_state(final.db)
-        assert 0 < before.acked_seq  # the killed stations got somewhere
+        assert 0 < before.acked_seq, (station_dir / "serve.log").read_text()[-3000:]  # some way
         # Network back to normal: one more worker finishes from the last kept acknowledgement.
         worker = SyncWorker(final.writer, HttpCountyLink(f"http://127.0.0.1:{port}"),
                             config.station.id, public_key_from_hex(public))

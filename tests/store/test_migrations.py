@@ -2,7 +2,8 @@
 
 import pytest
 
-from kiosk.store.database import connect_writer as connect, open_database, pending_migrations
+from kiosk.store.database import connect_writer as connect
+from kiosk.store.database import open_database, pending_migrations
 from kiosk.store.migrations import migrations
 
 NAMES = [m.name for m in migrations._migrations]

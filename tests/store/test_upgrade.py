@@ -13,7 +13,8 @@ from sqlite_utils.migrations import Migrations
 from kiosk.cli.main import main
 from kiosk.errors import StoreError
 from kiosk.ops.upgrade import migrate_with_backup
-from kiosk.store.database import connect_writer as connect, open_database
+from kiosk.store.database import connect_writer as connect
+from kiosk.store.database import open_database
 from kiosk.store.migrations import migrations
 
 NAMES = [m.name for m in migrations._migrations]
