@@ -163,15 +163,15 @@ class Writer:
         """Let go of this user's share; the last one closes the connection (which checkpoints:
         only the writer ever does) and releases the lock."""
         key = str(self.database.resolve())
-        with _registry:
+        with _registry:  # held to the end, so a new open in this process waits for the lock file
             self._users -= 1
             if self._users > 0:
                 return
             if _writers.get(key) is self:
                 del _writers[key]
-        with self.lock:
-            self.db.conn.close()
-        self._lock_file.release()
+            with self.lock:
+                self.db.conn.close()
+            self._lock_file.release()
 
 
 class WriteThread:

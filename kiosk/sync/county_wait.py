@@ -1,11 +1,11 @@
-"""`kiosk sync` on a station that has no county yet: wait quietly instead of failing.
+"""Sync on a station that has no county yet: wait quietly instead of failing.
 
-A station may be installed without a county (docs/technicians.md) and enrolled later. Exiting
-with an error would make systemd restart the sync unit every few seconds forever: a Pi would
-spend part of a core on it and the journal would never stop writing to the SD card. So the
-command logs once that no county is configured and then waits, re-reading the config when the
-file changes (a stat every few seconds) or when woken (SIGHUP or SIGUSR1, i.e. `systemctl
-reload kiosk-sync`). As soon as the config names a county, sync starts in the same process.
+A station may be installed without a county (docs/technicians.md) and enrolled later. Sync is a
+thread of the station process (kiosk.station.syncing); failing there would leave a station that
+never syncs until restarted, and a retry loop would spend part of a core and keep the journal
+writing to the SD card. So the thread logs once that no county is configured and then waits,
+re-reading the config when the file changes (a stat every few seconds) or when woken (SIGHUP or
+SIGUSR1, i.e. `systemctl reload kiosk`). As soon as the config names a county, sync starts.
 """
 
 from __future__ import annotations

@@ -76,6 +76,13 @@ def test_a_county_configured_later_starts_the_push(core, station_dir, tmp_path):
         assert wait_until(lambda: sync_state(reads).backlog == 0, 30), log.read_text()
         assert proc.poll() is None
         assert "已配置县级服务器 / County configured" in log.read_text()
+        # `kiosk sync --once` on the console goes through the running station, never beside it
+        once = subprocess.run([sys.executable, "-m", "kiosk", "--config", str(path), "sync",
+                               "--once"], capture_output=True, text=True, timeout=120,
+                              stdin=subprocess.DEVNULL)
+        assert once.returncode == 0, once.stderr
+        assert "站点正在运行：它现在就上传 / The station is running: it pushes now" in once.stderr
+        assert "已同步 / In sync: 2" in once.stdout
     finally:
         if reads is not None:
             reads.conn.close()
