@@ -51,6 +51,7 @@ def test_without_a_county_the_station_runs_and_sync_says_so_once(station_dir, tm
     lines = [line for line in log.read_text().splitlines() if "县级服务器" in line]
     assert len(lines) == 1, lines  # said once, nothing more for the journal
     assert "未配置县级服务器 / No county configured" in lines[0]
+    assert "SQLite 3." in log.read_text()  # the station names its SQLite at start
 
 
 def test_a_county_configured_later_starts_the_push(core, station_dir, tmp_path):
