@@ -163,3 +163,34 @@ def _answers(staff: StaffBrowser) -> bool:
         return True
     except OSError:
         return False
+
+
+@pytest.mark.pcsc
+def test_the_station_process_writes_through_one_connection(pcscd_running, tmp_path):
+    """The same in a real `kiosk serve --json` (kiosk/testing/station.py) with taps on both
+    readers through pcscd, watched through the factory's trace from outside the process."""
+    from kiosk.keys import generate_key_file
+    from kiosk.testing.station import StationProcess, TapDriver, seed_residents, write_station_config
+    from tests.pcsc.test_pcsc_end_to_end import tap_all
+    config_path = write_station_config(tmp_path / "st", pcscd_running)
+    config = load_config(config_path)
+    generate_key_file(config.station.key_file)
+    cards = seed_residents(config_path, 6)
+    trace = tmp_path / "sql.trace"
+    station = StationProcess(config_path, env={"KIOSK_SQL_TRACE": str(trace)})
+    driver = TapDriver(pcscd_running)
+    station.start()
+    try:
+        reports = tap_all(driver, station, cards * 2)
+    finally:
+        driver.close()
+        pid = station.proc.pid if station.proc else 0
+        station.stop()
+    assert sum(1 for _, r in reports if r and r.get("kind") == "checked_in") >= 6, reports
+    db_path = str(config.station.database.resolve())
+    records = [json.loads(line) for line in trace.read_text().splitlines()]
+    mine = [r for r in records if r.get("open", r.get("write")) == db_path and r["pid"] == pid]
+    opened = {r["conn"]: r["mode"] for r in mine if "open" in r}
+    assert list(opened.values()).count("writer") == 1, opened
+    assert {r["conn"] for r in mine if "write" in r} == {
+        c for c, mode in opened.items() if mode == "writer"}
