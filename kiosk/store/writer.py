@@ -55,42 +55,61 @@ def lock_path(database: str | Path) -> Path:
     return Path(f"{Path(database).resolve()}-writer.lock")
 
 
+_locks: dict[str, list[int]] = {}  # lock file -> [descriptor, users] held by this process
+_locks_guard = threading.Lock()
+
+
 class WriterLock:
     """The exclusive flock that makes a process the database's writer; released on close
-    (and by the kernel when the process dies, so a power cut or SIGKILL leaves none behind)."""
+    (and by the kernel when the process dies, so a power cut or SIGKILL leaves none behind).
+    Within one process the lock is shared: `kiosk restore` may take it, then open the
+    ``Writer`` it rebuilds the database with."""
 
     def __init__(self, database: str | Path, wait: float = 0.0):
-        self.database = Path(database)
-        path = lock_path(database)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._fd: int | None = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self.database, self._key, self._held = Path(database), str(lock_path(database)), False
+        with _locks_guard:
+            if self._key in _locks:
+                _locks[self._key][1] += 1
+                self._held = True
+                return
+        Path(self._key).parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._key, os.O_RDWR | os.O_CREAT, 0o600)
         deadline = time.monotonic() + wait
         while True:
             try:
-                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    os.close(self._fd)
-                    self._fd = None
+                    os.close(fd)
                     raise StationRunning(self.database) from None
                 time.sleep(0.1)
+        with _locks_guard:
+            _locks[self._key] = [fd, 1]
+            self._held = True
 
     def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # closing the descriptor drops the flock
-            self._fd = None
+        if not self._held:
+            return
+        self._held = False
+        with _locks_guard:
+            entry = _locks[self._key]
+            entry[1] -= 1
+            if entry[1] == 0:
+                del _locks[self._key]
+                os.close(entry[0])  # closing the descriptor drops the flock
 
 
 def take_writer_lock(database: str | Path, wait: float = 0.0) -> WriterLock:
     """Become the database's only writer (e.g. `kiosk restore` before it rebuilds the file), or
-    raise ``StationRunning`` after ``wait`` seconds; call ``release()`` when done."""
+    raise ``StationRunning`` after ``wait`` seconds; call ``release()`` when done. A
+    ``Writer.open`` of the same file in this process meanwhile shares the lock."""
     return WriterLock(database, wait)
 
 
 def station_running(database: str | Path) -> bool:
     """Whether another process holds the database's writer (this process's own does not count)."""
-    if str(Path(database).resolve()) in _writers:
+    if str(lock_path(database)) in _locks:
         return False
     if not lock_path(database).exists():
         return False

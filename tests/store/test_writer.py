@@ -130,3 +130,17 @@ def test_which_versions_have_the_wal_reset_fix(version, fixed):
 def test_the_status_names_the_version_and_the_reason():
     status = sqlite_status()
     assert sqlite3.sqlite_version in status and "one writ" in status
+
+
+def test_a_lock_taken_first_is_shared_with_the_writer(tmp_path):
+    """What `kiosk restore` does: take the lock, then build the database on a Writer."""
+    database = tmp_path / "kiosk.db"
+    lock = take_writer_lock(database)
+    assert not station_running(database)
+    writer = Writer.open(database)
+    writer.close()
+    assert not station_running(database)  # still ours
+    lock.release()
+    lock.release()  # twice is harmless
+    again = take_writer_lock(database)
+    again.release()
