@@ -45,7 +45,7 @@ def open_connection(path: str | Path, mode: str, check_same_thread: bool = False
     """The one place that calls sqlite3.connect (a test checks): ``mode`` is "writer"
     (only store/writer.py asks for it), "readonly" (mode=ro, PRAGMA query_only) or "copy"."""
     assert mode in ("writer", "readonly", "copy"), mode
-    name = str(Path(path).resolve())
+    name = ":memory:" if str(path) == ":memory:" else str(Path(path).resolve())
     if mode == "readonly":
         uri = f"file:{quote(name)}?mode=ro"
         conn = sqlite3.connect(uri, uri=True, timeout=15, check_same_thread=check_same_thread)
@@ -100,7 +100,8 @@ def connect_readonly(path: str | Path) -> Database:
 
 
 def connect_copy(path: str | Path) -> sqlite3.Connection:
-    """A plain connection to a copy (an upgrade's backup file), never to a live database."""
+    """A plain connection to a copy (an upgrade's backup file, a work file, ``":memory:"``),
+    never to a live database."""
     return open_connection(path, "copy")
 
 

@@ -144,3 +144,12 @@ def test_a_lock_taken_first_is_shared_with_the_writer(tmp_path):
     lock.release()  # twice is harmless
     again = take_writer_lock(database)
     again.release()
+
+
+def test_a_copy_in_memory_stays_in_memory(tmp_path, monkeypatch):
+    from kiosk.store.database import connect_copy
+    monkeypatch.chdir(tmp_path)
+    copy = connect_copy(":memory:")
+    copy.execute("CREATE TABLE t (x)")
+    copy.close()
+    assert list(tmp_path.iterdir()) == []
