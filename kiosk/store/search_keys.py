@@ -182,15 +182,23 @@ def keys_current(db: Database) -> bool:
     return bool(row and row[0] == KEYS_VERSION)
 
 
-def rebuild(db: Database) -> int:
+def rebuild(db: Database, chunk: int = 20_000) -> int:
     """Every resident's keys anew, in one transaction; returns how many residents. Run at start
-    when the keys were made by another recipe or pypinyin release (or never: the migration)."""
+    when the keys were made by another recipe or pypinyin release (or never: the migration).
+    The resident index is dropped and made again after, and each chunk of residents' keys is
+    inserted in key order: about four times faster than row by row (bench/pinyin_search.py)."""
+    index = db.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND "
+                       "name = 'resident_search_keys_resident'").fetchone()
     with db.conn:
+        if index:
+            db.execute("DROP INDEX resident_search_keys_resident")
         db.execute("DELETE FROM resident_search_keys")
-        count = 0
-        for resident_id, name in db.execute("SELECT id, name FROM residents").fetchall():
-            _insert(db, ((key, resident_id) for key in name_keys(name or "")))
-            count += 1
+        residents = db.execute("SELECT id, name FROM residents").fetchall()
+        for start in range(0, len(residents), chunk):
+            _insert(db, sorted((key, resident_id) for resident_id, name in residents[start:start + chunk]
+                               for key in name_keys(name or "")))
+        if index:
+            db.execute(index[0])
         db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
                    "value = excluded.value", (VERSION_KEY, KEYS_VERSION))
-    return count
+    return len(residents)
