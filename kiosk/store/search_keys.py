@@ -30,12 +30,13 @@ import functools
 import itertools
 import unicodedata
 from collections.abc import Iterable, Iterator
+from importlib.metadata import version
 
-import pypinyin
-from pypinyin import Style, lazy_pinyin, pinyin
 from sqlite_utils import Database
 
-KEYS_VERSION = f"1/pypinyin-{pypinyin.__version__}"
+# pypinyin itself is imported where keys are made: its dictionaries take a second or more to
+# load, which every `kiosk` command that opens the database would otherwise pay.
+KEYS_VERSION = f"1/pypinyin-{version('pypinyin')}"
 VERSION_KEY = "search_keys_version"
 MAX_READINGS = 32  # full-pinyin keys per name, and as many initials keys
 MAX_SUFFIXES = 40  # character keys per name: a substring starting past the 40th is not found
@@ -71,12 +72,14 @@ def normalize(text: str) -> str:
 def _heteronyms(char: str) -> tuple[str, ...]:
     if char in EXTRA_READINGS:
         return EXTRA_READINGS[char]
+    from pypinyin import Style, pinyin
     found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
     return tuple(r.replace("ü", "v") for r in found[0]) if found else ()
 
 
 @functools.lru_cache(maxsize=16384)
 def _in_context(chars: str) -> tuple[str, ...]:
+    from pypinyin import Style, lazy_pinyin
     return tuple(lazy_pinyin(chars, style=Style.NORMAL, errors="ignore"))
 
 
