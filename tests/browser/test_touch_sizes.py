@@ -186,6 +186,10 @@ def walked(pcscd, tmp_path_factory):
         page.wait_for_function("document.body.dataset.connected === 'yes'")
         tap(driver, cards["wang"])
         wait_screen(page, "checked_in")
+        for width, height in KIOSK_SIZES:  # her check-in screen, with the link to her record
+            page.set_viewport_size({"width": width, "height": height})
+            results[("her check-in", width, height)] = measure(page, "touch-checked-in", True, False)
+        page.set_viewport_size({"width": 800, "height": 480})
         page.click("#my-record")
         page.wait_for_selector("#my-views")
         visit(page, by_endpoint["me.record"], page.url.removeprefix(station.ui_url.rstrip("/")), go=False)
@@ -276,3 +280,8 @@ def test_page_meets_the_touch_rule(walked, rule, width, height):
 @pytest.mark.parametrize("width,height", KIOSK_SIZES)
 def test_pin_keypad_keys_are_64x56(walked, name, width, height):
     assert walked[(name, width, height)] == [], "\n".join(walked[(name, width, height)])
+
+
+@pytest.mark.parametrize("width,height", KIOSK_SIZES)
+def test_her_check_in_screen_with_her_record_link(walked, width, height):
+    assert walked[("her check-in", width, height)] == [], "\n".join(walked[("her check-in", width, height)])
