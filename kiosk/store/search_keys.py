@@ -163,6 +163,12 @@ def name_keys(name: str) -> set[str]:
     return keys
 
 
+def warm_up() -> None:
+    """Load pypinyin's dictionaries (a second or more on a Pi) before a registration needs them
+    inside its unit of work; the station starts this in a thread."""
+    name_keys("王秀华")
+
+
 def prefix_range(query: str) -> tuple[str, str] | None:
     """(low, high) for ``key >= low AND key < high``: the keys that start with the query."""
     text = normalize(query)
