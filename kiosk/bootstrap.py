@@ -308,6 +308,8 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     day_end = DayEnd(core.queue, on_closed=publish_board)
     day_end.tick()  # a station that was off overnight closes yesterday's queue first
     ui = build_ui(config, hub, demo, StationServices(core, staff, hub, spooler, calling))
+    from kiosk.store.search_keys import warm_up  # so the first registration does not pay for it
+    threading.Thread(target=warm_up, name="pinyin-warm-up", daemon=True).start()
     if ui:
         ui.start()
         url = f"http://{ui.host}:{ui.port}/"

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from sqlite_utils import Database
 
 from kiosk.errors import StoreError
+from kiosk.store import search_keys
 from kiosk.store.migrations import migrations
 
 
@@ -130,10 +131,14 @@ def sqlite_status() -> str:
 
 
 def open_database(path: str | Path) -> Database:
-    """A writing connection with the schema brought up to date. Only store/writer.py calls it."""
+    """A writing connection with the schema brought up to date, and the residents' search keys
+    (made anew when their recipe or the pypinyin release changed, see store/search_keys.py).
+    Only store/writer.py calls it."""
     db = connect_writer(path)
     try:
         migrations.apply(db)
+        if not search_keys.keys_current(db):
+            search_keys.rebuild(db)
     except sqlite3.DatabaseError as exc:
         db.conn.close()
         raise StoreError(f"cannot migrate database {path}: {exc}") from exc
