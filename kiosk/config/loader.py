@@ -26,7 +26,8 @@ VPCD_PORT = 35963  # vpcd's first reader slot, as Debian's vsmartcard-vpcd sets 
 SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "station": {"id": str, "name": str, "timezone": str, "data_dir": str, "database": str,
                 "key_file": str},
-    "reader": {"kind": str, "readers": list, "pcscd_socket": str, "vpcd_port": int},
+    "reader": {"kind": str, "readers": list, "pcscd_socket": str, "vpcd_port": int,
+               "roles": dict},
     "printer": {"kind": str, "host": str, "port": int, "path": str, "paper_mm": int,
                 "vendor_id": int, "product_id": int, "baudrate": int,
                 "charset": str, "font": str, "show_service_names": bool, "reprint_seconds": int},
@@ -39,6 +40,8 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "cards": {"legacy_uid_only": bool, "mifare_key_a": str, "mifare_key_b": str, "aid": str,
               "file_id": str, "trusted_issuers": dict},
     "staff": {"idle_logout_seconds": int},
+    "desk": {"enabled": bool, "host": str, "port": int, "cert_file": str, "key_file": str,
+             "idle_logout_seconds": int, "sessions": int},
     "queue": {"rooms": list, "return_after": int, "show_masked_name": bool, "voice": bool,
               "voice_lang": str},
     "log": {"level": str},
@@ -74,6 +77,16 @@ class ReaderSection:
     readers: tuple[str, ...] = ()  # only readers whose name contains one of these
     pcscd_socket: str = ""
     vpcd_port: int = VPCD_PORT
+    roles: tuple[tuple[str, str], ...] = ()  # (reader name or prefix, "kiosk" | "desk")
+
+    def role(self, reader: str) -> str:
+        """A reader's role: the longest configured name or prefix it starts with, else kiosk."""
+        matches = [(len(name), role) for name, role in self.roles if reader.startswith(name)]
+        return max(matches)[1] if matches else "kiosk"
+
+    @property
+    def has_desk_reader(self) -> bool:
+        return any(role == "desk" for _name, role in self.roles)
 
 
 @dataclass(frozen=True)
@@ -151,6 +164,19 @@ class StaffSection:
 
 
 @dataclass(frozen=True)
+class DeskSection:
+    """[desk]: the technician pages on the station LAN, over HTTPS only (off by default)."""
+
+    enabled: bool = False
+    host: str = "0.0.0.0"
+    port: int = 8443
+    cert_file: Path | None = None  # None: the station's own certificate, made at first start
+    key_file: Path | None = None
+    idle_logout_seconds: int = 900
+    sessions: int = 3
+
+
+@dataclass(frozen=True)
 class QueueSection:
     """[queue]: the rooms that call from the day's queue, the no-show return rule and the voice."""
 
@@ -185,6 +211,7 @@ class Config:
     care: CareSection = field(default_factory=CareSection)
     cards: CardsSection = field(default_factory=CardsSection)
     staff: StaffSection = field(default_factory=StaffSection)
+    desk: DeskSection = field(default_factory=DeskSection)
     queue: QueueSection = field(default_factory=QueueSection)
     log: LogSection = field(default_factory=LogSection)
     source: Path | None = None  # the file it was read from
@@ -228,6 +255,38 @@ def _queue(queue: dict[str, Any]) -> QueueSection:
         raise ConfigError("queue.return_after", "must be 0 to 50 waiting entries",
                           f"the default is {DEFAULTS.queue.return_after}")
     return QueueSection(**{**queue, "rooms": tuple(rooms) or DEFAULTS.queue.rooms})
+
+
+def _roles(reader: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """[reader] roles: reader name (or prefix) -> "kiosk" or "desk"."""
+    roles = []
+    for name, role in reader.get("roles", {}).items():
+        if role not in ("kiosk", "desk"):
+            raise ConfigError(f"reader.roles.{name!r}", f"{role!r} is not a reader role",
+                              'use "kiosk" (public check-in) or "desk" (the technician\'s desk)')
+        if not name.strip():
+            raise ConfigError("reader.roles", "an empty reader name", "write the reader's name "
+                              "or the start of it, as `pcsc_scan` or `kiosk doctor` shows it")
+        roles.append((name, role))
+    return tuple(roles)
+
+
+def _desk(desk: dict[str, Any], base: Path) -> DeskSection:
+    """[desk]: the LAN side; a county-issued certificate needs both its files."""
+    if not 1 <= desk.get("port", DEFAULTS.desk.port) <= 65535:
+        raise ConfigError("desk.port", f"{desk['port']} is not a TCP port", "use 1-65535, e.g. 8443")
+    if not 60 <= desk.get("idle_logout_seconds", DEFAULTS.desk.idle_logout_seconds) <= 43200:
+        raise ConfigError("desk.idle_logout_seconds", "must be 60 to 43200 seconds",
+                          f"the default is {DEFAULTS.desk.idle_logout_seconds}")
+    if not 1 <= desk.get("sessions", DEFAULTS.desk.sessions) <= 20:
+        raise ConfigError("desk.sessions", "must be 1 to 20 desk sessions",
+                          f"the default is {DEFAULTS.desk.sessions}")
+    if bool(desk.get("cert_file")) != bool(desk.get("key_file")):
+        raise ConfigError("desk.key_file" if desk.get("cert_file") else "desk.cert_file",
+                          "a county-issued certificate needs both cert_file and key_file",
+                          "set both, or neither (the station then makes its own)")
+    paths = {k: base / desk[k] for k in ("cert_file", "key_file") if desk.get(k)}
+    return DeskSection(**{**desk, **paths})
 
 
 def config_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -333,10 +392,11 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
             **station, "data_dir": data_dir,
             "database": base / station.get("database", str(data_dir / "kiosk.db")),
             "key_file": base / station.get("key_file", str(data_dir / "station.key"))}),
-        reader=ReaderSection(**{**reader, "readers": tuple(str(r) for r in reader.get("readers", []))}),
+        reader=ReaderSection(**{**reader, "readers": tuple(str(r) for r in reader.get("readers", [])),
+                                "roles": _roles(reader)}),
         printer=PrinterSection(**printer), signals=signals_section,
         county=CountySection(**county), ui=UiSection(**ui),
         care=CareSection(base / care["plans_file"] if care.get("plans_file") else None),
-        cards=cards, staff=StaffSection(**staff), log=LogSection(**raw.get("log", {})),
+        cards=cards, staff=StaffSection(**staff), desk=_desk(raw.get("desk", {}), base), log=LogSection(**raw.get("log", {})),
         queue=_queue(raw.get("queue", {})), source=source,
     )
