@@ -70,7 +70,8 @@ class DeskSessions:
     def wait_login(self, address: str, user_agent: str) -> LoginWait:
         wait = LoginWait(address, user_agent, self.clock())
         with self._changed:
-            self._waits = [w for w in self._waits if self._waiting(w)][-(MAX_WAITING - 1):]
+            self._waits = [w for w in self._waits if self.clock() - w.created < WAIT_SECONDS
+                           ][-(MAX_WAITING - 1):]
             self._waits.append(wait)
         return wait
 
@@ -93,7 +94,6 @@ class DeskSessions:
                 wait.state = "not_chosen"
             chosen.ticket, chosen.csrf, chosen.name, chosen.state = token(), token(), name, "chosen"
             self._tickets[chosen.ticket] = (technician_id, name, chosen.csrf, self.clock())
-            self._waits = [chosen]
             self._changed.notify_all()
             return chosen
 
