@@ -275,8 +275,8 @@ def _desk(desk: dict[str, Any], base: Path) -> DeskSection:
     """[desk]: the LAN side; a county-issued certificate needs both its files."""
     if not 1 <= desk.get("port", DEFAULTS.desk.port) <= 65535:
         raise ConfigError("desk.port", f"{desk['port']} is not a TCP port", "use 1-65535, e.g. 8443")
-    if not 60 <= desk.get("idle_logout_seconds", DEFAULTS.desk.idle_logout_seconds) <= 43200:
-        raise ConfigError("desk.idle_logout_seconds", "must be 60 to 43200 seconds",
+    if not 30 <= desk.get("idle_logout_seconds", DEFAULTS.desk.idle_logout_seconds) <= 43200:
+        raise ConfigError("desk.idle_logout_seconds", "must be 30 to 43200 seconds",
                           f"the default is {DEFAULTS.desk.idle_logout_seconds}")
     if not 1 <= desk.get("sessions", DEFAULTS.desk.sessions) <= 20:
         raise ConfigError("desk.sessions", "must be 1 to 20 desk sessions",
