@@ -87,3 +87,34 @@ def test_the_public_screen_stays_plain_http_on_loopback(station):
         assert response.status == 200
     with pytest.raises(urllib.error.HTTPError, match="404"):
         urllib.request.urlopen(process.ui_url + "staff/desk/login", timeout=10)
+
+
+def test_doctor_and_the_enrolment_slip_show_the_fingerprint(station):
+    process, directory, _ = station
+    config = load_config(directory / "kiosk.toml")
+    from kiosk.ops.doctor import run_checks
+    from kiosk.ops.print_sample import enrolment_receipt
+    desk = next(c for c in run_checks(config) if c.name == "desk certificate")
+    assert desk.ok and process.desk_fingerprint in desk.detail
+    slip = ":".join(enrolment_receipt(config).lines[4:])
+    assert slip == process.desk_fingerprint
+
+
+def test_a_county_certificate_is_used_as_configured(tmp_path):
+    """desk.cert_file/key_file: the station serves that pair and makes none of its own."""
+    from kiosk.bootstrap import build_core, build_desk
+    from kiosk.station.staff_desk import StaffDesk
+    issued = tmp_path / "county"
+    desk_tls.make_certificate(issued / "desk.pem", issued / "desk.key", "县发", "127.0.0.1")
+    config_path = write_station_config(tmp_path / "st", None, extra=(
+        f'\n[desk]\nenabled = true\ncert_file = "{issued / "desk.pem"}"\n'
+        f'key_file = "{issued / "desk.key"}"\n'))
+    config = load_config(config_path)
+    generate_key_file(config.station.key_file)
+    core = build_core(config)
+    try:
+        built = build_desk(config, core, StaffDesk())
+        assert built is not None and built[2] == desk_tls.fingerprint(issued / "desk.pem")
+        assert not (tmp_path / "st" / desk_tls.CERT_NAME).exists()
+    finally:
+        core.db.conn.close()
