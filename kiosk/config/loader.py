@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.config.cards import CardsSection, cards_section
+from kiosk.config.desk import DeskSection, desk_section, reader_roles
 from kiosk.errors import ConfigError
 from kiosk.protocol.sync import STATION_ID
 
@@ -164,19 +165,6 @@ class StaffSection:
 
 
 @dataclass(frozen=True)
-class DeskSection:
-    """[desk]: the technician pages on the station LAN, over HTTPS only (off by default)."""
-
-    enabled: bool = False
-    host: str = "0.0.0.0"
-    port: int = 8443
-    cert_file: Path | None = None  # None: the station's own certificate, made at first start
-    key_file: Path | None = None
-    idle_logout_seconds: int = 900
-    sessions: int = 3
-
-
-@dataclass(frozen=True)
 class QueueSection:
     """[queue]: the rooms that call from the day's queue, the no-show return rule and the voice."""
 
@@ -255,38 +243,6 @@ def _queue(queue: dict[str, Any]) -> QueueSection:
         raise ConfigError("queue.return_after", "must be 0 to 50 waiting entries",
                           f"the default is {DEFAULTS.queue.return_after}")
     return QueueSection(**{**queue, "rooms": tuple(rooms) or DEFAULTS.queue.rooms})
-
-
-def _roles(reader: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """[reader] roles: reader name (or prefix) -> "kiosk" or "desk"."""
-    roles = []
-    for name, role in reader.get("roles", {}).items():
-        if role not in ("kiosk", "desk"):
-            raise ConfigError(f"reader.roles.{name!r}", f"{role!r} is not a reader role",
-                              'use "kiosk" (public check-in) or "desk" (the technician\'s desk)')
-        if not name.strip():
-            raise ConfigError("reader.roles", "an empty reader name", "write the reader's name "
-                              "or the start of it, as `pcsc_scan` or `kiosk doctor` shows it")
-        roles.append((name, role))
-    return tuple(roles)
-
-
-def _desk(desk: dict[str, Any], base: Path) -> DeskSection:
-    """[desk]: the LAN side; a county-issued certificate needs both its files."""
-    if not 1 <= desk.get("port", DEFAULTS.desk.port) <= 65535:
-        raise ConfigError("desk.port", f"{desk['port']} is not a TCP port", "use 1-65535, e.g. 8443")
-    if not 30 <= desk.get("idle_logout_seconds", DEFAULTS.desk.idle_logout_seconds) <= 43200:
-        raise ConfigError("desk.idle_logout_seconds", "must be 30 to 43200 seconds",
-                          f"the default is {DEFAULTS.desk.idle_logout_seconds}")
-    if not 1 <= desk.get("sessions", DEFAULTS.desk.sessions) <= 20:
-        raise ConfigError("desk.sessions", "must be 1 to 20 desk sessions",
-                          f"the default is {DEFAULTS.desk.sessions}")
-    if bool(desk.get("cert_file")) != bool(desk.get("key_file")):
-        raise ConfigError("desk.key_file" if desk.get("cert_file") else "desk.cert_file",
-                          "a county-issued certificate needs both cert_file and key_file",
-                          "set both, or neither (the station then makes its own)")
-    paths = {k: base / desk[k] for k in ("cert_file", "key_file") if desk.get(k)}
-    return DeskSection(**{**desk, **paths})
 
 
 def config_path(explicit: str | os.PathLike | None = None) -> Path:
@@ -393,10 +349,10 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
             "database": base / station.get("database", str(data_dir / "kiosk.db")),
             "key_file": base / station.get("key_file", str(data_dir / "station.key"))}),
         reader=ReaderSection(**{**reader, "readers": tuple(str(r) for r in reader.get("readers", [])),
-                                "roles": _roles(reader)}),
+                                "roles": reader_roles(reader)}),
         printer=PrinterSection(**printer), signals=signals_section,
         county=CountySection(**county), ui=UiSection(**ui),
         care=CareSection(base / care["plans_file"] if care.get("plans_file") else None),
-        cards=cards, staff=StaffSection(**staff), desk=_desk(raw.get("desk", {}), base), log=LogSection(**raw.get("log", {})),
+        cards=cards, staff=StaffSection(**staff), desk=desk_section(raw.get("desk", {}), base), log=LogSection(**raw.get("log", {})),
         queue=_queue(raw.get("queue", {})), source=source,
     )

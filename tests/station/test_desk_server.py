@@ -5,11 +5,10 @@ on 127.0.0.1 only."""
 
 from __future__ import annotations
 
+import http.client
 import socket
 import ssl
 import stat
-
-import http.client
 import urllib.error
 import urllib.request
 
