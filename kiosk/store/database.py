@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from kiosk.errors import StoreError
+from kiosk.store import search_keys
 from kiosk.store.migrations import migrations
 
 
@@ -34,10 +35,13 @@ def connect(path: str | Path) -> Database:
 
 
 def open_database(path: str | Path) -> Database:
-    """Open the database and bring its schema up to date."""
+    """Open the database and bring its schema up to date, and the residents' search keys
+    (made anew when their recipe or the pypinyin release changed, see store/search_keys.py)."""
     db = connect(path)
     try:
         migrations.apply(db)
+        if not search_keys.keys_current(db):
+            search_keys.rebuild(db)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot migrate database {path}: {exc}") from exc
     return db

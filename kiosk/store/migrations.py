@@ -269,3 +269,18 @@ def m015_pin_lockout_escalation(db: Database) -> None:
     db.execute("ALTER TABLE technicians ADD COLUMN lockouts INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE technicians ADD COLUMN blocked_at TEXT")
     db.execute("ALTER TABLE technicians ADD COLUMN pin_digits INTEGER")
+
+
+@migrations()
+def m016_resident_search_keys(db: Database) -> None:
+    """Residents found by characters, full pinyin and initials (issue 15): one row per key,
+    searched by prefix on the primary key. The keys are filled at start by
+    kiosk.store.search_keys.rebuild (their recipe's version is in meta), not here, so that a
+    later recipe or pypinyin release refills them without a new migration."""
+    db.execute("""
+        CREATE TABLE resident_search_keys (
+            key TEXT NOT NULL,
+            resident_id TEXT NOT NULL REFERENCES residents(id),
+            PRIMARY KEY (key, resident_id)
+        ) WITHOUT ROWID""")
+    db.execute("CREATE INDEX resident_search_keys_resident ON resident_search_keys (resident_id)")

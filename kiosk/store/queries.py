@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from kiosk.domain.model import CarePlanItem, Resident, Visit
 from kiosk.domain.registry import Search
 from kiosk.store.rows import one, rows
+from kiosk.store.search_keys import prefix_range
 
 PAGE_SIZE = 25
 LISTS = ("due", "overdue", "week")
@@ -70,6 +71,9 @@ def villages(db: Database) -> list[str]:
                                            "WHERE village IS NOT NULL ORDER BY village")]
 
 
+_FOUND = "r.id, r.name, r.village, r.birth_date, r.consent_version"
+
+
 def search_residents(db: Database, search: Search | None, village: str = "",
                      limit: int = 50) -> list[dict]:
     clauses: list[str] = []
@@ -81,14 +85,31 @@ def search_residents(db: Database, search: Search | None, village: str = "",
         clauses.append("r.phone = ?")
         params.append(search.text)
     elif search and search.text:
-        clauses.append("(r.name LIKE ? OR r.id = ?)")
-        params += [f"%{search.text}%", search.text]
+        return _by_name(db, search.text, village, limit)
     if village:
         clauses.append("r.village = ?")
         params.append(village)
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    return rows(db, f"SELECT r.id, r.name, r.village, r.birth_date, r.consent_version "
-                    f"FROM residents r {where} ORDER BY r.name LIMIT ?", (*params, limit))
+    return rows(db, f"SELECT {_FOUND} FROM residents r {where} ORDER BY r.name LIMIT ?",
+                (*params, limit))
+
+
+def _by_name(db: Database, text: str, village: str, limit: int) -> list[dict]:
+    """Characters, full pinyin or initials (store/search_keys.py), or a resident id as it is.
+    The first ``limit`` residents in key order (the index's), shown by name: a one-letter
+    search stops after ``limit`` residents instead of sorting every match."""
+    low, high = prefix_range(text) or ("", "")
+    in_village = "AND r.village = :village" if village else ""
+    found = rows(db, f"""
+        SELECT * FROM (
+            SELECT DISTINCT {_FOUND} FROM resident_search_keys k
+            JOIN residents r ON r.id = k.resident_id
+            WHERE k.key >= :low AND k.key < :high {in_village} ORDER BY k.key LIMIT :limit)
+        ORDER BY name""", {"low": low, "high": high, "village": village, "limit": limit})
+    by_id = rows(db, f"SELECT {_FOUND} FROM residents r WHERE r.id = :id {in_village}",
+                 {"id": text.strip(), "village": village})
+    ids = {r["id"] for r in by_id}
+    return (by_id + [r for r in found if r["id"] not in ids])[:limit]
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from kiosk.protocol.roster import CardFact, refusal, serves
+from kiosk.store.search_keys import index_resident
 
 CURSOR_KEY = "roster_cursor"
 log = logging.getLogger(__name__)
@@ -94,10 +95,12 @@ class StationFacts:
 
 
 def _resident(db, d, by, at, plans):
-    db.execute("INSERT OR IGNORE INTO residents (id, name, birth_date, village, consent_version, "
-               "consent_at, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-               (d["id"], d["name"], d.get("birth_date"), d.get("village"),
-                d.get("consent_version"), d.get("consent_at"), d.get("registered_at")))
+    added = db.execute("INSERT OR IGNORE INTO residents (id, name, birth_date, village, "
+                       "consent_version, consent_at, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (d["id"], d["name"], d.get("birth_date"), d.get("village"),
+                        d.get("consent_version"), d.get("consent_at"), d.get("registered_at")))
+    if added.rowcount:  # new here: her search keys, as registration makes them
+        index_resident(db, d["id"], d["name"])
     db.execute("INSERT INTO roster_served VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET home = 1",
                (d["id"], by[len("station:"):]))
 
@@ -106,6 +109,8 @@ def _corrected(db, d, by, at, plans):
     for field, value in d["changes"].items():
         if field in ("name", "birth_date", "village"):
             db.execute(f"UPDATE residents SET {field} = ? WHERE id = ?", (value, d["resident_id"]))
+            if field == "name":
+                index_resident(db, d["resident_id"], value)
 
 
 def _consent(db, d, by, at, plans):

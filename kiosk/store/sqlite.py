@@ -18,6 +18,7 @@ from kiosk.errors import KioskError, StoreUnavailable
 from kiosk.store.queue import SqliteQueueEntries
 from kiosk.store.roster import SqliteRoster
 from kiosk.store.rows import one, rows
+from kiosk.store.search_keys import index_resident
 from kiosk.store.sqlite_staff import (
     SqliteEnrolments,
     SqliteIssuedCards,
@@ -44,9 +45,11 @@ class SqliteResidents:
 
     def add(self, resident: Resident) -> None:
         self.db.table("residents").insert(vars(resident))
+        index_resident(self.db, resident.id, resident.name)
 
     def update(self, resident: Resident) -> None:
         self.db.table("residents").update(resident.id, vars(resident))
+        index_resident(self.db, resident.id, resident.name)
 
     def by_national_id_hash(self, id_hash: str) -> Resident | None:
         row = one(self.db, "SELECT * FROM residents WHERE national_id_hash = ?", (id_hash,))
