@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
 PIN = "246813"
 KIOSK_SLOT, DESK_SLOT = 0, 1
 NAME = "王𠮷华"
-SEARCH = "王𠮷"  # by characters until pinyin search (i15pinyin) is merged; then "wjh"
+SEARCH = "wjh"  # her pinyin initials (pinyin search, merged from i15pinyin)
 
 
 def desk_config(directory, pcscd, idle: int = 900) -> tuple:
