@@ -182,5 +182,6 @@ def _check_reader(config: Config) -> Iterator[Check]:
     yield Check("pcscd", True, "reader service running")
     hr, readers = scard.SCardListReaders(ctx, [])
     scard.SCardReleaseContext(ctx)
-    yield Check("card readers", bool(readers), ", ".join(readers) if readers else "none found",
+    named = [f"{r} ({config.reader.role(r)})" for r in readers] if config.reader.roles else readers
+    yield Check("card readers", bool(readers), ", ".join(named) if readers else "none found",
                 "plug in the USB card reader; for ACR122U blacklist the pn533 kernel driver")

@@ -174,6 +174,9 @@ def test_a_technicians_desk_over_https(rig):
     no_technician_content(kiosk)
     shot(kiosk, "kiosk-meanwhile")
 
+    queue = desk.goto(station.desk_url + "queue/")  # the queue is called from the desk too
+    assert queue is not None and queue.ok and desk.url.endswith("/staff/queue/")
+
     present(driver, DESK_SLOT, tech_card.copy_to(tech_card.uid))  # her own card: logged out
     desk.wait_for_url("**/staff/desk/login", timeout=10000)
 

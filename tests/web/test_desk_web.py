@@ -55,6 +55,17 @@ def test_login_by_desk_card_and_pin_sets_a_secure_strict_cookie(desk, tech_card)
     assert desk.desk_reports[-1].at_desk
 
 
+def test_every_technician_page_works_at_the_desk(desk, tech_card):
+    logged_in(desk, tech_card)
+    for path in ("/staff/", "/staff/residents", "/staff/residents/new",  # queue: no caller here
+                 "/staff/lists/due", "/staff/lists/overdue", "/staff/lists/week"):
+        response = desk.get(path)
+        assert response.status_code == 200, path
+        page = response.get_data(as_text=True)
+        assert 'data-desk="1"' in page and "desk.js" in page, path
+        assert 'EventSource' not in page  # the public screen's stream is not on the LAN
+
+
 def test_the_newest_waiting_page_gets_the_tap_the_older_is_told(desk, tech_card):
     older, newer = desk.wait_page("Browser A"), desk.wait_page("Browser B")
     desk.tap(tech_card)
