@@ -27,7 +27,9 @@ def panel():
 def tap(card: str):
     if request.headers.get("X-Kiosk-Demo") != "1":  # a plain form post from elsewhere: refuse
         abort(403)
-    if not demo().tap(card, at_desk=request.args.get("reader") == "desk"):
+    tapped = (demo().tap(card, at_desk=True) if request.args.get("reader") == "desk"
+              else demo().tap(card))
+    if not tapped:
         abort(404)
     return jsonify(ok=True)
 
