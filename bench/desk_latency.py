@@ -28,6 +28,7 @@ from bench.tap_latency import BARE_UIDS, pct, private_pcscd  # noqa: E402
 from kiosk.sim.pcscd import PcscdHarness  # noqa: E402
 
 DESK_SLOT = 1
+STEPS: list[tuple[float, ...]] = []  # the record page's navigation timing, per tap
 PIN = "246813"
 
 
@@ -112,7 +113,7 @@ def desk_taps(harness: PcscdHarness, work: Path, taps: int) -> list[float]:
                 record_ms.append(shown - placed)
                 if report:
                     decided = report["detected_epoch_ms"] + report["detect_to_commit_ms"]
-                    phases.append((decided - placed, shown - decided))
+                    phases.append((decided - placed, shown - decided, STEPS[-1][0] - decided))
             browser.close()
     finally:
         station.stop()
@@ -128,7 +129,10 @@ def tap_to_record(page, driver, station, harness, card, n: int):
     try:
         page.wait_for_url(f"**/staff/residents/res-{n:03d}", wait_until="domcontentloaded",
                           timeout=5_000)
-        shown = page.evaluate("performance.timing.domContentLoadedEventEnd")
+        timing = page.evaluate("JSON.parse(JSON.stringify(performance.timing))")
+        shown = timing["domContentLoadedEventEnd"]
+        STEPS.append((timing["navigationStart"], timing["requestStart"], timing["responseStart"],
+                      timing["responseEnd"], shown))
     except Exception:  # playwright's TimeoutError
         shown = None
     report = station.next_report(1.0, reader=desk_reader)
@@ -150,7 +154,11 @@ def main() -> None:
           f"{len(bare)} bare on the same slot")
     if phases:
         print(f"p50 placing to the station's decision {pct([p[0] for p in phases], 50):.0f} ms, "
-              f"decision to her record shown {pct([p[1] for p in phases], 50):.0f} ms; "
+              f"decision to her record shown {pct([p[1] for p in phases], 50):.0f} ms (of which "
+              f"to the page's navigation {pct([p[2] for p in phases], 50):.0f} ms, the server's "
+              f"answer {pct([s[2] - s[1] for s in STEPS], 50):.0f} ms, connecting "
+              f"{pct([s[1] - s[0] for s in STEPS], 50):.0f} ms, loading it "
+              f"{pct([s[4] - s[3] for s in STEPS], 50):.0f} ms); "
               f"taps the reader missed and that were tapped again: {retried}")
     print(f"figure: desk_record_p50_ms = {pct(record, 50):.1f} ms")
     print(f"figure: desk_record_p95_ms = {pct(record, 95):.1f} ms")

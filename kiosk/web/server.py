@@ -11,7 +11,7 @@ import socket
 import ssl
 import threading
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from kiosk.errors import ConfigError
 
@@ -47,6 +47,13 @@ class UiServer:
         self.thread.join(timeout=5)
 
 
+class _NoDelayHandler(WSGIRequestHandler):
+    """TCP_NODELAY: a TLS response goes out as several small records (handshake, headers,
+    body), which Nagle's algorithm and delayed ACKs would hold back by tens of ms each."""
+
+    disable_nagle_algorithm = True
+
+
 class DeskServer(UiServer):
     """The technician pages on the LAN: HTTPS only. The TLS handshake happens on each
     connection's own thread (not in accept, where one silent client would hold up every
@@ -54,7 +61,7 @@ class DeskServer(UiServer):
 
     def __init__(self, app, host: str, port: int, context: ssl.SSLContext):
         _check_port_free(host, port, "desk.port")
-        self.server = make_server(host, port, app, threaded=True)
+        self.server = make_server(host, port, app, threaded=True, request_handler=_NoDelayHandler)
         self.server.daemon_threads = True  # type: ignore[attr-defined]  # threaded=True: a ThreadingMixIn
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True,
                                                  do_handshake_on_connect=False)
