@@ -60,7 +60,7 @@ def rig(pcscd, tmp_path_factory):
             plain = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             driver = TapDriver(pcscd)
             try:
-                yield station, browser, plain, driver, tech_card
+                yield station, browser, plain, driver, tech_card, playwright
             finally:
                 driver.close()
                 plain.close()
@@ -105,7 +105,7 @@ def shot(page, name: str) -> None:
 
 
 def test_a_technicians_desk_over_https(rig):
-    station, browser, plain, driver, tech_card = rig
+    station, browser, plain, driver, tech_card, _ = rig
     kiosk = browser.new_context(viewport={"width": 800, "height": 480}).new_page()
     kiosk.goto(station.screen_url)
     kiosk.wait_for_selector("#screen[data-screen='idle']")
@@ -181,34 +181,31 @@ def test_a_technicians_desk_over_https(rig):
     desk.wait_for_url("**/staff/desk/login", timeout=10000)
 
 
-def test_a_desk_session_idles_out_in_chromium(pcscd, tmp_path):
-    """A short desk.idle_logout_seconds: the page she left goes back to the login page."""
+def test_a_desk_session_idles_out_in_chromium(rig, pcscd, tmp_path):
+    """A short desk.idle_logout_seconds: the page she left goes back to the login page, and
+    the server has ended the session too (a second station, on the rig's Playwright)."""
+    playwright = rig[-1]
     config_path, _ = desk_config(tmp_path / "idle", pcscd, idle=30)
     _, tech_card = add_technician(config_path, "赵技术员", PIN, bytes.fromhex("08AABBCC"), "cpu")
+    rig[0].stop()  # one station on the readers at a time
     station = StationProcess(config_path)
     station.start()
     spki = spki_sha256_base64(tmp_path / "idle" / CERT_NAME)
-    from playwright.sync_api import sync_playwright
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--ignore-certificate-errors-spki-list={spki}"])
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                args=[*CHROMIUM_ARGS, f"--ignore-certificate-errors-spki-list={spki}"])
-            driver = TapDriver(pcscd)
-            try:
-                desk = browser.new_context(ignore_https_errors=False).new_page()
-                desk.goto(station.desk_url)
-                desk.wait_for_selector("#desk-waiting", state="visible")
-                present(driver, DESK_SLOT, tech_card.copy_to(tech_card.uid))
-                desk.wait_for_selector("#desk-pin-form", state="visible")
-                desk.keyboard.type(PIN)
-                desk.keyboard.press("Enter")
-                desk.wait_for_selector("#checkins-today")
-                desk.wait_for_url("**/staff/desk/login", timeout=60_000)
-                desk.goto(station.desk_url.replace("/staff/", "/staff/residents"))
-                assert desk.url.endswith("/staff/desk/login")
-            finally:
-                driver.close()
-                browser.close()
+        driver = rig[3]
+        desk = browser.new_context(ignore_https_errors=False).new_page()
+        desk.goto(station.desk_url)
+        desk.wait_for_selector("#desk-waiting", state="visible")
+        present(driver, DESK_SLOT, tech_card.copy_to(tech_card.uid))
+        desk.wait_for_selector("#desk-pin-form", state="visible")
+        desk.keyboard.type(PIN)
+        desk.keyboard.press("Enter")
+        desk.wait_for_selector("#checkins-today")
+        desk.wait_for_url("**/staff/desk/login", timeout=60_000)
+        desk.goto(station.desk_url + "residents")
+        assert desk.url.endswith("/staff/desk/login")
     finally:
+        browser.close()
         station.stop()
