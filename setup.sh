@@ -5,13 +5,14 @@
 #   ./setup.sh test [-- PYTEST-OPTIONS] run the whole test suite
 #   sudo ./setup.sh install --station-id ID [--station-name NAME] [--county-url URL
 #        --county-pubkey FILE] [--printer none|network:HOST[:PORT]|usb:VID:PID|file:PATH]
-#        [--rotate 0|90|180|270] [--read-only-root DEVICE | --writable-root]
+#        [--rotate 0|90|180|270] [--read-only-root DEVICE | --writable-root] [--desk]
 #        [--root DIR] [--no-apt] [--wheels DIR] [--log FILE] [--dry-run]
 #                                       install or upgrade a station in place (--root: into a
 #                                       mounted root filesystem; --no-apt: no packages;
 #                                       --wheels: Python packages from that wheelhouse only,
 #                                       no network; --read-only-root LABEL=kiosk-data: overlay
-#                                       root, data on that partition; --writable-root: overlay off)
+#                                       root, data on that partition; --writable-root: overlay off;
+#                                       --desk: technician pages on the LAN over HTTPS)
 #   sudo ./setup.sh image --from raspios-bookworm-arm64-lite.img.xz --out station.img
 #        [--no-loop] [--userconf FILE] [--data-size MB [--root-size MB]] [install options]
 #                                       an SD-card image with the kiosk in it (--no-loop: edit

@@ -21,6 +21,7 @@ COUNTY_PUBKEY=""
 COUNTY_PUBKEY_FILE=""
 PRINTER=""
 ROTATE=""
+DESK=0             # --desk: the technician pages on the station LAN, over HTTPS ([desk])
 RELEASE=""
 DATA_DEVICE=""     # --read-only-root DEVICE: the persistent partition mounted at /var/lib/kiosk
 WRITABLE_ROOT=0    # --writable-root: turn the overlay off again (for upgrades)
@@ -38,6 +39,7 @@ parse_install_options() {
             --read-only-root) [ $# -ge 2 ] || die "--read-only-root needs the data partition (LABEL=kiosk-data)"
                               DATA_DEVICE="$2"; shift 2 ;;
             --writable-root) WRITABLE_ROOT=1; shift ;;
+            --desk) DESK=1; shift ;;
             *) common_option install "$@"; shift "$COMMON_SHIFT" ;;
         esac
     done
@@ -174,6 +176,11 @@ write_config() {
     config="$(target /etc/kiosk/kiosk.toml)"
     if [ -f "$config" ] && [ -z "$STATION_ID" ]; then
         note "keeping the existing $config"
+        if [ "$DESK" -eq 1 ] && ! grep -q '^\[desk\]' "$config"; then
+            [ "$DRY_RUN" -eq 1 ] && { printf '  would add [desk] enabled = true to %s\n' "$config"; return; }
+            printf '\n[desk]\nenabled = true\n' >>"$config"
+            note "turned the technician desk on in $config (https on port 8443)"
+        fi
         return
     fi
     [ "$DRY_RUN" -eq 1 ] && { printf '  would write %s\n' "$config"; return; }
@@ -197,6 +204,10 @@ write_config() {
             printf '[county]\nurl = "%s"\npublic_key = "%s"\n\n' "$COUNTY_URL" "$COUNTY_PUBKEY"
         fi
         printf '[signals]\nkind = "gpio"\n'
+        if [ "$DESK" -eq 1 ]; then
+            printf '\n# The technician pages on the station LAN, HTTPS only (docs/technicians.md).\n'
+            printf '[desk]\nenabled = true\n'
+        fi
     } >"$config.new"
     # No secrets in it, but only root and the kiosk user need to read it.
     chown "0:${KIOSK_GID}" "$config.new"

@@ -211,6 +211,31 @@ def build_ui(config: Config, hub, demo=None, services=None):
     return UiServer(app, config.ui.host, config.ui.port)
 
 
+def build_desk(config: Config, core: Core, staff: StaffDesk):
+    """The technician desk, when desk.enabled: (its sessions, the desk-reader router, the
+    certificate's fingerprint, a builder of its HTTPS server for the station's services)."""
+    from kiosk.adapters import desk_tls
+    from kiosk.station.desk_sessions import DeskSessions
+    from kiosk.station.desk_taps import DeskTaps
+    if not config.desk.enabled:
+        return None
+    cert, key = desk_tls.ensure_certificate(config.station.data_dir, config.desk.cert_file,
+                                            config.desk.key_file, config.station.name,
+                                            config.desk.host)
+    context = desk_tls.server_context(cert, key)
+    sessions = DeskSessions(config.desk.idle_logout_seconds, config.desk.sessions)
+    taps = DeskTaps(sessions, core.checkins, core.staff, config.reader.role)
+
+    def server(hub: ScreenHub, services: StationServices):
+        from kiosk.web import create_app
+        from kiosk.web.server import DeskServer
+        app = create_app(hub, {"STATION_NAME": config.station.name,
+                               "STAFF_IDLE_SECONDS": config.desk.idle_logout_seconds,
+                               "TIMEZONE": config.station.timezone}, services=services, desk=True)
+        return DeskServer(app, config.desk.host, config.desk.port, context)
+    return sessions, taps, desk_tls.fingerprint(cert), server
+
+
 def build_calling(config: Config, core: Core, hub: ScreenHub):
     """The queue's boards and announcements (espeak-ng voice unless queue.voice = false)."""
     from kiosk.station.calling import QueueDesk
@@ -287,6 +312,11 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         if on_report:
             on_report(report)
 
+    def console(report: TapReport) -> None:  # a desk-reader tap: never on the public screen
+        print(report_json(report) if as_json else report_text(report), flush=True)
+        if on_report:
+            on_report(report)
+
     def status(status: ReaderStatus) -> None:
         hub.reader_status(status)
         print(status_line(status, as_json), flush=True)
@@ -307,7 +337,12 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
             read.conn.close()
     day_end = DayEnd(core.queue, on_closed=publish_board)
     day_end.tick()  # a station that was off overnight closes yesterday's queue first
-    ui = build_ui(config, hub, demo, StationServices(core, staff, hub, spooler, calling))
+    desk = build_desk(config, core, staff)
+    services = StationServices(core, staff, hub, spooler, calling,
+                               desk_sessions=desk[0] if desk else None,
+                               desk_fingerprint=desk[2] if desk else "")
+    ui = build_ui(config, hub, demo, services)
+    desk_server = desk[3](hub, services) if desk else None
     from kiosk.store.search_keys import warm_up  # so the first registration does not pay for it
     threading.Thread(target=warm_up, name="pinyin-warm-up", daemon=True).start()
     if ui:
@@ -316,6 +351,12 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         print(json.dumps({"kind": "ui", "url": url,
                           "screen_url": f"{url}?screen={hub.pages.launch_token}"}) if as_json
               else bilingual("Touchscreen UI") + f": {url}", flush=True)
+    if desk_server:
+        desk_server.start()
+        desk_url = f"https://{desk_server.host}:{desk_server.port}/staff/"
+        print(json.dumps({"kind": "desk", "url": desk_url, "fingerprint": services.desk_fingerprint})
+              if as_json else bilingual("Technician desk") + f": {desk_url}  SHA-256 "
+              f"{services.desk_fingerprint}", flush=True)
     stop = stop or threading.Event()
     if config.county.url:
         threading.Thread(target=_watch_sync, args=(config, hub, stop), name="sync-watch",
@@ -324,7 +365,8 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
                      daemon=True).start()
     signals = build_signals(config, on_press=reprint_button(spooler, hub))
     station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status,
-                      staff=staff, cards=core.desk, staff_service=core.staff)
+                      staff=staff, cards=core.desk, staff_service=core.staff,
+                      desk=desk[1] if desk else None, on_desk=console)
     sync_wake, syncing = threading.Event(), None
     if config.county.url or (config.source and demo is None):  # the demo has no county
         from kiosk.station.syncing import start_sync
@@ -356,6 +398,8 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         notifier.stopping()
         if ui:
             ui.stop()
+        if desk_server:
+            desk_server.stop()
         spooler.stop()
         if syncing:
             sync_wake.set()

@@ -3,7 +3,9 @@
   "use strict";
   document.querySelectorAll("button.tap").forEach(function (button) {
     button.addEventListener("click", function () {
-      fetch("/demo/tap/" + button.dataset.card, {method: "POST", headers: {"X-Kiosk-Demo": "1"}});
+      var desk = document.getElementById("demo-at-desk");
+      fetch("/demo/tap/" + button.dataset.card + (desk && desk.checked ? "?reader=desk" : ""),
+            {method: "POST", headers: {"X-Kiosk-Demo": "1"}});
     });
   });
   var call = document.getElementById("demo-call-next");

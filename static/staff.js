@@ -2,19 +2,21 @@
 (function () {
   "use strict";
   var page = document.body.dataset.page;
+  var atDesk = document.body.dataset.desk === "1";  // on the LAN: desk.js hears the desk reader
   var idleSeconds = parseInt(document.body.dataset.idleSeconds || "120", 10);
   var idleTimer = null;
   function leave() {
     // Her record closes for good: the link stops working, so "back" cannot reopen it.
     if (page === "me" && navigator.sendBeacon) { navigator.sendBeacon(window.location.pathname + "/close"); }
-    window.location.replace("/");
+    window.location.replace(atDesk ? "/staff/desk/login" : "/");
   }
   var lastPing = Date.now();
   function resetIdle() {
     if (idleTimer) { clearTimeout(idleTimer); }
     idleTimer = setTimeout(leave, idleSeconds * 1000);
     // Touches count as activity on the server too (at most one ping per 20 s).
-    if (page !== "me" && page !== "login" && page !== "pin" && Date.now() - lastPing > 20000) {
+    if (page !== "me" && page !== "login" && page !== "pin" && page !== "desk-login"
+        && Date.now() - lastPing > 20000) {
       lastPing = Date.now();
       fetch("/staff/ping", { credentials: "same-origin" }).catch(function () {});
     }
@@ -25,10 +27,12 @@
   resetIdle();
   var close = document.getElementById("me-close");
   if (close) { close.addEventListener("click", function (e) { e.preventDefault(); leave(); }); }
-  var source = new EventSource("/events");
-  source.addEventListener("screen", function () {
-    if (page === "issue") { window.location.reload(); } else { leave(); }
-  });
+  if (!atDesk) {
+    var source = new EventSource("/events");
+    source.addEventListener("screen", function () {
+      if (page === "issue") { window.location.reload(); } else { leave(); }
+    });
+  }
   if (page === "issue") {
     var box = document.getElementById("issue");
     if (box && box.dataset.status === "waiting") {

@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.config.cards import CardsSection, cards_section
+from kiosk.config.desk import DeskSection, desk_section, reader_roles
 from kiosk.errors import ConfigError
 from kiosk.protocol.sync import STATION_ID
 
@@ -26,7 +27,8 @@ VPCD_PORT = 35963  # vpcd's first reader slot, as Debian's vsmartcard-vpcd sets 
 SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "station": {"id": str, "name": str, "timezone": str, "data_dir": str, "database": str,
                 "key_file": str},
-    "reader": {"kind": str, "readers": list, "pcscd_socket": str, "vpcd_port": int},
+    "reader": {"kind": str, "readers": list, "pcscd_socket": str, "vpcd_port": int,
+               "roles": dict},
     "printer": {"kind": str, "host": str, "port": int, "path": str, "paper_mm": int,
                 "vendor_id": int, "product_id": int, "baudrate": int,
                 "charset": str, "font": str, "show_service_names": bool, "reprint_seconds": int},
@@ -39,6 +41,8 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "cards": {"legacy_uid_only": bool, "mifare_key_a": str, "mifare_key_b": str, "aid": str,
               "file_id": str, "trusted_issuers": dict},
     "staff": {"idle_logout_seconds": int},
+    "desk": {"enabled": bool, "host": str, "port": int, "cert_file": str, "key_file": str,
+             "idle_logout_seconds": int, "sessions": int},
     "queue": {"rooms": list, "return_after": int, "show_masked_name": bool, "voice": bool,
               "voice_lang": str},
     "log": {"level": str},
@@ -74,6 +78,16 @@ class ReaderSection:
     readers: tuple[str, ...] = ()  # only readers whose name contains one of these
     pcscd_socket: str = ""
     vpcd_port: int = VPCD_PORT
+    roles: tuple[tuple[str, str], ...] = ()  # (reader name or prefix, "kiosk" | "desk")
+
+    def role(self, reader: str) -> str:
+        """A reader's role: the longest configured name or prefix it starts with, else kiosk."""
+        matches = [(len(name), role) for name, role in self.roles if reader.startswith(name)]
+        return max(matches)[1] if matches else "kiosk"
+
+    @property
+    def has_desk_reader(self) -> bool:
+        return any(role == "desk" for _name, role in self.roles)
 
 
 @dataclass(frozen=True)
@@ -185,6 +199,7 @@ class Config:
     care: CareSection = field(default_factory=CareSection)
     cards: CardsSection = field(default_factory=CardsSection)
     staff: StaffSection = field(default_factory=StaffSection)
+    desk: DeskSection = field(default_factory=DeskSection)
     queue: QueueSection = field(default_factory=QueueSection)
     log: LogSection = field(default_factory=LogSection)
     source: Path | None = None  # the file it was read from
@@ -333,10 +348,11 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
             **station, "data_dir": data_dir,
             "database": base / station.get("database", str(data_dir / "kiosk.db")),
             "key_file": base / station.get("key_file", str(data_dir / "station.key"))}),
-        reader=ReaderSection(**{**reader, "readers": tuple(str(r) for r in reader.get("readers", []))}),
+        reader=ReaderSection(**{**reader, "readers": tuple(str(r) for r in reader.get("readers", [])),
+                                "roles": reader_roles(reader)}),
         printer=PrinterSection(**printer), signals=signals_section,
         county=CountySection(**county), ui=UiSection(**ui),
         care=CareSection(base / care["plans_file"] if care.get("plans_file") else None),
-        cards=cards, staff=StaffSection(**staff), log=LogSection(**raw.get("log", {})),
+        cards=cards, staff=StaffSection(**staff), desk=desk_section(raw.get("desk", {}), base), log=LogSection(**raw.get("log", {})),
         queue=_queue(raw.get("queue", {})), source=source,
     )

@@ -32,6 +32,8 @@ from kiosk.i18n import bilingual
 from kiosk.sim.vpcd import tap
 from kiosk.sim.wallet import load_wallet
 
+DESK_FAKE_READER = "Fake Desk Reader 1"  # the fake reader's desk reader, without pcscd
+
 
 def default_state_dir() -> Path:
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
@@ -51,12 +53,15 @@ def _ui_port(preferred: int = 8080) -> int:
 class DemoControls:
     """What the demo panel and the console prompt can do: tap cards, read receipts."""
 
-    def __init__(self, capture, harness=None, reader=None, wallet=None, data_dir=None):
+    def __init__(self, capture, harness=None, reader=None, wallet=None, data_dir=None,
+                 desk_url: str = ""):
         self.capture, self.harness, self.reader = capture, harness, reader
+        self.desk_url = desk_url  # the technician desk (its reader is the vpcd's second slot)
         self.wallet, self.data_dir = wallet or {}, data_dir
         self.cards, self.technician_pin = panel_cards(), DEMO_TECHNICIAN[3]
 
-    def tap(self, card: str) -> bool:
+    def tap(self, card: str, at_desk: bool = False) -> bool:
+        """Tap a demo card on the kiosk reader, or with ``at_desk`` on the desk reader."""
         pulled = card == "pulled"
         try:
             virtual = demo_card("wang" if pulled else card, self.wallet)
@@ -64,18 +69,19 @@ class DemoControls:
             return False
         virtual.vanish_on_read = pulled
         if self.harness:
-            threading.Thread(target=self._present, args=(card, virtual), daemon=True).start()
+            threading.Thread(target=self._present, args=(card, virtual, at_desk),
+                             daemon=True).start()
         elif pulled:
             self.reader.fail("removed", "demo: card pulled away")
         else:
-            self.reader.tap_card(virtual)
+            self.reader.tap_card(virtual, DESK_FAKE_READER if at_desk else None)
         return True
 
-    def _present(self, name: str, virtual) -> None:
+    def _present(self, name: str, virtual, at_desk: bool = False) -> None:
         """Tap through vpcd; a card the station wrote (issued) is kept for later taps."""
         before = bytes(virtual.memory)
         try:
-            tap(self.harness.base_port, virtual, 1.5, linger=0.5)
+            tap(self.harness.base_port + (1 if at_desk else 0), virtual, 1.5, linger=0.5)
         except OSError:
             return
         if self.data_dir and bytes(virtual.memory) != before:
@@ -84,12 +90,16 @@ class DemoControls:
 
 
 def _write_config(state: Path, reader_kind: str, socket_path: str, port: int,
-                  printer_port: int, ui_port: int) -> Path:
+                  printer_port: int, ui_port: int, desk_port: int, desk_reader: str) -> Path:
+    """The demo's config: the virtual reader's first slot is the kiosk's, its second the
+    technician desk's (on 127.0.0.1 only, over HTTPS)."""
     path = state / "kiosk.toml"
     path.write_text(
         "# Written by `kiosk demo`.\n[station]\nid = \"demo-station\"\nname = \"示范卫生服务站\"\n"
         f"data_dir = \"{state}\"\n\n[reader]\nkind = \"{reader_kind}\"\n"
         f"pcscd_socket = \"{socket_path}\"\nvpcd_port = {port}\n\n"
+        f"[reader.roles]\n\"{desk_reader}\" = \"desk\"\n\n"
+        f"[desk]\nenabled = true\nhost = \"127.0.0.1\"\nport = {desk_port}\n\n"
         f"[printer]\nkind = \"network\"\nhost = \"127.0.0.1\"\nport = {printer_port}\n\n"
         f"[ui]\nport = {ui_port}\n\n[log]\nlevel = \"WARNING\"\n", encoding="utf-8")
     return path
@@ -113,18 +123,19 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     # becomes a normal exit, and the exit stops pcscd even before the try below.
     atexit.register(pcscd.stop)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    ui_port = _ui_port()
+    ui_port, desk_port = _ui_port(), _ui_port(8443)
     try:
         pcscd.start()
         config_file = _write_config(state, "pcsc", str(pcscd.socket_path), pcscd.base_port,
-                                    capture.port, ui_port)
+                                    capture.port, ui_port, desk_port, pcscd.reader_names[1])
         print(bilingual("Virtual card reader ready") + f" (pcscd + vpcd, port {pcscd.base_port})")
         if not pcscd.isolated:
             print(bilingual("Warning: without user namespaces the virtual reader's ports are "
                             "open to the local network"))
     except HarnessError as exc:
         harness, reader = None, FakeCardReader()
-        config_file = _write_config(state, "fake", "", VPCD_PORT, capture.port, ui_port)
+        config_file = _write_config(state, "fake", "", VPCD_PORT, capture.port, ui_port, desk_port,
+                                    DESK_FAKE_READER)
         print(bilingual("pcscd/vpcd not available, using the built-in fake reader") + f": {exc}")
     config = load_config(config_file)
     if not config.station.key_file.exists():
@@ -132,12 +143,14 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     core = build_core(config)
     wallet = seed_demo(core, local_date(SystemClock().now(), config.station.timezone))
     core.close()
-    controls = DemoControls(capture, harness, reader, wallet, config.station.data_dir)
+    desk_url = f"https://127.0.0.1:{desk_port}/staff/"
+    controls = DemoControls(capture, harness, reader, wallet, config.station.data_dir, desk_url)
     stop = threading.Event()
     station = threading.Thread(target=run_station, args=(config,), daemon=True,
                                kwargs={"reader": reader, "stop": stop, "demo": controls})
     station.start()
     print(bilingual("Demo panel") + f": http://127.0.0.1:{ui_port}/demo/")
+    print(bilingual("Technician desk") + f": {desk_url}")
     try:
         _prompt_loop(config_file, controls, stop)
     finally:
@@ -159,7 +172,8 @@ def _prompt_loop(config_file: Path, controls: DemoControls, stop: threading.Even
     print(f"  0) unknown  ({bilingual('a card nobody registered')})")
     print(f"     copy     ({bilingual('a copy of wang’s card on another card')})")
     print(f"     tech     ({bilingual('demo technician card, PIN')} {DEMO_TECHNICIAN[3]})")
-    print(bilingual("Type a number and Enter to tap that card; q to quit.") +
+    print(bilingual("d and a card (d tech) taps it on the desk reader.") +
+          "\n" + bilingual("Type a number and Enter to tap that card; q to quit.") +
           f"\n  kiosk --config {config_file} tap wang")
     if not sys.stdin.isatty():
         stop.wait()
@@ -168,5 +182,8 @@ def _prompt_loop(config_file: Path, controls: DemoControls, stop: threading.Even
         choice = line.strip()
         if choice in ("q", "quit", "exit"):
             return
-        if choice and not controls.tap(choice):
+        at_desk = choice.startswith("d ")
+        if at_desk:
+            choice = choice[2:].strip()
+        if choice and not controls.tap(choice, at_desk):
             print(bilingual("Not a card name or UID"))

@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 from kiosk.domain.card_desk import CardDesk, Holder, RefusedIdentity
 from kiosk.domain.cards import uid_fingerprint
-from kiosk.domain.model import CheckIn, FollowUpStatus, ReadCard, local_date, mask_name
-from kiosk.domain.outcomes import CardRefused, CheckedIn, TapOutcome, TechnicianCard, UnknownCard
+from kiosk.domain.model import CheckIn, FollowUpStatus, ReadCard, Resident, local_date, mask_name
+from kiosk.domain.outcomes import CardRefused, CheckedIn, ResidentAtDesk, TapOutcome, TechnicianCard, UnknownCard
 from kiosk.domain.queue import new_entry
 from kiosk.domain.unit_of_work import Clock, UnitOfWork
 
@@ -25,29 +25,46 @@ class CheckInService:
         self.station_secret, self.desk = station_secret, desk
         self.names_shown = names_shown
 
+    def _whose(self, uow: UnitOfWork, card: ReadCard) -> TapOutcome | tuple[Resident, Holder]:
+        """A refused, unknown or technician card's outcome (refusals and unknown cards are
+        recorded), or the resident the card belongs to."""
+        identity = self.desk.identify(uow, card)
+        fingerprint = uid_fingerprint(card.uid, self.station_secret)
+        if isinstance(identity, RefusedIdentity):
+            event = uow.record("card.refused", {"reason": identity.reason,
+                                                "card_no": identity.card_no,
+                                                "uid_fingerprint": fingerprint})
+            uow.commit()
+            return CardRefused(identity.reason, event.seq)
+        if isinstance(identity, Holder) and identity.role == "technician":
+            tech = uow.technicians.get(identity.holder_id)
+            if tech and tech.active:
+                return TechnicianCard(tech.id, tech.name, identity.card_no or "")
+        resident = (uow.residents.get(identity.holder_id)
+                    if isinstance(identity, Holder) and identity.role == "resident" else None)
+        if resident is None:
+            event = uow.record("card.unknown", {"uid_fingerprint": fingerprint,
+                                                "uid_length": len(card.uid)})
+            uow.commit()
+            return UnknownCard(fingerprint, event.seq)
+        assert isinstance(identity, Holder)  # a resident was found for it
+        return resident, identity
+
+    def at_desk(self, card: ReadCard) -> TapOutcome:
+        """A tap on the technician's desk reader: whose card it is, never a check-in."""
+        with self.uow_factory() as uow:
+            found = self._whose(uow, card)
+            if isinstance(found, tuple):
+                return ResidentAtDesk(found[0].id, found[1].card_no or "")
+            return found
+
     def handle_tap(self, card: ReadCard | bytes) -> TapOutcome:
         card = card if isinstance(card, ReadCard) else ReadCard(card)
         with self.uow_factory() as uow:
-            identity = self.desk.identify(uow, card)
-            fingerprint = uid_fingerprint(card.uid, self.station_secret)
-            if isinstance(identity, RefusedIdentity):
-                event = uow.record("card.refused", {"reason": identity.reason,
-                                                    "card_no": identity.card_no,
-                                                    "uid_fingerprint": fingerprint})
-                uow.commit()
-                return CardRefused(identity.reason, event.seq)
-            if isinstance(identity, Holder) and identity.role == "technician":
-                tech = uow.technicians.get(identity.holder_id)
-                if tech and tech.active:
-                    return TechnicianCard(tech.id, tech.name, identity.card_no or "")
-            resident = (uow.residents.get(identity.holder_id)
-                        if isinstance(identity, Holder) and identity.role == "resident" else None)
-            if resident is None:
-                event = uow.record("card.unknown", {"uid_fingerprint": fingerprint,
-                                                    "uid_length": len(card.uid)})
-                uow.commit()
-                return UnknownCard(fingerprint, event.seq)
-            assert isinstance(identity, Holder)  # a resident was found for it
+            found = self._whose(uow, card)
+            if not isinstance(found, tuple):
+                return found
+            resident, identity = found
             legacy = identity.legacy
             now = self.clock.now()
             today = local_date(now, self.timezone)

@@ -34,7 +34,10 @@ STATION_ONLY: dict[str, tuple[str, ...]] = {
     "care.enrolled": ("anchors",),
     "visit.logged": ("note",),
     "visit.corrected": ("note",),
-    "residents.searched": ("query",),  # only events written before searches were audited by kind
+    "residents.searched": ("query",),
+    # the desk's LAN address and browser name are the station's own business
+    "desk.login": ("desk",), "desk.pin_failed": ("desk",), "desk.login_refused": ("desk",),
+    "desk.logout": ("desk",),  # only events written before searches were audited by kind
 }
 
 

@@ -72,5 +72,15 @@ class ReadFailed:
     kind: str = "read_failed"
 
 
+@dataclass(frozen=True)
+class ResidentAtDesk:
+    """A resident's card on the desk reader: the technician's desk opens her record (no
+    check-in, nothing on the public screen)."""
+
+    resident_id: str
+    card_no: str
+    kind: str = "resident_at_desk"
+
+
 TapOutcome = (CheckedIn | UnknownCard | CardRefused | TechnicianCard | CardIssued | IssueFailed
-              | ReadFailed)
+              | ReadFailed | ResidentAtDesk)

@@ -11,6 +11,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
@@ -73,20 +74,28 @@ class StaffService:
             uow.commit()
         return technician
 
-    def check_pin(self, technician_id: str, pin: str) -> PinResult:
+    def check_pin(self, technician_id: str, pin: str, desk: dict[str, str] | None = None
+                  ) -> PinResult:
         """Verify a PIN; the 5th failure locks the technician for 5 minutes, then 10, then 20;
-        the 5th failure after that blocks them."""
+        the 5th failure after that blocks them. From a desk (``desk``: its client address and
+        user agent) the events are desk.* and name it; the counter is the same one."""
         now = self.clock.now()
+        kind = "desk" if desk is not None else "staff"
+
+        def where(payload: dict[str, Any]) -> dict[str, Any]:
+            return {**payload, "desk": desk} if desk is not None else payload
         with self.uow_factory() as uow:
             tech = uow.technicians.get(technician_id)
             if tech is None or not tech.active:
                 return PinResult(False)
             if tech.blocked_at:
-                uow.record("staff.login_refused", {"technician_id": tech.id, "reason": "blocked"})
+                uow.record(f"{kind}.login_refused", where({"technician_id": tech.id,
+                                                                 "reason": "blocked"}))
                 uow.commit()
                 return PinResult(False, tech, None, 0, blocked=True)
             if tech.locked_until and now < dt.datetime.fromisoformat(tech.locked_until):
-                uow.record("staff.login_refused", {"technician_id": tech.id, "reason": "locked"})
+                uow.record(f"{kind}.login_refused", where({"technician_id": tech.id,
+                                                                 "reason": "locked"}))
                 uow.commit()
                 return PinResult(False, tech, tech.locked_until, 0)
             good = validation.PIN.match(pin or "") is not None and hmac.compare_digest(
@@ -94,7 +103,7 @@ class StaffService:
             if good:
                 tech = replace(tech, failed_pins=0, locked_until=None, lockouts=0)
                 uow.technicians.update(tech)
-                uow.record("staff.login", {"technician_id": tech.id})
+                uow.record(f"{kind}.login", where({"technician_id": tech.id}))
                 uow.commit()
                 return PinResult(True, tech)
             failures = tech.failed_pins + 1
@@ -105,9 +114,9 @@ class StaffService:
             tech = replace(tech, failed_pins=0 if tripped else failures, locked_until=locked,
                            lockouts=tech.lockouts + (1 if locked else 0), blocked_at=blocked)
             uow.technicians.update(tech)
-            uow.record("staff.pin_failed", {"technician_id": tech.id, "failures": failures,
-                                            "locked_until": locked, "lockouts": tech.lockouts,
-                                            "blocked": bool(blocked)})
+            uow.record(f"{kind}.pin_failed", where({
+                "technician_id": tech.id, "failures": failures, "locked_until": locked,
+                "lockouts": tech.lockouts, "blocked": bool(blocked)}))
             uow.commit()
             return PinResult(False, tech, locked, max(0, MAX_FAILURES - failures),
                              blocked=bool(blocked))
@@ -149,7 +158,20 @@ class StaffService:
                                                       "reason": reason, "by": by})
             uow.commit()
 
-    def logout(self, technician_id: str, reason: str) -> None:
+    def logout(self, technician_id: str, reason: str, desk: dict[str, str] | None = None) -> None:
+        """A session ended; a desk session's event (desk.logout) names the desk."""
+        payload = {"technician_id": technician_id, "reason": reason}
         with self.uow_factory() as uow:
-            uow.record("staff.logout", {"technician_id": technician_id, "reason": reason})
+            if desk is None:
+                uow.record("staff.logout", payload)
+            else:
+                uow.record("desk.logout", {**payload, "desk": desk})
+            uow.commit()
+
+    def desk_refused(self, reason: str, desk: dict[str, str], technician_id: str = "") -> None:
+        """A desk login refused before any PIN was checked (every desk session taken, the
+        login's card tap expired): a desk.login_refused event naming the desk."""
+        with self.uow_factory() as uow:
+            uow.record("desk.login_refused", {"technician_id": technician_id, "reason": reason,
+                                              "desk": desk})
             uow.commit()

@@ -29,6 +29,33 @@ def run_checks(config: Config) -> Iterator[Check]:
     yield from _check_printer(config)
     yield from _check_health(config)
     yield from _check_screen(config)
+    yield from _check_desk(config)
+
+
+def _check_desk(config: Config) -> Iterator[Check]:
+    """The desk's certificate and its fingerprint (to compare with what a browser shows)."""
+    if not config.desk.enabled:
+        yield Check("desk", True, "technician desk off (desk.enabled = false)")
+        return
+    from kiosk.adapters import desk_tls
+    cert, _key = desk_tls.paths(config.station.data_dir, config.desk.cert_file,
+                                config.desk.key_file)
+    if not cert.exists():
+        yield Check("desk certificate", False, f"{cert} does not exist yet",
+                    "start the station once (it makes its own certificate), or set "
+                    "desk.cert_file and desk.key_file to the county's")
+        return
+    try:
+        certificate = desk_tls.load_certificate(cert)
+        fingerprint = desk_tls.fingerprint(cert)
+    except ValueError as exc:
+        yield Check("desk certificate", False, f"{cert}: {exc}", "replace it with a PEM certificate")
+        return
+    expires = certificate.not_valid_after_utc
+    soon = expires - dt.datetime.now(dt.UTC) < dt.timedelta(days=30)
+    yield Check("desk certificate", not soon, f"https://{config.desk.host}:{config.desk.port}/staff/ "
+                f"SHA-256 {fingerprint} (until {expires:%Y-%m-%d})",
+                "renew it: delete the station's own pair and restart, or get a new one from the county")
 
 
 def _check_screen(config: Config) -> Iterator[Check]:
@@ -169,5 +196,6 @@ def _check_reader(config: Config) -> Iterator[Check]:
     yield Check("pcscd", True, "reader service running")
     hr, readers = scard.SCardListReaders(ctx, [])
     scard.SCardReleaseContext(ctx)
-    yield Check("card readers", bool(readers), ", ".join(readers) if readers else "none found",
+    named = [f"{r} ({config.reader.role(r)})" for r in readers] if config.reader.roles else readers
+    yield Check("card readers", bool(readers), ", ".join(named) if readers else "none found",
                 "plug in the USB card reader; for ACR122U blacklist the pn533 kernel driver")

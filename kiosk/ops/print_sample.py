@@ -25,8 +25,23 @@ def enrolment_receipt(config: Config) -> Receipt:
     now = dt.datetime.now(ZoneInfo(config.station.timezone))
     return Receipt(config.station.name, now.strftime("%Y-%m-%d %H:%M"), 0, "",
                    None, config.station.id,
-                   ("密钥指纹 Key fingerprint:", fingerprint[:19], fingerprint[20:]),
+                   ("密钥指纹 Key fingerprint:", fingerprint[:19], fingerprint[20:],
+                    *desk_fingerprint_lines(config)),
                    kind="enrolment", qr=enrolment_text(config.station.id, key.public_bytes()))
+
+
+def desk_fingerprint_lines(config: Config) -> tuple[str, ...]:
+    """The desk certificate's SHA-256 on the slip, 8 pairs a line (58 mm paper), if it has one."""
+    if not config.desk.enabled:
+        return ()
+    from kiosk.adapters import desk_tls
+    cert, _key = desk_tls.paths(config.station.data_dir, config.desk.cert_file,
+                                config.desk.key_file)
+    if not cert.exists():
+        return ("办公桌证书：尚未生成 Desk certificate: not made yet",)
+    pairs = desk_tls.fingerprint(cert).split(":")
+    return ("办公桌证书 SHA-256 Desk certificate:",
+            *(":".join(pairs[i:i + 8]) for i in range(0, len(pairs), 8)))
 
 
 def print_sample(config: Config | None, save: Path | None = None,

@@ -40,12 +40,14 @@ class FakeCardReader:
     def tap(self, uid: bytes) -> None:
         self.events.put(CardTapped(uid, self.name, time.monotonic_ns()))
 
-    def tap_card(self, card: VirtualCard) -> None:
-        """Put a virtual card on the reader (it stays there until the next one)."""
+    def tap_card(self, card: VirtualCard, reader: str | None = None) -> None:
+        """Put a virtual card on the reader (it stays there until the next one); ``reader``
+        names another reader than this one's own (a desk reader, say)."""
         self.present = card
         card.reset()
         kind, record = read_record(card.respond, card.atr, self.keys)
-        self.events.put(CardTapped(card.uid, self.name, time.monotonic_ns(), 0, kind, record))
+        self.events.put(CardTapped(card.uid, reader or self.name, time.monotonic_ns(), 0, kind,
+                                   record))
 
     def write_record(self, reader: str, uid: bytes, kind: str, framed: bytes) -> bytes | None:
         card = self.present

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import json
 
-from kiosk.domain.outcomes import CardIssued, CardRefused, CheckedIn, IssueFailed, TechnicianCard, UnknownCard
+from kiosk.domain.outcomes import (
+    CardIssued,
+    CardRefused,
+    CheckedIn,
+    IssueFailed,
+    ResidentAtDesk,
+    TechnicianCard,
+    UnknownCard,
+)
 from kiosk.i18n import bilingual
 from kiosk.ports import ReaderState, ReaderStatus
 from kiosk.station.loop import TapReport
@@ -17,6 +25,8 @@ def report_json(report: TapReport) -> str:
                   "detect_to_commit_ms": round(report.detect_to_commit_ms, 3),
                   "read_ms": round(report.read_ms, 3),
                   "detected_epoch_ms": round(report.detected_epoch_ms, 3)}
+    if report.at_desk:
+        data["at_desk"] = True
     if isinstance(outcome, CheckedIn):
         data.update(resident_id=outcome.resident_id, queue_no=outcome.queue_no,
                     repeat=outcome.repeat, event_seq=outcome.event_seq,
@@ -27,6 +37,8 @@ def report_json(report: TapReport) -> str:
         data.update(reason=outcome.reason, event_seq=outcome.event_seq)
     elif isinstance(outcome, TechnicianCard):
         data.update(technician_id=outcome.technician_id)
+    elif isinstance(outcome, ResidentAtDesk):
+        data.update(resident_id=outcome.resident_id)
     elif isinstance(outcome, CardIssued):
         data.update(card_no=outcome.card_no, role=outcome.role, holder_id=outcome.holder_id)
     elif isinstance(outcome, IssueFailed):
@@ -55,7 +67,11 @@ def report_text(report: TapReport) -> str:
     if isinstance(outcome, CardRefused):
         return bilingual("This card cannot be used") + f" ({outcome.reason})"
     if isinstance(outcome, TechnicianCard):
+        if report.at_desk or report.continue_at_desk:
+            return bilingual("Technician card at the desk")
         return bilingual("Technician card: enter the PIN on the screen")
+    if isinstance(outcome, ResidentAtDesk):
+        return bilingual("Resident card at the desk: her record opens there")
     if isinstance(outcome, CardIssued):
         return bilingual("Card issued") + f": {outcome.card_no}"
     if isinstance(outcome, IssueFailed):

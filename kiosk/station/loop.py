@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kiosk.domain.card_desk import CardDesk
 from kiosk.domain.checkin import CheckInService
@@ -33,6 +33,10 @@ from kiosk.errors import CardIOError, StoreUnavailable
 from kiosk.ports import CardReader, CardReadFailed, CardTapped, ReaderEvent, ReaderState, ReaderStatus, Signal, Signals
 from kiosk.station.staff_desk import IssueCancelled, IssueRequest, StaffDesk
 
+if TYPE_CHECKING:
+    from kiosk.station.desk_sessions import DeskSessions
+    from kiosk.station.desk_taps import DeskTaps
+
 log = logging.getLogger(__name__)
 STALL_SECONDS = 10.0
 
@@ -52,6 +56,8 @@ class TapReport:
     error: str = ""
     detected_epoch_ms: float = 0.0  # wall clock when the reader reported the card
     login: tuple[str, str] | None = None  # (ticket, csrf) of the PIN form, technician cards
+    at_desk: bool = False  # a tap on the desk reader: never shown on the public screen
+    continue_at_desk: bool = False  # a kiosk-reader tap that a waiting desk login took
 
 
 class Station:
@@ -60,8 +66,12 @@ class Station:
                  on_report: Callable[[TapReport], None] | None = None,
                  on_status: Callable[[ReaderStatus], None] | None = None,
                  staff: StaffDesk | None = None, cards: CardDesk | None = None,
-                 staff_service: StaffService | None = None):
-        self.checkins, self.reader = checkins, reader
+                 staff_service: StaffService | None = None, desk: DeskTaps | None = None,
+                 on_desk: Callable[[TapReport], None] | None = None):
+        """``desk`` routes the desk reader's taps (kiosk.station.desk_taps); their reports go
+        to ``on_desk`` (the console), never to ``on_report`` (the public screen)."""
+        self.checkins, self.reader, self.desk = checkins, reader, desk
+        self.on_desk = on_desk or (lambda report: None)
         self.staff, self.cards, self.staff_service = staff, cards, staff_service
         self.spooler, self.signals = spooler, signals
         self.on_report = on_report or (lambda report: None)
@@ -72,20 +82,39 @@ class Station:
     def handle(self, event: ReaderEvent) -> TapReport | None:
         if isinstance(event, ReaderStatus):
             self.signals.show(Signal.READY if event.state == ReaderState.READY else Signal.READER_DOWN)
+            if self.desk:
+                self.desk.readers_seen(event.readers)
             self.on_status(event)
             return None
+        desk = self.desk
+        desk_issue = desk.sessions.pending_issue() if desk else None
         if isinstance(event, CardReadFailed):
             log.info("card read failed on %s: %s %s", event.reader, event.reason, event.detail)
             self.signals.show(Signal.ERROR)
             report = TapReport(ReadFailed(event.reason, event.detail), event.reader)
+            if desk and desk.is_desk_reader(event.reader):
+                desk.failed(event)
+                report = replace(report, at_desk=True)
+        elif desk and desk.is_desk_reader(event.reader):
+            report = replace(self._issue(event, desk_issue, desk.sessions) if desk_issue
+                             else self._at_desk(desk, event), at_desk=True)
         elif self.staff and (request := self.staff.pending_issue()):
             report = self._issue(event, request)
+        elif desk and desk_issue and not desk.reader_present:  # one reader: the kiosk's serves
+            report = self._issue(event, desk_issue, desk.sessions)
         else:
             if self.staff:
                 self.staff.forget_record_links()
             report = self._route(self._check_in(event))
-        self.on_report(report)
+        (self.on_desk if report.at_desk else self.on_report)(report)
         return report
+
+    def _at_desk(self, desk: DeskTaps, tap: CardTapped) -> TapReport:
+        outcome, elapsed_ms = desk.tap(tap)
+        self.signals.show(Signal.ERROR if outcome is None or isinstance(outcome, CardRefused)
+                          else Signal.SUCCESS)
+        return TapReport(outcome, tap.reader, elapsed_ms, tap.read_ns / 1e6,
+                         detected_epoch_ms=time.time() * 1000 - elapsed_ms)
 
     def _route(self, report: TapReport) -> TapReport:
         """A technician card opens the PIN form; any other card ends a technician session,
@@ -98,15 +127,19 @@ class Station:
             reason = "technician_card" if isinstance(outcome, TechnicianCard) else "card_tap"
             self.staff_service.logout(ended.technician_id, reason)
         if isinstance(outcome, TechnicianCard):
+            if self.desk and self.desk.kiosk_login(outcome):
+                return replace(report, continue_at_desk=True)
             return replace(report, login=self.staff.new_ticket(outcome.technician_id,
                                                                outcome.name))
         return report
 
-    def _issue(self, tap: CardTapped, request: IssueRequest) -> TapReport:
-        """Write a signed record onto the card on the reader, read it back, then store it."""
-        assert self.cards is not None and self.staff is not None  # issuance needs both
+    def _issue(self, tap: CardTapped, request: IssueRequest,
+               desk: DeskSessions | None = None) -> TapReport:
+        """Write a signed record onto the card on the reader, read it back, then store it;
+        ``desk``: the request came from a desk session (else the kiosk's)."""
+        staff: StaffDesk | DeskSessions | None = desk or self.staff
+        assert self.cards is not None and staff is not None  # issuance needs both
         card = ReadCard(tap.uid, tap.kind, tap.record)
-        staff = self.staff
 
         def write(framed: bytes) -> bytes | None:
             # The session that asked may have ended while the record was being signed.
@@ -120,24 +153,26 @@ class Station:
         except IssueCancelled:
             log.warning("card issuance cancelled: the technician session ended")
             message = N_("The technician session ended, so no card was issued")
-            self.staff.finish_issue(request, "failed", message)
+            staff.finish_issue(request, "failed", message)
             outcome: TapOutcome = IssueFailed(message)
         except Invalid as exc:
-            self.staff.finish_issue(request, "failed", exc.message)
+            staff.finish_issue(request, "failed", exc.message)
             outcome = IssueFailed(exc.message)
         except (CardIOError, OSError) as exc:
             log.warning("card issuance failed: %s", exc)
             message = N_("The card could not be written. Hold it still on the reader and try again")
-            self.staff.finish_issue(request, "failed", message)
+            staff.finish_issue(request, "failed", message)
             outcome = IssueFailed(message)
         else:
             log.info("card %s issued (%s, %s)", issued.card_no, issued.role, issued.kind)
-            self.staff.finish_issue(request, "done", card_no=issued.card_no)
+            staff.finish_issue(request, "done", card_no=issued.card_no)
             outcome = CardIssued(issued.card_no, issued.role, issued.holder_id)
         self.signals.show(Signal.SUCCESS if isinstance(outcome, CardIssued) else Signal.ERROR)
         return TapReport(outcome, tap.reader)
 
     def _end_idle_session(self) -> None:
+        if self.desk:
+            self.desk.end_expired()
         if self.staff and (session := self.staff.idle_session()) and self.staff_service:
             log.info("technician %s logged out after idling", session.technician_id)
             self.staff_service.logout(session.technician_id, "idle")

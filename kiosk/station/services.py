@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from kiosk.station.calling import QueueDesk
 from kiosk.station.core import Core
+from kiosk.station.desk_sessions import DeskSessions
 from kiosk.station.hub import ScreenHub
 from kiosk.station.spooler import PrintSpooler
 from kiosk.station.staff_desk import StaffDesk
@@ -22,6 +23,8 @@ class StationServices:
     hub: ScreenHub
     spooler: PrintSpooler | None = None
     calling: QueueDesk | None = None  # the queue's boards and announcements
+    desk_sessions: DeskSessions | None = None  # the technician desk on the LAN, if turned on
+    desk_fingerprint: str = ""  # SHA-256 of the desk's TLS certificate
 
     def print_record(self, checkin_id: str) -> None:
         """Queue her record for printing (durable like every receipt) and log that she did."""

@@ -87,6 +87,7 @@ class StationProcess:
         self.statuses: list[dict] = []
         self.ui_url = ""
         self.screen_url = ""  # ui_url with the launch token: the kiosk's own screen
+        self.desk_url, self.desk_fingerprint = "", ""  # the technician desk (HTTPS), if on
         self.ready = threading.Event()
         self.stderr_path = Path(config).parent / "station.stderr"
 
@@ -117,6 +118,9 @@ class StationProcess:
                 continue
             if data.get("kind") == "ui":
                 self.ui_url, self.screen_url = data["url"], data.get("screen_url", data["url"])
+                continue
+            if data.get("kind") == "desk":
+                self.desk_url, self.desk_fingerprint = data["url"], data["fingerprint"]
                 continue
             self.all_reports.append(data)
             self.reports.put(data)

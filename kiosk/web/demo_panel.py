@@ -19,6 +19,7 @@ def panel():
     controls = demo()
     # the demo's iframe is the kiosk's own screen, so it is launched like the kiosk's browser
     return render_template("demo.html", cards=controls.cards, demo_pin=controls.technician_pin,
+                           desk_url=getattr(controls, "desk_url", ""),
                            screen_token=current_app.extensions["kiosk_hub"].pages.launch_token)
 
 
@@ -26,7 +27,9 @@ def panel():
 def tap(card: str):
     if request.headers.get("X-Kiosk-Demo") != "1":  # a plain form post from elsewhere: refuse
         abort(403)
-    if not demo().tap(card):
+    tapped = (demo().tap(card, at_desk=True) if request.args.get("reader") == "desk"
+              else demo().tap(card))
+    if not tapped:
         abort(404)
     return jsonify(ok=True)
 

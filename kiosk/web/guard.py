@@ -4,6 +4,10 @@ The session cookie is HttpOnly and SameSite=Strict; every POST must also carry
 the session's CSRF token. A card tap by anyone else or 120 s without a touch
 ends the session (kiosk.station.loop and kiosk.station.staff_desk), so the next request
 lands on the login page.
+
+The same pages served to the LAN (the desk app, ``DESK`` in its config) use the desk's
+sessions instead (kiosk.station.desk_sessions): their cookie is also Secure, and a session
+answers only to the browser (user agent) that opened it.
 """
 
 from __future__ import annotations
@@ -13,23 +17,42 @@ import secrets
 
 from flask import abort, current_app, g, redirect, request, url_for
 
+from kiosk.station.desk_sessions import DeskSessions
 from kiosk.station.staff_desk import Session, StaffDesk
 
 COOKIE = "kiosk_staff"
+DESK_COOKIE = "kiosk_desk"
 
 
 def services():
     return current_app.extensions["kiosk_services"]
 
 
-def desk() -> StaffDesk:
-    return services().desk
+def at_desk() -> bool:
+    """True in the desk app (the technician pages on the LAN, over HTTPS)."""
+    return bool(current_app.config.get("DESK"))
+
+
+def desk() -> StaffDesk | DeskSessions:
+    return services().desk_sessions if at_desk() else services().desk
+
+
+def desk_sessions() -> DeskSessions:
+    return services().desk_sessions
 
 
 def current_session() -> Session | None:
     if "staff_session" not in g:
-        g.staff_session = desk().session(request.cookies.get(COOKIE))
+        if at_desk():
+            g.staff_session = desk_sessions().session(request.cookies.get(DESK_COOKIE),
+                                                      user_agent=request.user_agent.string)
+        else:
+            g.staff_session = services().desk.session(request.cookies.get(COOKIE))
     return g.staff_session
+
+
+def login_page() -> str:
+    return url_for("desk.login") if at_desk() else url_for("staff.login")
 
 
 def staff_required(view):
@@ -37,7 +60,7 @@ def staff_required(view):
     def wrapped(*args, **kwargs):
         session = current_session()
         if session is None:
-            return redirect(url_for("staff.login"))
+            return redirect(login_page())
         if request.method == "POST" and not secrets.compare_digest(
                 request.form.get("csrf", ""), session.csrf):
             current_app.logger.warning("staff POST without a valid CSRF token: %s", request.path)

@@ -13,13 +13,13 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from kiosk.domain.model import local_date
 from kiosk.store import queries
-from kiosk.web.guard import db, desk, services
+from kiosk.web.guard import db, services
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
 
 def _record(link: str):
-    found = desk().record_for(link)
+    found = services().desk.record_for(link)
     if found is None:
         return None, None
     core = services().core
@@ -56,6 +56,6 @@ def print_record(link: str):
 @bp.post("/<link>/close")
 def close(link: str):
     """Her page closed (idle, "close" or another tap): the link stops working at once."""
-    if desk().record_for(link) is not None:
-        desk().forget_record_links()
+    if services().desk.record_for(link) is not None:
+        services().desk.forget_record_links()
     return "", 204

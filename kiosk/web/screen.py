@@ -86,6 +86,8 @@ def screen_html(report, secrets: bool = False) -> tuple[str, str]:
         return name, render_template("fragments/checked_in.html", outcome=outcome,
                                      printer_trouble=hub().status.printer in PRINTER_TROUBLE,
                                      record_link=link, ahead=ahead, wait_minutes=wait)
+    if isinstance(outcome, TechnicianCard) and getattr(report, "continue_at_desk", False):
+        return "continue_at_desk", render_template("fragments/continue_at_desk.html")
     if isinstance(outcome, TechnicianCard) and report.login and services:
         ticket, csrf = report.login if secrets else ("", "")
         return "pin_entry", render_template("fragments/pin_entry.html", name=outcome.name,

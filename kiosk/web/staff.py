@@ -13,7 +13,7 @@ from kiosk.domain.registry import CONSENT_VERSION, Registration
 from kiosk.domain.validation import Invalid
 from kiosk.store import queries
 from kiosk.web.csv_export import safe_cell
-from kiosk.web.guard import COOKIE, current_session, db, desk, services, staff_required
+from kiosk.web.guard import COOKIE, at_desk, current_session, db, desk, login_page, services, staff_required
 from kiosk.web.staff_technicians import lockout_message
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -37,26 +37,30 @@ def me() -> str:
 def login():
     if current_session():
         return redirect(url_for("staff.dashboard"))
+    if at_desk():
+        return redirect(login_page())
     return render_template("staff/login.html")
 
 
 @bp.post("/login")
 def login_pin():
+    if at_desk():  # the desk's PIN form posts to its own login (kiosk.web.desk)
+        abort(404)
     ticket, csrf = request.form.get("ticket", ""), request.form.get("csrf", "")
-    found = desk().ticket(ticket, csrf)
+    found = services().desk.ticket(ticket, csrf)
     if found is None:
         return render_template("staff/login.html", error="Tap your technician card again"), 400
     technician_id, name = found
     result = core().staff.check_pin(technician_id, request.form.get("pin", ""))
     if result.blocked or result.locked_until:
-        desk().drop_ticket(ticket)
+        services().desk.drop_ticket(ticket)
         return render_template("staff/login.html",
                                error=lockout_message(result, core().clock.now())), 403
     if not result.ok:
         return render_template("staff/pin.html", ticket=ticket,
                                csrf=csrf, name=name, error="Wrong PIN",
                                attempts_left=result.attempts_left), 403
-    session = desk().open_session(technician_id, name)
+    session = services().desk.open_session(technician_id, name)
     response = make_response(redirect(url_for("staff.dashboard")))
     response.set_cookie(COOKIE, session.token, httponly=True, samesite="Strict",
                         max_age=desk().idle_seconds * 4)
@@ -66,7 +70,10 @@ def login_pin():
 @bp.post("/logout")
 @staff_required
 def logout():
-    session = desk().end_session()
+    if at_desk():
+        from kiosk.web.desk import desk_logout
+        return desk_logout()
+    session = services().desk.end_session()
     if session:
         core().staff.logout(session.technician_id, "button")
     response = make_response(redirect(url_for("screen.index")))
@@ -91,6 +98,7 @@ def dashboard():
     return render_template("staff/dashboard.html", board=board, status=hub.status,
                            enrolment_code=code, enrolment_qr=svg_qr(code),
                            key_fingerprint=core().key.fingerprint(),
+                           desk_fingerprint=services().desk_fingerprint,
                            chart=chart_svg(board.per_day),
                            sync=services().sync_status(db()),
                            blocked=queries.blocked_technicians(db()))

@@ -106,6 +106,24 @@ def assert_owners_and_modes(root: Path) -> None:
     assert stat.S_IMODE((root / "etc/shadow").stat().st_mode) & 0o077 == 0
 
 
+def test_install_desk_turns_the_technician_desk_on(image_root):
+    """--desk writes [desk] enabled = true; on a station installed without it, it adds it."""
+    root, _ = image_root
+    assert install("--root", str(root), "--no-apt", "--station-id", "xinglong-02").returncode == 0
+    path = root / "etc/kiosk/kiosk.toml"
+    assert not parse_config(tomllib.loads(path.read_text())).desk.enabled  # off by default
+    result = install("--root", str(root), "--no-apt", "--desk")
+    assert result.returncode == 0, result.stderr
+    config = parse_config(tomllib.loads(path.read_text()))
+    assert config.desk.enabled and config.station.id == "xinglong-02" and config.desk.port == 8443
+    again = path.read_text()
+    assert install("--root", str(root), "--no-apt", "--desk").returncode == 0
+    assert path.read_text() == again  # once only
+    assert install("--root", str(root), "--no-apt", "--station-id", "xinglong-03",
+                   "--desk").returncode == 0
+    assert parse_config(tomllib.loads(path.read_text())).desk.enabled
+
+
 def test_first_boot_makes_a_key_owned_by_kiosk(image_root, tmp_path):
     root, _ = image_root
     assert install("--root", str(root), "--no-apt", "--station-id", "st-01").returncode == 0

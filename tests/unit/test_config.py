@@ -28,6 +28,13 @@ def test_minimal_config_has_defaults(tmp_path):
      "cards.trusted_issuers.st-2", "kiosk keygen"),
     ({"station": {"id": "st-1"}, "staff": {"idle_logout_seconds": 5}},
      "staff.idle_logout_seconds", "120"),
+    ({"station": {"id": "st-1"}, "reader": {"roles": {"ACS": "office"}}},
+     "reader.roles.'ACS'", '"desk"'),
+    ({"station": {"id": "st-1"}, "desk": {"cert_file": "desk.pem"}}, "desk.key_file", "both"),
+    ({"station": {"id": "st-1"}, "desk": {"sessions": 0}}, "desk.sessions", "3"),
+    ({"station": {"id": "st-1"}, "desk": {"idle_logout_seconds": 10}},
+     "desk.idle_logout_seconds", "900"),
+    ({"station": {"id": "st-1"}, "desk": {"port": 70000}}, "desk.port", "8443"),
 ])
 def test_errors_name_the_key_and_the_fix(raw, key, fix):
     with pytest.raises(ConfigError) as info:
@@ -63,3 +70,21 @@ def test_a_section_can_be_replaced():
     config = parse_config({"station": {"id": "st-1"}, "printer": {"paper_mm": 58}})
     wider = replace(config, printer=replace(config.printer, paper_mm=80))
     assert (wider.printer.paper_mm, config.printer.paper_mm, wider.station) == (80, 58, config.station)
+
+
+def test_the_desk_is_off_by_default_and_readers_are_kiosk_readers(tmp_path):
+    config = parse_config({"station": {"id": "station-01"}}, base=tmp_path)
+    assert not config.desk.enabled and config.desk.idle_logout_seconds == 900
+    assert config.desk.sessions == 3 and config.desk.cert_file is None
+    assert config.reader.role("ACS ACR122U PICC Interface 00 00") == "kiosk"
+    assert not config.reader.has_desk_reader
+
+
+def test_reader_roles_match_names_and_prefixes_longest_first(tmp_path):
+    config = parse_config({"station": {"id": "station-01"}, "reader": {"roles": {
+        "ACS ACR122U": "desk", "ACS ACR122U PICC Interface 01": "kiosk"}},
+        "desk": {"enabled": True, "cert_file": "c.pem", "key_file": "k.pem"}}, base=tmp_path)
+    assert config.reader.role("ACS ACR122U PICC Interface 00 00") == "desk"
+    assert config.reader.role("ACS ACR122U PICC Interface 01 00") == "kiosk"
+    assert config.reader.role("Identiv uTrust 3700 F") == "kiosk"
+    assert config.desk.cert_file == tmp_path / "c.pem" and config.reader.has_desk_reader

@@ -1,0 +1,104 @@
+"""Taps on the technician's desk reader: never a check-in, never on the public screen.
+
+While she is logged in at a desk, a resident's card opens that resident's record on her page
+(the page loads it, which records ``record.viewed`` as every record view does), her own
+technician card logs her out, and another technician's card is only named as not hers. A
+login page waiting for a card gets a technician's tap. A card waiting to be issued is written
+by the station loop (``Station._issue``) before any of this.
+
+With no desk reader connected, the kiosk reader serves a waiting desk login and a pending desk
+issuance (kiosk.station.loop); the public screen then shows only "continue at your desk".
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from kiosk.domain.checkin import CheckInService
+from kiosk.domain.model import ReadCard
+from kiosk.domain.outcomes import CardRefused, ReadFailed, ResidentAtDesk, TapOutcome, TechnicianCard, UnknownCard
+from kiosk.domain.staff import StaffService
+from kiosk.domain.validation import N_
+from kiosk.errors import StoreUnavailable
+from kiosk.ports import CardReadFailed, CardTapped
+from kiosk.station.desk_sessions import DeskSession, DeskSessions
+
+log = logging.getLogger(__name__)
+
+
+class DeskTaps:
+    def __init__(self, sessions: DeskSessions, checkins: CheckInService, staff: StaffService,
+                 role_of: Callable[[str], str]):
+        self.sessions, self.checkins, self.staff, self.role_of = sessions, checkins, staff, role_of
+        self.reader_present = False  # a reader of role desk is connected
+
+    def is_desk_reader(self, reader: str) -> bool:
+        return self.role_of(reader) == "desk"
+
+    def readers_seen(self, readers: tuple[str, ...]) -> None:
+        present = any(self.is_desk_reader(r) for r in readers)
+        if present != self.reader_present:
+            log.info("desk reader %s", "connected" if present else "gone: the kiosk reader serves "
+                     "desk logins and desk card issuance")
+        self.reader_present = present
+
+    def failed(self, event: CardReadFailed) -> None:
+        if (session := self.sessions.current()) is not None:
+            self._say(session, N_("Card moved away too soon, please tap again"))
+
+    def tap(self, tap: CardTapped) -> tuple[TapOutcome | None, float]:
+        """What the card is, told to the right desk page; (outcome, ms from detection)."""
+        outcome: TapOutcome | None = None
+        for attempt in (1, 2, 3):
+            try:
+                outcome = self.checkins.at_desk(ReadCard(tap.uid, tap.kind, tap.record))
+                break
+            except StoreUnavailable as exc:
+                log.warning("desk tap lookup failed (attempt %d): %s", attempt, exc)
+                time.sleep(0.05 * attempt)
+        session = self.sessions.current()
+        if isinstance(outcome, TechnicianCard):
+            self._technician(outcome, session)
+        elif session is None:
+            log.info("desk reader tap (%s) with nobody logged in at a desk",
+                     outcome.kind if outcome else "error")
+        elif isinstance(outcome, ResidentAtDesk):
+            self.sessions.post(session, {"kind": "record",
+                                         "url": f"/staff/residents/{outcome.resident_id}"})
+        elif isinstance(outcome, UnknownCard):
+            self._say(session, N_("This card is not known here. To give her a new card, press "
+                                  "\"issue a card\" on her record first"))
+        elif isinstance(outcome, CardRefused):
+            self._say(session, N_("This card cannot be used"))
+        elif isinstance(outcome, ReadFailed) or outcome is None:
+            self._say(session, N_("This card cannot be read here, please ask staff"))
+        return outcome, (time.monotonic_ns() - tap.detected_ns) / 1e6
+
+    def _technician(self, card: TechnicianCard, session: DeskSession | None) -> None:
+        ended = self.sessions.end_for(card.technician_id)
+        for own in ended:
+            log.info("technician %s logged out at a desk by her card", card.technician_id)
+            self.staff.logout(card.technician_id, "technician_card", own.where)
+        if ended:
+            return
+        if self.sessions.give_tap(card.technician_id, card.name) is not None:
+            return
+        if session is not None:
+            self._say(session, N_("This technician card is not yours: it does nothing here"))
+
+    def kiosk_login(self, card: TechnicianCard) -> bool:
+        """A technician card on the kiosk reader while no desk reader is connected: a waiting
+        desk login page takes it (the public screen says only "continue at your desk")."""
+        if self.reader_present:
+            return False
+        return self.sessions.give_tap(card.technician_id, card.name) is not None
+
+    def end_expired(self) -> None:
+        for session in self.sessions.expired():
+            log.info("technician %s logged out at a desk after idling", session.technician_id)
+            self.staff.logout(session.technician_id, "idle", session.where)
+
+    def _say(self, session: DeskSession, message: str) -> None:
+        self.sessions.post(session, {"kind": "notice", "message": message})
