@@ -93,9 +93,9 @@ def test_rename_and_unlink_need_the_directory_synced(lazyfs):
 
 def test_torn_write_keeps_a_prefix_of_the_last_unsynced_write_only(lazyfs):
     mnt, seen = lazyfs.mountpoint, set()
-    sync_dir(mnt)
     for seed in range(6):
         write(mnt / "a", b"A" * 8192, sync=True)
+        sync_dir(mnt)
         write(mnt / "a", b"C" * 100, offset=6000)  # an earlier unsynced write: dropped
         write(mnt / "a", b"B" * 4096, offset=0)  # the last one: a prefix may stay
         mnt = power_cut(lazyfs, torn_seed=seed)
