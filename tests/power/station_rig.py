@@ -25,8 +25,10 @@ from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file, public_key_from_hex
 from kiosk.ops.verify import verify_database
 from kiosk.testing.power import PowerCutFS
-from kiosk.testing.station import StationProcess, TapDriver, seed_residents, write_station_config
+from kiosk.testing.station import (StationProcess, TapDriver, add_technician, seed_residents,
+                                   write_station_config)
 from tests.county.test_county import county_cli, free_port, start_county
+from tests.power.staff_http import StaffClient
 
 
 @dataclass
@@ -37,13 +39,16 @@ class Figures:
     reported_lost: int = 0
     acked: int = 0
     acked_lost: int = 0
+    staff_actions: int = 0
+    staff_lost: int = 0
     problems: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return [f"figure: power_cuts = {self.power_cuts}", f"figure: torn_cuts = {self.torn_cuts}",
                 f"figure: reported_checkins = {self.reported}",
                 f"figure: reported_lost = {self.reported_lost}",
-                f"figure: acked_events = {self.acked}", f"figure: acked_lost = {self.acked_lost}"]
+                f"figure: acked_events = {self.acked}", f"figure: acked_lost = {self.acked_lost}",
+                f"figure: staff_actions = {self.staff_actions}", f"figure: staff_lost = {self.staff_lost}"]
 
 
 def ro(path: Path) -> sqlite3.Connection:
@@ -61,13 +66,19 @@ class StationPowerRig:
         self.data.mkdir()
         self.county_public = county_cli(self.county_dir, "init").split("public key (hex): ")[1].strip()
         self.county_port = free_port()
-        config = write_station_config(self.root / "etc", harness, data_dir=self.data, extra=(
-            f'\n[county]\nurl = "http://127.0.0.1:{self.county_port}"\npublic_key = "{self.county_public}"\n'))
+        county = (f'\n[county]\nurl = "http://127.0.0.1:{self.county_port}"\n'
+                  f'public_key = "{self.county_public}"\n')
+        config = write_station_config(self.root / "etc", harness, data_dir=self.data, extra=county)
+        # the staff pages only in the cycles that use them: the UI costs the boot about 0.5 s
+        self.ui_config = write_station_config(self.root / "etc-ui", harness, data_dir=self.data,
+                                              ui_port=free_port(), extra=county)
         self.config_path, self.config = config, load_config(config)
         key = generate_key_file(self.config.station.key_file)
         county_cli(self.county_dir, "enroll", "--station", self.config.station.id,
                    "--pubkey", key.public_bytes().hex())
         self.cards = seed_residents(config, residents)
+        _, self.tech_card = add_technician(config)
+        self.registered: list[str] = []  # residents the staff pages confirmed
         self.fs.sync_all()  # the installed station, shut down cleanly once
         self.county = start_county(self.county_dir, self.county_port)
         self.station = StationProcess(config)
@@ -76,9 +87,10 @@ class StationPowerRig:
         self.next_card = 0
         self.checking: threading.Thread | None = None
 
-    def start(self, sync: bool = True) -> None:
-        """The station, then (after it is ready, so the two do not fight over the CPU while
-        they boot) `kiosk sync`."""
+    def start(self, sync: bool = True, ui: bool = False) -> None:
+        """The station (with its staff pages if ``ui``), then (after it is ready, so the two
+        do not fight over the CPU while they boot) `kiosk sync`."""
+        self.station.config = self.ui_config if ui else self.config_path
         self.station.start()
         self.sync = None
         if not sync:
@@ -111,6 +123,29 @@ class StationPowerRig:
             if rng.random() < 0.4:
                 self.wake_sync()
 
+    def staff_work(self, rng, cut_midway: bool) -> None:
+        """A technician logs in (card and PIN) and registers residents; with ``cut_midway``
+        the last registration is still in flight when the power goes."""
+        client = StaffClient(self.station.ui_url, self.station.screen_url)
+        card = self.tech_card
+        if not client.login(lambda: self.driver.place(0, card.copy_to(card.uid)), "246813"):
+            self.figures.problems.append(f"after cut {self.figures.power_cuts}: staff login failed")
+            return
+        self.driver.remove(0)
+        for n in range(rng.randint(1, 2)):
+            name = f"登记{self.figures.power_cuts}-{n}"
+            if cut_midway and n:
+                threading.Thread(target=self._register_quietly, args=(client, name), daemon=True).start()
+                time.sleep(rng.uniform(0, 0.05))
+                return
+            self.registered.append(client.register(name))
+
+    def _register_quietly(self, client: StaffClient, name: str) -> None:
+        try:
+            self.registered.append(client.register(name))
+        except (OSError, RuntimeError):
+            pass  # cut before the answer: not confirmed, so not counted
+
     def cut(self, rng) -> None:
         self.join_check()
         torn = rng.random() < 0.5
@@ -129,10 +164,11 @@ class StationPowerRig:
             if (self.data / name).exists():
                 shutil.copy(self.data / name, snap / name)  # with its mode (the key is 0600)
         # checked while the station boots again; the next cut waits for the check
-        self.checking = threading.Thread(target=self.check, args=(snap, list(self.station.all_reports)))
+        self.checking = threading.Thread(target=self.check, args=(
+            snap, list(self.station.all_reports), list(self.registered)))
         self.checking.start()
 
-    def check(self, snap: Path, reports: list[dict]) -> None:
+    def check(self, snap: Path, reports: list[dict], registered: list[str]) -> None:
         """The data directory as the cut left it, checked on a copy (the station recovers
         the original itself when it starts)."""
         fig, cut = self.figures, self.figures.power_cuts
@@ -153,6 +189,11 @@ class StationPowerRig:
                                  "HAVING count(*) > 1").fetchall()
             fig.problems += [f"cut {cut}: queue number twice {d}" for d in doubles]
             mine = dict(db.execute("SELECT seq, hash FROM events"))
+            residents = {r[0] for r in db.execute("SELECT id FROM residents")}
+            fig.staff_actions = len(registered)
+            fig.staff_lost = len([r for r in registered if r not in residents])
+            fig.problems += [f"cut {cut}: registered resident lost {r}"
+                             for r in registered if r not in residents][:3]
         finally:
             db.close()
         county = ro(self.county_dir / "county.db")
@@ -192,8 +233,12 @@ def run_power_cuts(root: Path, harness, cuts: int, seed: int = 14, progress=None
     rig = StationPowerRig(root, harness, residents=min(900, 4 * cuts + 20))
     try:
         for n in range(cuts):
-            rig.start(sync=rng.random() < 0.6)
-            rig.tap_some(rng, rng.choice((1, 1, 2, 3)), cut_after_read=rng.random() < 0.5)
+            staff = rng.random() < 0.2
+            rig.start(sync=rng.random() < 0.6, ui=staff)
+            if staff:
+                rig.staff_work(rng, cut_midway=rng.random() < 0.5)
+            else:
+                rig.tap_some(rng, rng.choice((1, 1, 2, 3)), cut_after_read=rng.random() < 0.5)
             if rng.random() < 0.2:
                 time.sleep(rng.uniform(0, 0.5))  # now and then mid-sync instead
             rig.cut(rng)

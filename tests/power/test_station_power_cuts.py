@@ -27,6 +27,6 @@ def test_power_cuts_lose_nothing_reported_or_acknowledged(pcscd_running, tmp_pat
         print(line)
     assert figures.problems == []
     assert figures.power_cuts == cuts
-    assert figures.reported_lost == 0 and figures.acked_lost == 0
+    assert figures.reported_lost == 0 and figures.acked_lost == 0 and figures.staff_lost == 0
     assert figures.reported > cuts // 2  # the station got work done between the cuts
-    assert figures.acked > 0 and figures.torn_cuts > 0
+    assert figures.acked > 0 and figures.torn_cuts > 0 and figures.staff_actions > 0
