@@ -25,8 +25,7 @@ from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file, public_key_from_hex
 from kiosk.ops.verify import verify_database
 from kiosk.testing.power import PowerCutFS
-from kiosk.testing.station import (StationProcess, TapDriver, add_technician, seed_residents,
-                                   write_station_config)
+from kiosk.testing.station import StationProcess, TapDriver, add_technician, seed_residents, write_station_config
 from tests.county.test_county import county_cli, free_port, start_county
 from tests.power.staff_http import StaffClient
 
