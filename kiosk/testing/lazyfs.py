@@ -17,8 +17,8 @@ Pages are served through the kernel's page cache (no direct_io), so SQLite's
 which is right for processes on one machine. Links, symlinks and xattrs are not
 supported; the station needs none of them.
 
-Run as ``python -m kiosk.testing.lazyfs BACKING MOUNTPOINT CONTROL_SOCKET``. The
-control socket takes one line per connection: ``sync_all`` (what a clean shutdown
+Run as ``python -m kiosk.testing.lazyfs BACKING MOUNTPOINT CONTROL``. The control
+socket (the abstract Unix socket CONTROL) takes one line per connection: ``sync_all`` (what a clean shutdown
 makes durable), ``cut`` or ``cut torn SEED`` (freeze, tear, answer, then wait to
 be killed), ``stats``.
 """
@@ -306,7 +306,7 @@ class LazyFS:
 
 def serve_control(fs: LazyFS, path: str) -> None:
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    server.bind(path)
+    server.bind("\0" + path)  # abstract: gone with the process
     server.listen(4)
 
     def loop() -> None:

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -38,7 +39,8 @@ class PowerCutFS:
     def __init__(self, root: Path):
         self.root = Path(root)
         self.backing, self.mountpoint = self.root / "backing", self.root / "mnt"
-        self.control = self.root / "control.sock"
+        # an abstract socket: no path, so no 108-byte limit however deep tmp_path is
+        self.control = f"kiosk-lazyfs-{uuid.uuid4().hex}"
         self.proc: subprocess.Popen | None = None
         self.cuts = 0
         self.backing.mkdir(parents=True, exist_ok=True)
@@ -47,14 +49,13 @@ class PowerCutFS:
     def mount(self, timeout: float = 15.0) -> Path:
         if not shutil.which("fusermount3") or not os.path.exists("/dev/fuse"):
             raise FuseUnavailable("FUSE needs /dev/fuse and fusermount3 (Debian: fuse3, libfuse3-3)")
-        self.control.unlink(missing_ok=True)
         log = open(self.root / "lazyfs.log", "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kiosk.testing.lazyfs", str(self.backing), str(self.mountpoint),
-             str(self.control)], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+             self.control], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         log.close()
         deadline = time.monotonic() + timeout
-        while not (os.path.ismount(self.mountpoint) and self.control.exists()):
+        while not (os.path.ismount(self.mountpoint) and self._answers()):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 _kill(self.proc)
                 tail = (self.root / "lazyfs.log").read_text(errors="replace")[-2000:]
@@ -62,10 +63,16 @@ class PowerCutFS:
             time.sleep(0.01)
         return self.mountpoint
 
+    def _answers(self) -> bool:
+        try:
+            return self.command("stats", timeout=2.0).startswith("{")
+        except OSError:
+            return False
+
     def command(self, line: str, timeout: float = 30.0) -> str:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.settimeout(timeout)
-            conn.connect(str(self.control))
+            conn.connect("\0" + self.control)
             conn.sendall(line.encode() + b"\n")
             return conn.makefile().readline().strip()
 

@@ -41,13 +41,16 @@ class Figures:
     staff_actions: int = 0
     staff_lost: int = 0
     problems: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=lambda: {"boot": 0.0, "work": 0.0, "cut": 0.0})
 
     def lines(self) -> list[str]:
         return [f"figure: power_cuts = {self.power_cuts}", f"figure: torn_cuts = {self.torn_cuts}",
                 f"figure: reported_checkins = {self.reported}",
                 f"figure: reported_lost = {self.reported_lost}",
                 f"figure: acked_events = {self.acked}", f"figure: acked_lost = {self.acked_lost}",
-                f"figure: staff_actions = {self.staff_actions}", f"figure: staff_lost = {self.staff_lost}"]
+                f"figure: staff_actions = {self.staff_actions}", f"figure: staff_lost = {self.staff_lost}",
+                *(f"figure: power_cut_{phase}_mean_s = {total / max(1, self.power_cuts):.2f} s"
+                  for phase, total in self.seconds.items())]
 
 
 def ro(path: Path) -> sqlite3.Connection:
@@ -78,8 +81,10 @@ class StationPowerRig:
         self.cards = seed_residents(config, residents)
         _, self.tech_card = add_technician(config)
         self.registered: list[str] = []  # residents the staff pages confirmed
-        self.fs.sync_all()  # the installed station, shut down cleanly once
         self.county = start_county(self.county_dir, self.county_port)
+        subprocess.run([sys.executable, "-m", "kiosk", "--config", str(config), "sync", "--once"],
+                       check=True, capture_output=True)  # the enrolled station starts in sync
+        self.fs.sync_all()  # the installed station, shut down cleanly once
         self.station = StationProcess(config)
         self.driver = TapDriver(harness)
         self.sync: subprocess.Popen | None = None
@@ -229,18 +234,25 @@ def run_power_cuts(root: Path, harness, cuts: int, seed: int = 14, progress=None
     """``cuts`` power cuts of a station at work; the figures, problems included."""
     import random
     rng = random.Random(seed)
-    rig = StationPowerRig(root, harness, residents=min(900, 4 * cuts + 20))
+    rig = StationPowerRig(root, harness, residents=2 * cuts + 40)
     try:
+        seconds = rig.figures.seconds
         for n in range(cuts):
             staff = rng.random() < 0.2
+            started = time.monotonic()
             rig.start(sync=rng.random() < 0.6, ui=staff)
+            booted = time.monotonic()
             if staff:
                 rig.staff_work(rng, cut_midway=rng.random() < 0.5)
             else:
                 rig.tap_some(rng, rng.choice((1, 1, 2, 3)), cut_after_read=rng.random() < 0.5)
             if rng.random() < 0.2:
                 time.sleep(rng.uniform(0, 0.5))  # now and then mid-sync instead
+            worked = time.monotonic()
             rig.cut(rng)
+            seconds["boot"] += booted - started
+            seconds["work"] += worked - booted
+            seconds["cut"] += time.monotonic() - worked
             if progress:
                 progress(n + 1, rig.figures)
         rig.join_check()
