@@ -90,6 +90,7 @@ class StationPowerRig:
         self.station = StationProcess(config)
         self.driver = TapDriver(harness)
         self.sync: subprocess.Popen | None = None
+        self.sync_started = 0.0
         self.next_card = 0
         self.checking: threading.Thread | None = None
 
@@ -105,9 +106,13 @@ class StationPowerRig:
         self.sync = subprocess.Popen([sys.executable, "-m", "kiosk", "--config", str(self.config_path),
                                       "sync"], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         log.close()
+        self.sync_started = time.monotonic()
 
     def wake_sync(self) -> None:
-        if self.sync is not None and self.sync.poll() is None:
+        """"Sync now" (SIGUSR1), once it had time to install its handler: before that the
+        signal's default action would end it."""
+        if (self.sync is not None and self.sync.poll() is None
+                and time.monotonic() - self.sync_started > 3.0):
             self.sync.send_signal(signal.SIGUSR1)
 
     def tap_some(self, rng, taps: int, cut_after_read: bool) -> None:
