@@ -64,7 +64,17 @@ def generate_key_file(path: Path, force: bool = False) -> StationKey:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
+    sync_directory(path.parent)  # the new name too: a power cut must not lose the identity
     return StationKey(private)
+
+
+def sync_directory(directory: Path) -> None:
+    """fsync a directory, so that names created or renamed in it survive a power cut."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def check_key_permissions(path: Path) -> None:

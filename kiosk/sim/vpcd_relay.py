@@ -71,6 +71,8 @@ def relay(listeners: dict[socket.socket, int], stop) -> None:
         for key, _ in chosen.select(timeout=0.5):
             sock = key.fileobj
             assert isinstance(sock, socket.socket)  # only sockets are registered
+            if sock.fileno() == -1:  # both ends were ready and its peer's close closed it too
+                continue
             if sock in listeners:
                 client, _ = sock.accept()
                 try:

@@ -22,13 +22,15 @@ from kiosk.sim.vpcd import VirtualCardSlot
 
 
 def write_station_config(directory: Path, harness: PcscdHarness | None, station_id: str = "test-station",
-                         extra: str = "", ui_port: int = 0, idle_seconds: int = 20) -> Path:
-    """A station config; the UI is off unless ``ui_port`` is given (tests run many stations)."""
+                         extra: str = "", ui_port: int = 0, idle_seconds: int = 20,
+                         data_dir: Path | None = None) -> Path:
+    """A station config in ``directory``, its data there too unless ``data_dir`` is given;
+    the UI is off unless ``ui_port`` is given (tests run many stations)."""
     directory.mkdir(parents=True, exist_ok=True)
     reader = (f'kind = "pcsc"\npcscd_socket = "{harness.socket_path}"\nvpcd_port = {harness.base_port}'
               if harness else 'kind = "fake"')
     path = directory / "kiosk.toml"
-    path.write_text(f'[station]\nid = "{station_id}"\nname = "测试站"\ndata_dir = "{directory}"\n\n'
+    path.write_text(f'[station]\nid = "{station_id}"\nname = "测试站"\ndata_dir = "{data_dir or directory}"\n\n'
                     f"[reader]\n{reader}\n\n[log]\nlevel = \"INFO\"\n\n"
                     f"[ui]\nenabled = {'true' if ui_port else 'false'}\nport = {ui_port or 8080}\n"
                     f"idle_seconds = {idle_seconds}\n"
@@ -90,6 +92,7 @@ class StationProcess:
         self.desk_url, self.desk_fingerprint = "", ""  # the technician desk (HTTPS), if on
         self.ready = threading.Event()
         self.stderr_path = Path(config).parent / "station.stderr"
+        self.pump: threading.Thread | None = None
 
     def start(self, timeout: float = 30.0) -> None:
         self.ready.clear()
@@ -99,7 +102,8 @@ class StationProcess:
             stdout=subprocess.PIPE, stderr=stderr, stdin=subprocess.DEVNULL,
             env={**os.environ, **self.env}, text=True, bufsize=1)
         stderr.close()
-        threading.Thread(target=self._pump, args=(self.proc,), daemon=True).start()
+        self.pump = threading.Thread(target=self._pump, args=(self.proc,), daemon=True)
+        self.pump.start()
         if not self.ready.wait(timeout):
             raise RuntimeError(f"station did not start; see {self.stderr_path}")
 
@@ -134,6 +138,11 @@ class StationProcess:
             return (self.reader_queue(reader) if reader else self.reports).get(timeout=timeout)
         except queue.Empty:
             return None
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """After the process died: wait until every line it printed is in the reports."""
+        if self.pump is not None:
+            self.pump.join(timeout)
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
