@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from kiosk.county import successions
 from kiosk.county.roster_guard import screen_batch
 from kiosk.county.store import CountyStore
 from kiosk.domain.disclosure import cut
@@ -99,6 +100,9 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
                 "stations": keys, "revoked": store.revocations(), "county_time": _iso(clock())}
         return jsonify(feed.sign_page(page, county_key))
 
+    from kiosk.county.restore_api import register_restore
+    register_restore(app, store, county_key, clock)
+
     @app.get("/api/v1/county-key")
     def county_public_key():
         return {"public_key": county_key.public_bytes().hex()}
@@ -124,8 +128,8 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
         now = clock()
         with store.writing() as tx:
             head = tx.head(station_id)
-            verdict = judge(station_id, events, public_key_from_hex(station.public_key), head,
-                            lambda seq: tx.hash_at(station_id, seq))
+            keys = successions.key_schedule(tx.conn, station_id, station.public_key)
+            verdict = judge(station_id, events, keys, head, lambda seq: tx.hash_at(station_id, seq))
             if isinstance(verdict, RejectedBatch):
                 log.warning("station %s: batch refused: %s", station_id, verdict.reason)
                 return error(400, "refused", detail=verdict.reason)
@@ -140,6 +144,7 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
             tx.insert(station_id, [replace(e, payload=cut(e.type, e.payload)) for e in verdict.new],
                       _iso(now))
             screen_batch(tx, station_id, verdict.new, _iso(now))
+            successions.take(tx.conn, station_id, verdict.new)
             head = tx.head(station_id)
             metadata = _signed_metadata(station, request.get_data(), request.headers, now)
             if metadata is not None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from kiosk.county.successions import SUCCESSION_SCHEMA
 from kiosk.domain.disclosure import STATION_ONLY, cut
 from kiosk.domain.events import ChainHead, Event, canonical_json
 from kiosk.protocol.roster import CardFact
@@ -140,7 +141,7 @@ class SqliteCountyStore:
         self.path = str(path)
         self._local = threading.local()
         with self._sqlite() as conn:
-            conn.executescript(SCHEMA + ROSTER_SCHEMA)
+            conn.executescript(SCHEMA + ROSTER_SCHEMA + SUCCESSION_SCHEMA)
         self._sqlite().execute("PRAGMA secure_delete=ON")  # the cut values are overwritten
         with self.writing() as tx:
             changed = cut_stored(tx.conn, unlock=("DROP TRIGGER county_events_no_update",),

@@ -98,8 +98,9 @@ def _resident(db, d, by, at, plans):
                "consent_at, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                (d["id"], d["name"], d.get("birth_date"), d.get("village"),
                 d.get("consent_version"), d.get("consent_at"), d.get("registered_at")))
-    db.execute("INSERT INTO roster_served VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET home = 1",
-               (d["id"], by[len("station:"):]))
+    if by.startswith("station:"):  # another station's resident (not one replayed by a restore)
+        db.execute("INSERT INTO roster_served VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET home = 1",
+                   (d["id"], by[len("station:"):]))
 
 
 def _corrected(db, d, by, at, plans):
@@ -115,10 +116,11 @@ def _consent(db, d, by, at, plans):
 
 def _card(db, d, by, at, plans):
     """Another station's card: no UID hash is kept (its signed record binds the UID), and
-    ``issued_by`` names the station whose key must have signed the record."""
+    ``issued_by`` names the station whose key must have signed the record. (A restore replays
+    the station's own cards here too, with their role and technician: kiosk.store.rebuild.)"""
     db.execute("INSERT OR IGNORE INTO issued_cards (card_no, role, holder_id, uid_hash, kind, "
-               "issued_at, issued_by) VALUES (?, 'resident', ?, '', ?, ?, ?)",
-               (d["card_no"], d["holder_id"], d["kind"], at, by))
+               "issued_at, issued_by) VALUES (?, ?, ?, '', ?, ?, ?)",
+               (d["card_no"], d.get("role", "resident"), d["holder_id"], d["kind"], at, by))
 
 
 def _revoked(db, d, by, at, plans):
