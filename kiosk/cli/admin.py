@@ -70,12 +70,13 @@ def restore(ctx: click.Context, county_url: str | None, backup_file: str | None,
     """
     from kiosk.adapters.clock import SystemClock
     from kiosk.keys import load_key_file
-    from kiosk.ops.restore import CountySource
+    from kiosk.ops.restore import CountySource, Source
     from kiosk.ops.restore import restore as run_restore
     if bool(county_url) == bool(backup_file):
         raise click.UsageError("give one of --from-county URL or --from-backup FILE")
     config = station_config(ctx)
     county_key = _county_key(county_pubkey, config)
+    source: Source
     try:
         key = load_key_file(config.station.key_file)
         if county_url:
@@ -84,7 +85,7 @@ def restore(ctx: click.Context, county_url: str | None, backup_file: str | None,
             source = CountySource(link, config.station.id, key, county_key)
         else:
             from kiosk.ops.backup import BackupSource
-            source = BackupSource(Path(backup_file).read_bytes(), key, county_key)
+            source = BackupSource(Path(str(backup_file)).read_bytes(), key, county_key)
         report = run_restore(config, key, source, SystemClock())
     except (KioskError, OSError, ValueError) as exc:
         raise fail(exc) from exc

@@ -118,11 +118,12 @@ def revoke(ctx: click.Context, station_id: str, trusted_seq: int | None) -> None
 
 
 @main.command()
-@click.option("--station", "station_id", required=True, help="The station's id.")
-@click.option("--pubkey", required=True, help="The new card's public key, 64 hex digits "
-              "(kiosk keygen on the new card).")
+@click.option("--station", "station_id", help="The station's id.")
+@click.option("--pubkey", help="The new card's public key, 64 hex digits (kiosk keygen on it).")
+@click.option("--code", help="Or the new card's enrolment code (kiosk print-test --enrolment).")
 @click.pass_context
-def replace(ctx: click.Context, station_id: str, pubkey: str) -> None:
+def replace(ctx: click.Context, station_id: str | None, pubkey: str | None,
+            code: str | None) -> None:
     """Enrol a new key as the successor of a station's key after its SD card died, and sign
     the succession: the new card can then restore the station (kiosk restore) and carry on
     its chain; cards the old key issued keep working.
@@ -130,7 +131,14 @@ def replace(ctx: click.Context, station_id: str, pubkey: str) -> None:
     Example: kiosk-county replace --station xinglong-01 --pubkey 3f1c...
     """
     from kiosk.county.successions import replace_key
-    from kiosk.keys import fingerprint
+    from kiosk.keys import fingerprint, parse_enrolment_text
+    if code:
+        try:
+            station_id, pubkey = parse_enrolment_text(code)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--code") from None
+    if not station_id or not pubkey:
+        raise click.UsageError("give --station and --pubkey, or --code")
     try:
         raw = bytes.fromhex(pubkey)
         if len(raw) != 32:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zlib
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
@@ -103,7 +104,7 @@ def seal_to_ed25519(plaintext: bytes, ed_public_hex: str, label: str) -> bytes:
                 label.encode())
 
 
-def bundle(database: bytes, succession: dict, head: dict) -> bytes:
+def bundle(database: bytes, succession: dict[str, Any], head: dict[str, Any]) -> bytes:
     """What the county seals to a successor: its signed succession and head (JSON), then the
     station's database."""
     import json
@@ -112,7 +113,7 @@ def bundle(database: bytes, succession: dict, head: dict) -> bytes:
     return struct.pack(">I", len(header)) + header + database
 
 
-def unbundle(plain: bytes) -> tuple[dict, bytes]:
+def unbundle(plain: bytes) -> tuple[dict[str, Any], bytes]:
     import json
     import struct
     try:

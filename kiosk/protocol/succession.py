@@ -111,6 +111,7 @@ class ChainFollower:
         self.station_id, self.county_key = station_id, county_key
         self.seq, self.hash, self.key_hex = 0, "0" * 64, ""
         self.withheld = 0  # events cut at the county: linked, not verifiable on their own
+        self._key: tuple[str, Ed25519PublicKey] | None = None
 
     def check(self, event: Event) -> None:
         from kiosk.domain.events import check_event
@@ -133,11 +134,12 @@ class ChainFollower:
                     or event.payload.get("public_key") != body["public_key"]):
                 raise refuse("its succession does not follow the chain's key")
             self.key_hex = body["public_key"]
-        try:
-            key = _key(self.key_hex)
-        except ValueError:
-            raise refuse("no valid station key") from None
-        problem = check_event(event, key)
+        if self._key is None or self._key[0] != self.key_hex:
+            try:
+                self._key = (self.key_hex, _key(self.key_hex))
+            except ValueError:
+                raise refuse("no valid station key") from None
+        problem = check_event(event, self._key[1])
         if problem and not (_withheld(event) and event.seq > 1):
             raise refuse(problem)
         self.withheld += bool(problem)
