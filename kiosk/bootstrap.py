@@ -59,8 +59,14 @@ def build_core(config: Config, clock: Clock | None = None) -> Core:
 
     trusted = {sid: public_key_from_hex(h) for sid, h in config.cards.trusted_issuers.items()}
     trusted[config.station.id] = key.public
-    from kiosk.store.roster import remote_key_lookup, remote_revoked_at
-    former = {config.station.id: [public_key_from_hex(h) for h in former_keys(db)]}
+    from kiosk.store.roster import remote_former_keys, remote_key_lookup, remote_revoked_at
+    own_former = [public_key_from_hex(h) for h in former_keys(db)]
+    remote_former = remote_former_keys(db)
+
+    def former(station_id: str) -> list:
+        if station_id == config.station.id:
+            return own_former
+        return [public_key_from_hex(h) for h in remote_former(station_id)]
     desk = CardDesk(uow, clock, config.station.id, key,
                     make_verifier(trusted, remote_key_lookup(db), former),
                     config.cards.legacy_uid_only, remote_revoked_at(db))

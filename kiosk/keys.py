@@ -111,12 +111,12 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
-def make_verifier(public_keys: dict[str, Ed25519PublicKey], lookup=None,
-                  former: dict[str, list[Ed25519PublicKey]] | None = None):
+def make_verifier(public_keys: dict[str, Ed25519PublicKey], lookup=None, former=None):
     """Card-record verifier: (station id, signature, data) -> True/False, None if not trusted.
 
     ``lookup(station_id)`` gives further keys as hex (the county's roster feed); ``former``
-    the keys a station had before a restore gave it a new one (its old cards stay valid)."""
+    (station id -> list of keys) the keys a station had before a restore gave it a new one:
+    the cards they signed stay valid."""
     from cryptography.exceptions import InvalidSignature
 
     def verify(station_id: str, signature: bytes, data: bytes) -> bool | None:
@@ -125,7 +125,7 @@ def make_verifier(public_keys: dict[str, Ed25519PublicKey], lookup=None,
             key = public_key_from_hex(found)
         if key is None:
             return None
-        for candidate in [key, *(former or {}).get(station_id, [])]:
+        for candidate in [key, *(former(station_id) if former else [])]:
             try:
                 candidate.verify(signature, data)
                 return True

@@ -97,7 +97,8 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
         entries = [e for e in (feed.entry(*row) for row in rows) if e is not None]
         keys = {s.id: s.public_key for s in store.stations() if s.status == "enrolled"}
         page = {"for": station_id, "after": int(after), "next": last, "entries": entries,
-                "stations": keys, "revoked": store.revocations(), "county_time": _iso(clock())}
+                "stations": keys, "revoked": store.revocations(), "county_time": _iso(clock()),
+                "former": successions.former_keys(store._conn(), set(keys))}
         return jsonify(feed.sign_page(page, county_key))
 
     from kiosk.county.restore_api import register_restore

@@ -92,3 +92,14 @@ def take(conn, station_id: str, stored: list[Event]) -> None:
             conn.execute("UPDATE successions SET taken_seq = ? WHERE station_id = ? AND "
                          "public_key = ? AND taken_seq IS NULL",
                          (event.seq, station_id, event.payload.get("public_key")))
+
+
+def former_keys(conn, stations: set[str]) -> dict[str, list[str]]:
+    """Each station's keys before its successors (the roster page's ``former``): the card
+    records they signed stay valid at every station."""
+    found: dict[str, list[str]] = {}
+    for station_id, key in conn.execute("SELECT station_id, previous_key FROM successions "
+                                        "ORDER BY station_id, county_time").fetchall():
+        if station_id in stations and key not in found.setdefault(station_id, []):
+            found[station_id].append(key)
+    return found

@@ -283,3 +283,7 @@ def m018_station_successions(db: Database) -> None:
             from_seq INTEGER NOT NULL UNIQUE,
             succession TEXT NOT NULL
         )""")
+    # Other stations' keys before their successors (the roster page's "former"): the cards
+    # those keys signed stay valid here too.
+    db.execute("CREATE TABLE remote_former_keys (station_id TEXT NOT NULL, public_key TEXT NOT "
+               "NULL, PRIMARY KEY (station_id, public_key))")

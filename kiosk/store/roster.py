@@ -39,6 +39,10 @@ class SqliteRoster:
             db.execute("INSERT INTO remote_stations (station_id, public_key) VALUES (?, ?) "
                        "ON CONFLICT(station_id) DO UPDATE SET public_key = excluded.public_key, "
                        "revoked_at = NULL", (station_id, public_key))  # a new key: enrolled anew
+        for station_id, keys in page.get("former", {}).items():
+            if station_id != own_station_id:  # its keys before a successor: old cards still count
+                db.conn.executemany("INSERT OR IGNORE INTO remote_former_keys VALUES (?, ?)",
+                                    [(station_id, key) for key in keys])
         for station_id, revoked_at in page.get("revoked", {}).items():
             if station_id != own_station_id and db.execute(
                     "UPDATE remote_stations SET revoked_at = ? WHERE station_id = ? AND "
@@ -183,3 +187,11 @@ def remote_key_lookup(db):
         return row[0] if row else None
     return lookup
 
+
+
+def remote_former_keys(db):
+    """For the card verifier: another station's keys before its successor (hex)."""
+    def lookup(station_id: str) -> list[str]:
+        return [r[0] for r in db.execute("SELECT public_key FROM remote_former_keys WHERE "
+                                         "station_id = ?", (station_id,))]
+    return lookup
