@@ -60,6 +60,7 @@ class Source:
     name = ""
     succession: dict[str, Any]
     head: dict[str, Any]
+    follower: ChainFollower  # checks each event as it is read
 
     def events(self) -> Iterator[tuple[Event, dict[str, Any] | None]]:
         raise NotImplementedError
@@ -162,7 +163,6 @@ def _write(work: Path, config: Config, key: StationKey, source: Source,
         batch: list[Event] = []
         kept: list[tuple[int, dict[str, Any]]] = []
         last: Event | None = None
-        follower = None
         for event, secrets in source.events():
             rebuild.apply(event, with_secrets(event.payload, secrets) if secrets else None)
             batch.append(event)
@@ -177,8 +177,7 @@ def _write(work: Path, config: Config, key: StationKey, source: Source,
         rebuild.finish()
         if last is None:
             raise RestoreRefused(f"there are no events of station {config.station.id} to restore")
-        follower = getattr(source, "follower", None)
-        report.events, report.withheld = last.seq, getattr(follower, "withheld", 0)
+        report.events, report.withheld = last.seq, source.follower.withheld
         now = clock.now().astimezone(dt.UTC).isoformat()
         if source.head["seq"]:
             keep_ack_row(db, source.head, now)
