@@ -123,11 +123,11 @@ def main() -> None:
     county(base / "county", "enroll", "--station", STATION, "--pubkey", core.key.public_bytes().hex())
     proc = serve(base / "county", port, [])
     try:
-        worker = SyncWorker(core.db, HttpCountyLink(url), STATION, public_key_from_hex(public))
+        worker = SyncWorker(core.writer, HttpCountyLink(url), STATION, public_key_from_hex(public))
         pushed = time.perf_counter()
         assert worker.push_pending().acked_seq == events
         push_s = time.perf_counter() - pushed
-        core.db.conn.close()
+        core.close()
         new = load_config(write_station_config(base / "new", None, STATION, extra=extra))
         key = generate_key_file(new.station.key_file)
         county(base / "county", "replace", "--station", STATION, "--pubkey",

@@ -72,12 +72,17 @@ def restore(ctx: click.Context, county_url: str | None, backup_file: str | None,
     from kiosk.keys import load_key_file
     from kiosk.ops.restore import CountySource, Source
     from kiosk.ops.restore import restore as run_restore
+    from kiosk.store.writer import take_writer_lock
     if bool(county_url) == bool(backup_file):
         raise click.UsageError("give one of --from-county URL or --from-backup FILE")
     config = station_config(ctx)
-    county_key = _county_key(county_pubkey, config)
+    try:  # refused before anything is read while the station runs (its database's one writer)
+        lock = take_writer_lock(config.station.database)
+    except KioskError as exc:
+        raise fail(exc) from exc
     source: Source
     try:
+        county_key = _county_key(county_pubkey, config)
         key = load_key_file(config.station.key_file)
         if county_url:
             from kiosk.adapters.county import HttpCountyLink
@@ -89,6 +94,8 @@ def restore(ctx: click.Context, county_url: str | None, backup_file: str | None,
         report = run_restore(config, key, source, SystemClock())
     except (KioskError, OSError, ValueError) as exc:
         raise fail(exc) from exc
+    finally:
+        lock.release()
     click.echo(bilingual("Station restored") + f": {report.station_id}, {report.events} "
                f"events (county head {report.head_seq}), new chain from seq {report.restored_seq}")
     if report.moved_aside:

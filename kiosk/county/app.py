@@ -130,7 +130,6 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
             return error(400, "malformed", detail=reason)
         now = clock()
         metadata = _signed_metadata(station, request.get_data(), request.headers, now)
-        public = public_key_from_hex(station.public_key)
 
         def store_batch(tx) -> tuple[ChainHead | None, Any]:
             """On the store's writer: judge against the stored head and keep what is new."""

@@ -9,6 +9,7 @@ import sqlite3
 from kiosk.errors import ProtocolError
 from kiosk.keys import StationKey
 from kiosk.protocol.sealed import RESTORE_LABEL, bundle, open_sealed, seal_to_ed25519
+from kiosk.store.database import connect_copy
 
 
 def open_backup(blob: bytes, county_key: StationKey) -> bytes:
@@ -18,7 +19,7 @@ def open_backup(blob: bytes, county_key: StationKey) -> bytes:
 
 def backup_station_id(database: bytes) -> str:
     """The station a backup belongs to: its first event's station id."""
-    conn = sqlite3.connect(":memory:")
+    conn = connect_copy(":memory:")
     try:
         conn.deserialize(database)
         row = conn.execute("SELECT station_id FROM events WHERE seq = 1").fetchone()

@@ -65,7 +65,8 @@ def replace_key(store, station_id: str, public_key: str, county_key: Signer,
     """Enrol ``public_key`` as the successor of the station's chain key and sign it; an
     earlier pending successor (a new card that died too before its restore) is dropped."""
     at = at or dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
-    with store.writing() as tx:
+
+    def replace(tx) -> dict[str, Any]:  # on the county's writer thread, in one transaction
         row = tx.conn.execute("SELECT public_key, status FROM stations WHERE id = ?",
                               (station_id,)).fetchone()
         if row is None:
@@ -82,7 +83,8 @@ def replace_key(store, station_id: str, public_key: str, county_key: Signer,
         tx.conn.execute(f"INSERT INTO successions (station_id, {COLUMNS}) VALUES (?, ?, ?, ?, ?, "
                         "NULL)", (station_id, public_key, previous, at, signed["signature"]))
         tx.conn.execute("UPDATE stations SET public_key = ? WHERE id = ?", (public_key, station_id))
-    return signed
+        return signed
+    return store.write(replace)
 
 
 def take(conn, station_id: str, stored: list[Event]) -> None:

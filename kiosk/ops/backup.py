@@ -24,12 +24,13 @@ from kiosk.ops.restore import RestoreRefused, Source, reached_head
 from kiosk.protocol.sealed import BACKUP_LABEL, open_sealed, seal_to_ed25519, unbundle
 from kiosk.protocol.succession import ChainFollower, verify_succession
 from kiosk.protocol.sync import verify_ack
+from kiosk.store.database import connect_copy, connect_readonly
 
 
 def database_bytes(path: Path) -> bytes:
     """A consistent copy of a live database (SQLite's online backup API), as bytes."""
-    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    copy = sqlite3.connect(":memory:")
+    source = connect_readonly(path).conn  # a reader: the station's writer may keep writing
+    copy = connect_copy(":memory:")
     try:
         source.backup(copy)
         data = bytearray(copy.serialize())
@@ -66,7 +67,7 @@ def backup(database: Path, station_id: str, county_public_hex: str, to: Path,
 
 def _deserialize(database: bytes) -> sqlite3.Connection:
     """A backup's database, opened in memory (never written in the clear)."""
-    conn = sqlite3.connect(":memory:")
+    conn = connect_copy(":memory:")
     conn.deserialize(database)
     return conn
 

@@ -8,19 +8,22 @@ it reaches the county's signed head, then writes a fresh database: the old event
 the tables replayed from them (kiosk.store.rebuild), the county's head as the last
 acknowledgement, and a first event of the new key, ``station.restored``, naming the old head
 and the succession. It writes beside the database and renames into place, so a failed
-restore leaves nothing behind. The station must not run meanwhile (one writer per database).
+restore leaves nothing behind. It holds the database's writer lock throughout (one writer
+per database): while the station runs it refuses with ``StationRunning``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from sqlite_utils import Database
 
 import kiosk
 from kiosk.config.care_plans import load_plans
@@ -31,8 +34,9 @@ from kiosk.domain.unit_of_work import Clock, EventFactory
 from kiosk.errors import KioskError, ProtocolError
 from kiosk.keys import StationKey
 from kiosk.protocol.succession import RESTORED, ChainFollower
-from kiosk.store.database import connect, open_database
+from kiosk.store.database import connect_readonly
 from kiosk.store.rebuild import Rebuild, insert_events, insert_secrets, keep_ack_row, keep_successor_key
+from kiosk.store.writer import Writer, lock_path, take_writer_lock
 
 BATCH = 2000
 
@@ -73,34 +77,19 @@ def event_from(raw: Any) -> Event:
         raise ProtocolError(f"not an event ({exc})") from None
 
 
-@contextlib.contextmanager
-def _locked(database: Path) -> Iterator[None]:
-    """One restore at a time (an flock beside the database). The station itself must be
-    stopped: a minimal check until one writer guards every database (issue 14)."""
-    database.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{database}.lock", "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise RestoreRefused(f"another restore of {database} is running") from None
-        yield
-
-
 def _fresh_log(database: Path, key: StationKey) -> bool:
     """Whether the database is absent (False) or only a new card's own first event (True:
     it is moved aside); anything more is refused, never overwritten."""
     if not database.exists():
         return False
-    db = connect(database)
+    db = connect_readonly(database)  # a reader: only a writer checkpoints (the log moves whole)
     try:
         tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "events" not in tables:
             return False
         rows = db.execute("SELECT type, payload FROM events ORDER BY seq LIMIT 2").fetchall()
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         db.conn.close()
-    import json
     if not rows:
         return False
     if len(rows) == 1 and rows[0][0] == "station.initialized" and \
@@ -116,9 +105,20 @@ def _remove(path: Path) -> None:
             os.unlink(f"{path}{suffix}")
 
 
+def _move_aside(database: Path, to: Path) -> None:
+    """The fresh card's log, with its write-ahead log (a reader may not checkpoint it)."""
+    if Path(f"{database}-wal").exists():
+        os.replace(f"{database}-wal", f"{to}-wal")
+    os.replace(database, to)
+    _remove(database)
+
+
 def restore(config: Config, key: StationKey, source: Source, clock: Clock) -> RestoreReport:
+    """Rebuild the station database from ``source``, as its only writer meanwhile
+    (``StationRunning`` while the station runs; nothing is written then)."""
     database = Path(config.station.database)
-    with _locked(database):
+    lock = take_writer_lock(database)
+    try:
         fresh = _fresh_log(database, key)
         work = database.with_name(database.name + ".restoring")
         _remove(work)
@@ -127,8 +127,9 @@ def restore(config: Config, key: StationKey, source: Source, clock: Clock) -> Re
             if fresh:
                 report.moved_aside = database.with_name(
                     f"{database.name}.fresh-{clock.now():%Y%m%dT%H%M%S}")
-                os.replace(database, report.moved_aside)
-                _remove(database)
+                _move_aside(database, report.moved_aside)
+            else:
+                _remove(database)  # no log of its own (an empty file): replaced whole
             os.replace(work, database)
             _remove(work)
             fd = os.open(database.parent, os.O_RDONLY)
@@ -139,6 +140,11 @@ def restore(config: Config, key: StationKey, source: Source, clock: Clock) -> Re
         except BaseException:
             _remove(work)
             raise
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(lock_path(work))  # the work file's writer is closed; only we used it
+    finally:
+        lock.release()
     return report
 
 
@@ -155,50 +161,56 @@ def _write(work: Path, config: Config, key: StationKey, source: Source,
            clock: Clock) -> RestoreReport:
     _check_succession(source, config, key)
     report = RestoreReport(config.station.id, source.name, head_seq=source.head["seq"])
-    db = open_database(work)
+    writer = Writer.open(work)  # the work file's one writer (migrated), nobody else's
     try:
-        db.execute("PRAGMA foreign_keys=OFF")  # her home station's rows come with the roster pull
-        db.conn.execute("BEGIN IMMEDIATE")
-        rebuild = Rebuild(db, config.station.timezone, load_plans(config.care.plans_file))
-        batch: list[Event] = []
-        kept: list[tuple[int, dict[str, Any]]] = []
-        last: Event | None = None
-        for event, secrets in source.events():
-            rebuild.apply(event, with_secrets(event.payload, secrets) if secrets else None)
-            batch.append(event)
-            if secrets:
-                kept.append((event.seq, secrets))
-            if len(batch) >= BATCH:
-                insert_events(db, batch)
-                batch.clear()
-            last = event
-        insert_events(db, batch)
-        insert_secrets(db, kept)
-        rebuild.finish()
-        if last is None:
-            raise RestoreRefused(f"there are no events of station {config.station.id} to restore")
-        report.events, report.withheld = last.seq, source.follower.withheld
-        now = clock.now().astimezone(dt.UTC).isoformat()
-        if source.head["seq"]:
-            keep_ack_row(db, source.head, now)
-        event = EventFactory(config.station.id, key, clock).next(
-            ChainHead(last.seq, last.hash), RESTORED, {
-                "station_id": config.station.id, "public_key": key.public_bytes().hex(),
-                "previous_key": source.succession["previous_key"],
-                "after_seq": last.seq, "after_hash": last.hash,
-                "acknowledged_seq": source.head["seq"], "succession": source.succession,
-                "source": source.name, "software": f"kiosk {kiosk.__version__}"})
-        insert_events(db, [event])
-        keep_successor_key(db, event)
-        report.restored_seq = event.seq
-        report.technicians = [r[0] for r in db.execute(
-            "SELECT id FROM technicians WHERE active = 1 ORDER BY id")]
-        db.conn.execute("COMMIT")
-        db.execute("PRAGMA foreign_keys=ON")
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        writer.db.execute("PRAGMA foreign_keys=OFF")  # her home station's rows come with the roster pull
+        with writer.transaction() as db:
+            _replay(db, report, config, key, source, clock)
+        writer.db.execute("PRAGMA foreign_keys=ON")
+        writer.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
-        db.conn.close()
+        writer.close()
     return report
+
+
+def _replay(db: Database, report: RestoreReport, config: Config, key: StationKey,
+            source: Source, clock: Clock) -> None:
+    """The old events and the tables replayed from them, the county's head as the last
+    acknowledgement, and the new key's ``station.restored``: one transaction."""
+    rebuild = Rebuild(db, config.station.timezone, load_plans(config.care.plans_file))
+    batch: list[Event] = []
+    kept: list[tuple[int, dict[str, Any]]] = []
+    last: Event | None = None
+    for event, secrets in source.events():
+        rebuild.apply(event, with_secrets(event.payload, secrets) if secrets else None)
+        batch.append(event)
+        if secrets:
+            kept.append((event.seq, secrets))
+        if len(batch) >= BATCH:
+            insert_events(db, batch)
+            batch.clear()
+        last = event
+    insert_events(db, batch)
+    insert_secrets(db, kept)
+    rebuild.finish()
+    if last is None:
+        raise RestoreRefused(f"there are no events of station {config.station.id} to restore")
+    report.events, report.withheld = last.seq, source.follower.withheld
+    now = clock.now().astimezone(dt.UTC).isoformat()
+    if source.head["seq"]:
+        keep_ack_row(db, source.head, now)
+    event = EventFactory(config.station.id, key, clock).next(
+        ChainHead(last.seq, last.hash), RESTORED, {
+            "station_id": config.station.id, "public_key": key.public_bytes().hex(),
+            "previous_key": source.succession["previous_key"],
+            "after_seq": last.seq, "after_hash": last.hash,
+            "acknowledged_seq": source.head["seq"], "succession": source.succession,
+            "source": source.name, "software": f"kiosk {kiosk.__version__}"})
+    insert_events(db, [event])
+    keep_successor_key(db, event)
+    report.restored_seq = event.seq
+    report.technicians = [r[0] for r in db.execute(
+        "SELECT id FROM technicians WHERE active = 1 ORDER BY id")]
 
 
 class CountySource(Source):

@@ -8,7 +8,6 @@ station-only values; its first sync hands the county the rest of the old chain a
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
 from click.testing import CliRunner
@@ -20,6 +19,7 @@ from kiosk.config.loader import load_config
 from kiosk.errors import ProtocolError
 from kiosk.keys import generate_key_file, load_key_file
 from kiosk.protocol.sealed import open_sealed
+from kiosk.store.database import connect_readonly
 from kiosk.testing.history import History
 from kiosk.testing.station import write_station_config
 from tests.county.test_county import county_cli, free_port, start_county
@@ -45,7 +45,7 @@ def offline_station(tmp_path, county_database):
     core = build_core(load_config(path), clock=clock)
     history = History(core, clock, seed=7)
     history.grow(400)
-    core.db.conn.close()
+    core.close()
     push_until(load_config(path), url, 120)
     yield path, url, public, data_dir, county_database, extra
     proc.terminate()
@@ -62,7 +62,7 @@ def test_backup_sealed_to_the_county_restores_a_new_card(tmp_path, offline_stati
     assert result.exit_code == 0, result.output
     (sealed,) = (tmp_path / "usb").iterdir()
     blob = sealed.read_bytes()
-    name = sqlite3.connect(load_config(path).station.database).execute(
+    name = connect_readonly(load_config(path).station.database).execute(
         "SELECT name FROM residents LIMIT 1").fetchone()[0]
     assert b"SQLite format" not in blob and name.encode() not in blob  # nothing in the clear
     assert sealed.stat().st_mode & 0o077 == 0
@@ -96,3 +96,32 @@ def test_backup_sealed_to_the_county_restores_a_new_card(tmp_path, offline_stati
         store.close()
     again = kiosk(new, "restore", "--from-backup", str(tmp_path / "for-new.sealed"))
     assert again.exit_code != 0  # the database holds the station's events: never overwritten
+
+
+def test_backup_beside_the_running_station(tmp_path):
+    """`kiosk backup` only reads (a read-only connection and SQLite's backup API): it runs while
+    the station holds its database's writer, and the county opens the copy in memory."""
+    from kiosk.county.backups import backup_station_id, open_backup
+    county_key = generate_key_file(tmp_path / "county.key")
+    extra = f'\n[county]\npublic_key = "{county_key.public_bytes().hex()}"\n'
+    path = write_station_config(tmp_path / "station", None, station_id=STATION, extra=extra)
+    generate_key_file(load_config(path).station.key_file)
+    clock = FakeClock(dt.datetime(2026, 9, 1, 1, 0, tzinfo=dt.UTC))
+    core = build_core(load_config(path), clock=clock)
+    try:
+        History(core, clock, seed=3).grow(60)
+        result = kiosk(path, "backup", "--to", str(tmp_path / "usb"))
+        assert result.exit_code == 0, result.output
+        head = core.db.execute("SELECT MAX(seq) FROM events").fetchone()[0]
+    finally:
+        core.close()
+    (sealed,) = (tmp_path / "usb").iterdir()
+    database = open_backup(sealed.read_bytes(), county_key)
+    assert backup_station_id(database) == STATION
+    from kiosk.store.database import connect_copy
+    conn = connect_copy(":memory:")
+    try:
+        conn.deserialize(database)
+        assert conn.execute("SELECT MAX(seq) FROM events").fetchone()[0] == head
+    finally:
+        conn.close()

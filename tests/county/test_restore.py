@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import sqlite3
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -31,6 +32,7 @@ from kiosk.keys import generate_key_file, public_key_from_hex
 from kiosk.protocol.succession import verify_succession
 from kiosk.protocol.sync import take_batch
 from kiosk.sim.wallet import read_card
+from kiosk.store.database import connect_copy, connect_readonly
 from kiosk.store.sync_log import events_after
 from kiosk.testing.history import History
 from kiosk.testing.station import write_station_config
@@ -54,7 +56,7 @@ TABLES = {
 
 
 def rows(path, table: str, skip: tuple[str, ...]) -> list[tuple]:
-    conn = sqlite3.connect(path)
+    conn = connect_readonly(path).conn
     try:
         columns = [r[1] for r in conn.execute(f"PRAGMA table_info({table})") if r[1] not in skip]
         return conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY 1, 2").fetchall()
@@ -75,18 +77,17 @@ def old_station(tmp_path_factory):
     history.grow(ACKED)
     history.acked = history.head()  # an action may write a few events: it ends a bit past
     acked = base / "acked.db"
-    target = sqlite3.connect(acked)
+    target = connect_copy(acked)
     core.db.conn.backup(target)
     target.close()
     history.grow(EVENTS)
-    core.db.conn.close()
+    core.close()
     return config, acked, history
 
 
 def push_until(config, url: str, upto: int) -> None:
     """What the old station's sync got through before its card died: events 1..upto."""
-    from kiosk.store.database import connect
-    db, link, after = connect(config.station.database), HttpCountyLink(url), 0
+    db, link, after = connect_readonly(config.station.database), HttpCountyLink(url), 0
     try:
         while after < upto:
             batch = [e for e in take_batch(events_after(db, after, 500)) if e["seq"] <= upto]
@@ -176,7 +177,7 @@ def test_station_rebuilt_from_the_county(tmp_path, county, old_station):
         core.staff.set_pin(technician, "135792")
         assert core.staff.check_pin(technician, "135792").ok
     finally:
-        core.db.conn.close()
+        core.close()
 
     synced = kiosk(path, "sync", "--once")
     assert synced.exit_code == 0, synced.output
@@ -205,3 +206,23 @@ def test_station_rebuilt_from_the_county(tmp_path, county, old_station):
                    str(tmp_path / "county.pub"))
     assert second.exit_code != 0 and "no_succession" in second.output
     shutil.rmtree(tmp_path / "again")
+
+
+def test_restore_refuses_while_the_station_runs(tmp_path):
+    """The station holds its database's writer: the restore refuses before it reads anything
+    (no county needed) and names what to do, and the database stays as it was."""
+    county_public = generate_key_file(tmp_path / "county.key").public_bytes().hex()
+    path, _ = new_card(tmp_path, "running", "http://127.0.0.1:9", county_public)
+    database = load_config(path).station.database
+    station = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from kiosk.store.writer import take_writer_lock; "
+         "lock = take_writer_lock(sys.argv[1]); print('held', flush=True); sys.stdin.read()",
+         str(database)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert station.stdout is not None and station.stdout.readline().strip() == "held"
+        refused = kiosk(path, "restore", "--from-county", "http://127.0.0.1:9")
+        assert refused.exit_code != 0
+        assert "systemctl stop kiosk" in refused.output, refused.output
+        assert not database.exists() and not database.with_name(database.name + ".restoring").exists()
+    finally:
+        station.communicate("", timeout=10)
