@@ -8,6 +8,9 @@ station-only values; its first sync hands the county the rest of the old chain a
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -52,6 +55,22 @@ def offline_station(tmp_path, county_database):
     proc.wait(10)
 
 
+def started_once(path) -> None:
+    """The card's station started (its first event written) and killed before any checkpoint."""
+    script = ("import sys; from kiosk.bootstrap import build_core; "
+              "from kiosk.config.loader import load_config; "
+              "build_core(load_config(sys.argv[1])); print('up', flush=True); sys.stdin.read()")
+    proc = subprocess.Popen([sys.executable, "-c", script, str(path)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "up"
+    finally:
+        proc.kill()
+        proc.wait(10)
+    database = load_config(path).station.database
+    assert Path(f"{database}-wal").stat().st_size > 0
+
+
 def kiosk(path, *args: str):
     return CliRunner().invoke(main, ["--config", str(path), *args])
 
@@ -76,9 +95,13 @@ def test_backup_sealed_to_the_county_restores_a_new_card(tmp_path, offline_stati
                new_key.public_bytes().hex(), database=database)
     county_cli(data_dir, "open-backup", str(sealed), "--out", str(tmp_path / "for-new.sealed"),
                database=database)
+    started_once(new)  # the new card booted once and lost power: its first event is in the WAL
     restored = kiosk(new, "restore", "--from-backup", str(tmp_path / "for-new.sealed"))
     assert restored.exit_code == 0, restored.output
     config = load_config(new)
+    (aside,) = config.station.database.parent.glob("kiosk.db.fresh-*[0-9]")  # moved with its WAL
+    assert [r[0] for r in connect_readonly(aside).execute("SELECT type FROM events")] == [
+        "station.initialized"]
     for table in TABLES:  # everything, also what the county never had, and station-only values
         skip = ("pin_hash", "pin_salt", "pin_digits") if table == "technicians" else ()
         got = rows(config.station.database, table, skip)
