@@ -41,6 +41,7 @@ from kiosk.station.services import StationServices
 from kiosk.station.staff_desk import StaffDesk
 from kiosk.station.watchers import watch_health, watch_sync
 from kiosk.store.database import first_event
+from kiosk.store.rebuild import successor_keys
 from kiosk.store.sqlite import SqliteUnitOfWork
 from kiosk.store.writer import Writer
 
@@ -70,10 +71,17 @@ def _core_on(config: Config, key, clock: Clock, writer: Writer) -> Core:
 
     trusted = {sid: public_key_from_hex(h) for sid, h in config.cards.trusted_issuers.items()}
     trusted[config.station.id] = key.public
-    from kiosk.store.roster import remote_key_lookup, remote_revoked_at
+    from kiosk.store.roster import remote_former_keys, remote_key_lookup, remote_revoked_at
+    own_former = [public_key_from_hex(h) for h in former_keys(db)]
+    remote_former = remote_former_keys(db)
+
+    def former(station_id: str) -> list:
+        if station_id == config.station.id:
+            return own_former
+        return [public_key_from_hex(h) for h in remote_former(station_id)]
     desk = CardDesk(uow, clock, config.station.id, key,
-                    make_verifier(trusted, remote_key_lookup(db)), config.cards.legacy_uid_only,
-                    remote_revoked_at(db))
+                    make_verifier(trusted, remote_key_lookup(db), former),
+                    config.cards.legacy_uid_only, remote_revoked_at(db))
     plans = load_plans(config.care.plans_file)
 
     def names_shown(plan_id: str) -> bool:  # a plan this station does not know counts as sensitive
@@ -93,10 +101,22 @@ def _core_on(config: Config, key, clock: Clock, writer: Writer) -> Core:
     return core
 
 
+def former_keys(db) -> list[str]:
+    """The keys this station had before a restore handed its chain to the current one: card
+    records they signed stay valid here (revoked cards stay revoked)."""
+    row = first_event(db)
+    if row is None:
+        return []
+    keys = [json.loads(row[0]).get("public_key")] + [k for _, k in successor_keys(db)]
+    return [k for k in keys[:-1] if k]
+
+
 def _ensure_genesis(core: Core) -> None:
-    """A new log starts with the station's identity; an old one must match the key file."""
+    """A new log starts with the station's identity; an old one must match the key file (or,
+    after a restore, the key the newest ``station.restored`` event handed the chain to)."""
     with core.writer.lock:
         row = first_event(core.db)
+        successors = [k for _, k in successor_keys(core.db)]
     public_hex = core.key.public_bytes().hex()
     if row is None:
         with core.uow() as uow:
@@ -106,8 +126,8 @@ def _ensure_genesis(core: Core) -> None:
             uow.commit()
         return
     import json
-    genesis = json.loads(row[0])
-    if genesis.get("public_key") != public_hex or row[1] != core.config.station.id:
+    keys = [json.loads(row[0]).get("public_key")] + successors
+    if keys[-1] != public_hex or row[1] != core.config.station.id:
         raise KeyFileError(
             f"the key file {core.config.station.key_file} or station id {core.config.station.id!r} does "
             f"not match the database {core.config.station.database} (made for station {row[1]!r}); "

@@ -34,6 +34,16 @@ class StationKey:
     def fingerprint(self) -> str:
         return fingerprint(self.public_bytes())
 
+    def x25519(self):
+        """The same key on the other curve, for opening sealed backups (kiosk.protocol.sealed)."""
+        from kiosk.protocol.sealed import x25519_private_from_seed
+        return x25519_private_from_seed(self._seed())
+
+    def _seed(self) -> bytes:
+        return self._private.private_bytes(serialization.Encoding.Raw,
+                                           serialization.PrivateFormat.Raw,
+                                           serialization.NoEncryption())
+
     def derived_secret(self, purpose: str) -> bytes:
         seed = self._private.private_bytes(serialization.Encoding.Raw,
                                            serialization.PrivateFormat.Raw,
@@ -111,10 +121,12 @@ def load_public_key(path: Path) -> Ed25519PublicKey:
     return key
 
 
-def make_verifier(public_keys: dict[str, Ed25519PublicKey], lookup=None):
+def make_verifier(public_keys: dict[str, Ed25519PublicKey], lookup=None, former=None):
     """Card-record verifier: (station id, signature, data) -> True/False, None if not trusted.
 
-    ``lookup(station_id)`` gives further keys as hex (the county's roster feed)."""
+    ``lookup(station_id)`` gives further keys as hex (the county's roster feed); ``former``
+    (station id -> list of keys) the keys a station had before a restore gave it a new one:
+    the cards they signed stay valid."""
     from cryptography.exceptions import InvalidSignature
 
     def verify(station_id: str, signature: bytes, data: bytes) -> bool | None:
@@ -123,11 +135,13 @@ def make_verifier(public_keys: dict[str, Ed25519PublicKey], lookup=None):
             key = public_key_from_hex(found)
         if key is None:
             return None
-        try:
-            key.verify(signature, data)
-            return True
-        except InvalidSignature:
-            return False
+        for candidate in [key, *(former(station_id) if former else [])]:
+            try:
+                candidate.verify(signature, data)
+                return True
+            except InvalidSignature:
+                continue
+        return False
     return verify
 
 

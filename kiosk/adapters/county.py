@@ -82,3 +82,29 @@ class HttpCountyLink:
             raise OSError(f"county answered {exc.code}") from None
         except ValueError as exc:
             raise OSError(f"county answer not understood ({exc})") from None
+
+    def restore_page(self, station_id: str, after: int, signer: Signer, limit: int = 2000) -> dict:
+        """One page of the station's chain as the county stores it, for the successor key a
+        ``kiosk-county replace`` enrolled (kiosk restore --from-county); the county's refusal
+        (403 no_succession, ...) raises CountyRefused."""
+        from kiosk.protocol.succession import restore_message
+        now = dt.datetime.now(dt.UTC).isoformat()
+        signature = signer.sign(restore_message(station_id, after, now)).hex()
+        request = urllib.request.Request(
+            f"{self.base_url}/api/v1/stations/{station_id}/restore?after={after}&limit={limit}",
+            headers={"X-Station-Time": now, "X-Station-Signature": signature})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout,
+                                        context=self.context) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as exc:
+            try:
+                data = json.load(exc)
+            except ValueError:
+                data = {}
+            if exc.code in (400, 403):
+                raise CountyRefused(exc.code, data.get("error", "refused"),
+                                    detail=str(data.get("detail", ""))) from None
+            raise OSError(f"county answered {exc.code}") from None
+        except ValueError as exc:
+            raise OSError(f"county answer not understood ({exc})") from None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from kiosk.cli.admin import migrate
+from kiosk.cli.admin import backup, migrate, restore
 from kiosk.cli.common import fail, setup_logging, station_config
 from kiosk.cli.printing import print_test
 from kiosk.cli.staff import sync, technician
@@ -198,5 +198,5 @@ def demo(ctx: click.Context, state_dir: str | None, reset: bool) -> None:
         raise fail(exc) from exc
 
 
-for command in (technician, sync, print_test, migrate):
+for command in (technician, sync, print_test, migrate, restore, backup):
     main.add_command(command)

@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidSignature
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from kiosk.county import successions
 from kiosk.county.roster_guard import screen_batch
 from kiosk.county.store import CountyStore
 from kiosk.domain.disclosure import cut
@@ -98,8 +99,12 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
         entries = [e for e in (feed.entry(*row) for row in rows) if e is not None]
         keys = {s.id: s.public_key for s in store.stations() if s.status == "enrolled"}
         page = {"for": station_id, "after": int(after), "next": last, "entries": entries,
-                "stations": keys, "revoked": store.revocations(), "county_time": _iso(clock())}
+                "stations": keys, "revoked": store.revocations(), "county_time": _iso(clock()),
+                "former": successions.former_keys(store._conn(), set(keys))}
         return jsonify(feed.sign_page(page, county_key))
+
+    from kiosk.county.restore_api import register_restore
+    register_restore(app, store, county_key, clock)
 
     @app.get("/api/v1/county-key")
     def county_public_key():
@@ -125,13 +130,12 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
             return error(400, "malformed", detail=reason)
         now = clock()
         metadata = _signed_metadata(station, request.get_data(), request.headers, now)
-        public = public_key_from_hex(station.public_key)
 
         def store_batch(tx) -> tuple[ChainHead | None, Any]:
             """On the store's writer: judge against the stored head and keep what is new."""
             head = tx.head(station_id)
-            verdict = judge(station_id, events, public, head,
-                            lambda seq: tx.hash_at(station_id, seq))
+            keys = successions.key_schedule(tx.conn, station_id, station.public_key)
+            verdict = judge(station_id, events, keys, head, lambda seq: tx.hash_at(station_id, seq))
             if isinstance(verdict, Fork):
                 tx.keep_fork(station_id, verdict.event, _iso(now))
             if not isinstance(verdict, Accepted):
@@ -140,6 +144,7 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
             tx.insert(station_id, [replace(e, payload=cut(e.type, e.payload)) for e in verdict.new],
                       _iso(now))
             screen_batch(tx, station_id, verdict.new, _iso(now))
+            successions.take(tx.conn, station_id, verdict.new)
             if metadata is not None:
                 tx.synced(station_id, _iso(now), *metadata)
             return tx.head(station_id), verdict

@@ -1,4 +1,5 @@
-"""`kiosk-county`: the county receiver's command line (init, enroll, revoke, stations, serve)."""
+"""`kiosk-county`: the county receiver's command line (init, enroll, replace, revoke, stations,
+open-backup, serve)."""
 
 from __future__ import annotations
 
@@ -117,6 +118,50 @@ def revoke(ctx: click.Context, station_id: str, trusted_seq: int | None) -> None
 
 
 @main.command()
+@click.option("--station", "station_id", help="The station's id.")
+@click.option("--pubkey", help="The new card's public key, 64 hex digits (kiosk keygen on it).")
+@click.option("--code", help="Or the new card's enrolment code (kiosk print-test --enrolment).")
+@click.pass_context
+def replace(ctx: click.Context, station_id: str | None, pubkey: str | None,
+            code: str | None) -> None:
+    """Enrol a new key as the successor of a station's key after its SD card died, and sign
+    the succession: the new card can then restore the station (kiosk restore) and carry on
+    its chain; cards the old key issued keep working.
+
+    Example: kiosk-county replace --station xinglong-01 --pubkey 3f1c...
+    """
+    from kiosk.county.successions import replace_key
+    from kiosk.keys import fingerprint, parse_enrolment_text
+    if code:
+        try:
+            station_id, pubkey = parse_enrolment_text(code)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--code") from None
+    if not station_id or not pubkey:
+        raise click.UsageError("give --station and --pubkey, or --code")
+    try:
+        raw = bytes.fromhex(pubkey)
+        if len(raw) != 32:
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter("must be 64 hex digits", param_hint="--pubkey") from None
+    try:
+        replace_key(_store(ctx), station_id, raw.hex(), _county_key(ctx))
+    except KioskError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{bilingual('Successor key enrolled')}: {station_id} "
+               f"(fingerprint {fingerprint(raw)})")
+
+
+def _county_key(ctx: click.Context):
+    from kiosk.keys import load_key_file
+    try:
+        return load_key_file(_paths(ctx)[0])
+    except KioskError as exc:
+        raise click.ClickException(f"{exc} (run kiosk-county init first)") from exc
+
+
+@main.command()
 @click.pass_context
 def stations(ctx: click.Context) -> None:
     """List enrolled stations with their last sync, events stored and clock offset.
@@ -128,6 +173,48 @@ def stations(ctx: click.Context) -> None:
         offset = "-" if s.clock_offset_s is None else f"{s.clock_offset_s:+.0f} s"
         click.echo(f"{s.id}  {s.status}  events {store.count(s.id)}  last sync "
                    f"{s.last_sync or '-'}  clock {offset}")
+
+
+@main.command("open-backup")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the backup sealed again for the station's new card.")
+@click.pass_context
+def open_backup(ctx: click.Context, backup_file: str, out: str) -> None:
+    """Open a station's sealed backup (kiosk backup) with the county key and seal it again,
+    with the signed succession and the county's head, to the successor key that
+    `kiosk-county replace` enrolled: the new card restores from it (kiosk restore
+    --from-backup). The database is never written in the clear.
+
+    Example: kiosk-county open-backup kiosk-backup-xinglong-01-20261201T0800Z.sealed --out r.sealed
+    """
+    from kiosk.county import successions
+    from kiosk.domain.events import GENESIS_HASH
+    from kiosk.protocol.sync import ack_body, sign_ack
+    key = _county_key(ctx)
+    store = _store(ctx)
+    try:
+        from kiosk.county.backups import backup_station_id, seal_for_successor
+        from kiosk.county.backups import open_backup as unseal
+        database = unseal(Path(backup_file).read_bytes(), key)
+        station_id = backup_station_id(database)
+        station = store.station(station_id)
+        succession = successions.pending(store._conn(), station_id, station.public_key) \
+            if station else None
+        if succession is None:
+            raise click.ClickException(f"no pending succession for {station_id!r}: run "
+                                       "kiosk-county replace --station ID --pubkey KEY first")
+        head_seq = store.head_of(station_id)
+        last = store.events(station_id, head_seq - 1, 1) if head_seq else []
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+        head = sign_ack(ack_body(station_id, head_seq, last[0].hash if last else GENESIS_HASH,
+                                 now), key)
+        sealed = seal_for_successor(database, succession, head, station.public_key, station_id)
+    except KioskError as exc:
+        raise click.ClickException(str(exc)) from exc
+    Path(out).write_bytes(sealed)
+    os.chmod(out, 0o600)
+    click.echo(f"{bilingual('Backup sealed for the new card')}: {station_id} -> {out}")
 
 
 def waitress_settings(connection_limit: int, channel_timeout: int) -> dict:
@@ -162,14 +249,9 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, connection_lim
 
     from kiosk.county.app import create_county_app
     from kiosk.county.store_pg import PostgresCountyStore
-    from kiosk.keys import load_key_file
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    key_path, _ = _paths(ctx)
-    try:
-        key = load_key_file(key_path)
-    except KioskError as exc:
-        raise click.ClickException(f"{exc} (run kiosk-county init first)") from exc
+    key = _county_key(ctx)
     store = _store(ctx)
     from kiosk.store.database import sqlite_status
     logging.getLogger("kiosk.county").info(

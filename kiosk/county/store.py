@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from kiosk.county.successions import SUCCESSION_SCHEMA
 from kiosk.domain.disclosure import STATION_ONLY, cut
 from kiosk.domain.events import ChainHead, Event, canonical_json
 from kiosk.protocol.roster import CardFact
@@ -114,6 +115,8 @@ class StationRecord:
 
 
 class Writing(Protocol):
+    conn: Any  # the transaction's connection (kiosk/county/successions.py runs its SQL on it)
+
     def head(self, station_id: str) -> ChainHead: ...
     def hash_at(self, station_id: str, seq: int) -> str | None: ...
     def insert(self, station_id: str, events: list[Event], received_at: str) -> None: ...
@@ -150,7 +153,7 @@ def _open_writer(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("PRAGMA secure_delete=ON")  # the cut values are overwritten
-    conn.executescript(SCHEMA + ROSTER_SCHEMA)
+    conn.executescript(SCHEMA + ROSTER_SCHEMA + SUCCESSION_SCHEMA)
     return conn
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from kiosk.county.store import FEED_COLUMNS, ROSTER_SCHEMA, SqliteCountyStore, T, _SqliteWriting, cut_stored, feed_rows
+from kiosk.county.successions import SUCCESSION_SCHEMA
 
 TRIGGER = "county_events_append_only"
 
@@ -82,7 +83,7 @@ class PostgresCountyStore(SqliteCountyStore):
         self._local = threading.local()
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute("SELECT pg_advisory_lock(7201)")  # one schema creator at a time
-            conn.execute(SCHEMA + ROSTER_SCHEMA)
+            conn.execute(SCHEMA + ROSTER_SCHEMA + SUCCESSION_SCHEMA)
         with self.writing() as tx:  # events stored before stations withheld station-only fields
             cut_stored(tx.conn, unlock=(f"ALTER TABLE events DISABLE TRIGGER {TRIGGER}",),
                        relock=(f"ALTER TABLE events ENABLE TRIGGER {TRIGGER}",))

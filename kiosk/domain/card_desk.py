@@ -53,13 +53,17 @@ class Unrecognised:
 Identity = Holder | RefusedIdentity | Unrecognised
 
 
-def _binds(issued: IssuedCard, record: CardRecord, uid: bytes) -> bool:
+def _binds(issued: IssuedCard, record: CardRecord, uid: bytes, own_station: str) -> bool:
     """Whether this verified record is the one issued under its card number. Own cards keep
     the UID hash; another station's card (from the roster, no UID hash) must carry a record
-    signed by the station that issued that number, whose signature binds the UID."""
+    signed by the station that issued that number, whose signature binds the UID. So must an
+    own card rebuilt by a restore (the UID hash never left the old station): signed by this
+    station's key, or the key before it."""
     if issued.uid_hash:
         return issued.uid_hash == uid_hash(uid)
-    return issued.issued_by == f"station:{record.station_id}"
+    if issued.issued_by.startswith("station:"):
+        return issued.issued_by == f"station:{record.station_id}"
+    return record.station_id == own_station
 
 
 class CardDesk:
@@ -85,7 +89,7 @@ class CardDesk:
                 return Unrecognised()
             if issued.status != "active":
                 return RefusedIdentity("revoked", record.card_no)
-            if issued.role != record.role or not _binds(issued, record, card.uid):
+            if issued.role != record.role or not _binds(issued, record, card.uid, self.station_id):
                 return RefusedIdentity("copied", record.card_no)
             return Holder(issued.role, issued.holder_id, issued.card_no)
         if self.legacy_uid_only:

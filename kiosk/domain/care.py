@@ -78,9 +78,10 @@ class CareService:
             raise Invalid("plan", "Choose one of the options")
         with self.uow_factory() as uow:
             existing_resident(uow, resident_id)
-            uow.enrolments.add(f"enr-{uuid.uuid4().hex[:12]}", resident_id, plan_id, "declined",
-                               {}, self._now(), by)
-            uow.record("care.declined", {"resident_id": resident_id, "plan": plan_id, "by": by})
+            enrolment_id = f"enr-{uuid.uuid4().hex[:12]}"
+            uow.enrolments.add(enrolment_id, resident_id, plan_id, "declined", {}, self._now(), by)
+            uow.record("care.declined", {"resident_id": resident_id, "plan": plan_id, "by": by,
+                                         "enrolment_id": enrolment_id})
             uow.commit()
 
     def decline_item(self, item_id: str, by: str) -> None:

@@ -203,8 +203,8 @@ class DayQueue:
             self.done(cid, at, by)
         elif event_type == "queue.no_show":
             self.no_show(cid, at, by)
-        elif event_type == "queue.returned":
-            self.put_back(cid, return_after, at, by)
+        elif event_type == "queue.returned":  # behind as many as she was put behind then
+            self.put_back(cid, payload.get("after", return_after), at, by)
         elif event_type == "queue.prioritised":
             self.prioritise(cid, at, by)
         elif event_type == "queue.not_served":

@@ -126,6 +126,7 @@ def _check_database(config: Config) -> Iterator[Check]:
         integrity,
         last_event_time,
         pending_migrations,
+        technicians_without_pin,
     )
     if not config.station.database.exists():
         yield Check("database", False, f"{config.station.database} does not exist",
@@ -137,6 +138,7 @@ def _check_database(config: Config) -> Iterator[Check]:
         pending = pending_migrations(db)
         last = last_event_time(db)
         technicians, short_pins = (0, 0) if pending else active_technicians(db)
+        no_pin = [] if pending else technicians_without_pin(db)
     except Exception as exc:  # a broken file must become a FAIL line, not a traceback
         yield Check("database", False, f"{config.station.database}: {exc}",
                     "restore the database from backup; keep the damaged file for inspection")
@@ -148,6 +150,10 @@ def _check_database(config: Config) -> Iterator[Check]:
     if not pending:
         yield Check("technicians", technicians > 0, f"{technicians} active",
                     "add the first one: kiosk technician add --name NAME")
+        if no_pin:
+            yield Check("technician PINs", True, f"{len(no_pin)} without a PIN since the restore "
+                        f"({', '.join(no_pin)})", "kiosk technician set-pin ID for each, at the "
+                        "console with the technician present", warn=True)
         if short_pins:
             yield Check("technician PINs", True, f"{short_pins} set before 6-digit PINs",
                         "kiosk technician list, then kiosk technician set-pin ID for each "

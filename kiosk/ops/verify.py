@@ -11,8 +11,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from kiosk.domain.chain import ChainReport, Problem, verify_chain
 from kiosk.domain.disclosure import check_secrets
 from kiosk.errors import ProtocolError, StoreError
-from kiosk.keys import load_public_key
+from kiosk.keys import load_public_key, public_key_from_hex
 from kiosk.ports import Ack
+from kiosk.protocol.succession import verify_succession
 from kiosk.protocol.sync import verify_ack
 from kiosk.store.database import connect_readonly, first_event
 from kiosk.store.sqlite import event_secrets, iter_events
@@ -44,14 +45,42 @@ def verify_database(database: Path, public_key_file: Path, station_id: str | Non
         genesis = first_event(db)
         station = station_id or (json.loads(genesis[0]).get("station_id") if genesis else "")
         newest, unsigned = _newest_signed(kept_acks(db, station or ""), county_key)
-        report = verify_chain(iter_events(db), key, station_id,
-                              (newest.seq, newest.hash) if newest else None)
+        restored = db.execute("SELECT 1 FROM events WHERE type = 'station.restored' "
+                              "LIMIT 1").fetchone() is not None
+        first = key  # a restored station's chain starts with the key before its own
+        if restored and genesis:
+            first = public_key_from_hex(json.loads(genesis[0]).get("public_key", ""))
+        report = verify_chain(iter_events(db), first, station_id,
+                              (newest.seq, newest.hash) if newest else None,
+                              _succession_check(county_key))
+        if restored and report.key is not None and _raw(report.key) != _raw(key):
+            report.problems.append(Problem(0, "-", "the chain's newest key is not this station "
+                                           "key (another successor?)"))
         report.problems.extend(secret_problems(db))
     finally:
         db.conn.close()
     report.problems.extend(Problem(ack.seq, "-", "a kept acknowledgement is not signed by the "
                                    "county key (sync_acks altered?)") for ack in unsigned)
     return report
+
+
+def _raw(key: Ed25519PublicKey) -> bytes:
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def _succession_check(county_key: Ed25519PublicKey | None):
+    """With the county key: a succession counts only if the county signed it."""
+    if county_key is None:
+        return None
+
+    def trusted(succession) -> bool:
+        try:
+            verify_succession(succession, county_key)
+            return True
+        except ProtocolError:
+            return False
+    return trusted
 
 
 def _newest_signed(acks: list[Ack], county_key: Ed25519PublicKey | None

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from kiosk.domain.events import ChainHead, Event, Signer, canonical_json, check_event
 from kiosk.errors import ProtocolError
+from kiosk.protocol.succession import KeySchedule
 
 MAX_EVENTS = 500
 STATION_ID = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
@@ -121,14 +122,16 @@ def parse_batch(body: Any) -> list[Event]:
     return parsed
 
 
-def judge(station_id: str, events: list[Event], public_key: Ed25519PublicKey,
+def judge(station_id: str, events: list[Event], public_key: Ed25519PublicKey | KeySchedule,
           head: ChainHead, stored_hash: Callable[[int], str | None]) -> Verdict:
     """Decide what to do with a parsed batch. ``stored_hash(seq)`` gives the hash the county
-    holds at a sequence at or below ``head.seq``."""
+    holds at a sequence at or below ``head.seq``. ``public_key`` is the station's key, or
+    the schedule of its keys when a succession gave it a new one."""
     for event in events:
         if event.station_id != station_id:
             return RejectedBatch(f"event {event.seq} names station {event.station_id!r}")
-        problem = check_event(event, public_key)
+        key = public_key.key_for(event) if isinstance(public_key, KeySchedule) else public_key
+        problem = check_event(event, key)
         if problem:
             return RejectedBatch(f"event {event.seq}: {problem}")
     new: list[Event] = []

@@ -170,9 +170,15 @@ def last_event_time(db: Database) -> str | None:
 def active_technicians(db: Database) -> tuple[int, int]:
     """(active technicians, how many of them still have a PIN set before 6-digit PINs)."""
     count, short_pins = db.execute(
-        "SELECT COUNT(*), COUNT(*) FILTER (WHERE COALESCE(pin_digits, 0) < 6) "
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE COALESCE(pin_digits, 0) < 6 AND pin_hash != '') "
         "FROM technicians WHERE active = 1").fetchone()
     return int(count), int(short_pins)
+
+
+def technicians_without_pin(db: Database) -> list[str]:
+    """Active technicians a restore brought back without a PIN (it never leaves a station)."""
+    return [r[0] for r in db.execute("SELECT id FROM technicians WHERE active = 1 AND "
+                                     "pin_hash = '' ORDER BY id")]
 
 
 def first_event(db: Database) -> tuple[str, str] | None:

@@ -284,3 +284,21 @@ def m016_resident_search_keys(db: Database) -> None:
             PRIMARY KEY (key, resident_id)
         ) WITHOUT ROWID""")
     db.execute("CREATE INDEX resident_search_keys_resident ON resident_search_keys (resident_id)")
+
+
+@migrations()
+def m018_station_successions(db: Database) -> None:
+    """Issue 14, a station rebuilt from the county: each key that took over the station's chain
+    after a restore, from the seq of its ``station.restored`` event, with the county's signed
+    succession. The key of event 1 (``station.initialized``) is the first; the keys before the
+    newest still verify the older events and the card records they signed."""
+    db.execute("""
+        CREATE TABLE station_keys (
+            public_key TEXT PRIMARY KEY,
+            from_seq INTEGER NOT NULL UNIQUE,
+            succession TEXT NOT NULL
+        )""")
+    # Other stations' keys before their successors (the roster page's "former"): the cards
+    # those keys signed stay valid here too.
+    db.execute("CREATE TABLE remote_former_keys (station_id TEXT NOT NULL, public_key TEXT NOT "
+               "NULL, PRIMARY KEY (station_id, public_key))")

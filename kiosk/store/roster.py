@@ -40,6 +40,10 @@ class SqliteRoster:
             db.execute("INSERT INTO remote_stations (station_id, public_key) VALUES (?, ?) "
                        "ON CONFLICT(station_id) DO UPDATE SET public_key = excluded.public_key, "
                        "revoked_at = NULL", (station_id, public_key))  # a new key: enrolled anew
+        for station_id, keys in page.get("former", {}).items():
+            if station_id != own_station_id:  # its keys before a successor: old cards still count
+                db.conn.executemany("INSERT OR IGNORE INTO remote_former_keys VALUES (?, ?)",
+                                    [(station_id, key) for key in keys])
         for station_id, revoked_at in page.get("revoked", {}).items():
             if station_id != own_station_id and db.execute(
                     "UPDATE remote_stations SET revoked_at = ? WHERE station_id = ? AND "
@@ -101,8 +105,9 @@ def _resident(db, d, by, at, plans):
                         d.get("consent_version"), d.get("consent_at"), d.get("registered_at")))
     if added.rowcount:  # new here: her search keys, as registration makes them
         index_resident(db, d["id"], d["name"])
-    db.execute("INSERT INTO roster_served VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET home = 1",
-               (d["id"], by[len("station:"):]))
+    if by.startswith("station:"):  # another station's resident (not one replayed by a restore)
+        db.execute("INSERT INTO roster_served VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET home = 1",
+                   (d["id"], by[len("station:"):]))
 
 
 def _corrected(db, d, by, at, plans):
@@ -120,10 +125,11 @@ def _consent(db, d, by, at, plans):
 
 def _card(db, d, by, at, plans):
     """Another station's card: no UID hash is kept (its signed record binds the UID), and
-    ``issued_by`` names the station whose key must have signed the record."""
+    ``issued_by`` names the station whose key must have signed the record. (A restore replays
+    the station's own cards here too, with their role and technician: kiosk.store.rebuild.)"""
     db.execute("INSERT OR IGNORE INTO issued_cards (card_no, role, holder_id, uid_hash, kind, "
-               "issued_at, issued_by) VALUES (?, 'resident', ?, '', ?, ?, ?)",
-               (d["card_no"], d["holder_id"], d["kind"], at, by))
+               "issued_at, issued_by) VALUES (?, ?, ?, '', ?, ?, ?)",
+               (d["card_no"], d.get("role", "resident"), d["holder_id"], d["kind"], at, by))
 
 
 def _revoked(db, d, by, at, plans):
@@ -186,3 +192,11 @@ def remote_key_lookup(db):
         return row[0] if row else None
     return lookup
 
+
+
+def remote_former_keys(db):
+    """For the card verifier: another station's keys before its successor (hex)."""
+    def lookup(station_id: str) -> list[str]:
+        return [r[0] for r in db.execute("SELECT public_key FROM remote_former_keys WHERE "
+                                         "station_id = ?", (station_id,))]
+    return lookup

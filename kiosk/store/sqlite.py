@@ -29,6 +29,8 @@ from kiosk.store.sqlite_staff import (
 
 EVENT_COLUMNS = ("seq", "id", "v", "station_id", "type", "payload", "wall_time", "boot_id",
                  "mono_ns", "prev_hash", "hash", "signature")
+INSERT_EVENT = (f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})")
 
 
 class _Rollback(KioskError):
@@ -125,7 +127,7 @@ class SqliteEvents:
 
     def add(self, event: Event) -> None:
         row = {**vars(event), "payload": canonical_json(event.payload).decode("utf-8")}
-        self.db.table("events").insert(row)
+        self.db.execute(INSERT_EVENT, tuple(row[c] for c in EVENT_COLUMNS))
 
     def keep_secrets(self, seq: int, kept: dict[str, Any]) -> None:
         self.db.execute("INSERT INTO event_secrets (seq, fields) VALUES (?, ?)",
