@@ -21,6 +21,7 @@ from kiosk.store.sync_log import sync_state
 from kiosk.sync.worker import SyncWorker
 from tests.county.fault_proxy import FaultProxy
 from tests.county.test_county import county_cli, free_port, start_county
+from tests.station.test_sync_no_county import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -89,9 +90,15 @@ def test_station_killed_20_times_during_sync(core, county, station_dir):
     command = [sys.executable, "-m", "kiosk", "--config", str(path), "sync"]
     for kill in range(20):
         add_events(core, 300, f"round-{kill}")
+        answered = sum(proxy.counts.values())
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 env={**os.environ})
-        time.sleep(rng.uniform(0.6, 1.6))  # mid-import, mid-batch or mid-acknowledgement
+        # Counted from the county's first answer to it (a loaded machine may take seconds to
+        # start Python and send a batch), so that the kill lands mid-batch or
+        # mid-acknowledgement, never before the worker got anywhere.
+        assert wait_until(lambda n=answered, p=proc: sum(proxy.counts.values()) > n
+                          or p.poll() is not None, 120)
+        time.sleep(rng.uniform(0.0, 1.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     proxy.close()
