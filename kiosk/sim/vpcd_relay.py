@@ -62,7 +62,7 @@ def relay(listeners: dict[socket.socket, int], stop) -> None:
 
     def close(sock: socket.socket) -> None:
         for end in (sock, peers.pop(sock, None)):
-            if end is not None:
+            if end is not None and end.fileno() != -1:  # not closed already, with its peer
                 peers.pop(end, None)
                 chosen.unregister(end)
                 end.close()
@@ -71,6 +71,8 @@ def relay(listeners: dict[socket.socket, int], stop) -> None:
         for key, _ in chosen.select(timeout=0.5):
             sock = key.fileobj
             assert isinstance(sock, socket.socket)  # only sockets are registered
+            if sock.fileno() == -1:  # both ends were ready and its peer's close closed it
+                continue
             if sock in listeners:
                 client, _ = sock.accept()
                 try:
