@@ -2,7 +2,9 @@
 # setup.sh: set up the kiosk on a Debian 12 / Raspberry Pi OS Bookworm machine.
 #
 #   ./setup.sh demo [-- DEMO-OPTIONS]   run the kiosk in demo mode (virtual reader, demo residents)
-#   ./setup.sh test [-- PYTEST-OPTIONS] run the whole test suite
+#   ./setup.sh test [-- PYTEST-OPTIONS] run the whole test suite (on pytest-xdist workers, one
+#                                       per core, at most 4; KIOSK_TEST_WORKERS=N to choose;
+#                                       -n N or -p no:xdist among the options wins)
 #   sudo ./setup.sh install --station-id ID [--station-name NAME] [--county-url URL
 #        --county-pubkey FILE] [--printer none|network:HOST[:PORT]|usb:VID:PID|file:PATH]
 #        [--rotate 0|90|180|270] [--read-only-root DEVICE | --writable-root] [--desk]
@@ -92,6 +94,24 @@ make_venv() {
         || die "pip install failed (see above)"
 }
 
+# pytest's options for the parallel run, unless the caller chose (-n N, or -p no:xdist).
+parallel_options() {
+    local arg previous=""
+    for arg in "$@"; do
+        case "$arg" in
+            -n|-n*|--numprocesses|--numprocesses=*|-pno:xdist) return ;;
+            no:xdist) [ "$previous" = "-p" ] && return ;;
+        esac
+        previous="$arg"
+    done
+    if [ -n "${KIOSK_TEST_WORKERS:-}" ]; then
+        printf '%s\n' -n "$KIOSK_TEST_WORKERS"
+    else
+        printf '%s\n' -n auto --maxprocesses 4
+    fi
+    printf '%s\n' --dist loadgroup
+}
+
 main() {
     local command="${1:-}"
     [ $# -gt 0 ] && shift
@@ -108,7 +128,9 @@ main() {
             make_venv
             say "3/3" "running the test suite"
             cd "$REPO_DIR"
-            exec "$VENV/bin/python" -m pytest "$@"
+            local parallel
+            mapfile -t parallel < <(parallel_options "$@")
+            exec "$VENV/bin/python" -m pytest "${parallel[@]}" "$@"
             ;;
         install|firstboot|image|wheels)
             # shellcheck source=deploy/common.sh

@@ -1,5 +1,10 @@
 """Fixtures every folder shares: fake-clock cores for fast tests, and a private pcscd for the
-PC/SC, station, web and browser tests. Folder-only fixtures are in each folder's conftest."""
+PC/SC, station, web and browser tests. Folder-only fixtures are in each folder's conftest.
+
+The suite runs on pytest-xdist workers (`./setup.sh test` passes `-n auto`); each worker is its
+own process with its own session fixtures (pcscd, PostgreSQL), temporary directories and ports,
+and stops what it started. tests/parallel.py keeps tests/vm on one worker and repeats the
+``figure:`` lines tests print in a summary."""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
 from kiosk.sim.pcscd import PcscdHarness
 from kiosk.testing.station import write_station_config
+
+pytest_plugins = ("tests.parallel",)
 
 # Property tests check rules, not speed (speed lives in bench/): no per-example deadline, which a
 # loaded 2-core CI machine would otherwise turn into failures that say nothing about the code.

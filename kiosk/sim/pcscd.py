@@ -9,10 +9,16 @@ One vpcd entry per pcscd: the driver keeps its slots in globals, so two entries
 in one daemon report each other's cards. vpcd listens on every interface, so where
 user namespaces allow it pcscd runs in a network namespace of its own and the ports
 are relayed from 127.0.0.1 (kiosk.sim.vpcd_relay).
+
+Harnesses in different processes (the demo beside a test run, parallel test workers) must not
+pick the same ports, nor take a port another one frees for a moment while it restarts pcscd: a
+harness reserves its base port for its whole life with an advisory lock on a file in the
+temporary directory, which the kernel drops when the process ends.
 """
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import os
 import shutil
@@ -20,7 +26,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import weakref
 from pathlib import Path
 
 from kiosk.config.loader import VPCD_PORT
@@ -76,10 +84,31 @@ def _ports_free(ports: list[int]) -> bool:
     return True
 
 
-def pick_base_port(count: int, start: int = VPCD_PORT) -> int:
+def reserve_port(port: int) -> int | None:
+    """Lock ``port`` against the other harnesses on this machine: the lock's descriptor, or
+    None when another harness holds it (closing the descriptor gives the port back)."""
+    path = Path(tempfile.gettempdir()) / f"kiosk-vpcd-{port}.lock"
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o666)
+    except OSError:  # made by another user without write access for us: treat as taken
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def pick_base_port(count: int, start: int = VPCD_PORT) -> tuple[int, int]:
+    """A base port with ``count`` free ports from it, reserved: (port, lock descriptor)."""
     for base in list(range(start, start + 400, 2)) + list(range(40000, 60000, 97)):
+        lock = reserve_port(base)
+        if lock is None:
+            continue
         if _ports_free(list(range(base, base + count))):
-            return base
+            return base, lock
+        os.close(lock)
     raise HarnessError("no free TCP ports for vpcd")
 
 
@@ -88,7 +117,13 @@ class PcscdHarness:
 
     def __init__(self, workdir: Path, base_port: int | None = None):
         self.workdir = Path(workdir)
-        self.base_port = base_port or pick_base_port(2)
+        lock = None
+        if base_port is None:
+            base_port, lock = pick_base_port(2)
+        self.base_port = base_port
+        self._reservation = lock
+        if lock is not None:
+            weakref.finalize(self, os.close, lock)
         self.with_reader = True
         self.socket_path = self.workdir / "pcscd.comm"
         self.conf_dir = self.workdir / "reader.conf.d"
@@ -121,6 +156,11 @@ class PcscdHarness:
         if not pcscd or not driver:
             raise HarnessError("pcscd and the vpcd driver are needed: apt-get install pcscd "
                                "vsmartcard-vpcd (./setup.sh test does this)")
+        if self._reservation is None:
+            self._reservation = reserve_port(self.base_port)
+            if self._reservation is None:
+                raise HarnessError(f"vpcd port {self.base_port} is reserved by another harness")
+            weakref.finalize(self, os.close, self._reservation)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.conf_dir.mkdir(exist_ok=True)
         self._write_conf()

@@ -62,7 +62,7 @@ def relay(listeners: dict[socket.socket, int], stop) -> None:
 
     def close(sock: socket.socket) -> None:
         for end in (sock, peers.pop(sock, None)):
-            if end is not None:
+            if end is not None and end.fileno() != -1:  # not closed already, with its peer
                 peers.pop(end, None)
                 chosen.unregister(end)
                 end.close()

@@ -41,18 +41,28 @@ class PostgresHarness:
         if result.returncode != 0:
             raise PostgresUnavailable(f"{args[0]} failed: {result.stderr.strip()[-500:]}")
 
-    def start(self) -> str:
+    def start(self, attempts: int = 3) -> str:
+        """initdb and start the server on a free loopback port; another port if that one was
+        taken meanwhile (by another test worker's server, say)."""
         bindir = _bindir()
         if os.geteuid() == 0:
             shutil.chown(self.base, "postgres", "postgres")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
         self._run(str(bindir / "initdb"), "-D", str(self.data), "-U", "kiosk", "--auth=trust",
                   "-E", "UTF8", "--locale=C")
-        self._run(str(bindir / "pg_ctl"), "-D", str(self.data), "-w", "-l",
-                  str(self.base / "server.log"), "-o",
-                  f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1", "start")
+        for attempt in range(attempts):
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                self.port = probe.getsockname()[1]
+            try:
+                self._run(str(bindir / "pg_ctl"), "-D", str(self.data), "-w", "-l",
+                          str(self.base / "server.log"), "-o",
+                          f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1", "start")
+            except PostgresUnavailable:
+                log = (self.base / "server.log").read_text(errors="replace")
+                if "could not bind" not in log or attempt == attempts - 1:
+                    raise
+                continue
+            break
         self.started = True
         return self.dsn("postgres")
 

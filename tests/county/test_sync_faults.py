@@ -21,6 +21,7 @@ from kiosk.store.sync_log import sync_state
 from kiosk.sync.worker import SyncWorker
 from tests.county.fault_proxy import FaultProxy
 from tests.county.test_county import county_cli, free_port, start_county
+from tests.station.test_sync_no_county import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -96,15 +97,17 @@ def test_station_killed_20_times_during_sync(core, county, station_dir):
         offline = build_core(config)  # the station is down: the test is the writer
         add_events(offline, 300, f"round-{kill}")
         offline.close()
+        answered = sum(proxy.counts.values())
         log = station_dir / "serve.log"
-        started = log.read_text().count("starting (database") if log.exists() else 0
         with log.open("ab") as stderr:
             proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr,
                                     stdin=subprocess.DEVNULL, env={**os.environ})
-        deadline = time.monotonic() + 60  # a loaded machine starts Python slowly
-        while log.read_text().count("starting (database") == started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(rng.uniform(0.2, 1.6))  # mid-batch or mid-acknowledgement
+        # Counted from the county's first answer to it (a loaded machine may take seconds to
+        # start Python and send a batch), so that the kill lands mid-batch or
+        # mid-acknowledgement, never before the station got anywhere.
+        assert wait_until(lambda n=answered, p=proc: sum(proxy.counts.values()) > n
+                          or p.poll() is not None, 120)
+        time.sleep(rng.uniform(0.0, 1.0))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
     proxy.close()

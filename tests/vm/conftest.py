@@ -1,6 +1,10 @@
 """The virtual station's fixtures: its disk image and one booted machine per session."""
 
+from pathlib import Path
+
 import pytest
+
+from tests.parallel import WORKER_GROUPS
 
 
 @pytest.fixture(scope="session")
@@ -31,3 +35,15 @@ def virtual_station(station_image, tmp_path_factory):
         f"{time.monotonic() - started:.0f} s; files in {machine.dir}")
     yield machine
     machine.shutdown()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items) -> None:
+    """Every VM test on one pytest-xdist worker (they share one booted machine, in file order):
+    marked here, before xdist reads the marks, so that no new VM test can forget it.
+    tests/parallel.py groups this folder by its path as well (the mark alone does not reach
+    xdist's scheduler under pytest 9.2)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.xdist_group(WORKER_GROUPS["tests/vm/"]))
