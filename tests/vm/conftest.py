@@ -3,6 +3,12 @@
 import pytest
 
 
+def pytest_configure(config) -> None:
+    # pytest-xdist registers it too; without xdist the VM tests still run, in one process.
+    config.addinivalue_line("markers", "xdist_group(name): tests pytest-xdist runs on one worker "
+                            "(all VM tests: they share one booted station)")
+
+
 @pytest.fixture(scope="session")
 def station_image():
     """The virtual station's disk (tests/vstation): built once, cached on the machine."""
