@@ -32,7 +32,9 @@ from tests.vstation.station import (
     wait_station_ready,
 )
 
-pytestmark = [pytest.mark.vm, pytest.mark.xdist_group("vm"), pytest.mark.timeout(900)]
+# 30 minutes: the first test also waits for the image build and the first boot (a loaded
+# machine under TCG takes its time); a hang still ends.
+pytestmark = [pytest.mark.vm, pytest.mark.xdist_group("vm"), pytest.mark.timeout(1800)]
 # A new station: nobody has been added yet. Under TCG Chromium does not reliably get the
 # kiosk page on the screen in time (it stays white), so doctor may also say so here.
 EXPECTED_FAILS = {"technicians", "touchscreen"}
