@@ -69,7 +69,9 @@ def seed_cards(machine: Machine, count: int) -> list[dict]:
         return json.loads(machine.sh(f"cat {CARDS}").check().out)
     machine.sh("systemctl stop kiosk.service", timeout=60).check()
     try:
-        as_kiosk(machine, f"{PYTHON} {TOOLS}/vm_cards.py seed {count} > {CARDS}").check()
+        # About a second per resident under TCG on a loaded machine (the key and card writes).
+        as_kiosk(machine, f"{PYTHON} {TOOLS}/vm_cards.py seed {count} > {CARDS}",
+                 timeout=120 + 2 * count).check()
         machine.sh("sync").check()  # the cards must outlive the power cuts to come
     finally:
         since = len(machine.reports())
