@@ -75,7 +75,8 @@ def test_the_touchscreen_shows_the_kiosk_page(virtual_station):
         virtual_station, "kiosk-browser.service")
     shot = virtual_station.dir / "screen.png"
     text = wait_screen_text(virtual_station, "请刷卡签到", shot, timeout=480)
-    assert "请刷卡签到" in text, f"the screen ({shot}) reads: {text!r}"
+    assert "请刷卡签到" in text, (f"the screen ({shot}) reads: {text!r}", virtual_station.sh(
+        "pgrep -a 'cage|chromium' | cut -c1-120; journalctl -u kiosk-browser -b -o cat | tail -30").out)
 
 
 @pytest.mark.parametrize("process", ["chromium", "cage"])

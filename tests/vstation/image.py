@@ -27,7 +27,7 @@ CACHE = Path(os.environ.get("KIOSK_VM_CACHE", "/var/cache/kiosk-vm"))
 # Bump when the build steps below change what they produce: BASE_RECIPE for the mmdebstrap
 # root, RECIPE for the kiosk layer on it.
 BASE_RECIPE = "vstation-4"
-RECIPE = "vstation-5"
+RECIPE = "vstation-6"
 SUITE = "bookworm"
 MIRRORS = ("deb http://deb.debian.org/debian bookworm main",
            "deb http://deb.debian.org/debian bookworm-updates main",
@@ -243,7 +243,13 @@ def build_kiosk_layer(base: Path, key: str) -> StationImage:
         # Bytecode for the releases' own code (the kiosk user cannot write it there): without
         # it every kiosk process in the TCG guest compiled the app again, at every boot.
         chroot.run("/usr/bin/python3 -m compileall -q -j 0 /opt/kiosk/releases >/dev/null")
-        log("a small initramfs (" + " ".join(INITRAMFS_MODULES) + ")")
+        # overlayroot's initramfs script runs grep (and more) from busybox, which the apt
+        # variant root lacks ("grep: not found", then "Unable to find a driver": no overlay).
+        log("busybox for overlayroot's initramfs script; a small initramfs ("
+            + " ".join(INITRAMFS_MODULES) + ")")
+        chroot.run("export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && "
+                   "apt-get install -y -qq --no-install-recommends busybox"
+                   " >/dev/null")
         chroot.run("printf '%s\\n' " + " ".join(INITRAMFS_MODULES) + " > /etc/initramfs-tools/modules"
                    " && echo MODULES=list > /etc/initramfs-tools/conf.d/kiosk-test.conf"
                    " && update-initramfs -u -k all")
