@@ -42,8 +42,9 @@ readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-de
 # The tests also run the county receiver on PostgreSQL (a private server they start)
 # check the shell scripts with shellcheck, build and read SD-card images (setup.sh image),
 # run the real cage (headless) under the browser unit's watcher, and build the virtual station
-# (tests/vstation: a Debian 12 root made with mmdebstrap, booted in QEMU).
-readonly TEST_APT_PACKAGES=(postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland mmdebstrap qemu-system-x86 qemu-utils fuse3 libfuse3-3)
+# (tests/vstation: a Debian 12 root made with mmdebstrap, booted in QEMU; tesseract reads its
+# screen).
+readonly TEST_APT_PACKAGES=(postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland mmdebstrap qemu-system-x86 qemu-utils fuse3 libfuse3-3 tesseract-ocr tesseract-ocr-chi-sim)
 
 say() { printf '[%s] %s\n' "$1" "$2"; }
 die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }

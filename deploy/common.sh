@@ -105,10 +105,12 @@ kiosk_ids() {
     awk -F: '$1 == "kiosk" { print $3 ":" $4; found = 1 } END { exit !found }' "$passwd"
 }
 
-# The station's packages, and overlayroot when the boot line asks for a read-only root.
+# The station's packages, and overlayroot when the boot line asks for a read-only root, with
+# busybox: overlayroot's initramfs script needs its grep (initramfs-tools only recommends it;
+# without it the script finds no overlay driver and the root stays writable).
 wanted_packages() {
     printf '%s\n' "${STATION_PACKAGES[@]}"
-    if grep -qs 'overlayroot=' "$(target /boot/firmware/cmdline.txt)"; then printf 'overlayroot\n'; fi
+    if grep -qs 'overlayroot=' "$(target /boot/firmware/cmdline.txt)"; then printf 'overlayroot\nbusybox\n'; fi
     return 0
 }
 

@@ -311,6 +311,9 @@ move_data_to_partition() {
         umount "$spare"; rmdir "$spare"
         die "$DATA_DEVICE is not empty: it may hold another station's data; check it, then empty it"
     fi
+    # The station must not write while its files are copied, nor into the old directory once
+    # the partition is mounted over it: switch_release starts the units again.
+    services stop kiosk-browser.service kiosk.service kiosk-sync.service 2>/dev/null || true
     cp -a /var/lib/kiosk/. "$spare/"
     ids="$(kiosk_ids)"
     chown "$ids" "$spare"

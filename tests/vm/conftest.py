@@ -7,6 +7,12 @@ import pytest
 from tests.parallel import WORKER_GROUPS
 
 
+def pytest_configure(config) -> None:
+    # pytest-xdist registers it too; without xdist the VM tests still run, in one process.
+    config.addinivalue_line("markers", "xdist_group(name): tests pytest-xdist runs on one worker "
+                            "(all VM tests: they share one booted station)")
+
+
 @pytest.fixture(scope="session")
 def station_image():
     """The virtual station's disk (tests/vstation): built once, cached on the machine."""
@@ -29,12 +35,14 @@ def virtual_station(station_image, tmp_path_factory):
     machine = Machine(station_image, workdir,
                       extra_disks=(releases_disk(workdir), data_disk(workdir)))
     started = time.monotonic()
-    seconds = machine.start()
-    wait_station_ready(machine, 0, timeout=600)  # first boot made the key, kiosk.service is up
-    log(f"booted in {seconds:.0f} s ({machine.accel}), kiosk ready after "
-        f"{time.monotonic() - started:.0f} s; files in {machine.dir}")
-    yield machine
-    machine.shutdown()
+    try:
+        seconds = machine.start()
+        wait_station_ready(machine, 0, timeout=600)  # first boot made the key, kiosk is up
+        log(f"booted in {seconds:.0f} s ({machine.accel}), kiosk ready after "
+            f"{time.monotonic() - started:.0f} s; files in {machine.dir}")
+        yield machine
+    finally:  # a boot that failed or timed out must not leave QEMU running
+        machine.shutdown()
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -1,7 +1,9 @@
 """The station booted for real: a Debian 12 root with the kiosk installed by `setup.sh install`
 (tests/vstation), under systemd in QEMU. What a technician sees after plugging in a Pi.
 
-The tests share one booted station (the session's ``virtual_station``) and run in file order.
+The tests share one booted station (the session's ``virtual_station``) and run in file order,
+on one pytest-xdist worker (the ``vm`` group); the last one makes the root read-only, and the
+power cuts (test_vm_station_power.py) then run on that station.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import pytest
 
 from tests.vstation.image import STATION_ID
 from tests.vstation.station import (
+    OVERLAY_ROOT,
     PYTHON,
     as_kiosk,
+    card_count,
     current_release,
     doctor_fails,
     main_pid,
@@ -24,10 +28,13 @@ from tests.vstation.station import (
     unit,
     wait_active,
     wait_reports,
+    wait_screen_text,
     wait_station_ready,
 )
 
-pytestmark = [pytest.mark.vm, pytest.mark.timeout(900)]
+# 30 minutes: the first test also waits for the image build and the first boot (a loaded
+# machine under TCG takes its time); a hang still ends.
+pytestmark = [pytest.mark.vm, pytest.mark.xdist_group("vm"), pytest.mark.timeout(1800)]
 # A new station: nobody has been added yet. Under TCG Chromium does not reliably get the
 # kiosk page on the screen in time (it stays white), so doctor may also say so here.
 EXPECTED_FAILS = {"technicians", "touchscreen"}
@@ -51,14 +58,25 @@ def test_doctor_as_the_kiosk_user_fails_only_for_the_missing_technician(virtual_
     assert "technicians" in fails and set(fails) <= EXPECTED_FAILS, output
 
 
-def test_a_tap_inside_the_station_checks_in(virtual_station):
-    seed_cards(virtual_station, 60)
+def test_a_tap_inside_the_station_checks_in(virtual_station, request):
+    seed_cards(virtual_station, card_count(request.config.getoption("--cuts")))
     before = len(virtual_station.checkins())
     taps = tap(virtual_station, 1, first=before)
     assert taps and taps[0]["read"], taps
     checkins = wait_reports(virtual_station, "checked_in", before, timeout=60)
     assert len(checkins) == before + 1, virtual_station.reports()[-5:]
     assert not checkins[-1]["repeat"]
+
+
+def test_the_touchscreen_shows_the_kiosk_page(virtual_station):
+    """What the screen shows, read off QEMU's display (QMP screendump) by tesseract: the
+    kiosk's own idle page, "请刷卡签到" (the VM's vpcd reader is there)."""
+    assert virtual_station.wait_for("pgrep -x chromium", timeout=420).rc == 0, unit(
+        virtual_station, "kiosk-browser.service")
+    shot = virtual_station.dir / "screen.png"
+    text = wait_screen_text(virtual_station, "请刷卡签到", shot, timeout=480)
+    assert "请刷卡签到" in text, (f"the screen ({shot}) reads: {text!r}", virtual_station.sh(
+        "pgrep -a 'cage|chromium' | cut -c1-120; journalctl -u kiosk-browser -b -o cat | tail -30").out)
 
 
 @pytest.mark.parametrize("process", ["chromium", "cage"])
@@ -123,13 +141,34 @@ def test_sync_pushes_to_a_county_on_loopback(virtual_station):
 
 def install_release(station, which: str):
     """`setup.sh install` of a release from the releases disk, inside the running station,
-    offline: every Debian package is there, the Python ones come from the wheelhouse."""
+    offline: every Debian package is there, the Python ones come from the wheelhouse. The
+    image has the releases' venvs already (tests/vstation/image.py prebuild_releases: pip
+    under TCG took minutes), so install finds them present and does the rest."""
     return station.sh(
         "mkdir -p /mnt/releases && (mountpoint -q /mnt/releases || mount -o ro "
         f"LABEL=kiosk-releases /mnt/releases) && rm -rf /root/release-{which} && "
         f"cp -a /mnt/releases/{which} /root/release-{which} && cd /root/release-{which} && "
         # Byte-compiling every package under TCG would take minutes; a Pi does it at its speed.
         f"PIP_NO_COMPILE=1 ./setup.sh install --wheels {station.image.wheels}", timeout=900)
+
+
+def test_a_release_whose_migration_fails_leaves_the_old_one_running(virtual_station):
+    station = virtual_station
+    old = current_release(station)
+    applied = sql(station, "SELECT name FROM _sqlite_migrations ORDER BY name")
+    checkins = sql(station, "SELECT count(*) FROM checkins")[0][0]
+    since = len(station.reports())
+    result = install_release(station, "bad")
+    assert result.rc != 0
+    assert "migration failed" in result.out + result.err, result.out + result.err
+    assert current_release(station) == old
+    wait_station_ready(station, since)
+    assert wait_active(station, "kiosk.service")["ActiveState"] == "active"
+    assert sql(station, "SELECT name FROM _sqlite_migrations ORDER BY name") == applied
+    assert sql(station, "SELECT count(*) FROM checkins")[0][0] == checkins
+    before = len(station.checkins())
+    tap(station, 1, first=before)  # the old release still checks in, on the same database
+    assert len(wait_reports(station, "checked_in", before, timeout=60)) == before + 1
 
 
 def test_upgrade_in_place_switches_current_and_restarts_the_units(virtual_station):
@@ -153,20 +192,36 @@ def test_upgrade_in_place_switches_current_and_restarts_the_units(virtual_statio
     assert len(wait_reports(station, "checked_in", before, timeout=60)) == before + 1
 
 
-def test_a_release_whose_migration_fails_leaves_the_old_one_running(virtual_station):
+def test_reboot_with_a_read_only_root_keeps_the_data(virtual_station):
+    """`setup.sh install --read-only-root LABEL=kiosk-data` on the running station moves
+    /var/lib/kiosk onto the data disk; after a reboot with overlayroot the root is an overlay
+    on memory over the real root mounted read-only, and the station's key and records are
+    there and a tap checks in on the data partition."""
     station = virtual_station
-    old = current_release(station)
-    applied = sql(station, "SELECT name FROM _sqlite_migrations ORDER BY name")
+    source = "/root/release-good" if station.sh("test -d /root/release-good").rc == 0 \
+        else "/root/kiosk-src"
+    key = station.sh("sha256sum < /var/lib/kiosk/station.key").check().out
+    result = station.sh(f"cd {source} && PIP_NO_COMPILE=1 ./setup.sh install --read-only-root "
+                        f"LABEL=kiosk-data --wheels {station.image.wheels}", timeout=900)
+    assert result.rc == 0, result.out + result.err
     checkins = sql(station, "SELECT count(*) FROM checkins")[0][0]
+    station.cmdline = OVERLAY_ROOT
+    station.shutdown()
     since = len(station.reports())
-    result = install_release(station, "bad")
-    assert result.rc != 0
-    assert "migration failed" in result.out + result.err, result.out + result.err
-    assert current_release(station) == old
+    station.start()
     wait_station_ready(station, since)
-    assert wait_active(station, "kiosk.service")["ActiveState"] == "active"
-    assert sql(station, "SELECT name FROM _sqlite_migrations ORDER BY name") == applied
+    root = station.sh("findmnt -n -o FSTYPE,OPTIONS /").check().out.split()
+    assert root[0] == "overlay" and "upperdir=/media/root-rw/" in root[1], root
+    lower = station.sh("findmnt -n -o OPTIONS /media/root-ro").check().out
+    assert lower.split(",")[0] == "ro", lower
+    data = station.sh("findmnt -n -o FSTYPE,SOURCE /var/lib/kiosk").check().out.split()
+    assert data[0] == "ext4", data
+    assert station.sh(f"blkid -o value -s LABEL {data[1]}").check().out.strip() == "kiosk-data"
+    assert station.sh("sha256sum < /var/lib/kiosk/station.key").check().out == key
     assert sql(station, "SELECT count(*) FROM checkins")[0][0] == checkins
+    fails, output = doctor_fails(station)
+    assert "data partition" not in fails and set(fails) <= EXPECTED_FAILS, output
     before = len(station.checkins())
-    tap(station, 1, first=before)  # the old release still checks in, on the same database
+    tap(station, 1, first=before)
     assert len(wait_reports(station, "checked_in", before, timeout=60)) == before + 1
+    assert sql(station, "SELECT count(*) FROM checkins")[0][0] == checkins + 1

@@ -23,16 +23,22 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dir", type=Path, help="where the VM's overlay disk, console log and "
                         "sockets go (default: a new temporary directory)")
+    parser.add_argument("--cmdline", default="", help="more words for the kernel's command "
+                        "line, e.g. overlayroot=tmpfs:recurse=0 after an install with "
+                        "--read-only-root LABEL=kiosk-data")
     parser.add_argument("-c", "--command", action="append", default=[],
                         help="run this in the station and print its output, instead of a prompt "
                              "(may be repeated)")
     args = parser.parse_args(argv)
     workdir = args.dir or Path(tempfile.mkdtemp(prefix="kiosk-vstation-"))
     image = station_image()
-    machine = Machine(image, workdir, extra_disks=(releases_disk(workdir), data_disk(workdir)))
-    started = time.monotonic()
+    # Again with the same --dir: the same station (its disk overlay and data disk) boots again.
+    disks = tuple(workdir / name if (workdir / name).exists() else make(workdir)
+                  for name, make in (("releases.img", releases_disk), ("data.img", data_disk)))
+    machine = Machine(image, workdir, cmdline=args.cmdline, extra_disks=disks)
+    started, since = time.monotonic(), len(machine.reports())
     machine.start()
-    wait_station_ready(machine, 0, timeout=600)
+    wait_station_ready(machine, since, timeout=600)
     log(f"station up after {time.monotonic() - started:.0f} s ({machine.accel}); serial console "
         f"log {workdir / 'console.log'}, tap reports {workdir / 'reports.log'}")
     try:

@@ -24,7 +24,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 GUEST = Path(__file__).resolve().parent / "guest"
 CACHE = Path(os.environ.get("KIOSK_VM_CACHE", "/var/cache/kiosk-vm"))
-RECIPE = "vstation-4"  # bump when the build steps below change what they produce
+# Bump when the build steps below change what they produce: BASE_RECIPE for the mmdebstrap
+# root, RECIPE for the kiosk layer on it.
+BASE_RECIPE = "vstation-4"
+RECIPE = "vstation-6"
 SUITE = "bookworm"
 MIRRORS = ("deb http://deb.debian.org/debian bookworm main",
            "deb http://deb.debian.org/debian bookworm-updates main",
@@ -36,8 +39,12 @@ SYSTEM_PACKAGES = ("linux-image-amd64", "initramfs-tools", "systemd-sysv", "udev
 TEST_PACKAGES = ("vsmartcard-vpcd", "overlayroot")
 STATION_ID = "vm-01"
 INSTALL_ARGS = ("--station-id", STATION_ID, "--printer", "none")
-# Left out of the copy the station gets: the host's tests and benchmarks are not the kiosk.
-NOT_SHIPPED = ("tests/", "bench/")
+# Left out of the copy the station gets: the host's tests, benchmarks, CI script and docs are
+# not the kiosk, and a change to them must not rebuild the station's disk.
+NOT_SHIPPED = ("tests/", "bench/", "docs/", ".ci/")
+# The test image's initramfs carries only what mounts the root (and overlayroot's overlay):
+# under TCG the default one (MODULES=most, 37 MB) spent half a minute unpacking and probing.
+INITRAMFS_MODULES = ("virtio_pci", "virtio_blk", "ext4", "overlay")
 DISK_SIZE = "6G"
 WHEELS = "/var/lib/kiosk-test/wheels"  # inside the image
 
@@ -92,15 +99,16 @@ def files_digest(paths: list[Path], root: Path) -> str:
 
 
 def base_key() -> str:
-    return digest(RECIPE, SUITE, *MIRRORS, *base_packages())
+    return digest(BASE_RECIPE, SUITE, *MIRRORS, *base_packages())
 
 
 def kiosk_key(base: str) -> str:
-    # This recipe and the guest files are what the harness puts into the image.
-    harness = sorted([Path(__file__), *(p for p in GUEST.rglob("*") if p.is_file()
-                                        and "__pycache__" not in p.parts)])
-    return digest(base, " ".join(INSTALL_ARGS), files_digest([REPO / p for p in shipped_files()], REPO),
-                  files_digest(harness, Path(__file__).parent))
+    """The product's content (the files the station gets) and what the harness bakes in: the
+    guest files and RECIPE (bumped when the steps here change). Test files are not in it."""
+    guest = sorted(p for p in GUEST.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return digest(base, RECIPE, " ".join(INSTALL_ARGS), FAILING_MIGRATION, " ".join(INITRAMFS_MODULES),
+                  files_digest([REPO / p for p in shipped_files()], REPO),
+                  files_digest(guest, GUEST))
 
 
 def run(*cmd: str, **kw) -> subprocess.CompletedProcess:
@@ -231,6 +239,20 @@ def build_kiosk_layer(base: Path, key: str) -> StationImage:
                    + " --log /var/log/kiosk-install.log")
         log("setup.sh wheels: the wheelhouse the upgrade tests install from (no network in the VM)")
         chroot.run(f"cd /root/kiosk-src && ./setup.sh wheels --out {WHEELS}")
+        prebuild_releases(root, chroot)
+        # Bytecode for the releases' own code (the kiosk user cannot write it there): without
+        # it every kiosk process in the TCG guest compiled the app again, at every boot.
+        chroot.run("/usr/bin/python3 -m compileall -q -j 0 /opt/kiosk/releases >/dev/null")
+        # overlayroot's initramfs script runs grep (and more) from busybox, which the apt
+        # variant root lacks ("grep: not found", then "Unable to find a driver": no overlay).
+        log("busybox for overlayroot's initramfs script; a small initramfs ("
+            + " ".join(INITRAMFS_MODULES) + ")")
+        chroot.run("export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && "
+                   "apt-get install -y -qq --no-install-recommends busybox"
+                   " >/dev/null")
+        chroot.run("printf '%s\\n' " + " ".join(INITRAMFS_MODULES) + " > /etc/initramfs-tools/modules"
+                   " && echo MODULES=list > /etc/initramfs-tools/conf.d/kiosk-test.conf"
+                   " && update-initramfs -u -k all")
     timings["install"] = time.monotonic() - start
     bake_guest(root)
     boot = root / "boot"
@@ -285,15 +307,40 @@ def m999_vm_test_fails_on_purpose(db: Database) -> None:
 '''
 
 
-def releases_disk(workdir: Path) -> Path:
-    """A small disk with two more releases of this project for the upgrade tests, the way a
-    technician brings a new copy on a USB stick: ``good`` (a marker file more) and ``bad``
-    (a migration that fails)."""
-    tree = workdir / "releases"
+def release_trees(tree: Path) -> tuple[str, ...]:
+    """Two more releases of this project for the upgrade tests: ``good`` (a marker file more)
+    and ``bad`` (a migration that fails)."""
     files = shipped_files()
     copy_source(tree / "good", files, {"VM-RELEASE-2": "the second release of the upgrade test\n"})
     migrations = (REPO / "kiosk/store/migrations.py").read_text()
     copy_source(tree / "bad", files, {"kiosk/store/migrations.py": migrations + FAILING_MIGRATION})
+    return ("good", "bad")
+
+
+# setup.sh's own install_app (copy the app, build the venv from the wheelhouse with pip
+# --no-index) for a release, without switching to it.
+PREBUILD = ('say() { printf "[%s] %s\\n" "$1" "$2"; }; die() { say error "$1" >&2; exit 1; }; '
+            'REPO_DIR="$PWD"; source deploy/common.sh; source deploy/install.sh; '
+            'WHEELS=' + WHEELS + '; install_app')
+
+
+def prebuild_releases(root: Path, chroot: Chroot) -> None:
+    """The upgrade tests' releases get their venvs here, on the host, from the wheelhouse
+    (offline, as in the VM): pip under TCG took minutes per release. Inside the VM,
+    `setup.sh install` of the same tree (the same release id) then finds the venv present and
+    does the rest itself: the copy, the migration, the switch and the restarts."""
+    tree = root / "root/vm-releases"
+    for which in release_trees(tree):
+        log(f"the {which} release's venv, from the wheelhouse")
+        chroot.run(f"cd /root/vm-releases/{which} && {PREBUILD}")
+    shutil.rmtree(tree)
+
+
+def releases_disk(workdir: Path) -> Path:
+    """A small disk with the upgrade tests' releases, the way a technician brings a new copy
+    on a USB stick (the same trees as the ones prebuild_releases made venvs for)."""
+    tree = workdir / "releases"
+    release_trees(tree)
     disk = workdir / "releases.img"
     run("mkfs.ext4", "-q", "-F", "-L", "kiosk-releases", "-d", str(tree), str(disk), "256M")
     shutil.rmtree(tree)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tests.vstation.image import StationImage, log
 
-CMDLINE = ("root=/dev/vda rw console=ttyS0,115200 systemd.firstboot=off "
+CMDLINE = ("root=/dev/vda {mode} console=ttyS0,115200 systemd.firstboot=off "
            "systemd.show_status=1 panic=-1")
 MEMORY_MB = 2048
 _accel: str | None = None  # what worked on this machine, found by the first boot
@@ -105,7 +105,7 @@ class Machine:
         cmd = ["qemu-system-x86_64", "-name", "kiosk-virtual-station", "-machine", f"q35,accel={accel}",
                *cpu, "-smp", "1", "-m", str(MEMORY_MB), "-no-reboot",
                "-kernel", str(self.image.kernel), "-initrd", str(self.image.initrd),
-               "-append", f"{CMDLINE} {self.cmdline}".strip(),
+               "-append", f"{self.kernel_cmdline()} {self.cmdline}".strip(),
                "-drive", f"file={self.disk},if=virtio,format=qcow2,cache=writeback", *disks,
                "-vga", "none", "-device", "virtio-gpu-pci,xres=1280,yres=800", "-display", "none",
                "-nic", "none",
@@ -127,6 +127,12 @@ class Machine:
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 raise GuestError(f"QEMU did not start: {(self.dir / 'qemu.stderr').read_text()}")
             time.sleep(0.05)
+
+    def kernel_cmdline(self) -> str:
+        """The root mounted read-write by the initramfs, but read-only under overlayroot,
+        which keeps the mount it finds as its lower layer (as a Pi's boot line, which says
+        neither, leaves it: read-only)."""
+        return CMDLINE.format(mode="ro" if "overlayroot=" in self.cmdline else "rw")
 
     def kill(self) -> None:
         """A power cut: SIGKILL to QEMU. What the guest fsynced is in the overlay; its page

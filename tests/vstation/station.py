@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
 import time
 
 from tests.vstation.machine import GuestError, Machine, Result
@@ -68,7 +69,9 @@ def seed_cards(machine: Machine, count: int) -> list[dict]:
         return json.loads(machine.sh(f"cat {CARDS}").check().out)
     machine.sh("systemctl stop kiosk.service", timeout=60).check()
     try:
-        as_kiosk(machine, f"{PYTHON} {TOOLS}/vm_cards.py seed {count} > {CARDS}").check()
+        # About a second per resident under TCG on a loaded machine (the key and card writes).
+        as_kiosk(machine, f"{PYTHON} {TOOLS}/vm_cards.py seed {count} > {CARDS}",
+                 timeout=120 + 2 * count).check()
         machine.sh("sync").check()  # the cards must outlive the power cuts to come
     finally:
         since = len(machine.reports())
@@ -115,3 +118,35 @@ def current_release(machine: Machine) -> str:
 
 def main_pid(machine: Machine, name: str) -> str:
     return unit(machine, name)["MainPID"]
+
+
+# setup.sh puts this on a Pi's boot line (cmdline.txt) for --read-only-root; the virtual
+# station has no cmdline.txt, so the harness gives it to the kernel (Machine.cmdline).
+OVERLAY_ROOT = "overlayroot=tmpfs:recurse=0"
+
+
+def card_count(cuts: int) -> int:
+    """Residents to seed at the first tap: enough for new check-ins at every power cut (seeded
+    before the root turns read-only, so the cards file is on the real root)."""
+    return max(60, 8 * cuts)
+
+
+def read_screen(machine: Machine, path, language: str = "chi_sim") -> str:
+    """What the touchscreen shows, as text: a QMP screendump read by Debian's tesseract (the
+    whitespace it puts between Chinese characters removed)."""
+    machine.screendump(path)
+    out = subprocess.run(["tesseract", str(path), "-", "-l", language], capture_output=True,
+                         text=True, timeout=120)
+    return "".join(out.stdout.split())
+
+
+def wait_screen_text(machine: Machine, wanted: str, path, timeout: float = 420.0,
+                     every: float = 10.0) -> str:
+    """Screendumps over a window until ``wanted`` is read on one (Chromium under TCG takes its
+    time to paint); the last text read if it never is."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = read_screen(machine, path)
+        if wanted in text or time.monotonic() > deadline:
+            return text
+        time.sleep(every)
