@@ -90,10 +90,12 @@ def test_500_taps_of_50_cards(station_setup):
     assert db.execute("SELECT COUNT(*) FROM events WHERE type = 'checkin.created'").fetchone()[0] == 50
     target = by_seq[20]["event_seq"]
     payload = db.execute("SELECT payload FROM events WHERE seq = ?", (target,)).fetchone()[0]
-    db.execute("DROP TRIGGER events_no_update")
-    db.execute("UPDATE events SET payload = ? WHERE seq = ?",
-               (payload.replace('"queue_no":21', '"queue_no":71'), target))
-    db.conn.commit()
+    import sqlite3  # someone with the SD card edits the file behind the station's back
+    with sqlite3.connect(load_config(config_path).station.database) as tamper:
+        tamper.execute("DROP TRIGGER events_no_update")
+        tamper.execute("UPDATE events SET payload = ? WHERE seq = ?",
+                       (payload.replace('"queue_no":21', '"queue_no":71'), target))
+    tamper.close()
     bad = runner.invoke(main, ["--config", str(config_path), "verify-log"])
     assert bad.exit_code == 1 and f"FAIL event seq {target} " in bad.output
 
