@@ -214,11 +214,11 @@ def build_ui(config: Config, hub, demo=None, services=None):
 def build_desk(config: Config, core: Core, staff: StaffDesk):
     """The technician desk, when desk.enabled: (its sessions, the desk-reader router, the
     certificate's fingerprint, a builder of its HTTPS server for the station's services)."""
+    if not config.desk.enabled:
+        return None  # before the imports: TLS and x509 cost a station without a desk its boot
     from kiosk.adapters import desk_tls
     from kiosk.station.desk_sessions import DeskSessions
     from kiosk.station.desk_taps import DeskTaps
-    if not config.desk.enabled:
-        return None
     cert, key = desk_tls.ensure_certificate(config.station.data_dir, config.desk.cert_file,
                                             config.desk.key_file, config.station.name,
                                             config.desk.host)
