@@ -39,6 +39,7 @@ from kiosk.station.loop import Station, TapReport
 from kiosk.station.screen_pages import SCREEN_TOKEN_FILE, ScreenPages
 from kiosk.station.services import StationServices
 from kiosk.station.staff_desk import StaffDesk
+from kiosk.station.watchers import watch_health, watch_sync
 from kiosk.store.database import first_event
 from kiosk.store.sqlite import SqliteUnitOfWork
 from kiosk.store.writer import Writer
@@ -247,45 +248,6 @@ def build_calling(config: Config, core: Core, hub: ScreenHub):
     return QueueDesk(core.queue, hub, config.station.database, config.queue.show_masked_name, announcer)
 
 
-def _every(seconds: float, stop: threading.Event, what: str, action: Callable[[], None]) -> None:
-    """Run ``action`` until ``stop``; a failure leaves the strip stale, never stops the station."""
-    while not stop.is_set():
-        try:
-            action()
-        except Exception:
-            log.exception("%s failed", what)
-        stop.wait(seconds)
-
-
-def _watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
-    """Backlog, last acknowledgement and clock state for the status strip (every 5 s)."""
-    from kiosk.station.hub import SyncInfo
-    from kiosk.store.database import connect_readonly
-    from kiosk.store.sync_log import sync_state
-    from kiosk.sync.worker import clock_state
-    db = connect_readonly(config.station.database)
-
-    def refresh() -> None:
-        state = sync_state(db)
-        hub.sync_status(SyncInfo(state.backlog, state.last_sync, clock_state(db)))
-    try:
-        _every(5.0, stop, "reading the sync state", refresh)
-    finally:
-        db.conn.close()
-
-
-def _watch_health(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
-    """Power, SD card, disk, watchdog and screen for the status strip (every 60 s)."""
-    from kiosk.adapters.health import HealthProbe, log_changes
-    probe = HealthProbe(config.station.data_dir)
-
-    def refresh() -> None:
-        problems = probe.problems()
-        log_changes(hub.status.health, problems)
-        hub.health_status(problems)
-    _every(60.0, stop, "reading the station's health", refresh)
-
-
 def build_screen_pages(config: Config, core: Core) -> ScreenPages:
     """The kiosk's own screen: its launch token (written where kiosk-browser.service reads
     it, 0600) and its browser cookie, both derived from the station key."""
@@ -343,8 +305,6 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
                                desk_fingerprint=desk[2] if desk else "")
     ui = build_ui(config, hub, demo, services)
     desk_server = desk[3](hub, services) if desk else None
-    from kiosk.store.search_keys import warm_up  # so the first registration does not pay for it
-    threading.Thread(target=warm_up, name="pinyin-warm-up", daemon=True).start()
     if ui:
         ui.start()
         url = f"http://{ui.host}:{ui.port}/"
@@ -359,19 +319,16 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
               f"{services.desk_fingerprint}", flush=True)
     stop = stop or threading.Event()
     if config.county.url:
-        threading.Thread(target=_watch_sync, args=(config, hub, stop), name="sync-watch",
+        threading.Thread(target=watch_sync, args=(config, hub, stop), name="sync-watch",
                          daemon=True).start()
-    threading.Thread(target=_watch_health, args=(config, hub, stop), name="health-watch",
+    threading.Thread(target=watch_health, args=(config, hub, stop), name="health-watch",
                      daemon=True).start()
     signals = build_signals(config, on_press=reprint_button(spooler, hub))
     station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status,
                       staff=staff, cards=core.desk, staff_service=core.staff,
                       desk=desk[1] if desk else None, on_desk=console)
     sync_wake, syncing = threading.Event(), None
-    if config.county.url or (config.source and demo is None):  # the demo has no county
-        from kiosk.station.syncing import start_sync
-        syncing = start_sync(core, lambda synced, reads: build_sync_worker(
-            synced, wake=sync_wake, reads=reads)[0], stop, sync_wake, config.source)
+
     def stopping(*_: object) -> None:
         stop.set()
         sync_wake.set()
@@ -385,6 +342,13 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     print(json.dumps({"kind": "ready"}) if as_json else bilingual("Station ready"), flush=True)
     notifier = Notifier()
     notifier.ready()
+    # after "ready", so neither holds up the boot (a SIGUSR1 before this is kept in sync_wake)
+    if config.county.url or (config.source and demo is None):  # the demo has no county
+        from kiosk.station.syncing import start_sync
+        syncing = start_sync(core, lambda synced, reads: build_sync_worker(
+            synced, wake=sync_wake, reads=reads)[0], stop, sync_wake, config.source)
+    from kiosk.store.search_keys import warm_up  # so the first registration does not pay for it
+    threading.Thread(target=warm_up, name="pinyin-warm-up", daemon=True).start()
 
     def heartbeat() -> None:
         notifier.watchdog()

@@ -1,7 +1,7 @@
 """Power cuts of a station at work, on the FUSE layer that loses every unsynced write.
 
-A real `kiosk serve --json` (taps through pcscd and vpcd) and a real `kiosk sync` to a real
-county on loopback run with the station's data directory on kiosk.testing.lazyfs; power is
+A real `kiosk serve --json` (taps through pcscd and vpcd), syncing in its own thread to a
+real county on loopback, runs with its data directory on kiosk.testing.lazyfs; power is
 cut at random moments (right after a card's UID was read, so mid-commit; mid-sync; half of
 the cuts tear the last unsynced write of each file). After every cut, on the data as the
 cut left it: integrity_check ok, the event log verifies (the code of `kiosk verify-log`),
