@@ -347,8 +347,9 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         from kiosk.station.syncing import start_sync
         syncing = start_sync(core, lambda synced, reads: build_sync_worker(
             synced, wake=sync_wake, reads=reads)[0], stop, sync_wake, config.source)
-    from kiosk.store.search_keys import warm_up  # so the first registration does not pay for it
-    threading.Thread(target=warm_up, name="pinyin-warm-up", daemon=True).start()
+    if config.ui.enabled or config.desk.enabled:  # registrations come through their pages
+        from kiosk.store.search_keys import warm_up  # so the first one does not pay for it
+        threading.Thread(target=warm_up, name="pinyin-warm-up", daemon=True).start()
 
     def heartbeat() -> None:
         notifier.watchdog()
