@@ -1,5 +1,5 @@
-"""Power cuts of a station at work: taps, `kiosk sync` to a county on loopback, and the power
-cut at random moments on the FUSE layer that loses unsynced writes (kiosk/testing/lazyfs.py).
+"""Power cuts of a station at work: taps, its sync thread pushing to a county on loopback, and
+the power cut at random moments on the FUSE layer that loses unsynced writes (kiosk/testing/lazyfs.py).
 
 Run from the repository root with the test environment's Python, as root (FUSE):
     .venv/bin/python bench/power_cuts.py [--quick] [--cuts N]

@@ -235,11 +235,11 @@ def build_ui(config: Config, hub, demo=None, services=None):
 def build_desk(config: Config, core: Core, staff: StaffDesk):
     """The technician desk, when desk.enabled: (its sessions, the desk-reader router, the
     certificate's fingerprint, a builder of its HTTPS server for the station's services)."""
+    if not config.desk.enabled:
+        return None  # before the imports: TLS and x509 cost a station without a desk its boot
     from kiosk.adapters import desk_tls
     from kiosk.station.desk_sessions import DeskSessions
     from kiosk.station.desk_taps import DeskTaps
-    if not config.desk.enabled:
-        return None
     cert, key = desk_tls.ensure_certificate(config.station.data_dir, config.desk.cert_file,
                                             config.desk.key_file, config.station.name,
                                             config.desk.host)
@@ -325,8 +325,6 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
                                desk_fingerprint=desk[2] if desk else "")
     ui = build_ui(config, hub, demo, services)
     desk_server = desk[3](hub, services) if desk else None
-    from kiosk.store.search_keys import warm_up  # so the first registration does not pay for it
-    threading.Thread(target=warm_up, name="pinyin-warm-up", daemon=True).start()
     if ui:
         ui.start()
         url = f"http://{ui.host}:{ui.port}/"
@@ -350,10 +348,7 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
                       staff=staff, cards=core.desk, staff_service=core.staff,
                       desk=desk[1] if desk else None, on_desk=console)
     sync_wake, syncing = threading.Event(), None
-    if config.county.url or (config.source and demo is None):  # the demo has no county
-        from kiosk.station.syncing import start_sync
-        syncing = start_sync(core, lambda synced, reads: build_sync_worker(
-            synced, wake=sync_wake, reads=reads)[0], stop, sync_wake, config.source)
+
     def stopping(*_: object) -> None:
         stop.set()
         sync_wake.set()
@@ -367,6 +362,14 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     print(json.dumps({"kind": "ready"}) if as_json else bilingual("Station ready"), flush=True)
     notifier = Notifier()
     notifier.ready()
+    # after "ready", so neither holds up the boot (a SIGUSR1 before this is kept in sync_wake)
+    if config.county.url or (config.source and demo is None):  # the demo has no county
+        from kiosk.station.syncing import start_sync
+        syncing = start_sync(core, lambda synced, reads: build_sync_worker(
+            synced, wake=sync_wake, reads=reads)[0], stop, sync_wake, config.source)
+    if config.ui.enabled or config.desk.enabled:  # registrations come through their pages
+        from kiosk.store.search_keys import warm_up  # so the first one does not pay for it
+        threading.Thread(target=warm_up, name="pinyin-warm-up", daemon=True).start()
 
     def heartbeat() -> None:
         notifier.watchdog()

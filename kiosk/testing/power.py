@@ -36,8 +36,8 @@ def _kill(proc: subprocess.Popen | None) -> None:
 
 
 class PowerCutFS:
-    def __init__(self, root: Path):
-        self.root = Path(root)
+    def __init__(self, root: Path, env: dict[str, str] | None = None):
+        self.root, self.env = Path(root), env or {}
         self.backing, self.mountpoint = self.root / "backing", self.root / "mnt"
         # an abstract socket: no path, so no 108-byte limit however deep tmp_path is
         self.control = f"kiosk-lazyfs-{uuid.uuid4().hex}"
@@ -52,7 +52,8 @@ class PowerCutFS:
         log = open(self.root / "lazyfs.log", "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "kiosk.testing.lazyfs", str(self.backing), str(self.mountpoint),
-             self.control], stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+             self.control], stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+            env={**os.environ, **self.env})
         log.close()
         deadline = time.monotonic() + timeout
         while not (os.path.ismount(self.mountpoint) and self._answers()):

@@ -80,52 +80,52 @@ def test_county_power_cuts_keep_every_acknowledged_batch(core, tmp_path, request
     fs.sync_all()
     port = free_port()
     county = [start_county(data_dir, port)]
-    add_events(core, 1000, "before")
-    proxy = FaultProxy(port, drop=0.1, drop_answer=0.1, duplicate=0.1, delay=0.1, seed=14)
-    link = RecordingLink(HttpCountyLink(f"http://127.0.0.1:{proxy.port}", timeout=10))
-    worker = SyncWorker(core.db, link, station_id, public_key_from_hex(public), batch_events=40)
-    rng, problems, done = random.Random(14), [], threading.Event()
-    figures = {"power_cuts": 0, "acked_seq": 0, "acked_lost": 0}
-
-    def cutter() -> None:
-        try:
-            while figures["power_cuts"] < cuts:
-                time.sleep(rng.uniform(0.2, 1.2))
-                torn = rng.random() < 0.5
-                fs.cut(county, torn_seed=rng.randrange(1 << 30) if torn else None)
-                acked = max((a.seq for a in link.acks), default=0)  # given out before the cut
-                figures["power_cuts"] += 1
-                figures["acked_seq"] = acked
-                fs.mount()
-                snap = tmp_path / "snapshot"
-                shutil.rmtree(snap, ignore_errors=True)
-                snap.mkdir()
-                for name in ("county.db", "county.db-wal"):
-                    if (data_dir / name).exists():
-                        shutil.copyfile(data_dir / name, snap / name)
-                found, lost = county_problems(snap / "county.db", core.config.station.database,
-                                              station_id, acked, figures["power_cuts"])
-                problems.extend(found)
-                figures["acked_lost"] += lost
-                county[0] = start_county(data_dir, port)
-        finally:
-            done.set()
-
-    chaos = threading.Thread(target=cutter)
-    chaos.start()
     try:
-        while not done.is_set() or sync_state(core.db).backlog:
+        add_events(core, 1000, "before")
+        proxy = FaultProxy(port, drop=0.1, drop_answer=0.1, duplicate=0.1, delay=0.1, seed=14)
+        link = RecordingLink(HttpCountyLink(f"http://127.0.0.1:{proxy.port}", timeout=10))
+        worker = SyncWorker(core.writer, link, station_id, public_key_from_hex(public), batch_events=40)
+        rng, problems, done = random.Random(14), [], threading.Event()
+        figures = {"power_cuts": 0, "acked_seq": 0, "acked_lost": 0}
+
+        def cutter() -> None:
             try:
-                worker.push_pending()
-            except (OSError, CountyRefused):
-                time.sleep(0.05)
-            if not done.is_set() and sync_state(core.db).backlog < 200:
-                add_events(core, 300, "during")  # the station keeps working meanwhile
-    finally:
-        done.wait()
-        chaos.join()
-        proxy.close()
-    try:
+                while figures["power_cuts"] < cuts:
+                    time.sleep(rng.uniform(0.2, 1.2))
+                    torn = rng.random() < 0.5
+                    fs.cut(county, torn_seed=rng.randrange(1 << 30) if torn else None)
+                    acked = max((a.seq for a in link.acks), default=0)  # given out before the cut
+                    figures["power_cuts"] += 1
+                    figures["acked_seq"] = acked
+                    fs.mount()
+                    snap = tmp_path / "snapshot"
+                    shutil.rmtree(snap, ignore_errors=True)
+                    snap.mkdir()
+                    for name in ("county.db", "county.db-wal"):
+                        if (data_dir / name).exists():
+                            shutil.copyfile(data_dir / name, snap / name)
+                    found, lost = county_problems(snap / "county.db", core.config.station.database,
+                                                  station_id, acked, figures["power_cuts"])
+                    problems.extend(found)
+                    figures["acked_lost"] += lost
+                    county[0] = start_county(data_dir, port)
+            finally:
+                done.set()
+
+        chaos = threading.Thread(target=cutter)
+        chaos.start()
+        try:
+            while not done.is_set() or sync_state(core.db).backlog:
+                try:
+                    worker.push_pending()
+                except (OSError, CountyRefused):
+                    time.sleep(0.05)
+                if not done.is_set() and sync_state(core.db).backlog < 200:
+                    add_events(core, 300, "during")  # the station keeps working meanwhile
+        finally:
+            done.wait()
+            chaos.join()
+            proxy.close()
         for line in (f"figure: county_power_cuts = {figures['power_cuts']}",
                      f"figure: county_acked_seq = {figures['acked_seq']}",
                      f"figure: county_acked_lost = {figures['acked_lost']}"):

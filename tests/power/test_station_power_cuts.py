@@ -1,7 +1,7 @@
 """Power cuts of a station at work, on the FUSE layer that loses every unsynced write.
 
-A real `kiosk serve --json` (taps through pcscd and vpcd) and a real `kiosk sync` to a real
-county on loopback run with the station's data directory on kiosk.testing.lazyfs; power is
+A real `kiosk serve --json` (taps through pcscd and vpcd), syncing in its own thread to a
+real county on loopback, runs with its data directory on kiosk.testing.lazyfs; power is
 cut at random moments (right after a card's UID was read, so mid-commit; mid-sync; half of
 the cuts tear the last unsynced write of each file). After every cut, on the data as the
 cut left it: integrity_check ok, the event log verifies (the code of `kiosk verify-log`),
@@ -19,7 +19,9 @@ from tests.power.station_rig import run_power_cuts
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow]
 
 
-@pytest.mark.timeout(1800)  # 21.5 min measured on 2 cores at load average 14; about 1 s of CPU per cut
+# 6.4 min measured on 2 cores at load average 3 (the rig before one-writer and its bytecode
+# cache: 21.5 min at load 14); about 1 s of CPU per cut (figure power_cut_cpu_mean_s)
+@pytest.mark.timeout(1800)
 def test_power_cuts_lose_nothing_reported_or_acknowledged(pcscd_running, tmp_path, request):
     cuts = request.config.getoption("--power-cuts")
     figures = run_power_cuts(tmp_path, pcscd_running, cuts)
