@@ -150,3 +150,19 @@ def wait_screen_text(machine: Machine, wanted: str, path, timeout: float = 420.0
         if wanted in text or time.monotonic() > deadline:
             return text
         time.sleep(every)
+
+
+def tap_until_checked_in(machine: Machine, first: int, attempts: int = 3,
+                         timeout: float = 180.0) -> list[dict]:
+    """Tap card ``first`` until the station reports a check-in after the ``first`` it had, and
+    return the check-ins. Right after kiosk.service (re)started, a loaded machine under TCG
+    may still be starting Chromium and pcscd may not yet hand the station the vpcd reader: a
+    tap it did not see is tapped again (a tap it did see and that comes again is a repeat,
+    still a check-in report), ``timeout`` seconds for each."""
+    found: list[dict] = []
+    for _ in range(attempts):
+        tap(machine, 1, first=first)
+        found = wait_reports(machine, "checked_in", first, timeout=timeout)
+        if len(found) > first:
+            return found
+    return found
