@@ -75,20 +75,8 @@ def enroll(ctx: click.Context, station_id: str | None, pubkey: str | None,
 
     Example: kiosk-county enroll --station xinglong-01 --pubkey 3f1c...
     """
-    from kiosk.keys import fingerprint, parse_enrolment_text
-    if code:
-        try:
-            station_id, pubkey = parse_enrolment_text(code)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--code") from None
-    if not station_id or not pubkey:
-        raise click.UsageError("give --station and --pubkey, or --code")
-    try:
-        raw = bytes.fromhex(pubkey)
-        if len(raw) != 32:
-            raise ValueError
-    except ValueError:
-        raise click.BadParameter("must be 64 hex digits", param_hint="--pubkey") from None
+    from kiosk.keys import fingerprint
+    station_id, raw = _station_key(station_id, pubkey, code)
     _store(ctx).enroll(station_id, raw.hex(), dt.datetime.now(dt.UTC).isoformat())
     click.echo(f"enrolled {station_id} (fingerprint {fingerprint(raw)})")
 
@@ -117,6 +105,27 @@ def revoke(ctx: click.Context, station_id: str, trusted_seq: int | None) -> None
                    f"seq {flagged[0]}..{flagged[-1]} (never served on the roster)")
 
 
+def _station_key(station_id: str | None, pubkey: str | None, code: str | None
+                 ) -> tuple[str, bytes]:
+    """(station id, raw 32-byte key) from --station/--pubkey or --code, as enroll and replace
+    take them."""
+    from kiosk.keys import parse_enrolment_text
+    if code:
+        try:
+            station_id, pubkey = parse_enrolment_text(code)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--code") from None
+    if not station_id or not pubkey:
+        raise click.UsageError("give --station and --pubkey, or --code")
+    try:
+        raw = bytes.fromhex(pubkey)
+        if len(raw) != 32:
+            raise ValueError
+    except ValueError:
+        raise click.BadParameter("must be 64 hex digits", param_hint="--pubkey") from None
+    return station_id, raw
+
+
 @main.command()
 @click.option("--station", "station_id", help="The station's id.")
 @click.option("--pubkey", help="The new card's public key, 64 hex digits (kiosk keygen on it).")
@@ -131,20 +140,8 @@ def replace(ctx: click.Context, station_id: str | None, pubkey: str | None,
     Example: kiosk-county replace --station xinglong-01 --pubkey 3f1c...
     """
     from kiosk.county.successions import replace_key
-    from kiosk.keys import fingerprint, parse_enrolment_text
-    if code:
-        try:
-            station_id, pubkey = parse_enrolment_text(code)
-        except ValueError as exc:
-            raise click.BadParameter(str(exc), param_hint="--code") from None
-    if not station_id or not pubkey:
-        raise click.UsageError("give --station and --pubkey, or --code")
-    try:
-        raw = bytes.fromhex(pubkey)
-        if len(raw) != 32:
-            raise ValueError
-    except ValueError:
-        raise click.BadParameter("must be 64 hex digits", param_hint="--pubkey") from None
+    from kiosk.keys import fingerprint
+    station_id, raw = _station_key(station_id, pubkey, code)
     try:
         replace_key(_store(ctx), station_id, raw.hex(), _county_key(ctx))
     except KioskError as exc:
