@@ -286,12 +286,14 @@ apply_boot_config() {
 # --read-only-root: the root becomes an overlay on tmpfs (overlayroot, recurse=0 so other
 # mounts stay writable); /var/lib/kiosk must then be a real partition, or the database, key
 # and print queue would vanish at every power cut. nofail plus the units' RequiresMountsFor
-# means a missing partition stops the kiosk instead of letting it write into memory.
+# means a missing partition stops the kiosk instead of letting it write into memory. The
+# device gets 3 minutes to appear (systemd's default is 90 s; 30 s was too short for a slow USB
+# stick, or a boot under load, which then left the station down until the next boot).
 apply_data_partition() {
     [ -n "$DATA_DEVICE" ] || return 0
     local fstab line
     fstab="$(target /etc/fstab)"
-    line="$DATA_DEVICE /var/lib/kiosk ext4 defaults,noatime,nofail,x-systemd.device-timeout=30s 0 2"
+    line="$DATA_DEVICE /var/lib/kiosk ext4 defaults,noatime,nofail,x-systemd.device-timeout=3min 0 2"
     note "read-only root: $DATA_DEVICE mounted at /var/lib/kiosk"
     [ "$DRY_RUN" -eq 1 ] && { printf '  would add to %s: %s\n' "$fstab" "$line"; return; }
     touch "$fstab"

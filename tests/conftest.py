@@ -95,9 +95,6 @@ def pytest_addoption(parser) -> None:
     parser.addoption("--cuts", type=int, default=5,
                      help="power cuts of the virtual station in tests/vm/test_vm_station_power.py "
                           "(5 in CI)")
-    parser.addoption("--vm-extra", action="store_true", default=False,
-                     help="also collect tests/vm/test_vm_station_extra.py (the screen test and the "
-                          "read-only-root reboot: not in CI until they pass reliably)")
     parser.addoption("--power-cuts", type=int, default=200,
                      help="power cuts in tests/power/test_station_power_cuts.py (200 in the suite; "
                           "20 for a quick run)")

@@ -13,18 +13,6 @@ def pytest_configure(config) -> None:
                             "(all VM tests: they share one booted station)")
 
 
-# Not yet reliable, so not in CI: collected only with --vm-extra (its docstring says why).
-EXTRA = "test_vm_station_extra.py"
-
-
-def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
-    """test_vm_station_extra.py is not part of the default collection (not a skip: without
-    --vm-extra its tests are simply not there)."""
-    if collection_path.name == EXTRA and collection_path.parent == Path(__file__).parent:
-        return not config.getoption("--vm-extra")
-    return None
-
-
 @pytest.fixture(scope="session")
 def station_image():
     """The virtual station's disk (tests/vstation): built once, cached on the machine."""
@@ -37,7 +25,7 @@ def station_image():
 @pytest.fixture(scope="session")
 def virtual_station(station_image, tmp_path_factory):
     """One booted virtual station for the session's VM tests, which share it in file order
-    (boot, taps, the browser, sync, upgrades, then power cuts); powered off at the end."""
+    (boot, the screen, the browser, sync, taps, upgrades, the read-only root, then power cuts); powered off at the end."""
     import time
 
     from tests.vstation.image import data_disk, log, releases_disk

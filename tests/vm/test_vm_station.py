@@ -2,11 +2,14 @@
 (tests/vstation), under systemd in QEMU. What a technician sees after plugging in a Pi.
 
 The tests share one booted station (the session's ``virtual_station``) and run in file order,
-on one pytest-xdist worker (the ``vm`` group): boot, doctor, a tap, the browser unit, sync
-(a thread of kiosk.service), the good upgrade, then the release whose migration fails (it
-leaves the good one running); the power cuts (test_vm_station_power.py) run on that station.
-The screen test and the read-only-root reboot are in test_vm_station_extra.py, collected only
-with ``--vm-extra`` (not in CI yet: see docs/deploy.md).
+on one pytest-xdist worker (the ``vm`` group): boot, doctor, the screen (read off QEMU's
+display), the browser unit failing and restarting, sync waiting without a county (over the
+two minutes since boot), a tap, sync pushing to a county, the release whose migration fails
+(the running one stays), the good upgrade, then the reboot with a read-only root. The power
+cuts (test_vm_station_power.py) then hit that read-only root.
+
+The failing release comes before the good one on purpose: the good install prunes releases
+older than the one it replaces, which would take the failing release's prebuilt venv with it.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import pytest
 
 from tests.vstation.image import STATION_ID
 from tests.vstation.station import (
+    OVERLAY_ROOT,
     PYTHON,
     as_kiosk,
     card_count,
@@ -31,14 +35,15 @@ from tests.vstation.station import (
     unit,
     wait_active,
     wait_reports,
+    wait_screen_text,
     wait_station_ready,
 )
 
 # 30 minutes: the first test also waits for the image build and the first boot (a loaded
 # machine under TCG takes its time); a hang still ends.
 pytestmark = [pytest.mark.vm, pytest.mark.xdist_group("vm"), pytest.mark.timeout(1800)]
-# A new station: nobody has been added yet. Under TCG Chromium does not reliably get the
-# kiosk page on the screen in time (it stays white), so doctor may also say so here.
+# A new station: nobody has been added yet. Right after boot under TCG Chromium may not have
+# painted the kiosk page yet, so doctor may also say so (the screen test waits for it).
 EXPECTED_FAILS = {"technicians", "touchscreen"}
 UNITS = ("kiosk.service", "kiosk-browser.service")  # sync is a thread of kiosk.service
 KIOSK_COUNTY = "/opt/kiosk/venv/bin/kiosk-county"
@@ -60,14 +65,20 @@ def test_doctor_as_the_kiosk_user_fails_only_for_the_missing_technician(virtual_
     assert "technicians" in fails and set(fails) <= EXPECTED_FAILS, output
 
 
-def test_a_tap_inside_the_station_checks_in(virtual_station, request):
-    seed_cards(virtual_station, card_count(request.config.getoption("--cuts")))
-    before = len(virtual_station.checkins())
-    taps = tap(virtual_station, 1, first=before)
-    assert taps and taps[0]["read"], taps
-    checkins = wait_reports(virtual_station, "checked_in", before, timeout=180)
-    assert len(checkins) == before + 1, virtual_station.reports()[-5:]
-    assert not checkins[-1]["repeat"]
+def test_the_touchscreen_shows_the_kiosk_page(virtual_station):
+    """What the screen shows after boot, read off QEMU's display (QMP screendump) by Debian's
+    tesseract: the kiosk's own idle page, "请刷卡签到" (the VM's vpcd reader is there). Then
+    doctor, which counts the kiosk pages connected to the station, says it too."""
+    assert virtual_station.wait_for("pgrep -x chromium", timeout=420).rc == 0, unit(
+        virtual_station, "kiosk-browser.service")
+    shot = virtual_station.dir / "screen.png"
+    # Chromium paints within about 2 minutes of boot under TCG on an idle machine; the window
+    # is for a loaded one.
+    text = wait_screen_text(virtual_station, "请刷卡签到", shot, timeout=600)
+    assert "请刷卡签到" in text, (f"the screen ({shot}) reads: {text!r}", virtual_station.sh(
+        "pgrep -a 'cage|chromium' | cut -c1-120; journalctl -u kiosk-browser -b -o cat | tail -30").out)
+    fails, output = doctor_fails(virtual_station)
+    assert "touchscreen" not in fails, output
 
 
 @pytest.mark.parametrize("process", ["chromium", "cage"])
@@ -109,6 +120,16 @@ def test_sync_without_a_county_stays_idle(virtual_station):
     assert "sync stopped" not in journal, journal[-2000:]
     # kiosk-sync.service of earlier releases is gone: the station's database has one writer.
     assert unit(virtual_station, "kiosk-sync.service")["LoadState"] == "not-found"
+
+
+def test_a_tap_inside_the_station_checks_in(virtual_station, request):
+    seed_cards(virtual_station, card_count(request.config.getoption("--cuts")))
+    before = len(virtual_station.checkins())
+    taps = tap(virtual_station, 1, first=before)
+    assert taps and taps[0]["read"], taps
+    checkins = wait_reports(virtual_station, "checked_in", before, timeout=180)
+    assert len(checkins) == before + 1, virtual_station.reports()[-5:]
+    assert not checkins[-1]["repeat"]
 
 
 def test_sync_pushes_to_a_county_on_loopback(virtual_station):
@@ -153,6 +174,28 @@ def install_release(station, which: str):
         f"PIP_NO_COMPILE=1 ./setup.sh install --wheels {station.image.wheels}", timeout=900)
 
 
+def test_a_release_whose_migration_fails_leaves_the_old_one_running(virtual_station):
+    station = virtual_station
+    old = current_release(station)
+    applied = sql(station, "SELECT name FROM _sqlite_migrations ORDER BY name")
+    checkins = sql(station, "SELECT count(*) FROM checkins")[0][0]
+    since = len(station.reports())
+    result = install_release(station, "bad")
+    assert result.rc != 0
+    assert "migration failed" in result.out + result.err, result.out + result.err
+    assert current_release(station) == old
+    wait_station_ready(station, since)
+    assert wait_active(station, "kiosk.service")["ActiveState"] == "active"
+    assert sql(station, "SELECT name FROM _sqlite_migrations ORDER BY name") == applied
+    assert sql(station, "SELECT count(*) FROM checkins")[0][0] == checkins
+    # The old release still checks in, on the same database, once its restarted station is up.
+    assert wait_active(station, "kiosk-browser.service")["ActiveState"] == "active"
+    before = len(station.checkins())
+    checkins = tap_until_checked_in(station, before)
+    assert len(checkins) > before, (station.reports()[-5:], station.sh(
+        "journalctl -u kiosk.service -b -o cat | tail -30").out)
+
+
 def test_upgrade_in_place_switches_current_and_restarts_the_units(virtual_station):
     station = virtual_station
     old = current_release(station)
@@ -175,23 +218,35 @@ def test_upgrade_in_place_switches_current_and_restarts_the_units(virtual_statio
         "journalctl -u kiosk.service -b -o cat | tail -30").out)
 
 
-def test_a_release_whose_migration_fails_leaves_the_old_one_running(virtual_station):
+def test_reboot_with_a_read_only_root_keeps_the_data(virtual_station):
+    """`setup.sh install --read-only-root LABEL=kiosk-data` on the running station moves
+    /var/lib/kiosk onto the data disk; after a reboot with overlayroot the root is an overlay
+    on memory over the real root mounted read-only, and the station's key and records are
+    there and a tap checks in on the data partition."""
     station = virtual_station
-    old = current_release(station)
-    applied = sql(station, "SELECT name FROM _sqlite_migrations ORDER BY name")
+    source = "/root/release-good" if station.sh("test -d /root/release-good").rc == 0 \
+        else "/root/kiosk-src"
+    key = station.sh("sha256sum < /var/lib/kiosk/station.key").check().out
+    result = station.sh(f"cd {source} && PIP_NO_COMPILE=1 ./setup.sh install --read-only-root "
+                        f"LABEL=kiosk-data --wheels {station.image.wheels}", timeout=900)
+    assert result.rc == 0, result.out + result.err
     checkins = sql(station, "SELECT count(*) FROM checkins")[0][0]
+    station.cmdline = OVERLAY_ROOT
+    station.shutdown()
     since = len(station.reports())
-    result = install_release(station, "bad")
-    assert result.rc != 0
-    assert "migration failed" in result.out + result.err, result.out + result.err
-    assert current_release(station) == old
+    station.start()
     wait_station_ready(station, since)
-    assert wait_active(station, "kiosk.service")["ActiveState"] == "active"
-    assert sql(station, "SELECT name FROM _sqlite_migrations ORDER BY name") == applied
+    root = station.sh("findmnt -n -o FSTYPE,OPTIONS /").check().out.split()
+    assert root[0] == "overlay" and "upperdir=/media/root-rw/" in root[1], root
+    lower = station.sh("findmnt -n -o OPTIONS /media/root-ro").check().out
+    assert lower.split(",")[0] == "ro", lower
+    data = station.sh("findmnt -n -o FSTYPE,SOURCE /var/lib/kiosk").check().out.split()
+    assert data[0] == "ext4", data
+    assert station.sh(f"blkid -o value -s LABEL {data[1]}").check().out.strip() == "kiosk-data"
+    assert station.sh("sha256sum < /var/lib/kiosk/station.key").check().out == key
     assert sql(station, "SELECT count(*) FROM checkins")[0][0] == checkins
-    # The old release still checks in, on the same database, once its restarted station is up.
-    assert wait_active(station, "kiosk-browser.service")["ActiveState"] == "active"
+    fails, output = doctor_fails(station)
+    assert "data partition" not in fails and set(fails) <= EXPECTED_FAILS, output
     before = len(station.checkins())
-    checkins = tap_until_checked_in(station, before)
-    assert len(checkins) > before, (station.reports()[-5:], station.sh(
-        "journalctl -u kiosk.service -b -o cat | tail -30").out)
+    assert len(tap_until_checked_in(station, before)) > before
+    assert sql(station, "SELECT count(*) FROM checkins")[0][0] == checkins + 1

@@ -1,10 +1,9 @@
 """Power cuts for real: QEMU is killed during a burst of taps inside the booted station (the
 guest's page cache is gone, what it fsynced is on the disk), the station boots again, and
 nothing it reported as checked in is missing or torn. 5 cuts in CI; `--cuts N` for more.
-In CI (after test_vm_station.py) they hit the station's writable root, after its upgrades.
-With --vm-extra the read-only-root reboot (test_vm_station_extra.py) runs first: the root is
-then read-only (overlayroot) and the database is on the kiosk-data disk, as on a station
-installed with --read-only-root.
+They run after test_vm_station.py, whose last test rebooted the station with a read-only root:
+the root is then an overlay on memory (overlayroot) and the database is on the kiosk-data
+disk, as on a station installed with --read-only-root. Run alone, they hit the writable root.
 """
 
 from __future__ import annotations
