@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.domain.validation import N_
-from kiosk.station.staff_desk import ISSUE_SECONDS, TICKET_SECONDS, IssueRequest, Session, token
+from kiosk.station.pin_tickets import PinTickets, token
+from kiosk.station.staff_desk import ISSUE_SECONDS, IssueRequest, Session
 
 MAX_SESSION_SECONDS = 12 * 3600
 WAIT_SECONDS = 600  # a login page waits this long for a card, then asks to be reloaded
@@ -61,7 +62,7 @@ class DeskSessions:
         self._changed = threading.Condition()
         self._sessions: dict[str, DeskSession] = {}
         self._waits: list[LoginWait] = []
-        self._tickets: dict[str, tuple[str, str, str, float]] = {}
+        self._tickets = PinTickets(lambda: self.clock())  # clock may be swapped by a test
         self._issue: IssueRequest | None = None
         self._requests: dict[str, IssueRequest] = {}
         self._seq = 0
@@ -92,8 +93,8 @@ class DeskSessions:
             chosen = waiting[-1]
             for wait in waiting[:-1]:
                 wait.state = "not_chosen"
-            chosen.ticket, chosen.csrf, chosen.name, chosen.state = token(), token(), name, "chosen"
-            self._tickets[chosen.ticket] = (technician_id, name, chosen.csrf, self.clock())
+            chosen.ticket, chosen.csrf = self._tickets.issue(technician_id, name)
+            chosen.name, chosen.state = name, "chosen"
             self._changed.notify_all()
             return chosen
 
@@ -109,17 +110,10 @@ class DeskSessions:
 
     def ticket(self, ticket: str, csrf: str) -> tuple[str, str] | None:
         """(technician id, name) of a live ticket whose form token matches."""
-        with self._changed:
-            found = self._tickets.get(ticket)
-        if not found or self.clock() - found[3] > TICKET_SECONDS:
-            return None
-        if not secrets.compare_digest(found[2], csrf or ""):
-            return None
-        return found[0], found[1]
+        return self._tickets.check(ticket, csrf)
 
     def drop_ticket(self, ticket: str) -> None:
-        with self._changed:
-            self._tickets.pop(ticket, None)
+        self._tickets.drop(ticket)
 
     # -- sessions ----------------------------------------------------------------------
     def full(self) -> bool:

@@ -16,18 +16,16 @@ from dataclasses import dataclass, field
 
 from kiosk.domain.validation import N_
 from kiosk.errors import KioskError
+from kiosk.station.pin_tickets import TICKET_SECONDS, PinTickets, token
 
-TICKET_SECONDS = 60
+__all__ = ["TICKET_SECONDS", "IssueCancelled", "IssueRequest", "Session", "StaffDesk", "token"]
+
 ISSUE_SECONDS = 60
 RECORD_LINK_SECONDS = 180
 
 
 class IssueCancelled(KioskError, RuntimeError):
     """The technician session that asked for a card ended before the card was written."""
-
-
-def token() -> str:
-    return secrets.token_urlsafe(24)
 
 
 @dataclass
@@ -60,7 +58,7 @@ class StaffDesk:
     def __init__(self, idle_seconds: int = 120, clock=time.monotonic):
         self.idle_seconds, self.clock = idle_seconds, clock
         self._lock = threading.Lock()
-        self._tickets: dict[str, tuple[str, str, str, float]] = {}
+        self._tickets = PinTickets(lambda: self.clock())  # clock may be swapped by a test
         self._session: Session | None = None
         self._issue: IssueRequest | None = None
         self._requests: dict[str, IssueRequest] = {}
@@ -69,26 +67,14 @@ class StaffDesk:
     # -- login ------------------------------------------------------------------
     def new_ticket(self, technician_id: str, name: str) -> tuple[str, str]:
         """A technician card was tapped: (ticket, csrf) for the PIN form on the screen."""
-        ticket, csrf = token(), token()
-        with self._lock:
-            self._tickets = {t: v for t, v in self._tickets.items()
-                             if self.clock() - v[3] < TICKET_SECONDS}
-            self._tickets[ticket] = (technician_id, name, csrf, self.clock())
-        return ticket, csrf
+        return self._tickets.issue(technician_id, name)
 
     def ticket(self, ticket: str, csrf: str) -> tuple[str, str] | None:
         """(technician id, name) of a live ticket whose form token matches."""
-        with self._lock:
-            found = self._tickets.get(ticket)
-        if not found or self.clock() - found[3] > TICKET_SECONDS:
-            return None
-        if not secrets.compare_digest(found[2], csrf or ""):
-            return None
-        return found[0], found[1]
+        return self._tickets.check(ticket, csrf)
 
     def drop_ticket(self, ticket: str) -> None:
-        with self._lock:
-            self._tickets.pop(ticket, None)
+        self._tickets.drop(ticket)
 
     def open_session(self, technician_id: str, name: str) -> Session:
         session = Session(token(), technician_id, name, token(), self.clock())
