@@ -15,7 +15,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
@@ -33,17 +32,9 @@ from kiosk.store.database import connect_readonly
 from kiosk.store.sync_log import sync_state
 from tests.county.test_county import free_port
 from tests.county.test_roster import county_and_stations, sync
+from tests.waiting import wait_until
 
 PIN = "246813"
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 class StaffBrowser:

@@ -12,6 +12,7 @@ from kiosk.sim.wallet import read_card
 from kiosk.station.spooler import PrintSpooler
 from kiosk.store.database import connect_readonly as connect
 from kiosk.testing.station import seed_residents
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -27,13 +28,6 @@ def queue_numbers(jobs):
         lines = decode(job).text_lines
         numbers.append(int(lines[lines.index("排队号 Queue No.") + 1]))
     return numbers
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return predicate()
 
 
 def make_spooler(config, capture, clock=None):
@@ -53,14 +47,14 @@ def test_paper_out_during_20_checkins(core, config, station_dir, capture):
         for _ in outcomes:
             spooler.notify()
         assert [o.queue_no for o in outcomes] == list(range(1, 21))  # all 20 recorded
-        assert wait_for(lambda: spooler.state == PrinterState.PAPER_OUT)
+        assert wait_until(lambda: spooler.state == PrinterState.PAPER_OUT)
         assert capture.jobs == [] and spooler.backlog() == 20
         capture.state = PrinterState.READY  # paper back in
-        assert wait_for(lambda: len(capture.jobs) >= 20 and spooler.backlog() == 0)
+        assert wait_until(lambda: len(capture.jobs) >= 20 and spooler.backlog() == 0)
         time.sleep(0.5)
         assert sorted(queue_numbers(capture.jobs)) == list(range(1, 21))  # all, none twice
         assert spooler.reprint_last()
-        assert wait_for(lambda: len(capture.jobs) == 21)
+        assert wait_until(lambda: len(capture.jobs) == 21)
         assert queue_numbers(capture.jobs[-1:]) == [20]
     finally:
         spooler.stop()
@@ -72,12 +66,12 @@ def test_pending_receipts_survive_a_restart(core, config, station_dir, capture):
     first = make_spooler(config, capture)
     for card in uids:
         core.checkins.handle_tap(read_card(card))
-    assert wait_for(lambda: first.state == PrinterState.OFFLINE)
+    assert wait_until(lambda: first.state == PrinterState.OFFLINE)
     first.stop()  # the station restarts (or the power goes) with three receipts owed
     capture.state = PrinterState.READY
     second = make_spooler(config, capture)
     try:
-        assert wait_for(lambda: len(capture.jobs) == 3)
+        assert wait_until(lambda: len(capture.jobs) == 3)
         assert sorted(queue_numbers(capture.jobs)) == [1, 2, 3]
     finally:
         second.stop()

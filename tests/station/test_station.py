@@ -15,6 +15,7 @@ from kiosk.sim.fake_reader import FakeCardReader
 from kiosk.station.console import report_json, report_text
 from kiosk.station.loop import Station
 from kiosk.station.spooler import PrintSpooler
+from tests.waiting import wait_until
 
 WANG = bytes.fromhex("04A1B2C3")
 
@@ -30,20 +31,13 @@ def station(core, clock, config):
     spooler.stop()
 
 
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return predicate()
-
-
 def test_tap_checks_in_beeps_and_prints(station):
     st, reader, printer, signals = station
     reader.tap_card(reader.wallet["wang"])
     report = st.handle(reader.next_event(1))
     assert isinstance(report.outcome, CheckedIn) and report.outcome.queue_no == 1
     assert signals.shown == [Signal.SUCCESS]
-    assert wait_for(lambda: printer.printed)
+    assert wait_until(lambda: printer.printed)
     assert printer.printed[0].queue_no == 1 and printer.printed[0].masked_name == "王*华"
     assert "王秀华" not in report_json(report)  # no names in machine logs
     assert "排队号 / Queue number 1" in report_text(report)
@@ -55,7 +49,7 @@ def test_repeat_tap_does_not_print_again(station):
     reader.tap_card(reader.wallet["wang"])
     st.handle(reader.next_event(1))
     assert st.handle(reader.next_event(1)).outcome.repeat
-    assert wait_for(lambda: printer.printed)
+    assert wait_until(lambda: printer.printed)
     time.sleep(0.3)
     assert len(printer.printed) == 1
 
@@ -68,7 +62,7 @@ def test_paper_out_never_blocks_the_checkin(station, core):
     assert isinstance(report.outcome, CheckedIn) and printer.printed == []
     assert core.db.execute("SELECT COUNT(*) FROM checkins").fetchone()[0] == 1
     printer.state = PrinterState.READY  # paper back in: the queued receipt comes out
-    assert wait_for(lambda: printer.printed) and printer.printed[0].queue_no == 1
+    assert wait_until(lambda: printer.printed) and printer.printed[0].queue_no == 1
 
 
 def test_unknown_card_double_beep(station):

@@ -17,6 +17,7 @@ from kiosk.store.database import connect_readonly
 from kiosk.store.sync_log import sync_state
 from kiosk.sync.county_wait import wait_for_county
 from tests.county.test_county import county_cli, free_port, start_county
+from tests.waiting import wait_until
 
 
 def start_station(config: Path, log: Path) -> subprocess.Popen:
@@ -24,15 +25,6 @@ def start_station(config: Path, log: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "kiosk", "--config", str(config), "serve"],
                             stdout=subprocess.DEVNULL, stderr=log.open("wb"),
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
-
-
-def wait_until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_without_a_county_the_station_runs_and_sync_says_so_once(station_dir, tmp_path):
