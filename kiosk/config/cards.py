@@ -60,15 +60,12 @@ def cards_section(cards: dict[str, Any]) -> CardsSection:
         issuers[station_id] = _hex(f"cards.trusted_issuers.{station_id}", public_hex, (32,),
                                    "kiosk keygen prints it as public_key").hex()
     default = CardsSection()
-    return CardsSection(
-        legacy_uid_only=cards.get("legacy_uid_only", default.legacy_uid_only),
-        mifare_key_a=_hex("cards.mifare_key_a", cards.get("mifare_key_a", default.mifare_key_a.hex()),
-                          (6,), "A0A1A2A3A4A5"),
-        mifare_key_b=_hex("cards.mifare_key_b", cards.get("mifare_key_b", default.mifare_key_b.hex()),
-                          (6,), "B0B1B2B3B4B5"),
-        aid=_hex("cards.aid", cards.get("aid", default.aid.hex().upper()),
-                 tuple(range(5, 17)), KIOSK_AID.hex().upper()),
-        file_id=_hex("cards.file_id", cards.get("file_id", default.file_id.hex()), (2,),
-                     KIOSK_FILE_ID.hex()),
-        trusted_issuers=issuers,
-    )
+    # name in [cards], how many bytes it may have, and the example its error message gives
+    fields = {"mifare_key_a": ((6,), "A0A1A2A3A4A5"), "mifare_key_b": ((6,), "B0B1B2B3B4B5"),
+              "aid": (tuple(range(5, 17)), KIOSK_AID.hex().upper()),
+              "file_id": ((2,), KIOSK_FILE_ID.hex())}
+    keys = {name: _hex(f"cards.{name}", cards.get(name, getattr(default, name).hex().upper()),
+                       lengths, example)
+            for name, (lengths, example) in fields.items()}
+    return CardsSection(legacy_uid_only=cards.get("legacy_uid_only", default.legacy_uid_only),
+                        trusted_issuers=issuers, **keys)
