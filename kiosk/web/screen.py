@@ -26,6 +26,10 @@ LOOPBACK = {"127.0.0.1", "::1", "::ffff:127.0.0.1"}
 PRINTER_TROUBLE = {PrinterState.PAPER_OUT, PrinterState.COVER_OPEN, PrinterState.OFFLINE,
                    PrinterState.NO_ANSWER}
 BROWSER_COOKIE = "kiosk_screen"
+# A quiet stream writes a comment this often. A page whose browser died is only noticed when a
+# write to it fails (the second after it closed), so this bounds how long the station, and
+# with it `kiosk doctor` and the browser unit's watcher, still count a dead screen: 10 s.
+KEEPALIVE_SECONDS = 5
 
 
 def hub():
@@ -152,7 +156,7 @@ def events():
                 yield _sse("queue", queue_payload(board))
             while True:
                 try:
-                    kind, item = subscription.get(timeout=15)
+                    kind, item = subscription.get(timeout=KEEPALIVE_SECONDS)
                 except queue.Empty:
                     if not hub().subscribed(subscription):
                         return

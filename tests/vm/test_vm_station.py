@@ -91,7 +91,13 @@ def test_when_the_browser_dies_the_unit_fails_restarts_and_doctor_says_so(virtua
     assert running.rc == 0, unit(virtual_station, browser)
     restarts = int(unit(virtual_station, browser)["NRestarts"])
     virtual_station.sh(f"pkill -KILL -o -x {process}").check()
+    # The station notices the dead page at its next keep-alive writes (within about 10 s);
+    # the restarted browser takes longer than that to connect again under TCG.
+    deadline = time.monotonic() + 90
     fails, output = doctor_fails(virtual_station)
+    while "touchscreen" not in fails and time.monotonic() < deadline:
+        time.sleep(2)
+        fails, output = doctor_fails(virtual_station)
     assert "touchscreen" in fails, output
     deadline = time.monotonic() + 180
     while int(unit(virtual_station, browser)["NRestarts"]) == restarts:
