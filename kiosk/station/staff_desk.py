@@ -16,9 +16,7 @@ from dataclasses import dataclass, field
 
 from kiosk.domain.validation import N_
 from kiosk.errors import KioskError
-from kiosk.station.pin_tickets import TICKET_SECONDS, PinTickets, token
-
-__all__ = ["TICKET_SECONDS", "IssueCancelled", "IssueRequest", "Session", "StaffDesk", "token"]
+from kiosk.station.pin_tickets import PinTickets, token
 
 ISSUE_SECONDS = 60
 RECORD_LINK_SECONDS = 180
