@@ -10,6 +10,7 @@ from kiosk.cli.main import main
 from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
 from kiosk.testing.station import StationProcess, TapDriver, seed_residents, write_station_config
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.slow]
 
@@ -101,13 +102,8 @@ def test_500_taps_of_50_cards(station_setup):
 
 
 def wait_for_status(station, state, timeout=15.0):
-    import time
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if station.statuses and station.statuses[-1]["state"] == state:
-            return True
-        time.sleep(0.05)
-    return False
+    return wait_until(lambda: bool(station.statuses) and station.statuses[-1]["state"] == state,
+                      timeout)
 
 
 def test_station_process_rides_out_a_pcscd_crash(station_setup, pcscd_running):

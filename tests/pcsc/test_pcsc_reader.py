@@ -9,6 +9,7 @@ from kiosk.ports import CardReadFailed, CardTapped, ReaderState
 from kiosk.sim.virtual_card import VirtualCard
 from kiosk.testing.station import TapDriver
 from tests.pcsc.test_reader_contract import next_card_event, wait_ready
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.pcsc
 
@@ -29,12 +30,7 @@ def drain(reader):
 
 
 def wait_state(reader, state, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if reader.health().state == state:
-            return True
-        time.sleep(0.05)
-    return False
+    return wait_until(lambda: reader.health().state == state, timeout)
 
 
 def test_card_left_on_the_reader_is_one_tap(rig):

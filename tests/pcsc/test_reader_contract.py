@@ -7,6 +7,7 @@ import pytest
 from kiosk.ports import CardReadFailed, CardTapped, ReaderState, ReaderStatus
 from kiosk.sim.fake_reader import FakeCardReader
 from kiosk.sim.virtual_card import VirtualCard
+from tests.waiting import wait_until
 
 
 class FakeBackend:
@@ -56,12 +57,7 @@ def next_card_event(reader, timeout=5.0):
 
 
 def wait_ready(reader, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if reader.health().state == ReaderState.READY:
-            return True
-        time.sleep(0.05)
-    return False
+    return wait_until(lambda: reader.health().state == ReaderState.READY, timeout)
 
 
 @pytest.mark.parametrize("uid", ["04A1B2C3", "04112233445566", "0411223344556677889A"])

@@ -10,6 +10,7 @@ from kiosk.adapters.printers import NetworkEscposPrinter
 from kiosk.adapters.receipt_layout import Line, receipt_lines
 from kiosk.ports import PrinterState, Receipt
 from kiosk.sim.capture_printer import CapturePrinter
+from tests.waiting import wait_until
 
 RECEIPT = Receipt("兴隆镇卫生服务站", "2026-11-28 09:05", 17, "张*祥", "2026-12-01", "AB12CD34")
 
@@ -49,9 +50,7 @@ def capture():
 
 
 def wait_jobs(printer, n, timeout=3.0):
-    deadline = time.monotonic() + timeout
-    while len(printer.jobs) < n and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_until(lambda: len(printer.jobs) >= n, timeout, every=0.02)
     return printer.jobs
 
 
