@@ -81,7 +81,8 @@ def _core_on(config: Config, key, clock: Clock, writer: Writer) -> Core:
         return [public_key_from_hex(h) for h in remote_former(station_id)]
     desk = CardDesk(uow, clock, config.station.id, key,
                     make_verifier(trusted, remote_key_lookup(db), former),
-                    config.cards.legacy_uid_only, remote_revoked_at(db))
+                    config.cards.legacy_uid_only, remote_revoked_at(db),
+                    config.cards.require_authenticated, config.cards.unverified_visitors)
     plans = load_plans(config.care.plans_file)
 
     def names_shown(plan_id: str) -> bool:  # a plan this station does not know counts as sensitive
@@ -95,8 +96,9 @@ def _core_on(config: Config, key, clock: Clock, writer: Writer) -> Core:
     queue = QueueService(uow, clock, config.station.timezone,
                          tuple(Room(rid, name) for rid, name in config.queue.rooms),
                          config.queue.return_after)
+    from kiosk.adapters.card_access import CardAccess
     core = Core(config, db, key, clock, events, uow, checkins, desk, StaffService(uow, clock),
-                registry, care, queue, writer)
+                registry, care, queue, writer, CardAccess.from_config(config.cards))
     _ensure_genesis(core)
     return core
 
@@ -125,7 +127,6 @@ def _ensure_genesis(core: Core) -> None:
                                                "software": f"kiosk {kiosk.__version__}"})
             uow.commit()
         return
-    import json
     keys = [json.loads(row[0]).get("public_key")] + successors
     if keys[-1] != public_hex or row[1] != core.config.station.id:
         raise KeyFileError(
@@ -134,14 +135,15 @@ def _ensure_genesis(core: Core) -> None:
             "restore the station's own key file, or point station.database at a new file")
 
 
-def build_reader(config: Config) -> CardReader:
+def build_reader(config: Config, access=None) -> CardReader:
+    """The reader, with ``access`` (the core's card keys: kiosk.adapters.card_access)."""
     if config.reader.kind == "fake":
         from kiosk.sim.fake_reader import FakeCardReader
-        return FakeCardReader(keys=config.cards.keys)
+        return FakeCardReader(keys=access or config.cards.keys)
     if config.reader.pcscd_socket:
         os.environ["PCSCLITE_CSOCK_NAME"] = config.reader.pcscd_socket
     from kiosk.adapters.pcsc_reader import PcscCardReader
-    return PcscCardReader(config.reader.readers, config.cards.keys)
+    return PcscCardReader(config.reader.readers, access or config.cards.keys)
 
 
 def build_printer(config: Config) -> Printer:
@@ -285,7 +287,7 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     from kiosk.store.database import sqlite_status
     log.info("%s", sqlite_status())
     core = build_core(config, wait=WRITER_WAIT)  # a console command may be finishing a write
-    reader = reader or build_reader(config)
+    reader = reader or build_reader(config, core.card_access)
     hub = ScreenHub(build_screen_pages(config, core))
 
     def emit(report: TapReport) -> None:

@@ -65,7 +65,7 @@ class CheckInService:
             if not isinstance(found, tuple):
                 return found
             resident, identity = found
-            legacy = identity.legacy
+            legacy, verified = identity.legacy, identity.verified
             now = self.clock.now()
             today = local_date(now, self.timezone)
             follow_up = FollowUpStatus.from_items(uow.care_items.for_resident(resident.id),
@@ -73,7 +73,8 @@ class CheckInService:
             existing = uow.checkins.for_resident_on(resident.id, today.isoformat())
             if existing:
                 return CheckedIn(existing.id, resident.id, mask_name(resident.name), existing.queue_no,
-                                 existing.local_date, follow_up, repeat=True, legacy=legacy)
+                                 existing.local_date, follow_up, repeat=True, legacy=legacy,
+                                 verified=verified)
             checkin = CheckIn(
                 id=str(uuid.uuid4()), resident_id=resident.id, station_id=self.station_id,
                 local_date=today.isoformat(),
@@ -90,4 +91,5 @@ class CheckInService:
             })
             uow.commit()
             return CheckedIn(checkin.id, resident.id, mask_name(resident.name), checkin.queue_no,
-                             checkin.local_date, follow_up, event_seq=event.seq, legacy=legacy)
+                             checkin.local_date, follow_up, event_seq=event.seq, legacy=legacy,
+                             verified=verified)

@@ -31,6 +31,8 @@ def report_json(report: TapReport) -> str:
         data.update(resident_id=outcome.resident_id, queue_no=outcome.queue_no,
                     repeat=outcome.repeat, event_seq=outcome.event_seq,
                     checkin_id=outcome.checkin_id, local_date=outcome.local_date)
+        if not outcome.verified:
+            data["verified"] = False
     elif isinstance(outcome, UnknownCard):
         data.update(uid_fingerprint=outcome.uid_fingerprint, event_seq=outcome.event_seq)
     elif isinstance(outcome, CardRefused):
@@ -64,6 +66,8 @@ def report_text(report: TapReport) -> str:
         return text
     if isinstance(outcome, UnknownCard):
         return bilingual("Card not recognised, please ask staff")
+    if isinstance(outcome, CardRefused) and outcome.reason == "exchange":
+        return bilingual("Please exchange this card")
     if isinstance(outcome, CardRefused):
         return bilingual("This card cannot be used") + f" ({outcome.reason})"
     if isinstance(outcome, TechnicianCard):

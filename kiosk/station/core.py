@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
+from kiosk.adapters.card_access import CardAccess
 from kiosk.config.loader import Config
 from kiosk.domain.calling import QueueService
 from kiosk.domain.card_desk import CardDesk
@@ -38,6 +39,7 @@ class Core:
     care: CareService
     queue: QueueService
     writer: Writer  # the database's one writing connection; ``db`` is its connection
+    card_access: CardAccess = CardAccess()  # keys for the cards (the readers and issuance)
 
     def close(self) -> None:
         """Let go of the writer (the last user in the process closes it and its lock); once."""

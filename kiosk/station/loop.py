@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
+from kiosk.domain.card_auth import Personalised
 from kiosk.domain.card_desk import CardDesk
 from kiosk.domain.checkin import CheckInService
 from kiosk.domain.model import ReadCard
@@ -139,7 +140,7 @@ class Station:
         ``desk``: the request came from a desk session (else the kiosk's)."""
         staff: StaffDesk | DeskSessions | None = desk or self.staff
         assert self.cards is not None and staff is not None  # issuance needs both
-        card = ReadCard(tap.uid, tap.kind, tap.record)
+        card = ReadCard(tap.uid, tap.kind, tap.record, tap.proof)
 
         def write(framed: bytes) -> bytes | None:
             # The session that asked may have ended while the record was being signed.
@@ -147,9 +148,12 @@ class Station:
                 raise IssueCancelled(request.id)
             return self.reader.write_record(tap.reader, tap.uid, tap.kind, framed)
 
+        def personalise() -> Personalised:
+            return self.reader.personalise(tap.reader, tap.uid, tap.kind)
+
         try:
             issued = self.cards.issue(request.role, request.holder_id, card, write,
-                                      request.by, request.reason)
+                                      request.by, request.reason, personalise)
         except IssueCancelled:
             log.warning("card issuance cancelled: the technician session ended")
             message = N_("The technician session ended, so no card was issued")
@@ -180,7 +184,8 @@ class Station:
     def _check_in(self, tap: CardTapped) -> TapReport:
         for attempt in (1, 2, 3):
             try:
-                outcome = self.checkins.handle_tap(ReadCard(tap.uid, tap.kind, tap.record))
+                outcome = self.checkins.handle_tap(ReadCard(tap.uid, tap.kind, tap.record,
+                                                            tap.proof))
                 break
             except StoreUnavailable as exc:  # busy or disk trouble: retry, then say so
                 log.warning("check-in write failed (attempt %d): %s", attempt, exc)

@@ -17,7 +17,8 @@ bp = Blueprint("care", __name__, url_prefix="/staff")
 def issue(resident_id: str):
     if queries.resident_record(db(), resident_id, core().clock.now()) is None:
         abort(404)
-    reason = "reissue" if request.form.get("reason") == "reissue" else "new"
+    reason = request.form.get("reason", "")  # "exchange": a card that proves itself, old revoked
+    reason = reason if reason in ("reissue", "exchange") else "new"
     session = current_session()
     assert session is not None  # staff_required
     issue_request = desk().request_issue("resident", resident_id, me(), reason, session.token)
