@@ -12,9 +12,9 @@ from typing import Protocol
 
 from kiosk.config.card_keys import CardKeyring
 from kiosk.config.cards import CardKeys, CardsSection
-from kiosk.protocol.desfire import Session, diversify
+from kiosk.protocol.desfire import DESFIRE_AID, Session, diversify
 
-DESFIRE_AID = bytes.fromhex("4F494B")  # the kiosk application ("KIO", least significant first)
+__all__ = ["DESFIRE_AID", "CardAccess", "CardRelay"]
 
 
 class CardRelay(Protocol):

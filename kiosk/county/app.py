@@ -2,6 +2,7 @@
 
 POST /api/v1/stations/<station_id>/events  push a batch (docs/sync-protocol.md)
 GET  /api/v1/county-key                    the county's public key (hex)
+POST /api/v1/card-auth/begin, /finish      relayed card authentication (card_relay.py)
 GET  /healthz                              liveness and event count
 Every error is JSON with a reason; malformed input is 400, never 500.
 """
@@ -51,7 +52,9 @@ def _iso(instant: dt.datetime) -> str:
     return instant.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) -> Flask:
+def create_county_app(store: CountyStore, county_key: StationKey, clock=_now,
+                      card_key: bytes | None = None) -> Flask:
+    """``card_key``: the county card key, for relayed card authentication (card_relay)."""
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES + 4096
 
@@ -105,6 +108,8 @@ def create_county_app(store: CountyStore, county_key: StationKey, clock=_now) ->
 
     from kiosk.county.restore_api import register_restore
     register_restore(app, store, county_key, clock)
+    from kiosk.county.card_relay import register_card_relay
+    register_card_relay(app, store, card_key, clock)
 
     @app.get("/api/v1/county-key")
     def county_public_key():

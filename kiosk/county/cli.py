@@ -1,5 +1,5 @@
 """`kiosk-county`: the county receiver's command line (init, enroll, replace, revoke, stations,
-open-backup, serve)."""
+open-backup, serve, card-key)."""
 
 from __future__ import annotations
 
@@ -254,7 +254,13 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, connection_lim
     logging.getLogger("kiosk.county").info(
         "%s", sqlite_status() if not isinstance(store, PostgresCountyStore) else
         "PostgreSQL store (its pool of connections; SQLite's WAL-reset bug does not apply)")
-    app = create_county_app(store, key)
+    from kiosk.county.card_cli import load_card_key
+    app = create_county_app(store, key, card_key=load_card_key(ctx.obj["data_dir"]))
     click.echo(f"county receiver on http://{host}:{port}/", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="kiosk-county",
                    _quiet=True, **waitress_settings(connection_limit, channel_timeout))
+
+
+from kiosk.county.card_cli import card_key  # noqa: E402  (its own module: the card keys)
+
+main.add_command(card_key)

@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.cmac import CMAC
 from kiosk.errors import KioskError
 
 BLOCK = 16
+DESFIRE_AID = bytes.fromhex("4F494B")  # the kiosk application ("KIO", least significant first)
 ZERO_IV = bytes(BLOCK)
 RB = 0x87  # the CMAC constant for a 128-bit block (NIST SP 800-38B)
 
