@@ -66,10 +66,10 @@ def taps(harness, station, cards: list) -> tuple[list[float], list[float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="15 taps each (under a minute)")
+    parser.add_argument("--quick", action="store_true", help="10 taps each (under a minute)")
     parser.add_argument("--taps", type=int, default=200)
     args = parser.parse_args()
-    count = 15 if args.quick else args.taps
+    count = 10 if args.quick else args.taps
     from kiosk.config.loader import load_config
     from kiosk.keys import generate_key_file
     from kiosk.testing.cards import township_config

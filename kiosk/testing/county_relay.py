@@ -17,7 +17,8 @@ from kiosk.testing.cards import COUNTY_CARD_KEY
 
 class CountyForStations:
     def __init__(self, data_dir: Path):
-        self.data_dir, self.proc = data_dir, None
+        self.data_dir = data_dir
+        self.proc: subprocess.Popen | None = None
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -69,12 +70,18 @@ class CountyForStations:
             self.proc.wait(10)
 
     def share_roster(self, *config_paths: Path) -> None:
-        """Each station pushes, then each pulls (`kiosk sync --once`, stations stopped)."""
-        from kiosk.cli.main import main
+        """Each station pushes and pulls, twice round (as `kiosk sync --once`, stations stopped)."""
+        from kiosk.bootstrap import build_core, build_sync_worker
+        from kiosk.config.loader import load_config
         for _ in range(2):
             for path in config_paths:
-                result = CliRunner().invoke(main, ["--config", str(path), "sync", "--once"])
-                assert result.exit_code == 0, (result.output, result.exception)
+                core = build_core(load_config(path))
+                try:
+                    worker, roster = build_sync_worker(core)
+                    worker.push_pending()
+                    roster()
+                finally:
+                    core.close()
 
     def log(self) -> str:
         path = self.data_dir / "county.log"

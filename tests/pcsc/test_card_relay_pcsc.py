@@ -12,8 +12,8 @@ from kiosk.bootstrap import build_core
 from kiosk.config.loader import load_config
 from kiosk.domain.card_auth import KeyProof, NotChecked
 from kiosk.domain.model import ReadCard
-from kiosk.domain.registry import Registration
 from kiosk.domain.outcomes import CardRefused, CheckedIn
+from kiosk.domain.registry import Registration
 from kiosk.keys import generate_key_file
 from kiosk.ports import CardTapped
 from kiosk.sim.wallet import issue_virtual_card
