@@ -80,7 +80,7 @@ def _write_card(core, reader, tap, technician_id: str) -> str:
     from kiosk.errors import CardIOError
     try:
         return core.desk.issue(
-            "technician", technician_id, ReadCard(tap.uid, tap.kind, tap.record),
+            "technician", technician_id, ReadCard(tap.uid, tap.kind, tap.record, tap.proof),
             lambda framed: reader.write_record(tap.reader, tap.uid, tap.kind, framed),
             "console", personalise=lambda: reader.personalise(tap.reader, tap.uid, tap.kind)
         ).card_no
