@@ -271,15 +271,14 @@ def personalise(transmit: Transmit, tap_uid: bytes, access: CardAccess) -> tuple
 
 def _already_ours(transmit: Transmit, tap_uid: bytes, access: CardAccess) -> tuple[bytes, int]:
     assert access.keyring is not None
-    data = unframe(read_plain(transmit, PUBLIC_FILE))
-    uid = parse_record(data).uid if data else tap_uid
-    version = key_version(transmit, MASTER_KEY)
-    keys = card_keys(access, uid, version)
     try:
+        data = unframe(read_plain(transmit, PUBLIC_FILE))
+        uid = parse_record(data).uid if data else tap_uid  # a random-UID card's real one
+        keys = card_keys(access, uid, version := key_version(transmit, MASTER_KEY))
         if keys is None:
             raise ev2.Ev2Failed("no key of this version")
         authenticate(transmit, MASTER_KEY, keys[0])
-    except (ev2.Ev2Failed, RecordRefused):
+    except (ev2.Ev2Failed, RecordRefused, CardIOError):
         raise CardIOError("this card's kiosk application is keyed for another township") from None
     if version != access.keyring.version:
         rekey(transmit, uid, access, version)

@@ -154,3 +154,23 @@ def test_records_fit_their_cards(cg):
     record = CardRecord("ABCDEFGH23", "resident", bytes(10), 1795000000, "a-long-station-id-01",
                         auth=AuthBinding("cpu-ecc", public_key=key))
     assert len(frame(sign_record(record, cg.key), 256)) <= 256
+
+
+def test_a_stations_key_file_cannot_authenticate_another_townships_card(cg, tmp_path, clock):
+    from kiosk.adapters import desfire_io
+    from kiosk.errors import CardIOError
+    from kiosk.protocol.desfire import Ev2Failed
+    xq = station(tmp_path, "xq-01", "xiqiao", clock)
+    try:
+        card = issue_virtual_card(xq, "resident", "r1", UID, "desfire")
+        card.reset()
+        assert desfire_io.select(card.respond)
+        keys = desfire_io.card_keys(cg.card_access, UID, 1)  # chengguan's keys for this UID
+        for key_no in (0, 1):
+            with pytest.raises(Ev2Failed):
+                desfire_io.authenticate(card.respond, key_no, keys[key_no])
+        revoked = card.same_card()  # nor can chengguan issue it again
+        with pytest.raises(CardIOError, match="another township"):
+            issue_virtual_card(cg, "resident", "r1", UID, card=revoked)
+    finally:
+        xq.close()

@@ -56,3 +56,22 @@ def test_exchange_screen_and_the_exchange_flow(station):
     assert isinstance(kiosk.tap(new.same_card()).outcome, CheckedIn)
     again = kiosk.tap(old.same_card())
     assert isinstance(again.outcome, CardRefused) and again.outcome.reason == "revoked"
+
+
+def test_my_record_is_not_offered_to_an_unverified_visitor(station):
+    from dataclasses import replace
+
+    from kiosk.web.screen import screen_html
+    kiosk, tech_card = station
+    kiosk.login(tech_card)
+    resident_id = register(kiosk)
+    card = new_card(bytes.fromhex("04C1C2C3C4C5C6"), "desfire")
+    issue(kiosk, resident_id, card)
+    report = kiosk.tap(card.same_card())
+    assert isinstance(report.outcome, CheckedIn) and report.outcome.verified
+    visitor = replace(report, outcome=replace(report.outcome, verified=False))
+    with kiosk.client.application.test_request_context("/"):
+        _, verified_html = screen_html(report, secrets=True)
+        _, visitor_html = screen_html(visitor, secrets=True)
+    assert 'id="my-record"' in verified_html and 'id="unverified-card"' not in verified_html
+    assert 'id="my-record"' not in visitor_html and "外乡镇的卡" in visitor_html
