@@ -32,6 +32,7 @@ Transmit = Callable[[bytes], bytes]
 PUBLIC_FILE, MAC_FILE = 1, 2
 READ_KEY, MASTER_KEY = 1, 0
 MORE, DONE, AUTH_ERROR = 0xAF, 0x00, 0xAE
+FRAME = 59  # data bytes in one answer frame of a DESFire card
 Tap = tuple[bytes, bytes | None, KeyProof | NotChecked | ProofFailed | None]
 
 
@@ -76,12 +77,22 @@ def select(transmit: Transmit, aid: bytes = DESFIRE_AID) -> bool | None:
     return code == DONE if code in (DONE, 0xA0) else None
 
 
+def _span(file_no: int, offset: int, length: int) -> bytes:
+    return bytes([file_no]) + offset.to_bytes(3, "little") + length.to_bytes(3, "little")
+
+
 def read_plain(transmit: Transmit, file_no: int) -> bytes:
-    return command(transmit, 0xBD, bytes([file_no]) + bytes(3) + bytes(3))
+    """A free file's framed record: one frame's worth first, then only what its length says
+    is left (not the whole file: each frame is a round trip to the card)."""
+    head = command(transmit, 0xBD, _span(file_no, 0, FRAME))
+    length = 2 + int.from_bytes(head[:2], "big") if len(head) >= 2 else 0
+    if FRAME < length <= MAX_FILE:
+        head += command(transmit, 0xBD, _span(file_no, FRAME, length - FRAME))
+    return head
 
 
-def read_mac(transmit: Transmit, session: Session, file_no: int) -> bytes:
-    return secure(transmit, session, 0xBD, bytes([file_no]) + bytes(3) + bytes(3))
+def read_mac(transmit: Transmit, session: Session, file_no: int, length: int) -> bytes:
+    return secure(transmit, session, 0xBD, _span(file_no, 0, length))
 
 
 def key_version(transmit: Transmit, key_no: int) -> int:
@@ -164,31 +175,56 @@ def read(transmit: Transmit, tap_uid: bytes, access: CardAccess) -> Tap:
         return tap_uid, public, ProofFailed("malformed record")
     if binding is None or binding.profile != "desfire":
         return tap_uid, public, ProofFailed("no desfire binding in the record")
-    version = key_version(transmit, READ_KEY)
     own = access.keyring is not None and access.keyring.township == binding.township
-    keys = card_keys(access, uid, version) if own else None
     try:
-        if keys:
-            session = authenticate(transmit, READ_KEY, keys[1])
+        if own:
+            assert access.keyring is not None
+            session, version = _authenticate_own(transmit, uid, access)
         elif access.relay is not None:
+            version = key_version(transmit, READ_KEY)
             session = authenticate_relayed(transmit, access.relay, binding.township, version,
                                            uid, READ_KEY)
         else:
             return tap_uid, public, NotChecked("no_key")
         if card_uid(transmit, session)[:len(uid)] != uid:
             return tap_uid, public, ProofFailed("GetCardUID names another card")
-        if read_mac(transmit, session, MAC_FILE)[:len(public)] != public:
+        if read_mac(transmit, session, MAC_FILE, len(public)) != public:
             return tap_uid, public, ProofFailed("the protected copy differs")
-    except ev2.Ev2Failed as exc:
+    except (ev2.Ev2Failed, CardIOError) as exc:  # a wrong answer, or one a DESFire never gives
+        if isinstance(exc, CardIOError) and not exc.sw:
+            raise  # no answer at all: the card left (a tap to repeat, not a refusal)
         return tap_uid, public, ProofFailed(str(exc))
     except OSError as exc:  # the county is out of reach
         log.info("relayed card authentication unavailable: %s", exc)
         return tap_uid, public, NotChecked("offline")
     rekeyed = None
-    if own and keys and access.rekey and access.keyring and version < access.keyring.version:
+    if own and access.rekey and access.keyring and version < access.keyring.version:
         rekeyed = rekey(transmit, uid, access, version)
-    return uid, public, KeyProof(binding.township, version, relayed=keys is None,
-                                 rekeyed_to=rekeyed)
+    return uid, public, KeyProof(binding.township, version, relayed=not own, rekeyed_to=rekeyed)
+
+
+def _authenticate_own(transmit: Transmit, uid: bytes, access: CardAccess) -> tuple[Session, int]:
+    """A card of this township: with the current key version first (most cards have it),
+    then, if the card refuses, with the version it says it has (a card to re-key)."""
+    assert access.keyring is not None
+    current = access.keyring.version
+    try:
+        return authenticate(transmit, READ_KEY, _read_key(access, uid, current)), current
+    except ev2.Ev2Failed as refused:
+        try:
+            version = key_version(transmit, READ_KEY)
+        except CardIOError:
+            raise refused from None
+        if version == current:
+            raise
+    return authenticate(transmit, READ_KEY, _read_key(access, uid, version)), version
+
+
+def _read_key(access: CardAccess, uid: bytes, version: int) -> bytes:
+    keys = card_keys(access, uid, version)
+    if keys is None:
+        raise ev2.Ev2Failed(f"no key of version {version} in the card key file")
+    return keys[1]
 
 
 def rekey(transmit: Transmit, uid: bytes, access: CardAccess, version: int) -> int | None:
