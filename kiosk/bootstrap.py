@@ -96,12 +96,9 @@ def _core_on(config: Config, key, clock: Clock, writer: Writer) -> Core:
     queue = QueueService(uow, clock, config.station.timezone,
                          tuple(Room(rid, name) for rid, name in config.queue.rooms),
                          config.queue.return_after)
-    from kiosk.adapters.card_access import CardAccess
-    from kiosk.adapters.card_relay import relay_for  # the county, for other townships' cards
-    access = CardAccess.from_config(config.cards, relay_for(
-        config.county.url, config.county.ca_bundle, config.station.id, key))
+    from kiosk.adapters.card_relay import station_card_access  # card keys, the county relay
     core = Core(config, db, key, clock, events, uow, checkins, desk, StaffService(uow, clock),
-                registry, care, queue, writer, access)
+                registry, care, queue, writer, station_card_access(config, key))
     _ensure_genesis(core)
     return core
 

@@ -11,6 +11,8 @@ import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
 
+from kiosk.adapters.card_access import CardAccess
+from kiosk.config.loader import Config
 from kiosk.domain.events import Signer
 from kiosk.protocol.card_relay import BEGIN, FINISH, request_headers
 from kiosk.protocol.desfire import Ev2Failed, Session
@@ -72,3 +74,10 @@ def relay_for(url: str, ca_bundle: str, station_id: str, signer: Signer) -> Http
     """The relay when the station has a county, else None (cards of other townships are then
     unverified visitors)."""
     return HttpCardRelay(url, station_id, signer, ca_bundle) if url else None
+
+
+def station_card_access(config: Config, signer: Signer) -> CardAccess:
+    """The station's card keys (its card key file) and its county relay, for the readers and
+    issuance: ConfigError naming cards.desfire_key_file if that file is bad."""
+    relay = relay_for(config.county.url, config.county.ca_bundle, config.station.id, signer)
+    return CardAccess.from_config(config.cards, relay)
