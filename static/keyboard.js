@@ -227,11 +227,15 @@
     el.scrollIntoView({ block: "nearest" });
   }
 
-  function close() {
+  // Closed by its own keys: the field loses the focus and the page its room below. Closed by a
+  // tap on something else of the page: the room stays, so nothing moves under the finger.
+  function close(byKey) {
     if (composition) { typeLettersAsTheyAre(); }
     osk.hidden = true;
-    document.body.classList.remove("osk-open");
-    if (field) { field.blur(); }
+    if (byKey) {
+      document.body.classList.remove("osk-open");
+      if (field) { field.blur(); }
+    }
     field = null;
   }
 
@@ -248,7 +252,7 @@
       case "space":
         if (composition && candidates.length) { take(candidates[0]); } else if (composition) { typeLettersAsTheyAre(); } else { insert(" "); }
         break;
-      case "enter": if (composition) { typeLettersAsTheyAre(); } else { close(); } break;
+      case "enter": if (composition) { typeLettersAsTheyAre(); } else { close(true); } break;
       case "letters-as-typed": typeLettersAsTheyAre(); break;
       case "language":
         if (composition) { typeLettersAsTheyAre(); }
@@ -259,7 +263,7 @@
       case "digits": if (composition) { typeLettersAsTheyAre(); } digits = !digits; render(); break;
       case "next": pageStarts.push(Number(nextKey.dataset.nextStart)); render(); break;
       case "prev": if (pageStarts.length > 1) { pageStarts.pop(); } render(); break;
-      case "hide": close(); break;
+      case "hide": close(true); break;
     }
   }
 
@@ -273,7 +277,9 @@
     if (field && document.activeElement !== field) { field.focus({ preventScroll: true }); }
     press(key);
   });
-  document.addEventListener("focusin", function (e) { if (eligible(e.target)) { open(e.target); } });
+  document.addEventListener("focusin", function (e) {
+    if (eligible(e.target)) { open(e.target); } else if (field && !osk.contains(e.target)) { close(false); }
+  });  // a date, a list or a button of the page has no use for the keys
   document.addEventListener("click", function (e) {  // a tap on the field after "hide"
     if (eligible(e.target) && osk.hidden) { open(e.target); }
   });

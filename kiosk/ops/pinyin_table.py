@@ -72,7 +72,7 @@ def jieba_words() -> Iterator[Word]:
 
 
 def pypinyin_reader():
-    """A word's reading per character (None where pypinyin has none), in context."""
+    """A word's reading per character, in context."""
     from pypinyin import Style, lazy_pinyin
     from pypinyin.constants import PHRASES_DICT
     if not PHRASES_DICT:  # kiosk.store.search_keys asked for pypinyin without it, in this process
@@ -80,8 +80,8 @@ def pypinyin_reader():
                            "make the table in a process of its own")
 
     def read(text: str) -> list[str | None]:
-        found = lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: ["?"] * len(chars))
-        return [None if r == "?" else r.replace("ü", "v") for r in found]
+        # a word with a character pypinyin cannot read comes back shorter: count() skips it
+        return [r.replace("ü", "v") for r in lazy_pinyin(text, style=Style.NORMAL, errors="ignore")]
     return read
 
 

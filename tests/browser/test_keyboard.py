@@ -55,6 +55,11 @@ class Taps:
         self.page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         self.count += 1
 
+    def to_page(self, selector: str) -> None:
+        """Tap a link or a submit button, and wait for the page it opens."""
+        with self.page.expect_navigation():
+            self.on(selector)
+
     def key(self, char: str) -> None:
         self.on(f"#osk .osk-layout:not([hidden]) [data-char='{char}']")
 
@@ -123,10 +128,8 @@ def check_keys(page, where: str) -> None:
 
 
 def open_register_page(taps: Taps) -> None:
-    taps.on("nav a[href$='/staff/residents']")
-    taps.page.wait_for_selector("#register")
-    taps.on("#register")
-    taps.page.wait_for_selector("#f-name")
+    taps.to_page("nav a[href$='/staff/residents']")
+    taps.to_page("#register")
 
 
 def test_register_wang_xiuhua_with_taps_alone(kiosk):
@@ -153,7 +156,7 @@ def test_register_wang_xiuhua_with_taps_alone(kiosk):
     taps.on("#osk-language")
     taps.on("#osk [data-osk='hide']")
     page.wait_for_selector("#osk", state="hidden")
-    taps.on("#save")  # without her consent: only her name is kept (the register page says so)
+    taps.to_page("#save")  # without her consent: only her name is kept (the register page says so)
     page.wait_for_selector("#resident-name")
     assert page.inner_text("#resident-name") == "王秀华"
 
@@ -161,7 +164,7 @@ def test_register_wang_xiuhua_with_taps_alone(kiosk):
 def test_search_by_wxh_with_taps_finds_her(kiosk):
     page, _ = kiosk
     taps = Taps(page)
-    taps.on("nav a[href$='/staff/residents']")
+    taps.to_page("nav a[href$='/staff/residents']")
     taps.on("input[name='q']")
     page.wait_for_selector("#osk", state="visible")
     for letter in "wxh":  # in pinyin, then OK types the letters as they are
@@ -171,7 +174,7 @@ def test_search_by_wxh_with_taps_finds_her(kiosk):
     assert page.input_value("input[name='q']") == "wxh"
     taps.on("#osk-enter")  # OK again closes the keyboard
     page.wait_for_selector("#osk", state="hidden")
-    taps.on("form.row button[type='submit']")
+    taps.to_page("form.row button[type='submit']")
     page.wait_for_selector("table.grid a")
     assert "王秀华" in page.inner_text("table.grid")
 
@@ -218,3 +221,9 @@ def test_a_whole_name_at_once_paging_a_village_and_english(kiosk):
     taps.on("#f-phone")  # a phone field opens on the digits
     taps.key("1")
     assert page.input_value("#f-phone") == "1"
+    taps.on("#f-consent")  # a tap elsewhere on the form: the keyboard goes, the tap still lands
+    page.wait_for_selector("#osk", state="hidden")
+    assert page.is_checked("#f-consent")
+    taps.on("#f-name")  # and comes back on the next text field
+    page.wait_for_selector("#osk", state="visible")
+    assert page.input_value("#f-phone") == "1" and page.input_value("#f-name") == "王秀华"
