@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.adapters.county import HttpCountyLink
-from kiosk.county.app import create_county_app
+from kiosk.county.bootstrap import county_app
 from kiosk.domain.chain import verify_chain
 from kiosk.keys import StationKey
 from kiosk.ports import CountyRefused
@@ -34,12 +34,12 @@ from tests.unit.test_events import make_chain
 
 @pytest.fixture
 def county(tmp_path, county_database):
-    from kiosk.county.store_pg import open_store
+    from kiosk.county.bootstrap import open_store_at as open_store
     store = open_store(county_database or str(tmp_path / "county.db"))
     county_key = StationKey(Ed25519PrivateKey.generate())
     station_key = StationKey(Ed25519PrivateKey.generate())
     store.enroll("st-1", station_key.public_bytes().hex(), "2026-11-29T00:00:00+00:00")
-    client = create_county_app(store, county_key).test_client()
+    client = county_app(store, county_key).test_client()
     return store, client, county_key, station_key
 
 
@@ -93,7 +93,7 @@ def test_altered_event_replay_under_another_id_and_revoked_key_are_refused(count
     store.enroll("st-2", StationKey(Ed25519PrivateKey.generate()).public_bytes().hex(), "t")
     assert push(client, events, station="st-2").status_code == 400  # st-1's events as st-2
     assert push(client, events, station="st-9").status_code == 403  # never enrolled
-    store.revoke("st-1")
+    client.application.extensions["county"].stations.revoke("st-1")
     response = push(client, events)
     assert response.status_code == 403 and response.json["error"] == "station_revoked"
     assert store.count() == 0
@@ -178,7 +178,7 @@ def test_county_down_then_up_over_real_http(core, tmp_path, county_database):
     try:
         state = worker.push_pending()
         assert state.backlog == 0 and state.acked_seq == 1201
-        from kiosk.county.store_pg import open_store
+        from kiosk.county.bootstrap import open_store_at as open_store
         store = open_store(db or str(data_dir / "county.db"))
         stored = store.events(core.config.station.id, limit=5000)
         assert [e.seq for e in stored] == list(range(1, 1202))
@@ -370,3 +370,19 @@ def test_enrolment_slip_prints_the_code_as_a_qr(tmp_path):
                       if line.startswith("text") and "kiosk-station" in result.output)
     assert "kiosk-station:v1:xinglong-01:" in printed
     assert (tmp_path / "img" / "line-01.png").exists()
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path):
+    """`kiosk-county serve` on a port something else holds: one bilingual line, no traceback."""
+    county_cli(tmp_path, "init")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "kiosk.county", "--data-dir", str(tmp_path),
+                                 "serve", "--port", str(port)], capture_output=True, text=True,
+                                timeout=60)
+    assert result.returncode == 1
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, lines
+    assert f"端口 {port}" in lines[0] and f"Port {port} on 127.0.0.1 is already in use" in lines[0]
