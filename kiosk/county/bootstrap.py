@@ -11,11 +11,13 @@ from flask import Flask
 from kiosk.county.config import CountyConfig
 from kiosk.county.domain.clock import Clock
 from kiosk.county.projections import Projection, Projections
-from kiosk.county.services import CountyServices
+from kiosk.county.services import CountyServices, WebSettings
+from kiosk.county.services.audit import Audit
 from kiosk.county.services.intake import BatchIntake
 from kiosk.county.services.restore import ChainRestore
 from kiosk.county.services.roster_feed import RosterFeed
 from kiosk.county.services.stations import Stations
+from kiosk.county.services.users import CountyUsers
 from kiosk.county.store import open_store
 from kiosk.county.store.sql import SqlCountyStore
 from kiosk.keys import StationKey
@@ -27,13 +29,20 @@ def build_projections() -> list[Projection]:
     return []
 
 
-def wire(store: SqlCountyStore, key: StationKey, clock: Clock) -> CountyServices:
+def wire(store: SqlCountyStore, key: StationKey, clock: Clock,
+         settings: WebSettings | None = None) -> CountyServices:
     """The services over an open store (tests hand in their own store and clock)."""
-    stations = Stations(store, key, clock)
+    stations, audit = Stations(store, key, clock), Audit(store, clock)
     return CountyServices(store=store, key=key, clock=clock,
                           intake=BatchIntake(store, clock, Projections(build_projections())),
                           roster=RosterFeed(store, key, clock), stations=stations,
-                          restore=ChainRestore(store, stations))
+                          restore=ChainRestore(store, stations),
+                          users=CountyUsers(store, clock, audit), audit=audit,
+                          settings=settings or WebSettings())
+
+
+def web_settings(config: CountyConfig) -> WebSettings:
+    return WebSettings(metrics_token=config.metrics_token, trusted_proxies=config.trusted_proxies)
 
 
 def system_clock() -> Clock:
@@ -72,10 +81,11 @@ def build_county(config: CountyConfig, clock: Clock | None = None) -> County:
     clock = clock or system_clock()
     key = load_key_file(config.key_file)
     store = open_county_store(config, clock)
-    return County(config, store, key, wire(store, key, clock), clock)
+    return County(config, store, key, wire(store, key, clock, web_settings(config)), clock)
 
 
-def county_app(store: SqlCountyStore, key: StationKey, clock: Clock | None = None) -> Flask:
+def county_app(store: SqlCountyStore, key: StationKey, clock: Clock | None = None,
+               settings: WebSettings | None = None) -> Flask:
     """The web app over a store the caller opened (tests, an embedded county)."""
     from kiosk.county.web.app import create_county_app
-    return create_county_app(wire(store, key, clock or system_clock()))
+    return create_county_app(wire(store, key, clock or system_clock(), settings))

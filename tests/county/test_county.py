@@ -235,23 +235,44 @@ def test_county_url_needs_the_county_key():
     assert info.value.key == "county.public_key"
 
 
+def sign_in(client, name: str, password: str, code: str = "") -> None:
+    client.get("/login")
+    with client.session_transaction() as session:
+        token = session["csrf_token"]
+    response = client.post("/login", data={"name": name, "password": password, "code": code,
+                                           "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
 def test_county_pages_metrics_and_openapi(county):
+    import datetime as dt
+
+    from kiosk.county.domain.credentials import code_at
     store, client, _, station_key = county
     events = make_chain(station_key, 4)
     from kiosk.protocol.sync import push_headers
     body = json.dumps({"events": [vars(e) for e in events[:3]]}).encode()
     client.post("/api/v1/stations/st-1/events", data=body, content_type="application/json",
                 headers=push_headers("st-1", body, "2030-01-01T00:00:00+00:00", 4, station_key))
-    page = client.get("/").get_data(as_text=True)
+    users, secret = client.application.extensions["county"].users, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    users.add("console", "it.admin", "admin", "a long admin passphrase", secret,
+              code_at(secret, dt.datetime.now(dt.UTC)))
+    users.add("console", "aud", "auditor", "a long auditor passphrase")
+    assert client.get("/").status_code == 302  # nothing without a login
+    sign_in(client, "it.admin", "a long admin passphrase",
+            code_at(secret, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)))
+    page = client.get("/stations").get_data(as_text=True)
     assert 'data-station="st-1"' in page and "时钟偏差超过 5 分钟" in page and "<svg" in page
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'kiosk_county_events_stored{station="st-1"} 3' in metrics
     assert 'kiosk_county_station_backlog_estimate{station="st-1"} 1' in metrics
-    browser = client.get("/stations/st-1").get_data(as_text=True)
-    assert "test.thing" in browser and "王秀华" not in browser  # no payloads on the page
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.") and "/api/v1/stations/{station_id}/events" in spec["paths"]
     assert client.get("/stations/nope").status_code == 404
+    auditor = client.application.test_client()
+    sign_in(auditor, "aud", "a long auditor passphrase")
+    browser = auditor.get("/events/st-1").get_data(as_text=True)
+    assert "test.thing" in browser and "王秀华" not in browser  # no payloads on the page
 
 
 def test_clock_state_and_sync_now(core, tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from kiosk.county.store.migrations import Migration, statements
 from kiosk.county.store.migrations.data import cut_station_only
 from kiosk.county.store.migrations.shared import ROSTER_RULES, SUCCESSIONS
+from kiosk.county.store.migrations.users import POSTGRES_TABLES
 
 TRIGGER = "county_events_append_only"
 
@@ -56,4 +57,5 @@ MIGRATIONS = [
     Migration(4, "station-only fields cut", cut_station_only(
         unlock=(f"ALTER TABLE events DISABLE TRIGGER {TRIGGER}",),
         relock=(f"ALTER TABLE events ENABLE TRIGGER {TRIGGER}",))),
+    Migration(5, "county users, sessions, login failures, audit trail", statements(*POSTGRES_TABLES)),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from kiosk.county.store.migrations import Migration, statements
 from kiosk.county.store.migrations.data import cut_station_only
 from kiosk.county.store.migrations.shared import ROSTER_RULES, SUCCESSIONS
+from kiosk.county.store.migrations.users import SQLITE_TABLES
 
 NO_UPDATE = ("CREATE TRIGGER IF NOT EXISTS county_events_no_update BEFORE UPDATE ON events "
              "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END")
@@ -51,4 +52,5 @@ MIGRATIONS = [
     Migration(3, "key successions", statements(*SUCCESSIONS)),
     Migration(4, "station-only fields cut", cut_station_only(
         unlock=("DROP TRIGGER county_events_no_update",), relock=(NO_UPDATE,))),
+    Migration(5, "county users, sessions, login failures, audit trail", statements(*SQLITE_TABLES)),
 ]

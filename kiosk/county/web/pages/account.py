@@ -1,4 +1,5 @@
-"""GET /metrics (Prometheus text format) and the OpenAPI description of the station API."""
+"""What every signed-in user reaches: the home page (each role's own), /metrics (also with
+``county.metrics_token``) and the OpenAPI description of the station API."""
 
 from __future__ import annotations
 
@@ -6,15 +7,22 @@ import json
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, redirect, url_for
+from flask_login import current_user
 
 from kiosk.county.web.pages import services
 
-bp = Blueprint("county_metrics", __name__)
+bp = Blueprint("account", __name__)
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi.json"
+HOME = {"admin": "admin.stations", "officer": "officer.reports", "auditor": "auditor.audit"}
 GAUGES = ("kiosk_county_station_forks", "kiosk_county_station_backlog_estimate",
           "kiosk_county_station_clock_offset_seconds", "kiosk_county_station_seconds_since_sync",
           "kiosk_county_station_revoked")
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for(HOME[current_user.role]))
 
 
 @bp.get("/metrics")
