@@ -40,7 +40,7 @@ def _enrol_totp(name: str, secret: str | None, code: str | None) -> tuple[str, s
         secret = credentials.new_totp_secret()
         uri = credentials.provisioning_uri(secret, name)
         click.echo(f"{bilingual('Scan this with the authenticator app')}:")
-        segno.make(uri, error="m").terminal(compact=True)
+        segno.make(uri, micro=False).terminal(compact=True)
         click.echo(f"{bilingual('Or type this secret')}: {secret}")
     if code is None:
         code = click.prompt(bilingual("The 6-digit code it shows now"))

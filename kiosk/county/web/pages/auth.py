@@ -24,7 +24,7 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.get("/login")
 def login():
-    return render_template("county_login.html", error=None, next=_safe_next(request.args.get("next")))
+    return render_template("county_login.html", next=_safe_next(request.args.get("next")))
 
 
 @bp.post("/login")
