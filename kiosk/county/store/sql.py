@@ -166,21 +166,21 @@ class SqlWriting(UserWrites):
     """One write transaction: the chain, stations, successions and the roster's memory."""
 
     def __init__(self, conn: Connection):
-        self.conn = conn
+        self._conn = conn
 
     # -- the chain ----------------------------------------------------------------------
     def head(self, station_id: str) -> ChainHead:
-        row = self.conn.execute("SELECT seq, hash FROM events WHERE station_id = ? "
+        row = self._conn.execute("SELECT seq, hash FROM events WHERE station_id = ? "
                                 "ORDER BY seq DESC LIMIT 1", (station_id,)).fetchone()
         return ChainHead(row[0], row[1]) if row else ChainHead()
 
     def hash_at(self, station_id: str, seq: int) -> str | None:
-        row = self.conn.execute("SELECT hash FROM events WHERE station_id = ? AND seq = ?",
+        row = self._conn.execute("SELECT hash FROM events WHERE station_id = ? AND seq = ?",
                                 (station_id, seq)).fetchone()
         return row[0] if row else None
 
     def insert(self, station_id: str, events: list[Event], received_at: str) -> None:
-        self.conn.executemany(
+        self._conn.executemany(
             f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}, received_at) "
             f"VALUES ({', '.join('?' * (len(EVENT_COLUMNS) + 1))})",
             [(e.seq, e.id, e.v, e.station_id, e.type, canonical_json(e.payload).decode(),
@@ -188,87 +188,87 @@ class SqlWriting(UserWrites):
              for e in events])
 
     def keep_fork(self, station_id: str, event: Event, received_at: str) -> None:
-        self.conn.execute("INSERT INTO forks (station_id, seq, event, received_at) "
+        self._conn.execute("INSERT INTO forks (station_id, seq, event, received_at) "
                           "VALUES (?, ?, ?, ?)",
                           (station_id, event.seq, json.dumps(vars(event), ensure_ascii=False),
                            received_at))
 
     def synced(self, station_id: str, at: str, clock_offset_s: float | None,
                reported_head: int | None = None) -> None:
-        self.conn.execute("UPDATE stations SET last_sync = ?, clock_offset_s = ?, "
+        self._conn.execute("UPDATE stations SET last_sync = ?, clock_offset_s = ?, "
                           "reported_head = COALESCE(?, reported_head) WHERE id = ?",
                           (at, clock_offset_s, reported_head, station_id))
 
     def seqs_after(self, station_id: str, seq: int) -> list[tuple[int, str]]:
-        return [tuple(r) for r in self.conn.execute(
+        return [tuple(r) for r in self._conn.execute(
             "SELECT seq, type FROM events WHERE station_id = ? AND seq > ? ORDER BY seq",
             (station_id, seq)).fetchall()]
 
     # -- stations and successions -------------------------------------------------------
     def station(self, station_id: str) -> StationRecord | None:
-        row = self.conn.execute(f"SELECT {STATION_COLUMNS} FROM stations WHERE id = ?",
+        row = self._conn.execute(f"SELECT {STATION_COLUMNS} FROM stations WHERE id = ?",
                                 (station_id,)).fetchone()
         return StationRecord(*row) if row else None
 
     def enroll(self, station_id: str, public_key: str, at: str) -> None:
-        self.conn.execute("INSERT INTO stations (id, public_key, enrolled_at) VALUES (?, ?, ?) "
+        self._conn.execute("INSERT INTO stations (id, public_key, enrolled_at) VALUES (?, ?, ?) "
                           "ON CONFLICT(id) DO UPDATE SET public_key = excluded.public_key, "
                           "status = 'enrolled'", (station_id, public_key, at))
         # enrolled again (a new key): its new entries are served; those kept back stay so
-        self.conn.execute("DELETE FROM station_revocations WHERE station_id = ?", (station_id,))
+        self._conn.execute("DELETE FROM station_revocations WHERE station_id = ?", (station_id,))
 
     def revoke(self, station_id: str, at: str, trusted_seq: int) -> None:
-        self.conn.execute("UPDATE stations SET status = 'revoked' WHERE id = ?", (station_id,))
-        self.conn.execute("INSERT INTO station_revocations VALUES (?, ?, ?) ON CONFLICT "
+        self._conn.execute("UPDATE stations SET status = 'revoked' WHERE id = ?", (station_id,))
+        self._conn.execute("INSERT INTO station_revocations VALUES (?, ?, ?) ON CONFLICT "
                           "(station_id) DO UPDATE SET revoked_at = excluded.revoked_at, "
                           "trusted_seq = excluded.trusted_seq", (station_id, at, trusted_seq))
 
     def set_key(self, station_id: str, public_key: str) -> None:
-        self.conn.execute("UPDATE stations SET public_key = ? WHERE id = ?",
+        self._conn.execute("UPDATE stations SET public_key = ? WHERE id = ?",
                           (public_key, station_id))
 
     def successions(self, station_id: str) -> list[Succession]:
-        return _successions(self.conn, station_id)
+        return _successions(self._conn, station_id)
 
     def add_succession(self, station_id: str, s: Succession) -> None:
-        self.conn.execute(f"INSERT INTO successions (station_id, {SUCCESSION_COLUMNS}) "
+        self._conn.execute(f"INSERT INTO successions (station_id, {SUCCESSION_COLUMNS}) "
                           "VALUES (?, ?, ?, ?, ?, ?)", (station_id, s.public_key, s.previous_key,
                                                         s.county_time, s.signature, s.taken_seq))
 
     def drop_pending_successions(self, station_id: str) -> None:
-        self.conn.execute("DELETE FROM successions WHERE station_id = ? AND taken_seq IS NULL",
+        self._conn.execute("DELETE FROM successions WHERE station_id = ? AND taken_seq IS NULL",
                           (station_id,))
 
     def take_succession(self, station_id: str, public_key: str, seq: int) -> None:
-        self.conn.execute("UPDATE successions SET taken_seq = ? WHERE station_id = ? AND "
+        self._conn.execute("UPDATE successions SET taken_seq = ? WHERE station_id = ? AND "
                           "public_key = ? AND taken_seq IS NULL", (seq, station_id, public_key))
 
     # -- what the roster rules know (kiosk.county.domain.roster.RosterMemory) -------------
     def card(self, card_no: str) -> CardFact | None:
-        row = self.conn.execute("SELECT station_id, holder_id, role FROM roster_cards "
+        row = self._conn.execute("SELECT station_id, holder_id, role FROM roster_cards "
                                 "WHERE card_no = ?", (card_no,)).fetchone()
         return CardFact(*row) if row else None
 
     def home(self, resident_id: str) -> str | None:
-        row = self.conn.execute("SELECT station_id FROM roster_served WHERE resident_id = ? "
+        row = self._conn.execute("SELECT station_id FROM roster_served WHERE resident_id = ? "
                                 "AND home = 1", (resident_id,)).fetchone()
         return row[0] if row else None
 
     def served(self, resident_id: str, station_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM roster_served WHERE resident_id = ? AND "
+        return self._conn.execute("SELECT 1 FROM roster_served WHERE resident_id = ? AND "
                                  "station_id = ?", (resident_id, station_id)).fetchone() is not None
 
     def learn_card(self, card_no: str, station_id: str, holder_id: str, role: str) -> None:
-        self.conn.execute("INSERT INTO roster_cards VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        self._conn.execute("INSERT INTO roster_cards VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                           (card_no, station_id, holder_id, role))
 
     def learn_served(self, resident_id: str, station_id: str, home: bool) -> None:
         on_conflict = "DO UPDATE SET home = 1" if home else "DO NOTHING"
-        self.conn.execute("INSERT INTO roster_served VALUES (?, ?, ?) ON CONFLICT "
+        self._conn.execute("INSERT INTO roster_served VALUES (?, ?, ?) ON CONFLICT "
                           f"(resident_id, station_id) {on_conflict}",
                           (resident_id, station_id, int(home)))
 
     def keep_back(self, station_id: str, seq: int, type_: str, reason: str, at: str) -> None:
         """The roster will not serve this event (a rule refused it, or its station was revoked)."""
-        self.conn.execute("INSERT INTO roster_refused VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+        self._conn.execute("INSERT INTO roster_refused VALUES (?, ?, ?, ?, ?) ON CONFLICT "
                           "DO NOTHING", (station_id, seq, type_, reason, at))

@@ -92,58 +92,58 @@ class UserReads(UserQueries):
 
 
 class UserWrites(UserQueries):
-    conn: Any
+    _conn: Any
 
     def _users_conn(self) -> Connection:
-        return self.conn
+        return self._conn
 
     def add_user(self, name: str, role: str, password_hash: str, totp_secret: str | None,
                  at: str) -> None:
-        self.conn.execute("INSERT INTO county_users (name, role, password_hash, totp_secret, "
+        self._conn.execute("INSERT INTO county_users (name, role, password_hash, totp_secret, "
                           "created_at) VALUES (?, ?, ?, ?, ?)",
                           (name, role, password_hash, totp_secret, at))
 
     def set_password(self, user_id: int, password_hash: str) -> None:
-        self.conn.execute("UPDATE county_users SET password_hash = ? WHERE id = ?",
+        self._conn.execute("UPDATE county_users SET password_hash = ? WHERE id = ?",
                           (password_hash, user_id))
 
     def set_totp(self, user_id: int, secret: str | None, last_step: int | None) -> None:
-        self.conn.execute("UPDATE county_users SET totp_secret = ?, totp_last_step = ? "
+        self._conn.execute("UPDATE county_users SET totp_secret = ?, totp_last_step = ? "
                           "WHERE id = ?", (secret, last_step, user_id))
 
     def use_totp_step(self, user_id: int, step: int) -> bool:
         """Record a code's step; False when it (or a later one) was used already."""
-        return self.conn.execute(
+        return self._conn.execute(
             "UPDATE county_users SET totp_last_step = ? WHERE id = ? AND "
             "(totp_last_step IS NULL OR totp_last_step < ?)", (step, user_id, step)).rowcount == 1
 
     def disable_user(self, user_id: int, at: str) -> None:
-        self.conn.execute("UPDATE county_users SET disabled_at = ? WHERE id = ? AND "
+        self._conn.execute("UPDATE county_users SET disabled_at = ? WHERE id = ? AND "
                           "disabled_at IS NULL", (at, user_id))
 
     def start_session(self, token_hash: str, user_id: int, at: str, address: str) -> None:
-        self.conn.execute(f"INSERT INTO county_sessions ({SESSION_COLUMNS}) VALUES "
+        self._conn.execute(f"INSERT INTO county_sessions ({SESSION_COLUMNS}) VALUES "
                           "(?, ?, ?, ?, NULL, ?)", (token_hash, user_id, at, at, address))
 
     def touch_session(self, token_hash: str, at: str) -> None:
-        self.conn.execute("UPDATE county_sessions SET last_seen = ? WHERE token_hash = ? AND "
+        self._conn.execute("UPDATE county_sessions SET last_seen = ? WHERE token_hash = ? AND "
                           "ended_at IS NULL", (at, token_hash))
 
     def end_session(self, token_hash: str, at: str) -> None:
-        self.conn.execute("UPDATE county_sessions SET ended_at = ? WHERE token_hash = ? AND "
+        self._conn.execute("UPDATE county_sessions SET ended_at = ? WHERE token_hash = ? AND "
                           "ended_at IS NULL", (at, token_hash))
 
     def end_user_sessions(self, user_id: int, at: str) -> int:
-        return self.conn.execute("UPDATE county_sessions SET ended_at = ? WHERE user_id = ? AND "
+        return self._conn.execute("UPDATE county_sessions SET ended_at = ? WHERE user_id = ? AND "
                                  "ended_at IS NULL", (at, user_id)).rowcount
 
     def record_failure(self, account: str, address: str, at: str, prune_before: str) -> None:
         """A failed login; failures older than ``prune_before`` (they count no more) go."""
-        self.conn.execute("DELETE FROM login_failures WHERE at < ?", (prune_before,))
-        self.conn.execute("INSERT INTO login_failures (at, account, address) VALUES (?, ?, ?)",
+        self._conn.execute("DELETE FROM login_failures WHERE at < ?", (prune_before,))
+        self._conn.execute("INSERT INTO login_failures (at, account, address) VALUES (?, ?, ?)",
                           (at, account, address))
 
     def audit(self, at: str, actor: str, role: str, action: str, subject: str, address: str,
               detail: str) -> None:
-        self.conn.execute(f"INSERT INTO county_audit ({AUDIT_COLUMNS[4:]}) VALUES "
+        self._conn.execute(f"INSERT INTO county_audit ({AUDIT_COLUMNS[4:]}) VALUES "
                           "(?, ?, ?, ?, ?, ?, ?)", (at, actor, role, action, subject, address, detail))

@@ -19,7 +19,10 @@ MESSAGES = {
 
 
 def _safe_next(target: str | None) -> str | None:
-    return target if target and target.startswith("/") and not target.startswith("//") else None
+    """A path on this site only (never //host or /\\host, which browsers read as another site)."""
+    if not target or not target.startswith("/") or target[1:2] in ("/", "\\") or len(target) > 200:
+        return None
+    return target
 
 
 @bp.get("/login")
