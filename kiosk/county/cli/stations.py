@@ -1,10 +1,6 @@
-"""`kiosk-county init|enroll|replace|revoke|stations|open-backup`: the county key and the
-stations' keys."""
+"""`kiosk-county init|enroll|replace|revoke|stations`: the county key and the stations' keys."""
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import click
 
@@ -127,24 +123,4 @@ def stations(ctx: click.Context) -> None:
                        f"{s.last_sync or '-'}  clock {offset}")
 
 
-@click.command("open-backup")
-@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--out", required=True, type=click.Path(dir_okay=False),
-              help="Where to write the backup sealed again for the station's new card.")
-@click.pass_context
-def open_backup(ctx: click.Context, backup_file: str, out: str) -> None:
-    """Open a station's sealed backup (kiosk backup) with the county key and seal it again,
-    with the signed succession and the county's head, to the successor key that
-    `kiosk-county replace` enrolled: the new card restores from it (kiosk restore
-    --from-backup). The database is never written in the clear.
-
-    Example: kiosk-county open-backup kiosk-backup-xinglong-01-20261201T0800Z.sealed --out r.sealed
-    """
-    with county(ctx) as c:
-        station_id, sealed = c.services.stations.open_backup(Path(backup_file).read_bytes())
-    Path(out).write_bytes(sealed)
-    os.chmod(out, 0o600)
-    click.echo(f"{bilingual('Backup sealed for the new card')}: {station_id} -> {out}")
-
-
-COMMANDS = (init, enroll, revoke, replace, stations, open_backup)
+COMMANDS = (init, enroll, revoke, replace, stations)
