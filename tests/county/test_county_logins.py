@@ -54,6 +54,12 @@ def test_an_account_lockout_is_passed_with_the_password_and_a_code(county_web):
     for n in range(10):  # a stranger with ten addresses tries the admin's password
         web.login(web.client(f"10.3.0.{n}"), "ada", password="guessing again", code="000000")
     web.reopen()
+    right_password_wrong_code = web.login(web.client("10.3.0.20"), "ada", code="000000")
+    wrong_password = web.login(web.client("10.3.0.21"), "ada", password="guessing still")
+    def alert(response) -> str:
+        return response.get_data(as_text=True).split('role="alert"')[1].split("</p>")[0]
+    assert alert(right_password_wrong_code) == alert(wrong_password)  # no oracle while locked
+    assert "锁定".encode() in wrong_password.data
     web.clock.advance(seconds=30)
     assert web.login(web.client("10.3.1.1"), "ada").status_code == 302  # password + code: in
     for n in range(10):  # and the officer without an authenticator: locked for 15 minutes

@@ -148,19 +148,19 @@ class CountyUsers:
             matches = credentials.password_matches(
                 user.password_hash if user else credentials.DUMMY_HASH, password)
         ok = matches and user is not None and user.active
-        step, reason = None, "wrong"
+        step = None
         if ok and user is not None and (user.needs_totp or failures.account_locked):
-            if user.totp_secret is None:
-                ok, reason = False, "account_locked"
+            if user.totp_secret is None:  # locked, and no code to pass the lock with
+                ok = False
             else:
                 step = credentials.totp_step(user.totp_secret, code, now, user.totp_last_step)
                 ok = step is not None
-        elif failures.account_locked:
-            reason = "account_locked"
         if ok and user is not None and (session := self._start(user, step, address)) is not None:
             if credentials.needs_rehash(user.password_hash):
                 self.store.write(lambda tx: tx.set_password(user.id, self._hash(password)))
             return session
+        # one answer for every failure of a locked account: no oracle for the password
+        reason = "account_locked" if failures.account_locked else "wrong"
         self._failed(account, address, reason)
         return LoginRefused(reason)
 
