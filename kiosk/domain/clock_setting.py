@@ -70,7 +70,8 @@ def date_checkins(flagged: list[CheckIn], wall: dt.datetime, mono_ns: int, timez
     taken: dict[str, set[int]] = {}
     dated = []
     for checkin in flagged[:MAX_DATED]:
-        at = wall - dt.timedelta(microseconds=(mono_ns - (checkin.mono_ns or mono_ns)) // 1000)
+        taken_at = mono_ns if checkin.mono_ns is None else checkin.mono_ns
+        at = wall - dt.timedelta(microseconds=(mono_ns - taken_at) // 1000)
         day = local_date(at, timezone).isoformat()
         queue_no = checkin.queue_no
         if day != checkin.local_date:
