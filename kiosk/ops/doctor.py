@@ -170,16 +170,18 @@ def _check_sqlite() -> Check:
     return Check("SQLite", True, sqlite_status())
 
 
-def _check_clock(config: Config, root: Path = Path("/")) -> Iterator[Check]:
+def _check_clock(config: Config, root: Path = Path("/"), base=None) -> Iterator[Check]:
     """Who vouches for the station's time (kiosk.domain.trusted_time), judged as the running
-    station judges it: the same sources, this boot's settings and the log's newest event."""
+    station judges it: the same sources, this boot's settings and the log's newest event
+    (``root`` and ``base``, the machine's clock, are the tests')."""
     from kiosk.adapters.station_clock import NTP_FLAG, RTC_DIR, StationClock
     from kiosk.bootstrap import build_clock
     from kiosk.i18n import bilingual
     from kiosk.store.clock_log import clock_settings, newest_stamp
     from kiosk.store.database import connect_readonly
     built = build_clock(config)
-    clock = StationClock(built.base, checked=built.checked, ntp_flag=root / NTP_FLAG.relative_to("/"),
+    clock = StationClock(base or built.base, checked=built.checked,
+                         ntp_flag=root / NTP_FLAG.relative_to("/"),
                          rtc_dir=root / RTC_DIR.relative_to("/"))
     if config.station.database.exists():
         db = connect_readonly(config.station.database)
