@@ -31,7 +31,7 @@ def pinyin_reading(text: str) -> str:
     from pypinyin import Style, lazy_pinyin  # its dictionaries load on first use, not at import
     words = lazy_pinyin(_prepared(text), style=Style.TONE3, neutral_tone_with_five=True,
                         tone_sandhi=True, errors=_other_characters)
-    return " ".join(words).replace(" ,", ",").strip(" ,")
+    return " ".join(w for w in words if w).replace(" ,", ",").strip(" ,")
 
 
 def unspoken(text: str) -> str:
@@ -39,9 +39,9 @@ def unspoken(text: str) -> str:
     from pypinyin import Style, lazy_pinyin
     left_out: list[str] = []
 
-    def note(chars: str) -> list[str]:
+    def note(chars: str) -> str:
         left_out.extend(c for c in chars if not _sayable(c))
-        return []
+        return ""
     lazy_pinyin(_prepared(text), style=Style.TONE3, errors=note)
     return "".join(left_out)
 
@@ -59,7 +59,7 @@ def _is_pause(char: str) -> bool:
     return unicodedata.category(char).startswith("P")
 
 
-def _other_characters(chars: str) -> list[str]:
+def _other_characters(chars: str) -> str:
     """What pypinyin has no reading for: letters one by one, punctuation as a pause."""
     said: list[str] = []
     for char in chars:
@@ -67,4 +67,4 @@ def _other_characters(chars: str) -> list[str]:
             said.append(char.upper())
         elif _is_pause(char) and said[-1:] != [","]:
             said.append(",")
-    return said
+    return " ".join(said)

@@ -69,7 +69,7 @@ class EspeakSpeech:
         found = [line.strip() for line in out.splitlines() if line.strip()]
         if not found:
             raise SpeechFailed("espeak-ng gave no phonemes")
-        boundary, said, current = found[0], [], []
+        boundary, said, current = found[0], list[str](), list[str]()
         for line in found[1:]:
             if line == boundary:
                 said.append(" ".join(current))
