@@ -23,9 +23,10 @@ from kiosk.ports import SpeechFailed
 log = logging.getLogger(__name__)
 VOICES = {"cmn": "cmn-Latn-pinyin", "en": "en"}
 TIMEOUT_SECONDS = 10
-# Between two texts of a batch: a word no text of ours holds, on a line of its own. Its own
+# Between two texts of a batch: words no text of ours holds, on a line of their own, in the
+# voice's own language (a switch to English costs the pinyin voice more time). Their
 # transcription (the first line of the output) marks where each text's phonemes end.
-BOUNDARY = "kioskboundary"
+BOUNDARY = {"cmn": "ei1 ei1 ei1 ei1 ei1", "en": "kioskboundary"}
 
 
 class EspeakSpeech:
@@ -60,9 +61,13 @@ class EspeakSpeech:
 
     def transcripts(self, texts: Sequence[str], lang: str) -> list[str]:
         """``transcript`` of each text, from one espeak-ng process."""
-        lines = [BOUNDARY]
+        if lang not in VOICES:
+            raise SpeechFailed(f"no espeak-ng voice for {lang!r}")
+        if not texts:
+            return []
+        lines = [BOUNDARY[lang]]
         for text in texts:
-            lines += [self.engine_text(text, lang).replace("\n", " "), BOUNDARY]
+            lines += [self.engine_text(text, lang).replace("\n", " "), lines[0]]
         # -l: every line shorter than this ends a clause, so no text runs into the boundary
         out = self._run(lang, ["-x", "-q", "-l", "100000"], "\n".join(lines) + "\n",
                         timeout=TIMEOUT_SECONDS + len(texts) / 50)
