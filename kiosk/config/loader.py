@@ -26,7 +26,7 @@ VPCD_PORT = 35963  # vpcd's first reader slot, as Debian's vsmartcard-vpcd sets 
 
 SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "station": {"id": str, "name": str, "timezone": str, "data_dir": str, "database": str,
-                "key_file": str},
+                "key_file": str, "clock": str},
     "reader": {"kind": str, "readers": list, "pcscd_socket": str, "vpcd_port": int,
                "roles": dict},
     "printer": {"kind": str, "host": str, "port": int, "path": str, "paper_mm": int,
@@ -48,6 +48,7 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "log": {"level": str},
 }
 CHOICES = {
+    ("station", "clock"): ("auto", "checked", "trusted"),
     ("reader", "kind"): ("pcsc", "fake"),
     ("printer", "kind"): ("none", "network", "usb", "serial", "file", "memory"),
     ("printer", "paper_mm"): (58, 80),
@@ -68,6 +69,10 @@ class StationSection:
     data_dir: Path = Path("/var/lib/kiosk")
     database: Path = Path("/var/lib/kiosk/kiosk.db")
     key_file: Path = Path("/var/lib/kiosk/station.key")
+    # "checked": nothing but NTP, the county, a battery RTC or a technician vouches for the
+    # time (kiosk.domain.trusted_time); "trusted": the machine's clock as it is (a PC);
+    # "auto": checked on a Raspberry Pi, trusted elsewhere
+    clock: str = "auto"
 
 
 @dataclass(frozen=True)
