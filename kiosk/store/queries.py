@@ -178,3 +178,10 @@ def technician_cards(
                (SELECT GROUP_CONCAT(card_no) FROM issued_cards c
                 WHERE c.holder_id = t.id AND c.status = 'active')
         FROM technicians t ORDER BY t.name""").fetchall()]
+
+
+def unconfirmed_checkins(db: Database, limit: int = 50) -> list[dict]:
+    """Check-ins whose time could not be confirmed (taken while the clock was not set, in a
+    boot that ended before it was set): their day is the station's guess."""
+    return rows(db, "SELECT local_date, queue_no, checked_in_at FROM checkins "
+                    "WHERE time_unconfirmed = 1 ORDER BY checked_in_at DESC LIMIT ?", (limit,))

@@ -61,7 +61,8 @@ def login_pin():
                                csrf=csrf, name=name, error="Wrong PIN",
                                attempts_left=result.attempts_left), 403
     session = services().desk.open_session(technician_id, name)
-    response = make_response(redirect(url_for("staff.dashboard")))
+    landing = "staff_clock.clock_page" if not core().clock.is_set() else "staff.dashboard"
+    response = make_response(redirect(url_for(landing)))
     response.set_cookie(COOKIE, session.token, httponly=True, samesite="Strict",
                         max_age=desk().idle_seconds * 4)
     return response

@@ -8,6 +8,7 @@ delivered once and in order, acknowledgements signed and kept.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 import socket
@@ -275,38 +276,42 @@ def test_county_pages_metrics_and_openapi(county):
     assert "test.thing" in browser and "王秀华" not in browser  # no payloads on the page
 
 
-def test_clock_state_and_sync_now(core, tmp_path):
+def test_county_time_sets_the_station_clock_and_sync_now(core, tmp_path):
+    """The signed acknowledgement's time is one of the station's time sources: a station whose
+    clock nothing vouched for (two days behind) takes the county's time from it."""
     import threading
 
-    from kiosk.sync.worker import clock_state, sync_now
-    assert clock_state(core.db, ntp_flag=str(tmp_path / "none")) == "not_set"
-    flag = tmp_path / "synchronized"
-    flag.touch()
-    assert clock_state(core.db, ntp_flag=str(flag)) == "ntp"
+    from kiosk.adapters.clock import FakeClock
+    from kiosk.adapters.station_clock import StationClock
+    from kiosk.sync.worker import sync_now
+    real = dt.datetime.now(dt.UTC)
+    clock = StationClock(FakeClock(real - dt.timedelta(days=2)), ntp_flag=tmp_path / "none",
+                         rtc_dir=tmp_path / "no-rtc")
+    assert clock.source() == "not_set"
     county_key = StationKey(Ed25519PrivateKey.generate())
     link = FakeCountyLink({core.config.station.id: core.key.public}, county_key)
     worker = SyncWorker(core.writer, link, core.config.station.id, county_key.public,
-                        trigger_dir=tmp_path)
-    worker.push_pending()  # the fake county's time is this machine's: the clock is confirmed
-    assert clock_state(core.db, ntp_flag=str(tmp_path / "none")) == "county"
-    core.db.execute("UPDATE sync_acks SET county_time = '2020-01-01T00:00:00+00:00'")
-    assert clock_state(core.db, ntp_flag=str(tmp_path / "none")) == "not_set"
+                        trigger_dir=tmp_path, clock=clock, county_time=clock.county_said)
+    worker.push_pending()  # the fake county's time is this machine's
+    assert clock.source() == "county" and abs(clock.now() - real) < dt.timedelta(minutes=1)
     sync_now(tmp_path)
     started = time.monotonic()
     worker._sleep(30, threading.Event())  # woken by the technician's "sync now"
     assert time.monotonic() - started < 3 and not (tmp_path / "sync-now").exists()
 
 
-def test_status_strip_says_clock_not_set_and_backlog():
+def test_status_strip_asks_staff_to_set_the_clock_and_shows_the_backlog():
     from kiosk.station.hub import ScreenHub, SyncInfo
     from kiosk.web import create_app
     hub = ScreenHub()
     client = create_app(hub).test_client()
-    assert "clock-not-set" not in client.get("/").get_data(as_text=True)  # no county: no strip
-    hub.sync_status(SyncInfo(12, None, "not_set"))
+    assert "clock-not-set" not in client.get("/").get_data(as_text=True)
+    hub.sync_status(SyncInfo(12, None))
+    hub.clock_status("not_set")
     page = client.get("/").get_data(as_text=True)
-    assert "时钟未校准" in page and "待发送 12" in page
-    hub.sync_status(SyncInfo(0, "2026-11-29T01:00:00+00:00", "county"))
+    assert 'id="clock-not-set"' in page and "待发送 12" in page
+    hub.sync_status(SyncInfo(0, "2026-11-29T01:00:00+00:00"))
+    hub.clock_status("county")
     page = client.get("/").get_data(as_text=True)
     assert "已与县级同步" in page and "clock-not-set" not in page
 
