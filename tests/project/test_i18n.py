@@ -94,7 +94,7 @@ def test_every_form_and_label_message_is_translated():
 def test_county_page_labels_are_translated():
     import re
     missing = set()
-    for template in (PACKAGE / "county" / "templates").glob("*.html"):
+    for template in (PACKAGE / "county" / "web" / "templates").rglob("*.html"):
         for msgid in re.findall(r't\("([^"]+)"\)', template.read_text(encoding="utf-8")):
             if gettext_for("zh_Hans_CN", msgid) == msgid:
                 missing.add(msgid)
