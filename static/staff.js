@@ -8,7 +8,8 @@
   function leave() {
     // Her record closes for good: the link stops working, so "back" cannot reopen it.
     if (page === "me" && navigator.sendBeacon) { navigator.sendBeacon(window.location.pathname + "/close"); }
-    window.location.replace(atDesk ? "/staff/desk/login" : "/");
+    // the public screen: Chinese again for the next resident (English was hers alone)
+    window.location.replace(atDesk ? "/staff/desk/login" : "/lang/zh_Hans_CN");
   }
   var lastPing = Date.now();
   function resetIdle() {

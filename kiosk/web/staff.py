@@ -76,6 +76,7 @@ def logout():
         core().staff.logout(session.technician_id, "button")
     response = make_response(redirect(url_for("screen.index")))
     response.delete_cookie(COOKIE)
+    response.delete_cookie("lang", samesite="Strict")  # the public screen is Chinese again
     return response
 
 
