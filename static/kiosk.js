@@ -12,17 +12,23 @@
   var english = document.documentElement.lang === "en";
   var tapsShown = screen.dataset.initial === "yes" ? 1 : 0;
 
-  function backToChinese() { window.location.replace("/lang/zh_Hans_CN"); }
+  // after a tap the page shows that tap again in Chinese; after idling out, the idle screen
+  function backToChinese(idle) { window.location.replace("/lang/zh_Hans_CN" + (idle ? "?idle=1" : "")); }
+  var lang = document.getElementById("lang");
   function show(name, html) {
     screen.innerHTML = html;
     screen.dataset.screen = name;
+    if (lang) {  // the other language shows this tap's screen, or the idle screen
+      var resting = name === "idle" || name === "reader_missing";
+      lang.href = lang.getAttribute("href").split("?")[0] + (resting ? "?idle=1" : "");
+    }
   }
   function showIdle() {
     if (blockingHtml) { show("reader_missing", blockingHtml); } else { show("idle", idleHtml); }
   }
   function idleOut() {
     timer = null;
-    if (english) { backToChinese(); } else { showIdle(); }
+    if (english) { backToChinese(true); } else { showIdle(); }
   }
   // Her check-in screen's "people ahead of you" as numbers are called: her place in the line,
   // then her turn (with the room), then nothing once she is served.
@@ -51,7 +57,7 @@
     // The page token binds this stream to this page (a tap's secrets reach only the kiosk's own).
     var source = new EventSource("/events?page=" + encodeURIComponent(document.body.dataset.page || ""));
     function onScreen(e) {
-      if (english && tapsShown > 0) { backToChinese(); return; }  // the page shows it again
+      if (english && tapsShown > 0) { backToChinese(false); return; }  // shown again in Chinese
       tapsShown += 1;
       var data = JSON.parse(e.data);
       show(data.screen, data.html);

@@ -6,16 +6,17 @@
   var consent = document.getElementById("f-consent");
   if (!note || !consent) { return; }
   var checked = document.getElementById("id-checked");  // an ID number checked on a first try
+  var shown = document.getElementById("not-kept-fields");
   function update() {
-    var any = false;
-    note.querySelectorAll("[data-field]").forEach(function (span) {
-      var input = document.getElementById("f-" + span.dataset.field);
+    var names = [];
+    note.querySelectorAll("data[value]").forEach(function (field) {
+      var input = document.getElementById("f-" + field.value);
       var filled = (input && input.value.trim() !== "")
-                   || (span.dataset.field === "national_id" && checked !== null);
-      span.hidden = consent.checked || !filled;
-      any = any || !span.hidden;
+                   || (field.value === "national_id" && checked !== null);
+      if (filled && !consent.checked) { names.push(field.textContent); }
     });
-    note.hidden = !any;
+    shown.textContent = names.join(shown.dataset.sep || "、");
+    note.hidden = names.length === 0;
   }
   note.closest("form").addEventListener("input", update);
   note.closest("form").addEventListener("change", update);

@@ -43,7 +43,8 @@ def index():
     browser = request.cookies.get(BROWSER_COOKIE)
     page, new_cookie = hub().pages.open_page(browser, request.args.get("screen"))
     secrets = hub().pages.is_kiosk_page(page, new_cookie or browser)
-    last = hub().recent_tap(current_app.config["IDLE_SECONDS"])
+    # ?idle=1: the page idled out or she closed her record: the idle screen, not her last tap
+    last = None if request.args.get("idle") else hub().recent_tap(current_app.config["IDLE_SECONDS"])
     screen = screen_html(last, secrets) if last and still_shown(last) else None
     from kiosk.web.calling import band_html, current_board
     response = current_app.make_response(render_template(
@@ -63,7 +64,7 @@ ENGLISH_SECONDS = 600
 
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    response = redirect(url_for("screen.index"))
+    response = redirect(url_for("screen.index", idle=request.args.get("idle") or None))
     if code in LOCALES and code != DEFAULT_LOCALE:
         response.set_cookie("lang", code, max_age=ENGLISH_SECONDS, samesite="Strict")
     elif code == DEFAULT_LOCALE:

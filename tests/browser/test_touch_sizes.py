@@ -223,7 +223,7 @@ def walked(pcscd, tmp_path_factory):
             results[("her check-in", width, height)] = measure(page, "touch-checked-in", True, False)
         page.set_viewport_size({"width": 800, "height": 480})
         page.click("#my-record")
-        page.wait_for_selector("#my-views")
+        page.wait_for_selector("#my-upcoming")
         visit(page, by_endpoint["me.record"], page.url.removeprefix(station.ui_url.rstrip("/")), go=False)
 
         page.goto(station.screen_url)  # the technician's tap: the PIN keypad
@@ -328,7 +328,7 @@ class demo_panel:  # noqa: N801 (a context manager used as a function)
 def test_every_page_rule_is_checked():
     """A GET rule is either a page the walk opens, or named by the not-a-page rule above."""
     assert PAGE_RULES, "no page rules found"
-    endpoints = {r.endpoint for r in kiosk_app_rules()}
+    endpoints = {r.endpoint for r in kiosk_app_rules() + desk_app_rules()}
     assert {"screen.index", "staff.dashboard", "me.record", "staff_queue.queue_page",
             "demo.panel", "staff.login"} <= {r.endpoint for r in PAGE_RULES}
     assert set(NOT_PAGE_ENDPOINTS) <= endpoints, "an exclusion names an endpoint that is gone"
