@@ -72,8 +72,10 @@ def rig(pcscd, capture, tmp_path_factory):
 
 
 def open_page(browser, url, width=800, height=480, lang=None):
+    """A page at ``url``; with ``lang``, the other language pressed on the idle screen (English
+    lasts for one resident: the next tap, or the screen idling out, brings Chinese back)."""
     page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(url)
+    page.goto(url + (("&" if "?" in url else "?") + "idle=1" if lang else ""))
     if lang:
         page.click("#lang")
     page.wait_for_function("document.body.dataset.connected === 'yes'")
