@@ -121,14 +121,16 @@ def _title(data: dict[str, Any], key: str, where: str) -> Title:
     if isinstance(value, str) and value.strip():
         return Title.from_text(value.strip())
     if isinstance(value, dict):
-        texts = {lang: value.get(lang) for lang in ("zh", "en")}
-        unknown = sorted(set(value) - set(texts))
+        unknown = sorted(set(value) - {"zh", "en"})
         if unknown:
             raise PlanError(f"{where}.{key}: unknown language {unknown[0]!r} (zh, en)")
-        for lang, text in texts.items():
+        texts: dict[str, str] = {}
+        for lang in ("zh", "en"):
+            text = value.get(lang)
             if not isinstance(text, str) or not text.strip():
                 raise PlanError(f"{where}.{key}.{lang}: must be a non-empty string")
-        return Title(texts["zh"].strip(), texts["en"].strip())
+            texts[lang] = text.strip()
+        return Title(texts["zh"], texts["en"])
     raise PlanError(f"{where}.{key}: must be a string or {{ zh = \"...\", en = \"...\" }}")
 
 

@@ -228,9 +228,11 @@ def test_english_is_hers_alone(rig):
     page.wait_for_function("document.documentElement.lang === 'en'")
     page.wait_for_function("document.body.dataset.connected === 'yes'")
     assert "Please tap your card" in page.inner_text("#screen")
-    tap(driver, fresh(cards, "li"))  # her tap: in English
+    tap(driver, fresh(cards, "zhang"))  # her tap: in English, her plan's item too
     page.wait_for_selector("#queue-number")
     assert "Queue number" in page.inner_text("#screen")
+    follow_up = page.inner_text("#screen .followup")
+    assert "Pre-pregnancy check" in follow_up and not re.search(r"[\u4e00-\u9fff]", follow_up)
     tap(driver, fresh(cards, "chen"))  # the next resident: in Chinese
     page.wait_for_function("document.documentElement.lang === 'zh-CN'")
     page.wait_for_selector("#queue-number")

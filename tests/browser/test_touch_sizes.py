@@ -316,7 +316,8 @@ class demo_panel:  # noqa: N801 (a context manager used as a function)
     def __enter__(self) -> str:
         from werkzeug.serving import make_server
         controls = SimpleNamespace(cards=panel_cards(), technician_pin=DEMO_TECHNICIAN[3],
-                                   capture=SimpleNamespace(jobs=[]))
+                                   capture=SimpleNamespace(jobs=[]),
+                                   desk_url="https://127.0.0.1:1/staff/")  # its desk parts too
         self.server = make_server("127.0.0.1", 0, create_app(ScreenHub(), demo=controls), threaded=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return f"http://127.0.0.1:{self.server.server_port}/demo/"
