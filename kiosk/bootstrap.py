@@ -260,12 +260,16 @@ def build_desk(config: Config, core: Core, staff: StaffDesk):
 def build_calling(config: Config, core: Core, hub: ScreenHub):
     """The queue's boards and announcements (espeak-ng voice unless queue.voice = false)."""
     from kiosk.station.calling import QueueDesk
+    from kiosk.station.voice_access import VoicePasses
     announcer = None
     if config.queue.voice:
         from kiosk.adapters.speech import EspeakSpeech
         from kiosk.station.announcer import Announcer
-        announcer = Announcer(EspeakSpeech(), config.station.data_dir / "voice", config.queue.voice_lang)
-    return QueueDesk(core.queue, hub, config.station.database, config.queue.show_masked_name, announcer)
+        announcer = Announcer(EspeakSpeech(), config.station.data_dir / "voice", config.queue.voice_lang,
+                              config.queue.voice_cache_mb * 1024 * 1024)
+        announcer.cache.prune()  # what an older release or a smaller bound left
+    passes = VoicePasses(core.key.derived_secret("voice-pass"))
+    return QueueDesk(core.queue, hub, config.station.database, config.queue.show_masked_name, announcer, passes)
 
 
 def build_screen_pages(config: Config, core: Core) -> ScreenPages:
@@ -276,7 +280,8 @@ def build_screen_pages(config: Config, core: Core) -> ScreenPages:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(launch + "\n")
-    return ScreenPages(launch, core.key.derived_secret("screen-browser").hex())
+    secret = core.key.derived_secret
+    return ScreenPages(launch, secret("screen-browser").hex(), secret("screen-display").hex()[:32])
 
 
 def run_station(config: Config, as_json: bool = False, reader: CardReader | None = None,

@@ -44,7 +44,7 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "desk": {"enabled": bool, "host": str, "port": int, "cert_file": str, "key_file": str,
              "idle_logout_seconds": int, "sessions": int},
     "queue": {"rooms": list, "return_after": int, "show_masked_name": bool, "voice": bool,
-              "voice_lang": str},
+              "voice_lang": str, "voice_cache_mb": int},
     "log": {"level": str},
 }
 CHOICES = {
@@ -173,6 +173,7 @@ class QueueSection:
     show_masked_name: bool = False
     voice: bool = True
     voice_lang: str = "cmn"
+    voice_cache_mb: int = 64  # the rendered calls kept on disk (kiosk.station.voice_cache)
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,10 @@ def _queue(queue: dict[str, Any]) -> QueueSection:
     if not 0 <= after <= 50:
         raise ConfigError("queue.return_after", "must be 0 to 50 waiting entries",
                           f"the default is {DEFAULTS.queue.return_after}")
+    cache = queue.get("voice_cache_mb", DEFAULTS.queue.voice_cache_mb)
+    if not 8 <= cache <= 1024:
+        raise ConfigError("queue.voice_cache_mb", "must be 8 to 1024 MiB",
+                          f"the default is {DEFAULTS.queue.voice_cache_mb} (about 150 calls)")
     return QueueSection(**{**queue, "rooms": tuple(rooms) or DEFAULTS.queue.rooms})
 
 

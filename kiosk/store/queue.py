@@ -45,3 +45,9 @@ def queue_board(db: Database, local_date: str) -> list[dict[str, Any]]:
         FROM queue_entries q JOIN checkins c ON c.id = q.checkin_id
         LEFT JOIN residents r ON r.id = c.resident_id
         WHERE q.local_date = ? ORDER BY q.queue_no""", (local_date,))
+
+
+def queue_number_issued(db: Database, local_date: str, queue_no: int) -> bool:
+    """Whether the day's queue holds this number (the voice renders no other)."""
+    return bool(rows(db, "SELECT 1 FROM queue_entries WHERE local_date = ? AND queue_no = ? LIMIT 1",
+                     (local_date, queue_no)))

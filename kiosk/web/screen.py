@@ -150,11 +150,13 @@ def _sse(event: str, data: dict) -> str:
 
 @bp.get("/events")
 def events():
+    """The page's live stream; ``?page=`` is the token the page was served with (``?display=``
+    for /display)."""
     from kiosk.web.calling import call_payload, current_board, queue_payload
-    """The page's live stream; ``?page=`` is the token the page was served with."""
     page, browser = request.args.get("page"), request.cookies.get(BROWSER_COOKIE)
     hub().pages.reconnect(page, browser)
     kiosk = hub().pages.is_kiosk_page(page, browser)
+    display = hub().pages.is_display(request.args.get("display"))
     try:
         subscription = hub().subscribe(kiosk, local=request.remote_addr in LOOPBACK)
     except TooManyScreens:
@@ -189,7 +191,8 @@ def events():
                 elif kind == "queue":
                     yield _sse("queue", queue_payload(item))
                 elif kind == "call":
-                    yield _sse("call", call_payload(item))
+                    speaks = display or hub().pages.is_kiosk_page(page, browser)
+                    yield _sse("call", call_payload(item, speaks))
                 elif kind == "notice" and item in NOTICES:
                     html = render_template(f"fragments/{item}.html")
                     yield _sse("notice", {"screen": item, "html": html, "timeout": idle})
