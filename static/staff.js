@@ -10,7 +10,8 @@
     if (page === "me" && navigator.sendBeacon) { navigator.sendBeacon(window.location.pathname + "/close"); }
     // the public screen, Chinese again for the next resident (English was hers alone): the
     // card just tapped, or else the idle screen (not the check-in she has finished with)
-    window.location.replace(atDesk ? "/staff/desk/login" : "/lang/zh_Hans_CN" + (tapped ? "" : "?idle=1"));
+    var screen = document.documentElement.lang === "en" ? "/lang/zh_Hans_CN" : "/";
+    window.location.replace(atDesk ? "/staff/desk/login" : screen + (tapped ? "" : "?idle=1"));
   }
   var lastPing = Date.now();
   function resetIdle() {
