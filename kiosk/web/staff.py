@@ -128,7 +128,8 @@ def residents():
                                               "village": village, "results": len(found),
                                               "by": me()})
             uow.commit()
-    return render_template("staff/residents.html", found=found, q=text, village=village,
+    shown = "" if search and search.kind == "national_id" else text  # an ID is not shown again
+    return render_template("staff/residents.html", found=found, q=shown, village=village,
                            villages=queries.villages(db()))
 
 

@@ -38,6 +38,8 @@ def test_a_duplicate_id_is_refused_with_or_without_consent_and_never_shown_whole
     assert "已有居民登记了此身份证号" in text or "already registered" in text
     assert MASKED in text and ID not in text and ID.lower() not in text
     assert f'href="/staff/residents/{first}"' in text  # her record, to open instead
+    found = page(kiosk.post("/staff/residents", q=ID))  # found by it, not shown again
+    assert f'href="/staff/residents/{first}"' in found and ID not in found
 
 
 def test_a_similar_resident_is_shown_before_a_second_record_and_the_id_travels_as_its_hash(
