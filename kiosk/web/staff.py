@@ -10,6 +10,7 @@ from kiosk.domain.registry import CONSENT_VERSION, DuplicateId
 from kiosk.domain.validation import Invalid
 from kiosk.store import queries
 from kiosk.web import csv_export
+from kiosk.web import registration as reg
 from kiosk.web.guard import COOKIE, at_desk, current_session, db, desk, login_page, services, staff_required
 from kiosk.web.labels import item_title
 from kiosk.web.staff_technicians import lockout_message
@@ -138,7 +139,6 @@ def residents():
 def register():
     """Check (the ID number first, with or without her consent), show residents who may be her
     already (the technician may still go on), register, and open her record saying so."""
-    from kiosk.web import registration as reg
     if request.method == "GET":
         return _register_page({})
     form, key = request.form, None
@@ -164,9 +164,8 @@ def register():
 
 
 def _register_page(form, errors=None, **shown):
-    from kiosk.web.registration import consented, not_kept
     return render_template("staff/register.html", form=form, errors=errors or {},
-                           not_kept=not_kept(form, consented()) if form else [],
+                           not_kept=reg.not_kept(form, reg.consented()) if form else [],
                            villages=queries.villages(db()), **shown)
 
 
@@ -177,8 +176,7 @@ def resident(resident_id: str):
     if record is None:
         abort(404)
     core().registry.viewed(resident_id, me())  # audited: she sees who opened her record
-    from kiosk.web.registration import just_registered
-    registered, dropped = just_registered(resident_id)
+    registered, dropped = reg.just_registered(resident_id)
     return _record_page(record, registered=registered, not_kept=dropped)
 
 
