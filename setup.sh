@@ -37,9 +37,10 @@ readonly REPO_DIR
 readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
 # pcscd + vpcd: the PC/SC stack and virtual reader; swig, libpcsclite-dev, gcc and
 # python3-dev build pyscard; python3-venv gives Debian's python3 its venv module;
-# chromium is the kiosk browser (and the UI tests' browser); the CJK fonts render
-# Chinese on screen and raster receipt lines, rare characters included.
-readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium fonts-noto-cjk fonts-wqy-microhei espeak-ng)
+# chromium is the kiosk browser (and the UI tests' browser), chromium-l10n its Chinese (date
+# fields in 年/月/日 order); the CJK fonts render Chinese on screen and raster receipt lines,
+# rare characters included.
+readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium chromium-l10n fonts-noto-cjk fonts-wqy-microhei espeak-ng)
 # The tests also run the county receiver on PostgreSQL (a private server they start)
 # check the shell scripts with shellcheck, build and read SD-card images (setup.sh image),
 # run the real cage (headless) under the browser unit's watcher, and build the virtual station

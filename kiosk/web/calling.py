@@ -56,7 +56,11 @@ def voice_url(call) -> str:
 
 
 def queue_payload(board) -> dict:
-    return {"band": band_html(board), "board": board_html(board)}
+    """The boards' HTML, and for her check-in screen the waiting line's numbers in calling
+    order, the numbers called to a room now, and the minutes per person (static/kiosk.js)."""
+    return {"band": band_html(board), "board": board_html(board), "line": list(board.line),
+            "called": {str(c.queue_no): c.room_name for c in board.current},
+            "minutes_each": board.minutes_each}
 
 
 def call_payload(announcement, speaks: bool = False) -> dict:
