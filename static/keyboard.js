@@ -271,6 +271,12 @@
   ["pointerdown", "mousedown"].forEach(function (name) {
     osk.addEventListener(name, function (e) { e.preventDefault(); });
   });
+  osk.addEventListener("pointerdown", function (e) {  // the key shows the touch for a moment
+    var key = e.target.closest ? e.target.closest("button") : null;
+    if (!key) { return; }
+    key.classList.add("osk-down");
+    setTimeout(function () { key.classList.remove("osk-down"); }, 120);
+  });
   osk.addEventListener("click", function (e) {
     var key = e.target.closest ? e.target.closest("button") : null;
     if (!key || !osk.contains(key)) { return; }

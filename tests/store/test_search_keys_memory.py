@@ -1,4 +1,4 @@
-"""Search keys without pypinyin's phrase dictionary (issue 21: the station's memory budget).
+"""Search keys and the voice without pypinyin's phrase dictionary (issue 21: the station's memory budget).
 
 A name needs its characters' readings, not the 47,000 phrases that cost the station about
 45 MB. Each check runs in a process of its own, so what another test imported does not count.
@@ -53,3 +53,31 @@ def test_making_keys_never_loads_the_phrase_dictionary():
     phrases, imported, grown_mb, found = run_python("-c", PROBE).split()
     assert (phrases, imported, found) == ("0", "False", "True")
     assert int(grown_mb) < 20, f"making keys grew the process by {grown_mb} MB"
+
+
+VOICE = """
+import resource, sys
+from kiosk.adapters.mandarin import learn_phrases, pinyin_reading
+from kiosk.station.announcer import sentence
+from kiosk.store import search_keys
+search_keys.warm_up()  # the station's order: the keys' pypinyin first, then the voice's
+learned = learn_phrases(["预防接种门诊", "处置室", "诊室1"])
+said = [pinyin_reading(sentence(n, room, "cmn")) for n, room in
+        ((8, "预防接种门诊"), (105, "处置室"), (2, "诊室1"))]
+import pypinyin.constants
+print(learned, len(pypinyin.constants.PHRASES_DICT), "pypinyin.phrases_dict" in sys.modules,
+      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+print("\\n".join(said))
+"""
+
+
+def test_the_voice_reads_room_names_in_context_without_the_phrase_dictionary():
+    """The voice's room names as pypinyin's whole dictionary reads them (接种 jie1 zhong4),
+    learned in a process of its own; the station's process never loads the dictionary."""
+    first, *said = run_python("-c", VOICE).splitlines()
+    learned, phrases, imported, rss_mb = first.split()
+    assert (learned, phrases, imported) == ("3", "0", "False")
+    assert int(rss_mb) < 60, f"the process grew to {rss_mb} MB"
+    assert "jie1 zhong4 men2 zhen3" in said[0]  # read alone, 种 would be zhong3
+    assert "yi4 bai3 ling2 wu3 hao4 dao4 chu3 zhi4 shi4" in said[1]  # not 到处 dao4 chu4
+    assert said[2] == "qing3 er4 hao4 dao4 zhen3 shi4 yi1 jiu4 zhen3"
