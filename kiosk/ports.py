@@ -150,7 +150,7 @@ class CountyLink(Protocol):
     """Pushes signed events and pulls roster pages; network trouble raises OSError."""
 
     def push(self, station_id: str, events: list[Event], head: int | None = None) -> Ack: ...
-    def roster(self, station_id: str, after: int, signer: Signer) -> dict[str, Any]: ...
+    def roster(self, station_id: str, after: str, signer: Signer) -> dict[str, Any]: ...
 
 
 class SpeechFailed(KioskError, RuntimeError):
@@ -161,7 +161,14 @@ class Speech(Protocol):
     """Offline text to speech for the queue's announcements.
 
     ``render`` returns a RIFF WAV (mono, 16-bit PCM) of ``text`` spoken in ``lang``
-    ("cmn" Mandarin or "en" English), or raises SpeechFailed.
+    ("cmn" Mandarin or "en" English), or raises SpeechFailed. Mandarin text is written as
+    it is said: the caller turns numbers into Chinese numerals (kiosk.domain.numerals).
+
+    ``transcript`` says what ``render`` speaks, in the engine's own phonetic notation, one
+    tone number per Mandarin syllable; a stretch read in another language than ``lang`` is
+    marked ``(code)`` (espeak-ng's own mark), so a test can check what a listener hears.
     """
 
     def render(self, text: str, lang: str) -> bytes: ...
+
+    def transcript(self, text: str, lang: str) -> str: ...

@@ -4,7 +4,8 @@
   "use strict";
   var board = document.getElementById("board");
   function connect() {
-    var source = new EventSource("/events");
+    // the display token marks this stream as /display's: only such streams get the voice
+    var source = new EventSource("/events?display=" + encodeURIComponent(document.body.dataset.display || ""));
     source.addEventListener("queue", function (e) {
       board.innerHTML = JSON.parse(e.data).board;
     });

@@ -26,7 +26,7 @@ VPCD_PORT = 35963  # vpcd's first reader slot, as Debian's vsmartcard-vpcd sets 
 
 SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "station": {"id": str, "name": str, "timezone": str, "data_dir": str, "database": str,
-                "key_file": str},
+                "key_file": str, "clock": str},
     "reader": {"kind": str, "readers": list, "pcscd_socket": str, "vpcd_port": int,
                "roles": dict},
     "printer": {"kind": str, "host": str, "port": int, "path": str, "paper_mm": int,
@@ -45,10 +45,11 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "desk": {"enabled": bool, "host": str, "port": int, "cert_file": str, "key_file": str,
              "idle_logout_seconds": int, "sessions": int},
     "queue": {"rooms": list, "return_after": int, "show_masked_name": bool, "voice": bool,
-              "voice_lang": str},
+              "voice_lang": str, "voice_cache_mb": int},
     "log": {"level": str},
 }
 CHOICES = {
+    ("station", "clock"): ("auto", "checked", "trusted"),
     ("reader", "kind"): ("pcsc", "fake"),
     ("printer", "kind"): ("none", "network", "usb", "serial", "file", "memory"),
     ("printer", "paper_mm"): (58, 80),
@@ -69,6 +70,10 @@ class StationSection:
     data_dir: Path = Path("/var/lib/kiosk")
     database: Path = Path("/var/lib/kiosk/kiosk.db")
     key_file: Path = Path("/var/lib/kiosk/station.key")
+    # "checked": nothing but NTP, the county, a battery RTC or a technician vouches for the
+    # time (kiosk.domain.trusted_time); "trusted": the machine's clock as it is (a PC);
+    # "auto": checked on a Raspberry Pi, trusted elsewhere
+    clock: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,7 @@ class QueueSection:
     show_masked_name: bool = False
     voice: bool = True
     voice_lang: str = "cmn"
+    voice_cache_mb: int = 64  # the rendered calls kept on disk (kiosk.station.voice_cache)
 
 
 @dataclass(frozen=True)
@@ -243,6 +249,10 @@ def _queue(queue: dict[str, Any]) -> QueueSection:
     if not 0 <= after <= 50:
         raise ConfigError("queue.return_after", "must be 0 to 50 waiting entries",
                           f"the default is {DEFAULTS.queue.return_after}")
+    cache = queue.get("voice_cache_mb", DEFAULTS.queue.voice_cache_mb)
+    if not 8 <= cache <= 1024:
+        raise ConfigError("queue.voice_cache_mb", "must be 8 to 1024 MiB",
+                          f"the default is {DEFAULTS.queue.voice_cache_mb} (about 150 calls)")
     return QueueSection(**{**queue, "rooms": tuple(rooms) or DEFAULTS.queue.rooms})
 
 

@@ -20,7 +20,6 @@ from kiosk.station.screen_pages import KIOSK_STREAMS, MAX_SUBSCRIBERS, ScreenPag
 class SyncInfo:
     backlog: int
     last_sync: str | None
-    clock: str  # "county" (confirmed by a signed acknowledgement), "ntp" or "not_set"
 
 
 @dataclass(frozen=True)
@@ -30,6 +29,7 @@ class Status:
     backlog: int = 0
     sync: SyncInfo | None = None  # None: no county configured
     health: tuple[str, ...] = ()  # kiosk.adapters.health problem codes: power, sd_card, disk, ...
+    clock: str = ""  # who vouches for the time (kiosk.domain.trusted_time); "not_set": nobody
 
 
 class ScreenHub:
@@ -127,6 +127,11 @@ class ScreenHub:
     def sync_status(self, info: SyncInfo | None) -> None:
         if info != self.status.sync:
             self.status = replace(self.status, sync=info)
+            self.publish("status", self.status)
+
+    def clock_status(self, source: str) -> None:
+        if source != self.status.clock:
+            self.status = replace(self.status, clock=source)
             self.publish("status", self.status)
 
     def health_status(self, problems: tuple[str, ...]) -> None:

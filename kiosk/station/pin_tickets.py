@@ -57,6 +57,12 @@ class PinTickets:
             return None
         return found.technician_id, found.name
 
+    def live(self, ticket: str) -> bool:
+        """True while ``ticket`` may still be used (not used, dropped, cleared or expired)."""
+        with self._lock:
+            found = self._tickets.get(ticket)
+        return found is not None and self.clock() - found.issued <= TICKET_SECONDS
+
     def drop(self, ticket: str) -> None:
         with self._lock:
             self._tickets.pop(ticket, None)

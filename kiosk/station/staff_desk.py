@@ -74,6 +74,10 @@ class StaffDesk:
     def drop_ticket(self, ticket: str) -> None:
         self._tickets.drop(ticket)
 
+    def ticket_live(self, ticket: str) -> bool:
+        """The PIN form of this ticket may still be shown (no login or logout used it up)."""
+        return self._tickets.live(ticket)
+
     def open_session(self, technician_id: str, name: str) -> Session:
         session = Session(token(), technician_id, name, token(), self.clock())
         with self._lock:

@@ -44,7 +44,7 @@ def revoke(card_no: str):
         abort(404)
     core().desk.revoke(card_no, me(), "lost" if request.form.get("reason") != "damaged"
                        else "damaged")
-    return redirect(url_for("staff.resident", resident_id=card["holder_id"]))
+    return redirect(url_for("staff.resident", resident_id=card["holder_id"], _anchor="sec-cards"))
 
 
 @bp.post("/residents/<resident_id>/enrol")
@@ -60,7 +60,7 @@ def enrol(resident_id: str):
             core().care.enrol(resident_id, plan_id, anchors, me())
     except Invalid as exc:
         return _record_with_error(resident_id, exc)
-    return redirect(url_for("staff.resident", resident_id=resident_id))
+    return redirect(url_for("staff.resident", resident_id=resident_id, _anchor="sec-plan"))
 
 
 def _item(item_id: str):
@@ -93,7 +93,7 @@ def visit(item_id: str):
         except Invalid as exc:
             return render_template("staff/visit.html", item=item, form=form, following=following,
                                    errors={exc.field: exc.message}, corrects=corrects), 422
-        return redirect(url_for("staff.resident", resident_id=item["resident_id"]))
+        return redirect(url_for("staff.resident", resident_id=item["resident_id"], _anchor="sec-plan"))
     return render_template("staff/visit.html", item=item, form=form, following=following,
                            errors={}, corrects=corrects)
 
@@ -106,4 +106,4 @@ def decline(item_id: str):
         core().care.decline_item(item_id, me())
     except Invalid as exc:
         return _record_with_error(item["resident_id"], exc)
-    return redirect(url_for("staff.resident", resident_id=item["resident_id"]))
+    return redirect(url_for("staff.resident", resident_id=item["resident_id"], _anchor="sec-plan"))

@@ -15,9 +15,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.adapters import desfire_io
 from kiosk.adapters.card_access import CardAccess
+from kiosk.adapters.clock import FakeClock
 from kiosk.config.card_keys import keyring_for
-from kiosk.county.app import create_county_app
-from kiosk.county.store import SqliteCountyStore
+from kiosk.county.bootstrap import county_app, open_store_at
 from kiosk.keys import StationKey
 from kiosk.protocol.card_relay import BEGIN, FINISH, request_headers
 from kiosk.protocol.desfire import Session
@@ -30,12 +30,12 @@ NOW = dt.datetime(2026, 11, 28, 1, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def county(tmp_path):
-    store = SqliteCountyStore(tmp_path / "county.db")
+    store = open_store_at(str(tmp_path / "county.db"), FakeClock(NOW))
     stations = {name: StationKey(Ed25519PrivateKey.generate()) for name in ("cg-01", "xq-01")}
     for name, key in stations.items():
         store.enroll(name, key.public_bytes().hex(), NOW.isoformat())
-    client = create_county_app(store, StationKey(Ed25519PrivateKey.generate()), clock=lambda: NOW,
-                               card_key=COUNTY_CARD_KEY).test_client()
+    client = county_app(store, StationKey(Ed25519PrivateKey.generate()), FakeClock(NOW),
+                        card_key=COUNTY_CARD_KEY).test_client()
     yield client, stations
     store.close()
 
@@ -103,7 +103,7 @@ def test_what_the_relay_refuses(county):
 
 
 def test_no_card_key_no_relay(tmp_path):
-    store = SqliteCountyStore(tmp_path / "county.db")
-    client = create_county_app(store, StationKey(Ed25519PrivateKey.generate())).test_client()
+    store = open_store_at(str(tmp_path / "county.db"))
+    client = county_app(store, StationKey(Ed25519PrivateKey.generate())).test_client()
     assert client.post(BEGIN, data=b"{}").status_code == 404
     store.close()
