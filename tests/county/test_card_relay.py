@@ -103,7 +103,10 @@ def test_what_the_relay_refuses(county):
 
 
 def test_no_card_key_no_relay(tmp_path):
-    store = open_store_at(str(tmp_path / "county.db"))
-    client = county_app(store, StationKey(Ed25519PrivateKey.generate())).test_client()
-    assert client.post(BEGIN, data=b"{}").status_code == 404
+    store = open_store_at(str(tmp_path / "county.db"), FakeClock(NOW))
+    station = StationKey(Ed25519PrivateKey.generate())
+    store.enroll("cg-01", station.public_bytes().hex(), NOW.isoformat())
+    client = county_app(store, StationKey(Ed25519PrivateKey.generate()), FakeClock(NOW)).test_client()
+    assert client.post(BEGIN, data=b"{}").status_code == 403  # a stranger learns nothing
+    assert post(client, BEGIN, {}, key=station).status_code == 404  # a station: no card key
     store.close()

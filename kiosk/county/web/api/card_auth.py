@@ -2,8 +2,8 @@
 for a station that holds no key of the card's township (kiosk.protocol.card_relay; the work is
 kiosk.county.services.card_auth).
 
-Only enrolled stations, with a fresh request they signed (web/station_auth.py); 404 when the
-county has no card key (``kiosk-county card-key init``). Malformed input is 400, never a
+Only enrolled stations, with a fresh request they signed (web/station_auth.py); then 404 when
+the county has no card key (``kiosk-county card-key init``). Malformed input is 400, never a
 traceback."""
 
 from __future__ import annotations
@@ -72,8 +72,8 @@ def _authority() -> CardAuthority:
 @bp.post(BEGIN)
 def card_auth_begin():
     try:
+        station_id, data = _signed_station()  # strangers learn nothing, not even that
         authority = _authority()
-        station_id, data = _signed_station()
         token, answer = authority.begin(
             station_id, _field(data, "township", str)[:64], _field(data, "version", int),
             _hex(data, "uid"), _field(data, "key_no", int), _hex(data, "enc_rnd_b", 16))
@@ -85,8 +85,8 @@ def card_auth_begin():
 @bp.post(FINISH)
 def card_auth_finish():
     try:
-        authority = _authority()
         station_id, data = _signed_station()
+        authority = _authority()
         session = authority.finish(station_id, _field(data, "token", str)[:64],
                                    _hex(data, "card_answer", 32))
     except RelayRefused as refused:
