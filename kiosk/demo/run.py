@@ -31,7 +31,7 @@ from kiosk.demo.data import (
     seed_demo,
     wallet_path,
 )
-from kiosk.demo.seeding import seed_neighbours, seed_station_history
+from kiosk.demo.seeding import hand_over_station_log, seed_neighbours, seed_station_history
 from kiosk.domain.model import local_date
 from kiosk.i18n import bilingual
 from kiosk.sim.vpcd import tap
@@ -174,8 +174,9 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     if county.fresh:
         print(bilingual("A year of three stations' work for the demo county (first start only)"
                         "..."), flush=True)
-    county.set_up(config.station.id, key.public_bytes().hex(),
-                  lambda services: seed_neighbours(services, today, config.station.timezone))
+    county.set_up(config.station.id, key.public_bytes().hex(), lambda services: (
+        seed_neighbours(services, today, config.station.timezone),
+        hand_over_station_log(services, config)))
     county.serve(port)
     desk_url = f"https://127.0.0.1:{desk_port}/staff/"
     controls = DemoControls(capture, harness, reader, wallet, config.station.data_dir, desk_url,
@@ -189,6 +190,7 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     print(bilingual("County pages") + f": {county.url}/")
     print(bilingual("Demo officer") + f": {OFFICER} / {county.officer_password}  (" +
           bilingual("the demo panel signs in with one click") + ")")
+    _wait_for_ui(ui_port, station)
     print(bilingual("Demo ready in {seconds:.1f} s", seconds=time.monotonic() - started),
           flush=True)
     try:
@@ -200,6 +202,17 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
         capture.close()
         if harness:
             harness.stop()
+
+
+def _wait_for_ui(port: int, station: threading.Thread, timeout: float = 60.0) -> None:
+    """Until the station's UI takes connections (the panel's links work from then on)."""
+    deadline = time.monotonic() + timeout
+    while station.is_alive() and time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
 
 
 def _exit_on_sigterm(*_) -> None:
