@@ -114,17 +114,16 @@ def county_port(preferred: int = COUNTY_PORT) -> int:
         return int(probe.getsockname()[1])
 
 
-def county_config(port: int, public_key_hex: str) -> str:
-    """The station config's [county] table for the demo county on 127.0.0.1:``port``."""
-    return (f"\n[county]\nurl = \"http://127.0.0.1:{port}/\"\n"
-            f"public_key = \"{public_key_hex}\"\n")
+def county_config(url: str, public_key_hex: str) -> str:
+    """The station config's [county] table for the demo county at ``url``."""
+    return f"\n[county]\nurl = \"{url}/\"\npublic_key = \"{public_key_hex}\"\n"
 
 
-def open_demo_county(state: Path, clock: Any = None) -> DemoCounty:
+def open_demo_county(state: Path, clock: Any = None, start_over: bool = False) -> DemoCounty:
     """The demo county in ``state``/county: the one a first start left (``seeded``), or a
-    new one (a start cut short before that is begun again)."""
+    new one (a start cut short before that, or ``start_over``, begins again)."""
     data_dir = state / "county"
-    fresh = not (data_dir / SEEDED).exists()
+    fresh = start_over or not (data_dir / SEEDED).exists()
     if fresh and data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -22,16 +22,8 @@ from pathlib import Path
 from kiosk.adapters.clock import SystemClock
 from kiosk.config.loader import VPCD_PORT, load_config
 from kiosk.demo.county import OFFICER, county_config, county_port, open_demo_county
-from kiosk.demo.data import (
-    DEMO_RESIDENTS,
-    DEMO_TECHNICIAN,
-    demo_card,
-    keep_if_written,
-    panel_cards,
-    seed_demo,
-    wallet_path,
-)
-from kiosk.demo.seeding import hand_over_station_log, seed_neighbours, seed_station_history
+from kiosk.demo.data import DEMO_RESIDENTS, DEMO_TECHNICIAN, demo_card, keep_if_written, panel_cards, wallet_path
+from kiosk.demo.seeding import seed_everything
 from kiosk.domain.model import local_date
 from kiosk.i18n import bilingual
 from kiosk.sim.vpcd import tap
@@ -127,12 +119,13 @@ def _write_config(state: Path, reader_kind: str, socket_path: str, port: int,
 
 
 def run_demo(state_dir: Path | None, reset: bool = False) -> None:
-    from kiosk.bootstrap import build_core, run_station
-    from kiosk.keys import generate_key_file, load_key_file
+    from kiosk.bootstrap import run_station
+    from kiosk.keys import generate_key_file
     from kiosk.sim.capture_printer import CapturePrinter
     from kiosk.sim.fake_reader import FakeCardReader
     from kiosk.sim.pcscd import HarnessError, PcscdHarness
 
+    started = time.monotonic()
     state = state_dir or default_state_dir()
     if reset and state.exists():
         shutil.rmtree(state)
@@ -145,10 +138,10 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     atexit.register(pcscd.stop)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     ui_port, desk_port = _ui_port(), _ui_port(8443)
-    started = time.monotonic()
-    county = open_demo_county(state)
-    port = county_port()
-    county_table = county_config(port, county.public_key_hex)
+    # a new station log needs a new county (the county holds the old chain of this station)
+    county = open_demo_county(state, start_over=not (state / "kiosk.db").exists())
+    county.serve(county_port())
+    county_table = county_config(county.url, county.public_key_hex)
     try:
         pcscd.start()
         config_file = _write_config(state, "pcsc", str(pcscd.socket_path), pcscd.base_port,
@@ -164,20 +157,13 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
                                     DESK_FAKE_READER, county_table)
         print(bilingual("pcscd/vpcd not available, using the built-in fake reader") + f": {exc}")
     config = load_config(config_file)
-    key = (load_key_file(config.station.key_file) if config.station.key_file.exists()
-           else generate_key_file(config.station.key_file))
-    today = local_date(SystemClock().now(), config.station.timezone)
-    seed_station_history(config, key, today)
-    core = build_core(config)
-    wallet = seed_demo(core, today)
-    core.close()
+    if not config.station.key_file.exists():
+        generate_key_file(config.station.key_file)
     if county.fresh:
         print(bilingual("A year of three stations' work for the demo county (first start only)"
                         "..."), flush=True)
-    county.set_up(config.station.id, key.public_bytes().hex(), lambda services: (
-        seed_neighbours(services, today, config.station.timezone),
-        hand_over_station_log(services, config)))
-    county.serve(port)
+    wallet = seed_everything(config, county, local_date(SystemClock().now(),
+                                                        config.station.timezone))
     desk_url = f"https://127.0.0.1:{desk_port}/staff/"
     controls = DemoControls(capture, harness, reader, wallet, config.station.data_dir, desk_url,
                             county)

@@ -27,12 +27,15 @@ from kiosk.county.domain.clock import stamp
 from kiosk.county.domain.intake import Stored
 from kiosk.county.services import CountyServices
 from kiosk.county.services.intake import SignedPush
+from kiosk.demo.county import DemoCounty
+from kiosk.demo.data import seed_demo
 from kiosk.domain.disclosure import restore
 from kiosk.domain.events import Event
-from kiosk.keys import StationKey
+from kiosk.keys import StationKey, load_key_file
 from kiosk.ports import Ack
 from kiosk.protocol.sync import ack_body, sign_ack
 from kiosk.sim.station_year import Profile, SimulatedLog, simulate_year
+from kiosk.sim.virtual_card import VirtualCard
 from kiosk.store.database import first_event
 from kiosk.store.rebuild import Rebuild, insert_events, insert_secrets
 from kiosk.store.sync_log import events_after, keep_ack
@@ -57,6 +60,25 @@ NEIGHBOURS = (
         villages=("柳河村", "杨家坪", "大田村", "河口村"), registrations_early=1.6, walk_ins=2.2),
         seed=12),
 )
+
+
+def seed_everything(config: Config, county: DemoCounty, today: dt.date
+                    ) -> dict[str, VirtualCard]:
+    """What a first start makes, and a later one finds: the demo station's year and its
+    named residents (their cards' wallet is returned), then the county's stations, officer
+    and years."""
+    from kiosk.bootstrap import build_core
+    key = load_key_file(config.station.key_file)
+    seed_station_history(config, key, today)
+    core = build_core(config)
+    try:
+        wallet = seed_demo(core, today)
+    finally:
+        core.close()
+    county.set_up(config.station.id, key.public_bytes().hex(), lambda services: (
+        seed_neighbours(services, today, config.station.timezone),
+        hand_over_station_log(services, config)))
+    return wallet
 
 
 def history_start(today: dt.date) -> dt.date:
