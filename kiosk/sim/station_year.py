@@ -18,6 +18,7 @@ she declines an item or a plan (her choice, counted nowhere), or withdraws her c
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import uuid
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from kiosk.domain.model import Resident, Visit
 from kiosk.domain.queue import DayQueue, Move, new_entry
 from kiosk.domain.registry import CONSENT_VERSION
 from kiosk.domain.unit_of_work import EventFactory
+from kiosk.keys import StationKey
 from kiosk.sim import people
 from kiosk.sim.station_plans import PlanChoice, anchors_for, open_day, visit_day
 
@@ -176,7 +178,7 @@ class StationYear:
 
     def _poisson(self, mean: float) -> int:
         """Arrivals in a day (Knuth's method; the means here are small)."""
-        limit, count, product = pow(2.718281828459045, -mean), 0, self.rng.random()
+        limit, count, product = math.exp(-mean), 0, self.rng.random()
         while product > limit:
             count += 1
             product *= self.rng.random()
@@ -185,7 +187,7 @@ class StationYear:
     def day(self, day: dt.date, busy: float, early: bool) -> None:
         """One open day: who comes, in the order they come, and the queue that serves them."""
         profile = self.profile
-        coming: dict[str | None, list[str]] = {}
+        coming: dict[str, list[str]] = {}
         for item_id in self.visits.pop(day, []):
             item = self.items[item_id]
             if self.by_id[item.resident_id].consented and not item.done and not item.declined:
@@ -354,10 +356,10 @@ class StationYear:
                                            "by": self.by})
 
 
-def simulate_year(station_id: str, key: Any, end: dt.date, plans: dict[str, PlanSpec],
+def simulate_year(station_id: str, key: StationKey, end: dt.date, plans: dict[str, PlanSpec],
                   profile: Profile, timezone: str = "Asia/Shanghai", seed: int = 0,
                   days: int = 365) -> SimulatedLog:
     """The station's log from ``days`` before ``end`` up to the day before it, signed with
-    ``key`` (a ``kiosk.keys.StationKey``)."""
+    ``key``."""
     year = StationYear(station_id, key, key.public_bytes().hex(), plans, profile, timezone, seed)
     return year.run(end - dt.timedelta(days=days), end)

@@ -2,7 +2,9 @@
 three seeded stations, the station syncs to it over loopback HTTP, a tap on a demo card
 reaches the county's numbers after the next sync, the demo panel's county link opens a
 signed-in county page in Chromium (and the one-time link works once), and a second start
-reuses what the first one seeded. One demo process for all of it (a start seeds a year)."""
+reuses what the first one seeded. One demo process for all of it (a first start seeds a
+year), then a second on the same state directory. The figures give each start's wall time
+and its CPU time (the second tells a loaded machine from a slow start)."""
 
 from __future__ import annotations
 
@@ -199,8 +201,10 @@ def test_the_demo_runs_its_county(tmp_path):
     try:
         print(f"figure: demo_second_start_s = {time.monotonic() - started:.1f} s "
               f"(the demo says {again.ready_seconds:.1f} s; CPU {again.cpu_seconds:.1f} s)")
+        # nothing made again: no year, the same officer, the neighbours' logs as they were
         assert not any("first start only" in line for line in again.lines)
-        assert again.ready_seconds < max(3.0, demo.ready_seconds / 4)
-        assert set(stored(officer(again), again)) == set(STATIONS)
+        assert again.wait_for("Demo officer", 5) == demo.wait_for("Demo officer", 5)
+        now = stored(officer(again), again)
+        assert {s: now[s] for s in STATIONS[1:]} == {s: held[s] for s in STATIONS[1:]}
     finally:
         again.stop()
