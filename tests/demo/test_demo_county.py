@@ -29,6 +29,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 STATIONS = ("demo-station", "qingshi-01", "liuhe-01")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 
 
 class Demo:
@@ -160,6 +161,10 @@ def panel_link_in_chromium(demo: Demo) -> None:
                 assert path in county.url and "/login" not in county.url, county.url
                 text = county.inner_text("body")
                 assert "demo-officer" in text and "demo-station" in text, text[:300]
+                if path:
+                    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                    county.screenshot(path=str(ARTIFACTS / "demo_county_reports.png"),
+                                      full_page=True)
                 county.close()
         finally:
             browser.close()
