@@ -52,12 +52,13 @@ class SeededStation:
     seed: int
 
 
-DEMO_PROFILE = Profile(villages=("东湾村", "西岭村", "南坪村", "北山村"), walk_ins=3.5)
+DEMO_PROFILE = Profile(villages=("东湾村", "西岭村", "南坪村", "北山村"), walk_ins=2.2)
 NEIGHBOURS = (
     SeededStation("qingshi-01", "青石镇卫生院", Profile(
-        villages=("青石村", "石桥村", "上坝村", "柳湾村"), walk_ins=3.0), seed=11),
+        villages=("青石村", "石桥村", "上坝村", "柳湾村"), walk_ins=1.8), seed=11),
     SeededStation("liuhe-01", "柳河乡卫生服务站", Profile(
-        villages=("柳河村", "杨家坪", "大田村", "河口村"), registrations_early=1.6, walk_ins=2.2),
+        villages=("柳河村", "杨家坪", "大田村", "河口村"), registrations_early=1.6,
+        registrations_later=0.6, walk_ins=1.4),
         seed=12),
 )
 

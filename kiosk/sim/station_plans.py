@@ -11,7 +11,7 @@ from kiosk.domain.care_plans import PlanSpec
 # How often each shipped plan is offered (a plan file's own plans share the rest).
 WEIGHTS = {"prenatal": 26, "contraceptive-supply": 30, "iud-followup": 10, "pre-pregnancy": 18,
            "postpartum": 4}
-NEW_RESIDENT, RETURNING = 0.6, 0.05  # the chance a plan is begun at her visit
+NEW_RESIDENT, RETURNING = 0.6, 0.15  # the chance a plan is begun at her visit
 
 
 class PlanChoice:

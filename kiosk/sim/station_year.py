@@ -48,8 +48,8 @@ class Profile:
 
     villages: tuple[str, ...]
     registrations_early: float = 2.2  # a day, in the first two months
-    registrations_later: float = 0.5  # a day, afterwards
-    walk_ins: float = 3.0  # check-ins a weekday besides plan visits
+    registrations_later: float = 0.8  # a day, afterwards
+    walk_ins: float = 2.0  # check-ins a weekday besides plan visits
     technicians: int = 2
 
 
