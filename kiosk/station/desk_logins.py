@@ -123,14 +123,16 @@ class DeskLogins:
                     return wait
                 self._changed.wait(min(1.0, max(0.01, deadline - self.clock())))
 
-    def tap(self, technician_id: str, name: str, reader: str) -> LoginWait | None:
-        """Her card on a desk reader: the page it goes to (see the module's rules), if any."""
+    def tap(self, technician_id: str, name: str, reader: str,
+            own_only: bool = False) -> LoginWait | None:
+        """Her card on a desk reader: the page it goes to (see the module's rules), if any;
+        ``own_only``: only a page of her own browser (the tap also logged her out elsewhere)."""
         with self._changed:
             live = [w for w in self._waits if self._live(w)]
             hers = [w for w in live if w.device == technician_id]
             if hers and len({w.address for w in hers}) == 1:
                 return self._choose(hers[-1], technician_id, name, reader, own=True)
-            if len(live) == 1 and not hers:
+            if len(live) == 1 and not hers and not own_only:
                 return self._choose(live[0], technician_id, name, reader, own=False)
             return None
 

@@ -85,9 +85,10 @@ class DeskTaps:
         for own in ended:
             log.info("technician %s logged out at a desk by her card", card.technician_id)
             self.staff.logout(card.technician_id, "technician_card", own.where)
-        if ended:
-            return
-        if self.sessions.logins.tap(card.technician_id, card.name, reader) is not None:
+        # her own browser's login page still gets the tap (her desk's address changed, say)
+        chosen = self.sessions.logins.tap(card.technician_id, card.name, reader,
+                                          own_only=bool(ended))
+        if ended or chosen is not None:
             return
         if session is not None:
             self._say(session, N_("This technician card is not yours: it does nothing here"))
