@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 from collections.abc import Callable
@@ -33,6 +34,7 @@ PER_ADDRESS = 2  # waiting pages per address; its oldest gives way to a new one
 MAX_WAITING = 32  # waiting pages in all; a new page beyond them is refused
 OWN_GUESSES, OTHER_GUESSES = 3, 1
 CODE_DIGITS = 4
+CODE = re.compile(f"[0-9]{{{CODE_DIGITS}}}")
 DEVICE_COOKIE = "kiosk_desk_device"
 DEVICE_DAYS = 180
 
@@ -62,9 +64,9 @@ def device_cookie(secret: bytes, technician_id: str) -> str:
 
 def device_owner(secret: bytes, cookie: str | None) -> str:
     """The technician a desk cookie names, if the station signed it ("" otherwise)."""
-    technician_id, _, mac = (cookie or "").rpartition(".")
-    if technician_id and secrets.compare_digest(device_cookie(secret, technician_id),
-                                                cookie or ""):
+    technician_id, _, _mac = (cookie or "").rpartition(".")
+    if technician_id and secrets.compare_digest(
+            device_cookie(secret, technician_id).encode(), (cookie or "").encode()):
         return technician_id
     return ""
 
@@ -138,6 +140,8 @@ class DeskLogins:
 
     def confirm(self, code: str, technician_id: str, name: str) -> LoginWait | None:
         """The code she typed on the kiosk screen after tapping her card there: that page."""
+        if not CODE.fullmatch(code):
+            return None
         with self._changed:
             found = next((w for w in self._waits if self._live(w)
                           and secrets.compare_digest(w.code, code)), None)

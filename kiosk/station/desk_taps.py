@@ -110,9 +110,12 @@ class DeskTaps:
         for summary in self.sessions.refusals.due(everything):
             log.info("%d desk logins without a card tap refused from %s", summary.count,
                      summary.address)
-            self.staff.desk_refused("no_ticket", {"address": summary.address,
-                                                  "user_agent": summary.user_agent},
-                                    count=summary.count)
+            try:
+                self.staff.desk_refused("no_ticket", {"address": summary.address,
+                                                      "user_agent": summary.user_agent},
+                                        count=summary.count)
+            except StoreUnavailable as exc:  # a count, not a record: the loop goes on
+                log.warning("refused desk logins from %s not logged: %s", summary.address, exc)
 
     def _say(self, session: DeskSession, message: str) -> None:
         self.sessions.post(session, {"kind": "notice", "message": message})
