@@ -70,14 +70,19 @@ class ScreenHub:
                 self._local.add(q)
         return q
 
-    def subscribe_display(self) -> queue.Queue:
+    def subscribe_display(self, local: bool = False) -> queue.Queue:
         """A waiting-room display's stream (/display/events): the queue's board and calls
-        only, in ``DISPLAY_STREAMS`` slots of their own; TooManyScreens when they are taken."""
+        only, in ``DISPLAY_STREAMS`` slots of their own; TooManyScreens when they are taken.
+        ``local``: on this machine, counted by ``screens`` as every local page's stream is."""
         q: queue.Queue = queue.Queue(maxsize=100)
         with self._lock:
             if len(self._displays) >= DISPLAY_STREAMS:
                 raise TooManyScreens("too many open displays")
             self._displays.add(q)
+            if local:
+                if not self._local:
+                    self._local_changed = time.monotonic()
+                self._local.add(q)
         return q
 
     def subscribed(self, q: queue.Queue) -> bool:

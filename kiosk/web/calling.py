@@ -91,7 +91,8 @@ def display_events():
     hub = current_app.extensions["kiosk_hub"]
     speaks = hub.pages.is_display(request.args.get("display"))  # the calls' voice, as on /events
     try:
-        subscription = hub.subscribe_display()
+        from kiosk.web.server import LOCAL
+        subscription = hub.subscribe_display(local=request.remote_addr in LOCAL)
     except TooManyScreens:
         current_app.logger.warning("display stream refused: every display slot is taken")
         return Response("too many open displays\n", status=503, mimetype="text/plain",

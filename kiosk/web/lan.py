@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Flask, abort, request
 
-from kiosk.web.screen import LOOPBACK
+from kiosk.web.server import LOCAL
 
 LAN_ENDPOINTS = frozenset({"calling.display", "calling.display_events", "calling.voice"})
 LAN_STATIC = frozenset({"display.css", "display.js", "calls.js"})
@@ -19,7 +19,7 @@ LAN_STATIC = frozenset({"display.css", "display.js", "calls.js"})
 
 def station_only() -> None:
     """Before every request: the LAN sees the display and nothing else."""
-    if request.remote_addr in LOOPBACK or request.endpoint in LAN_ENDPOINTS:
+    if request.remote_addr in LOCAL or request.endpoint in LAN_ENDPOINTS:
         return
     if request.endpoint == "static" and (request.view_args or {}).get("filename") in LAN_STATIC:
         return
