@@ -171,9 +171,11 @@ class GatedServer(ThreadedWSGIServer):
 
     daemon_threads = True
 
-    def __init__(self, host: str, port: int, app, limits: Limits, name: str):
+    def __init__(self, host: str, port: int, app, limits: Limits, name: str,
+                 tls: ssl.SSLContext | None = None):
         super().__init__(host, port, app, handler=_Handler)
         self.gate, self.deadlines, self.name = ConnectionGate(limits), Deadlines(REQUEST_SECONDS), name
+        self.tls = self.ssl_context = tls  # werkzeug then says https in wsgi.url_scheme
         self._noted, self._refused_noted = 0.0, 0
 
     def process_request(self, request, client_address) -> None:  # type: ignore[override]
@@ -188,7 +190,17 @@ class GatedServer(ThreadedWSGIServer):
             raise
 
     def process_request_thread(self, request, client_address) -> None:  # type: ignore[override]
+        """The connection's own thread: TLS is set up here (the handshake then runs on its
+        first read), never in accept, where a refused or silent client would cost everyone."""
         try:
+            if self.tls is not None:
+                try:
+                    request = self.tls.wrap_socket(request, server_side=True,
+                                                   do_handshake_on_connect=False)
+                except (ssl.SSLError, OSError) as exc:
+                    self.note(f"connection from {client_address[0]} closed: {exc}")
+                    self.shutdown_request(request)
+                    return
             super().process_request_thread(request, client_address)
         finally:
             self.deadlines.done(request)
@@ -229,12 +241,7 @@ class UiServer:
 
     def __init__(self, app, host: str, port: int, context: ssl.SSLContext | None = None):
         _check_port_free(host, port, self.key)  # werkzeug would sys.exit() with its own message
-        self.server = GatedServer(host, port, app, self.limits, self.name)
-        if context is not None:  # the handshake runs on the connection's own thread, not in
-            # accept, where one silent client would hold up every desk
-            self.server.socket = context.wrap_socket(self.server.socket, server_side=True,
-                                                     do_handshake_on_connect=False)
-            self.server.ssl_context = context  # werkzeug then says https in wsgi.url_scheme
+        self.server = GatedServer(host, port, app, self.limits, self.name, context)
         self.host, self.port = host, self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, name=self.name,
                                        daemon=True)
