@@ -42,7 +42,7 @@ class Limits:
 
 
 UI_LIMITS = Limits(per_address=8, total=32, local=64)  # the LAN sees /display only (N15)
-DESK_LIMITS = Limits(per_address=12, total=64, local=16)
+DESK_LIMITS = Limits(per_address=12, total=64, local=32)
 MAX_BUCKETS = 1024  # LAN addresses whose connection rate is remembered
 
 
