@@ -9,8 +9,9 @@ code. A tap reaches a page in one of three ways:
 - a tap on the desk reader, to the newest page of a browser where she logged in before (its
   desk cookie names her, signed with a station secret), when all such pages come from one
   address: hers, 3 guesses;
-- a tap on the desk reader while exactly one page waits on the whole LAN and it is not hers:
-  1 guess, so a stranger's page that happens to be alone gets a single try at her PIN.
+- a tap on the desk reader while login pages wait at one address only (the newest of them;
+  a reload leaves its old page waiting) and none is hers: 1 guess, so a stranger's page that
+  happens to be alone gets a single try at her PIN.
 
 Otherwise the tap goes nowhere (her own page says: tap at the kiosk and type the code). A page
 never sees her name before her PIN is right. Pages are few per address (``PER_ADDRESS``) and
@@ -134,8 +135,8 @@ class DeskLogins:
             hers = [w for w in live if w.device == technician_id]
             if hers and len({w.address for w in hers}) == 1:
                 return self._choose(hers[-1], technician_id, name, reader, own=True)
-            if len(live) == 1 and not hers and not own_only:
-                return self._choose(live[0], technician_id, name, reader, own=False)
+            if len({w.address for w in live}) == 1 and not hers and not own_only:
+                return self._choose(live[-1], technician_id, name, reader, own=False)
             return None
 
     def confirm(self, code: str, technician_id: str, name: str) -> LoginWait | None:

@@ -33,12 +33,16 @@ def test_her_own_browsers_page_gets_her_tap_but_not_from_two_addresses():
     assert desk.tap("t1", "赵", "Desk Reader") is None
 
 
-def test_the_only_page_gets_one_guess_and_a_logout_tap_gives_it_nothing():
+def test_the_only_address_waiting_gets_one_guess_and_a_logout_tap_gives_it_nothing():
     desk, _clock, tickets = logins()
-    alone = desk.open("192.168.1.66", "x")
+    desk.open("192.168.1.66", "x")
+    reloaded = desk.open("192.168.1.66", "x")  # the same page reloaded: its newest wait
     assert desk.tap("t1", "赵", "Desk Reader", own_only=True) is None
-    assert desk.tap("t1", "赵", "Desk Reader") is alone and not alone.own
-    assert tickets.wrong_pin(alone.ticket) is False  # one guess, spent
+    assert desk.tap("t1", "赵", "Desk Reader") is reloaded and not reloaded.own
+    assert tickets.wrong_pin(reloaded.ticket) is False  # one guess, spent
+    desk.open("192.168.1.66", "x")
+    desk.open("192.168.1.67", "x")  # a second address: nobody
+    assert desk.tap("t1", "赵", "Desk Reader") is None
 
 
 def test_codes_are_digits_and_answer_only_while_the_page_waits():
