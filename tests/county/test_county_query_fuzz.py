@@ -8,6 +8,7 @@ hostile values get past the signature check). On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import quote
 
 import flask
@@ -81,8 +82,8 @@ def routes(app):
 def path_of(rule, value: str | None = None) -> str:
     path = rule.rule
     for argument in rule.arguments:
-        path = path.replace(f"<{argument}>", quote(value, safe="") if value is not None
-                            else ARGUMENTS[argument])
+        filled = quote(value, safe="") if value is not None else ARGUMENTS.get(argument, "x")
+        path = re.sub(rf"<(?:[^:>]+:)?{argument}>", lambda _m, f=filled: f, path)
     return path
 
 
