@@ -14,10 +14,11 @@ import logging
 import secrets
 from typing import Any
 
-from flask import Flask, abort, current_app, jsonify, redirect, request, session, url_for
+from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user
 
 from kiosk.county.domain.users import ABSOLUTE, NAME, ROLES, User
+from kiosk.county.web.api import error
 from kiosk.county.web.pages import services
 from kiosk.protocol.sync import STATION_ID
 
@@ -99,7 +100,7 @@ def check_access() -> Any:
     if policy == STATION:  # a query only where the station's signature covers it
         view = current_app.view_functions.get(request.endpoint)
         if request.query_string and not getattr(view, "signs_query", False):
-            return jsonify(error="malformed", detail="this endpoint takes no query"), 400
+            return error(400, "malformed", detail="this endpoint takes no query")
         return None
     if request.method == "POST" and not _csrf_ok():
         abort(400, "csrf")
