@@ -230,7 +230,8 @@ def build_desk(config: Config, core: Core, staff: StaffDesk):
                                             config.desk.key_file, config.station.name,
                                             config.desk.host)
     context = desk_tls.server_context(cert, key)
-    sessions = DeskSessions(config.desk.idle_logout_seconds, config.desk.sessions)
+    sessions = DeskSessions(config.desk.idle_logout_seconds, config.desk.sessions,
+                            device_secret=core.key.derived_secret("desk-device"))
     taps = DeskTaps(sessions, core.checkins, core.staff, config.reader.role)
 
     def server(hub: ScreenHub, services: StationServices):

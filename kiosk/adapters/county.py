@@ -11,7 +11,6 @@ import datetime as dt
 import json
 import ssl
 import urllib.error
-import urllib.parse
 import urllib.request
 from urllib.parse import urlsplit
 
@@ -67,15 +66,10 @@ class HttpCountyLink:
     def roster(self, station_id: str, after: str, signer: Signer) -> dict:
         """One page of the roster feed after ``after`` (the per-station cursor, version 2;
         digits alone: a version-1 cursor the county converts), asked for with the station's
-        signature."""
-        from kiosk.protocol.roster import POSITIONS_VERSION, request_message
-        now = dt.datetime.now(dt.UTC).isoformat()
-        signature = signer.sign(request_message(station_id, after, now)).hex()
-        request = urllib.request.Request(
-            f"{self.base_url}/api/v1/roster?after={urllib.parse.quote(after, safe='')}"
-            f"&v={POSITIONS_VERSION}",
-            headers={"X-Station-Id": station_id, "X-Station-Time": now,
-                     "X-Station-Signature": signature})
+        signature over every parameter (kiosk.protocol.station_requests)."""
+        from kiosk.protocol.roster import POSITIONS_VERSION
+        request = self._signed_get("/api/v1/roster", {"after": after, "v": POSITIONS_VERSION},
+                                   station_id, signer)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout,
                                         context=self.context) as response:
@@ -91,12 +85,8 @@ class HttpCountyLink:
         """One page of the station's chain as the county stores it, for the successor key a
         ``kiosk-county replace`` enrolled (kiosk restore --from-county); the county's refusal
         (403 no_succession, ...) raises CountyRefused."""
-        from kiosk.protocol.succession import restore_message
-        now = dt.datetime.now(dt.UTC).isoformat()
-        signature = signer.sign(restore_message(station_id, after, now)).hex()
-        request = urllib.request.Request(
-            f"{self.base_url}/api/v1/stations/{station_id}/restore?after={after}&limit={limit}",
-            headers={"X-Station-Time": now, "X-Station-Signature": signature})
+        request = self._signed_get(f"/api/v1/stations/{station_id}/restore",
+                                   {"after": str(after), "limit": str(limit)}, station_id, signer)
         try:
             with urllib.request.urlopen(request, timeout=self.timeout,
                                         context=self.context) as response:
@@ -112,3 +102,11 @@ class HttpCountyLink:
             raise OSError(f"county answered {exc.code}") from None
         except ValueError as exc:
             raise OSError(f"county answer not understood ({exc})") from None
+
+    def _signed_get(self, path: str, params: dict[str, str], station_id: str,
+                    signer: Signer) -> urllib.request.Request:
+        """A GET whose method, path and every query parameter the station's key signs."""
+        from kiosk.protocol.station_requests import signed_request
+        now = dt.datetime.now(dt.UTC).isoformat()
+        target, headers = signed_request(station_id, "GET", path, params, now, signer)
+        return urllib.request.Request(f"{self.base_url}{target}", headers=headers)

@@ -156,13 +156,15 @@ def encode_positions(positions: dict[str, int]) -> str:
 
 def parse_positions(text: str) -> dict[str, int]:
     """The positions of an encoded cursor; ProtocolError when it is not one."""
+    from kiosk.protocol.station_requests import whole_number
     from kiosk.protocol.sync import STATION_ID
     positions: dict[str, int] = {}
     for pair in filter(None, text.split(",")):
         station, _, seq = pair.partition(":")
-        if not STATION_ID.match(station) or not seq.isdigit() or station in positions:
+        number = whole_number(seq)  # ASCII digits within a 64-bit integer (issue 23, N14)
+        if not STATION_ID.match(station) or number is None or station in positions:
             raise ProtocolError(f"not a roster cursor: {text[:80]!r}")
-        positions[station] = int(seq)
+        positions[station] = number
     return positions
 
 
