@@ -193,8 +193,8 @@ def test_a_whole_name_at_once_paging_a_village_and_english(kiosk):
     for letter in "wangxiuhua":
         taps.key(letter)
     page.wait_for_selector("#osk-candidates .osk-phrase")
-    phrase = page.inner_text("#osk-candidates .osk-phrase")  # each syllable's likeliest, first
-    assert len(phrase) == 3 and phrase[0] == "王" and phrase[2] == "华", phrase
+    phrase = page.inner_text("#osk-candidates .osk-phrase")  # the surname and a common given name
+    assert phrase == "王秀华", phrase
     page.wait_for_selector("#osk-next:enabled")
     check_keys(page, "candidates")  # the candidate row's keys, the letters and the paging keys
     first_page = page.inner_text("#osk-candidates")
