@@ -82,6 +82,19 @@ def test_readings_stay_bounded_for_many_polyphonic_characters():
         assert reading + rest in keys
 
 
+def test_a_surname_of_two_readings_keeps_them_both_to_itself():
+    """乐 (yue, le) and 尉 (wei, yu) are found by each reading, and the given name keeps its own
+    (until keys 3/, 乐明's 明 took le: `yuele`)."""
+    for name, surname, first in (("乐明", ("yue", "le"), "ming"), ("尉秀", ("wei", "yu"), "xiu")):
+        keys = search_keys.name_keys(name)
+        per_char = search_keys.readings(name)
+        assert tuple(per_char[0][:2]) == surname and per_char[1][0] == first, per_char
+        for reading in surname:
+            assert {reading + first, reading[0] + first[0]} <= keys
+        assert not {"yuele", "weiyu", "yl", "wy"} & keys, sorted(keys)
+    assert [r[0] for r in search_keys.readings("尉迟明")] == ["yu", "chi", "ming"]  # one each
+
+
 def test_ids_and_phones_are_never_keys_and_id_search_still_works(core):
     her = core.registry.register(Registration("王秀华", "1990-03-07", "东湾村", "13700001111",
                                               consent=True), by="tech-1")
