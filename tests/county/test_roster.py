@@ -18,6 +18,7 @@ from kiosk.keys import generate_key_file
 from kiosk.sim.wallet import issue_virtual_card, read_card
 from kiosk.store.sqlite import iter_events
 from kiosk.testing.station import write_station_config
+from kiosk.testing.taps import tap
 from tests.county.test_county import county_cli, free_port, start_county
 
 
@@ -67,9 +68,9 @@ def test_check_in_anywhere_and_revoked_everywhere(two_stations):
     assert isinstance(before, CardRefused) and before.reason == "unknown_issuer"
 
     sync(paths["station-a"])
-    output = sync(paths["station-b"])
-    assert "名册" in output
-    outcome = b.checkins.handle_tap(read_card(card))
+    sync(paths["station-b"])  # B learns A's key; of A's residents, nothing
+    assert b.db.execute("SELECT COUNT(*) FROM residents").fetchone()[0] == 0  # not B's resident
+    outcome = tap(b, read_card(card))  # looked up at the county (issue 24)
     assert isinstance(outcome, CheckedIn) and outcome.masked_name == "王*华"
     assert outcome.follow_up.next_item.next_date == "2026-12-20"  # her plan came along
     row = b.db.execute("SELECT phone, national_id_hash FROM residents WHERE id = ?",
@@ -81,7 +82,7 @@ def test_check_in_anywhere_and_revoked_everywhere(two_stations):
     a.desk.revoke(a.db.execute("SELECT card_no FROM issued_cards").fetchone()[0], "tech-a")
     sync(paths["station-a"])
     sync(paths["station-b"])
-    refused = b.checkins.handle_tap(read_card(card))
+    refused = tap(b, read_card(card))
     assert isinstance(refused, CardRefused) and refused.reason == "revoked"
 
 

@@ -14,7 +14,7 @@ from kiosk.protocol.sync import MAX_BYTES
 
 def create_county_app(services: CountyServices) -> Flask:
     from kiosk.county.web import errors, public, text
-    from kiosk.county.web.api import events, restore, roster
+    from kiosk.county.web.api import events, restore, roster, visitors
     from kiosk.county.web.pages import account, admin, auditor, auth, guard, officer
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES + 4096
@@ -22,8 +22,8 @@ def create_county_app(services: CountyServices) -> Flask:
     if services.settings.trusted_proxies:  # the client address the login lockout counts
         app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
                                 x_for=services.settings.trusted_proxies)
-    for blueprint in (public.bp, events.bp, roster.bp, restore.bp, auth.bp, account.bp, admin.bp,
-                      officer.bp, auditor.bp):
+    for blueprint in (public.bp, events.bp, roster.bp, restore.bp, visitors.bp, auth.bp,
+                      account.bp, admin.bp, officer.bp, auditor.bp):
         app.register_blueprint(blueprint)
     guard.install(app)
     errors.install(app)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from kiosk.county.store.migrations import Migration, statements
 from kiosk.county.store.migrations.data import cut_station_only
-from kiosk.county.store.migrations.shared import ROSTER_RULES, SUCCESSIONS
+from kiosk.county.store.migrations.shared import (
+    HOME_STATIONS,
+    LOOKUP_INDEXES,
+    ROSTER_RULES,
+    SUCCESSIONS,
+    VISITOR_LOOKUPS,
+)
 from kiosk.county.store.migrations.users import SQLITE_TABLES
 
 NO_UPDATE = ("CREATE TRIGGER IF NOT EXISTS county_events_no_update BEFORE UPDATE ON events "
@@ -53,4 +59,6 @@ MIGRATIONS = [
     Migration(4, "station-only fields cut", cut_station_only(
         unlock=("DROP TRIGGER county_events_no_update",), relock=(NO_UPDATE,))),
     Migration(5, "county users, sessions, login failures, audit trail", statements(*SQLITE_TABLES)),
+    Migration(6, "home stations, presence, visitor lookups (issue 24)", statements(
+        *HOME_STATIONS, VISITOR_LOOKUPS.format(id="INTEGER PRIMARY KEY"), *LOOKUP_INDEXES)),
 ]
