@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import pytest
 
-# folder (as test ids begin) -> group: one worker runs the whole folder, in collection order
-WORKER_GROUPS = {"tests/vm/": "vm"}
+# folder or module (as test ids begin) -> group: one worker runs it whole, in collection order
+# (the home-station modules share their county and station processes among their tests)
+WORKER_GROUPS = {"tests/vm/": "vm", "tests/county/test_visitors_stations.py": "visitors",
+                 "tests/security/test_n07_cross_station_care.py": "n07"}
 GROUPED_DIST = "loadgroup"
 
 

@@ -137,12 +137,15 @@ def purge(db: Database, today: dt.date, visitor_days: int) -> int:
     gone = to_forget(db, today, visitor_days)
     if not gone:
         return 0
-    db.execute("PRAGMA secure_delete = ON")
-    for resident_id in gone:
-        forget(db, resident_id)
-    if any(resident_id.startswith(PLACEHOLDER) for resident_id in gone):
-        db.execute("DELETE FROM visitor_cards WHERE ? || card_no NOT IN (SELECT id FROM "
-                   "residents)", (PLACEHOLDER,))
+    db.execute("PRAGMA secure_delete = ON")  # freed pages too, not only freed cells
+    try:
+        for resident_id in gone:
+            forget(db, resident_id)
+        if any(resident_id.startswith(PLACEHOLDER) for resident_id in gone):
+            db.execute("DELETE FROM visitor_cards WHERE ? || card_no NOT IN (SELECT id FROM "
+                       "residents)", (PLACEHOLDER,))
+    finally:
+        db.execute("PRAGMA secure_delete = FAST")  # as the writer runs otherwise
     return len(gone)
 
 
