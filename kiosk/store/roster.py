@@ -85,10 +85,11 @@ class SqliteRoster:
                 log.warning("roster: station %s was revoked at %s; its newer cards are refused",
                             station_id, revoked_at)
                 new_keys[station_id] = "revoked"
-        if "presence_window_s" in page:
+        if "presence_window_s" in page and int(page["presence_window_s"]) != self.window():
             self._meta(WINDOW_KEY, int(page["presence_window_s"]))
         applied = self.apply_entries(page["entries"], own_station_id, plans, page["county_time"])
-        self._meta(CURSOR_KEY, page["next"])
+        if page["next"] != self.cursor():
+            self._meta(CURSOR_KEY, page["next"])
         return sorted(new_keys), applied
 
     def apply_entries(self, entries: list[dict[str, Any]], own_station_id: str, plans: Any,

@@ -27,9 +27,9 @@ def pull(core, link, county_key, max_pages: int = 100) -> int:
         page = verify_page(link.roster(core.config.station.id, after, core.key), county_key)
         if page["for"] != core.config.station.id or page["after"] != after:
             raise ProtocolError("roster page was made for another request")
+        _apply_page(core, page)  # with no entries, still the stations' keys and revocations
         if page["next"] == after:  # nothing new since the cursor
             return applied
-        _apply_page(core, page)
         applied += len(page["entries"])
     return applied
 

@@ -107,6 +107,8 @@ class Station:
         assert self.rig.driver().tap(self.slot, card), "the card was not read"
         report = self.process.next_report(timeout, reader=reader)
         assert report is not None, f"no report from {self.name}"
+        if report.get("kind") != "card_issued":  # any other card ends a technician's session
+            self.staff = None
         return report
 
     def screen(self) -> str:
