@@ -38,6 +38,7 @@ class CardFact:
     issuer: str
     holder_id: str
     role: str
+    revoked: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,8 @@ def presence(entry: Entry, facts: RosterFacts) -> Seen | None:
     if entry.type not in PRESENCE:
         return None
     card = facts.card(entry.data.get("card_no") or "")
-    if card is None or card.role != "resident" or card.holder_id != entry.data.get("resident_id"):
-        return None
+    if card is None or card.role != "resident" or card.revoked \
+            or card.holder_id != entry.data.get("resident_id"):
+        return None  # a revoked card shows her nowhere
     at = entry.data.get("checked_in_at") if entry.type == "checkin.linked" else entry.at
     return Seen(entry.seq, str(at or entry.at))

@@ -166,12 +166,12 @@ class StationFacts:
         self.db, self.own = db, own_station_id
 
     def card(self, card_no: str) -> CardFact | None:
-        row = self.db.execute("SELECT issued_by, holder_id, role FROM issued_cards "
+        row = self.db.execute("SELECT issued_by, holder_id, role, status FROM issued_cards "
                               "WHERE card_no = ?", (card_no,)).fetchone()
         if row is None:
             return None
         issuer = row[0][len("station:"):] if row[0].startswith("station:") else self.own
-        return CardFact(issuer, row[1], row[2])
+        return CardFact(issuer, row[1], row[2], row[3] == "revoked")
 
     def held(self, resident_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM residents WHERE id = ?",

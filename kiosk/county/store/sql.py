@@ -249,9 +249,9 @@ class SqlWriting(UserWrites, HomeWrites):
 
     # -- what the roster rules know (kiosk.county.domain.roster.RosterMemory) -------------
     def card(self, card_no: str) -> CardFact | None:
-        row = self._conn.execute("SELECT station_id, holder_id, role FROM roster_cards "
+        row = self._conn.execute("SELECT station_id, holder_id, role, revoked FROM roster_cards "
                                 "WHERE card_no = ?", (card_no,)).fetchone()
-        return CardFact(*row) if row else None
+        return CardFact(row[0], row[1], row[2], bool(row[3])) if row else None
 
     def learn_card(self, card_no: str, station_id: str, holder_id: str, role: str) -> None:
         self._conn.execute("INSERT INTO roster_cards (card_no, station_id, holder_id, role) "
