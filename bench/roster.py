@@ -100,7 +100,7 @@ def build_county(store, residents: int, rng: random.Random, my_key: StationKey):
             cards[card_no] = (rid, record)
         later.append((n, home, rid, card_no, items[0]["id"]))
     push()
-    for n, home, rid, card_no, item in later:
+    for n, _home, rid, card_no, item in later:
         if rng.random() < 0.05:  # a visit at another station, her card there first
             away = chains[names[(n + 1 + rng.randrange(STATIONS - 1)) % STATIONS]]
             away.add("checkin.created", {"checkin_id": f"ci-{n}", "resident_id": rid,
@@ -110,7 +110,7 @@ def build_county(store, residents: int, rng: random.Random, my_key: StationKey):
                                       "visit_date": "2026-11-01", "outcome": "completed",
                                       "next_appointment": None, "next_item_id": None})
     push()
-    for n, home, rid, card_no, _item in later:
+    for _n, home, rid, card_no, _item in later:
         if rng.random() < 0.02:
             home.add("card.revoked", {"card_no": card_no, "holder_id": rid, "reason": "lost",
                                       "by": "t"})
@@ -183,13 +183,13 @@ def lookups(county, core, cards: dict, count: int) -> list[float]:
     """Visitor lookups over HTTP on loopback (a real server thread), timed one by one."""
     from werkzeug.serving import make_server
 
+    from kiosk.adapters.clock import SystemClock
     from kiosk.adapters.county import HttpCountyLink
+    from kiosk.county.bootstrap import wire
+    from kiosk.county.domain.visitors import RosterPolicy
     from kiosk.county.web.app import create_county_app
     from kiosk.domain.outcomes import VisitorCard
     from kiosk.sync.visitors import Refused, ask
-    from kiosk.adapters.clock import SystemClock
-    from kiosk.county.bootstrap import wire
-    from kiosk.county.domain.visitors import RosterPolicy
     live = wire(county.store, county.key, SystemClock(),  # station requests carry real time
                 policy=RosterPolicy(lookups_per_minute=10000, lookup_alert_per_day=1000000))
     server = make_server("127.0.0.1", 0, create_county_app(live), threaded=True)

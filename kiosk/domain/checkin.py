@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 
 from kiosk.domain.card_desk import CardDesk, Holder, RefusedIdentity
+from kiosk.domain.card_records import parse_record
 from kiosk.domain.cards import uid_fingerprint
 from kiosk.domain.events import Event
 from kiosk.domain.model import CheckIn, FollowUpStatus, ReadCard, Resident, local_date, mask_name
@@ -71,7 +72,10 @@ class CheckInService:
                 return ResidentAtDesk(found[0].id, found[1].card_no or "")
             return found
 
-    def handle_tap(self, card: ReadCard | bytes) -> TapOutcome:
+    def handle_tap(self, card: ReadCard | bytes, refresh: bool = True) -> TapOutcome:
+        """Check her in; a card of a resident this station does not hold, or (``refresh``) of
+        a visitor it looked up before today, is a ``VisitorCard``: kiosk.station.visitors asks
+        the county for her record first."""
         card = card if isinstance(card, ReadCard) else ReadCard(card)
         with self.uow_factory() as uow:
             found = self._whose(uow, card)
@@ -81,6 +85,10 @@ class CheckInService:
             legacy = identity.legacy
             now = self.clock.now()
             today = local_date(now, self.timezone)
+            if refresh and card.record and identity.card_no and uow.visitors.stale(
+                    resident.id, today.isoformat()):
+                return VisitorCard(identity.card_no, parse_record(card.record).station_id,
+                                   card.record)
             follow_up = FollowUpStatus.from_items(uow.care_items.for_resident(resident.id),
                                                   today).for_public(self.names_shown)
             existing = uow.checkins.for_resident_on(resident.id, today.isoformat())

@@ -63,6 +63,8 @@ class Visitors(Protocol):
 
     def tapped(self, resident_id: str, local_date: str) -> None:
         """A looked-up visitor's card was tapped here today: she is kept longer."""
+    def stale(self, resident_id: str, local_date: str) -> bool:
+        """A visitor whose record was looked up before ``local_date``."""
     def wait_for_link(self, card_no: str, issuer: str, record_hex: str, tap_seq: int,
                       at: str) -> None:
         """An offline check-in's card, kept with its record until the county links it."""

@@ -186,10 +186,13 @@ class Station:
         for attempt in (1, 2, 3):
             try:
                 outcome = self.checkins.handle_tap(card)
-                if isinstance(outcome, VisitorCard):  # another station's resident
-                    outcome = (self.visitors.check_in(outcome, card) if self.visitors else
-                               self.checkins.check_in_visitor(
-                                   outcome, self.checkins.visitor_tapped(outcome)))
+                if isinstance(outcome, VisitorCard) and self.visitors:  # another station's
+                    outcome = self.visitors.check_in(outcome, card)    # resident: looked up
+                elif isinstance(outcome, VisitorCard):
+                    outcome = self.checkins.handle_tap(card, refresh=False)
+                    if isinstance(outcome, VisitorCard):
+                        outcome = self.checkins.check_in_visitor(
+                            outcome, self.checkins.visitor_tapped(outcome))
                 break
             except StoreUnavailable as exc:  # busy or disk trouble: retry, then say so
                 log.warning("check-in write failed (attempt %d): %s", attempt, exc)

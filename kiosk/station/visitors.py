@@ -30,16 +30,16 @@ class VisitorDesk:
         tap_seq = checkins.visitor_tapped(visitor)
         answer = ask(self.core, self.link, self.county_key, visitor.card_no, visitor.record,
                      tap_seq)
-        if isinstance(answer, Refused) and answer.status == 403:
-            if answer.reason == "revoked":  # refused here too from now on
-                with self.core.uow() as uow:
-                    uow.issued_cards.note_revoked(visitor.card_no)
-                    uow.commit()
-                return checkins.handle_tap(card)  # refused and recorded as any revoked card
+        if isinstance(answer, Refused) and answer.status == 403 and answer.reason == "revoked":
+            with self.core.uow() as uow:  # refused here too from now on
+                uow.issued_cards.note_revoked(visitor.card_no)
+                uow.commit()
+        elif isinstance(answer, Refused) and answer.status == 403:
             log.warning("visitor card %s: the county does not take its record (%s)",
                         visitor.card_no, answer.reason)
-        elif isinstance(answer, dict) and keep(self.core, answer, visitor.card_no, tap_seq):
-            outcome = checkins.handle_tap(card)
-            if not isinstance(outcome, VisitorCard):
-                return outcome
-        return checkins.check_in_visitor(visitor, tap_seq)
+        elif isinstance(answer, dict) and not keep(self.core, answer, visitor.card_no, tap_seq):
+            log.warning("visitor card %s: her record did not bring the card", visitor.card_no)
+        outcome = checkins.handle_tap(card, refresh=False)  # on what this station now holds
+        if isinstance(outcome, VisitorCard):  # still nobody here: by her card number
+            return checkins.check_in_visitor(visitor, tap_seq)
+        return outcome

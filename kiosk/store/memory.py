@@ -77,6 +77,8 @@ class _Visitors:
         if resident_id in self.s.visitors:
             self.s.visitors[resident_id] = local_date
 
+    def stale(self, resident_id, local_date): return False
+
     def wait_for_link(self, card_no, issuer, record_hex, tap_seq, at):
         self.s.waiting_links[card_no] = (issuer, record_hex, tap_seq, at)
 

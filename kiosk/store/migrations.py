@@ -326,7 +326,7 @@ def m020_home_stations(db: Database) -> None:
     stations that were never served here (kiosk.store.visitors.purge, then VACUUM)."""
     db.execute("CREATE TABLE homes (resident_id TEXT PRIMARY KEY, station_id TEXT NOT NULL)")
     db.execute("CREATE TABLE visitors (resident_id TEXT PRIMARY KEY, last_tap TEXT NOT NULL, "
-               "looked_up_at TEXT)")
+               "looked_up_on TEXT)")
     db.execute("CREATE TABLE visitor_cards (card_no TEXT PRIMARY KEY, issuer TEXT NOT NULL, "
                "record TEXT NOT NULL, tap_seq INTEGER NOT NULL, first_tap TEXT NOT NULL, "
                "refused TEXT)")

@@ -49,11 +49,18 @@ class SqliteVisitors:
         self.db.execute("UPDATE visitors SET last_tap = MAX(last_tap, ?) WHERE resident_id = ?",
                         (local_date, resident_id))
 
-    def hold(self, resident_id: str, local_date: str, looked_up_at: str) -> None:
-        """Her record came from the county: keep it until ``visitor_days`` after this day."""
+    def hold(self, resident_id: str, local_date: str) -> None:
+        """Her record came from the county today: keep it until ``visitor_days`` after."""
         self.db.execute("INSERT INTO visitors VALUES (?, ?, ?) ON CONFLICT(resident_id) DO UPDATE "
-                        "SET last_tap = MAX(last_tap, excluded.last_tap), looked_up_at = "
-                        "excluded.looked_up_at", (resident_id, local_date, looked_up_at))
+                        "SET last_tap = MAX(last_tap, excluded.last_tap), looked_up_on = "
+                        "excluded.looked_up_on", (resident_id, local_date, local_date))
+
+    def stale(self, resident_id: str, local_date: str) -> bool:
+        """A visitor whose record came from the county before today (asked again at her first
+        tap of the day, so her plan is as her home station last left it)."""
+        return self.db.execute("SELECT 1 FROM visitors WHERE resident_id = ? AND "
+                               "COALESCE(looked_up_on, '') < ?",
+                               (resident_id, local_date)).fetchone() is not None
 
     def wait_for_link(self, card_no: str, issuer: str, record_hex: str, tap_seq: int,
                       at: str) -> None:

@@ -10,7 +10,6 @@ kiosk.station.visitors; the sync thread calls ``link_waiting`` and ``forget_expi
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import logging
 import time
@@ -81,7 +80,6 @@ def keep(core: Any, answer: dict[str, Any], card_no: str, tap_seq: int) -> bool:
     resident_id = answer["resident_id"]
     now = core.clock.now()
     today = local_date(now, core.config.station.timezone).isoformat()
-    stamp = now.astimezone(dt.UTC).isoformat(timespec="seconds")
     with core.uow() as uow:
         if "presence_window_s" in answer:
             uow.roster.set_window(int(answer["presence_window_s"]))
@@ -94,7 +92,7 @@ def keep(core: Any, answer: dict[str, Any], card_no: str, tap_seq: int) -> bool:
                       "card (%d entries refused)", card_no, len(applied.refused))
             return False  # rolled back: nothing of her is kept
         if uow.homes.get(resident_id) is not None:  # she is a visitor (not one moved here)
-            uow.visitors.hold(resident_id, today, stamp)
+            uow.visitors.hold(resident_id, today)
         for checkin_id, checked_in_at in uow.visitors.link(card_no, resident_id):
             uow.record(LINKED, {"checkin_id": checkin_id, "resident_id": resident_id,
                                 "card_no": card_no, "checked_in_at": checked_in_at})

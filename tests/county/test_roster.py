@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -106,3 +107,29 @@ def test_roster_needs_a_fresh_signed_request(two_stations):
     page["entries"].append({"forged": True})
     with pytest.raises(ValueError):
         verify_page(page, public_key_from_hex(load_config(paths["station-b"]).county.public_key))
+
+
+def test_a_returning_visitor_is_looked_up_again_each_day(two_stations, clock):
+    """Her record at B is as her home station last left it: asked for again at her first tap
+    of a day (issue 24); with the county out of reach she is still checked in from what B kept."""
+    cores, paths, _ = two_stations
+    a, b = cores["station-a"], cores["station-b"]
+    resident = a.registry.register(Registration("王秀华", "1994-03-12", "东湾村", consent=True),
+                                   by="tech-a")
+    card = issue_virtual_card(a, "resident", resident.id, bytes.fromhex("04A1B2C3"), "cpu")
+    items = a.care.enrol(resident.id, "iud-followup", {"procedure_date": "2026-10-25"}, "tech-a")
+    sync(paths["station-a"])
+    sync(paths["station-b"])
+    assert isinstance(tap(b, read_card(card)), CheckedIn)
+    a.care.log_visit(items[0].id, "2026-11-28", "completed", "", "2026-12-20", "tech-a")
+    sync(paths["station-a"])
+    clock.advance(days=1)
+    assert isinstance(tap(b, read_card(card)), CheckedIn)
+    assert b.db.execute("SELECT done_on FROM care_plan_items WHERE id = ?",
+                        (items[0].id,)).fetchone()[0] == "2026-11-28"  # the visit at home came
+    looked_up = [e for e in iter_events(b.db) if e.type == "visitor.looked_up"]
+    assert len(looked_up) == 2
+    clock.advance(days=1)
+    b.config = replace(b.config, county=replace(b.config.county, url="http://127.0.0.1:1"))
+    outcome = tap(b, read_card(card))
+    assert isinstance(outcome, CheckedIn) and outcome.masked_name == "王*华"
