@@ -58,6 +58,7 @@ PIN_KEY = (64, 56)  # the PIN keypad's keys, width x height, at least
 # answer data rather than a page.
 NOT_PAGE_ENDPOINTS = {
     "screen.events": "the screen's Server-Sent Events stream",
+    "calling.display_events": "the waiting-room display's Server-Sent Events stream",
     "screen.healthz": "JSON for the watchdog",
     "screen.set_language": "sets the language cookie and redirects back to the page",
     "staff.ping": "JSON: the technician page's keep-alive",
