@@ -186,7 +186,7 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
     how many roster entries a pull applied; setting ``wake`` (a signal handler does) pushes
     at once."""
     from kiosk.sync.roster_pull import pull
-    from kiosk.sync.visitors import forget_expired, link_waiting
+    from kiosk.sync.visitors import after_pull
     from kiosk.sync.worker import SyncWorker
     config = core.config
     link = build_county_link(config, signer=core.key)
@@ -196,8 +196,7 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
         applied = pull(core, link, county_key)
         if applied and on_roster:
             on_roster(applied)
-        link_waiting(core, link, county_key)  # offline visitors' check-ins, now the county answers
-        forget_expired(core)  # residents of other stations no longer kept
+        after_pull(core, link, county_key)  # offline visitors linked, expired ones forgotten
 
     worker = SyncWorker(core.writer, link, config.station.id, county_key, on_progress=on_progress,
                         trigger_dir=config.station.data_dir, after_push=roster, clock=core.clock,
@@ -208,9 +207,8 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
 def build_visitors(config: Config, core: Core):
     """Looks up another station's resident at the county; offline, checks her in by card."""
     from kiosk.station.visitors import VisitorDesk
-    county = config.county
-    link = build_county_link(config, signer=core.key) if county.url and county.public_key else None
-    return VisitorDesk(core, link, public_key_from_hex(county.public_key) if link else None)
+    link = build_county_link(config, core.key) if config.county.url and config.county.public_key else None
+    return VisitorDesk(core, link, public_key_from_hex(config.county.public_key) if link else None)
 
 
 def build_ui(config: Config, hub, demo=None, services=None):
@@ -350,10 +348,10 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     threading.Thread(target=watch_health, args=(config, hub, stop), name="health-watch",
                      daemon=True).start()
     signals = build_signals(config, on_press=reprint_button(spooler, hub))
+    visitors = build_visitors(config, core)
     station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status,
                       staff=staff, cards=core.desk, staff_service=core.staff,
-                      desk=desk[1] if desk else None, on_desk=console,
-                      visitors=build_visitors(config, core))
+                      desk=desk[1] if desk else None, on_desk=console, visitors=visitors)
     sync_wake, syncing = threading.Event(), None
 
     def stopping(*_: object) -> None:
@@ -378,15 +376,12 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         from kiosk.store.search_keys import warm_up  # so the first one does not pay for it
         threading.Thread(target=warm_up, name="pinyin-warm-up", daemon=True).start()
 
-    from kiosk.sync.visitors import hourly_forgetting
-    forgetting = hourly_forgetting(core)  # expired visitors, also without a county
-
     def heartbeat() -> None:
         notifier.watchdog()
         try:
             if keeper.tick():
                 day_end.tick()
-            forgetting()
+            visitors.forget_hourly()  # expired visitors, also without a county
         except StoreUnavailable as exc:  # tried again on the next beat
             log.warning("closing the day's queue failed: %s", exc)
     try:

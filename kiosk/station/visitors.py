@@ -10,11 +10,12 @@ any unit of work, so the pages and sync keep writing meanwhile."""
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from kiosk.domain.model import ReadCard
 from kiosk.domain.outcomes import TapOutcome, VisitorCard
-from kiosk.sync.visitors import Refused, ask, keep
+from kiosk.sync.visitors import Refused, ask, forget_expired, keep
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,14 @@ class VisitorDesk:
 
     def __init__(self, core: Any, link: Any = None, county_key: Any = None):
         self.core, self.link, self.county_key = core, link, county_key
+        self._forgot = -3600.0  # monotonic time of the last forgetting
+
+    def forget_hourly(self) -> None:
+        """On the station loop's heartbeat: forget expired visitors at most once an hour
+        (sync does it after every pull; this also serves a station without a county)."""
+        if time.monotonic() - self._forgot >= 3600:
+            self._forgot = time.monotonic()
+            forget_expired(self.core)
 
     def check_in(self, visitor: VisitorCard, card: ReadCard) -> TapOutcome:
         checkins = self.core.checkins

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,12 +154,8 @@ def forget_expired(core: Any) -> int:
     return forgotten
 
 
-def hourly_forgetting(core: Any) -> Callable[[], None]:
-    """``forget_expired`` at most once an hour, for the station loop's heartbeat."""
-    last = [-3600.0]
-
-    def tick() -> None:
-        if time.monotonic() - last[0] >= 3600:
-            last[0] = time.monotonic()
-            forget_expired(core)
-    return tick
+def after_pull(core: Any, link: Any, county_key: Any) -> None:
+    """After each roster pull: offline check-ins linked now that the county answers, and
+    residents of other stations no longer kept forgotten."""
+    link_waiting(core, link, county_key)
+    forget_expired(core)
