@@ -103,7 +103,8 @@ class SqliteRoster:
         window = self.window()
         for raw in entries:
             type_, data = raw["type"], raw["data"]
-            if type_ == "card.revoked" and set(data) == {"card_no"}:  # everyone refuses it
+            if type_ == "card.revoked" and (set(data) == {"card_no"}  # everyone refuses it
+                                            or facts.card(data["card_no"]) is None):
                 db.execute("INSERT OR IGNORE INTO revoked_cards VALUES (?)", (data["card_no"],))
                 db.execute("UPDATE issued_cards SET status = 'revoked' WHERE card_no = ?",
                            (data["card_no"],))

@@ -120,8 +120,8 @@ def link_waiting(core: Any, link: Any, county_key: Any) -> int:
         record = bytes.fromhex(record_hex)
         answer = ask(core, link, county_key, card_no, record, tap_seq)
         if isinstance(answer, Refused) and answer.reason == "tap_used":
-            answer = ask(core, link, county_key, card_no, record,
-                         new_tap(core, card_no, issuer, record))
+            tap_seq = new_tap(core, card_no, issuer, record)
+            answer = ask(core, link, county_key, card_no, record, tap_seq)
         if answer is None:
             return linked  # out of reach: try again after the next push
         if isinstance(answer, Refused):
