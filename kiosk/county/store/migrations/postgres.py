@@ -7,6 +7,7 @@ from __future__ import annotations
 from kiosk.county.store.migrations import Migration, statements
 from kiosk.county.store.migrations.data import cut_station_only
 from kiosk.county.store.migrations.shared import (
+    CARD_COLUMNS,
     HOME_STATIONS,
     LOOKUP_INDEXES,
     ROSTER_RULES,
@@ -65,5 +66,7 @@ MIGRATIONS = [
         relock=(f"ALTER TABLE events ENABLE TRIGGER {TRIGGER}",))),
     Migration(5, "county users, sessions, login failures, audit trail", statements(*POSTGRES_TABLES)),
     Migration(6, "home stations, presence, visitor lookups (issue 24)", statements(
+        *(f"ALTER TABLE roster_cards ADD COLUMN IF NOT EXISTS {name} {kind}"
+          for name, kind in CARD_COLUMNS),
         *HOME_STATIONS, VISITOR_LOOKUPS.format(id="BIGSERIAL PRIMARY KEY"), *LOOKUP_INDEXES)),
 ]

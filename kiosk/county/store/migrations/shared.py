@@ -59,12 +59,13 @@ HOME_STATIONS = (
         PRIMARY KEY (resident_id, station_id, seq))""",
     "CREATE INDEX IF NOT EXISTS resident_entries_order ON resident_entries (resident_id, "
     "received_at)",
-    "ALTER TABLE roster_cards ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0",
-    "ALTER TABLE roster_cards ADD COLUMN issued_seq BIGINT",
     "CREATE INDEX IF NOT EXISTS roster_cards_holder ON roster_cards (holder_id)",
     "INSERT INTO county_meta (key, value) VALUES ('projection_rebuild:home_stations', 'pending') "
     "ON CONFLICT (key) DO NOTHING",
 )
+# roster_cards' new columns: (name, type); each dialect adds them only where missing (a database
+# from before versioned migrations runs every migration again over its tables).
+CARD_COLUMNS = (("revoked", "INTEGER NOT NULL DEFAULT 0"), ("issued_seq", "BIGINT"))
 VISITOR_LOOKUPS = """CREATE TABLE IF NOT EXISTS visitor_lookups (
         id {id},
         station_id TEXT NOT NULL,
