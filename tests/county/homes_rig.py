@@ -95,15 +95,18 @@ class HomesCounty:
 
     def lookup(self, station_id: str, card_no: str, record: bytes, tap: Event | None = None):
         """POST /api/v1/visitors/lookup as the station signs it (a new tap unless given)."""
-        chain = self.stations[station_id]
         if tap is None:
-            tap = chain.tap(card_no, record)
+            tap = self.stations[station_id].tap(card_no, record)
             self.push(station_id)
-        body = request_body(card_no, record, vars(tap))
+        return self.lookup_body(station_id, request_body(card_no, record, vars(tap)))
+
+    def lookup_body(self, station_id: str, body: bytes):
+        """A lookup request with this body, signed as the station signs it."""
         now = self.clock.now().isoformat()
         return self.client.post("/api/v1/visitors/lookup", data=body, headers={
             "Content-Type": "application/json", "X-Station-Id": station_id, "X-Station-Time": now,
-            "X-Station-Signature": chain.key.sign(request_message(station_id, now, body)).hex()})
+            "X-Station-Signature": self.stations[station_id].key.sign(
+                request_message(station_id, now, body)).hex()})
 
     def kept_back(self, station_id: str) -> list[tuple[int, str]]:
         return [(seq, type_) for seq, type_, *_ in self.store.backend.reader().execute(

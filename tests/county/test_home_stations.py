@@ -94,6 +94,8 @@ def test_a_lookup_answers_for_a_presented_card_once_per_tap_and_is_audited(count
     county.push("st-a")
     revoked = county.lookup("st-c", card_no, record)
     assert revoked.status_code == 403 and revoked.json["error"] == "revoked"
+    deep = county.lookup_body("st-c", b"[" * 5000 + b"]" * 5000)
+    assert deep.status_code == 400 and deep.json["error"] == "malformed"
     unsigned = county.client.post("/api/v1/visitors/lookup", data=b"{}", headers={
         "X-Station-Id": "st-c", "X-Station-Time": county.clock.now().isoformat(),
         "X-Station-Signature": "00" * 64})

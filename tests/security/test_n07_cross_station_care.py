@@ -36,7 +36,7 @@ def county_settings() -> str:
 
 def seed(core) -> dict[str, dict]:
     """wang and li at A, each with a card, an overdue item, an upcoming one and a logged visit."""
-    today = dt.date.today()
+    today = core.clock.now().date()
     people = {}
     for n, name in enumerate(("王秀华", "李芳")):
         resident = core.registry.register(Registration(name, "1990-03-12", "东湾村", consent=True),
@@ -150,3 +150,57 @@ def test_n07_a_card_b_issued_stops_when_the_county_no_longer_trusts_b(rig):
     report = a.tap(li["b_card"])
     assert report["kind"] == "card_refused" and report["reason"] == "unknown_issuer"
     assert a.tap(li["card"])["kind"] == "checked_in"
+
+
+def test_n07_her_home_station_applies_the_same_rule(core):
+    """Even if the county served them, A refuses B's changes without her card at B, and takes
+    them after B's check-in of her card (its roster rules, kiosk.protocol.roster_rules)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from kiosk.keys import StationKey
+    from kiosk.protocol.roster import sign_page
+    from kiosk.store.sqlite import iter_events
+    from kiosk.sync.roster_pull import pull
+    county_key = StationKey(Ed25519PrivateKey.generate())
+    who = seed(core)["王秀华"]
+    card_no = core.db.execute("SELECT card_no FROM issued_cards WHERE holder_id = ?",
+                              (who["id"],)).fetchone()[0]
+    now = core.clock.now().astimezone(dt.UTC)
+    late = (now + dt.timedelta(hours=25)).isoformat()
+
+    def entry(seq, type_, data, at):
+        return {"station_id": "station-b", "seq": seq, "type": type_, "data": data, "at": at}
+
+    changes = [("care_item.declined", {"item_id": who["overdue"], "resident_id": who["id"]}),
+               ("visit.logged", {"id": "vis-b", "item_id": who["upcoming"], "resident_id": who["id"],
+                                 "visit_date": now.date().isoformat(), "outcome": "completed",
+                                 "next_appointment": None, "next_item_id": None}),
+               ("resident.corrected", {"resident_id": who["id"], "changes": {"name": "张某某"}}),
+               ("card.issued", {"card_no": "BCARD00001", "holder_id": who["id"], "kind": "cpu"})]
+    seen = entry(1, "checkin.created", {"checkin_id": "ci-b", "resident_id": who["id"],
+                                        "card_no": card_no}, now.isoformat())
+    pages = [[seen, *(entry(2 + n, t, d, late) for n, (t, d) in enumerate(changes))],
+             [entry(10 + n, t, d, now.isoformat()) for n, (t, d) in enumerate(changes)]]
+
+    class Link:
+        """A county that serves one page of entries, whatever the rules say."""
+
+        def __init__(self, entries):
+            self.entries = entries
+
+        def roster(self, station_id, after, key):
+            entries, self.entries = self.entries, []
+            page = {"for": station_id, "after": after,
+                    "next": f"station-b:{entries[-1]['seq']}" if entries else after,
+                    "entries": entries, "stations": {}, "county_time": now.isoformat()}
+            return sign_page(page, county_key)
+    pull(core, Link(pages[0]), county_key.public)  # a day after her check-in at B: all refused
+    first = [e for e in iter_events(core.db) if e.type == "roster.applied"][-1].payload
+    assert [r["type"] for r in first["refused"]] == [t for t, _ in changes]
+    assert core.db.execute("SELECT name FROM residents WHERE id = ?", (who["id"],)).fetchone() \
+        == ("王秀华",)
+    pull(core, Link(pages[1]), county_key.public)  # the same within the window after it: taken
+    second = [e for e in iter_events(core.db) if e.type == "roster.applied"][-1].payload
+    assert second["refused"] == [] and second["entries"] == len(changes)
+    assert core.db.execute("SELECT name FROM residents WHERE id = ?", (who["id"],)).fetchone() \
+        == ("张某某",)

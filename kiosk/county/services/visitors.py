@@ -24,7 +24,7 @@ from kiosk.domain.card_records import CardRecord
 from kiosk.domain.events import check_event
 from kiosk.keys import StationKey, make_verifier, public_key_from_hex
 from kiosk.protocol import roster as feed
-from kiosk.protocol.sync import Malformed, parse_batch
+from kiosk.protocol.sync import Malformed, check_shape, parse_batch
 from kiosk.protocol.visitors import sign_answer
 
 log = logging.getLogger("kiosk.county")
@@ -39,6 +39,7 @@ class LookupRequest:
 
 def parse_request(body: bytes) -> LookupRequest | LookupRefused:
     try:
+        check_shape(body)  # before json.loads, whose recursion a deep body exhausts
         data = json.loads(body)
         card_no, record = data["card_no"], bytes.fromhex(data["record"])
         tap = parse_batch({"events": [data["tap"]]})[0]
