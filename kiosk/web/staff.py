@@ -205,10 +205,12 @@ def resident(resident_id: str):
 
 
 def _record_page(record, errors=None, form=None, **shown):
+    own = core().config.station.id
     return render_template("staff/resident.html", record=record, today=today(),
                            plans=core().care.plans, errors=errors or {}, form=form or {},
                            views=queries.views_by_day(record.views, core().config.station.timezone),
-                           **shown)
+                           home=queries.home_station(db(), record.resident.id) or own,
+                           stations=[own, *queries.station_ids(db())], **shown)
 
 
 @bp.post("/residents/<resident_id>/correct")

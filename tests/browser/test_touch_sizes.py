@@ -151,6 +151,9 @@ def walked(pcscd, tmp_path_factory):
     generate_key_file(config.station.key_file)
     core = build_core(config)
     cards = seed_demo(core, local_date(core.clock.now(), config.station.timezone))
+    with core.writer.lock:  # another station it knows: her record offers "she moved" (issue 24)
+        core.db.execute("INSERT INTO remote_stations (station_id, public_key) VALUES "
+                        "('xinglong-02', ?)", ("00" * 32,))
     core.close()
     values = seeded(config.station.database)
     results: dict[tuple[str, int, int], list[str]] = {}

@@ -112,12 +112,13 @@ def test_keys_follow_a_correction(core):
 
 
 def test_roster_residents_and_corrections_are_found(core):
+    """A visitor's record (a lookup at the county) and a correction from her home station."""
     roster = SqliteRoster(core.db)
-    page = {"stations": {}, "county_time": "2026-11-28T01:00:00Z", "next": 2, "entries": [
-        {"station_id": "other-st", "seq": 1, "type": "resident.registered",
-         "data": {"id": "res-away", "name": "曾国华"}}]}
+    page = {"stations": {}, "county_time": "2026-11-28T01:00:00Z", "next": 2, "entries": []}
     with core.db.conn:
-        roster.apply_page(page, "own-st", {})
+        roster.apply_entries([{"station_id": "other-st", "seq": 1, "type": "resident.registered",
+                               "data": {"id": "res-away", "name": "曾国华"}}], "own-st", {},
+                             page["county_time"], admit=frozenset({"res-away"}))
     assert "res-away" in found(core, "zgh") and "res-away" in found(core, "cengguohua")
     page["entries"] = [{"station_id": "other-st", "seq": 2, "type": "resident.corrected",
                         "data": {"resident_id": "res-away", "changes": {"name": "解明"}}}]

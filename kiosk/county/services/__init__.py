@@ -13,6 +13,7 @@ from kiosk.county.services.restore import ChainRestore
 from kiosk.county.services.roster_feed import RosterFeed
 from kiosk.county.services.stations import Stations
 from kiosk.county.services.users import CountyUsers
+from kiosk.county.services.visitors import VisitorLookups
 from kiosk.county.store.sql import SqlCountyStore
 from kiosk.keys import StationKey
 
@@ -29,6 +30,7 @@ class CountyServices:
     users: CountyUsers
     audit: Audit
     settings: WebSettings
+    visitors: VisitorLookups
 
 
 @dataclass(frozen=True)
