@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import pytest
 
-# folder (as test ids begin) -> group: one worker runs the whole folder, in collection order.
+# folder or module (as test ids begin) -> group: one worker runs it whole, in collection order.
 # The two tests that load a station from the LAN and time its taps meanwhile (N2, N4) share a
-# worker, so that neither times its taps under the other's load.
+# worker, so that neither times its taps under the other's load; the home-station modules share
+# their county and station processes among their tests.
 WORKER_GROUPS = {"tests/vm/": "vm", "tests/security/test_n02_desk_log_spam.py": "lan-load",
-                 "tests/security/test_n04_idle_connections.py": "lan-load"}
+                 "tests/security/test_n04_idle_connections.py": "lan-load",
+                 "tests/county/test_visitors_stations.py": "visitors",
+                 "tests/security/test_n07_cross_station_care.py": "n07"}
 GROUPED_DIST = "loadgroup"
 
 

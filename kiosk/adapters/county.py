@@ -81,6 +81,36 @@ class HttpCountyLink:
         except ValueError as exc:
             raise OSError(f"county answer not understood ({exc})") from None
 
+    def lookup(self, station_id: str, card_no: str, record: bytes, tap: Event, signer: Signer,
+               timeout: float = 3.0) -> dict:
+        """A visitor's record (docs/sync-protocol.md, "Visitors"): the card's signed record and
+        this station's signed tap event, asked for with the station's signature; a refusal
+        (403 revoked, 404 unknown card, 409, 429 over the limit) raises CountyRefused. Short
+        ``timeout``: she waits at the kiosk, and offline she is checked in by her card."""
+        from kiosk.protocol.visitors import request_body, request_message
+        body = request_body(card_no, record, vars(tap))
+        now = dt.datetime.now(dt.UTC).isoformat()
+        signature = signer.sign(request_message(station_id, now, body)).hex()
+        request = urllib.request.Request(
+            f"{self.base_url}/api/v1/visitors/lookup", data=body, method="POST",
+            headers={"Content-Type": "application/json", "X-Station-Id": station_id,
+                     "X-Station-Time": now, "X-Station-Signature": signature})
+        try:
+            with urllib.request.urlopen(request, timeout=timeout,
+                                        context=self.context) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as exc:
+            try:
+                data = json.load(exc)
+            except ValueError:
+                data = {}
+            if exc.code in (400, 403, 404, 409, 413, 429):
+                raise CountyRefused(exc.code, data.get("error", "refused"),
+                                    detail=str(data.get("detail", ""))) from None
+            raise OSError(f"county answered {exc.code}") from None
+        except ValueError as exc:
+            raise OSError(f"county answer not understood ({exc})") from None
+
     def restore_page(self, station_id: str, after: int, signer: Signer, limit: int = 2000) -> dict:
         """One page of the station's chain as the county stores it, for the successor key a
         ``kiosk-county replace`` enrolled (kiosk restore --from-county); the county's refusal

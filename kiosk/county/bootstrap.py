@@ -11,6 +11,7 @@ from flask import Flask
 
 from kiosk.county.config import CountyConfig
 from kiosk.county.domain.clock import Clock
+from kiosk.county.domain.visitors import RosterPolicy
 from kiosk.county.projections import Projection, Projections
 from kiosk.county.services import CountyServices, WebSettings
 from kiosk.county.services.audit import Audit
@@ -19,30 +20,43 @@ from kiosk.county.services.restore import ChainRestore
 from kiosk.county.services.roster_feed import RosterFeed
 from kiosk.county.services.stations import Stations
 from kiosk.county.services.users import CountyUsers
+from kiosk.county.services.visitors import VisitorLookups
 from kiosk.county.store import open_store
 from kiosk.county.store.sql import SqlCountyStore
 from kiosk.keys import StationKey
 
 
 def build_projections() -> list[Projection]:
-    """The read models applied with every stored batch (none yet: the service reports add
-    theirs here)."""
-    return []
+    """The read models applied with every stored event, in order: home stations first (the
+    roster rules and the feed read them); the service reports add theirs here."""
+    from kiosk.county.projections.homes import HomeStations
+    return [HomeStations()]
 
 
 def wire(store: SqlCountyStore, key: StationKey, clock: Clock,
-         settings: WebSettings | None = None, card_key: bytes | None = None) -> CountyServices:
-    """The services over an open store (tests hand in their own store and clock); with the
-    county card key, relayed card authentication too."""
+         settings: WebSettings | None = None, policy: RosterPolicy | None = None,
+         card_key: bytes | None = None) -> CountyServices:
+    """The services over an open store (tests hand in their own store and clock); a read
+    model a migration marked is rebuilt first (an upgraded county, once); with the county
+    card key, relayed card authentication too."""
     from kiosk.county.services.card_auth import CardAuthority
+    policy = policy or RosterPolicy()
+    projections = Projections(build_projections())
+    projections.rebuild_pending(store)
     stations, audit = Stations(store, key, clock), Audit(store, clock)
     return CountyServices(store=store, key=key, clock=clock,
-                          intake=BatchIntake(store, clock, Projections(build_projections())),
-                          roster=RosterFeed(store, key, clock), stations=stations,
+                          intake=BatchIntake(store, clock, projections, policy),
+                          roster=RosterFeed(store, key, clock, policy), stations=stations,
                           restore=ChainRestore(store, stations),
                           users=CountyUsers(store, clock, audit), audit=audit,
                           settings=settings or WebSettings(),
+                          visitors=VisitorLookups(store, key, clock, policy),
                           card_auth=CardAuthority(card_key, clock) if card_key else None)
+
+
+def roster_policy(config: CountyConfig) -> RosterPolicy:
+    return RosterPolicy(config.presence_window_s, config.lookups_per_minute,
+                        config.lookup_alert_per_day)
 
 
 def web_settings(config: CountyConfig) -> WebSettings:
@@ -86,8 +100,8 @@ def build_county(config: CountyConfig, clock: Clock | None = None) -> County:
     key = load_key_file(config.key_file)
     card_key = load_card_key(config.card_key_file)
     store = open_county_store(config, clock)
-    return County(config, store, key,
-                  wire(store, key, clock, web_settings(config), card_key), clock)
+    return County(config, store, key, wire(store, key, clock, web_settings(config),
+                                           roster_policy(config), card_key), clock)
 
 
 def load_card_key(path: Path) -> bytes | None:
@@ -114,4 +128,5 @@ def county_app(store: SqlCountyStore, key: StationKey, clock: Clock | None = Non
                settings: WebSettings | None = None, card_key: bytes | None = None) -> Flask:
     """The web app over a store the caller opened (tests, an embedded county)."""
     from kiosk.county.web.app import create_county_app
-    return create_county_app(wire(store, key, clock or system_clock(), settings, card_key))
+    return create_county_app(wire(store, key, clock or system_clock(), settings,
+                                  card_key=card_key))

@@ -6,6 +6,9 @@ operator may put in ``<data dir>/county.toml`` (docs/configuration.md, "The coun
 database = "postgresql://kiosk@db.example/county"   # default: county.db in the data dir
 metrics_token = "a long random string"              # /metrics with Authorization: Bearer ...
 timezone = "Asia/Shanghai"                          # the reports' calendar months
+presence_window_s = 86400                           # a change away from her home needs her card
+lookups_per_minute = 30                             # visitor lookups per station (then 429)
+lookup_alert_per_day = 300                          # per station in 24 h (then 429 and ALERT)
 ```
 The command line's ``--database`` (or $KIOSK_COUNTY_DATABASE) wins over the file."""
 
@@ -29,6 +32,9 @@ class CountyConfig:
     metrics_token: str | None = None   # lets a scraper read /metrics without a login
     timezone: str = "Asia/Shanghai"    # local calendar months of the reports
     trusted_proxies: int = 1           # reverse proxies in front that set X-Forwarded-For
+    presence_window_s: int = 86400     # her card at a station before it may change her care
+    lookups_per_minute: int = 30       # visitor lookups a station may ask for (then 429)
+    lookup_alert_per_day: int = 300    # in 24 hours (then 429 and an ALERT in the log)
 
     @property
     def key_file(self) -> Path:
@@ -46,6 +52,14 @@ class CountyConfig:
 
 
 KNOWN = {f.name for f in fields(CountyConfig)} - {"data_dir"}
+# Whole-number settings: (lowest, highest, the fix a refusal names).
+NUMBERS = {
+    "trusted_proxies": (0, 5, "1 behind one nginx (the deployment in docs/deploy.md)"),
+    "presence_window_s": (10, 7 * 86400, "86400 (24 hours): her card tapped at a station that "
+                                         "day lets it change her care"),
+    "lookups_per_minute": (1, 10000, "30: a busy station's visitors, one by one"),
+    "lookup_alert_per_day": (1, 1000000, "300: more visitors than a township station sees"),
+}
 
 
 def load_county_config(data_dir: Path, database: str | None = None) -> CountyConfig:
@@ -68,10 +82,10 @@ def _checked(table: dict[str, object]) -> dict[str, object]:
     for key, value in table.items():
         if key not in KNOWN:
             raise ConfigError(f"county.{key}", "unknown key", f"use one of {sorted(KNOWN)}")
-        if key == "trusted_proxies":
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 5:
-                raise ConfigError("county.trusted_proxies", "must be a whole number 0 to 5",
-                                  "1 behind one nginx (the deployment in docs/deploy.md)")
+        if key in NUMBERS:
+            low, high, fix = NUMBERS[key]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise ConfigError(f"county.{key}", f"must be a whole number {low} to {high}", fix)
         elif not isinstance(value, str):
             raise ConfigError(f"county.{key}", "must be a string", f'{key} = "..."')
     token = table.get("metrics_token")

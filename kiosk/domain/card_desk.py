@@ -14,7 +14,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kiosk.domain.card_auth import Personalised, judge
+from kiosk.domain.card_auth import Personalised, Verdict, judge
 from kiosk.domain.card_records import (
     MAX_FILE,
     MAX_FRAMED,
@@ -23,6 +23,7 @@ from kiosk.domain.card_records import (
     Verifier,
     frame,
     new_card_no,
+    parse_record,
     sign_record,
     verify_record,
 )
@@ -31,6 +32,7 @@ from kiosk.domain.events import Signer
 from kiosk.domain.model import IssuedCard, ReadCard
 from kiosk.domain.unit_of_work import Clock, UnitOfWork
 from kiosk.domain.validation import Invalid
+from kiosk.domain.visitors import Visiting
 from kiosk.errors import CardIOError
 
 # Writes a framed record onto the card and returns the record read back from it.
@@ -61,7 +63,16 @@ class Unrecognised:
     """A blank card, or one issued elsewhere that this station does not know (yet)."""
 
 
-Identity = Holder | RefusedIdentity | Unrecognised
+Identity = Holder | RefusedIdentity | Unrecognised | Visiting
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """When the county revoked a station (epoch seconds), and the last seq of its chain it
+    still trusts: its cards count only if dated before and issued at or before that seq."""
+
+    at: float
+    trusted_seq: int | None = None
 
 
 def _binds(issued: IssuedCard, record: CardRecord, uid: bytes, own_station: str) -> bool:
@@ -80,7 +91,7 @@ def _binds(issued: IssuedCard, record: CardRecord, uid: bytes, own_station: str)
 class CardDesk:
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock, station_id: str,
                  signer: Signer, verify: Verifier, legacy_uid_only: bool = False,
-                 revoked_at: Callable[[str], float | None] | None = None,
+                 revoked_at: Callable[[str], Revocation | None] | None = None,
                  require_authenticated: bool = False, unverified_visitors: bool = True):
         self.uow_factory, self.clock, self.station_id = uow_factory, clock, station_id
         self.signer, self.verify, self.legacy_uid_only = signer, verify, legacy_uid_only
@@ -105,21 +116,26 @@ class CardDesk:
             if verdict == "not_authentic":  # a copy of everything readable, without the key
                 return RefusedIdentity("not_authentic", record.card_no)
             revoked = self.revoked_at(record.station_id) if self.revoked_at else None
-            if revoked is not None and record.issued_at >= revoked:  # its key is no longer trusted
+            if revoked is not None and record.issued_at >= revoked.at:  # its key is untrusted
                 return RefusedIdentity("unknown_issuer", record.card_no)
             issued = uow.issued_cards.get(record.card_no)
             if issued is None:
+                if uow.issued_cards.known_revoked(record.card_no):
+                    return RefusedIdentity("revoked", record.card_no)
+                if record.role == "resident" and record.station_id != self.station_id:
+                    # another station's resident, whom the county will tell the station about
+                    return self._unaccepted(verdict, record.card_no) or Visiting(record,
+                                                                                 card.record)
                 return Unrecognised()
             if issued.status != "active":
                 return RefusedIdentity("revoked", record.card_no)
+            if (revoked is not None and revoked.trusted_seq is not None
+                    and (issued.roster_seq or 0) > revoked.trusted_seq):
+                return RefusedIdentity("unknown_issuer", record.card_no)  # issued after trust
             if issued.role != record.role or not _binds(issued, record, record.uid, self.station_id):
                 return RefusedIdentity("copied", record.card_no)
-            if verdict == "none" and self.require_authenticated:
-                return RefusedIdentity("exchange", record.card_no)
-            if verdict == "unverified" and not self.unverified_visitors:
-                return RefusedIdentity("unverified", record.card_no)
-            return Holder(issued.role, issued.holder_id, issued.card_no,
-                          verified=verdict != "unverified")
+            return self._unaccepted(verdict, record.card_no) or Holder(
+                issued.role, issued.holder_id, issued.card_no, verified=verdict != "unverified")
         if self.legacy_uid_only:
             bound = uow.cards.by_uid_hash(uid_hash(card.uid))
             if bound and bound.status == "active":
@@ -127,6 +143,24 @@ class CardDesk:
                     return RefusedIdentity("exchange")
                 return Holder("resident", bound.resident_id, None, legacy=True)
         return Unrecognised()
+
+    def _unaccepted(self, verdict: Verdict, card_no: str) -> RefusedIdentity | None:
+        """A genuine card this station still does not take: one that cannot prove itself where
+        only cards that do are taken, or another township's it could not check."""
+        if verdict == "none" and self.require_authenticated:
+            return RefusedIdentity("exchange", card_no)
+        if verdict == "unverified" and not self.unverified_visitors:
+            return RefusedIdentity("unverified", card_no)
+        return None
+
+    def unverified(self, card: ReadCard) -> bool:
+        """Whether this tap's card is one of another township that could not be checked (its
+        check-in shows, "my record" is not offered), whichever way she was checked in."""
+        try:
+            record = parse_record(card.record) if card.record else None
+        except RecordRefused:
+            return False
+        return record is not None and judge(record.auth, card.proof) == "unverified"
 
     def issued_to_someone(self, card: ReadCard) -> bool:
         """An active card of this station's (not a legacy UID binding): never to be issued
@@ -149,7 +183,8 @@ class CardDesk:
             if holder is None:
                 raise Invalid("card", "No such resident")
             current = self.identify(uow, card)
-            if isinstance(current, Holder) and not current.legacy:
+            if isinstance(current, Visiting) or (isinstance(current, Holder)
+                                                 and not current.legacy):
                 raise Invalid("card", "This card is already issued; revoke it first")
 
     def prepare(self, role: str, holder_id: str, card: ReadCard,

@@ -58,6 +58,22 @@ class Projections:
                 after, replayed = events[-1].seq, replayed + len(events)
         return replayed
 
+    def rebuild_pending(self, store: CountyStore) -> list[str]:
+        """Rebuild the projections a migration marked (its tables are new or changed:
+        ``county_meta`` holds ``projection_rebuild:<name>``), then clear the marks; the names
+        rebuilt. An upgraded county runs this once at its first start."""
+        pending = set(store.pending_rebuilds())
+        chosen = [p for p in self.projections if p.name in pending]
+        if chosen:
+            Projections(chosen).rebuild(store)
+
+        def done(tx: Writing) -> None:
+            for name in pending:
+                tx.rebuilt(name)
+        if pending:
+            store.write(done)
+        return [p.name for p in chosen]
+
     def _replay(self, store: CountyStore, station_id: str, events: list[Event]) -> None:
         def apply(tx: Writing) -> None:
             self.apply(tx, station_id, events)

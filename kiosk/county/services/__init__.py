@@ -14,6 +14,7 @@ from kiosk.county.services.restore import ChainRestore
 from kiosk.county.services.roster_feed import RosterFeed
 from kiosk.county.services.stations import Stations
 from kiosk.county.services.users import CountyUsers
+from kiosk.county.services.visitors import VisitorLookups
 from kiosk.county.store.sql import SqlCountyStore
 from kiosk.keys import StationKey
 
@@ -30,6 +31,7 @@ class CountyServices:
     users: CountyUsers
     audit: Audit
     settings: WebSettings
+    visitors: VisitorLookups
     card_auth: CardAuthority | None = None  # relayed card authentication, with a card key
 
 

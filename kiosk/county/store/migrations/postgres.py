@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from kiosk.county.store.migrations import Migration, statements
 from kiosk.county.store.migrations.data import cut_station_only
-from kiosk.county.store.migrations.shared import ROSTER_RULES, SUCCESSIONS
+from kiosk.county.store.migrations.shared import (
+    CARD_COLUMNS,
+    HOME_STATIONS,
+    LOOKUP_INDEXES,
+    ROSTER_RULES,
+    SUCCESSIONS,
+    VISITOR_LOOKUPS,
+)
 from kiosk.county.store.migrations.users import POSTGRES_TABLES
 
 TRIGGER = "county_events_append_only"
@@ -58,4 +65,8 @@ MIGRATIONS = [
         unlock=(f"ALTER TABLE events DISABLE TRIGGER {TRIGGER}",),
         relock=(f"ALTER TABLE events ENABLE TRIGGER {TRIGGER}",))),
     Migration(5, "county users, sessions, login failures, audit trail", statements(*POSTGRES_TABLES)),
+    Migration(6, "home stations, presence, visitor lookups (issue 24)", statements(
+        *(f"ALTER TABLE roster_cards ADD COLUMN IF NOT EXISTS {name} {kind}"
+          for name, kind in CARD_COLUMNS),
+        *HOME_STATIONS, VISITOR_LOOKUPS.format(id="BIGSERIAL PRIMARY KEY"), *LOOKUP_INDEXES)),
 ]

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from kiosk.county.store.base import Connection
 from kiosk.county.store.migrations import Migration, statements
 from kiosk.county.store.migrations.data import cut_station_only
-from kiosk.county.store.migrations.shared import ROSTER_RULES, SUCCESSIONS
+from kiosk.county.store.migrations.shared import (
+    CARD_COLUMNS,
+    HOME_STATIONS,
+    LOOKUP_INDEXES,
+    ROSTER_RULES,
+    SUCCESSIONS,
+    VISITOR_LOOKUPS,
+)
 from kiosk.county.store.migrations.users import SQLITE_TABLES
 
 NO_UPDATE = ("CREATE TRIGGER IF NOT EXISTS county_events_no_update BEFORE UPDATE ON events "
@@ -46,6 +54,15 @@ BASE = statements(
     NO_UPDATE, NO_DELETE,
 )
 
+def home_stations(conn: Connection) -> None:
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(roster_cards)").fetchall()}
+    for name, kind in CARD_COLUMNS:
+        if name not in columns:
+            conn.execute(f"ALTER TABLE roster_cards ADD COLUMN {name} {kind}")
+    statements(*HOME_STATIONS, VISITOR_LOOKUPS.format(id="INTEGER PRIMARY KEY"),
+               *LOOKUP_INDEXES)(conn)
+
+
 MIGRATIONS = [
     Migration(1, "stations, events, forks", BASE),
     Migration(2, "roster rules", statements(*ROSTER_RULES)),
@@ -53,4 +70,5 @@ MIGRATIONS = [
     Migration(4, "station-only fields cut", cut_station_only(
         unlock=("DROP TRIGGER county_events_no_update",), relock=(NO_UPDATE,))),
     Migration(5, "county users, sessions, login failures, audit trail", statements(*SQLITE_TABLES)),
+    Migration(6, "home stations, presence, visitor lookups (issue 24)", home_stations),
 ]

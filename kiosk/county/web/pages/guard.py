@@ -32,6 +32,7 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "station_events": STATION,    # the station API: station signatures
     "station_roster": STATION,
     "station_restore": STATION,
+    "station_visitors": STATION,  # visitor lookups (issue 24)
     "station_card_auth": STATION,  # relayed card authentication (api/card_auth.py)
     "account": ANY,               # home, logout, /metrics, the OpenAPI document
     "admin": frozenset({"admin"}),
