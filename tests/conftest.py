@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,15 @@ from kiosk.sim.pcscd import PcscdHarness
 from kiosk.testing.station import write_station_config
 
 pytest_plugins = ("tests.parallel",)
+
+# Under PYTHONDONTWRITEBYTECODE (set on the developers' machines) every Python process the tests
+# start (`kiosk serve`, `kiosk-county serve`, the lazyfs mount, CLI runs: hundreds in a run)
+# compiled the kiosk's modules again, a fifth of a station's start-up CPU. They share one bytecode
+# cache outside the source tree instead (as tests/power/station_rig.py's did); set here, at
+# start, so the xdist workers and everything they start inherit it.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+    os.environ.setdefault("PYTHONPYCACHEPREFIX",
+                          str(Path(tempfile.gettempdir()) / f"kiosk-test-pycache-{os.getuid()}"))
 
 # Property tests check rules, not speed (speed lives in bench/): no per-example deadline, which a
 # loaded 2-core CI machine would otherwise turn into failures that say nothing about the code.
