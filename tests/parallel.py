@@ -7,6 +7,11 @@ work for the scheduler, whatever ``--dist`` was asked for with ``-n``. xdist's o
 pytest 9.2 and xdist 3.8 the mark no longer reaches the scheduler (pytest-dev/pytest-xdist#1386:
 the worker renames the test's id, which pytest 9.2 ignores), so the folder is what counts.
 
+The longest tests go first (those marked ``slow``; the groups come before them, the biggest
+first, as xdist orders its units): a worker that picks up a five-minute test near the end
+would hold the run open while the other idles. A worker running a group takes no other work
+until its group is done, so that nothing queues behind the virtual station's last minutes.
+
 Lines a test prints with ``figure:`` in them are repeated in a "figures" summary at the end
 (with workers, captured output is otherwise only shown for failures; ``-s`` shows nothing of
 theirs).
@@ -24,6 +29,13 @@ GROUPED_DIST = "loadgroup"
 def group_of(nodeid: str) -> str | None:
     return next((group for folder, group in WORKER_GROUPS.items() if nodeid.startswith(folder)),
                 None)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items) -> None:
+    """The groups' tests and those marked ``slow`` first. A stable sort: each test keeps its
+    place among its kind, so a group's tests stay in file order whatever their marks."""
+    items.sort(key=lambda item: not (group_of(item.nodeid) or item.get_closest_marker("slow")))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -50,6 +62,15 @@ def pytest_xdist_make_scheduler(config, log):
             if scope == nodeid:
                 return group_of(nodeid) or nodeid
             return scope
+
+        def _reschedule(self, node) -> None:
+            """No work queued behind a group still running (xdist tops a worker up once it has
+            two tests left, which for the VM group are its longest)."""
+            running = self.assigned_work.get(node, {})
+            if any(scope in WORKER_GROUPS.values() and not all(tests.values())
+                   for scope, tests in running.items()):
+                return
+            super()._reschedule(node)
 
     return FolderGroupScheduling(config, log)
 
