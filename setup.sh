@@ -8,13 +8,14 @@
 #   sudo ./setup.sh install --station-id ID [--station-name NAME] [--county-url URL
 #        --county-pubkey FILE] [--printer none|network:HOST[:PORT]|usb:VID:PID|file:PATH]
 #        [--rotate 0|90|180|270] [--read-only-root DEVICE | --writable-root] [--desk]
-#        [--root DIR] [--no-apt] [--wheels DIR] [--log FILE] [--dry-run]
+#        [--rtc ds3231] [--root DIR] [--no-apt] [--wheels DIR] [--log FILE] [--dry-run]
 #                                       install or upgrade a station in place (--root: into a
 #                                       mounted root filesystem; --no-apt: no packages;
 #                                       --wheels: Python packages from that wheelhouse only,
 #                                       no network; --read-only-root LABEL=kiosk-data: overlay
 #                                       root, data on that partition; --writable-root: overlay off;
-#                                       --desk: technician pages on the LAN over HTTPS)
+#                                       --desk: technician pages on the LAN over HTTPS;
+#                                       --rtc ds3231: a battery clock on I2C)
 #   sudo ./setup.sh image --from raspios-bookworm-arm64-lite.img.xz --out station.img
 #        [--no-loop] [--userconf FILE] [--data-size MB [--root-size MB]] [install options]
 #                                       an SD-card image with the kiosk in it (--no-loop: edit
@@ -36,15 +37,16 @@ readonly REPO_DIR
 readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
 # pcscd + vpcd: the PC/SC stack and virtual reader; swig, libpcsclite-dev, gcc and
 # python3-dev build pyscard; python3-venv gives Debian's python3 its venv module;
-# chromium is the kiosk browser (and the UI tests' browser); the CJK fonts render
-# Chinese on screen and raster receipt lines, rare characters included.
-readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium fonts-noto-cjk fonts-wqy-microhei espeak-ng)
+# chromium is the kiosk browser (and the UI tests' browser), chromium-l10n its Chinese (date
+# fields in 年/月/日 order); the CJK fonts render Chinese on screen and raster receipt lines,
+# rare characters included.
+readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium chromium-l10n fonts-noto-cjk fonts-wqy-microhei espeak-ng)
 # The tests also run the county receiver on PostgreSQL (a private server they start)
 # check the shell scripts with shellcheck, build and read SD-card images (setup.sh image),
 # run the real cage (headless) under the browser unit's watcher, and build the virtual station
 # (tests/vstation: a Debian 12 root made with mmdebstrap, booted in QEMU; tesseract reads its
-# screen).
-readonly TEST_APT_PACKAGES=(postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland mmdebstrap qemu-system-x86 qemu-utils fuse3 libfuse3-3 tesseract-ocr tesseract-ocr-chi-sim)
+# screen); dbus-daemon gives the clock-setting test a private bus with a fake timedated.
+readonly TEST_APT_PACKAGES=(postgresql dbus-daemon shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland mmdebstrap qemu-system-x86 qemu-utils fuse3 libfuse3-3 tesseract-ocr tesseract-ocr-chi-sim)
 
 say() { printf '[%s] %s\n' "$1" "$2"; }
 die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }

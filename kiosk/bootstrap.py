@@ -16,19 +16,20 @@ import sys
 import threading
 from collections.abc import Callable
 
-import kiosk
 from kiosk.adapters.clock import SystemClock
 from kiosk.adapters.sd_notify import Notifier
+from kiosk.adapters.station_clock import StationClock
 from kiosk.config.care_plans import load_plans
 from kiosk.config.loader import Config
 from kiosk.domain.card_desk import CardDesk
 from kiosk.domain.care import CareService
 from kiosk.domain.checkin import CheckInService
+from kiosk.domain.clock_setting import ClockService
 from kiosk.domain.events import Signer
 from kiosk.domain.registry import ResidentRegistry
 from kiosk.domain.staff import StaffService
 from kiosk.domain.unit_of_work import Clock, EventFactory
-from kiosk.errors import KeyFileError, StoreUnavailable
+from kiosk.errors import StoreUnavailable
 from kiosk.i18n import bilingual
 from kiosk.keys import load_key_file, make_verifier, public_key_from_hex
 from kiosk.ports import CardReader, CountyLink, Printer, ReaderStatus, Signals
@@ -40,8 +41,8 @@ from kiosk.station.screen_pages import SCREEN_TOKEN_FILE, ScreenPages
 from kiosk.station.services import StationServices
 from kiosk.station.staff_desk import StaffDesk
 from kiosk.station.watchers import watch_health, watch_sync
-from kiosk.store.database import first_event
-from kiosk.store.rebuild import successor_keys
+from kiosk.store.clock_log import clock_settings, newest_stamp
+from kiosk.store.rebuild import former_keys
 from kiosk.store.sqlite import SqliteUnitOfWork
 from kiosk.store.writer import Writer
 
@@ -53,7 +54,8 @@ def build_core(config: Config, clock: Clock | None = None, wait: float = 0.0) ->
     """The core on the database's one writer: ``StationRunning`` if another process (the
     station) holds it after ``wait`` seconds."""
     key = load_key_file(config.station.key_file)
-    clock = clock or SystemClock()
+    clock = clock if isinstance(clock, StationClock) else (
+        StationClock(clock, checked=False) if clock else build_clock(config))
     writer = Writer.open(config.station.database, wait=wait)
     try:
         return _core_on(config, key, clock, writer)
@@ -62,7 +64,17 @@ def build_core(config: Config, clock: Clock | None = None, wait: float = 0.0) ->
         raise
 
 
-def _core_on(config: Config, key, clock: Clock, writer: Writer) -> Core:
+def build_clock(config: Config) -> StationClock:
+    """The machine's clock, judged against the station's time sources where station.clock
+    says (auto: on a Raspberry Pi, which has no battery clock); timedated sets it."""
+    from kiosk.adapters.health import HealthProbe
+    from kiosk.adapters.timedated import set_system_clock
+    checked = config.station.clock == "checked" or (
+        config.station.clock == "auto" and HealthProbe(config.station.data_dir).is_raspberry_pi())
+    return StationClock(SystemClock(), checked=checked, set_system=set_system_clock)
+
+
+def _core_on(config: Config, key, clock: StationClock, writer: Writer) -> Core:
     db = writer.db
     events = EventFactory(config.station.id, key, clock)
 
@@ -96,42 +108,12 @@ def _core_on(config: Config, key, clock: Clock, writer: Writer) -> Core:
                          tuple(Room(rid, name) for rid, name in config.queue.rooms),
                          config.queue.return_after)
     core = Core(config, db, key, clock, events, uow, checkins, desk, StaffService(uow, clock),
-                registry, care, queue, writer)
-    _ensure_genesis(core)
+                registry, care, queue, writer,
+                ClockService(uow, clock, config.station.id, config.station.timezone))
+    core.ensure_genesis()
+    with writer.lock:  # the log's newest time, and what this boot's settings said
+        clock.remember(newest_stamp(db), clock_settings(db, clock.boot_id()))
     return core
-
-
-def former_keys(db) -> list[str]:
-    """The keys this station had before a restore handed its chain to the current one: card
-    records they signed stay valid here (revoked cards stay revoked)."""
-    row = first_event(db)
-    if row is None:
-        return []
-    keys = [json.loads(row[0]).get("public_key")] + [k for _, k in successor_keys(db)]
-    return [k for k in keys[:-1] if k]
-
-
-def _ensure_genesis(core: Core) -> None:
-    """A new log starts with the station's identity; an old one must match the key file (or,
-    after a restore, the key the newest ``station.restored`` event handed the chain to)."""
-    with core.writer.lock:
-        row = first_event(core.db)
-        successors = [k for _, k in successor_keys(core.db)]
-    public_hex = core.key.public_bytes().hex()
-    if row is None:
-        with core.uow() as uow:
-            uow.record("station.initialized", {"station_id": core.config.station.id,
-                                               "public_key": public_hex,
-                                               "software": f"kiosk {kiosk.__version__}"})
-            uow.commit()
-        return
-    import json
-    keys = [json.loads(row[0]).get("public_key")] + successors
-    if keys[-1] != public_hex or row[1] != core.config.station.id:
-        raise KeyFileError(
-            f"the key file {core.config.station.key_file} or station id {core.config.station.id!r} does "
-            f"not match the database {core.config.station.database} (made for station {row[1]!r}); "
-            "restore the station's own key file, or point station.database at a new file")
 
 
 def build_reader(config: Config) -> CardReader:
@@ -216,7 +198,7 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
 
     worker = SyncWorker(core.writer, link, config.station.id, county_key, on_progress=on_progress,
                         trigger_dir=config.station.data_dir, after_push=roster, clock=core.clock,
-                        wake=wake, reads=reads)
+                        wake=wake, reads=reads, county_time=core.clock.county_said)
     return worker, roster
 
 
@@ -244,7 +226,8 @@ def build_desk(config: Config, core: Core, staff: StaffDesk):
                                             config.desk.key_file, config.station.name,
                                             config.desk.host)
     context = desk_tls.server_context(cert, key)
-    sessions = DeskSessions(config.desk.idle_logout_seconds, config.desk.sessions)
+    sessions = DeskSessions(config.desk.idle_logout_seconds, config.desk.sessions,
+                            device_secret=core.key.derived_secret("desk-device"))
     taps = DeskTaps(sessions, core.checkins, core.staff, config.reader.role)
 
     def server(hub: ScreenHub, services: StationServices):
@@ -268,6 +251,10 @@ def build_calling(config: Config, core: Core, hub: ScreenHub):
         announcer = Announcer(EspeakSpeech(), config.station.data_dir / "voice", config.queue.voice_lang,
                               config.queue.voice_cache_mb * 1024 * 1024)
         announcer.cache.prune()  # what an older release or a smaller bound left
+        if config.queue.voice_lang == "cmn":  # the room names as pypinyin reads them in context,
+            from kiosk.adapters.mandarin import learn_phrases  # in a process of its own (memory)
+            threading.Thread(target=learn_phrases, args=([name for _, name in config.queue.rooms],),
+                             name="room-readings", daemon=True).start()
     passes = VoicePasses(core.key.derived_secret("voice-pass"))
     return QueueDesk(core.queue, hub, config.station.database, config.queue.show_masked_name, announcer, passes)
 
@@ -323,7 +310,10 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         finally:
             read.conn.close()
     day_end = DayEnd(core.queue, on_closed=publish_board)
-    day_end.tick()  # a station that was off overnight closes yesterday's queue first
+    from kiosk.station.clock_keeper import ClockKeeper
+    keeper = ClockKeeper(core.clock, core.clocks, hub.clock_status)
+    if keeper.tick():  # a station that was off overnight closes yesterday's queue first,
+        day_end.tick()  # once it knows what day it is
     desk = build_desk(config, core, staff)
     services = StationServices(core, staff, hub, spooler, calling,
                                desk_sessions=desk[0] if desk else None,
@@ -379,7 +369,8 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     def heartbeat() -> None:
         notifier.watchdog()
         try:
-            day_end.tick()
+            if keeper.tick():
+                day_end.tick()
         except StoreUnavailable as exc:  # tried again on the next beat
             log.warning("closing the day's queue failed: %s", exc)
     try:

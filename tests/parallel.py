@@ -27,8 +27,11 @@ from __future__ import annotations
 
 import pytest
 
-# folder (as test ids begin) -> group: one worker runs the whole folder, in collection order
-WORKER_GROUPS = {"tests/vm/": "vm"}
+# folder (as test ids begin) -> group: one worker runs the whole folder, in collection order.
+# The two tests that load a station from the LAN and time its taps meanwhile (N2, N4) share a
+# worker, so that neither times its taps under the other's load.
+WORKER_GROUPS = {"tests/vm/": "vm", "tests/security/test_n02_desk_log_spam.py": "lan-load",
+                 "tests/security/test_n04_idle_connections.py": "lan-load"}
 GROUPED_DIST = "loadgroup"
 
 
@@ -39,17 +42,19 @@ def group_of(nodeid: str) -> str | None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items) -> None:
-    """On xdist workers the groups' tests first, so the scheduler starts them at once; then,
-    with or without xdist, those marked ``slow``. A stable sort: each test keeps its place
-    among its kind, so a group's tests stay in file order whatever their marks. (In one
-    process the groups keep their place: the virtual station is not booted before it is
-    needed.)"""
+    """On xdist workers the groups' tests first (in WORKER_GROUPS' order), so the scheduler
+    starts them at once; then, with or without xdist, those marked ``slow``. A stable sort:
+    each test keeps its place among its kind, so a group's tests stay in file order whatever
+    their marks. (In one process the groups keep their place: the virtual station is not
+    booted before it is needed.)"""
     on_worker = hasattr(config, "workerinput")
+    groups = list(dict.fromkeys(WORKER_GROUPS.values()))  # tests/vm's first: the longest
 
-    def rank(item) -> int:
-        if group_of(item.nodeid):
-            return 0 if on_worker else 2
-        return 1 if item.get_closest_marker("slow") else 2
+    def rank(item) -> tuple[int, int]:
+        group = group_of(item.nodeid)
+        if group:
+            return (0, groups.index(group)) if on_worker else (2, 0)
+        return (1, 0) if item.get_closest_marker("slow") else (2, 0)
     items.sort(key=rank)
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import ssl
 import urllib.error
+import urllib.parse
 import urllib.request
 from urllib.parse import urlsplit
 
@@ -63,13 +64,16 @@ class HttpCountyLink:
         except (KeyError, ValueError) as exc:
             raise OSError(f"county answer not understood ({exc})") from None
 
-    def roster(self, station_id: str, after: int, signer: Signer) -> dict:
-        """One page of the roster feed after ``after``, asked for with the station's signature."""
-        from kiosk.protocol.roster import request_message
+    def roster(self, station_id: str, after: str, signer: Signer) -> dict:
+        """One page of the roster feed after ``after`` (the per-station cursor, version 2;
+        digits alone: a version-1 cursor the county converts), asked for with the station's
+        signature."""
+        from kiosk.protocol.roster import POSITIONS_VERSION, request_message
         now = dt.datetime.now(dt.UTC).isoformat()
         signature = signer.sign(request_message(station_id, after, now)).hex()
         request = urllib.request.Request(
-            f"{self.base_url}/api/v1/roster?after={after}",
+            f"{self.base_url}/api/v1/roster?after={urllib.parse.quote(after, safe='')}"
+            f"&v={POSITIONS_VERSION}",
             headers={"X-Station-Id": station_id, "X-Station-Time": now,
                      "X-Station-Signature": signature})
         try:

@@ -69,8 +69,10 @@ class EspeakSpeech:
         for text in texts:
             lines += [self.engine_text(text, lang).replace("\n", " "), lines[0]]
         # -l: every line shorter than this ends a clause, so no text runs into the boundary
+        # The timeout only catches a hung espeak-ng: a text takes ~5 ms of CPU, but a busy
+        # machine (a Pi rendering a call while Chromium paints) can give it a small share.
         out = self._run(lang, ["-x", "-q", "-l", "100000"], "\n".join(lines) + "\n",
-                        timeout=TIMEOUT_SECONDS + len(texts) / 50)
+                        timeout=TIMEOUT_SECONDS + len(texts) / 5)
         found = [line.strip() for line in out.splitlines() if line.strip()]
         if not found:
             raise SpeechFailed("espeak-ng gave no phonemes")

@@ -11,6 +11,7 @@ from kiosk.domain.cards import uid_fingerprint
 from kiosk.domain.model import CheckIn, FollowUpStatus, ReadCard, Resident, local_date, mask_name
 from kiosk.domain.outcomes import CardRefused, CheckedIn, ResidentAtDesk, TapOutcome, TechnicianCard, UnknownCard
 from kiosk.domain.queue import new_entry
+from kiosk.domain.trusted_time import NOT_SET
 from kiosk.domain.unit_of_work import Clock, UnitOfWork
 
 
@@ -74,11 +75,18 @@ class CheckInService:
             if existing:
                 return CheckedIn(existing.id, resident.id, mask_name(resident.name), existing.queue_no,
                                  existing.local_date, follow_up, repeat=True, legacy=legacy)
+            # Nothing vouches for the clock (kiosk.domain.trusted_time): she is checked in all
+            # the same, on the station's best guess of the day, and the check-in is flagged
+            # with where in this boot it happened, to be dated right once the clock is set.
+            unconfirmed = self.clock.source() == NOT_SET
             checkin = CheckIn(
                 id=str(uuid.uuid4()), resident_id=resident.id, station_id=self.station_id,
                 local_date=today.isoformat(),
                 queue_no=uow.checkins.next_queue_no(self.station_id, today.isoformat()),
                 checked_in_at=now.astimezone(dt.UTC).isoformat(timespec="seconds"),
+                time_unconfirmed=unconfirmed,
+                boot_id=self.clock.boot_id() if unconfirmed else None,
+                mono_ns=self.clock.monotonic_ns() if unconfirmed else None,
             )
             uow.checkins.add(checkin)
             uow.queue.add(new_entry(checkin.id, checkin.local_date, checkin.queue_no))
@@ -86,7 +94,7 @@ class CheckInService:
             event = uow.record("checkin.created", {
                 "checkin_id": checkin.id, "resident_id": resident.id,
                 "local_date": checkin.local_date, "queue_no": checkin.queue_no,
-                "card_no": identity.card_no,
+                "card_no": identity.card_no, **({"time_unconfirmed": True} if unconfirmed else {}),
             })
             uow.commit()
             return CheckedIn(checkin.id, resident.id, mask_name(resident.name), checkin.queue_no,

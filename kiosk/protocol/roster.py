@@ -139,8 +139,31 @@ def serves(type_: str, data: dict[str, Any]) -> str | None:
     return None
 
 
-def request_message(station_id: str, after: int, station_time: str) -> bytes:
+def request_message(station_id: str, after: int | str, station_time: str) -> bytes:
     return REQUEST_CONTEXT + f"{station_id}\n{after}\n{station_time}".encode()
+
+
+# The feed's cursor, version 2: how far the asking station has read each other station's
+# chain, as "station:seq" pairs sorted by station ("" from the start). A global row number
+# (version 1, digits alone) is not safe to resume from: PostgreSQL sequence values become
+# visible out of order under concurrent commits, so a reader could step over an event.
+POSITIONS_VERSION = "2"
+
+
+def encode_positions(positions: dict[str, int]) -> str:
+    return ",".join(f"{station}:{seq}" for station, seq in sorted(positions.items()) if seq > 0)
+
+
+def parse_positions(text: str) -> dict[str, int]:
+    """The positions of an encoded cursor; ProtocolError when it is not one."""
+    from kiosk.protocol.sync import STATION_ID
+    positions: dict[str, int] = {}
+    for pair in filter(None, text.split(",")):
+        station, _, seq = pair.partition(":")
+        if not STATION_ID.match(station) or not seq.isdigit() or station in positions:
+            raise ProtocolError(f"not a roster cursor: {text[:80]!r}")
+        positions[station] = int(seq)
+    return positions
 
 
 def fresh(station_time: str, now: dt.datetime) -> bool:
@@ -157,11 +180,14 @@ def shared_data(type_: str, payload: dict[str, Any]) -> dict[str, Any] | None:
     return cut(payload) if cut else None
 
 
-def entry(cursor: int, station_id: str, seq: int, type_: str, payload: dict[str, Any]) -> dict[str, Any] | None:
+def entry(cursor: int | None, station_id: str, seq: int, type_: str, payload: dict[str, Any]
+          ) -> dict[str, Any] | None:
+    """A feed entry (``cursor``: the version-1 row number; None in version 2)."""
     data = shared_data(type_, payload)
     if data is None:
         return None
-    return {"cursor": cursor, "station_id": station_id, "seq": seq, "type": type_, "data": data}
+    found = {"station_id": station_id, "seq": seq, "type": type_, "data": data}
+    return found if cursor is None else {"cursor": cursor, **found}
 
 
 def sign_page(page: dict[str, Any], signer: Signer) -> dict[str, Any]:

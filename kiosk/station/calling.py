@@ -43,6 +43,11 @@ class PublicBoard:
     current: tuple[Call, ...]  # the latest call per room still called or in service
     recent: tuple[Call, ...]   # the last calls, newest first
     waiting: int
+    # the waiting numbers in calling order, and the expected minutes per person (today's own
+    # service times over the rooms, None below three served): a check-in screen counts the
+    # people ahead of her from these as numbers are called
+    line: tuple[int, ...] = ()
+    minutes_each: float | None = None
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,12 @@ class QueueDesk:
             latest = next((r for r in calls if r["room"] == room.id), None)
             if latest and latest["state"] in (CALLED, IN_SERVICE):
                 current.append(self._call(latest))
+        day = DayQueue(entry_from_row(_entry(r)) for r in found)
+        median = day.median_service_seconds()
         return PublicBoard(tuple(current), tuple(self._call(r) for r in calls[:RECENT_CALLS]),
-                           sum(1 for r in found if r["state"] == WAITING))
+                           sum(1 for r in found if r["state"] == WAITING),
+                           tuple(e.queue_no for e in day.waiting()),
+                           median / max(len(self.queue.rooms), 1) / 60 if median else None)
 
     def staff_rows(self, db: Database) -> dict[str, list[dict[str, Any]]]:
         """Today's entries for the technician page: the waiting line in calling order, the

@@ -163,10 +163,6 @@ def integrity(db: Database) -> str:
     return str(db.execute("PRAGMA integrity_check").fetchone()[0])
 
 
-def last_event_time(db: Database) -> str | None:
-    return db.execute("SELECT MAX(wall_time) FROM events").fetchone()[0]
-
-
 def active_technicians(db: Database) -> tuple[int, int]:
     """(active technicians, how many of them still have a PIN set before 6-digit PINs)."""
     count, short_pins = db.execute(

@@ -101,6 +101,17 @@ class _CheckIns:
 
     def add(self, c: CheckIn): self.s.checkins.append(c)
 
+    def queue_numbers(self, station_id, local_date):
+        return {c.queue_no for c in self.s.checkins
+                if c.station_id == station_id and c.local_date == local_date}
+
+    def unconfirmed(self, boot_id):
+        return sorted((c for c in self.s.checkins if c.time_unconfirmed and c.boot_id == boot_id),
+                      key=lambda c: c.mono_ns or 0)
+
+    def update(self, checkin: CheckIn):
+        self.s.checkins = [checkin if c.id == checkin.id else c for c in self.s.checkins]
+
 
 class _CareItems:
     def __init__(self, s: MemoryState): self.s = s
@@ -126,6 +137,7 @@ class _Queue:
 
     def add(self, e: QueueEntry): self.s.queue[e.checkin_id] = e
     save = add
+    def get(self, checkin_id): return self.s.queue.get(checkin_id)
 
     def open_dates_before(self, local_date):
         return sorted({e.local_date for e in self.s.queue.values()

@@ -302,3 +302,15 @@ def m018_station_successions(db: Database) -> None:
     # those keys signed stay valid here too.
     db.execute("CREATE TABLE remote_former_keys (station_id TEXT NOT NULL, public_key TEXT NOT "
                "NULL, PRIMARY KEY (station_id, public_key))")
+
+
+@migrations()
+def m019_checkin_time_unconfirmed(db: Database) -> None:
+    """Issue 21, the right day without a battery clock: a check-in taken while nothing vouched
+    for the station's clock is flagged, with where in its boot it was taken (boot id and
+    monotonic time), so it is dated right once the clock is set (``station.clock_set``)."""
+    db.execute("ALTER TABLE checkins ADD COLUMN time_unconfirmed INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE checkins ADD COLUMN boot_id TEXT")
+    db.execute("ALTER TABLE checkins ADD COLUMN mono_ns INTEGER")
+    db.execute("CREATE INDEX checkins_time_unconfirmed ON checkins (boot_id) "
+               "WHERE time_unconfirmed = 1")

@@ -16,16 +16,19 @@ CURSOR_KEY = "roster_cursor"
 log = logging.getLogger(__name__)
 
 
-def cursor(db: Database) -> int:
+def cursor(db: Database) -> str:
+    """The roster feed's cursor: per-station positions ("station:seq,..."; kiosk.protocol.roster),
+    "" before the first pull, or digits alone: a version-1 cursor kept before the upgrade,
+    which the county converts on the next pull."""
     row = db.execute("SELECT value FROM meta WHERE key = ?", (CURSOR_KEY,)).fetchone()
-    return int(row[0]) if row else 0
+    return str(row[0]) if row else ""
 
 
 class SqliteRoster:
     def __init__(self, db: Database):
         self.db = db
 
-    def cursor(self) -> int:
+    def cursor(self) -> str:
         return cursor(self.db)
 
     def apply_page(self, page: dict[str, Any], own_station_id: str, plans: Any

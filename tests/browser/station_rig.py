@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,10 +14,12 @@ from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 @contextlib.contextmanager
 def station_in_chromium(pcscd: PcscdHarness, config_path: Path,
-                        chromium_args: tuple[str, ...] = ()) -> Iterator[tuple]:
+                        chromium_args: tuple[str, ...] = (),
+                        chromium_env: dict[str, str] | None = None) -> Iterator[tuple]:
     """(station, browser, tap driver): a station process on ``config_path`` (already seeded),
-    Chromium and a tap driver on the session's pcscd (restarted with its reader if a test
-    stopped it); everything is stopped again on the way out."""
+    Chromium (with ``chromium_env`` added to its environment) and a tap driver on the session's
+    pcscd (restarted with its reader if a test stopped it); everything is stopped again on the
+    way out."""
     if pcscd.proc is None or pcscd.proc.poll() is not None or not pcscd.with_reader:
         pcscd.with_reader = True
         pcscd.start()
@@ -25,8 +28,9 @@ def station_in_chromium(pcscd: PcscdHarness, config_path: Path,
     from playwright.sync_api import sync_playwright
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                                 args=[*CHROMIUM_ARGS, *chromium_args])
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *chromium_args],
+                env={**os.environ, **chromium_env} if chromium_env else None)
             driver = TapDriver(pcscd)
             try:
                 yield station, browser, driver

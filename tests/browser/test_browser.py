@@ -19,6 +19,7 @@ from kiosk.ports import PrinterState
 from kiosk.sim.capture_printer import CapturePrinter
 from kiosk.sim.virtual_card import VirtualCard
 from kiosk.testing.station import StationProcess, TapDriver, write_station_config
+from tests.browser.perceived import small_targets
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
@@ -71,8 +72,10 @@ def rig(pcscd, capture, tmp_path_factory):
 
 
 def open_page(browser, url, width=800, height=480, lang=None):
+    """A page at ``url``; with ``lang``, the other language pressed on the idle screen (English
+    lasts for one resident: the next tap, or the screen idling out, brings Chinese back)."""
     page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(url)
+    page.goto(url + (("&" if "?" in url else "?") + "idle=1" if lang else ""))
     if lang:
         page.click("#lang")
     page.wait_for_function("document.body.dataset.connected === 'yes'")
@@ -87,22 +90,19 @@ def tap(driver, card, slot=0):
 
 
 def check_layout(page, name, scroll_y=False):
-    """The kiosk screens' rule: every link, button and input a finger can reach at least 48x48
-    CSS px (hidden inputs and elements not rendered are not reachable), no horizontal scroll,
-    no vertical scroll unless ``scroll_y`` (the technician pages may scroll down)."""
+    """The kiosk screens' rule: every target a finger can reach (links, buttons, fields,
+    <summary>, ...: tests/browser/perceived.py) at least 48x48 CSS px (hidden inputs and elements
+    not rendered are not reachable), no horizontal scroll, no vertical scroll unless
+    ``scroll_y`` (the technician pages may scroll down)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
     page.screenshot(path=str(ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"),
                     full_page=scroll_y)
     layout = page.evaluate("""() => {
         const d = document.documentElement;
-        const small = [...document.querySelectorAll('a, button, .button, input, select, textarea')]
-            .filter(e => e.getClientRects().length > 0)
-            .filter(e => { const r = e.getBoundingClientRect(); return r.width < 48 || r.height < 48; })
-            .map(e => { const r = e.getBoundingClientRect();
-                        return `${Math.round(r.width)}x${Math.round(r.height)} ${e.outerHTML.slice(0, 120)}`; });
-        return {sw: d.scrollWidth, cw: d.clientWidth, sh: d.scrollHeight, ch: d.clientHeight, small};
+        return {sw: d.scrollWidth, cw: d.clientWidth, sh: d.scrollHeight, ch: d.clientHeight};
     }""")
+    layout["small"] = small_targets(page)
     assert layout["sw"] <= layout["cw"], f"{name} scrolls horizontally: {layout}"
     assert scroll_y or layout["sh"] <= layout["ch"], f"{name} scrolls vertically: {layout}"
     assert not layout["small"], f"{name}: touch targets under 48x48: {layout['small']}"

@@ -131,7 +131,8 @@ def test_a_technicians_day(rig):
     assert "登记随访" not in page.content() and "#logout" not in page.content()
     shot(page, "resident-tap")
     page.click("#my-record")
-    page.wait_for_selector("#my-views")
+    page.wait_for_selector("#my-upcoming")
+    page.click("[aria-controls=me-views]")  # her record shows one panel at a time
     assert "赵技术员" in page.inner_text("#my-views")
     assert "血压" not in page.content()  # staff notes stay off her view
     shot(page, "my-record")

@@ -111,7 +111,7 @@ def test_backup_sealed_to_the_county_restores_a_new_card(tmp_path, offline_stati
 
     synced = kiosk(new, "sync", "--once")
     assert synced.exit_code == 0, synced.output
-    from kiosk.county.store_pg import open_store
+    from kiosk.county.bootstrap import open_store_at as open_store
     store = open_store(database or str(data_dir / "county.db"))
     try:
         assert store.head_of(STATION) == len(rows(config.station.database, "events", ()))
@@ -124,7 +124,8 @@ def test_backup_sealed_to_the_county_restores_a_new_card(tmp_path, offline_stati
 def test_backup_beside_the_running_station(tmp_path):
     """`kiosk backup` only reads (a read-only connection and SQLite's backup API): it runs while
     the station holds its database's writer, and the county opens the copy in memory."""
-    from kiosk.county.backups import backup_station_id, open_backup
+    from kiosk.county.store.station_backup import backup_station_id
+    from kiosk.protocol.sealed import open_sealed
     county_key = generate_key_file(tmp_path / "county.key")
     extra = f'\n[county]\npublic_key = "{county_key.public_bytes().hex()}"\n'
     path = write_station_config(tmp_path / "station", None, station_id=STATION, extra=extra)
@@ -139,7 +140,7 @@ def test_backup_beside_the_running_station(tmp_path):
     finally:
         core.close()
     (sealed,) = (tmp_path / "usb").iterdir()
-    database = open_backup(sealed.read_bytes(), county_key)
+    database = open_sealed(sealed.read_bytes(), county_key.x25519())
     assert backup_station_id(database) == STATION
     from kiosk.store.database import connect_copy
     conn = connect_copy(":memory:")

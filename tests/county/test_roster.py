@@ -100,7 +100,7 @@ def test_roster_needs_a_fresh_signed_request(two_stations):
     from kiosk.keys import public_key_from_hex
     from kiosk.protocol.roster import verify_page
     b = cores["station-b"]
-    page = HttpCountyLink(url).roster("station-b", 0, b.key)
+    page = HttpCountyLink(url).roster("station-b", "", b.key)
     assert verify_page(page, public_key_from_hex(load_config(paths["station-b"]).county.public_key))
     page["entries"].append({"forged": True})
     with pytest.raises(ValueError):

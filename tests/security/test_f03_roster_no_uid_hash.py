@@ -86,7 +86,7 @@ def test_f03_roster_carries_no_uid_hash(stations):
     assert uid_hash(UID) == unkeyed(UID)  # what the roster used to carry
     sync(paths["station-a"])
 
-    page = HttpCountyLink(url).roster("station-b", 0, b.key)
+    page = HttpCountyLink(url).roster("station-b", "", b.key)
     issued = [e for e in page["entries"] if e["type"] == "card.issued"]
     assert issued and all("uid_hash" not in e["data"] for e in issued)
     assert unkeyed(UID) not in json.dumps(page)

@@ -121,8 +121,9 @@ class PageLink:
         self.county_key, self.entries, self.stations = county_key, entries, stations
 
     def roster(self, station_id, after, key):
-        entries = self.entries if after == 0 else []
-        page = {"for": station_id, "after": after, "next": after + len(entries),
+        entries = self.entries if after == "" else []
+        page = {"for": station_id, "after": after,
+                "next": f"station-b:{len(entries)}" if entries else after,
                 "entries": entries, "stations": self.stations,
                 "county_time": dt.datetime(2026, 11, 28, 2, tzinfo=dt.UTC).isoformat()}
         return sign_page(page, self.county_key)

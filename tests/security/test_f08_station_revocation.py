@@ -8,8 +8,6 @@ roster page carries the revocation: stations refuse its card records issued afte
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from kiosk.domain.outcomes import CardRefused, CheckedIn
@@ -70,13 +68,16 @@ def test_f08_county_keeps_back_a_revoked_stations_entries(county_and_two_station
     a = cores["station-a"]
     register_with_card(a, "王秀华", "04A1B2C3")
     sync(paths["station-a"])
-    from kiosk.county.store_pg import open_store
+    from kiosk.county.bootstrap import open_store_at as open_store
+    from kiosk.county.bootstrap import system_clock, wire
+    from kiosk.keys import load_key_file
     store = open_store(str(tmp_path / "county" / "county.db"))
-    flagged = store.revoke("station-a", dt.datetime.now(dt.UTC).isoformat(), trusted_seq=2)
+    county = wire(store, load_key_file(tmp_path / "county" / "county.key"), system_clock())
+    flagged = county.stations.revoke("station-a", trusted_seq=2).flagged
     assert flagged == list(range(3, store.head_of("station-a") + 1))
     output = county_cli(tmp_path / "county", "revoke", "--station", "station-a",
                         "--trusted-seq", "1")
     assert "ALERT flagged for review" in output and "seq 2.." in output
-    rows, _next = store.feed("station-b", 0, 1000)
+    rows, _next = store.follow({}, 1000, exclude="station-b")
     assert rows == []  # nothing of station-a is served any more
     assert store.revocations().keys() == {"station-a"}

@@ -1,0 +1,53 @@
+"""The signed-request check, once: a station's Ed25519 signature (hex, X-Station-Signature)
+over a request message that includes its X-Station-Time, and how fresh that time is.
+
+Every station endpoint asks ``verify`` and gets a ``StationRequest`` or a ``RequestRefused``
+with the reason the station is told (403). The roster and the restore require a fresh
+request; a push does not (``require_fresh=False``): its batch is stored either way (each
+event carries its own signature), and only a signed push may set the station's sync
+metadata (kiosk.county.domain.stations.sync_metadata judges a replayed one)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+
+from kiosk.keys import public_key_from_hex
+from kiosk.protocol.roster import MAX_SKEW_S, fresh
+
+
+@dataclass(frozen=True)
+class StationRequest:
+    """A request the station's key signed."""
+
+    station_time: str
+    fresh: bool  # X-Station-Time within MAX_SKEW_S of the county's clock
+
+
+@dataclass(frozen=True)
+class RequestRefused:
+    reason: str
+    detail: str = ""
+
+
+STALE = RequestRefused("stale_request", f"X-Station-Time is off by more than {MAX_SKEW_S // 60} min")
+BAD_SIGNATURE = RequestRefused("bad_signature")
+
+
+def verify(public_key_hex: str, message: Callable[[str], bytes], headers: Any, now: dt.datetime,
+           require_fresh: bool = True) -> StationRequest | RequestRefused:
+    """Check the request's headers: ``message(station_time)`` is what the station signed."""
+    station_time = headers.get("X-Station-Time", "")
+    is_fresh = fresh(station_time, now)
+    if require_fresh and not is_fresh:
+        return STALE
+    try:
+        public_key_from_hex(public_key_hex).verify(
+            bytes.fromhex(headers.get("X-Station-Signature", "")), message(station_time))
+    except (ValueError, InvalidSignature):
+        return BAD_SIGNATURE
+    return StationRequest(station_time, is_fresh)
