@@ -21,12 +21,8 @@ from pathlib import Path
 
 from tests.vstation.image import StationImage, log
 
-# mitigations=off: the guest kernel's Spectre mitigations (retpolines on every indirect call,
-# return-stack filling) protect nothing in a test machine and cost TCG, which emulates each
-# of those instructions: the kernel's part of a boot went from 19-27 s to 15 s. e2scrub_reap
-# (stale LVM snapshots of e2scrub; the station has no LVM) ran through every boot.
 CMDLINE = ("root=/dev/vda {mode} console=ttyS0,115200 systemd.firstboot=off "
-           "systemd.show_status=1 panic=-1 mitigations=off systemd.mask=e2scrub_reap.service")
+           "systemd.show_status=1 panic=-1")
 MEMORY_MB = 2048
 # Two vCPUs: QEMU runs them on two host threads (multi-threaded TCG), and systemd, the kiosk
 # and Chromium start side by side. Measured on a 2-core machine: a boot to "ready" in 60 s
