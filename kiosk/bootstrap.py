@@ -42,7 +42,7 @@ from kiosk.station.services import StationServices
 from kiosk.station.staff_desk import StaffDesk
 from kiosk.station.watchers import watch_health, watch_sync
 from kiosk.store.clock_log import clock_settings, newest_stamp
-from kiosk.store.rebuild import former_keys
+from kiosk.store.rebuild import former_issuer_keys
 from kiosk.store.sqlite import SqliteUnitOfWork
 from kiosk.store.writer import Writer
 
@@ -83,16 +83,9 @@ def _core_on(config: Config, key, clock: StationClock, writer: Writer) -> Core:
 
     trusted = {sid: public_key_from_hex(h) for sid, h in config.cards.trusted_issuers.items()}
     trusted[config.station.id] = key.public
-    from kiosk.store.roster_apply import remote_former_keys, remote_key_lookup, remote_revoked_at
-    own_former = [public_key_from_hex(h) for h in former_keys(db)]
-    remote_former = remote_former_keys(db)
-
-    def former(station_id: str) -> list:
-        if station_id == config.station.id:
-            return own_former
-        return [public_key_from_hex(h) for h in remote_former(station_id)]
+    from kiosk.store.roster_apply import remote_key_lookup, remote_revoked_at
     desk = CardDesk(uow, clock, config.station.id, key,
-                    make_verifier(trusted, remote_key_lookup(db), former),
+                    make_verifier(trusted, remote_key_lookup(db), former_issuer_keys(db, config.station.id)),
                     config.cards.legacy_uid_only, remote_revoked_at(db),
                     config.cards.require_authenticated, config.cards.unverified_visitors)
     plans = load_plans(config.care.plans_file)
