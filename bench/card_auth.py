@@ -10,8 +10,9 @@ different resident, so every tap commits a new signed check-in. tap_commit is th
 time from PC/SC reporting the card to the check-in's event committed (connect, UID, record,
 authentication, identify, commit with synchronous=FULL; for the relayed kind also the
 station's lookup of a visitor from another station at the county, as for any first tap of
-hers there); bare_reader is pyscard connect + UID read with no kiosk, in the same run. Goals: authentication adds at most 60 ms at p95 over
-MIFARE Classic; the relayed visitor's at most 300 ms. Prints `figure: NAME = VALUE UNIT`.
+hers there); bare_reader is pyscard connect + UID read with no kiosk, in the same run.
+Goals: authentication adds at most 60 ms at p95 over MIFARE Classic; the relayed visitor's at
+most 300 ms. Prints `figure: NAME = VALUE UNIT`.
 """
 
 from __future__ import annotations
