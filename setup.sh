@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # setup.sh: set up the kiosk on a Debian 12 / Raspberry Pi OS Bookworm machine.
 #
-#   ./setup.sh demo [-- DEMO-OPTIONS]   run the kiosk in demo mode (virtual reader, demo residents)
+#   ./setup.sh demo [-- DEMO-OPTIONS]   run the kiosk in demo mode (virtual reader, demo residents;
+#                                       -- --port 8090 --desk-port 8444 to choose its ports)
 #   ./setup.sh test [-- PYTEST-OPTIONS] run the whole test suite (on pytest-xdist workers, one
 #                                       per core, at most 4; KIOSK_TEST_WORKERS=N to choose;
 #                                       -n N or -p no:xdist among the options wins)
@@ -28,23 +29,29 @@
 #
 # demo and test install what they need: Debian packages through apt-get (as root,
 # or with sudo), then a virtual environment in .venv with the kiosk and its Python
-# dependencies. install, image, firstboot and wheels are in deploy/ and docs/deploy.md.
+# dependencies (test adds its test tools to it: pytest, Playwright, ruff, mypy...). install, image, firstboot and wheels are in deploy/ and docs/deploy.md.
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly REPO_DIR
 readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
-# pcscd + vpcd: the PC/SC stack and virtual reader; swig, libpcsclite-dev, gcc and
-# python3-dev build pyscard; python3-venv gives Debian's python3 its venv module;
-# chromium is the kiosk browser (and the UI tests' browser); the CJK fonts render
-# Chinese on screen and raster receipt lines, rare characters included.
-readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium fonts-noto-cjk fonts-wqy-microhei espeak-ng)
-# The tests also run the county receiver on PostgreSQL (a private server they start)
-# check the shell scripts with shellcheck, build and read SD-card images (setup.sh image),
-# run the real cage (headless) under the browser unit's watcher, and build the virtual station
-# (tests/vstation: a Debian 12 root made with mmdebstrap, booted in QEMU; tesseract reads its
-# screen).
-readonly TEST_APT_PACKAGES=(postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland mmdebstrap qemu-system-x86 qemu-utils fuse3 libfuse3-3 tesseract-ocr tesseract-ocr-chi-sim)
+# The one list of Debian packages for demo and test (.ci/run installs through `setup.sh test`
+# too, so CI and a newcomer's machine get the same). The demo: pcscd + vpcd, the PC/SC stack and
+# virtual reader; swig, libpcsclite-dev, gcc and python3-dev build pyscard; python3-venv gives
+# Debian's python3 its venv module; the CJK fonts render Chinese on screen and raster receipt
+# lines, rare characters included; espeak-ng speaks the queue's calls. (A station's own list,
+# with cage and Chromium for its screen, is STATION_PACKAGES in deploy/common.sh.)
+readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv fonts-noto-cjk fonts-wqy-microhei espeak-ng)
+# The tests also need: Debian's Chromium (the UI tests' browser, through Playwright); git (the
+# tests list the project's files with git ls-files); procps (pgrep), systemd (systemd-sysusers,
+# systemd-analyze), mount and ca-certificates (the virtual station's pip reaches PyPI with the
+# host's CA bundle); the county receiver on PostgreSQL (a private server they start);
+# shellcheck for the shell scripts; mtools, dosfstools, fdisk, e2fsprogs and xz-utils to build
+# and read SD-card images (setup.sh image); the real cage (headless) under the browser unit's
+# watcher; the virtual station (tests/vstation: a Debian 12 root made with mmdebstrap, booted in
+# QEMU; tesseract reads its screen); FUSE for the power cuts; and qemu-user-static with
+# binfmt-support for the arm64 chroot of `setup.sh image --offline` (tests/deploy).
+readonly TEST_APT_PACKAGES=(chromium git procps systemd mount ca-certificates postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland mmdebstrap qemu-system-x86 qemu-utils qemu-user-static binfmt-support fuse3 libfuse3-3 tesseract-ocr tesseract-ocr-chi-sim)
 
 say() { printf '[%s] %s\n' "$1" "$2"; }
 die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }
@@ -81,7 +88,12 @@ install_system_packages() {
         || die "apt-get install ${missing[*]} failed"
 }
 
+# The virtual environment with the kiosk and, for `test` ("$1" = test), its test tools:
+# the demo gets only what a station runs (no pytest, no Playwright); `test` on a demo's .venv
+# adds the test extra to it.
 make_venv() {
+    local spec="${REPO_DIR}"
+    [ "${1:-}" = test ] && spec="${REPO_DIR}[test]"
     command -v python3 >/dev/null || die "python3 not found: apt-get install python3"
     python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
         || die "Python 3.11 or newer is needed (found $(python3 --version 2>&1))"
@@ -91,7 +103,7 @@ make_venv() {
     else
         say "2/3" "virtual environment $VENV present"
     fi
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "${REPO_DIR}[test]" \
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec" \
         || die "pip install failed (see above)"
 }
 
@@ -126,7 +138,7 @@ main() {
             ;;
         test)
             install_system_packages "${APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}"
-            make_venv
+            make_venv test
             say "3/3" "running the test suite"
             cd "$REPO_DIR"
             local parallel
