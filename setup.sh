@@ -17,19 +17,28 @@
 #                                       root, data on that partition; --writable-root: overlay off;
 #                                       --desk: technician pages on the LAN over HTTPS)
 #   sudo ./setup.sh image --from raspios-bookworm-arm64-lite.img.xz --out station.img
-#        [--no-loop] [--userconf FILE] [--data-size MB [--root-size MB]] [install options]
-#                                       an SD-card image with the kiosk in it (--no-loop: edit
-#                                       the partitions with debugfs and mtools, no loop devices;
-#                                       --data-size: a kiosk-data partition, read-only root)
+#        [--offline] [--no-loop] [--userconf FILE] [--data-size MB] [--root-size MB]
+#        [install options]
+#                                       an SD-card image with the kiosk in it (--offline: with
+#                                       the packages and Python environment too, so first boot
+#                                       needs no network; built in a qemu-user chroot on a PC;
+#                                       --no-loop: edit the partitions with debugfs and mtools,
+#                                       no loop devices; --data-size: a kiosk-data partition,
+#                                       read-only root; --root-size: the root's MB, 4096)
 #   sudo ./setup.sh firstboot [--root DIR] [--no-apt] [--wheels DIR] [--log FILE]
 #                                       finish an imaged card on the Pi (kiosk-firstboot.service)
 #   ./setup.sh wheels --out DIR         a wheelhouse for install --wheels (the kiosk and its Python
-#                                       packages, for this machine's Python and architecture)
+#                                       packages, for this machine's Python and architecture;
+#                                       as root it installs what builds them)
+#   ./setup.sh payload                  inside an image's root, run by image --offline in its
+#                                       chroot: packages, wheelhouse, Python environment (no key,
+#                                       no database, no service started)
 #   ./setup.sh --help
 #
 # demo and test install what they need: Debian packages through apt-get (as root,
 # or with sudo), then a virtual environment in .venv with the kiosk and its Python
-# dependencies (test adds its test tools to it: pytest, Playwright, ruff, mypy...). install, image, firstboot and wheels are in deploy/ and docs/deploy.md.
+# dependencies (test adds its test tools to it: pytest, Playwright, ruff, mypy...).
+# install, image, firstboot, wheels and payload are in deploy/ and docs/deploy.md.
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -44,14 +53,15 @@ readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
 readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv fonts-noto-cjk fonts-wqy-microhei espeak-ng)
 # The tests also need: Debian's Chromium (the UI tests' browser, through Playwright); git (the
 # tests list the project's files with git ls-files); procps (pgrep), systemd (systemd-sysusers,
-# systemd-analyze), mount and ca-certificates (the virtual station's pip reaches PyPI with the
-# host's CA bundle); the county receiver on PostgreSQL (a private server they start);
-# shellcheck for the shell scripts; mtools, dosfstools, fdisk, e2fsprogs and xz-utils to build
-# and read SD-card images (setup.sh image); the real cage (headless) under the browser unit's
+# systemd-analyze), mount, iproute2 (ip, in the offline image test's network namespace) and
+# ca-certificates (the virtual station's pip reaches PyPI with the host's CA bundle); the
+# county receiver on PostgreSQL (a private server they start); the shell scripts' linter
+# (shellcheck); mtools, dosfstools, fdisk, e2fsprogs and xz-utils to build and read SD-card
+# images (setup.sh image); the real cage (headless) under the browser unit's
 # watcher; the virtual station (tests/vstation: a Debian 12 root made with mmdebstrap, booted in
 # QEMU; tesseract reads its screen); FUSE for the power cuts; and qemu-user-static with
 # binfmt-support for the arm64 chroot of `setup.sh image --offline` (tests/deploy).
-readonly TEST_APT_PACKAGES=(chromium git procps systemd mount ca-certificates postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland mmdebstrap qemu-system-x86 qemu-utils qemu-user-static binfmt-support fuse3 libfuse3-3 tesseract-ocr tesseract-ocr-chi-sim)
+readonly TEST_APT_PACKAGES=(chromium git procps systemd mount iproute2 ca-certificates postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland mmdebstrap qemu-system-x86 qemu-utils qemu-user-static binfmt-support fuse3 libfuse3-3 tesseract-ocr tesseract-ocr-chi-sim)
 
 say() { printf '[%s] %s\n' "$1" "$2"; }
 die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }
@@ -145,7 +155,7 @@ main() {
             mapfile -t parallel < <(parallel_options "$@")
             exec "$VENV/bin/python" -m pytest "${parallel[@]}" "$@"
             ;;
-        install|firstboot|image|wheels)
+        install|firstboot|image|wheels|payload)
             # shellcheck source=deploy/common.sh
             source "$REPO_DIR/deploy/common.sh"
             # shellcheck source=deploy/install.sh
@@ -156,6 +166,8 @@ main() {
             source "$REPO_DIR/deploy/image.sh"
             # shellcheck source=deploy/wheels.sh
             source "$REPO_DIR/deploy/wheels.sh"
+            # shellcheck source=deploy/offline.sh
+            source "$REPO_DIR/deploy/offline.sh"
             "${command}_station" "$@"
             ;;
         -h|--help|help)
