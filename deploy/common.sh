@@ -12,6 +12,8 @@ readonly STATION_PACKAGES=(pcscd libccid python3-venv python3-dev gcc swig libpc
 readonly KIOSK_HOME=/opt/kiosk
 
 INSTALL_ROOT="/"
+APT_OPTIONS=()     # more apt-get options (image --offline: no fsync while building an image)
+PIP_COMPILE=1      # 0: no .pyc at install (image --offline compiles them natively on the PC)
 DRY_RUN=0
 NO_APT=0
 WHEELS=""          # --wheels DIR: Python packages from this wheelhouse only (no network)
@@ -192,7 +194,7 @@ install_station_packages() {
         [ "$DRY_RUN" -eq 1 ] || check_network
         run env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
             || die "apt-get update failed: is the network up, and the clock right (date)?"
-        run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
+        run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${APT_OPTIONS[@]}" "${missing[@]}" \
             || die "apt-get install ${missing[*]} failed (see above)"
     else
         note "packages present: ${STATION_PACKAGES[*]}"
@@ -243,6 +245,7 @@ build_venv() {
         check_fits --wheels "$wheels"
     fi
     [ -n "$wheels" ] && from=(--no-index --find-links "$wheels")
+    [ "$PIP_COMPILE" -eq 1 ] || from+=(--no-compile)
     if [ "$DRY_RUN" -eq 1 ]; then
         printf '  would build %s/venv and pip install the app%s\n' "$release_dir" "${wheels:+ from $wheels only}"
         return

@@ -12,6 +12,8 @@
 # the image's resolv.conf, policy-rc.d and ld.so.preload are set aside, and put back after.
 
 readonly QEMU_PACKAGES=(qemu-user-static binfmt-support)
+# Python packages that publish no wheel for Linux: fetched as source, built in the image.
+readonly SOURCE_ONLY=(pyscard)
 readonly BUILD_DIR=/tmp/kiosk-build    # inside the chroot while it is open: CA bundle, pip.conf
 CHROOT_ROOT=""
 CHROOT_MOUNTS=()
@@ -89,10 +91,9 @@ open_chroot() {
     # pip in the chroot trusts what this PC trusts and uses its pip settings (a county
     # office's mirror or proxy); the image's own CA store and config stay as they are.
     mkdir -p "$CHROOT_ROOT$BUILD_DIR"
-    if [ -r /etc/ssl/certs/ca-certificates.crt ]; then
-        cp /etc/ssl/certs/ca-certificates.crt "$CHROOT_ROOT$BUILD_DIR/ca.crt"
-    fi
-    if [ -r /etc/pip.conf ]; then cp /etc/pip.conf "$CHROOT_ROOT$BUILD_DIR/pip.conf"; fi
+    local cert="${PIP_CERT:-/etc/ssl/certs/ca-certificates.crt}" conf="${PIP_CONFIG_FILE:-/etc/pip.conf}"
+    if [ -r "$cert" ]; then cp "$cert" "$CHROOT_ROOT$BUILD_DIR/ca.crt"; fi
+    if [ "$conf" != /dev/null ] && [ -r "$conf" ]; then cp "$conf" "$CHROOT_ROOT$BUILD_DIR/pip.conf"; fi
 }
 
 close_chroot() {
@@ -119,15 +120,85 @@ in_chroot() {
                LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive PIP_DISABLE_PIP_VERSION_CHECK=1
                PIP_PROGRESS_BAR=off PIP_ROOT_USER_ACTION=ignore PIP_NO_CACHE_DIR=1) var
     [ -f "$CHROOT_ROOT$BUILD_DIR/ca.crt" ] && env+=("PIP_CERT=$BUILD_DIR/ca.crt")
-    [ -f "$CHROOT_ROOT$BUILD_DIR/pip.conf" ] && env+=("PIP_CONFIG_FILE=$BUILD_DIR/pip.conf")
+    if [ -f "$CHROOT_ROOT$BUILD_DIR/pip.conf" ]; then
+        env+=("PIP_CONFIG_FILE=$BUILD_DIR/pip.conf")
+    elif [ "${PIP_CONFIG_FILE:-}" = /dev/null ]; then
+        env+=(PIP_CONFIG_FILE=/dev/null)
+    fi
     for var in PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_DEFAULT_TIMEOUT \
-               http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY; do
+               http_proxy https_proxy no_proxy HTTP_PROXY HTTPS_PROXY NO_PROXY KIOSK_PIP_COMPILE; do
         if [ -n "${!var:-}" ]; then env+=("$var=${!var}"); fi
     done
     chroot "$CHROOT_ROOT" /usr/bin/env -i "${env[@]}" "$@"
 }
 
 used_mb() { df -Pm "$1" | awk 'NR == 2 {print $3}'; }
+
+# The image's Python packages, fetched by this PC's own pip for the image's platform: natively
+# that takes seconds, where pip under qemu spends minutes on TLS and resolving. Those without
+# a wheel (SOURCE_ONLY) come as source, which payload builds in the image. Anything that goes
+# wrong here only costs time: payload then fetches what is missing itself.
+fetch_wheels_natively() {
+    local out="$1" machine="$2" python="$3" pip="$WORK_DIR/pip/bin/pip" deps=() binary=() dep name
+    /usr/bin/python3 -m venv "$WORK_DIR/pip" >/dev/null 2>&1 \
+        || { note "no python3-venv on this PC: the image's own pip fetches the wheels (slower)"; return 0; }
+    mapfile -t deps < <(/usr/bin/python3 - "$REPO_DIR/pyproject.toml" <<'PY' 2>/dev/null
+import sys, tomllib
+with open(sys.argv[1], "rb") as f:
+    print("\n".join(tomllib.load(f)["project"]["dependencies"]))
+PY
+)
+    [ "${#deps[@]}" -gt 0 ] || { note "cannot read pyproject.toml's dependencies here: the image's pip fetches them"; return 0; }
+    for dep in "${deps[@]}"; do
+        name="${dep%%[<>=!~[; ]*}"
+        [[ " ${SOURCE_ONLY[*]} " == *" $name "* ]] || binary+=("$dep")
+    done
+    local platforms=(--platform "linux_$machine" --platform "manylinux2014_$machine") minor
+    for minor in $(seq 17 36); do platforms+=(--platform "manylinux_2_${minor}_$machine"); done
+    mkdir -p "$out"
+    if "$pip" download --quiet --disable-pip-version-check --dest "$out" --only-binary=:all: \
+            "${platforms[@]}" --implementation cp --python-version "$python" \
+            --abi "cp${python/./}" --abi abi3 --abi none "${binary[@]}" "${BUILD_REQUIREMENTS[@]}" \
+        && "$pip" download --quiet --disable-pip-version-check --dest "$out" --no-deps \
+            --no-binary "$(IFS=,; printf '%s' "${SOURCE_ONLY[*]}")" "${SOURCE_ONLY[@]}" \
+        && fetch_build_requirements "$pip" "$out" "${platforms[@]}" --implementation cp \
+            --python-version "$python" --abi "cp${python/./}" --abi abi3 --abi none; then
+        note "fetched $(find "$out" -maxdepth 1 -name '*.whl' | wc -l) wheels for $machine, Python $python, natively"
+    else
+        note "could not fetch every wheel for $machine natively: the image's pip fetches the rest"
+    fi
+}
+
+# What the sources in $2 need to be built (pyproject.toml's build-system requires: for
+# pyscard, setuptools and swig from PyPI), as wheels for the image's platform.
+fetch_build_requirements() {
+    local pip="$1" out="$2" requires=()
+    shift 2
+    mapfile -t requires < <(/usr/bin/python3 - "$out" <<'PY'
+import pathlib, sys, tarfile, tomllib
+for sdist in pathlib.Path(sys.argv[1]).glob("*.tar.gz"):
+    with tarfile.open(sdist) as tar:
+        for member in tar.getmembers():
+            if member.name.count("/") == 1 and member.name.endswith("/pyproject.toml"):
+                build = tomllib.load(tar.extractfile(member)).get("build-system", {})
+                print("\n".join(build.get("requires", [])))
+PY
+)
+    [ "${#requires[@]}" -gt 0 ] || return 0
+    "$pip" download --quiet --disable-pip-version-check --dest "$out" --only-binary=:all: "$@" "${requires[@]}"
+}
+
+# The venv's .pyc files, compiled by this PC's python3 when it is the image's Python version
+# (bytecode does not depend on the architecture), with the paths they have on the card. Also
+# the app's own modules, which pip does not compile (an editable install) and the kiosk user
+# could not write at its first start.
+compile_natively() {
+    local release="$1" python="$2"
+    [ "$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$python" ] || return 1
+    /usr/bin/python3 -m compileall -q -j 0 -s "$ROOT_DIR" -p / \
+        "$release"/venv/lib/python*/site-packages "$release/app/kiosk" >/dev/null \
+        || die "compiling the image's Python modules failed"
+}
 
 # The offline step of `image --offline`, on the image's mounted root (ROOT_DIR, INSTALL_ROOT).
 offline_build() {
@@ -136,11 +207,25 @@ offline_build() {
     python="$(target_python)" || die "the image has no python3 (/usr/bin/python3): is it Raspberry Pi OS Bookworm?"
     before="$(used_mb "$ROOT_DIR")"
     ensure_emulation "$machine"
+    local release native_compile=0
+    release="$(readlink -f "$(target "$KIOSK_HOME")/current")"
+    release="$ROOT_DIR$KIOSK_HOME/releases/$(basename "$release")"
+    if [ -n "$(find "$release/wheels" -maxdepth 1 -name '*.whl' -print -quit 2>/dev/null)" ]; then
+        touch "$release/wheels/.given"  # --wheels: payload builds nothing
+    else
+        fetch_wheels_natively "$release/wheels" "$machine" "$python"
+    fi
+    [ "$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$python" ] \
+        && native_compile=1
     open_chroot "$ROOT_DIR"
     in_chroot /bin/true || die "the image's $machine programs do not run here (qemu-user and binfmt: docs/deploy.md)"
-    in_chroot "$KIOSK_HOME/app/setup.sh" payload \
+    KIOSK_PIP_COMPILE=$((1 - native_compile)) in_chroot "$KIOSK_HOME/app/setup.sh" payload \
         || die "the offline build in the image failed (see above); $IMAGE_OUT was not written"
     close_chroot
+    if [ "$native_compile" -eq 1 ]; then
+        compile_natively "$release" "$python"
+        note "Python modules compiled by this PC's python3 (the image's version, $python)"
+    fi
     local data
     data="$(target /var/lib/kiosk)"
     [ ! -e "$data/station.key" ] || die "a station key ended up in the image: refusing it"
@@ -159,6 +244,9 @@ payload_station() {
         shift "$COMMON_SHIFT"
     done
     check_root_option payload
+    PIP_COMPILE="${KIOSK_PIP_COMPILE:-1}"
+    # An image being built needs no fsync after every file: it is synced once, when closed.
+    APT_OPTIONS=(-o Dpkg::Options::=--force-unsafe-io)
     live || die "payload works on / (setup.sh image --offline runs it in a chroot of the image)"
     [ ! -d /run/systemd/system ] \
         || die "payload is for an image's root (setup.sh image --offline), not a running station: use setup.sh install"
@@ -170,13 +258,15 @@ payload_station() {
     note "packages: $((SECONDS - started)) s"
     started=$SECONDS
     step 2 "a wheelhouse for $(uname -m), Python $(target_python) ($release_dir/wheels)"
-    if compgen -G "$release_dir/wheels/*.whl" >/dev/null; then
+    if [ -f "$release_dir/wheels/.given" ]; then
         note "wheelhouse given with --wheels: $(find "$release_dir/wheels" -name '*.whl' | wc -l) wheels"
+        rm -f "$release_dir/wheels/.given"
     else
+        # The release's venv, made empty now and marked .fresh: it builds the wheels, and
+        # build_venv then installs into it (one venv fewer under qemu: about 30 s).
         rm -rf "$release_dir/venv"
         /usr/bin/python3 -m venv "$release_dir/venv" || die "python3 -m venv failed: apt-get install python3-venv"
         touch "$release_dir/venv/.fresh"
-        # The release's own (still empty) venv builds the wheels: one venv fewer under qemu.
         (WHEELS_PIP="$release_dir/venv/bin/pip" wheels_station --out "$release_dir/wheels") \
             || die "the wheelhouse could not be built (see above)"
         chmod -R u+rwX,go+rX,go-w "$release_dir/wheels"

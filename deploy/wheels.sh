@@ -57,8 +57,17 @@ wheels_station() {
     # Only the files a release is made of (a copy, so the build leaves nothing in the tree).
     (cd "$REPO_DIR" && app_files | tar --null -T - -cf -) | tar -xf - -C "$work/app"
     say "2/2" "wheels for the kiosk and its dependencies into $out"
-    "$pip" wheel --quiet --disable-pip-version-check --wheel-dir "$out" \
-        "$work/app" "${BUILD_REQUIREMENTS[@]}" \
-        || die "pip wheel failed (see above): it needs PyPI, and ${WHEELS_PACKAGES[*]} for pyscard"
+    # What is in $out already (image --offline fetches the platform's wheels and pyscard's
+    # source there first) is used without an index when it is enough: only the kiosk and
+    # the sources are built here. Otherwise pip fetches the rest from PyPI.
+    if compgen -G "$out/*" >/dev/null && "$pip" wheel --quiet --disable-pip-version-check \
+            --no-index --find-links "$out" --wheel-dir "$out" "$work/app" "${BUILD_REQUIREMENTS[@]}" 2>/dev/null; then
+        note "built from the wheels and sources in $out, without PyPI"
+    else
+        "$pip" wheel --quiet --disable-pip-version-check --find-links "$out" --wheel-dir "$out" \
+            "$work/app" "${BUILD_REQUIREMENTS[@]}" \
+            || die "pip wheel failed (see above): it needs PyPI, and ${WHEELS_PACKAGES[*]} for pyscard"
+    fi
+    rm -f "$out"/*.tar.gz  # sources, now built into wheels
     say "done" "$(find "$out" -maxdepth 1 -name '*.whl' | wc -l) wheels in $out; install offline with: sudo ./setup.sh install --wheels $out ..."
 }

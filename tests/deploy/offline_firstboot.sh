@@ -26,9 +26,9 @@ pcscd=$!
 as_kiosk "$kiosk" --config "$config" technician add --name 测试技术员 --pin 246813 --timeout 150 \
     >"$out/technician.out" 2>&1 &
 adder=$!
-for _ in $(seq 30); do
+for _ in $(seq 10); do
     kill -0 "$adder" 2>/dev/null || break
-    as_kiosk "$kiosk" --config "$config" tap 08D0D0D0 --hold 2 >>"$out/technician-tap.out" 2>&1
+    as_kiosk "$kiosk" --config "$config" tap 08D0D0D0 --hold 30 >>"$out/technician-tap.out" 2>&1
     sleep 1
 done
 wait "$adder"
@@ -37,10 +37,11 @@ stamp technician
 (cd /var/lib/kiosk && exec runuser -u kiosk -- "$kiosk" --config "$config" serve --json \
     >"$out/taps.jsonl" 2>"$out/station.log") &
 station=$!
-for _ in $(seq 600); do
-    if /usr/bin/python3 -c 'import sys, urllib.request
-sys.stdout.write(urllib.request.urlopen("http://127.0.0.1:8080/healthz", timeout=5).read().decode())' \
-        >"$out/healthz.json" 2>/dev/null; then
+for _ in $(seq 600); do  # until it answers with the reader ready
+    if /usr/bin/python3 -c 'import json, sys, urllib.request
+body = urllib.request.urlopen("http://127.0.0.1:8080/healthz", timeout=5).read().decode()
+sys.stdout.write(body)
+sys.exit(json.loads(body)["reader"] != "ready")' >"$out/healthz.json" 2>/dev/null; then
         break
     fi
     kill -0 "$station" 2>/dev/null || break

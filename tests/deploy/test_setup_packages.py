@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -63,3 +65,47 @@ def test_ci_installs_through_setup_sh_and_its_one_list():
                     "binfmt-support", "chromium"):
         assert package in demo + test, package
     assert "chromium" not in demo  # the demo is opened in the newcomer's own browser
+
+
+@pytest.fixture
+def open_dir():
+    """A directory any user may enter (pytest's tmp_path is root's alone)."""
+    directory = Path(tempfile.mkdtemp(prefix="kiosk-wheels-test-"))
+    directory.chmod(0o755)
+    yield directory
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def nothing_installed(open_dir) -> tuple[dict[str, str], Path]:
+    """A PATH on which dpkg-query says no package is installed and apt-get only records."""
+    bin_dir, calls = open_dir / "bin", open_dir / "apt.log"
+    bin_dir.mkdir(mode=0o755)
+    (bin_dir / "dpkg-query").write_text("#!/bin/sh\nexit 1\n")
+    (bin_dir / "apt-get").write_text(f'#!/bin/sh\nprintf "apt-get %s\\n" "$*" >>"{calls}"\n')
+    for program in bin_dir.iterdir():
+        program.chmod(0o755)
+    calls.touch()
+    calls.chmod(0o666)
+    return {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}"}, calls
+
+
+WHEELS_PACKAGES = "python3-venv python3-dev gcc swig libpcsclite-dev"
+
+
+def test_wheels_names_every_missing_prerequisite_without_root(nothing_installed, open_dir):
+    env, calls = nothing_installed
+    out = open_dir / "house"
+    result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                             str(REPO / "setup.sh"), "wheels", "--out", str(out)],
+                            capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 1
+    assert f"setup.sh wheels needs these Debian packages: {WHEELS_PACKAGES}" in result.stderr
+    assert calls.read_text() == "" and not out.exists()  # named before anything is done
+
+
+def test_wheels_installs_its_prerequisites_as_root(nothing_installed, tmp_path):
+    env, calls = nothing_installed
+    subprocess.run([str(REPO / "setup.sh"), "wheels", "--out", str(tmp_path / "house")],
+                   capture_output=True, text=True, timeout=30, env={**env, "PIP_NO_INDEX": "1"})
+    assert f"apt-get install -y -qq {WHEELS_PACKAGES}" in calls.read_text()
