@@ -188,13 +188,13 @@ PY
     "$pip" download --quiet --disable-pip-version-check --dest "$out" --only-binary=:all: "$@" "${requires[@]}"
 }
 
-# The venv's .pyc files, compiled by this PC's python3 when it is the image's Python version
-# (bytecode does not depend on the architecture), with the paths they have on the card. Also
+# The venv's .pyc files, compiled by this PC's python3 (offline_build calls it when that is the
+# image's Python version: bytecode does not depend on the architecture), with the paths they
+# have on the card. Also
 # the app's own modules, which pip does not compile (an editable install) and the kiosk user
 # could not write at its first start.
 compile_natively() {
-    local release="$1" python="$2"
-    [ "$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$python" ] || return 1
+    local release="$1"
     /usr/bin/python3 -m compileall -q -j 0 -s "$ROOT_DIR" -p / \
         "$release"/venv/lib/python*/site-packages "$release/app/kiosk" >/dev/null \
         || die "compiling the image's Python modules failed"
@@ -223,7 +223,7 @@ offline_build() {
         || die "the offline build in the image failed (see above); $IMAGE_OUT was not written"
     close_chroot
     if [ "$native_compile" -eq 1 ]; then
-        compile_natively "$release" "$python"
+        compile_natively "$release"
         note "Python modules compiled by this PC's python3 (the image's version, $python)"
     fi
     local data
