@@ -32,7 +32,7 @@ from tests.deploy.diskimage import ImageReader
 from tests.deploy.standin import BOOT_SECTORS, BOOT_START, base_root, full_check, sd_image
 
 # Under qemu-user on 2 shared cores: the image step takes minutes (docs/deploy.md's figures).
-pytestmark = pytest.mark.timeout(3600)
+pytestmark = pytest.mark.timeout(7200 if full_check() else 3600)
 REPO = Path(__file__).resolve().parents[2]
 ROOT_START = BOOT_START + BOOT_SECTORS
 # Doctor's checks a chroot on a PC cannot pass: there is no touchscreen showing the kiosk.
