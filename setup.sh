@@ -9,13 +9,14 @@
 #   sudo ./setup.sh install --station-id ID [--station-name NAME] [--county-url URL
 #        --county-pubkey FILE] [--printer none|network:HOST[:PORT]|usb:VID:PID|file:PATH]
 #        [--rotate 0|90|180|270] [--read-only-root DEVICE | --writable-root] [--desk]
-#        [--root DIR] [--no-apt] [--wheels DIR] [--log FILE] [--dry-run]
+#        [--rtc ds3231] [--root DIR] [--no-apt] [--wheels DIR] [--log FILE] [--dry-run]
 #                                       install or upgrade a station in place (--root: into a
 #                                       mounted root filesystem; --no-apt: no packages;
 #                                       --wheels: Python packages from that wheelhouse only,
 #                                       no network; --read-only-root LABEL=kiosk-data: overlay
 #                                       root, data on that partition; --writable-root: overlay off;
-#                                       --desk: technician pages on the LAN over HTTPS)
+#                                       --desk: technician pages on the LAN over HTTPS;
+#                                       --rtc ds3231: a battery clock on I2C)
 #   sudo ./setup.sh image --from raspios-bookworm-arm64-lite.img.xz --out station.img
 #        [--offline] [--no-loop] [--userconf FILE] [--data-size MB] [--root-size MB]
 #        [install options]
@@ -51,17 +52,19 @@ readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
 # lines, rare characters included; espeak-ng speaks the queue's calls. (A station's own list,
 # with cage and Chromium for its screen, is STATION_PACKAGES in deploy/common.sh.)
 readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv fonts-noto-cjk fonts-wqy-microhei espeak-ng)
-# The tests also need: Debian's Chromium (the UI tests' browser, through Playwright); git (the
+# The tests also need: Debian's Chromium (the UI tests' browser, through Playwright) with
+# chromium-l10n, its Chinese (date fields in 年/月/日 order, as on a station); git (the
 # tests list the project's files with git ls-files); procps (pgrep), systemd (systemd-sysusers,
 # systemd-analyze), mount, iproute2 (ip, in the offline image test's network namespace) and
 # ca-certificates (the virtual station's pip reaches PyPI with the host's CA bundle); the
-# county receiver on PostgreSQL (a private server they start); the shell scripts' linter
+# county receiver on PostgreSQL (a private server they start); dbus-daemon (the clock-setting
+# test's private bus with a fake timedated); the shell scripts' linter
 # (shellcheck); mtools, dosfstools, fdisk, e2fsprogs and xz-utils to build and read SD-card
 # images (setup.sh image); the real cage (headless) under the browser unit's
 # watcher; the virtual station (tests/vstation: a Debian 12 root made with mmdebstrap, booted in
 # QEMU; tesseract reads its screen); FUSE for the power cuts; and qemu-user-static with
 # binfmt-support for the arm64 chroot of `setup.sh image --offline` (tests/deploy).
-readonly TEST_APT_PACKAGES=(chromium git procps systemd mount iproute2 ca-certificates postgresql shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland mmdebstrap qemu-system-x86 qemu-utils qemu-user-static binfmt-support fuse3 libfuse3-3 tesseract-ocr tesseract-ocr-chi-sim)
+readonly TEST_APT_PACKAGES=(chromium chromium-l10n git procps systemd mount iproute2 ca-certificates postgresql dbus-daemon shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland mmdebstrap qemu-system-x86 qemu-utils qemu-user-static binfmt-support fuse3 libfuse3-3 tesseract-ocr tesseract-ocr-chi-sim)
 
 say() { printf '[%s] %s\n' "$1" "$2"; }
 die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }

@@ -7,8 +7,12 @@
 # Chromium, xwayland (Debian 12's cage 0.1.4 refuses to start without /usr/bin/Xwayland),
 # Mesa's GPU drivers (libgl1-mesa-dri: vc4/v3d on a Pi, virtio-gpu in a VM), and logind's PAM
 # module with D-Bus (libpam-systemd, dbus), which give cage its seat on tty1 (else libseat
-# would pick seatd, which nothing runs); espeak-ng speaks the queue's calls (queue.voice).
-readonly STATION_PACKAGES=(pcscd libccid python3-venv python3-dev gcc swig libpcsclite-dev cage xwayland libgl1-mesa-dri libpam-systemd dbus chromium fonts-noto-cjk fonts-wqy-microhei espeak-ng)
+# would pick seatd, which nothing runs); espeak-ng speaks the queue's calls (queue.voice);
+# chromium-l10n gives Chromium its Chinese (without it a date field reads mm/dd/yyyy).
+# fake-hwclock saves the time (hourly and at shutdown) so a boot without network starts from it,
+# not from 1970 (Raspberry Pi OS Bookworm ships it; plain Debian 12 does not); polkitd runs the
+# kiosk's polkit rules (reboot; setting the clock through systemd-timedated).
+readonly STATION_PACKAGES=(pcscd libccid python3-venv python3-dev gcc swig libpcsclite-dev cage xwayland libgl1-mesa-dri libpam-systemd dbus chromium chromium-l10n fonts-noto-cjk fonts-wqy-microhei espeak-ng fake-hwclock polkitd)
 readonly KIOSK_HOME=/opt/kiosk
 
 INSTALL_ROOT="/"

@@ -22,6 +22,7 @@ COUNTY_PUBKEY_FILE=""
 PRINTER=""
 ROTATE=""
 DESK=0             # --desk: the technician pages on the station LAN, over HTTPS ([desk])
+RTC=""             # --rtc ds3231: a battery clock on I2C (firmware_config/rtc-ds3231.txt)
 RELEASE=""
 DATA_DEVICE=""     # --read-only-root DEVICE: the persistent partition mounted at /var/lib/kiosk
 WRITABLE_ROOT=0    # --writable-root: turn the overlay off again (for upgrades)
@@ -40,6 +41,7 @@ parse_install_options() {
                               DATA_DEVICE="$2"; shift 2 ;;
             --writable-root) WRITABLE_ROOT=1; shift ;;
             --desk) DESK=1; shift ;;
+            --rtc) [ $# -ge 2 ] || die "--rtc needs ds3231"; RTC="$2"; shift 2 ;;
             *) common_option install "$@"; shift "$COMMON_SHIFT" ;;
         esac
     done
@@ -73,6 +75,9 @@ parse_install_options() {
     fi
     if [ -n "$DATA_DEVICE" ] && ! [[ "$DATA_DEVICE" =~ ^((LABEL|UUID|PARTUUID)=[A-Za-z0-9._-]+|/dev/[A-Za-z0-9/_.-]+)$ ]]; then
         die "--read-only-root '$DATA_DEVICE' is not valid: LABEL=kiosk-data, UUID=..., PARTUUID=... or /dev/sda1"
+    fi
+    if [ -n "$RTC" ] && [ "$RTC" != ds3231 ]; then
+        die "--rtc '$RTC' is not known: ds3231 (a Pi 5's own RTC needs no option, only its battery)"
     fi
     if [ -n "$DATA_DEVICE" ] && [ "$WRITABLE_ROOT" -eq 1 ]; then
         die "--read-only-root and --writable-root contradict each other: choose one"
@@ -256,6 +261,7 @@ install_units_and_fragments() {
     run install -D -m 0644 "$fw/timesyncd-kiosk.conf" "$(target /etc/systemd/timesyncd.conf.d/kiosk.conf)"
     run install -D -m 0644 "$fw/watchdog-kiosk.conf" "$(target /etc/systemd/system.conf.d/kiosk-watchdog.conf)"
     run install -D -m 0644 "$fw/50-kiosk-reboot.rules" "$(target /etc/polkit-1/rules.d/50-kiosk-reboot.rules)"
+    run install -D -m 0644 "$fw/51-kiosk-clock.rules" "$(target /etc/polkit-1/rules.d/51-kiosk-clock.rules)"
 }
 
 apply_boot_config() {
@@ -266,7 +272,12 @@ apply_boot_config() {
         return
     fi
     [ "$DRY_RUN" -eq 1 ] && { printf '  would update %s/config.txt and cmdline.txt\n' "$boot"; return; }
-    replace_marked_block "$boot/config.txt" <"$REPO_DIR/firmware_config/config.txt"
+    # The battery clock's overlay stays once asked for (a later run without --rtc keeps it).
+    local fragments=("$REPO_DIR/firmware_config/config.txt")
+    if [ "$RTC" = ds3231 ] || grep -qs '^dtoverlay=i2c-rtc,ds3231' "$boot/config.txt"; then
+        fragments+=("$REPO_DIR/firmware_config/rtc-ds3231.txt")
+    fi
+    cat "${fragments[@]}" | replace_marked_block "$boot/config.txt"
     if [ -f "$boot/cmdline.txt" ]; then
         local word line words
         line="$(head -n1 "$boot/cmdline.txt")"

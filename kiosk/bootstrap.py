@@ -16,19 +16,20 @@ import sys
 import threading
 from collections.abc import Callable
 
-import kiosk
 from kiosk.adapters.clock import SystemClock
 from kiosk.adapters.sd_notify import Notifier
+from kiosk.adapters.station_clock import StationClock
 from kiosk.config.care_plans import load_plans
 from kiosk.config.loader import Config
 from kiosk.domain.card_desk import CardDesk
 from kiosk.domain.care import CareService
 from kiosk.domain.checkin import CheckInService
+from kiosk.domain.clock_setting import ClockService
 from kiosk.domain.events import Signer
 from kiosk.domain.registry import ResidentRegistry
 from kiosk.domain.staff import StaffService
 from kiosk.domain.unit_of_work import Clock, EventFactory
-from kiosk.errors import KeyFileError, StoreUnavailable
+from kiosk.errors import StoreUnavailable
 from kiosk.i18n import bilingual
 from kiosk.keys import load_key_file, make_verifier, public_key_from_hex
 from kiosk.ports import CardReader, CountyLink, Printer, ReaderStatus, Signals
@@ -40,8 +41,8 @@ from kiosk.station.screen_pages import SCREEN_TOKEN_FILE, ScreenPages
 from kiosk.station.services import StationServices
 from kiosk.station.staff_desk import StaffDesk
 from kiosk.station.watchers import watch_health, watch_sync
-from kiosk.store.database import first_event
-from kiosk.store.rebuild import successor_keys
+from kiosk.store.clock_log import clock_settings, newest_stamp
+from kiosk.store.rebuild import former_keys
 from kiosk.store.sqlite import SqliteUnitOfWork
 from kiosk.store.writer import Writer
 
@@ -53,7 +54,8 @@ def build_core(config: Config, clock: Clock | None = None, wait: float = 0.0) ->
     """The core on the database's one writer: ``StationRunning`` if another process (the
     station) holds it after ``wait`` seconds."""
     key = load_key_file(config.station.key_file)
-    clock = clock or SystemClock()
+    clock = clock if isinstance(clock, StationClock) else (
+        StationClock(clock, checked=False) if clock else build_clock(config))
     writer = Writer.open(config.station.database, wait=wait)
     try:
         return _core_on(config, key, clock, writer)
@@ -62,7 +64,17 @@ def build_core(config: Config, clock: Clock | None = None, wait: float = 0.0) ->
         raise
 
 
-def _core_on(config: Config, key, clock: Clock, writer: Writer) -> Core:
+def build_clock(config: Config) -> StationClock:
+    """The machine's clock, judged against the station's time sources where station.clock
+    says (auto: on a Raspberry Pi, which has no battery clock); timedated sets it."""
+    from kiosk.adapters.health import HealthProbe
+    from kiosk.adapters.timedated import set_system_clock
+    checked = config.station.clock == "checked" or (
+        config.station.clock == "auto" and HealthProbe(config.station.data_dir).is_raspberry_pi())
+    return StationClock(SystemClock(), checked=checked, set_system=set_system_clock)
+
+
+def _core_on(config: Config, key, clock: StationClock, writer: Writer) -> Core:
     db = writer.db
     events = EventFactory(config.station.id, key, clock)
 
@@ -71,7 +83,7 @@ def _core_on(config: Config, key, clock: Clock, writer: Writer) -> Core:
 
     trusted = {sid: public_key_from_hex(h) for sid, h in config.cards.trusted_issuers.items()}
     trusted[config.station.id] = key.public
-    from kiosk.store.roster import remote_former_keys, remote_key_lookup, remote_revoked_at
+    from kiosk.store.roster_apply import remote_former_keys, remote_key_lookup, remote_revoked_at
     own_former = [public_key_from_hex(h) for h in former_keys(db)]
     remote_former = remote_former_keys(db)
 
@@ -96,42 +108,12 @@ def _core_on(config: Config, key, clock: Clock, writer: Writer) -> Core:
                          tuple(Room(rid, name) for rid, name in config.queue.rooms),
                          config.queue.return_after)
     core = Core(config, db, key, clock, events, uow, checkins, desk, StaffService(uow, clock),
-                registry, care, queue, writer)
-    _ensure_genesis(core)
+                registry, care, queue, writer,
+                ClockService(uow, clock, config.station.id, config.station.timezone))
+    core.ensure_genesis()
+    with writer.lock:  # the log's newest time, and what this boot's settings said
+        clock.remember(newest_stamp(db), clock_settings(db, clock.boot_id()))
     return core
-
-
-def former_keys(db) -> list[str]:
-    """The keys this station had before a restore handed its chain to the current one: card
-    records they signed stay valid here (revoked cards stay revoked)."""
-    row = first_event(db)
-    if row is None:
-        return []
-    keys = [json.loads(row[0]).get("public_key")] + [k for _, k in successor_keys(db)]
-    return [k for k in keys[:-1] if k]
-
-
-def _ensure_genesis(core: Core) -> None:
-    """A new log starts with the station's identity; an old one must match the key file (or,
-    after a restore, the key the newest ``station.restored`` event handed the chain to)."""
-    with core.writer.lock:
-        row = first_event(core.db)
-        successors = [k for _, k in successor_keys(core.db)]
-    public_hex = core.key.public_bytes().hex()
-    if row is None:
-        with core.uow() as uow:
-            uow.record("station.initialized", {"station_id": core.config.station.id,
-                                               "public_key": public_hex,
-                                               "software": f"kiosk {kiosk.__version__}"})
-            uow.commit()
-        return
-    import json
-    keys = [json.loads(row[0]).get("public_key")] + successors
-    if keys[-1] != public_hex or row[1] != core.config.station.id:
-        raise KeyFileError(
-            f"the key file {core.config.station.key_file} or station id {core.config.station.id!r} does "
-            f"not match the database {core.config.station.database} (made for station {row[1]!r}); "
-            "restore the station's own key file, or point station.database at a new file")
 
 
 def build_reader(config: Config) -> CardReader:
@@ -204,6 +186,7 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
     how many roster entries a pull applied; setting ``wake`` (a signal handler does) pushes
     at once."""
     from kiosk.sync.roster_pull import pull
+    from kiosk.sync.visitors import after_pull
     from kiosk.sync.worker import SyncWorker
     config = core.config
     link = build_county_link(config, signer=core.key)
@@ -213,11 +196,19 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
         applied = pull(core, link, county_key)
         if applied and on_roster:
             on_roster(applied)
+        after_pull(core, link, county_key)  # offline visitors linked, expired ones forgotten
 
     worker = SyncWorker(core.writer, link, config.station.id, county_key, on_progress=on_progress,
                         trigger_dir=config.station.data_dir, after_push=roster, clock=core.clock,
-                        wake=wake, reads=reads)
+                        wake=wake, reads=reads, county_time=core.clock.county_said)
     return worker, roster
+
+
+def build_visitors(config: Config, core: Core):
+    """Looks up another station's resident at the county; offline, checks her in by card."""
+    from kiosk.station.visitors import VisitorDesk
+    link = build_county_link(config, core.key) if config.county.url and config.county.public_key else None
+    return VisitorDesk(core, link, public_key_from_hex(config.county.public_key) if link else None)
 
 
 def build_ui(config: Config, hub, demo=None, services=None):
@@ -244,7 +235,8 @@ def build_desk(config: Config, core: Core, staff: StaffDesk):
                                             config.desk.key_file, config.station.name,
                                             config.desk.host)
     context = desk_tls.server_context(cert, key)
-    sessions = DeskSessions(config.desk.idle_logout_seconds, config.desk.sessions)
+    sessions = DeskSessions(config.desk.idle_logout_seconds, config.desk.sessions,
+                            device_secret=core.key.derived_secret("desk-device"))
     taps = DeskTaps(sessions, core.checkins, core.staff, config.reader.role)
 
     def server(hub: ScreenHub, services: StationServices):
@@ -260,12 +252,20 @@ def build_desk(config: Config, core: Core, staff: StaffDesk):
 def build_calling(config: Config, core: Core, hub: ScreenHub):
     """The queue's boards and announcements (espeak-ng voice unless queue.voice = false)."""
     from kiosk.station.calling import QueueDesk
+    from kiosk.station.voice_access import VoicePasses
     announcer = None
     if config.queue.voice:
         from kiosk.adapters.speech import EspeakSpeech
         from kiosk.station.announcer import Announcer
-        announcer = Announcer(EspeakSpeech(), config.station.data_dir / "voice", config.queue.voice_lang)
-    return QueueDesk(core.queue, hub, config.station.database, config.queue.show_masked_name, announcer)
+        announcer = Announcer(EspeakSpeech(), config.station.data_dir / "voice", config.queue.voice_lang,
+                              config.queue.voice_cache_mb * 1024 * 1024)
+        announcer.cache.prune()  # what an older release or a smaller bound left
+        if config.queue.voice_lang == "cmn":  # the room names as pypinyin reads them in context,
+            from kiosk.adapters.mandarin import learn_phrases  # in a process of its own (memory)
+            threading.Thread(target=learn_phrases, args=([name for _, name in config.queue.rooms],),
+                             name="room-readings", daemon=True).start()
+    passes = VoicePasses(core.key.derived_secret("voice-pass"))
+    return QueueDesk(core.queue, hub, config.station.database, config.queue.show_masked_name, announcer, passes)
 
 
 def build_screen_pages(config: Config, core: Core) -> ScreenPages:
@@ -276,7 +276,8 @@ def build_screen_pages(config: Config, core: Core) -> ScreenPages:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(launch + "\n")
-    return ScreenPages(launch, core.key.derived_secret("screen-browser").hex())
+    secret = core.key.derived_secret
+    return ScreenPages(launch, secret("screen-browser").hex(), secret("screen-display").hex()[:32])
 
 
 def run_station(config: Config, as_json: bool = False, reader: CardReader | None = None,
@@ -318,7 +319,10 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         finally:
             read.conn.close()
     day_end = DayEnd(core.queue, on_closed=publish_board)
-    day_end.tick()  # a station that was off overnight closes yesterday's queue first
+    from kiosk.station.clock_keeper import ClockKeeper
+    keeper = ClockKeeper(core.clock, core.clocks, hub.clock_status)
+    if keeper.tick():  # a station that was off overnight closes yesterday's queue first,
+        day_end.tick()  # once it knows what day it is
     desk = build_desk(config, core, staff)
     services = StationServices(core, staff, hub, spooler, calling,
                                desk_sessions=desk[0] if desk else None,
@@ -344,9 +348,10 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     threading.Thread(target=watch_health, args=(config, hub, stop), name="health-watch",
                      daemon=True).start()
     signals = build_signals(config, on_press=reprint_button(spooler, hub))
+    visitors = build_visitors(config, core)
     station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status,
                       staff=staff, cards=core.desk, staff_service=core.staff,
-                      desk=desk[1] if desk else None, on_desk=console)
+                      desk=desk[1] if desk else None, on_desk=console, visitors=visitors)
     sync_wake, syncing = threading.Event(), None
 
     def stopping(*_: object) -> None:
@@ -374,7 +379,9 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     def heartbeat() -> None:
         notifier.watchdog()
         try:
-            day_end.tick()
+            if keeper.tick():
+                day_end.tick()
+            visitors.forget_hourly()  # expired visitors, also without a county
         except StoreUnavailable as exc:  # tried again on the next beat
             log.warning("closing the day's queue failed: %s", exc)
     try:

@@ -5,15 +5,18 @@
   var atDesk = document.body.dataset.desk === "1";  // on the LAN: desk.js hears the desk reader
   var idleSeconds = parseInt(document.body.dataset.idleSeconds || "120", 10);
   var idleTimer = null;
-  function leave() {
+  function leave(tapped) {
     // Her record closes for good: the link stops working, so "back" cannot reopen it.
     if (page === "me" && navigator.sendBeacon) { navigator.sendBeacon(window.location.pathname + "/close"); }
-    window.location.replace(atDesk ? "/staff/desk/login" : "/");
+    // the public screen, Chinese again for the next resident (English was hers alone): the
+    // card just tapped, or else the idle screen (not the check-in she has finished with)
+    var screen = document.documentElement.lang === "en" ? "/lang/zh_Hans_CN" : "/";
+    window.location.replace(atDesk ? "/staff/desk/login" : screen + (tapped ? "" : "?idle=1"));
   }
   var lastPing = Date.now();
   function resetIdle() {
     if (idleTimer) { clearTimeout(idleTimer); }
-    idleTimer = setTimeout(leave, idleSeconds * 1000);
+    idleTimer = setTimeout(function () { leave(false); }, idleSeconds * 1000);
     // Touches count as activity on the server too (at most one ping per 20 s).
     if (page !== "me" && page !== "login" && page !== "pin" && page !== "desk-login"
         && Date.now() - lastPing > 20000) {
@@ -26,11 +29,11 @@
   });
   resetIdle();
   var close = document.getElementById("me-close");
-  if (close) { close.addEventListener("click", function (e) { e.preventDefault(); leave(); }); }
+  if (close) { close.addEventListener("click", function (e) { e.preventDefault(); leave(false); }); }
   if (!atDesk) {
     var source = new EventSource("/events");
     source.addEventListener("screen", function () {
-      if (page === "issue") { window.location.reload(); } else { leave(); }
+      if (page === "issue") { window.location.reload(); } else { leave(true); }
     });
   }
   if (page === "issue") {

@@ -16,17 +16,21 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.config.cards import CardsSection, cards_section
+from kiosk.config.county import CountySection, check_county
 from kiosk.config.desk import DeskSection, desk_section, reader_roles
+from kiosk.config.roster import RosterSection, roster_section
 from kiosk.errors import ConfigError
+from kiosk.i18n import bilingual
 from kiosk.protocol.sync import STATION_ID
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
 ROOM_ID = re.compile(r"^[a-z0-9-]{1,32}$")
 VPCD_PORT = 35963  # vpcd's first reader slot, as Debian's vsmartcard-vpcd sets it up
+MAX_NESTING = 16  # arrays and inline tables inside a value (the deepest key needs 2)
 
 SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "station": {"id": str, "name": str, "timezone": str, "data_dir": str, "database": str,
-                "key_file": str},
+                "key_file": str, "clock": str},
     "reader": {"kind": str, "readers": list, "pcscd_socket": str, "vpcd_port": int,
                "roles": dict},
     "printer": {"kind": str, "host": str, "port": int, "path": str, "paper_mm": int,
@@ -44,10 +48,12 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "desk": {"enabled": bool, "host": str, "port": int, "cert_file": str, "key_file": str,
              "idle_logout_seconds": int, "sessions": int},
     "queue": {"rooms": list, "return_after": int, "show_masked_name": bool, "voice": bool,
-              "voice_lang": str},
+              "voice_lang": str, "voice_cache_mb": int},
     "log": {"level": str},
+    "roster": {"visitor_days": int},
 }
 CHOICES = {
+    ("station", "clock"): ("auto", "checked", "trusted"),
     ("reader", "kind"): ("pcsc", "fake"),
     ("printer", "kind"): ("none", "network", "usb", "serial", "file", "memory"),
     ("printer", "paper_mm"): (58, 80),
@@ -68,6 +74,10 @@ class StationSection:
     data_dir: Path = Path("/var/lib/kiosk")
     database: Path = Path("/var/lib/kiosk/kiosk.db")
     key_file: Path = Path("/var/lib/kiosk/station.key")
+    # "checked": nothing but NTP, the county, a battery RTC or a technician vouches for the
+    # time (kiosk.domain.trusted_time); "trusted": the machine's clock as it is (a PC);
+    # "auto": checked on a Raspberry Pi, trusted elsewhere
+    clock: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -131,15 +141,6 @@ class SignalsSection:
 
 
 @dataclass(frozen=True)
-class CountySection:
-    """[county]: where to push events, and the key its acknowledgements must verify with."""
-
-    url: str = ""
-    public_key: str = ""  # hex
-    ca_bundle: str = ""
-
-
-@dataclass(frozen=True)
 class UiSection:
     """[ui]: the touchscreen server and how long a resident's screen stays up."""
 
@@ -173,6 +174,7 @@ class QueueSection:
     show_masked_name: bool = False
     voice: bool = True
     voice_lang: str = "cmn"
+    voice_cache_mb: int = 64  # the rendered calls kept on disk (kiosk.station.voice_cache)
 
 
 @dataclass(frozen=True)
@@ -202,24 +204,11 @@ class Config:
     desk: DeskSection = field(default_factory=DeskSection)
     queue: QueueSection = field(default_factory=QueueSection)
     log: LogSection = field(default_factory=LogSection)
+    roster: RosterSection = field(default_factory=RosterSection)
     source: Path | None = None  # the file it was read from
 
 
 DEFAULTS = Config(StationSection(id=""))  # each default is written once, in the sections above
-
-
-def _check_county_key(county: dict[str, Any]) -> None:
-    value = county.get("public_key", "")
-    try:
-        ok = not value or len(bytes.fromhex(value)) == 32
-    except ValueError:
-        ok = False
-    if not ok:
-        raise ConfigError("county.public_key", "must be 64 hex digits",
-                          "copy it from `kiosk-county init` or the county IT officer")
-    if county.get("url") and not value:
-        raise ConfigError("county.public_key", "missing: acknowledgements cannot be checked",
-                          "add public_key = \"...\" (kiosk-county init prints it)")
 
 
 def _queue(queue: dict[str, Any]) -> QueueSection:
@@ -242,6 +231,10 @@ def _queue(queue: dict[str, Any]) -> QueueSection:
     if not 0 <= after <= 50:
         raise ConfigError("queue.return_after", "must be 0 to 50 waiting entries",
                           f"the default is {DEFAULTS.queue.return_after}")
+    cache = queue.get("voice_cache_mb", DEFAULTS.queue.voice_cache_mb)
+    if not 8 <= cache <= 1024:
+        raise ConfigError("queue.voice_cache_mb", "must be 8 to 1024 MiB",
+                          f"the default is {DEFAULTS.queue.voice_cache_mb} (about 150 calls)")
     return QueueSection(**{**queue, "rooms": tuple(rooms) or DEFAULTS.queue.rooms})
 
 
@@ -252,7 +245,9 @@ def config_path(explicit: str | os.PathLike | None = None) -> Path:
 def load_config(path: str | os.PathLike) -> Config:
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        _check_nesting(text)
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(str(path), "config file not found",
                           "create it (see docs/configuration.md) or pass --config") from None
@@ -261,6 +256,36 @@ def load_config(path: str | os.PathLike) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"not valid TOML: {exc}", "fix the syntax at that line") from exc
     return parse_config(raw, base=path.parent, source=path)
+
+
+def _check_nesting(text: str) -> None:
+    """A value nested deeper than MAX_NESTING arrays or tables is refused before tomllib
+    recurses into it (5,000 deep was a RecursionError of 2,999 lines, finding N13)."""
+    depth, table, key, quote, line_no, line_start = 0, "", "", "", 1, 0
+    for i, char in enumerate(text):
+        if quote == "#":  # a comment runs to the end of its line
+            quote = "" if char == "\n" else quote
+        elif quote:  # inside a string: only its end matters (a backslash escapes in "...")
+            quote = "" if char == quote and (quote == "'" or text[i - 1] != "\\") else quote
+        elif char in "\"'#":
+            quote = char
+        elif char == "=" and depth == 0:
+            key = text[line_start:i].strip()
+        elif char in "[{" and depth == 0 and "=" not in text[line_start:i]:  # a [table] header
+            table = text[i:text.find("\n", i) % (len(text) + 1)].strip("[] \r\n")
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ConfigError(f"{table}.{key}" if table else key or f"line {line_no}",
+                                  bilingual("a value nested more than {depth} arrays or tables "
+                                            "deep (line {line})", depth=MAX_NESTING,
+                                            line=line_no),
+                                  bilingual("write the value flat, as docs/configuration.md "
+                                            "shows it"))
+        elif char in "]}" and depth:
+            depth -= 1
+        if char == "\n":
+            line_no, line_start = line_no + 1, i + 1
 
 
 def _check_shape(raw: dict[str, Any]) -> None:
@@ -341,7 +366,7 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         raise ConfigError("staff.idle_logout_seconds", "must be 30 to 3600 seconds",
                           f"the default is {DEFAULTS.staff.idle_logout_seconds}")
     county = raw.get("county", {})
-    _check_county_key(county)
+    check_county(county)
     care = raw.get("care", {})
     return Config(
         station=StationSection(**{
@@ -354,5 +379,6 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         county=CountySection(**county), ui=UiSection(**ui),
         care=CareSection(base / care["plans_file"] if care.get("plans_file") else None),
         cards=cards, staff=StaffSection(**staff), desk=desk_section(raw.get("desk", {}), base), log=LogSection(**raw.get("log", {})),
-        queue=_queue(raw.get("queue", {})), source=source,
+        queue=_queue(raw.get("queue", {})), roster=roster_section(raw.get("roster", {})),
+        source=source,
     )

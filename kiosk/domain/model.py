@@ -53,6 +53,7 @@ class IssuedCard:
     issued_at: str
     issued_by: str
     status: str = "active"  # "active" | "revoked"
+    roster_seq: int | None = None  # another station's card: its card.issued's seq there
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,19 @@ class Card:
 
 @dataclass(frozen=True)
 class CheckIn:
+    """``time_unconfirmed``: taken while nothing vouched for the station's clock
+    (kiosk.domain.trusted_time); ``boot_id`` and ``mono_ns`` then say when, in that boot, so
+    the check-in is dated right once the clock is set (kiosk.domain.clock_setting)."""
+
     id: str
     resident_id: str
     station_id: str
     local_date: str
     queue_no: int
     checked_in_at: str
+    time_unconfirmed: bool = False
+    boot_id: str | None = None
+    mono_ns: int | None = None
 
 
 @dataclass(frozen=True)

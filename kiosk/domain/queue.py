@@ -214,14 +214,36 @@ class DayQueue:
 
 def replay(events: Iterable[Any], local_date: str, return_after: int) -> DayQueue:
     """The queue of ``local_date`` exactly as the signed events say."""
-    day = DayQueue()
+    days: dict[str, DayQueue] = {}
     for event in events:
-        if event.type != "checkin.created" and not event.type.startswith("queue."):
-            continue
-        if event.payload.get("local_date") != local_date:
-            continue
-        day.apply(event.type, event.payload, event_instant(event), return_after)
-    return day
+        replay_event(days, event, return_after)
+    return days.get(local_date, DayQueue())
+
+
+def replay_event(days: dict[str, DayQueue], event: Any, return_after: int) -> None:
+    """Apply one stored event to the days' queues: check-ins and queue moves to their day,
+    and a ``station.clock_set`` that dated check-ins taken while the clock was not set moves
+    each to its real day and number (kiosk.domain.clock_setting), keeping its state."""
+    if event.type == "station.clock_set":
+        for dated in event.payload.get("checkins", []):
+            move_entry(days, dated)
+        return
+    if event.type != "checkin.created" and not event.type.startswith("queue."):
+        return
+    day = days.setdefault(event.payload.get("local_date", ""), DayQueue())
+    day.apply(event.type, event.payload, event_instant(event), return_after)
+
+
+def move_entry(days: dict[str, DayQueue], dated: dict[str, Any]) -> None:
+    """One check-in dated by a ``station.clock_set``: its entry to its day and number."""
+    cid, date, number = dated["checkin_id"], dated["local_date"], dated["queue_no"]
+    source = days.get(dated.get("from_date", date))
+    entry = source.entries.get(cid) if source else None
+    if source is None or entry is None or (entry.local_date, entry.queue_no) == (date, number):
+        return
+    del source.entries[cid]
+    days.setdefault(date, DayQueue()).entries[cid] = replace(
+        entry, local_date=date, queue_no=number, rank=number * RANK_STEP)
 
 
 def event_instant(event: Any) -> str:

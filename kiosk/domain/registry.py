@@ -2,7 +2,8 @@
 
 Collect only what the service needs: name, birth date, village, optional phone.
 A national ID number is never stored; if staff enter one to find duplicates it
-is kept only as a keyed hash. Without her consent to processing of health
+is kept only as a keyed hash, and looked up whether or not she consents (a second record
+for the same person is refused either way). Without her consent to processing of health
 information, only her name is kept (for the card binding). Every change is an
 event that names the technician; corrections are new events, never edits.
 """
@@ -45,6 +46,35 @@ class Registration:
     phone: str = ""
     national_id: str = ""
     consent: bool = False
+    # the ID number's keyed hash (IdKey.hash), carried by a form that must not show the number
+    # again; used when ``national_id`` is empty
+    national_id_hash: str = ""
+
+
+# Kept only with her consent; without it the form names them before saving (and after).
+KEPT_WITH_CONSENT = ("birth_date", "village", "phone", "national_id")
+
+
+@dataclass(frozen=True)
+class IdKey:
+    """An ID number as the station may hold it: its keyed hash, and a masked form for a screen
+    anyone may see (110***********803X)."""
+
+    hash: str
+    masked: str
+
+
+class DuplicateId(Invalid):
+    """A resident with this ID number is already registered (``resident_id``)."""
+
+    def __init__(self, resident_id: str):
+        super().__init__("national_id", "A resident with this ID number is already registered")
+        self.resident_id = resident_id
+
+
+def mask_id_number(national_id: str) -> str:
+    """110101199003078031 -> 110***********8031: enough to tell two apart, not to use one."""
+    return national_id[:3] + "*" * (len(national_id) - 7) + national_id[-4:]
 
 
 class ResidentRegistry:
@@ -81,6 +111,34 @@ class ResidentRegistry:
             return Search("phone", compact)
         return Search("name", text)
 
+    def id_key(self, national_id: str) -> IdKey | None:
+        """The hash and masked form of a typed ID number (Invalid when it is not one)."""
+        national = validation.national_id(national_id)
+        return IdKey(self.id_hash(national), mask_id_number(national)) if national else None
+
+    def _id_hash(self, form: Registration) -> str | None:
+        if form.national_id:
+            key = self.id_key(form.national_id)
+            return key.hash if key else None
+        if form.national_id_hash and not re.fullmatch(r"[0-9a-f]{64}", form.national_id_hash):
+            raise Invalid("national_id", "An ID number has 17 digits and a check digit")
+        return form.national_id_hash or None
+
+    def _unique_id(self, uow: UnitOfWork, id_hash: str | None) -> None:
+        found = uow.residents.by_national_id_hash(id_hash) if id_hash else None
+        if found is not None:
+            raise DuplicateId(found.id)
+
+    def check(self, form: Registration) -> dict[str, Any]:
+        """The form's fields as they would be kept (Invalid naming the first wrong one, the ID
+        number first), and DuplicateId when its ID number is registered already: whether or
+        not she consents. Nothing is written."""
+        id_hash = self._id_hash(form)
+        fields = self._checked(form)
+        with self.uow_factory() as uow:
+            self._unique_id(uow, id_hash)
+        return fields
+
     def _checked(self, form: Registration) -> dict[str, Any]:
         return {"name": validation.text("name", form.name),
                 "birth_date": validation.date("birth_date", form.birth_date, required=form.consent,
@@ -90,14 +148,10 @@ class ResidentRegistry:
                 "phone": validation.phone(form.phone)}
 
     def register(self, form: Registration, by: str) -> Resident:
+        id_hash = self._id_hash(form)
         fields = self._checked(form)
-        national = validation.national_id(form.national_id)
         with self.uow_factory() as uow:
-            id_hash = None
-            if national and form.consent:
-                id_hash = self.id_hash(national)
-                if uow.residents.by_national_id_hash(id_hash):
-                    raise Invalid("national_id", "A resident with this ID number is already registered")
+            self._unique_id(uow, id_hash)  # with or without her consent: one record per person
             now = self._now()
             if form.consent:
                 resident = Resident(f"res-{uuid.uuid4().hex[:12]}", national_id_hash=id_hash,
@@ -149,6 +203,28 @@ class ResidentRegistry:
             uow.record("consent.withdrawn", {"resident_id": resident_id, "by": by,
                                              **self._card_present(uow, resident_id)})
             uow.commit()
+
+    def move(self, resident_id: str, to: str, own: str, by: str) -> str:
+        """She now lives in another township (issue 24): a signed ``resident.moved`` from her
+        home station, or from this one while she is here (the county and her home accept it
+        when her card was tapped here lately). Moved away from here, her record is forgotten
+        once she has no check-in today (kiosk.store.visitors); the station she moved to gets
+        her whole record from the county. Returns the station she moved from."""
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{2,63}", to or ""):
+            raise Invalid("station", "Choose one of the options")
+        with self.uow_factory() as uow:
+            existing_resident(uow, resident_id)
+            home = uow.homes.get(resident_id) or own
+            if to == home:
+                raise Invalid("station", "She already lives there")
+            uow.record("resident.moved", {"resident_id": resident_id, "from": home, "to": to,
+                                          "by": by, **self._card_present(uow, resident_id)})
+            if to == own:
+                uow.homes.clear(resident_id)
+            else:
+                uow.homes.set(resident_id, to)
+            uow.commit()
+            return home
 
     def viewed(self, resident_id: str, by: str, what: str = "record") -> None:
         """Audit: a technician opened her record (she sees this in her own view)."""

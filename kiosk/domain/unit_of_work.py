@@ -17,11 +17,14 @@ from kiosk.domain.queue import QueueEntry
 
 
 class Clock(Protocol):
-    """Wall time can be wrong on a Pi without RTC; boot id + monotonic time order events."""
+    """Wall time can be wrong on a Pi without RTC; boot id + monotonic time order events.
+    ``source()`` says who vouches for ``now()`` (kiosk.domain.trusted_time): "not_set" while
+    nothing does (``now()`` is then the best guess, never behind the station's own log)."""
 
     def now(self) -> dt.datetime: ...
     def monotonic_ns(self) -> int: ...
     def boot_id(self) -> str: ...
+    def source(self) -> str: ...
 
 
 class Residents(Protocol):
@@ -42,6 +45,29 @@ class IssuedCards(Protocol):
     def active_for(self, holder_id: str) -> list[IssuedCard]: ...
     def add(self, card: IssuedCard) -> None: ...
     def set_status(self, card_no: str, status: str) -> None: ...
+    def known_revoked(self, card_no: str) -> bool:
+        """A card of another station's resident that the county said is revoked."""
+
+
+class Homes(Protocol):
+    """Where residents this station holds but does not serve as home live (issue 24)."""
+
+    def get(self, resident_id: str) -> str | None:
+        """Her home station if it is another one; None: this station's own resident."""
+    def set(self, resident_id: str, station_id: str) -> None: ...
+    def clear(self, resident_id: str) -> None: ...
+
+
+class Visitors(Protocol):
+    """Visitors this station holds for a while (kiosk.domain.visitors)."""
+
+    def tapped(self, resident_id: str, local_date: str) -> None:
+        """A looked-up visitor's card was tapped here today: she is kept longer."""
+    def stale(self, resident_id: str, local_date: str) -> bool:
+        """A visitor whose record was looked up before ``local_date``."""
+    def wait_for_link(self, card_no: str, issuer: str, record_hex: str, tap_seq: int,
+                      at: str) -> None:
+        """An offline check-in's card, kept with its record until the county links it."""
 
 
 class Cards(Protocol):
@@ -53,6 +79,10 @@ class CheckIns(Protocol):
     def for_resident_on(self, resident_id: str, local_date: str) -> CheckIn | None: ...
     def next_queue_no(self, station_id: str, local_date: str) -> int: ...
     def add(self, checkin: CheckIn) -> None: ...
+    def queue_numbers(self, station_id: str, local_date: str) -> set[int]: ...
+    def unconfirmed(self, boot_id: str) -> list[CheckIn]:
+        """Check-ins taken in boot ``boot_id`` while the clock was not set, in order."""
+    def update(self, checkin: CheckIn) -> None: ...
 
 
 class CareItems(Protocol):
@@ -85,6 +115,7 @@ class QueueEntries(Protocol):
     def day(self, local_date: str) -> list[QueueEntry]: ...
     def add(self, entry: QueueEntry) -> None: ...
     def save(self, entry: QueueEntry) -> None: ...
+    def get(self, checkin_id: str) -> QueueEntry | None: ...
     def open_dates_before(self, local_date: str) -> list[str]: ...
 
 
@@ -127,6 +158,8 @@ class UnitOfWork:
     care_items: CareItems
     print_jobs: PrintJobs
     queue: QueueEntries
+    homes: Homes
+    visitors: Visitors
     events: EventStore
     event_factory: EventFactory
 

@@ -6,8 +6,11 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from kiosk.config.loader import Config
+from kiosk.domain.trusted_time import EARLIEST, LOG_TOLERANCE
 from kiosk.errors import KioskError
 
 
@@ -24,6 +27,8 @@ def run_checks(config: Config) -> Iterator[Check]:
     yield Check("config", True, str(config.source))
     yield from _check_key(config)
     yield from _check_database(config)
+    yield from _check_clock(config)
+    yield from _check_rtc(config)
     yield _check_sqlite()
     yield from _check_reader(config)
     yield from _check_printer(config)
@@ -56,6 +61,28 @@ def _check_desk(config: Config) -> Iterator[Check]:
     yield Check("desk certificate", not soon, f"https://{config.desk.host}:{config.desk.port}/staff/ "
                 f"SHA-256 {fingerprint} (until {expires:%Y-%m-%d})",
                 "renew it: delete the station's own pair and restart, or get a new one from the county")
+    yield from _check_desk_trust(config, certificate)
+
+
+def _check_desk_trust(config: Config, certificate) -> Iterator[Check]:
+    """Finding N3: a desk certificate that could sign for any site, in use or still trusted."""
+    from kiosk.adapters import desk_tls
+    from kiosk.i18n import bilingual
+    if desk_tls.unconstrained_ca(certificate):
+        own = not (config.desk.cert_file and config.desk.key_file)
+        yield Check("desk certificate", True, bilingual(
+            "the desk certificate is a CA without name constraints: its key can sign for any "
+            "site"), bilingual("restart the station: it replaces its own certificate with one "
+                               "limited to its names") if own else
+            bilingual("ask the county for a certificate limited to this station's names, or "
+                      "remove desk.cert_file and desk.key_file"), warn=True)
+    old = config.station.data_dir / desk_tls.OLD_CERT_NAME
+    if old.exists():
+        yield Check("desk certificate", True, bilingual(
+            "the old desk certificate (SHA-256 {fingerprint}) could sign for any site",
+            fingerprint=desk_tls.fingerprint(old)), bilingual(
+            "remove it from the trusted certificates of every desk PC, trust the new one, "
+            "then delete {path}", path=str(old)), warn=True)
 
 
 def _check_screen(config: Config) -> Iterator[Check]:
@@ -124,7 +151,6 @@ def _check_database(config: Config) -> Iterator[Check]:
         active_technicians,
         connect_readonly,
         integrity,
-        last_event_time,
         pending_migrations,
         technicians_without_pin,
     )
@@ -136,7 +162,6 @@ def _check_database(config: Config) -> Iterator[Check]:
         db = connect_readonly(config.station.database)
         result = integrity(db)
         pending = pending_migrations(db)
-        last = last_event_time(db)
         technicians, short_pins = (0, 0) if pending else active_technicians(db)
         no_pin = [] if pending else technicians_without_pin(db)
     except Exception as exc:  # a broken file must become a FAIL line, not a traceback
@@ -158,7 +183,6 @@ def _check_database(config: Config) -> Iterator[Check]:
             yield Check("technician PINs", True, f"{short_pins} set before 6-digit PINs",
                         "kiosk technician list, then kiosk technician set-pin ID for each "
                         "(4-digit PINs work until changed)", warn=True)
-    yield from _check_clock(last)
 
 
 def _check_sqlite() -> Check:
@@ -168,19 +192,72 @@ def _check_sqlite() -> Check:
     return Check("SQLite", True, sqlite_status())
 
 
-def _check_clock(last_event_time: str | None) -> Iterator[Check]:
-    now = dt.datetime.now(dt.UTC)
-    if now.year < 2025:
-        yield Check("clock", False, f"system time {now:%Y-%m-%d %H:%M} is not set",
-                    "connect to the network for NTP, or set the time with timedatectl")
+def _check_clock(config: Config, root: Path = Path("/"), base=None) -> Iterator[Check]:
+    """Who vouches for the station's time (kiosk.domain.trusted_time), judged as the running
+    station judges it: the same sources, this boot's settings and the log's newest event
+    (``root`` and ``base``, the machine's clock, are the tests')."""
+    from kiosk.adapters.station_clock import NTP_FLAG, RTC_DIR, StationClock
+    from kiosk.bootstrap import build_clock
+    from kiosk.i18n import bilingual
+    from kiosk.store.clock_log import clock_settings, newest_stamp
+    from kiosk.store.database import connect_readonly
+    built = build_clock(config)
+    clock = StationClock(base or built.base, checked=built.checked,
+                         ntp_flag=root / NTP_FLAG.relative_to("/"),
+                         rtc_dir=root / RTC_DIR.relative_to("/"))
+    if config.station.database.exists():
+        db = connect_readonly(config.station.database)
+        try:
+            clock.remember(newest_stamp(db), clock_settings(db, clock.boot_id()))
+        finally:
+            db.conn.close()
+    clock.look_at_rtc()
+    reading, system = clock.reading(), clock.base.now()
+    shown = f"{reading.now.astimezone(ZoneInfo(config.station.timezone)):%Y-%m-%d %H:%M}"
+    if not reading.is_set:
+        yield Check("clock", False, bilingual("not set: no network time, county time, battery "
+                                              "clock or technician's setting in this boot") +
+                    f" ({shown}?)", bilingual("a technician logs in on the touchscreen and sets "
+                                              "the date and time (it asks); or connect the "
+                                              "network for NTP"))
         return
-    if last_event_time:
-        last = dt.datetime.fromisoformat(last_event_time.replace("Z", "+00:00"))
-        if now < last - dt.timedelta(minutes=5):
-            yield Check("clock", False, f"system time is before the last event ({last_event_time})",
-                        "the clock went backwards: set it (NTP or timedatectl) before check-ins")
-            return
-    yield Check("clock", True, f"{now:%Y-%m-%d %H:%M:%S} UTC")
+    off = (reading.now - system).total_seconds()
+    if abs(off) > LOG_TOLERANCE.total_seconds():
+        yield Check("clock", True, f"{shown} ({reading.source}); " +
+                    bilingual("the system clock is {minutes} minutes off: the station keeps "
+                              "the difference itself", minutes=round(off / 60)),
+                    bilingual("the system clock could not be set: check "
+                              "/etc/polkit-1/rules.d/51-kiosk-clock.rules and "
+                              "journalctl -u systemd-timedated"), warn=True)
+        return
+    yield Check("clock", True, f"{shown} ({reading.source})")
+
+
+def _check_rtc(config: Config, root: Path = Path("/")) -> Iterator[Check]:
+    """A battery RTC where one is fitted: does it hold a time, and does it agree."""
+    from kiosk.adapters.station_clock import RTC_DIR, read_rtc
+    from kiosk.i18n import bilingual
+    fitted, when = read_rtc(root / RTC_DIR.relative_to("/"))
+    if not fitted:
+        yield Check("battery clock", True, bilingual("none fitted: after a power cut offline "
+                                                     "the time must be set by hand"),
+                    bilingual("fit a DS3231 on I2C (setup.sh install --rtc ds3231) or use a "
+                              "Pi 5 with its RTC battery"))
+        return
+    if when is None or when < EARLIEST:
+        yield Check("battery clock", False, bilingual("fitted but holds no time (its battery "
+                                                      "is flat, or it was never set)"),
+                    bilingual("replace its battery, then let NTP or a technician set the time "
+                              "(timedated writes it to the battery clock too)"))
+        return
+    off = (when - dt.datetime.now(dt.UTC)).total_seconds()
+    if abs(off) > LOG_TOLERANCE.total_seconds():
+        yield Check("battery clock", True, f"{when:%Y-%m-%d %H:%M} UTC, " +
+                    bilingual("{minutes} minutes off the system clock", minutes=round(off / 60)),
+                    bilingual("set the time once (NTP or the touchscreen); timedated writes it "
+                              "to the battery clock"), warn=True)
+        return
+    yield Check("battery clock", True, f"{when:%Y-%m-%d %H:%M:%S} UTC")
 
 
 def _check_reader(config: Config) -> Iterator[Check]:

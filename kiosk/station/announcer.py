@@ -1,9 +1,12 @@
-"""Announcements of queue calls: "请 12 号 到 诊室1 就诊", twice, after a short chime.
+"""Announcements of queue calls: "请一百零五号到诊室一就诊", twice, after a short chime.
 
-The sentence is rendered once through the Speech port and the finished WAV (chime,
-sentence, pause, sentence) is cached per sentence under the data folder, so a re-call or
-the next day's same number costs a file read. Nothing personal is ever spoken: only the
-number and the room.
+The Mandarin sentence is written as it is said: the queue number and any digits in the room
+name become Chinese numerals here (kiosk.domain.numerals), because a speech engine reading
+digits drops inner zeros (105 heard as 150). The English sentence keeps its digits, which the
+English voice reads right. The sentence is rendered once through the Speech port and the
+finished WAV (chime, sentence, pause, sentence) is kept in a bounded cache under the data
+folder (kiosk.station.voice_cache). Nothing personal is ever spoken: only the number and the
+room.
 """
 
 from __future__ import annotations
@@ -11,40 +14,42 @@ from __future__ import annotations
 import hashlib
 import io
 import math
-import os
 import threading
 import wave
 from pathlib import Path
 
+from kiosk.domain.numerals import chinese_numeral, numerals_in
 from kiosk.ports import Speech
+from kiosk.station.voice_cache import VoiceCache
 
 PAUSE_SECONDS = 0.6
 CHIME = ((880, 0.18), (660, 0.32))  # a falling two-note ding-dong
+CACHE_VERSION = "2"  # part of each cached file's key: 1 read the numbers as digits
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 
 
 def sentence(queue_no: int, room_name: str, lang: str) -> str:
+    """What the voice says for a call, in ``lang`` ("cmn" or "en")."""
     if lang == "en":
         return f"Number {queue_no}, please go to {room_name}."
-    return f"请 {queue_no} 号 到 {room_name} 就诊"
+    return f"请{chinese_numeral(queue_no)}号到{numerals_in(room_name)}就诊"
 
 
 class Announcer:
-    def __init__(self, speech: Speech, cache_dir: Path, lang: str = "cmn"):
-        self.speech, self.cache_dir, self.lang = speech, Path(cache_dir), lang
+    def __init__(self, speech: Speech, cache_dir: Path, lang: str = "cmn",
+                 cache_bytes: int = DEFAULT_CACHE_BYTES):
+        self.speech, self.lang = speech, lang
+        self.cache = VoiceCache(Path(cache_dir), cache_bytes)
         self._lock = threading.Lock()
 
     def wav(self, queue_no: int, room_name: str) -> bytes:
         text = sentence(queue_no, room_name, self.lang)
-        key = hashlib.sha256(f"{self.lang}\n{text}".encode()).hexdigest()[:32]
-        path = self.cache_dir / f"{key}.wav"
+        key = hashlib.sha256(f"{CACHE_VERSION}\n{self.lang}\n{text}".encode()).hexdigest()[:32]
         with self._lock:  # two pages asking at once render it once
-            if path.exists():
-                return path.read_bytes()
-            data = announcement(self.speech.render(text, self.lang))
-            self.cache_dir.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, path)
+            data = self.cache.get(key)
+            if data is None:
+                data = announcement(self.speech.render(text, self.lang))
+                self.cache.put(key, data)
             return data
 
 

@@ -20,7 +20,8 @@ from kiosk.domain.calling import QueueService
 from kiosk.domain.model import mask_name
 from kiosk.domain.queue import CALLED, IN_SERVICE, WAITING, DayQueue, Move
 from kiosk.station.announcer import Announcer
-from kiosk.store.queue import entry_from_row, queue_board
+from kiosk.station.voice_access import VoicePasses
+from kiosk.store.queue import entry_from_row, queue_board, queue_number_issued
 
 ANNOUNCED = ("queue.called", "queue.recalled")
 RECENT_CALLS = 5
@@ -42,6 +43,11 @@ class PublicBoard:
     current: tuple[Call, ...]  # the latest call per room still called or in service
     recent: tuple[Call, ...]   # the last calls, newest first
     waiting: int
+    # the waiting numbers in calling order, and the expected minutes per person (today's own
+    # service times over the rooms, None below three served): a check-in screen counts the
+    # people ahead of her from these as numbers are called
+    line: tuple[int, ...] = ()
+    minutes_each: float | None = None
 
 
 @dataclass(frozen=True)
@@ -54,10 +60,33 @@ class QueueDesk:
     """Read models for the queue pages and the fan-out of moves to the public screens."""
 
     def __init__(self, queue: QueueService, hub: Any, database: Path,
-                 show_masked_name: bool = False, announcer: Announcer | None = None):
+                 show_masked_name: bool = False, announcer: Announcer | None = None,
+                 passes: VoicePasses | None = None):
         self.queue, self.hub, self.queue_database = queue, hub, database
         self.show_masked_name, self.announcer = show_masked_name, announcer
+        self.passes = passes or VoicePasses()
         self._announced = 0
+
+    def voice_path(self, call: Call) -> str:
+        """Where a screen fetches the call's announcement, with today's pass; "" without a voice."""
+        if self.announcer is None:
+            return ""
+        given = self.passes.mint(self.queue.today(), call.queue_no, call.room_id)
+        return f"/voice/{call.queue_no}/{call.room_id}.wav?k={given}"
+
+    def voice(self, db: Database, queue_no: int, room_id: str, given: str) -> bytes | None:
+        """The call's announcement (rendered once, then from the cache), or None when refused:
+        no voice, no pass minted today for this number and room, no such room, or a number
+        not issued today. A refusal reads and writes nothing but the one query."""
+        if self.announcer is None:
+            return None
+        day = self.queue.today()
+        room = next((r for r in self.queue.rooms if r.id == room_id), None)
+        if room is None or not self.passes.valid(given, day, queue_no, room_id):
+            return None
+        if not queue_number_issued(db, day, queue_no):
+            return None
+        return self.announcer.wav(queue_no, room.name)
 
     def room_name(self, room_id: str | None) -> str:
         return next((r.name for r in self.queue.rooms if r.id == room_id), room_id or "")
@@ -76,8 +105,12 @@ class QueueDesk:
             latest = next((r for r in calls if r["room"] == room.id), None)
             if latest and latest["state"] in (CALLED, IN_SERVICE):
                 current.append(self._call(latest))
+        day = DayQueue(entry_from_row(_entry(r)) for r in found)
+        median = day.median_service_seconds()
         return PublicBoard(tuple(current), tuple(self._call(r) for r in calls[:RECENT_CALLS]),
-                           sum(1 for r in found if r["state"] == WAITING))
+                           sum(1 for r in found if r["state"] == WAITING),
+                           tuple(e.queue_no for e in day.waiting()),
+                           median / max(len(self.queue.rooms), 1) / 60 if median else None)
 
     def staff_rows(self, db: Database) -> dict[str, list[dict[str, Any]]]:
         """Today's entries for the technician page: the waiting line in calling order, the

@@ -26,6 +26,7 @@ from kiosk.domain.outcomes import (
     TapOutcome,
     TechnicianCard,
     UnknownCard,
+    VisitorCard,
 )
 from kiosk.domain.staff import StaffService
 from kiosk.domain.validation import N_, Invalid
@@ -36,6 +37,7 @@ from kiosk.station.staff_desk import IssueCancelled, IssueRequest, StaffDesk
 if TYPE_CHECKING:
     from kiosk.station.desk_sessions import DeskSessions
     from kiosk.station.desk_taps import DeskTaps
+    from kiosk.station.visitors import VisitorDesk
 
 log = logging.getLogger(__name__)
 STALL_SECONDS = 10.0
@@ -57,7 +59,7 @@ class TapReport:
     detected_epoch_ms: float = 0.0  # wall clock when the reader reported the card
     login: tuple[str, str] | None = None  # (ticket, csrf) of the PIN form, technician cards
     at_desk: bool = False  # a tap on the desk reader: never shown on the public screen
-    continue_at_desk: bool = False  # a kiosk-reader tap that a waiting desk login took
+    issue_for: str = ""  # her card at the kiosk started her desk's card issuance: whose (masked)
 
 
 class Station:
@@ -67,10 +69,12 @@ class Station:
                  on_status: Callable[[ReaderStatus], None] | None = None,
                  staff: StaffDesk | None = None, cards: CardDesk | None = None,
                  staff_service: StaffService | None = None, desk: DeskTaps | None = None,
-                 on_desk: Callable[[TapReport], None] | None = None):
+                 on_desk: Callable[[TapReport], None] | None = None,
+                 visitors: VisitorDesk | None = None):
         """``desk`` routes the desk reader's taps (kiosk.station.desk_taps); their reports go
         to ``on_desk`` (the console), never to ``on_report`` (the public screen)."""
         self.checkins, self.reader, self.desk = checkins, reader, desk
+        self.visitors = visitors  # looks up a visitor at the county (kiosk.station.visitors)
         self.on_desk = on_desk or (lambda report: None)
         self.staff, self.cards, self.staff_service = staff, cards, staff_service
         self.spooler, self.signals = spooler, signals
@@ -87,7 +91,6 @@ class Station:
             self.on_status(event)
             return None
         desk = self.desk
-        desk_issue = desk.sessions.pending_issue() if desk else None
         if isinstance(event, CardReadFailed):
             log.info("card read failed on %s: %s %s", event.reader, event.reason, event.detail)
             self.signals.show(Signal.ERROR)
@@ -96,11 +99,14 @@ class Station:
                 desk.failed(event)
                 report = replace(report, at_desk=True)
         elif desk and desk.is_desk_reader(event.reader):
-            report = replace(self._issue(event, desk_issue, desk.sessions) if desk_issue
+            desk_issue = desk.sessions.issues.for_reader(event.reader)
+            report = replace(self._issue(event, desk_issue, desk.sessions)
+                             if desk_issue and not self._already_issued(event)
                              else self._at_desk(desk, event), at_desk=True)
         elif self.staff and (request := self.staff.pending_issue()):
             report = self._issue(event, request)
-        elif desk and desk_issue and not desk.reader_present:  # one reader: the kiosk's serves
+        elif (desk and (desk_issue := desk.sessions.issues.at_kiosk())
+              and not self._already_issued(event)):  # she tapped her card here first
             report = self._issue(event, desk_issue, desk.sessions)
         else:
             if self.staff:
@@ -127,11 +133,17 @@ class Station:
             reason = "technician_card" if isinstance(outcome, TechnicianCard) else "card_tap"
             self.staff_service.logout(ended.technician_id, reason)
         if isinstance(outcome, TechnicianCard):
-            if self.desk and self.desk.kiosk_login(outcome):
-                return replace(report, continue_at_desk=True)
+            if self.desk and (whose := self.desk.arm_at_kiosk(outcome)) is not None:
+                return replace(report, issue_for=whose)
             return replace(report, login=self.staff.new_ticket(outcome.technician_id,
                                                                outcome.name))
         return report
+
+    def _already_issued(self, tap: CardTapped) -> bool:
+        """A card that is someone's already: a desk's waiting issuance never takes it (her
+        tap is a check-in, or her record at the desk, as usual)."""
+        assert self.cards is not None  # a desk's issuance needs the card desk
+        return self.cards.issued_to_someone(ReadCard(tap.uid, tap.kind, tap.record))
 
     def _issue(self, tap: CardTapped, request: IssueRequest,
                desk: DeskSessions | None = None) -> TapReport:
@@ -178,9 +190,17 @@ class Station:
             self.staff_service.logout(session.technician_id, "idle")
 
     def _check_in(self, tap: CardTapped) -> TapReport:
+        card = ReadCard(tap.uid, tap.kind, tap.record)
         for attempt in (1, 2, 3):
             try:
-                outcome = self.checkins.handle_tap(ReadCard(tap.uid, tap.kind, tap.record))
+                outcome = self.checkins.handle_tap(card)
+                if isinstance(outcome, VisitorCard) and self.visitors:  # another station's
+                    outcome = self.visitors.check_in(outcome, card)    # resident: looked up
+                elif isinstance(outcome, VisitorCard):
+                    outcome = self.checkins.handle_tap(card, refresh=False)
+                    if isinstance(outcome, VisitorCard):
+                        outcome = self.checkins.check_in_visitor(
+                            outcome, self.checkins.visitor_tapped(outcome))
                 break
             except StoreUnavailable as exc:  # busy or disk trouble: retry, then say so
                 log.warning("check-in write failed (attempt %d): %s", attempt, exc)
@@ -232,3 +252,5 @@ class Station:
         finally:
             self.reader.stop()
             self.signals.close()
+            if self.desk:  # the refused desk logins counted so far become their summaries
+                self.desk.end_expired(everything=True)

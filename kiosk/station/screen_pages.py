@@ -9,6 +9,11 @@ an HttpOnly cookie naming it, and every page it loads gets a fresh per-page toke
 stream must present. Only the newest page of that browser holds the secrets, so an old tab
 or a copied page token holds nothing. Both tokens are derived from the station key, so a
 station restart does not lock out a browser that keeps running.
+
+``/display`` (the waiting-room TV, no login) gets a display token of its own in its page,
+which its stream presents. It is no secret from anyone who can load ``/display``; it marks
+the streams that speak the calls, the kiosk's page and /display, which alone get the calls'
+voice URLs (kiosk.station.voice_access).
 """
 
 from __future__ import annotations
@@ -28,9 +33,11 @@ class TooManyScreens(KioskError, RuntimeError):
 
 
 class ScreenPages:
-    def __init__(self, launch_token: str | None = None, browser_token: str | None = None):
+    def __init__(self, launch_token: str | None = None, browser_token: str | None = None,
+                 display_token: str | None = None):
         self.launch_token = launch_token or secrets.token_urlsafe(24)
         self._kiosk_browser = browser_token or secrets.token_urlsafe(24)
+        self.display_token = display_token or secrets.token_urlsafe(24)
         self._kiosk_page: str | None = None
         self._lock = threading.Lock()
 
@@ -59,3 +66,7 @@ class ScreenPages:
         return bool(page and browser and kiosk_page
                     and secrets.compare_digest(page, kiosk_page)
                     and secrets.compare_digest(browser, self._kiosk_browser))
+
+    def is_display(self, token: str | None) -> bool:
+        """True for the stream of a page /display served."""
+        return bool(token) and secrets.compare_digest(token or "", self.display_token)

@@ -50,6 +50,9 @@ class IssueRequest:
     status: str = "waiting"  # "waiting" | "done" | "failed"
     message: str = ""
     card_no: str = ""
+    reader: str = ""  # a desk's request: the reader it waits on (kiosk.station.desk_issues)
+    label: str = ""  # a desk's request: whose card, masked, for the kiosk screen
+    armed: float = 0.0  # a desk's request at the kiosk: when she tapped her card there
 
 
 class StaffDesk:
@@ -73,6 +76,10 @@ class StaffDesk:
 
     def drop_ticket(self, ticket: str) -> None:
         self._tickets.drop(ticket)
+
+    def ticket_live(self, ticket: str) -> bool:
+        """The PIN form of this ticket may still be shown (no login or logout used it up)."""
+        return self._tickets.live(ticket)
 
     def open_session(self, technician_id: str, name: str) -> Session:
         session = Session(token(), technician_id, name, token(), self.clock())

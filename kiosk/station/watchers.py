@@ -27,16 +27,16 @@ def every(seconds: float, stop: threading.Event, what: str, action: Callable[[],
 
 
 def watch_sync(config: Config, hub: ScreenHub, stop: threading.Event) -> None:
-    """Backlog, last acknowledgement and clock state for the status strip (every 5 s)."""
+    """Backlog and last acknowledgement for the status strip (every 5 s); the clock's state
+    comes from the clock keeper (kiosk.station.clock_keeper)."""
     from kiosk.station.hub import SyncInfo
     from kiosk.store.database import connect_readonly
     from kiosk.store.sync_log import sync_state
-    from kiosk.sync.worker import clock_state
     db = connect_readonly(config.station.database)
 
     def refresh() -> None:
         state = sync_state(db)
-        hub.sync_status(SyncInfo(state.backlog, state.last_sync, clock_state(db)))
+        hub.sync_status(SyncInfo(state.backlog, state.last_sync))
     try:
         every(5.0, stop, "reading the sync state", refresh)
     finally:

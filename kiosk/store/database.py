@@ -80,6 +80,9 @@ def connect_writer(path: str | Path) -> Database:
         _settings(conn)
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         conn.execute("PRAGMA synchronous=FULL")
+        # A changed or deleted row's old bytes are zeroed where that costs no extra write, so
+        # a visitor forgotten later (kiosk.store.visitors) leaves no copy of her name behind.
+        conn.execute("PRAGMA secure_delete=FAST")
     except (sqlite3.DatabaseError, OSError) as exc:
         raise StoreError(f"cannot open database {path}: {exc}") from exc
     if str(mode).lower() != "wal":
@@ -161,10 +164,6 @@ def has_tables(conn: sqlite3.Connection) -> bool:
 def integrity(db: Database) -> str:
     """SQLite's own check of the file: 'ok', or what is damaged."""
     return str(db.execute("PRAGMA integrity_check").fetchone()[0])
-
-
-def last_event_time(db: Database) -> str | None:
-    return db.execute("SELECT MAX(wall_time) FROM events").fetchone()[0]
 
 
 def active_technicians(db: Database) -> tuple[int, int]:

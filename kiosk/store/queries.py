@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from kiosk.domain.model import CarePlanItem, Resident, Visit
+from kiosk.domain.model import CarePlanItem, Resident, Visit, local_date
 from kiosk.domain.registry import Search
 from kiosk.store.rows import one, rows
 from kiosk.store.search_keys import prefix_range
@@ -38,19 +38,20 @@ class WorkList:
 def work_list(db: Database, which: str, today: dt.date, village: str = "", page: int = 1,
               per_page: int = PAGE_SIZE) -> WorkList:
     """Open plan items due now (window closing soonest first), overdue (with days since the
-    due date) or opening within 7 days."""
+    due date; None for an item that is not overdue) or opening within 7 days."""
     condition, order = _LISTS[which]
     where = (f"i.done_on IS NULL AND i.declined_on IS NULL AND {condition}"
              + (" AND r.village = :village" if village else ""))
     params = {"today": today.isoformat(), "week": (today + dt.timedelta(days=7)).isoformat(),
               "village": village, "limit": per_page, "offset": (max(page, 1) - 1) * per_page}
     found = rows(db, f"""
-        SELECT i.id AS item_id, i.title, i.plan, i.earliest, i.due, i.latest, i.appointment,
+        SELECT i.id AS item_id, i.title, i.plan, i.code, i.earliest, i.due, i.latest, i.appointment,
                r.id AS resident_id, r.name, r.village, r.phone
         FROM care_plan_items i JOIN residents r ON r.id = i.resident_id
         WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset""", params)
-    for row in found:
-        row["days_overdue"] = (today - dt.date.fromisoformat(row["due"])).days
+    for row in found:  # overdue: past its window; counted from the due date, as the list says
+        overdue = dt.date.fromisoformat(row["latest"]) < today
+        row["days_overdue"] = (today - dt.date.fromisoformat(row["due"])).days if overdue else None
     if village:
         count = f"SELECT COUNT(*) AS n FROM care_plan_items i JOIN residents r " \
                 f"ON r.id = i.resident_id WHERE {where}"
@@ -92,6 +93,19 @@ def search_residents(db: Database, search: Search | None, village: str = "",
     where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
     return rows(db, f"SELECT {_FOUND} FROM residents r {where} ORDER BY r.name LIMIT ?",
                 (*params, limit))
+
+
+def similar_residents(db: Database, name: str, birth_date: str, village: str,
+                      limit: int = 10) -> list[dict]:
+    """Residents who may be her already: the same name and birth date, or the same name in
+    the same village (shown before a second record is made)."""
+    if not name or not (birth_date or village):
+        return []
+    return rows(db, f"""
+        SELECT {_FOUND} FROM residents r WHERE r.name = :name
+        AND ((:birth != '' AND r.birth_date = :birth) OR (:village != '' AND r.village = :village))
+        ORDER BY r.birth_date, r.id LIMIT :limit""",
+                {"name": name, "birth": birth_date, "village": village, "limit": limit})
 
 
 def _by_name(db: Database, text: str, village: str, limit: int) -> list[dict]:
@@ -144,6 +158,38 @@ def resident_record(db: Database, resident_id: str, now: dt.datetime) -> Residen
     return ResidentRecord(Resident(**row), items, visits, cards, enrolments, views)
 
 
+@dataclass(frozen=True)
+class ViewsOnADay:
+    """One technician's openings of her record on one local day."""
+
+    day: str  # the station's local date, ISO
+    technician: str
+    count: int
+
+
+def views_by_day(views: list[dict], timezone: str) -> list[ViewsOnADay]:
+    """Her record's views (newest first, as resident_record gives them) as one line per
+    technician and day with a count, instead of one line per opening; newest first."""
+    counts: dict[tuple[str, str], int] = {}
+    for view in views:
+        day = local_date(dt.datetime.fromisoformat(view["at"]), timezone).isoformat()
+        key = (day, view["technician"] or "")
+        counts[key] = counts.get(key, 0) + 1
+    return [ViewsOnADay(day, technician, n) for (day, technician), n in counts.items()]
+
+
+def home_station(db: Database, resident_id: str) -> str | None:
+    """Her home station if it is another one (None: this station's own resident)."""
+    row = one(db, "SELECT station_id FROM homes WHERE resident_id = ?", (resident_id,))
+    return row["station_id"] if row else None
+
+
+def station_ids(db: Database) -> list[str]:
+    """The other stations the roster named (where she may move)."""
+    return [r["station_id"] for r in rows(db, "SELECT station_id FROM remote_stations "
+                                              "WHERE revoked_at IS NULL ORDER BY station_id", ())]
+
+
 def card_lookup(db: Database, card_no: str) -> dict | None:
     return one(db, "SELECT * FROM issued_cards WHERE card_no = ?", (card_no,))
 
@@ -178,3 +224,10 @@ def technician_cards(
                (SELECT GROUP_CONCAT(card_no) FROM issued_cards c
                 WHERE c.holder_id = t.id AND c.status = 'active')
         FROM technicians t ORDER BY t.name""").fetchall()]
+
+
+def unconfirmed_checkins(db: Database, limit: int = 50) -> list[dict]:
+    """Check-ins whose time could not be confirmed (taken while the clock was not set, in a
+    boot that ended before it was set): their day is the station's guess."""
+    return rows(db, "SELECT local_date, queue_no, checked_in_at FROM checkins "
+                    "WHERE time_unconfirmed = 1 ORDER BY checked_in_at DESC LIMIT ?", (limit,))

@@ -29,6 +29,10 @@ class SqliteQueueEntries:
     def save(self, entry: QueueEntry) -> None:
         self.db.table("queue_entries").update(entry.checkin_id, vars(entry))
 
+    def get(self, checkin_id: str) -> QueueEntry | None:
+        found = rows(self.db, "SELECT * FROM queue_entries WHERE checkin_id = ?", (checkin_id,))
+        return entry_from_row(found[0]) if found else None
+
     def open_dates_before(self, local_date: str) -> list[str]:
         marks = ", ".join("?" * len(UNFINISHED))
         found = rows(self.db, f"SELECT DISTINCT local_date FROM queue_entries WHERE local_date < ? "
@@ -41,7 +45,13 @@ def queue_board(db: Database, local_date: str) -> list[dict[str, Any]]:
     boards; callers mask the name before anyone sees it."""
     return rows(db, """
         SELECT q.checkin_id, q.queue_no, q.state, q.priority, q.room, q.rank, q.called_at,
-               q.started_at, q.done_at, c.checked_in_at, r.name
+               q.started_at, q.done_at, c.checked_in_at, c.time_unconfirmed, r.name
         FROM queue_entries q JOIN checkins c ON c.id = q.checkin_id
         LEFT JOIN residents r ON r.id = c.resident_id
         WHERE q.local_date = ? ORDER BY q.queue_no""", (local_date,))
+
+
+def queue_number_issued(db: Database, local_date: str, queue_no: int) -> bool:
+    """Whether the day's queue holds this number (the voice renders no other)."""
+    return bool(rows(db, "SELECT 1 FROM queue_entries WHERE local_date = ? AND queue_no = ? LIMIT 1",
+                     (local_date, queue_no)))

@@ -14,23 +14,38 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import replace
 from typing import Any
 
 from sqlite_utils import Database
 
 from kiosk.domain.events import Event, canonical_json
 from kiosk.domain.model import local_date
-from kiosk.domain.queue import DayQueue, event_instant
+from kiosk.domain.queue import DayQueue, event_instant, replay_event
 from kiosk.domain.staff import MAX_FAILURES
+from kiosk.domain.visitors import LINKED, placeholder_id
 from kiosk.protocol.succession import RESTORED
+from kiosk.store.database import first_event
 from kiosk.store.queue import SqliteQueueEntries
-from kiosk.store.roster import APPLY
+from kiosk.store.roster_apply import APPLY
+
+CLOCK_SET = "station.clock_set"
 
 
 def successor_keys(db: Database) -> list[tuple[int, str]]:
     """(from seq, public key hex) of each key that took over the chain, oldest first."""
     return [(int(seq), key) for seq, key in db.execute(
         "SELECT from_seq, public_key FROM station_keys ORDER BY from_seq")]
+
+
+def former_keys(db: Database) -> list[str]:
+    """The keys this station had before a restore handed its chain to the current one: card
+    records they signed stay valid here (revoked cards stay revoked)."""
+    row = first_event(db)
+    if row is None:
+        return []
+    keys = [json.loads(row[0]).get("public_key")] + [k for _, k in successor_keys(db)]
+    return [k for k in keys[:-1] if k]
 
 
 def keep_successor_key(db: Database, event: Event) -> None:
@@ -64,14 +79,27 @@ class Rebuild:
                 when = self._local_day(at)
             APPLY[type_](self.db, d, by or "", when, self.plans)
             self._station_only(type_, d)
-        elif type_ == "checkin.created" or type_.startswith("queue."):
+        elif type_ == "checkin.created" or type_.startswith("queue.") or type_ == CLOCK_SET:
             if type_ == "checkin.created":
+                flagged = bool(d.get("time_unconfirmed"))
+                resident = d["resident_id"] or placeholder_id(d.get("card_no") or "")
+                if not d["resident_id"]:  # a visitor checked in offline, by her card number
+                    self.db.execute("INSERT OR IGNORE INTO residents (id, name) VALUES (?, '')",
+                                    (resident,))
                 self.db.execute("INSERT INTO checkins (id, resident_id, station_id, local_date, "
-                                "queue_no, checked_in_at) VALUES (?, ?, ?, ?, ?, ?)",
-                                (d["checkin_id"], d["resident_id"], event.station_id,
-                                 d["local_date"], d["queue_no"], at))
-            day = self.days.setdefault(d["local_date"], DayQueue())
-            day.apply(type_, d, at, 0)
+                                "queue_no, checked_in_at, time_unconfirmed, boot_id, mono_ns) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                (d["checkin_id"], resident, event.station_id,
+                                 d["local_date"], d["queue_no"], at, int(flagged),
+                                 event.boot_id if flagged else None,
+                                 event.mono_ns if flagged else None))
+            elif type_ == CLOCK_SET:  # check-ins dated once the clock was set
+                self.db.conn.executemany(
+                    "UPDATE checkins SET local_date = ?, queue_no = ?, checked_in_at = ?, "
+                    "time_unconfirmed = 0 WHERE id = ?",
+                    [(c["local_date"], c["queue_no"], c["checked_in_at"], c["checkin_id"])
+                     for c in d.get("checkins", [])])
+            replay_event(self.days, event if payload is None else replace(event, payload=d), 0)
         elif type_ in STAFF:
             STAFF[type_](self.db, d, at)
         elif type_ == "care.declined":
@@ -84,6 +112,15 @@ class Rebuild:
                                                     d.get("what", "record")))
         elif type_ == RESTORED:
             keep_successor_key(self.db, event)
+        elif type_ == LINKED:  # an offline visitor's check-in, linked to her record later
+            self.db.execute("UPDATE checkins SET resident_id = ? WHERE id = ?",
+                            (d["resident_id"], d["checkin_id"]))
+        elif type_ == "resident.moved":  # this station moved her: to it, or away from it
+            if d.get("to") == event.station_id:
+                self.db.execute("DELETE FROM homes WHERE resident_id = ?", (d["resident_id"],))
+            else:
+                self.db.execute("INSERT OR REPLACE INTO homes VALUES (?, ?)",
+                                (d["resident_id"], d.get("to")))
 
     def _local_day(self, at: str) -> str:
         return local_date(dt.datetime.fromisoformat(at), self.timezone).isoformat()

@@ -26,6 +26,7 @@ from kiosk.store.sqlite_staff import (
     SqliteTechnicians,
     SqliteVisits,
 )
+from kiosk.store.visitors import SqliteHomes, SqliteVisitors
 
 EVENT_COLUMNS = ("seq", "id", "v", "station_id", "type", "payload", "wall_time", "boot_id",
                  "mono_ns", "prev_hash", "hash", "signature")
@@ -70,6 +71,10 @@ class SqliteCards:
         self.db.table("cards").insert(vars(card))
 
 
+def checkin_from_row(row: dict[str, Any]) -> CheckIn:
+    return CheckIn(**{**row, "time_unconfirmed": bool(row["time_unconfirmed"])})
+
+
 class SqliteCheckIns:
     def __init__(self, db: Database):
         self.db = db
@@ -77,7 +82,7 @@ class SqliteCheckIns:
     def for_resident_on(self, resident_id: str, local_date: str) -> CheckIn | None:
         row = one(self.db, "SELECT * FROM checkins WHERE resident_id = ? AND local_date = ?",
                    (resident_id, local_date))
-        return CheckIn(**row) if row else None
+        return checkin_from_row(row) if row else None
 
     def next_queue_no(self, station_id: str, local_date: str) -> int:
         row = one(self.db, "SELECT COALESCE(MAX(queue_no), 0) + 1 AS n FROM checkins "
@@ -86,6 +91,19 @@ class SqliteCheckIns:
 
     def add(self, checkin: CheckIn) -> None:
         self.db.table("checkins").insert(vars(checkin))
+
+    def queue_numbers(self, station_id: str, local_date: str) -> set[int]:
+        return {row["queue_no"] for row in rows(
+            self.db, "SELECT queue_no FROM checkins WHERE station_id = ? AND local_date = ?",
+            (station_id, local_date))}
+
+    def unconfirmed(self, boot_id: str) -> list[CheckIn]:
+        return [checkin_from_row(row) for row in rows(
+            self.db, "SELECT * FROM checkins WHERE time_unconfirmed = 1 AND boot_id = ? "
+            "ORDER BY mono_ns", (boot_id,))]
+
+    def update(self, checkin: CheckIn) -> None:
+        self.db.table("checkins").update(checkin.id, vars(checkin))
 
 
 class SqliteCareItems:
@@ -174,6 +192,7 @@ class SqliteUnitOfWork(UnitOfWork):
         self.record_views = SqliteRecordViews(db)
         self.queue = SqliteQueueEntries(db)
         self.roster = SqliteRoster(db)  # the county's roster feed (sync/roster_pull.py)
+        self.homes, self.visitors = SqliteHomes(db), SqliteVisitors(db)
         self._atomic: contextlib.AbstractContextManager[Database] | None = None
 
     def __enter__(self) -> SqliteUnitOfWork:

@@ -32,13 +32,6 @@ def sync_state(db: Database) -> SyncState:
     return SyncState(ack[0] if ack else 0, head, ack[1] if ack else None, ack[2] if ack else None)
 
 
-def newest_ack_times(db: Database) -> tuple[str, str] | None:
-    """(county_time, received_at) of the acknowledgement kept last, if any."""
-    row = db.execute("SELECT county_time, received_at FROM sync_acks "
-                     "ORDER BY id DESC LIMIT 1").fetchone()
-    return (row[0], row[1]) if row else None
-
-
 def kept_acks(db: Database, station_id: str) -> list[Ack]:
     """Every acknowledgement kept, the highest sequence first."""
     rows = db.execute("SELECT seq, hash, county_time, signature FROM sync_acks "

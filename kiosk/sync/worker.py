@@ -21,32 +21,12 @@ from kiosk.domain.unit_of_work import Clock
 from kiosk.errors import KioskError, ProtocolError, StoreUnavailable
 from kiosk.ports import Ack, CountyLink, CountyRefused
 from kiosk.protocol.sync import MAX_EVENTS, take_batch, verify_ack
-from kiosk.store.sync_log import SyncState, event_hash, events_after, keep_ack, kept_acks, newest_ack_times, sync_state
+from kiosk.store.sync_log import SyncState, event_hash, events_after, keep_ack, kept_acks, sync_state
 from kiosk.sync.request import SYNC_NOW, SyncResult, request_sync, take_request, write_result
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 600.0
 IDLE_POLL = 15.0
-
-
-NTP_SYNCED = "/run/systemd/timesync/synchronized"  # systemd-timesyncd touches it once in sync
-CLOCK_TOLERANCE_S = 300
-
-
-def clock_state(db, ntp_flag: str = NTP_SYNCED) -> str:
-    """'county' when the newest signed acknowledgement agreed with this clock (within 5
-    minutes), 'ntp' when systemd-timesyncd says so, else 'not_set' (the Pi has no RTC)."""
-    import os
-    row = newest_ack_times(db)
-    if row:
-        try:
-            county = dt.datetime.fromisoformat(row[0].replace("Z", "+00:00"))
-            local = dt.datetime.fromisoformat(row[1])
-            if abs((county - local).total_seconds()) <= CLOCK_TOLERANCE_S:
-                return "county"
-        except ValueError:
-            pass
-    return "ntp" if os.path.exists(ntp_flag) else "not_set"
 
 
 def sync_now(data_dir) -> None:
@@ -71,7 +51,8 @@ class SyncWorker:
     def __init__(self, writer, link: CountyLink, station_id: str, county_key=None,
                  on_progress=None, rng: random.Random | None = None,
                  batch_events: int = MAX_EVENTS, trigger_dir=None, after_push=None,
-                 clock: Clock | None = None, wake: threading.Event | None = None, reads=None):
+                 clock: Clock | None = None, wake: threading.Event | None = None, reads=None,
+                 county_time=None):
         self.writer, self.link, self.station_id = writer, link, station_id
         self.db = reads if reads is not None else writer.db
         self.clock = clock or SystemClock()
@@ -83,6 +64,9 @@ class SyncWorker:
         self.after_push = after_push  # e.g. pull the county's roster feed
         self.wake = wake or threading.Event()  # set by a signal: push now
         self.answer_to = ""  # the token of a console's "sync now" that wants to hear back
+        # county_time(time, sent, received): a signed acknowledgement's time with the monotonic
+        # times of the request and its answer (kiosk.adapters.station_clock.county_said)
+        self.county_time = county_time
 
     def _batch(self, after: int) -> list[dict]:
         return take_batch(events_after(self.db, after, self.batch_events), self.batch_events)
@@ -98,6 +82,7 @@ class SyncWorker:
             if not batch:
                 return sync_state(self.db)
             try:
+                sent = self.clock.monotonic_ns()
                 ack = self.link.push(self.station_id, [Event(**e) for e in batch],
                                      head=state.head_seq)
             except CountyRefused as refused:
@@ -107,6 +92,8 @@ class SyncWorker:
                     continue
                 raise
             self._keep(ack, batch)
+            if self.county_time is not None:  # signed and checked: a time source of the station
+                self.county_time(ack.county_time, sent, self.clock.monotonic_ns())
             start = ack.seq
             state = sync_state(self.db)
             self.on_progress(state)

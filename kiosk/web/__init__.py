@@ -71,14 +71,16 @@ def create_app(hub: ScreenHub, settings: dict[str, Any] | None = None,
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings.get("TIMEZONE", DEFAULTS.station.timezone)
     app.extensions["kiosk_hub"] = hub
     _common(app)
+    from kiosk.web import lan
+    lan.install(app)  # a device on the LAN gets /display and nothing else
     from kiosk.web.screen import bp as screen_bp
     app.register_blueprint(screen_bp)
     if services is not None:
-        from kiosk.web import calling, me, staff, staff_care, staff_queue, staff_technicians
+        from kiosk.web import calling, me, staff, staff_care, staff_clock, staff_queue, staff_technicians
         from kiosk.web.guard import close_db
         app.extensions["kiosk_services"] = services
         for blueprint in (staff.bp, staff_care.bp, staff_technicians.bp, me.bp, staff_queue.bp,
-                          calling.bp):
+                          calling.bp, staff_clock.bp):
             app.register_blueprint(blueprint)
         app.teardown_appcontext(close_db)
     if demo is not None:
@@ -107,7 +109,7 @@ def _common(app: Flask) -> None:
 def _desk_app(hub: ScreenHub, settings: dict[str, Any], services: Any) -> Flask:
     from flask import redirect, url_for
 
-    from kiosk.web import desk, staff, staff_care, staff_queue, staff_technicians
+    from kiosk.web import desk, staff, staff_care, staff_clock, staff_queue, staff_technicians
     from kiosk.web.guard import close_db
     settings = {"STATION_NAME": DEFAULTS.station.name,
                 "STAFF_IDLE_SECONDS": DEFAULTS.desk.idle_logout_seconds, **settings}
@@ -123,7 +125,8 @@ def _desk_app(hub: ScreenHub, settings: dict[str, Any], services: Any) -> Flask:
     _common(app)
     app.extensions["kiosk_hub"] = hub
     app.extensions["kiosk_services"] = services
-    for blueprint in (staff.bp, staff_care.bp, staff_technicians.bp, staff_queue.bp, desk.bp):
+    for blueprint in (staff.bp, staff_care.bp, staff_technicians.bp, staff_queue.bp, desk.bp,
+                      staff_clock.bp):
         app.register_blueprint(blueprint)
     app.add_url_rule("/", "desk_root", lambda: redirect(url_for("staff.dashboard")))
     app.teardown_appcontext(close_db)

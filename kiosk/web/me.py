@@ -1,7 +1,8 @@
 """Her own record, opened from the check-in screen with a short-lived link.
 
 Shows upcoming services with dates, past visit dates (no staff notes), the
-privacy notice and which staff opened her record in the last 90 days. She can
+privacy notice and which staff opened her record in the last 90 days (one line per technician
+and day, with how many times). She can
 print it; sensitive service names stay off paper unless the station allows them.
 """
 
@@ -38,8 +39,9 @@ def record(link: str):
         uow.commit()
     today = local_date(core.clock.now(), core.config.station.timezone)
     upcoming = [i for i in found.items if i.status(today) in ("upcoming", "due", "overdue")]
+    views = queries.views_by_day(found.views, core.config.station.timezone)
     return render_template("me.html", record=found, upcoming=upcoming, today=today, link=link,
-                           printed=request.args.get("printed"))
+                           views=views, printed=request.args.get("printed"))
 
 
 @bp.post("/<link>/print")

@@ -16,7 +16,7 @@ from kiosk.domain.outcomes import (
     TechnicianCard,
     UnknownCard,
 )
-from kiosk.i18n import LOCALES
+from kiosk.i18n import DEFAULT_LOCALE, LOCALES
 from kiosk.ports import PrinterState, ReaderState
 from kiosk.station.screen_pages import TooManyScreens
 
@@ -43,8 +43,9 @@ def index():
     browser = request.cookies.get(BROWSER_COOKIE)
     page, new_cookie = hub().pages.open_page(browser, request.args.get("screen"))
     secrets = hub().pages.is_kiosk_page(page, new_cookie or browser)
-    last = hub().recent_tap(current_app.config["IDLE_SECONDS"])
-    screen = screen_html(last, secrets) if last else None
+    # ?idle=1: the page idled out or she closed her record: the idle screen, not her last tap
+    last = None if request.args.get("idle") else hub().recent_tap(current_app.config["IDLE_SECONDS"])
+    screen = screen_html(last, secrets) if last and still_shown(last) else None
     from kiosk.web.calling import band_html, current_board
     response = current_app.make_response(render_template(
         "index.html", status=hub().status, blocking=blocking_html(hub().status),
@@ -56,11 +57,18 @@ def index():
     return response
 
 
+# English is hers alone: the page goes back to Chinese when the screen idles out or the next
+# resident taps (static/kiosk.js), and the cookie itself lasts only this long in case it does not.
+ENGLISH_SECONDS = 600
+
+
 @bp.get("/lang/<code>")
 def set_language(code: str):
-    response = redirect(url_for("screen.index"))
-    if code in LOCALES:
-        response.set_cookie("lang", code, max_age=3600 * 24 * 365, samesite="Strict")
+    response = redirect(url_for("screen.index", idle=request.args.get("idle") or None))
+    if code in LOCALES and code != DEFAULT_LOCALE:
+        response.set_cookie("lang", code, max_age=ENGLISH_SECONDS, samesite="Strict")
+    elif code == DEFAULT_LOCALE:
+        response.delete_cookie("lang", samesite="Strict")
     return response
 
 
@@ -76,6 +84,16 @@ def healthz():
             "screens_for_s": round(steady, 1)}
 
 
+def still_shown(report) -> bool:
+    """A recent tap is shown again to a page opened after it, except a technician's PIN form
+    whose ticket a login or a logout used up: pressing 退出 must not bring back her PIN pad
+    and name on the public screen."""
+    services = current_app.extensions.get("kiosk_services")
+    if isinstance(report.outcome, TechnicianCard) and getattr(report, "login", None) and services:
+        return services.desk.ticket_live(report.login[0])
+    return True
+
+
 def screen_html(report, secrets: bool = False) -> tuple[str, str]:
     """(screen name, rendered fragment) for one tap report; the login form's tokens and her
     record link only with ``secrets`` (the kiosk's own page)."""
@@ -84,18 +102,22 @@ def screen_html(report, secrets: bool = False) -> tuple[str, str]:
     if isinstance(outcome, CheckedIn):
         name = "already_checked_in" if outcome.repeat else "checked_in"
         link = (services.desk.record_link(outcome.resident_id, outcome.checkin_id)
-                if services and secrets else None)
+                if services and secrets and not outcome.visitor_card else None)
         from kiosk.web.calling import waiting_ahead
         ahead, wait = waiting_ahead(outcome.checkin_id)
         return name, render_template("fragments/checked_in.html", outcome=outcome,
                                      printer_trouble=hub().status.printer in PRINTER_TROUBLE,
                                      record_link=link, ahead=ahead, wait_minutes=wait)
-    if isinstance(outcome, TechnicianCard) and getattr(report, "continue_at_desk", False):
-        return "continue_at_desk", render_template("fragments/continue_at_desk.html")
+    if isinstance(outcome, TechnicianCard) and report.issue_for:
+        return "issue_at_kiosk", render_template("fragments/issue_at_kiosk.html",
+                                                 whose=report.issue_for)
     if isinstance(outcome, TechnicianCard) and report.login and services:
         ticket, csrf = report.login if secrets else ("", "")
+        # her desk's login page shows a code she may type here instead of her PIN
+        desk_waiting = bool(secrets and services.desk_sessions
+                            and services.desk_sessions.logins.waiting())
         return "pin_entry", render_template("fragments/pin_entry.html", name=outcome.name,
-                                            ticket=ticket, csrf=csrf)
+                                            ticket=ticket, csrf=csrf, desk_waiting=desk_waiting)
     if isinstance(outcome, CardRefused):
         return "card_refused", render_template("fragments/card_refused.html",
                                                reason=outcome.reason)
@@ -132,11 +154,13 @@ def _sse(event: str, data: dict) -> str:
 
 @bp.get("/events")
 def events():
+    """The page's live stream; ``?page=`` is the token the page was served with (``?display=``
+    for /display)."""
     from kiosk.web.calling import call_payload, current_board, queue_payload
-    """The page's live stream; ``?page=`` is the token the page was served with."""
     page, browser = request.args.get("page"), request.cookies.get(BROWSER_COOKIE)
     hub().pages.reconnect(page, browser)
     kiosk = hub().pages.is_kiosk_page(page, browser)
+    display = hub().pages.is_display(request.args.get("display"))
     try:
         subscription = hub().subscribe(kiosk, local=request.remote_addr in LOOPBACK)
     except TooManyScreens:
@@ -171,7 +195,8 @@ def events():
                 elif kind == "queue":
                     yield _sse("queue", queue_payload(item))
                 elif kind == "call":
-                    yield _sse("call", call_payload(item))
+                    speaks = display or hub().pages.is_kiosk_page(page, browser)
+                    yield _sse("call", call_payload(item, speaks))
                 elif kind == "notice" and item in NOTICES:
                     html = render_template(f"fragments/{item}.html")
                     yield _sse("notice", {"screen": item, "html": html, "timeout": idle})

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask import Blueprint, Response, abort, make_response, redirect, render_template, request, url_for
 
 from kiosk.chart import chart_svg
 from kiosk.domain.model import local_date
-from kiosk.domain.registry import CONSENT_VERSION, Registration
+from kiosk.domain.registry import CONSENT_VERSION, DuplicateId
 from kiosk.domain.validation import Invalid
 from kiosk.store import queries
-from kiosk.web.csv_export import safe_cell
+from kiosk.web import csv_export
+from kiosk.web import registration as reg
 from kiosk.web.guard import COOKIE, at_desk, current_session, db, desk, login_page, services, staff_required
+from kiosk.web.labels import item_title
 from kiosk.web.staff_technicians import lockout_message
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -61,10 +60,30 @@ def login_pin():
                                csrf=csrf, name=name, error="Wrong PIN",
                                attempts_left=result.attempts_left), 403
     session = services().desk.open_session(technician_id, name)
-    response = make_response(redirect(url_for("staff.dashboard")))
+    landing = "staff_clock.clock_page" if not core().clock.is_set() else "staff.dashboard"
+    response = make_response(redirect(url_for(landing)))
     response.set_cookie(COOKIE, session.token, httponly=True, samesite="Strict",
                         max_age=desk().idle_seconds * 4)
     return response
+
+
+@bp.post("/login/desk")
+def login_desk_code():
+    """At the kiosk screen, after her card's tap: the code her desk's login page shows. That
+    page, and no other, gets the PIN form (kiosk.station.desk_logins); one try per tap."""
+    sessions = services().desk_sessions
+    if at_desk() or sessions is None:
+        abort(404)
+    ticket, csrf = request.form.get("ticket", ""), request.form.get("csrf", "")
+    found = services().desk.ticket(ticket, csrf)
+    services().desk.drop_ticket(ticket)
+    if found is None:
+        return render_template("staff/login.html", error="Tap your technician card again"), 400
+    wait = sessions.logins.confirm(request.form.get("code", "").strip(), *found)
+    if wait is None:
+        return render_template("staff/login.html", error="No desk login page shows that code. "
+                               "Tap your technician card again"), 403
+    return render_template("staff/desk_continue.html")
 
 
 @bp.post("/logout")
@@ -76,8 +95,10 @@ def logout():
     session = services().desk.end_session()
     if session:
         core().staff.logout(session.technician_id, "button")
-    response = make_response(redirect(url_for("screen.index")))
+    # the idle screen, not the last tap of her session (a card she issued: 已发卡 and its number)
+    response = make_response(redirect(url_for("screen.index", idle=1)))
     response.delete_cookie(COOKIE)
+    response.delete_cookie("lang", samesite="Strict")  # the public screen is Chinese again
     return response
 
 
@@ -129,26 +150,44 @@ def residents():
                                               "village": village, "results": len(found),
                                               "by": me()})
             uow.commit()
-    return render_template("staff/residents.html", found=found, q=text, village=village,
+    shown = "" if search and search.kind == "national_id" else text  # an ID is not shown again
+    return render_template("staff/residents.html", found=found, q=shown, village=village,
                            villages=queries.villages(db()))
 
 
 @bp.route("/residents/new", methods=["GET", "POST"])
 @staff_required
 def register():
-    form = request.form
-    if request.method == "POST":
-        try:
-            resident = core().registry.register(Registration(
-                form.get("name", ""), form.get("birth_date", ""), form.get("village", ""),
-                form.get("phone", ""), form.get("national_id", ""),
-                form.get("consent") == CONSENT_VERSION), by=me())
-        except Invalid as exc:
-            return render_template("staff/register.html", form=form, errors={exc.field: exc.message},
-                                   villages=queries.villages(db())), 422
-        return redirect(url_for("staff.resident", resident_id=resident.id))
-    return render_template("staff/register.html", form={}, errors={},
-                           villages=queries.villages(db()))
+    """Check (the ID number first, with or without her consent), show residents who may be her
+    already (the technician may still go on), register, and open her record saying so."""
+    if request.method == "GET":
+        return _register_page({})
+    form, key = request.form, None
+    try:
+        typed = form.get("national_id", "").strip()
+        key = core().registry.id_key(typed) if typed else reg.carried_key(form)
+        fields = core().registry.check(reg.registration(form, key))
+    except DuplicateId as exc:  # named by her record, never by the number in full
+        return _register_page(reg.shown_again(form), {exc.field: exc.message},
+                              duplicate_of=exc.resident_id, duplicate_id=key.masked if key else ""), 422
+    except Invalid as exc:
+        return _register_page(reg.shown_again(form), {exc.field: exc.message},
+                              key=None if exc.field == "national_id" else key), 422
+    if not form.get("not_duplicate"):
+        similar = queries.similar_residents(db(), fields["name"], fields["birth_date"] or "",
+                                            fields["village"] or "")
+        if similar:
+            return _register_page(reg.shown_again(form), similar=similar, key=key)
+    resident = core().registry.register(reg.registration(form, key), by=me())
+    response = redirect(url_for("staff.resident", resident_id=resident.id))
+    return reg.remember_registered(response, resident.id, reg.not_kept(form, reg.consented()),
+                                   secure=at_desk())
+
+
+def _register_page(form, errors=None, **shown):
+    return render_template("staff/register.html", form=form, errors=errors or {},
+                           not_kept=reg.not_kept(form, reg.consented()) if form else [],
+                           villages=queries.villages(db()), **shown)
 
 
 @bp.get("/residents/<resident_id>")
@@ -158,8 +197,20 @@ def resident(resident_id: str):
     if record is None:
         abort(404)
     core().registry.viewed(resident_id, me())  # audited: she sees who opened her record
+    registered, dropped = reg.just_registered(resident_id)
+    response = make_response(_record_page(record, registered=registered, not_kept=dropped))
+    if registered:  # said once: not again on the record she comes back to after a card, a plan
+        response.delete_cookie(reg.REGISTERED_COOKIE, samesite="Strict")
+    return response
+
+
+def _record_page(record, errors=None, form=None, **shown):
+    own = core().config.station.id
     return render_template("staff/resident.html", record=record, today=today(),
-                           plans=core().care.plans, errors={}, form={})
+                           plans=core().care.plans, errors=errors or {}, form=form or {},
+                           views=queries.views_by_day(record.views, core().config.station.timezone),
+                           home=queries.home_station(db(), record.resident.id) or own,
+                           stations=[own, *queries.station_ids(db())], **shown)
 
 
 @bp.post("/residents/<resident_id>/correct")
@@ -170,7 +221,7 @@ def correct(resident_id: str):
         core().registry.correct(resident_id, changes, me())
     except Invalid as exc:
         return _record_with_error(resident_id, exc)
-    return redirect(url_for("staff.resident", resident_id=resident_id))
+    return redirect(url_for("staff.resident", resident_id=resident_id, _anchor="sec-details"))
 
 
 @bp.post("/residents/<resident_id>/consent")
@@ -185,16 +236,14 @@ def consent(resident_id: str):
             raise Invalid("consent", "Tick the box only when she agrees")
     except Invalid as exc:
         return _record_with_error(resident_id, exc)
-    return redirect(url_for("staff.resident", resident_id=resident_id))
+    return redirect(url_for("staff.resident", resident_id=resident_id, _anchor="sec-consent"))
 
 
 def _record_with_error(resident_id: str, exc: Invalid):
     record = queries.resident_record(db(), resident_id, core().clock.now())
     if record is None:
         abort(404)
-    return render_template("staff/resident.html", record=record, today=today(),
-                           plans=core().care.plans, errors={exc.field: exc.message},
-                           form=request.form), 422
+    return _record_page(record, {exc.field: exc.message}, request.form), 422
 
 
 @bp.get("/lists/<which>")
@@ -220,17 +269,10 @@ def work_list_csv(which: str):
         abort(404)
     village = request.args.get("village", "")
     found = queries.work_list(db(), which, today(), village, 1, per_page=100_000)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["resident_id", "name", "village", "phone", "item", "earliest", "due",
-                     "latest", "appointment", "days_overdue"])
-    for row in found.rows:
-        writer.writerow([safe_cell(row[k]) for k in ("resident_id", "name", "village", "phone",
-                                                      "title", "earliest", "due", "latest",
-                                                      "appointment", "days_overdue")])
+    text = csv_export.work_list_csv(found.rows, item_title)
     with core().uow() as uow:
         uow.record("list.exported", {"list": which, "village": village, "rows": found.total,
                                      "by": me()})
         uow.commit()
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv", headers={
+    return Response(text, mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f"attachment; filename={which}-{today().isoformat()}.csv"})

@@ -17,8 +17,8 @@ from kiosk.demo.data import DEMO_TECHNICIAN, seed_demo
 from kiosk.domain.model import local_date
 from kiosk.keys import generate_key_file
 from kiosk.testing.station import write_station_config
+from tests.browser.chromium import ARTIFACTS, free_port, open_page, tap, wait_screen
 from tests.browser.station_rig import station_in_chromium
-from tests.browser.test_browser import ARTIFACTS, free_port, open_page, tap, wait_screen
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
 ROOMS = '\n[[queue.rooms]]\nid = "room1"\nname = "诊室1"\n\n[[queue.rooms]]\nid = "lab"\nname = "化验室"\n'
@@ -127,13 +127,14 @@ def test_calling_the_queue_end_to_end(rig):
     display.wait_for_function("parseInt(document.body.dataset.calls || '0') >= 3", timeout=5000)
 
     audio = display.evaluate("""async () => {
-        const r = await fetch("/voice/2/room1.wav");
+        const r = await fetch(document.body.dataset.lastAudio);  // the URL with the call's pass
         const b = new Uint8Array(await r.arrayBuffer());
         return {type: r.headers.get("content-type"), size: b.length,
                 head: String.fromCharCode(...b.slice(0, 4)) + String.fromCharCode(...b.slice(8, 12))};
     }""")
     assert audio["type"] == "audio/wav" and audio["head"] == "RIFFWAVE"
-    assert audio["size"] > 50_000  # chime and the sentence twice, about 5 s
+    assert audio["size"] > 50_000  # chime and the sentence twice, about 9 s
+    assert display.evaluate("fetch('/voice/2/room1.wav').then(r => r.status)") == 404  # no pass
 
     # SIGKILL right after a call: after the restart the entry is still called and shown
     desk.click("#call-next")

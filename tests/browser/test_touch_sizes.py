@@ -13,7 +13,14 @@ rule that is neither filled nor excluded fails ``test_every_page_rule_is_checked
 One real station process (real pcscd, real taps) is walked once, in the order a day allows:
 public pages, her record after her tap, the PIN keypad after the technician's tap, then every
 technician page; the demo panel runs in its own app (it is `kiosk demo`'s, a laptop page, so
-it is checked at the laptop sizes, 1280x800 and 1366x768). Each (rule, size) is then its own test.
+it is checked at the laptop sizes, 1280x800 and 1366x768). The same station has its desk on (a
+second reader of role desk), and the desk app's pages are walked too at the desk sizes: its login
+page before and after her card, then every page after her PIN. Each (rule, size) is then its own
+test.
+
+On every page of the walk: no visible error element that the walk did not cause (only the PIN
+keypad after a wrong PIN shows one), and nothing clipped (tests/browser/perceived.py says what
+those are); targets are every element a finger can aim at, a <details>'s <summary> included.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import re
 import sqlite3
 import threading
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.routing import Rule
@@ -35,8 +43,8 @@ from kiosk.station.hub import ScreenHub
 from kiosk.store.queries import LISTS
 from kiosk.testing.station import write_station_config
 from kiosk.web import create_app
+from tests.browser.chromium import free_port, measure, tap, wait_screen
 from tests.browser.station_rig import station_in_chromium
-from tests.browser.test_browser import check_layout, free_port, tap, wait_screen
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
 KIOSK_SIZES = [(800, 480), (1024, 600), (1280, 800)]
@@ -49,10 +57,14 @@ PIN_KEY = (64, 56)  # the PIN keypad's keys, width x height, at least
 # answer data rather than a page.
 NOT_PAGE_ENDPOINTS = {
     "screen.events": "the screen's Server-Sent Events stream",
+    "calling.display_events": "the waiting-room display's Server-Sent Events stream",
     "screen.healthz": "JSON for the watchdog",
     "screen.set_language": "sets the language cookie and redirects back to the page",
     "staff.ping": "JSON: the technician page's keep-alive",
     "demo.receipts": "JSON: how many receipts the demo printed",
+    "demo.county": "a redirect to the demo county's one-time sign-in link",
+    "desk.login_wait": "JSON: the desk login page's long poll",
+    "desk.next_messages": "JSON: the desk pages' long poll",
 }
 
 
@@ -74,7 +86,15 @@ def kiosk_app_rules() -> list[Rule]:
     return sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
 
 
+def desk_app_rules() -> list[Rule]:
+    """The desk's app (the technician pages on the LAN, over HTTPS)."""
+    app = create_app(ScreenHub(), services=SimpleNamespace(), desk=True)
+    return sorted(app.url_map.iter_rules(), key=lambda r: r.rule)
+
+
 PAGE_RULES = [r for r in kiosk_app_rules() if not_page(r) is None]
+DESK_PAGE_RULES = [r for r in desk_app_rules() if not_page(r) is None]
+DESK = "desk:"  # the desk's pages are named "desk:<rule>" in the results
 # Where a page can be opened: the public screens need no login (no vertical scroll there),
 # her record needs her tap, the technician pages a technician session; the demo panel is
 # `kiosk demo`'s laptop page.
@@ -93,40 +113,12 @@ def sizes(rule: Rule) -> list[tuple[int, int]]:
             "public": KIOSK_SIZES}[kind(rule)]
 
 
-CASES = [(r.rule, w, h) for r in PAGE_RULES for (w, h) in sizes(r)]
+CASES = ([(r.rule, w, h) for r in PAGE_RULES for (w, h) in sizes(r)]
+         + [(DESK + r.rule, w, h) for r in DESK_PAGE_RULES for (w, h) in DESK_SIZES])
+DESK_SLOT = 1  # the vpcd's second reader, of role "desk" in the walked station
 
-DESK_CHECK = """() => {
-    const problems = [];
-    for (const t of document.querySelectorAll('table')) {
-        if (getComputedStyle(t).display !== 'table') problems.push('a table is not laid out as one');
-        for (const row of t.rows) {
-            const tops = [...row.cells].map(c => Math.round(c.getBoundingClientRect().top));
-            if (new Set(tops).size > 1) { problems.push('a table row wraps: ' + row.innerText.slice(0, 40)); break; }
-        }
-    }
-    for (const f of document.querySelectorAll('form')) {
-        const typed = f.querySelector('input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select, textarea');
-        const submit = f.querySelector('button:not([type=button]), input[type=submit]');
-        if (typed && !submit) problems.push('a form without a submit button: ' + f.outerHTML.slice(0, 80));
-    }
-    for (const e of document.querySelectorAll('[tabindex]'))
-        if (e.tabIndex > 0) problems.push('a positive tabindex: ' + e.outerHTML.slice(0, 80));
-    return problems;
-}"""
 KEY_SIZES = """() => [...document.querySelectorAll('.keypad .key')].map(k => {
     const r = k.getBoundingClientRect(); return [k.dataset.key || k.id, r.width, r.height]; })"""
-
-
-def measure(page, name: str, public: bool, desk: bool) -> list[str]:
-    """The layout check of tests/browser/test_browser.py, as a list of problems."""
-    problems = []
-    try:
-        check_layout(page, name, scroll_y=not public)
-    except AssertionError as exc:
-        problems.append(str(exc))
-    if desk:
-        problems += page.evaluate(DESK_CHECK)
-    return problems
 
 
 def seeded(db_path) -> dict[str, list[str]]:
@@ -150,26 +142,36 @@ def urls(rule: Rule, values: dict[str, list[str]]) -> list[str]:
 @pytest.fixture(scope="module")
 def walked(pcscd, tmp_path_factory):
     """(rule, width, height) -> problems found, for every page rule, from one walk."""
-    config_path = write_station_config(tmp_path_factory.mktemp("touch"), pcscd, ui_port=free_port(),
-                                       idle_seconds=600, extra="\n[staff]\nidle_logout_seconds = 3600\n")
+    config_path = write_station_config(
+        tmp_path_factory.mktemp("touch"), pcscd, ui_port=free_port(), idle_seconds=600,
+        extra=(f'\n[staff]\nidle_logout_seconds = 3600\n'
+               f'\n[reader.roles]\n"{pcscd.reader_names[DESK_SLOT]}" = "desk"\n'
+               f'\n[desk]\nenabled = true\nhost = "127.0.0.1"\nport = {free_port()}\n'))
     config = load_config(config_path)
     generate_key_file(config.station.key_file)
     core = build_core(config)
     cards = seed_demo(core, local_date(core.clock.now(), config.station.timezone))
+    with core.writer.lock:  # another station it knows: her record offers "she moved" (issue 24)
+        core.db.execute("INSERT INTO remote_stations (station_id, public_key) VALUES "
+                        "('xinglong-02', ?)", ("00" * 32,))
     core.close()
     values = seeded(config.station.database)
     results: dict[tuple[str, int, int], list[str]] = {}
 
-    def visit(page, rule: Rule, url: str | None = None, go: bool = True) -> None:
-        for width, height in sizes(rule):
+    def visit(page, rule: Rule, url: str | None = None, go: bool = True, at_desk: bool = False) -> None:
+        base = origin(station.desk_url) if at_desk else station.ui_url.rstrip("/")
+        for width, height in (DESK_SIZES if at_desk else sizes(rule)):
             page.set_viewport_size({"width": width, "height": height})
             for target in ([url] if url else urls(rule, values)):
                 if go:
-                    page.goto(station.ui_url.rstrip("/") + target)
+                    page.goto(base + target)
                 # named by the rule when a tap made the URL (her link, an issuance: secrets)
-                name = "touch" + re.sub(r"[^a-z0-9]+", "-", (rule.rule if url else target).lower())
-                found = measure(page, name, kind(rule) == "public", (width, height) in DESK_SIZES)
-                results.setdefault((rule.rule, width, height), []).extend(f"{target}: {p}" for p in found)
+                name = ("desk" if at_desk else "touch") + re.sub(
+                    r"[^a-z0-9]+", "-", (rule.rule if url else target).lower())
+                found = measure(page, name, kind(rule) == "public" and not at_desk,
+                                (width, height) in DESK_SIZES)
+                results.setdefault(((DESK if at_desk else "") + rule.rule, width, height), []).extend(
+                    f"{target}: {p}" for p in found)
 
     by_endpoint = {r.endpoint: r for r in PAGE_RULES}
     with station_in_chromium(pcscd, config_path) as (station, browser, driver):
@@ -191,7 +193,7 @@ def walked(pcscd, tmp_path_factory):
             results[("her check-in", width, height)] = measure(page, "touch-checked-in", True, False)
         page.set_viewport_size({"width": 800, "height": 480})
         page.click("#my-record")
-        page.wait_for_selector("#my-views")
+        page.wait_for_selector("#my-upcoming")
         visit(page, by_endpoint["me.record"], page.url.removeprefix(station.ui_url.rstrip("/")), go=False)
 
         page.goto(station.screen_url)  # the technician's tap: the PIN keypad
@@ -201,7 +203,7 @@ def walked(pcscd, tmp_path_factory):
         keypad(page, "PIN keypad", results)
         enter_pin(page, "000000")  # a wrong PIN: the keypad again, as a page of its own
         page.wait_for_selector("body[data-page='pin'] .keypad")
-        keypad(page, "PIN keypad after a wrong PIN", results)
+        keypad(page, "PIN keypad after a wrong PIN", results, error_expected=True)
         enter_pin(page, DEMO_TECHNICIAN[3])
         page.wait_for_selector("#checkins-today")
         for rule in PAGE_RULES:  # every technician page but the card issuance (it waits for a card)
@@ -221,7 +223,43 @@ def walked(pcscd, tmp_path_factory):
                     demo_page.goto(url)
                     visit(demo_page, rule, "/demo/", go=False)
                     demo_page.close()
+        walk_the_desk(browser, station, driver, cards, visit, results)
     return results
+
+
+def origin(url: str) -> str:
+    """https://127.0.0.1:8443/staff/ -> https://127.0.0.1:8443"""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def walk_the_desk(browser, station, driver, cards, visit, results) -> None:
+    """The desk's pages in their own browser context (it accepts the station's own certificate):
+    the login page waiting for her card, then with the PIN form her card brought, then every
+    page after her PIN."""
+    by_endpoint = {r.endpoint: r for r in DESK_PAGE_RULES}
+    page = browser.new_context(ignore_https_errors=True).new_page()
+    login = by_endpoint["desk.login"]
+    visit(page, login, at_desk=True)  # a fresh wait at each size
+    page.wait_for_selector("#desk-waiting", state="visible")
+    tap(driver, cards[DEMO_TECHNICIAN[0]], slot=DESK_SLOT)
+    page.wait_for_selector("#desk-pin-form", state="visible")
+    for width, height in DESK_SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        results[("desk login with the PIN form", width, height)] = measure(
+            page, "desk-login-pin", False, True)
+    page.fill("#pin", DEMO_TECHNICIAN[3])
+    page.press("#pin", "Enter")
+    page.wait_for_selector("#checkins-today")
+    for rule in DESK_PAGE_RULES:
+        if rule not in (login, by_endpoint["care.issue_status"]):
+            visit(page, rule, at_desk=True)
+    page.goto(origin(station.desk_url) + "/staff/residents/demo-wang")
+    page.click("#issue-card")
+    page.wait_for_url("**/staff/issue/**")
+    visit(page, by_endpoint["care.issue_status"], page.url.removeprefix(origin(station.desk_url)),
+          go=False, at_desk=True)
+    page.context.close()
 
 
 def enter_pin(page, pin: str) -> None:
@@ -231,11 +269,11 @@ def enter_pin(page, pin: str) -> None:
     page.click("#pin-ok")
 
 
-def keypad(page, name: str, results: dict) -> None:
+def keypad(page, name: str, results: dict, error_expected: bool = False) -> None:
     """The PIN keypad at each kiosk size: the layout check, and every key at least 64x56."""
     for width, height in KIOSK_SIZES:
         page.set_viewport_size({"width": width, "height": height})
-        found = measure(page, "touch-" + name.replace(" ", "-").lower(), True, False)
+        found = measure(page, "touch-" + name.replace(" ", "-").lower(), True, False, error_expected)
         found += [f"PIN key {k} is {w:.0f}x{h:.0f}, under {PIN_KEY[0]}x{PIN_KEY[1]}"
                   for k, w, h in page.evaluate(KEY_SIZES) if w < PIN_KEY[0] or h < PIN_KEY[1]]
         assert len(page.evaluate(KEY_SIZES)) == 12, f"{name}: the keypad has not 12 keys"
@@ -248,7 +286,9 @@ class demo_panel:  # noqa: N801 (a context manager used as a function)
     def __enter__(self) -> str:
         from werkzeug.serving import make_server
         controls = SimpleNamespace(cards=panel_cards(), technician_pin=DEMO_TECHNICIAN[3],
-                                   capture=SimpleNamespace(jobs=[]))
+                                   capture=SimpleNamespace(jobs=[]),
+                                   desk_url="https://127.0.0.1:1/staff/",  # its desk parts too
+                                   county_url="http://127.0.0.1:1/")  # and its county's
         self.server = make_server("127.0.0.1", 0, create_app(ScreenHub(), demo=controls), threaded=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return f"http://127.0.0.1:{self.server.server_port}/demo/"
@@ -260,7 +300,7 @@ class demo_panel:  # noqa: N801 (a context manager used as a function)
 def test_every_page_rule_is_checked():
     """A GET rule is either a page the walk opens, or named by the not-a-page rule above."""
     assert PAGE_RULES, "no page rules found"
-    endpoints = {r.endpoint for r in kiosk_app_rules()}
+    endpoints = {r.endpoint for r in kiosk_app_rules() + desk_app_rules()}
     assert {"screen.index", "staff.dashboard", "me.record", "staff_queue.queue_page",
             "demo.panel", "staff.login"} <= {r.endpoint for r in PAGE_RULES}
     assert set(NOT_PAGE_ENDPOINTS) <= endpoints, "an exclusion names an endpoint that is gone"
@@ -268,6 +308,8 @@ def test_every_page_rule_is_checked():
     for rule in PAGE_RULES:
         if rule.endpoint not in ("me.record", "care.issue_status"):  # their values come from taps
             assert urls(rule, values), rule.rule
+    assert {"desk.login", "staff.dashboard", "staff.resident"} <= {r.endpoint for r in DESK_PAGE_RULES}
+    assert {"desk.login_wait", "desk.next_messages"} <= {r.endpoint for r in desk_app_rules()}
 
 
 @pytest.mark.parametrize("rule,width,height", CASES, ids=[f"{r}@{w}x{h}" for r, w, h in CASES])
@@ -280,6 +322,12 @@ def test_page_meets_the_touch_rule(walked, rule, width, height):
 @pytest.mark.parametrize("width,height", KIOSK_SIZES)
 def test_pin_keypad_keys_are_64x56(walked, name, width, height):
     assert walked[(name, width, height)] == [], "\n".join(walked[(name, width, height)])
+
+
+@pytest.mark.parametrize("width,height", DESK_SIZES)
+def test_desk_login_with_the_pin_form(walked, width, height):
+    found = walked[("desk login with the PIN form", width, height)]
+    assert found == [], "\n".join(found)
 
 
 @pytest.mark.parametrize("width,height", KIOSK_SIZES)

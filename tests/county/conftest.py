@@ -24,3 +24,90 @@ def county_database(request):
         return
     import uuid
     yield request.getfixturevalue("postgres").new_database(f"county_{uuid.uuid4().hex[:12]}")
+
+
+class CountyWeb:
+    """A county app on a store with one user per role (argon2id hashing is slow on purpose,
+    so the users are made once per module), a settable clock, and helpers to sign in."""
+
+    PASSWORD = "correct horse battery staple"
+    TOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+    def __init__(self, database: str):
+        import datetime as dt
+
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from kiosk.adapters.clock import FakeClock
+        from kiosk.county.bootstrap import open_store_at, wire
+        from kiosk.keys import StationKey
+        self.database = database
+        self.clock = FakeClock(dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC))
+        self.key = StationKey(Ed25519PrivateKey.generate())
+        self.store = open_store_at(database, self.clock)
+        self.store.enroll("st-1", StationKey(Ed25519PrivateKey.generate()).public_bytes().hex(),
+                          "2026-11-29T00:00:00.000000Z")
+        self.services = wire(self.store, self.key, self.clock)
+        users = self.services.users
+        users.add("console", "ada", "admin", self.PASSWORD, self.TOTP, self.code())
+        users.add("console", "olga", "officer", self.PASSWORD)
+        users.add("console", "aud", "auditor", self.PASSWORD)
+        self.clock.advance(seconds=30)  # the admin's enrolment code is used
+        self.app = self.new_app()
+
+    def new_app(self, settings=None):
+        from kiosk.county.web.app import create_county_app
+        if settings is not None:
+            from dataclasses import replace
+            return create_county_app(replace(self.services, settings=settings))
+        return create_county_app(self.services)
+
+    def reopen(self) -> None:
+        """As after a restart: a new store, services and app on the same database."""
+        from kiosk.county.bootstrap import open_store_at, wire
+        self.store.close()
+        self.store = open_store_at(self.database, self.clock)
+        self.services = wire(self.store, self.key, self.clock)
+        self.app = self.new_app()
+
+    def code(self) -> str:
+        from kiosk.county.domain.credentials import code_at
+        return code_at(self.TOTP, self.clock.now())
+
+    def client(self, address: str = "127.0.0.1"):
+        client = self.app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        return client
+
+    @staticmethod
+    def csrf(client) -> str:
+        with client.session_transaction() as session:
+            token = session.get("csrf_token")
+        if token is None:
+            client.get("/login")
+            with client.session_transaction() as session:
+                token = session["csrf_token"]
+        return token
+
+    def login(self, client, name: str, password: str | None = None, code: str | None = None):
+        if name == "ada" and code is None:  # each code works once: the admin's next login waits a step
+            self.clock.advance(seconds=30)
+            code = self.code()
+        return client.post("/login", data={"name": name, "password": password or self.PASSWORD,
+                                           "code": code or "", "csrf_token": self.csrf(client)})
+
+    def post(self, client, path: str):
+        return client.post(path, data={"csrf_token": self.csrf(client)})
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def county_web(request, tmp_path_factory):
+    """A CountyWeb per backend for the module (tests move its clock forward, never back)."""
+    if request.param == "sqlite":
+        web = CountyWeb(str(tmp_path_factory.mktemp("county-web") / "county.db"))
+    else:
+        import uuid
+        web = CountyWeb(request.getfixturevalue("postgres").new_database(
+            f"web_{uuid.uuid4().hex[:12]}"))
+    yield web
+    web.store.close()

@@ -8,6 +8,7 @@ delivered once and in order, acknowledgements signed and kept.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 import socket
@@ -21,7 +22,7 @@ from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from kiosk.adapters.county import HttpCountyLink
-from kiosk.county.app import create_county_app
+from kiosk.county.bootstrap import county_app
 from kiosk.domain.chain import verify_chain
 from kiosk.keys import StationKey
 from kiosk.ports import CountyRefused
@@ -34,12 +35,12 @@ from tests.unit.test_events import make_chain
 
 @pytest.fixture
 def county(tmp_path, county_database):
-    from kiosk.county.store_pg import open_store
+    from kiosk.county.bootstrap import open_store_at as open_store
     store = open_store(county_database or str(tmp_path / "county.db"))
     county_key = StationKey(Ed25519PrivateKey.generate())
     station_key = StationKey(Ed25519PrivateKey.generate())
     store.enroll("st-1", station_key.public_bytes().hex(), "2026-11-29T00:00:00+00:00")
-    client = create_county_app(store, county_key).test_client()
+    client = county_app(store, county_key).test_client()
     return store, client, county_key, station_key
 
 
@@ -93,7 +94,7 @@ def test_altered_event_replay_under_another_id_and_revoked_key_are_refused(count
     store.enroll("st-2", StationKey(Ed25519PrivateKey.generate()).public_bytes().hex(), "t")
     assert push(client, events, station="st-2").status_code == 400  # st-1's events as st-2
     assert push(client, events, station="st-9").status_code == 403  # never enrolled
-    store.revoke("st-1")
+    client.application.extensions["county"].stations.revoke("st-1")
     response = push(client, events)
     assert response.status_code == 403 and response.json["error"] == "station_revoked"
     assert store.count() == 0
@@ -178,7 +179,7 @@ def test_county_down_then_up_over_real_http(core, tmp_path, county_database):
     try:
         state = worker.push_pending()
         assert state.backlog == 0 and state.acked_seq == 1201
-        from kiosk.county.store_pg import open_store
+        from kiosk.county.bootstrap import open_store_at as open_store
         store = open_store(db or str(data_dir / "county.db"))
         stored = store.events(core.config.station.id, limit=5000)
         assert [e.seq for e in stored] == list(range(1, 1202))
@@ -235,57 +236,82 @@ def test_county_url_needs_the_county_key():
     assert info.value.key == "county.public_key"
 
 
+def sign_in(client, name: str, password: str, code: str = "") -> None:
+    client.get("/login")
+    with client.session_transaction() as session:
+        token = session["csrf_token"]
+    response = client.post("/login", data={"name": name, "password": password, "code": code,
+                                           "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
 def test_county_pages_metrics_and_openapi(county):
+    import datetime as dt
+
+    from kiosk.county.domain.credentials import code_at
     store, client, _, station_key = county
     events = make_chain(station_key, 4)
     from kiosk.protocol.sync import push_headers
     body = json.dumps({"events": [vars(e) for e in events[:3]]}).encode()
     client.post("/api/v1/stations/st-1/events", data=body, content_type="application/json",
                 headers=push_headers("st-1", body, "2030-01-01T00:00:00+00:00", 4, station_key))
-    page = client.get("/").get_data(as_text=True)
+    users, secret = client.application.extensions["county"].users, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    users.add("console", "it.admin", "admin", "a long admin passphrase", secret,
+              code_at(secret, dt.datetime.now(dt.UTC)))
+    users.add("console", "aud", "auditor", "a long auditor passphrase")
+    assert client.get("/").status_code == 302  # nothing without a login
+    sign_in(client, "it.admin", "a long admin passphrase",
+            code_at(secret, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)))
+    page = client.get("/stations").get_data(as_text=True)
     assert 'data-station="st-1"' in page and "时钟偏差超过 5 分钟" in page and "<svg" in page
     metrics = client.get("/metrics").get_data(as_text=True)
     assert 'kiosk_county_events_stored{station="st-1"} 3' in metrics
     assert 'kiosk_county_station_backlog_estimate{station="st-1"} 1' in metrics
-    browser = client.get("/stations/st-1").get_data(as_text=True)
-    assert "test.thing" in browser and "王秀华" not in browser  # no payloads on the page
     spec = client.get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.") and "/api/v1/stations/{station_id}/events" in spec["paths"]
     assert client.get("/stations/nope").status_code == 404
+    auditor = client.application.test_client()
+    sign_in(auditor, "aud", "a long auditor passphrase")
+    browser = auditor.get("/events/st-1").get_data(as_text=True)
+    assert "test.thing" in browser and "王秀华" not in browser  # no payloads on the page
 
 
-def test_clock_state_and_sync_now(core, tmp_path):
+def test_county_time_sets_the_station_clock_and_sync_now(core, tmp_path):
+    """The signed acknowledgement's time is one of the station's time sources: a station whose
+    clock nothing vouched for (two days behind) takes the county's time from it."""
     import threading
 
-    from kiosk.sync.worker import clock_state, sync_now
-    assert clock_state(core.db, ntp_flag=str(tmp_path / "none")) == "not_set"
-    flag = tmp_path / "synchronized"
-    flag.touch()
-    assert clock_state(core.db, ntp_flag=str(flag)) == "ntp"
+    from kiosk.adapters.clock import FakeClock
+    from kiosk.adapters.station_clock import StationClock
+    from kiosk.sync.worker import sync_now
+    real = dt.datetime.now(dt.UTC)
+    clock = StationClock(FakeClock(real - dt.timedelta(days=2)), ntp_flag=tmp_path / "none",
+                         rtc_dir=tmp_path / "no-rtc")
+    assert clock.source() == "not_set"
     county_key = StationKey(Ed25519PrivateKey.generate())
     link = FakeCountyLink({core.config.station.id: core.key.public}, county_key)
     worker = SyncWorker(core.writer, link, core.config.station.id, county_key.public,
-                        trigger_dir=tmp_path)
-    worker.push_pending()  # the fake county's time is this machine's: the clock is confirmed
-    assert clock_state(core.db, ntp_flag=str(tmp_path / "none")) == "county"
-    core.db.execute("UPDATE sync_acks SET county_time = '2020-01-01T00:00:00+00:00'")
-    assert clock_state(core.db, ntp_flag=str(tmp_path / "none")) == "not_set"
+                        trigger_dir=tmp_path, clock=clock, county_time=clock.county_said)
+    worker.push_pending()  # the fake county's time is this machine's
+    assert clock.source() == "county" and abs(clock.now() - real) < dt.timedelta(minutes=1)
     sync_now(tmp_path)
     started = time.monotonic()
     worker._sleep(30, threading.Event())  # woken by the technician's "sync now"
     assert time.monotonic() - started < 3 and not (tmp_path / "sync-now").exists()
 
 
-def test_status_strip_says_clock_not_set_and_backlog():
+def test_status_strip_asks_staff_to_set_the_clock_and_shows_the_backlog():
     from kiosk.station.hub import ScreenHub, SyncInfo
     from kiosk.web import create_app
     hub = ScreenHub()
     client = create_app(hub).test_client()
-    assert "clock-not-set" not in client.get("/").get_data(as_text=True)  # no county: no strip
-    hub.sync_status(SyncInfo(12, None, "not_set"))
+    assert "clock-not-set" not in client.get("/").get_data(as_text=True)
+    hub.sync_status(SyncInfo(12, None))
+    hub.clock_status("not_set")
     page = client.get("/").get_data(as_text=True)
-    assert "时钟未校准" in page and "待发送 12" in page
-    hub.sync_status(SyncInfo(0, "2026-11-29T01:00:00+00:00", "county"))
+    assert 'id="clock-not-set"' in page and "待发送 12" in page
+    hub.sync_status(SyncInfo(0, "2026-11-29T01:00:00+00:00"))
+    hub.clock_status("county")
     page = client.get("/").get_data(as_text=True)
     assert "已与县级同步" in page and "clock-not-set" not in page
 
@@ -370,3 +396,19 @@ def test_enrolment_slip_prints_the_code_as_a_qr(tmp_path):
                       if line.startswith("text") and "kiosk-station" in result.output)
     assert "kiosk-station:v1:xinglong-01:" in printed
     assert (tmp_path / "img" / "line-01.png").exists()
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line(tmp_path):
+    """`kiosk-county serve` on a port something else holds: one bilingual line, no traceback."""
+    county_cli(tmp_path, "init")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "kiosk.county", "--data-dir", str(tmp_path),
+                                 "serve", "--port", str(port)], capture_output=True, text=True,
+                                timeout=60)
+    assert result.returncode == 1
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr, lines
+    assert f"端口 {port}" in lines[0] and f"Port {port} on 127.0.0.1 is already in use" in lines[0]

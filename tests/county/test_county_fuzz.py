@@ -11,8 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kiosk.county.app import create_county_app
-from kiosk.county.store import SqliteCountyStore
+from kiosk.county.bootstrap import county_app, open_store_at
 from kiosk.keys import StationKey
 from kiosk.protocol.sync import FIELDS
 from tests.unit.test_events import make_chain
@@ -61,12 +60,11 @@ bodies = st.one_of(
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def county(request, tmp_path_factory):
     if request.param == "postgres":
-        from kiosk.county.store_pg import PostgresCountyStore
-        store = PostgresCountyStore(request.getfixturevalue("postgres").new_database("fuzz"))
+        store = open_store_at(request.getfixturevalue("postgres").new_database("fuzz"))
     else:
-        store = SqliteCountyStore(tmp_path_factory.mktemp("fuzz") / "county.db")
+        store = open_store_at(str(tmp_path_factory.mktemp("fuzz") / "county.db"))
     store.enroll("st-1", STATION_KEY.public_bytes().hex(), "t")
-    app = create_county_app(store, StationKey(Ed25519PrivateKey.generate()))
+    app = county_app(store, StationKey(Ed25519PrivateKey.generate()))
     return store, app.test_client()
 
 

@@ -25,7 +25,8 @@ class CountyHandler(BaseHTTPRequestHandler):
                      "county_time": "2026-11-28T01:00:00Z"})
 
     def do_GET(self):
-        after = int(self.path.rsplit("after=", 1)[1])
+        from urllib.parse import parse_qs, urlparse
+        after = parse_qs(urlparse(self.path).query, keep_blank_values=True)["after"][0]
         self._reply({"for": self.headers["X-Station-Id"], "after": after, "next": after,
                      "entries": [], "stations": {}, "county_time": "2026-11-28T01:00:00Z"})
 
@@ -65,5 +66,5 @@ def test_county_link_refuses_plain_http_off_loopback():
 
 
 def test_county_link_serves_a_roster_page_for_the_asking_station(county):
-    page = county.roster("st-1", 7, StationKey(Ed25519PrivateKey.generate()))
-    assert (page["for"], page["after"], page["entries"]) == ("st-1", 7, [])
+    page = county.roster("st-1", "st-2:7", StationKey(Ed25519PrivateKey.generate()))
+    assert (page["for"], page["after"], page["entries"]) == ("st-1", "st-2:7", [])

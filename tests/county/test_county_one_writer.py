@@ -13,8 +13,7 @@ import waitress
 from kiosk.adapters.county import HttpCountyLink
 from kiosk.bootstrap import build_core
 from kiosk.config.loader import load_config
-from kiosk.county.app import create_county_app
-from kiosk.county.store import SqliteCountyStore
+from kiosk.county.bootstrap import county_app, open_store_at
 from kiosk.keys import generate_key_file
 from kiosk.store import database
 from kiosk.store.sync_log import sync_state
@@ -27,7 +26,7 @@ def test_one_writer_thread_under_concurrent_pushes(tmp_path, monkeypatch):
     monkeypatch.setenv("KIOSK_SQL_TRACE", str(trace))
     county_key = generate_key_file(tmp_path / "county" / "county.key")
     path = tmp_path / "county" / "county.db"
-    store = SqliteCountyStore(path)
+    store = open_store_at(str(path))
     cores = []
     for n in range(3):
         config_path = write_station_config(tmp_path / f"st-{n}", None, station_id=f"st-{n}")
@@ -39,7 +38,8 @@ def test_one_writer_thread_under_concurrent_pushes(tmp_path, monkeypatch):
                 uow.commit()
         store.enroll(core.config.station.id, core.key.public_bytes().hex(), "2026-12-01T00:00:00Z")
         cores.append(core)
-    server = waitress.create_server(create_county_app(store, county_key), host="127.0.0.1",
+    app = county_app(store, county_key)
+    server = waitress.create_server(app, host="127.0.0.1",
                                     port=0, threads=4)
     serving = threading.Thread(target=server.run, daemon=True)
     serving.start()
@@ -52,7 +52,7 @@ def test_one_writer_thread_under_concurrent_pushes(tmp_path, monkeypatch):
             worker = SyncWorker(core.writer, link, core.config.station.id, county_key.public,
                                 batch_events=15)
             worker.push_pending()
-            link.roster(core.config.station.id, 0, core.key)
+            link.roster(core.config.station.id, "", core.key)
         except BaseException as exc:  # reported below, on the test's thread
             errors.append(exc)
 
@@ -62,7 +62,7 @@ def test_one_writer_thread_under_concurrent_pushes(tmp_path, monkeypatch):
     store.enroll("st-late", "ab" * 32, "2026-12-01T00:00:00Z")  # the IT officer, meanwhile
     for thread in pushers:
         thread.join(120)
-    store.revoke("st-late")
+    app.extensions["county"].stations.revoke("st-late")
     server.close()
     assert errors == []
     for core in cores:

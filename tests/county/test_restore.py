@@ -181,7 +181,7 @@ def test_station_rebuilt_from_the_county(tmp_path, county, old_station):
 
     synced = kiosk(path, "sync", "--once")
     assert synced.exit_code == 0, synced.output
-    from kiosk.county.store_pg import open_store
+    from kiosk.county.bootstrap import open_store_at as open_store
     store = open_store(database or str(data_dir / "county.db"))
     try:
         stored = store.events(STATION, 0, 100_000)

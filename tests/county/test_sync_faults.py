@@ -47,7 +47,7 @@ def county(core, tmp_path, county_database):
 
 
 def assert_county_has_exactly(core, where) -> None:
-    from kiosk.county.store_pg import open_store
+    from kiosk.county.bootstrap import open_store_at as open_store
     data_dir, db = where
     store = open_store(db or str(data_dir / "county.db"))
     stored = store.events(core.config.station.id, limit=100_000)

@@ -55,3 +55,23 @@ def test_polkit_lets_the_kiosk_user_reboot_and_nothing_else():
     assert actions == {"org.freedesktop.login1.reboot",
                        "org.freedesktop.login1.reboot-multiple-sessions"}
     assert 'subject.user == "kiosk"' in text and text.count("polkit.Result.YES") == 1
+
+
+def test_polkit_lets_the_kiosk_user_set_the_clock_and_nothing_else():
+    """timedated's SetTime for the touchscreen's clock page, and NTP off and on around it
+    (timedated refuses SetTime while NTP is on); docs/deploy.md says why not CAP_SYS_TIME."""
+    text = (FIRMWARE / "51-kiosk-clock.rules").read_text()
+    actions = set(re.findall(r'"(org\.freedesktop\.[^"]+)"', text))
+    assert actions == {"org.freedesktop.timedate1.set-time", "org.freedesktop.timedate1.set-ntp"}
+    assert 'subject.user == "kiosk"' in text and text.count("polkit.Result.YES") == 1
+
+
+def test_battery_clock_fragment_and_saved_time_package():
+    """The DS3231 overlay for config.txt, and fake-hwclock in the station's packages so a
+    boot without network starts from the last saved time (plain Debian 12 lacks it)."""
+    fragment = (FIRMWARE / "rtc-ds3231.txt").read_text()
+    lines = [line for line in fragment.splitlines() if line and not line.startswith("#")]
+    assert lines == ["[all]", "dtoverlay=i2c-rtc,ds3231"]
+    common = (FIRMWARE.parent / "deploy" / "common.sh").read_text()
+    packages = re.search(r"STATION_PACKAGES=\(([^)]*)\)", common).group(1).split()
+    assert {"fake-hwclock", "polkitd"} <= set(packages)

@@ -67,7 +67,8 @@ def test_install_into_a_mounted_root(image_root, tmp_path):
     for path in ("opt/kiosk/app/kiosk/cli/main.py", "opt/kiosk/app/setup.sh",
                  "etc/systemd/system/kiosk.service", "etc/udev/rules.d/60-kiosk-printers.rules",
                  "etc/modprobe.d/kiosk-blacklist-nfc.conf", "usr/lib/sysusers.d/kiosk.conf",
-                 "etc/polkit-1/rules.d/50-kiosk-reboot.rules"):
+                 "etc/polkit-1/rules.d/50-kiosk-reboot.rules",
+                 "etc/polkit-1/rules.d/51-kiosk-clock.rules"):
         assert (root / path).exists(), path
     for unit in ("kiosk", "kiosk-browser", "kiosk-firstboot"):
         link = root / f"etc/systemd/system/multi-user.target.wants/{unit}.service"
@@ -79,6 +80,7 @@ def test_install_into_a_mounted_root(image_root, tmp_path):
     assert not (root / "var/lib/kiosk/station.key").exists()  # made at first boot, never here
     assert_owners_and_modes(root)
     assert "dtparam=watchdog=on" in (root / "boot/firmware/config.txt").read_text()
+    assert "i2c-rtc" not in (root / "boot/firmware/config.txt").read_text()  # only with --rtc
     assert "consoleblank=0" in (root / "boot/firmware/cmdline.txt").read_text()
 
     before = snapshot(root)
@@ -122,6 +124,18 @@ def test_install_desk_turns_the_technician_desk_on(image_root):
     assert install("--root", str(root), "--no-apt", "--station-id", "xinglong-03",
                    "--desk").returncode == 0
     assert parse_config(tomllib.loads(path.read_text())).desk.enabled
+
+
+def test_install_rtc_adds_the_battery_clock_overlay_and_keeps_it(image_root):
+    """--rtc ds3231 appends firmware_config/rtc-ds3231.txt inside the kiosk block of
+    config.txt; a later install without the option keeps it, once."""
+    root, _ = image_root
+    config = root / "boot/firmware/config.txt"
+    result = install("--root", str(root), "--no-apt", "--station-id", "st-rtc", "--rtc", "ds3231")
+    assert result.returncode == 0, result.stderr
+    assert config.read_text().count("dtoverlay=i2c-rtc,ds3231") == 1
+    assert install("--root", str(root), "--no-apt").returncode == 0
+    assert config.read_text().count("dtoverlay=i2c-rtc,ds3231") == 1
 
 
 def test_first_boot_makes_a_key_owned_by_kiosk(image_root, tmp_path):
@@ -212,6 +226,7 @@ def test_dry_run_changes_nothing(image_root):
     (["--station-id", "st-01", "--read-only-root", "LABEL=d", "--writable-root"], "contradict"),
     (["--station-id", "st-01", "--bogus"], "unknown option '--bogus'"),
     (["--station-id"], "--station-id needs a value"),
+    (["--station-id", "st-01", "--rtc", "pcf8523"], "--rtc 'pcf8523' is not known"),
 ])
 def test_bad_options_are_refused_with_the_fix(image_root, args, message):
     root, _ = image_root

@@ -94,8 +94,20 @@ def test_every_form_and_label_message_is_translated():
 def test_county_page_labels_are_translated():
     import re
     missing = set()
-    for template in (PACKAGE / "county" / "templates").glob("*.html"):
+    for template in (PACKAGE / "county" / "web" / "templates").rglob("*.html"):
         for msgid in re.findall(r't\("([^"]+)"\)', template.read_text(encoding="utf-8")):
             if gettext_for("zh_Hans_CN", msgid) == msgid:
                 missing.add(msgid)
     assert not missing
+
+
+def test_no_message_is_translated_twice():
+    """Branches add their messages in blocks; a merge must not leave two translations of one."""
+    import collections
+    import re
+
+    from kiosk.i18n import LOCALE_DIR
+    for po in LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"):
+        msgids = re.findall(r'^msgid "(.+)"$', po.read_text(encoding="utf-8"), re.MULTILINE)
+        twice = [m for m, n in collections.Counter(msgids).items() if n > 1]
+        assert not twice, f"{po}: {twice}"

@@ -81,15 +81,19 @@ def test_no_show_and_put_back_reorder_the_line(kiosk, core, residents):
 
 
 def test_the_voice_is_a_wav_and_cached(kiosk, residents, tmp_path):
+    feed = kiosk.hub.subscribe()
     fetch(kiosk, "/staff/queue/call-next")
-    response = kiosk.client.get("/voice/1/room1.wav")
+    call = [item for kind, item in (feed.get_nowait() for _ in range(2)) if kind == "call"][0].call
+    url = kiosk.calling.voice_path(call)  # what the speaking screens are sent
+    response = kiosk.client.get(url)
     assert response.status_code == 200 and response.mimetype == "audio/wav"
     with wave.open(io.BytesIO(response.data)) as w:
         assert w.getnframes() / w.getframerate() > 1.0
-    assert kiosk.client.get("/voice/1/nowhere.wav").status_code == 404
+    assert kiosk.client.get(url.replace("room1", "nowhere")).status_code == 404
+    assert kiosk.client.get("/voice/1/room1.wav").status_code == 404  # no pass: not rendered
     speech = kiosk.calling.announcer.speech
-    kiosk.client.get("/voice/1/room1.wav")
-    assert speech.rendered == [("请 1 号 到 诊室1 就诊", "cmn")]  # rendered once, then cached
+    kiosk.client.get(url)
+    assert speech.rendered == [("请一号到诊室一就诊", "cmn")]  # rendered once, then cached
 
 
 def test_two_technicians_calling_at_once_get_two_different_people(core, residents):

@@ -13,16 +13,26 @@ from tests.unit.test_events import make_chain
 NOW = dt.datetime(2026, 11, 29, 3, 0, tzinfo=dt.UTC)
 
 
+class FixedClock:
+    """The county's clock, read from a list the test moves."""
+
+    def __init__(self, now: list):
+        self._now = now
+
+    def now(self) -> dt.datetime:
+        return self._now[0]
+
+
 def _county(tmp_path, now):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from kiosk.county.app import create_county_app
-    from kiosk.county.store_pg import open_store
+    from kiosk.county.bootstrap import county_app
+    from kiosk.county.bootstrap import open_store_at as open_store
     from kiosk.keys import StationKey
     store = open_store(str(tmp_path / "county.db"))
     county_key, station_key = (StationKey(Ed25519PrivateKey.generate()) for _ in range(2))
     store.enroll("st-1", station_key.public_bytes().hex(), "2026-11-29T00:00:00+00:00")
-    return store, create_county_app(store, county_key, clock=lambda: now[0]), station_key
+    return store, county_app(store, county_key, clock=FixedClock(now)), station_key
 
 
 def _post(client, body: bytes, headers: dict):

@@ -63,7 +63,8 @@ def test_f11_half_open_connections_do_not_starve_healthz(tmp_path):
 
 
 def test_f11_no_example_listens_on_every_interface():
-    from kiosk.county.cli import main, waitress_settings
+    from kiosk.county.cli import main
+    from kiosk.county.cli.serve import waitress_settings
     help_text = CliRunner().invoke(main, ["serve", "--help"]).output
     assert "0.0.0.0" not in help_text and "--connection-limit" in help_text
     for doc in ("docs/sync-protocol.md", "docs/deploy.md", "README.md"):

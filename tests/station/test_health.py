@@ -104,3 +104,34 @@ def test_status_strip_shows_problems_in_both_languages():
     assert "电源供电不足" in html and "SD 卡出现错误" in html and 'id="health-power"' in html
     client.get("/lang/en")
     assert "Power supply too weak" in client.get("/").get_data(as_text=True)
+
+
+def test_doctor_says_who_vouches_for_the_clock_and_checks_the_battery_clock(core, config, tmp_path):
+    """kiosk doctor judges the clock as the station does (station.clock = "checked" here, on a
+    made-up /run and /sys) and reads the battery RTC: none, flat, or holding a time."""
+    import dataclasses
+    import datetime as dt
+
+    from kiosk.adapters.clock import FakeClock
+    from kiosk.ops.doctor import _check_clock, _check_rtc
+    checked = dataclasses.replace(config, station=dataclasses.replace(config.station, clock="checked"))
+    later = FakeClock(dt.datetime(2026, 11, 28, 2, 0, tzinfo=dt.UTC))
+    [line] = _check_clock(checked, tmp_path, later)
+    assert not line.ok and "未设置" in line.detail and "not set" in line.detail and "触摸屏" in line.fix
+    (tmp_path / "run/systemd/timesync").mkdir(parents=True)
+    (tmp_path / "run/systemd/timesync/synchronized").touch()
+    [line] = _check_clock(checked, tmp_path, later)
+    assert line.ok and "(ntp)" in line.detail
+    behind = FakeClock(dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC))  # a day behind the log
+    [line] = _check_clock(checked, tmp_path, behind)
+    assert not line.ok
+
+    [none] = _check_rtc(checked, tmp_path)
+    assert none.ok and "未安装" in none.detail
+    rtc = tmp_path / "sys/class/rtc/rtc0"
+    rtc.mkdir(parents=True)
+    [flat] = _check_rtc(checked, tmp_path)  # the kernel refuses to read a stopped chip
+    assert not flat.ok and "电池" in flat.fix
+    (rtc / "since_epoch").write_text(f"{int(dt.datetime.now(dt.UTC).timestamp())}\n")
+    [fine] = _check_rtc(checked, tmp_path)
+    assert fine.ok and not fine.warn and "UTC" in fine.detail

@@ -93,3 +93,68 @@ def test_config_points_at_the_station_plans_file(tmp_path):
                           base=tmp_path)
     assert config.care.plans_file == tmp_path / "plans.toml"
     assert parse_config({"station": {"id": "st-1"}}).care.plans_file is None
+
+
+PLAN = ('[[plans]]\nid = "flu"\nname = {name}\nanchor = "enrolment_date"\nsource = "county list"\n'
+        'items = [{{ code = "dose", title = {title}, earliest_days = 0, due_days = 7, '
+        'latest_days = 30 }}]\n')
+
+
+@pytest.mark.parametrize("name,title", [
+    ('{ zh = "流感疫苗", en = "Flu vaccine" }', '{ zh = "接种", en = "Dose" }'),  # per language
+    ('"流感疫苗 Flu vaccine"', '"接种 Dose"'),  # an older file's single strings
+])
+def test_each_language_gets_its_own_title(tmp_path, name, title):
+    own = tmp_path / "plans.toml"
+    own.write_text(PLAN.format(name=name, title=title), encoding="utf-8")
+    plan = load_plans(own)["flu"]
+    assert (plan.names.shown("zh_Hans_CN"), plan.names.shown("en")) == ("流感疫苗", "Flu vaccine")
+    item = plan.items[0]
+    assert (item.titles.shown("zh_Hans_CN"), item.titles.shown("en")) == ("接种", "Dose")
+    assert item.title == "接种 Dose" and plan.name == "流感疫苗 Flu vaccine"  # stored, printed
+    enrolled = schedule(plan, {"enrolment_date": LMP}, "r1", "e")[0]
+    assert enrolled.title == "接种 Dose"
+
+
+@pytest.mark.parametrize("text,zh,en", [
+    ("孕中期检查 Mid-pregnancy check (16-20 wk)", "孕中期检查", "Mid-pregnancy check (16-20 wk)"),
+    ("产后42天检查 42-day postpartum check", "产后42天检查", "42-day postpartum check"),
+    ("乙肝疫苗 第2针", "乙肝疫苗 第2针", "乙肝疫苗 第2针"),  # Chinese only: the same in both
+    ("HPV 疫苗", "HPV 疫苗", "HPV 疫苗"),
+    ("Flu shot", "Flu shot", "Flu shot"),
+])
+def test_a_single_title_splits_only_when_it_is_chinese_then_english(text, zh, en):
+    from kiosk.domain.care_plans import Title
+    assert (Title.from_text(text).zh, Title.from_text(text).en) == (zh, en)
+
+
+def test_a_stored_title_is_shown_from_the_plan_file_or_else_as_stored(plans):
+    from kiosk.domain.care_plans import shown_title
+    assert shown_title(plans, "prenatal", "visit-2", "anything", "en") == "Mid-pregnancy check (16-20 wk)"
+    assert shown_title(plans, "prenatal", "visit-2", "anything", "zh_Hans_CN") == "孕中期检查（16-20周）"
+    assert shown_title(plans, "elsewhere", "x", "接种 Dose", "en") == "Dose"  # another station's plan
+    assert shown_title(plans, "prenatal", "visit-2", "", "en") == ""  # blanked for the public screen
+
+
+@pytest.mark.parametrize("title,message", [
+    ('{ zh = "接种" }', "title.en: must be a non-empty string"),
+    ('{ zh = "接种", en = "Dose", fr = "Dose" }', "unknown language 'fr'"),
+    ("3", "must be a string or"),
+])
+def test_bad_titles_name_the_place(title, message):
+    import tomllib
+    data = tomllib.loads(PLAN.format(name='"流感疫苗"', title=title))
+    with pytest.raises(PlanError, match=message) as info:
+        parse_plans(data)
+    assert "plan 'flu'.items[0]" in str(info.value)
+
+
+def test_views_are_grouped_by_technician_and_local_day():
+    from kiosk.store.queries import ViewsOnADay, views_by_day
+    views = [{"at": at, "technician": who} for at, who in [
+        ("2026-11-28T09:00:00+00:00", "赵"), ("2026-11-28T02:00:00+00:00", "赵"),
+        ("2026-11-28T01:00:00+00:00", "钱"), ("2026-11-27T17:00:00+00:00", "赵"),  # 01:00 local
+        ("2026-11-27T15:00:00+00:00", "赵")]]  # 23:00 local, the day before
+    assert views_by_day(views, "Asia/Shanghai") == [
+        ViewsOnADay("2026-11-28", "赵", 3), ViewsOnADay("2026-11-28", "钱", 1),
+        ViewsOnADay("2026-11-27", "赵", 1)]

@@ -1,0 +1,106 @@
+"""The county's one composition root: ``build_county(config)`` opens the store, loads the
+county key, takes the clock and wires the services and the web app. The CLI, the tests and
+an embedding demo build a county here and nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Flask
+
+from kiosk.county.config import CountyConfig
+from kiosk.county.domain.clock import Clock
+from kiosk.county.domain.visitors import RosterPolicy
+from kiosk.county.projections import Projection, Projections
+from kiosk.county.services import CountyServices, WebSettings
+from kiosk.county.services.audit import Audit
+from kiosk.county.services.intake import BatchIntake
+from kiosk.county.services.restore import ChainRestore
+from kiosk.county.services.roster_feed import RosterFeed
+from kiosk.county.services.stations import Stations
+from kiosk.county.services.users import CountyUsers
+from kiosk.county.services.visitors import VisitorLookups
+from kiosk.county.store import open_store
+from kiosk.county.store.sql import SqlCountyStore
+from kiosk.keys import StationKey
+
+
+def build_projections() -> list[Projection]:
+    """The read models applied with every stored event, in order: home stations first (the
+    roster rules and the feed read them); the service reports add theirs here."""
+    from kiosk.county.projections.homes import HomeStations
+    return [HomeStations()]
+
+
+def wire(store: SqlCountyStore, key: StationKey, clock: Clock,
+         settings: WebSettings | None = None, policy: RosterPolicy | None = None
+         ) -> CountyServices:
+    """The services over an open store (tests hand in their own store and clock); a read
+    model a migration marked is rebuilt first (an upgraded county, once)."""
+    policy = policy or RosterPolicy()
+    projections = Projections(build_projections())
+    projections.rebuild_pending(store)
+    stations, audit = Stations(store, key, clock), Audit(store, clock)
+    return CountyServices(store=store, key=key, clock=clock,
+                          intake=BatchIntake(store, clock, projections, policy),
+                          roster=RosterFeed(store, key, clock, policy), stations=stations,
+                          restore=ChainRestore(store, stations),
+                          users=CountyUsers(store, clock, audit), audit=audit,
+                          settings=settings or WebSettings(),
+                          visitors=VisitorLookups(store, key, clock, policy))
+
+
+def roster_policy(config: CountyConfig) -> RosterPolicy:
+    return RosterPolicy(config.presence_window_s, config.lookups_per_minute,
+                        config.lookup_alert_per_day)
+
+
+def web_settings(config: CountyConfig) -> WebSettings:
+    return WebSettings(metrics_token=config.metrics_token, trusted_proxies=config.trusted_proxies)
+
+
+def system_clock() -> Clock:
+    from kiosk.adapters.clock import SystemClock
+    return SystemClock()
+
+
+@dataclass
+class County:
+    config: CountyConfig
+    store: SqlCountyStore
+    key: StationKey
+    services: CountyServices
+    clock: Clock = field(default_factory=system_clock)
+
+    def app(self) -> Flask:
+        from kiosk.county.web.app import create_county_app
+        return create_county_app(self.services)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_county_store(config: CountyConfig, clock: Clock | None = None) -> SqlCountyStore:
+    return open_store(config.database_target, clock or system_clock())
+
+
+def open_store_at(database: str, clock: Clock | None = None) -> SqlCountyStore:
+    """The store at an SQLite path or a postgresql:// URL (tests, tools), migrated."""
+    return open_store(database, clock or system_clock())
+
+
+def build_county(config: CountyConfig, clock: Clock | None = None) -> County:
+    """The county: its key (kiosk-county init wrote it), its migrated store and services."""
+    from kiosk.keys import load_key_file
+    clock = clock or system_clock()
+    key = load_key_file(config.key_file)
+    store = open_county_store(config, clock)
+    return County(config, store, key, wire(store, key, clock, web_settings(config),
+                                           roster_policy(config)), clock)
+
+
+def county_app(store: SqlCountyStore, key: StationKey, clock: Clock | None = None,
+               settings: WebSettings | None = None) -> Flask:
+    """The web app over a store the caller opened (tests, an embedded county)."""
+    from kiosk.county.web.app import create_county_app
+    return create_county_app(wire(store, key, clock or system_clock(), settings))

@@ -1,0 +1,1 @@
+"""The county's HTTP side: api/ for stations (signed requests), pages/ for people."""
