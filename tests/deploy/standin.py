@@ -1,22 +1,25 @@
 """A stand-in for Raspberry Pi OS Lite (arm64) for `setup.sh image --offline` tests: a small
-Debian 12 arm64 root made with mmdebstrap (under qemu-user), laid out as an SD-card image with
-a FAT boot partition (config.txt, cmdline.txt) and an ext4 root.
+Debian 12 root made with mmdebstrap, laid out as an SD-card image with a FAT boot partition
+(config.txt, cmdline.txt) and an ext4 root. Its architecture is the check's
+(``KIOSK_OFFLINE_CHECK``, see ``check_kind``): arm64 like a Pi, made and run under qemu-user,
+or this PC's own (amd64), which runs the same offline path natively (as on an arm64 builder)
+in a fraction of the time.
 
 Raspberry Pi OS itself cannot be downloaded in CI. Debian 12 is what it is built on (same
 suite, same python3 3.11, same package names for everything the station installs), so the
-offline path (a qemu-user chroot, apt from the image's own sources, the aarch64 wheelhouse
-with pyscard's C build, the venv, first boot without a network) runs the same here.
+offline path (a chroot of the image, apt from the image's own sources, the wheelhouse with
+pyscard's C build, the venv, first boot without a network) runs the same here.
 
 What the stand-in's root holds beyond Debian's apt variant: python3, systemd and
 ca-certificates (Raspberry Pi OS Lite has them), the test-only vsmartcard-vpcd (the virtual
 reader, as in the virtual station; it brings pcscd), and, unless the full check was asked for
-(``KIOSK_OFFLINE_FULL=1``), empty packages named like the touchscreen's (Chromium, cage,
-Xwayland, Mesa, the Noto CJK fonts): they hold nothing, so the CI run spends no time
-installing a browser under emulation that the test never starts. Everything else the station
+(``KIOSK_OFFLINE_CHECK=full``), empty packages named like the touchscreen's (Chromium and its
+translations, cage, Xwayland, Mesa, the Noto CJK fonts): they hold nothing, so the run spends
+no time installing a browser that the test never starts. Everything else the station
 needs is installed by `setup.sh image --offline` itself, as on a real card.
 
 The root is built once and cached under ``KIOSK_VM_CACHE`` (as the virtual station's), keyed by
-what went into it.
+its architecture and what went into it.
 """
 
 from __future__ import annotations
@@ -30,10 +33,14 @@ from pathlib import Path
 
 from tests.vstation.image import CACHE, digest, prune, run
 
-RECIPE = "standin-arm64-1"
+RECIPES = {"arm64": "standin-arm64-1", "amd64": "standin-amd64-1"}
+# What each check is made of: the root's Debian architecture (uname -m's spelling beside it),
+# and whether the touchscreen's packages are real.
+CHECKS = {"native": ("amd64", "x86_64", False), "arm64": ("arm64", "aarch64", False),
+          "full": ("arm64", "aarch64", True)}
 MIRROR = "deb http://deb.debian.org/debian bookworm main"
 BASE_PACKAGES = ("python3", "systemd", "systemd-sysv", "ca-certificates", "vsmartcard-vpcd")
-SCREEN_PACKAGES = ("chromium", "cage", "xwayland", "libgl1-mesa-dri", "fonts-noto-cjk")
+SCREEN_PACKAGES = ("chromium", "chromium-l10n", "cage", "xwayland", "libgl1-mesa-dri", "fonts-noto-cjk")
 SECTOR = 512
 BOOT_START, BOOT_SECTORS = 8192, 32 * 2048  # a 32 MiB FAT at 4 MiB, as Raspberry Pi OS
 
@@ -51,17 +58,38 @@ def standin_lock():
         os.close(fd)
 
 
+def check_kind() -> str:
+    """Which offline-image check runs, from ``KIOSK_OFFLINE_CHECK`` (docs/deploy.md):
+
+    - ``native`` (the default, CI's): an amd64 root on this amd64 PC, so the offline step and
+      first boot run natively, as `image --offline` does on an arm64 builder; screen
+      packages empty. Minutes.
+    - ``arm64``: an arm64 root under qemu-user, as on a county office's PC; screen packages
+      empty. About four times longer.
+    - ``full``: ``arm64`` with the real touchscreen packages (Chromium under qemu: much longer).
+    """
+    kind = os.environ.get("KIOSK_OFFLINE_CHECK", "native")
+    if kind not in CHECKS:
+        raise ValueError(f"KIOSK_OFFLINE_CHECK={kind!r}: one of {', '.join(CHECKS)}")
+    return kind
+
+
 def full_check() -> bool:
-    """KIOSK_OFFLINE_FULL=1: the real touchscreen packages too (Chromium: many minutes more)."""
-    return os.environ.get("KIOSK_OFFLINE_FULL") == "1"
+    """The real touchscreen packages too (Chromium under qemu: many minutes more)."""
+    return CHECKS[check_kind()][2]
 
 
-def empty_package(name: str, directory: Path) -> Path:
-    """An arm64 .deb named ``name`` that holds nothing (version 1:999, above Debian's)."""
+def machine() -> str:
+    """uname -m's name of the stand-in's architecture (aarch64, x86_64)."""
+    return CHECKS[check_kind()][1]
+
+
+def empty_package(name: str, directory: Path, arch: str) -> Path:
+    """An ``arch`` .deb named ``name`` that holds nothing (version 1:999, above Debian's)."""
     tree = directory / name
     (tree / "DEBIAN").mkdir(parents=True, exist_ok=True)
     (tree / "DEBIAN" / "control").write_text(
-        f"Package: {name}\nVersion: 1:999\nArchitecture: arm64\nMaintainer: kiosk tests <t@example>\n"
+        f"Package: {name}\nVersion: 1:999\nArchitecture: {arch}\nMaintainer: kiosk tests <t@example>\n"
         "Description: empty stand-in for the offline-image test (its screen is never started)\n")
     deb = directory / f"{name}.deb"
     run("dpkg-deb", "--root-owner-group", "-Zgzip", "--build", str(tree), str(deb),
@@ -72,26 +100,27 @@ def empty_package(name: str, directory: Path) -> Path:
 def base_root() -> tuple[Path, dict[str, float]]:
     """The stand-in's root tree (cached), and how long its build took (0 when cached)."""
     import time
+    arch = CHECKS[check_kind()][0]
     empties = () if full_check() else SCREEN_PACKAGES
-    key = digest(RECIPE, MIRROR, *BASE_PACKAGES, *empties)
-    root = CACHE / f"standin-{key}"
+    key = digest(RECIPES[arch], MIRROR, *BASE_PACKAGES, *empties)
+    root = CACHE / f"standin-{arch}-{key}"
     with standin_lock():
         if (root / ".complete").exists():
             return root, {"standin_root_s": 0.0}
-        work = CACHE / f"standin-{key}.work"
+        work = CACHE / f"standin-{arch}-{key}.work"
         shutil.rmtree(work, ignore_errors=True)
-        debs = CACHE / f"standin-{key}.debs"
+        debs = CACHE / f"standin-{arch}-{key}.debs"
         shutil.rmtree(debs, ignore_errors=True)
         debs.mkdir(parents=True)
         hooks = []
         if empties:  # apt's chroot cannot see a local .deb: copied in, then dpkg -i
-            files = [empty_package(name, debs) for name in empties]
+            files = [empty_package(name, debs, arch) for name in empties]
             inside = " ".join(f"/tmp/{deb.name}" for deb in files)
             hooks = ["--customize-hook=copy-in " + " ".join(map(str, files)) + " /tmp",
                      '--customize-hook=chroot "$1" dpkg -i ' + inside,
                      '--customize-hook=chroot "$1" rm -f ' + inside]
         started = time.monotonic()
-        run("mmdebstrap", "--arch=arm64", "--variant=apt", f"--include={','.join(BASE_PACKAGES)}",
+        run("mmdebstrap", f"--arch={arch}", "--variant=apt", f"--include={','.join(BASE_PACKAGES)}",
             *hooks,
             "--aptopt=Acquire::Retries 3", "--dpkgopt=path-exclude=/usr/share/doc/*",
             "--dpkgopt=path-include=/usr/share/doc/*/copyright",
@@ -101,7 +130,7 @@ def base_root() -> tuple[Path, dict[str, float]]:
         shutil.rmtree(debs, ignore_errors=True)
         (work / ".complete").write_text(key)
         work.rename(root)
-        prune(prefix="standin-", keep=root, spare=1)
+        prune(prefix=f"standin-{arch}-", keep=root, spare=1)
         return root, {"standin_root_s": took}
 
 

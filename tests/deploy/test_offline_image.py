@@ -1,23 +1,27 @@
-"""An SD card that boots to a working kiosk with no network, made on an x86 PC (issue 26).
+"""An SD card that boots to a working kiosk with no network, made on a PC (issue 26).
 
-A small arm64 Debian 12 root (tests/deploy/standin.py: Raspberry Pi OS cannot be downloaded in
-CI) laid out as an SD image (FAT boot, ext4 root) goes through `setup.sh image --offline`,
-which installs the station's packages from the image's own apt sources, builds the aarch64
-wheelhouse (pyscard's C extension compiled under qemu-user) and the release's venv in a chroot
-of the image. Then, in a chroot of the finished image under qemu-user with no network at all
-(`unshare --net`, only a loopback): `setup.sh firstboot` completes, the station answers
-/healthz, takes a tap through the image's own pcscd with the vpcd virtual reader, and
-the first technician is added with her card, and `kiosk doctor` has no FAIL but the
-touchscreen (there is no screen in a chroot).
+A small Debian 12 root (tests/deploy/standin.py: Raspberry Pi OS cannot be downloaded in CI)
+laid out as an SD image (FAT boot, ext4 root) goes through `setup.sh image --offline`, which
+installs the station's packages from the image's own apt sources, builds the wheelhouse
+(pyscard's C extension compiled in the image) and the release's venv in a chroot of the image.
+Then, in a chroot of the finished image with no network at all (`unshare --net`, only a
+loopback): `setup.sh firstboot` completes, the station answers /healthz, takes a tap through
+the image's own pcscd with the vpcd virtual reader, the first technician is added with her
+card, and `kiosk doctor` has no FAIL but the touchscreen (there is no screen in a chroot).
 
-The touchscreen's packages are empty stand-ins unless KIOSK_OFFLINE_FULL=1 (Chromium under
-qemu costs many minutes; docs/deploy.md has the figures of a full run).
+Which root, from KIOSK_OFFLINE_CHECK (docs/deploy.md, "Checking the offline image's tests"):
+``native`` (default, CI): an amd64 root on the amd64 PC, the offline step run natively as on an
+arm64 builder (a Pi): every step above, in a few minutes. ``arm64``: an arm64 root made and run
+under qemu-user, as on a county office's x86 PC (binfmt, aarch64 wheels, the cross-platform
+fetch): several times longer, run by hand. ``full``: ``arm64`` with the real touchscreen
+packages (Chromium under qemu); the other two install empty stand-ins for them.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import platform
 import re
 import shutil
 import signal
@@ -29,10 +33,10 @@ from pathlib import Path
 import pytest
 
 from tests.deploy.diskimage import ImageReader
-from tests.deploy.standin import BOOT_SECTORS, BOOT_START, base_root, full_check, sd_image
+from tests.deploy.standin import BOOT_SECTORS, BOOT_START, base_root, check_kind, full_check, machine, sd_image
 
-# Under qemu-user on 2 shared cores: the image step takes minutes (docs/deploy.md's figures).
-pytestmark = pytest.mark.timeout(7200 if full_check() else 3600)
+# Minutes even natively, many under qemu-user (docs/deploy.md's figures): started early (slow).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(7200 if full_check() else 3600)]
 REPO = Path(__file__).resolve().parents[2]
 ROOT_START = BOOT_START + BOOT_SECTORS
 # Doctor's checks a chroot on a PC cannot pass: there is no touchscreen showing the kiosk.
@@ -74,7 +78,7 @@ def run_to_the_end(command: list[str], timeout: float) -> subprocess.CompletedPr
 
 def make_offline_image(work: Path) -> OfflineImage:
     base, took = base_root()
-    print(f"figure: standin_root_build_s = {took['standin_root_s']:.0f} s")
+    print(f"figure: standin_root_build_s = {took['standin_root_s']:.0f} s ({check_kind()})")
     raspios = sd_image(base, work / "raspios.img")
     sizes = sizes_of(raspios, "before")
     out = work / "station.img"
@@ -89,7 +93,7 @@ def make_offline_image(work: Path) -> OfflineImage:
     offline_s = re.search(r"in the image: root .* in (\d+) s", result.stdout)
     assert offline_s, result.stdout[-3000:]
     print(f"figure: image_offline_build_s = {offline_s.group(1)} s (the whole image step "
-          f"{build_s:.0f} s{', full package set' if full_check() else ''})")
+          f"{build_s:.0f} s, {check_kind()} check)")
     for step in re.findall(r"\] (packages|wheelhouse|Python environment): (\d+) s", result.stdout):
         print(f"figure: image_offline_{step[0].replace(' ', '_').lower()}_s = {step[1]} s")
     for name, value in sizes.items():
@@ -102,8 +106,10 @@ def check_the_image(offline: OfflineImage) -> None:
     assert "[5/7] packages, wheelhouse and Python environment into the image" in offline.output
     assert "first boot needs no network" in offline.output
     # The PC's own pip fetched every wheel and pyscard's source with its build requirements:
-    # under qemu only pyscard and the kiosk were built, without PyPI.
+    # in the image only pyscard and the kiosk were built, without PyPI.
     assert "natively" in offline.output and "without PyPI" in offline.output, offline.output
+    emulated = machine() != platform.machine()  # the arm64 checks on this x86 PC
+    assert ("through qemu-aarch64" if emulated else "run natively, no qemu") in offline.output
     disk = ImageReader(offline.image)
     for path in ("/opt/kiosk/current/venv/.complete", "/opt/kiosk/current/venv/bin/kiosk",
                  "/usr/sbin/pcscd", "/usr/lib/pcsc/drivers/ifd-ccid.bundle", "/usr/bin/espeak-ng",
@@ -111,7 +117,7 @@ def check_the_image(offline: OfflineImage) -> None:
         assert disk.exists(path), path
     wheels = subprocess.run(["debugfs", "-R", "ls -p /opt/kiosk/current/wheels", disk.ext4],
                             capture_output=True, text=True).stdout
-    assert re.search(r"pyscard-[^/]*-cp311-cp311-linux_aarch64\.whl", wheels), wheels
+    assert re.search(rf"pyscard-[^/]*-cp311-cp311-linux_{machine()}\.whl", wheels), wheels
     for path in ("/var/lib/kiosk/station.key", "/var/lib/kiosk/kiosk.db", "/usr/sbin/policy-rc.d",
                  "/tmp/kiosk-build"):
         assert not disk.exists(path), path

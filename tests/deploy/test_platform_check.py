@@ -89,6 +89,19 @@ def test_an_x86_wheelhouse_is_refused_for_an_arm64_image_before_anything_is_inst
     assert fits.returncode == 0, fits.stderr
 
 
+def test_a_wheelhouse_for_another_python_is_refused_before_anything_is_installed(
+        image_root, tmp_path):
+    root = arm64_root(image_root)
+    house = tmp_path / "house"
+    house.mkdir()
+    (house / "pyscard-2.3.1-cp312-cp312-linux_aarch64.whl").write_bytes(b"")
+    result = install("--root", str(root), "--no-apt", "--station-id", "st-01", "--wheels", str(house))
+    assert result.returncode == 1
+    assert ("is not for this station (aarch64, Python 3.11): pyscard-2.3.1-cp312-cp312-linux_"
+            "aarch64.whl: built for Python cp312, not 3.11") in result.stderr
+    assert not (root / "opt").exists() and not (root / "etc/kiosk").exists()
+
+
 def test_first_boot_refuses_a_venv_built_for_another_machine(image_root, tmp_path):
     """The check as first boot makes it (build_venv on a release whose venv is complete)."""
     root = arm64_root(image_root)
