@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # setup.sh: set up the kiosk on a Debian 12 / Raspberry Pi OS Bookworm machine.
 #
-#   ./setup.sh demo [-- DEMO-OPTIONS]   run the kiosk in demo mode (virtual reader, demo residents)
+#   ./setup.sh demo [-- DEMO-OPTIONS]   run the kiosk in demo mode (virtual reader, demo residents;
+#                                       -- --port 8090 --desk-port 8444 to choose its ports)
 #   ./setup.sh test [-- PYTEST-OPTIONS] run the whole test suite (on pytest-xdist workers, one
 #                                       per core, at most 4; KIOSK_TEST_WORKERS=N to choose;
 #                                       -n N or -p no:xdist among the options wins)
@@ -19,36 +20,53 @@
 #                                       --rtc ds3231: a battery clock on I2C;
 #                                       --card-key: the county's card keys for this station)
 #   sudo ./setup.sh image --from raspios-bookworm-arm64-lite.img.xz --out station.img
-#        [--no-loop] [--userconf FILE] [--data-size MB [--root-size MB]] [install options]
-#                                       an SD-card image with the kiosk in it (--no-loop: edit
-#                                       the partitions with debugfs and mtools, no loop devices;
-#                                       --data-size: a kiosk-data partition, read-only root)
+#        [--offline] [--no-loop] [--userconf FILE] [--data-size MB] [--root-size MB]
+#        [install options]
+#                                       an SD-card image with the kiosk in it (--offline: with
+#                                       the packages and Python environment too, so first boot
+#                                       needs no network; built in a qemu-user chroot on a PC;
+#                                       --no-loop: edit the partitions with debugfs and mtools,
+#                                       no loop devices; --data-size: a kiosk-data partition,
+#                                       read-only root; --root-size: the root's MB, 4096)
 #   sudo ./setup.sh firstboot [--root DIR] [--no-apt] [--wheels DIR] [--log FILE]
 #                                       finish an imaged card on the Pi (kiosk-firstboot.service)
 #   ./setup.sh wheels --out DIR         a wheelhouse for install --wheels (the kiosk and its Python
-#                                       packages, for this machine's Python and architecture)
+#                                       packages, for this machine's Python and architecture;
+#                                       as root it installs what builds them)
+#   ./setup.sh payload                  inside an image's root, run by image --offline in its
+#                                       chroot: packages, wheelhouse, Python environment (no key,
+#                                       no database, no service started)
 #   ./setup.sh --help
 #
 # demo and test install what they need: Debian packages through apt-get (as root,
 # or with sudo), then a virtual environment in .venv with the kiosk and its Python
-# dependencies. install, image, firstboot and wheels are in deploy/ and docs/deploy.md.
+# dependencies (test adds its test tools to it: pytest, Playwright, ruff, mypy...).
+# install, image, firstboot, wheels and payload are in deploy/ and docs/deploy.md.
 set -euo pipefail
 
 REPO_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly REPO_DIR
 readonly VENV="${KIOSK_VENV:-$REPO_DIR/.venv}"
-# pcscd + vpcd: the PC/SC stack and virtual reader; swig, libpcsclite-dev, gcc and
-# python3-dev build pyscard; python3-venv gives Debian's python3 its venv module;
-# chromium is the kiosk browser (and the UI tests' browser), chromium-l10n its Chinese (date
-# fields in 年/月/日 order); the CJK fonts render Chinese on screen and raster receipt lines,
-# rare characters included.
-readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv chromium chromium-l10n fonts-noto-cjk fonts-wqy-microhei espeak-ng)
-# The tests also run the county receiver on PostgreSQL (a private server they start)
-# check the shell scripts with shellcheck, build and read SD-card images (setup.sh image),
-# run the real cage (headless) under the browser unit's watcher, and build the virtual station
-# (tests/vstation: a Debian 12 root made with mmdebstrap, booted in QEMU; tesseract reads its
-# screen); dbus-daemon gives the clock-setting test a private bus with a fake timedated.
-readonly TEST_APT_PACKAGES=(postgresql dbus-daemon shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland mmdebstrap qemu-system-x86 qemu-utils fuse3 libfuse3-3 tesseract-ocr tesseract-ocr-chi-sim)
+# The one list of Debian packages for demo and test (.ci/run installs through `setup.sh test`
+# too, so CI and a newcomer's machine get the same). The demo: pcscd + vpcd, the PC/SC stack and
+# virtual reader; swig, libpcsclite-dev, gcc and python3-dev build pyscard; python3-venv gives
+# Debian's python3 its venv module; the CJK fonts render Chinese on screen and raster receipt
+# lines, rare characters included; espeak-ng speaks the queue's calls. (A station's own list,
+# with cage and Chromium for its screen, is STATION_PACKAGES in deploy/common.sh.)
+readonly APT_PACKAGES=(pcscd vsmartcard-vpcd swig libpcsclite-dev gcc python3-dev python3-venv fonts-noto-cjk fonts-wqy-microhei espeak-ng)
+# The tests also need: Debian's Chromium (the UI tests' browser, through Playwright) with
+# chromium-l10n, its Chinese (date fields in 年/月/日 order, as on a station); git (the
+# tests list the project's files with git ls-files); procps (pgrep), systemd (systemd-sysusers,
+# systemd-analyze), mount, iproute2 (ip, in the offline image test's network namespace) and
+# ca-certificates (the virtual station's pip reaches PyPI with the host's CA bundle); the
+# county receiver on PostgreSQL (a private server they start); dbus-daemon (the clock-setting
+# test's private bus with a fake timedated); the shell scripts' linter
+# (shellcheck); mtools, dosfstools, fdisk, e2fsprogs and xz-utils to build and read SD-card
+# images (setup.sh image); the real cage (headless) under the browser unit's
+# watcher; the virtual station (tests/vstation: a Debian 12 root made with mmdebstrap, booted in
+# QEMU; tesseract reads its screen); FUSE for the power cuts; and qemu-user-static with
+# binfmt-support for the arm64 chroot of `setup.sh image --offline` (tests/deploy).
+readonly TEST_APT_PACKAGES=(chromium chromium-l10n git procps systemd mount iproute2 ca-certificates postgresql dbus-daemon shellcheck mtools dosfstools fdisk e2fsprogs xz-utils cage xwayland mmdebstrap qemu-system-x86 qemu-utils qemu-user-static binfmt-support fuse3 libfuse3-3 tesseract-ocr tesseract-ocr-chi-sim)
 
 say() { printf '[%s] %s\n' "$1" "$2"; }
 die() { printf 'setup.sh: error: %s\n' "$1" >&2; exit 1; }
@@ -85,7 +103,12 @@ install_system_packages() {
         || die "apt-get install ${missing[*]} failed"
 }
 
+# The virtual environment with the kiosk and, for `test` ("$1" = test), its test tools:
+# the demo gets only what a station runs (no pytest, no Playwright); `test` on a demo's .venv
+# adds the test extra to it.
 make_venv() {
+    local spec="${REPO_DIR}"
+    [ "${1:-}" = test ] && spec="${REPO_DIR}[test]"
     command -v python3 >/dev/null || die "python3 not found: apt-get install python3"
     python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
         || die "Python 3.11 or newer is needed (found $(python3 --version 2>&1))"
@@ -95,7 +118,7 @@ make_venv() {
     else
         say "2/3" "virtual environment $VENV present"
     fi
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "${REPO_DIR}[test]" \
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec" \
         || die "pip install failed (see above)"
 }
 
@@ -130,14 +153,14 @@ main() {
             ;;
         test)
             install_system_packages "${APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}"
-            make_venv
+            make_venv test
             say "3/3" "running the test suite"
             cd "$REPO_DIR"
             local parallel
             mapfile -t parallel < <(parallel_options "$@")
             exec "$VENV/bin/python" -m pytest "${parallel[@]}" "$@"
             ;;
-        install|firstboot|image|wheels)
+        install|firstboot|image|wheels|payload)
             # shellcheck source=deploy/common.sh
             source "$REPO_DIR/deploy/common.sh"
             # shellcheck source=deploy/install.sh
@@ -148,6 +171,8 @@ main() {
             source "$REPO_DIR/deploy/image.sh"
             # shellcheck source=deploy/wheels.sh
             source "$REPO_DIR/deploy/wheels.sh"
+            # shellcheck source=deploy/offline.sh
+            source "$REPO_DIR/deploy/offline.sh"
             "${command}_station" "$@"
             ;;
         -h|--help|help)

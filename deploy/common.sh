@@ -16,6 +16,8 @@ readonly STATION_PACKAGES=(pcscd libccid python3-venv python3-dev gcc swig libpc
 readonly KIOSK_HOME=/opt/kiosk
 
 INSTALL_ROOT="/"
+APT_OPTIONS=()     # more apt-get options (image --offline: no fsync while building an image)
+PIP_COMPILE=1      # 0: no .pyc at install (image --offline compiles them natively on the PC)
 DRY_RUN=0
 NO_APT=0
 WHEELS=""          # --wheels DIR: Python packages from this wheelhouse only (no network)
@@ -86,8 +88,59 @@ check_root_option() {
         compgen -G "$WHEELS/*.whl" >/dev/null \
             || die "--wheels $WHEELS: no wheels there (make them with ./setup.sh wheels --out $WHEELS)"
         WHEELS="$(cd "$WHEELS" && pwd)"
+        check_fits --wheels "$WHEELS"
     fi
     return 0
+}
+
+# The architecture (uname -m's spelling) an ELF file was built for; fails for anything else.
+elf_machine() {
+    local bytes
+    read -ra bytes < <(od -An -v -t u1 -N 20 "$1" 2>/dev/null | tr -s ' \n' '  ')
+    [ "${#bytes[@]}" -eq 20 ] && [ "${bytes[0]}" -eq 127 ] && [ "${bytes[1]}" -eq 69 ] || return 1
+    case $((bytes[18] + 256 * bytes[19])) in
+        183) printf 'aarch64\n' ;;
+        40) printf 'armv7l\n' ;;
+        62) printf 'x86_64\n' ;;
+        *) return 1 ;;
+    esac
+}
+
+# The target's architecture and Python (major.minor): this machine's, or under --root the
+# root's own, read from its files (its programs may be for another architecture).
+target_machine() {
+    if live; then uname -m; return; fi
+    elf_machine "$(target /usr/bin/dpkg)" || elf_machine "$(target /bin/sh)"
+}
+
+target_python() {
+    if live; then
+        /usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])'
+        return
+    fi
+    local link
+    link="$(readlink "$(target /usr/bin/python3)" 2>/dev/null)" || return 1
+    [[ "$link" =~ python([0-9]+\.[0-9]+)$ ]] || return 1
+    printf '%s\n' "${BASH_REMATCH[1]}"
+}
+
+# --wheels DIR or --venv DIR: refused, naming each file, when its compiled parts are for
+# another architecture or Python than the target's (deploy/platform_check.py), before pip
+# or first boot gets to them. A root whose architecture cannot be read is not checked.
+check_fits() {
+    local what="$1" path="$2" machine python problems
+    if ! machine="$(target_machine)" || ! python="$(target_python)"; then
+        note "cannot tell the architecture and Python of $INSTALL_ROOT: ${what#--} not checked"
+        return 0
+    fi
+    command -v python3 >/dev/null || die "python3 is needed to check $path: apt-get install python3"
+    if ! problems="$(python3 "$REPO_DIR/deploy/platform_check.py" --machine "$machine" --python "$python" "$what" "$path")"; then
+        problems="${problems//$'\n'/; }"
+        if [ "$what" = --wheels ]; then
+            die "the wheelhouse $path is not for this station ($machine, Python $python): $problems. Make it with setup.sh wheels on a machine like the station, or let setup.sh image --offline build it in the image; nothing was installed"
+        fi
+        die "the Python environment $path is not for this machine ($machine, Python $python): $problems. Rebuild it here (remove it, then setup.sh install --wheels DIR), or make the card again with setup.sh image --offline"
+    fi
 }
 
 open_log() {
@@ -145,7 +198,7 @@ install_station_packages() {
         [ "$DRY_RUN" -eq 1 ] || check_network
         run env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
             || die "apt-get update failed: is the network up, and the clock right (date)?"
-        run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" \
+        run env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${APT_OPTIONS[@]}" "${missing[@]}" \
             || die "apt-get install ${missing[*]} failed (see above)"
     else
         note "packages present: ${STATION_PACKAGES[*]}"
@@ -187,18 +240,28 @@ current_release() {
 build_venv() {
     local release_dir="$1" wheels="$WHEELS" from=()
     if [ -f "$release_dir/venv/.complete" ]; then
+        check_fits --venv "$release_dir/venv"
         note "Python environment $release_dir/venv present"
         return
     fi
-    [ -z "$wheels" ] && [ -d "$release_dir/wheels" ] && wheels="$release_dir/wheels"
+    if [ -z "$wheels" ] && [ -d "$release_dir/wheels" ]; then
+        wheels="$release_dir/wheels"
+        check_fits --wheels "$wheels"
+    fi
     [ -n "$wheels" ] && from=(--no-index --find-links "$wheels")
+    [ "$PIP_COMPILE" -eq 1 ] || from+=(--no-compile)
     if [ "$DRY_RUN" -eq 1 ]; then
         printf '  would build %s/venv and pip install the app%s\n' "$release_dir" "${wheels:+ from $wheels only}"
         return
     fi
-    rm -rf "$release_dir/venv"
-    # Debian's own python3, which the kiosk user can run (not one from a developer's PATH).
-    /usr/bin/python3 -m venv "$release_dir/venv" || die "python3 -m venv failed: apt-get install python3-venv"
+    # Debian's own python3, which the kiosk user can run (not one from a developer's PATH). A
+    # venv marked .fresh was made empty just before (image --offline's payload built the
+    # wheelhouse with it): it is used as it is, saving a second venv under emulation.
+    if [ ! -f "$release_dir/venv/.fresh" ]; then
+        rm -rf "$release_dir/venv"
+        /usr/bin/python3 -m venv "$release_dir/venv" || die "python3 -m venv failed: apt-get install python3-venv"
+    fi
+    rm -f "$release_dir/venv/.fresh"
     if ! "$release_dir/venv/bin/pip" install --quiet --disable-pip-version-check "${from[@]}" -e "$release_dir/app"; then
         rm -rf "$release_dir/venv"
         [ -n "$wheels" ] && die "pip install from the wheelhouse $wheels failed: a package is missing, or was built for another Python or architecture (make it with setup.sh wheels on a machine like this one); the previous version, if any, still runs"

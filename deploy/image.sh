@@ -6,7 +6,10 @@
 # puts the app, config, units and fragments in; first boot on the Pi does the rest. Where
 # loop devices are unavailable (containers, --no-loop) the same install goes into a staging
 # tree whose files are then written into the partitions with debugfs (ext4) and mtools (FAT).
-# The image never holds a station key. A failed run leaves no half-made --out file.
+# With --offline (deploy/offline.sh) the root grows to --root-size and the station's packages,
+# a wheelhouse and the release's Python environment go in too, through a chroot of the image
+# (qemu-user on an x86 PC), so first boot needs no network.
+# The image never holds a station key or a database. A failed run leaves no half-made --out file.
 
 IMAGE_FROM=""
 IMAGE_OUT=""
@@ -28,6 +31,7 @@ DATA_MB=""
 ROOT_MB=""
 DATA_START=0
 DATA_SIZE=0
+OFFLINE=0
 
 parse_image_options() {
     while [ $# -gt 0 ]; do
@@ -37,6 +41,7 @@ parse_image_options() {
             --userconf) [ $# -ge 2 ] || die "--userconf needs a file"; USERCONF="$2"; shift 2 ;;
             --log) [ $# -ge 2 ] || die "--log needs a file"; LOG_FILE="$2"; shift 2 ;;
             --no-loop) NO_LOOP=1; shift ;;
+            --offline) OFFLINE=1; shift ;;
             --data-size) [ $# -ge 2 ] || die "--data-size needs megabytes"; DATA_MB="$2"; shift 2 ;;
             --root-size) [ $# -ge 2 ] || die "--root-size needs megabytes"; ROOT_MB="$2"; shift 2 ;;
             --root) die "image chooses the root itself; use install --root DIR for a mounted root" ;;
@@ -67,7 +72,10 @@ parse_image_options() {
     if [ -n "$ROOT_MB" ] && ! [[ "$ROOT_MB" =~ ^[0-9]+$ ]]; then
         die "--root-size '$ROOT_MB' is not valid: megabytes (4096 leaves room for packages)"
     fi
-    [ -z "$ROOT_MB" ] || [ -n "$DATA_MB" ] || die "--root-size goes with --data-size (otherwise the Pi grows the root itself)"
+    [ -z "$ROOT_MB" ] || [ -n "$DATA_MB" ] || [ "$OFFLINE" -eq 1 ] \
+        || die "--root-size goes with --data-size or --offline (otherwise the Pi grows the root itself)"
+    [ "$OFFLINE" -eq 0 ] || [ "$NO_LOOP" -eq 0 ] \
+        || die "--offline needs loop devices (it runs the image's programs in a chroot of its root): drop --no-loop"
     if [ -n "$DATA_MB" ] && [[ " ${INSTALL_ARGS[*]} " == *" --read-only-root "* ]]; then
         die "--data-size makes the data partition (LABEL=kiosk-data) itself: drop --read-only-root"
     fi
@@ -138,6 +146,7 @@ partition_fields() {
 
 cleanup_image() {
     local i
+    close_chroot
     for ((i = ${#MOUNTED[@]} - 1; i >= 0; i--)); do
         umount "${MOUNTED[$i]}" 2>/dev/null || umount -l "${MOUNTED[$i]}" 2>/dev/null || true
     done
@@ -149,25 +158,73 @@ cleanup_image() {
 # --data-size: a third partition, LABEL=kiosk-data, for /var/lib/kiosk under a read-only root.
 # Raspberry Pi OS only grows the root to fill the card when it is the last partition, so the
 # root is grown here instead (--root-size, 4096 MB by default): first boot needs the room.
+# --offline grows the root the same way, for the packages and the Python environment.
 add_data_partition() {
-    [ -n "$DATA_MB" ] || return 0
+    if [ -z "$DATA_MB" ]; then
+        [ "$OFFLINE" -eq 1 ] && grow_root_for_offline
+        return 0
+    fi
     [ -z "$(partition_fields "$(sfdisk -d "$IMAGE_PARTIAL")" 3)" ] \
         || die "--from $IMAGE_FROM already has a third partition: start from the official image"
-    local root_sectors=$(( ${ROOT_MB:-4096} * 2048 ))
-    [ "$root_sectors" -gt "$ROOT_SIZE" ] || root_sectors="$ROOT_SIZE"
-    root_sectors=$(( (root_sectors + 8191) / 8192 * 8192 ))  # 4 MiB alignment, as the image has
+    local root_sectors
+    root_sectors="$(root_sectors_wanted)"
     DATA_START=$((ROOT_START + root_sectors))
     DATA_SIZE=$((DATA_MB * 2048))
     note "root grows to $((root_sectors / 2048)) MB; data partition of $DATA_MB MB after it"
     truncate -s $(( (DATA_START + DATA_SIZE) * 512 )) "$IMAGE_PARTIAL"
-    printf ',%s\n' "$root_sectors" | sfdisk -q --no-reread --no-tell-kernel -N 2 "$IMAGE_PARTIAL" \
-        || die "sfdisk could not grow partition 2"
+    resize_root "$root_sectors"
     printf 'start=%s, size=%s, type=83\n' "$DATA_START" "$DATA_SIZE" \
         | sfdisk -q --no-reread --no-tell-kernel --append "$IMAGE_PARTIAL" || die "sfdisk could not add partition 3"
-    e2fsck -fy "$(ext4_spec)" >/dev/null 2>&1 || [ $? -le 1 ] || die "the image's root filesystem has errors e2fsck cannot fix"
-    resize2fs "$(ext4_spec)" "$((root_sectors / 2))K" >/dev/null 2>&1 || die "resize2fs could not grow the root filesystem"
-    ROOT_SIZE="$root_sectors"
     INSTALL_ARGS+=(--read-only-root LABEL=kiosk-data)
+}
+
+# --root-size MB (4096 by default) in sectors, 4 MiB aligned as the image is; never smaller
+# than the root already is.
+root_sectors_wanted() {
+    local root_sectors=$(( ${ROOT_MB:-4096} * 2048 ))
+    [ "$root_sectors" -gt "$ROOT_SIZE" ] || root_sectors="$ROOT_SIZE"
+    printf '%s\n' $(( (root_sectors + 8191) / 8192 * 8192 ))
+}
+
+grow_root_for_offline() {
+    [ -z "$(partition_fields "$(sfdisk -d "$IMAGE_PARTIAL")" 3)" ] \
+        || die "--from $IMAGE_FROM has a partition after the root: start from the official image"
+    local root_sectors
+    root_sectors="$(root_sectors_wanted)"
+    [ "$root_sectors" -gt "$ROOT_SIZE" ] || return 0
+    note "root grows to $((root_sectors / 2048)) MB for the packages and the Python environment"
+    truncate -s $(( (ROOT_START + root_sectors) * 512 )) "$IMAGE_PARTIAL"
+    resize_root "$root_sectors"
+}
+
+# Partition 2 and its ext4 filesystem grown to $1 sectors (the image file holds them already).
+# resize2fs on "image?offset=N" would grow the filesystem and then cut the image file to the
+# filesystem's own size, offset ignored (e2fsprogs 1.47): the root's last sectors and any
+# partition after it gone. So it works on a loop device of the partition, or else on a copy.
+resize_root() {
+    local root_sectors="$1" old_sectors="$ROOT_SIZE" device part
+    printf ',%s\n' "$root_sectors" | sfdisk -q --no-reread --no-tell-kernel -N 2 "$IMAGE_PARTIAL" \
+        || die "sfdisk could not grow partition 2"
+    if loop_available && device="$(losetup --find --show --offset $((ROOT_START * 512)) \
+            --sizelimit $((root_sectors * 512)) "$IMAGE_PARTIAL" 2>/dev/null)"; then
+        grow_filesystem "$device" "$root_sectors"
+        losetup -d "$device"
+    else
+        part="$WORK_DIR/root.part"
+        dd if="$IMAGE_PARTIAL" of="$part" bs=4M iflag=skip_bytes,count_bytes conv=sparse status=none \
+            skip=$((ROOT_START * 512)) count=$((old_sectors * 512)) || die "cannot copy the root partition out"
+        truncate -s $((root_sectors * 512)) "$part"
+        grow_filesystem "$part" "$root_sectors"
+        dd if="$part" of="$IMAGE_PARTIAL" bs=4M oflag=seek_bytes conv=notrunc status=none \
+            seek=$((ROOT_START * 512)) || die "cannot copy the grown root partition back"
+        rm -f "$part"
+    fi
+    ROOT_SIZE="$root_sectors"
+}
+
+grow_filesystem() {
+    e2fsck -fy "$1" >/dev/null 2>&1 || [ $? -le 1 ] || die "the image's root filesystem has errors e2fsck cannot fix"
+    resize2fs "$1" "$(($2 / 2))K" >/dev/null 2>&1 || die "resize2fs could not grow the root filesystem"
 }
 
 # The data partition's filesystem, its top directory owned by kiosk and closed to others
@@ -294,10 +351,11 @@ write_back_partitions() {
 }
 
 image_station() {
-    STEPS=6
     parse_image_options "$@"
+    STEPS=$((6 + OFFLINE))
     open_log
     trap cleanup_image EXIT
+    trap 'exit 130' INT TERM  # Ctrl-C: the EXIT trap unmounts and removes the partial image
     WORK_DIR="$(mktemp -d)"
     step 1 "checking $IMAGE_FROM"
     step 2 "writing $IMAGE_OUT"
@@ -309,23 +367,31 @@ image_station() {
     open_boot
     step 4 "installing into the image (root: $ROOT_METHOD, boot: $BOOT_METHOD)"
     install_station --root "$ROOT_DIR" --no-apt "${INSTALL_ARGS[@]}"
-    STEPS=6
+    STEPS=$((6 + OFFLINE))
+    if [ "$OFFLINE" -eq 1 ]; then
+        step 5 "packages, wheelhouse and Python environment into the image (offline first boot)"
+        offline_build
+    fi
     if [ -n "$USERCONF" ]; then
         cp "$USERCONF" "$ROOT_DIR/boot/firmware/userconf.txt"  # FAT: no modes to set
     fi
     [ ! -e "$ROOT_DIR/var/lib/kiosk/station.key" ] || die "a station key ended up in the image: refusing to write it"
     local ids
     ids="$(kiosk_ids)" || die "no kiosk user in the image after install"
-    step 5 "writing the partitions"
+    step $((5 + OFFLINE)) "writing the partitions"
     close_boot
     close_root
     format_data_partition "$ids"
-    step 6 "checking the result"
+    step $((6 + OFFLINE)) "checking the result"
     debugfs -R "stat /var/lib/kiosk/station.key" "$(ext4_spec)" 2>&1 | grep -q "File not found" \
         || die "the image holds a station key: refusing it"
     debugfs -R "stat /etc/systemd/system/kiosk-firstboot.service" "$(ext4_spec)" >/dev/null 2>&1 \
         || die "kiosk-firstboot.service is missing from the image"
     mv "$IMAGE_PARTIAL" "$IMAGE_OUT"
     IMAGE_PARTIAL=""
-    say "done" "$IMAGE_OUT is ready: write it to an SD card (Raspberry Pi Imager or dd); first boot needs the network"
+    if [ "$OFFLINE" -eq 1 ]; then
+        say "done" "$IMAGE_OUT is ready: write it to an SD card (Raspberry Pi Imager or dd); first boot needs no network"
+    else
+        say "done" "$IMAGE_OUT is ready: write it to an SD card (Raspberry Pi Imager or dd); first boot needs the network (--offline makes a card that does not)"
+    fi
 }

@@ -88,15 +88,25 @@ def pytest_xdist_make_scheduler(config, log):
             return scope
 
         def _reschedule(self, node) -> None:
-            """No work queued behind a group still running (xdist tops a worker up once it has
-            two tests left, which for the VM group are its longest)."""
+            """No work queued behind a group with two or more tests still to run (xdist tops a
+            worker up once it has two tests left, which for the VM group are its longest).
+
+            Never hold back on a group's last test: an xdist worker runs a test only once it
+            knows the next one (or is told to stop), so it sits on its last test until more
+            work or a shutdown comes. Waiting for that test to finish first deadlocked the
+            whole run (CI hung for 90 minutes after 15 tests)."""
             running = self.assigned_work.get(node, {})
-            if any(scope in WORKER_GROUPS.values() and not all(tests.values())
+            if any(scope in WORKER_GROUPS.values() and unfinished(tests) > 1
                    for scope, tests in running.items()):
                 return
             super()._reschedule(node)
 
     return FolderGroupScheduling(config, log)
+
+
+def unfinished(tests: dict[str, bool]) -> int:
+    """How many of a unit's tests (node id -> done) have not finished."""
+    return sum(not done for done in tests.values())
 
 
 FIGURES: list[str] = []  # the controlling process gets the workers' reports too

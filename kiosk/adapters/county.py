@@ -2,12 +2,14 @@
 
 ``push`` returns the county's acknowledgement (the sync worker checks its signature)
 or raises ``CountyRefused`` for an answer the station must act on (409 gap or fork,
-400, 403); network trouble raises OSError and the worker retries later.
+400, 403); network trouble raises OSError and the worker retries later, an answer cut short
+(http.client's IncompleteRead: the county lost power mid-answer) included.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import ssl
 import urllib.error
@@ -60,7 +62,7 @@ class HttpCountyLink:
                 raise CountyRefused(exc.code, data.get("error", ""), data.get("expected_seq"),
                                     str(data.get("detail", ""))) from None
             raise OSError(f"county answered {exc.code}") from None
-        except (KeyError, ValueError) as exc:
+        except (KeyError, ValueError, http.client.HTTPException) as exc:
             raise OSError(f"county answer not understood ({exc})") from None
 
     def roster(self, station_id: str, after: str, signer: Signer) -> dict:
@@ -78,7 +80,7 @@ class HttpCountyLink:
             if exc.code in (400, 403):
                 raise CountyRefused(exc.code, "roster_refused") from None
             raise OSError(f"county answered {exc.code}") from None
-        except ValueError as exc:
+        except (ValueError, http.client.HTTPException) as exc:
             raise OSError(f"county answer not understood ({exc})") from None
 
     def lookup(self, station_id: str, card_no: str, record: bytes, tap: Event, signer: Signer,
@@ -108,7 +110,7 @@ class HttpCountyLink:
                 raise CountyRefused(exc.code, data.get("error", "refused"),
                                     detail=str(data.get("detail", ""))) from None
             raise OSError(f"county answered {exc.code}") from None
-        except ValueError as exc:
+        except (ValueError, http.client.HTTPException) as exc:
             raise OSError(f"county answer not understood ({exc})") from None
 
     def restore_page(self, station_id: str, after: int, signer: Signer, limit: int = 2000) -> dict:
@@ -130,7 +132,7 @@ class HttpCountyLink:
                 raise CountyRefused(exc.code, data.get("error", "refused"),
                                     detail=str(data.get("detail", ""))) from None
             raise OSError(f"county answered {exc.code}") from None
-        except ValueError as exc:
+        except (ValueError, http.client.HTTPException) as exc:
             raise OSError(f"county answer not understood ({exc})") from None
 
     def _signed_get(self, path: str, params: dict[str, str], station_id: str,

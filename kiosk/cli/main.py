@@ -182,18 +182,25 @@ def doctor(ctx: click.Context) -> None:
               help="Where the demo keeps its config, key and database "
                    "(default ~/.local/state/kiosk-demo).")
 @click.option("--reset", is_flag=True, help="Start from a fresh demo database and key.")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port of the kiosk screen and demo panel on 127.0.0.1 (default 8080, or a free "
+                   "one when 8080 is taken; the demo says which).")
+@click.option("--desk-port", type=click.IntRange(1, 65535), default=None,
+              help="Port of the technician desk (HTTPS) on 127.0.0.1 (default 8443, likewise).")
 @click.pass_context
-def demo(ctx: click.Context, state_dir: str | None, reset: bool) -> None:
+def demo(ctx: click.Context, state_dir: str | None, reset: bool, port: int | None,
+         desk_port: int | None) -> None:
     """Run the station with a virtual card reader and demo residents.
 
     Starts a private pcscd with the vpcd virtual reader when available (the
     same path as a USB reader), otherwise an in-process fake reader.
 
-    Example: kiosk demo   (then type a card number, or run: kiosk tap wang)
+    Example: kiosk demo --port 8090   (then type a card number, or run: kiosk tap wang)
     """
     from kiosk.demo.run import run_demo
     try:
-        run_demo(Path(state_dir) if state_dir else None, reset=reset)
+        run_demo(Path(state_dir) if state_dir else None, reset=reset, ui_port=port,
+                 desk_port=desk_port)
     except KioskError as exc:
         raise fail(exc) from exc
 

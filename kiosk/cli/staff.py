@@ -194,32 +194,63 @@ def sync(ctx: click.Context, once: bool, timeout: float) -> None:
 
 
 def _through_the_station(config, timeout: float) -> None:
-    """Ask the station's sync thread to push now (the sync-now file) and watch the backlog."""
+    """Ask the station's sync thread to push now (the sync-now file), say what it waits for
+    and how the push went (the station's answer, sync-result.json), and stop at ``timeout``."""
     from kiosk.store.database import connect_readonly
     from kiosk.store.sync_log import sync_state
-    from kiosk.sync.worker import sync_now
+    from kiosk.sync.request import new_token, read_result, request_pending, request_sync
+    data_dir, county = config.station.data_dir, config.county.url
     db = connect_readonly(config.station.database)
     try:
-        before = sync_state(db)
-        sync_now(config.station.data_dir)
+        before, token = sync_state(db), new_token()
+        request_sync(data_dir, token)
         click.echo(bilingual("The station is running: it pushes now") +
                    f" ({before.backlog} {bilingual('events waiting')})", err=True)
-        deadline, shown = time.monotonic() + timeout, before.acked_seq
+        click.echo(bilingual("Waiting for the station's push to the county {county} (at most {seconds} s)",
+                             county=county, seconds=f"{timeout:.0f}"), err=True)
+        started = time.monotonic()
+        shown, taken, next_note = before.acked_seq, False, started + STILL_WAITING_EVERY
         while True:
-            state = sync_state(db)
+            state, result = sync_state(db), read_result(data_dir, token)
             if state.acked_seq != shown:
                 shown = state.acked_seq
                 click.echo(f"{bilingual('Sent')} {state.acked_seq}/{state.head_seq}", err=True)
-            if state.backlog == 0 and (before.backlog == 0 or state.last_sync != before.last_sync):
+            if not taken and not request_pending(data_dir):
+                taken = True
+                click.echo(bilingual("The station took the request and is pushing"), err=True)
+            if result is not None and not result.ok:
+                raise click.ClickException(bilingual("Sync failed") + ": " + bilingual(
+                    "the station could not reach the county {county}: {error}; it tries again by "
+                    "itself in {seconds} s", county=county, error=result.error,
+                    seconds=f"{result.retry_in_s:.0f}") + f" ({state.acked_seq}/{state.head_seq})")
+            if result is not None or (state.backlog == 0 and state.last_sync != before.last_sync):
                 click.echo(f"{bilingual('In sync')}: {state.acked_seq} ({state.county_time})")
                 return
-            if time.monotonic() > deadline:
-                raise click.ClickException(bilingual("Sync failed") + ": " + bilingual(
-                    "the station has not finished; see journalctl -u kiosk") +
-                    f" ({state.acked_seq}/{state.head_seq})")
+            now = time.monotonic()
+            if now - started > timeout:
+                raise click.ClickException(bilingual("Sync failed") + ": " + _still_waiting(
+                    taken, county, timeout) + f" ({state.acked_seq}/{state.head_seq})")
+            if now > next_note:
+                next_note = now + STILL_WAITING_EVERY
+                click.echo(bilingual("Still waiting") + f" ({now - started:.0f} s): " +
+                           _still_waiting(taken, county, timeout), err=True)
             time.sleep(0.5)
     finally:
         db.conn.close()
+
+
+STILL_WAITING_EVERY = 10.0  # seconds between "still waiting" lines, so nobody thinks it hangs
+
+
+def _still_waiting(taken: bool, county: str, timeout: float) -> str:
+    """What `kiosk sync` is still waiting for, and where to look."""
+    if taken:
+        return bilingual("no answer from the county {county} within {seconds} s; the station keeps "
+                         "trying (journalctl -u kiosk)", county=county, seconds=f"{timeout:.0f}")
+    return bilingual("the station's sync thread has not taken the request within {seconds} s: it is "
+                     "still waiting for an earlier push to the county {county} (a county that does "
+                     "not answer holds each request up to 20 s), or it has stopped "
+                     "(journalctl -u kiosk)", county=county, seconds=f"{timeout:.0f}")
 
 
 def _push_here(config) -> None:

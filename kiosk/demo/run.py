@@ -25,6 +25,7 @@ from kiosk.demo.county import OFFICER, county_config, county_port, open_demo_cou
 from kiosk.demo.data import DEMO_RESIDENTS, DEMO_TECHNICIAN, demo_card, keep_if_written, panel_cards, wallet_path
 from kiosk.demo.seeding import seed_everything
 from kiosk.domain.model import local_date
+from kiosk.errors import KioskError
 from kiosk.i18n import bilingual
 from kiosk.sim.vpcd import tap
 from kiosk.sim.wallet import load_wallet
@@ -37,14 +38,39 @@ def default_state_dir() -> Path:
     return Path(base) / "kiosk-demo"
 
 
-def _ui_port(preferred: int = 8080) -> int:
+UI_PORT, DESK_PORT = 8080, 8443  # the demo's defaults, as README.md links them
+
+
+class DemoPortBusy(KioskError, OSError):
+    """A port the demo was told to use (--port, --desk-port) is taken."""
+
+
+def _port_free(port: int) -> bool:
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers bind
         try:
-            probe.bind(("127.0.0.1", preferred))
-            return preferred
+            probe.bind(("127.0.0.1", port))
         except OSError:
-            probe.bind(("127.0.0.1", 0))
-            return probe.getsockname()[1]
+            return False
+    return True
+
+
+def demo_port(asked: int | None, default: int, option: str, taken: int = 0) -> tuple[int, str]:
+    """The port to serve on, and a notice when the default was taken (by another program, or
+    ``taken`` by the demo itself) and another one is used instead; a port asked for with
+    ``option`` is used or refused, never swapped."""
+    if asked is not None:
+        if asked == taken or not _port_free(asked):
+            raise DemoPortBusy(bilingual("Port {port} is in use; choose another with {option}",
+                                         port=asked, option=option))
+        return asked, ""
+    if default != taken and _port_free(default):
+        return default, ""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        other = probe.getsockname()[1]
+    return other, bilingual("Port {port} is in use, so the demo uses port {other} instead "
+                            "({option} chooses)", port=default, other=other, option=option)
 
 
 class DemoControls:
@@ -118,7 +144,8 @@ def _write_config(state: Path, reader_kind: str, socket_path: str, port: int,
     return path
 
 
-def run_demo(state_dir: Path | None, reset: bool = False) -> None:
+def run_demo(state_dir: Path | None, reset: bool = False, ui_port: int | None = None,
+             desk_port: int | None = None) -> None:
     from kiosk.bootstrap import run_station
     from kiosk.keys import generate_key_file
     from kiosk.sim.capture_printer import CapturePrinter
@@ -126,6 +153,8 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     from kiosk.sim.pcscd import HarnessError, PcscdHarness
 
     started = time.monotonic()
+    ui_port, ui_notice = demo_port(ui_port, UI_PORT, "--port")
+    desk_port, desk_notice = demo_port(desk_port, DESK_PORT, "--desk-port", taken=ui_port)
     state = state_dir or default_state_dir()
     if reset and state.exists():
         shutil.rmtree(state)
@@ -137,10 +166,11 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     # becomes a normal exit, and the exit stops pcscd even before the try below.
     atexit.register(pcscd.stop)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    ui_port, desk_port = _ui_port(), _ui_port(8443)
     # a new station log needs a new county (the county holds the old chain of this station)
     county = open_demo_county(state, start_over=not (state / "kiosk.db").exists())
-    county.serve(county_port())
+    # the county's default port, unless the kiosk's pages were given it (then any free one)
+    port = county_port()
+    county.serve(port if port not in (ui_port, desk_port) else county_port(0))
     county_table = county_config(county.url, county.public_key_hex)
     try:
         pcscd.start()
@@ -171,6 +201,8 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     station = threading.Thread(target=run_station, args=(config,), daemon=True,
                                kwargs={"reader": reader, "stop": stop, "demo": controls})
     station.start()
+    for notice in filter(None, (ui_notice, desk_notice)):
+        print(notice)
     print(bilingual("Demo panel") + f": http://127.0.0.1:{ui_port}/demo/")
     print(bilingual("Technician desk") + f": {desk_url}")
     print(bilingual("County pages") + f": {county.url}/")

@@ -22,6 +22,7 @@ from kiosk.errors import KioskError, ProtocolError, StoreUnavailable
 from kiosk.ports import Ack, CountyLink, CountyRefused
 from kiosk.protocol.sync import MAX_EVENTS, take_batch, verify_ack
 from kiosk.store.sync_log import SyncState, event_hash, events_after, keep_ack, kept_acks, sync_state
+from kiosk.sync.request import SYNC_NOW, SyncResult, request_sync, take_request, write_result
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = 600.0
@@ -30,11 +31,7 @@ IDLE_POLL = 15.0
 
 def sync_now(data_dir) -> None:
     """Ask the sync worker (the station's thread, or another process) to push at once."""
-    from pathlib import Path
-    (Path(data_dir) / SYNC_NOW).touch()
-
-
-SYNC_NOW = "sync-now"
+    request_sync(data_dir)
 
 
 class LogTruncated(KioskError, RuntimeError):
@@ -66,6 +63,7 @@ class SyncWorker:
         self.trigger_dir = trigger_dir  # where technicians' "sync now" leaves its file
         self.after_push = after_push  # e.g. pull the county's roster feed
         self.wake = wake or threading.Event()  # set by a signal: push now
+        self.answer_to = ""  # the token of a console's "sync now" that wants to hear back
         # county_time(time, sent, received): a signed acknowledgement's time with the monotonic
         # times of the request and its answer (kiosk.adapters.station_clock.county_said)
         self.county_time = county_time
@@ -127,6 +125,7 @@ class SyncWorker:
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
+            error = ""
             try:
                 state = self.push_pending()
                 if self.after_push:
@@ -137,12 +136,27 @@ class SyncWorker:
             except CountyRefused as refused:
                 self.failures += 1
                 delay = self.next_delay()
+                error = f"county refused the log: {refused}"
                 log.error("ALERT county refused the log: %s; retrying in %.0f s", refused, delay)
             except (OSError, ValueError, StoreUnavailable) as exc:
                 self.failures += 1
                 delay = self.next_delay()
+                error = str(exc) or type(exc).__name__
                 log.warning("sync failed (%s); retrying in %.0f s", exc, delay)
+            self._answer(error, delay)
             self._sleep(delay, stop)
+
+    def _answer(self, error: str, delay: float) -> None:
+        """Tell the console that asked for this push (kiosk sync) how it went."""
+        if not self.answer_to or self.trigger_dir is None:
+            return
+        state = sync_state(self.db)
+        try:
+            write_result(self.trigger_dir, SyncResult(self.answer_to, error, round(delay, 1),
+                                                      state.acked_seq, state.head_seq))
+        except OSError as exc:
+            log.warning("could not answer the sync request: %s", exc)
+        self.answer_to = ""
 
     def _sleep(self, delay: float, stop: threading.Event) -> None:
         """Wait ``delay`` seconds, or less if woken (signal, stop, or the sync-now file)."""
@@ -154,6 +168,6 @@ class SyncWorker:
                 self.wake.clear()
                 return
             if trigger is not None and trigger.exists():
-                trigger.unlink(missing_ok=True)
+                self.answer_to = take_request(trigger.parent) or ""
                 self.failures = 0
                 return

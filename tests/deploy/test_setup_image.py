@@ -86,12 +86,15 @@ def test_image_needs_from_and_out(tmp_path):
     assert "--out is needed" in image("--from", str(tmp_path / "x.img")).stderr
 
 
-def test_data_partition_for_a_read_only_root(raspios, tmp_path):
+@pytest.mark.parametrize("method", [[], ["--no-loop"]], ids=["loop", "no-loop"])
+def test_data_partition_for_a_read_only_root(raspios, tmp_path, method):
     """--data-size: a third partition (LABEL=kiosk-data, top directory kiosk's, 0700) after a
-    root grown here, since Raspberry Pi OS grows the root only when it is the last partition."""
+    root grown here, since Raspberry Pi OS grows the root only when it is the last partition
+    (grown on a loop device, or on a copy of the partition without one: resize2fs on the image
+    file itself would cut it short)."""
     out = tmp_path / "station.img"
     result = image("--from", str(raspios), "--out", str(out), "--station-id", "st-01",
-                   "--data-size", "32", "--root-size", "192")
+                   "--data-size", "32", "--root-size", "192", *method)
     assert result.returncode == 0, result.stdout + result.stderr
     table = subprocess.run(["sfdisk", "-J", str(out)], capture_output=True, text=True,
                            check=True).stdout
@@ -111,6 +114,9 @@ def test_data_partition_for_a_read_only_root(raspios, tmp_path):
     for fs in (root.ext4, data):
         fsck = subprocess.run(["e2fsck", "-fn", fs], capture_output=True, text=True)
         assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+    header = subprocess.run(["dumpe2fs", "-h", root.ext4], capture_output=True, text=True).stdout
+    fields = dict(line.split(":", 1) for line in header.splitlines() if ":" in line)
+    assert int(fields["Block count"]) * int(fields["Block size"]) == 192 * 2**20  # grown whole
 
 
 def test_data_size_is_checked(raspios, tmp_path):
