@@ -1,10 +1,12 @@
 """The county's half of another township's card authentication, over HTTP
 (kiosk.protocol.card_relay). A card is in the reader's field meanwhile, so the wait is short:
-without an answer in ``timeout`` seconds the card is an unverified visitor (OSError)."""
+without an answer in ``timeout`` seconds the card is an unverified visitor (OSError), an answer
+cut short (http.client's IncompleteRead) included."""
 
 from __future__ import annotations
 
 import datetime as dt
+import http.client
 import json
 import ssl
 import urllib.error
@@ -49,7 +51,7 @@ class HttpCardRelay:
             if reason == "not_authentic":
                 raise Ev2Failed("the county found the card's answer wrong") from None
             raise OSError(f"county answered {exc.code} {reason}") from None
-        except ValueError as exc:
+        except (ValueError, http.client.HTTPException) as exc:
             raise OSError(f"county answer not understood ({exc})") from None
 
     def begin(self, township: str, version: int, uid: bytes, key_no: int,
