@@ -1,0 +1,1 @@
+"""County domain (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""County projections (see docs/architecture.md)."""
