@@ -14,6 +14,7 @@ lists anyone. Titles are English msgids; people read them as "中文 / English".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # How the county row is formed from the station rows.
 SUM = "sum"  # the county row is the sum of the station rows
@@ -24,6 +25,18 @@ MONTHLY = "monthly"  # months only: a stock at the month's end, or a distinct co
 
 COUNTY = ""  # the county's row in every table (a station id is never empty)
 ALL = "all"  # the total over a breakdown's categories
+
+
+class CountKey(NamedTuple):
+    """One monthly count the read models keep: a station ("" for a county-wide distinct
+    count), an indicator, its plan, item and category ("" where unused), a month."""
+
+    station_id: str
+    indicator: str
+    plan: str
+    item: str
+    category: str
+    month: str
 
 
 @dataclass(frozen=True)

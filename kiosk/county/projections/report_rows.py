@@ -16,16 +16,9 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol
 
+from kiosk.county.domain.reports import CountKey
 
-class CountKey(NamedTuple):
-    """One monthly count: ``station_id`` is "" for a county-wide count (residents served)."""
-
-    station_id: str
-    indicator: str
-    plan: str
-    item: str
-    category: str
-    month: str
+__all__ = ["CountKey", "Changes", "ReportRows", "ReportCounts", "MemoryReportRows"]
 
 
 class SeenKey(NamedTuple):
