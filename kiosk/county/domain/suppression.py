@@ -190,7 +190,8 @@ class _Suppression:
 
     def _small_groups(self) -> set[Coords]:
         """The next-smallest shown part of every group whose total is shown and whose
-        hidden parts add up to 1 .. threshold - 1."""
+        hidden parts add up to less than the threshold (0 included: hidden zeros that the
+        total shows to be zeros would be no better than shown)."""
         more: set[Coords] = set()
         seen: set[tuple[int, Coords]] = set()
         for cell in self.hidden:
@@ -199,8 +200,8 @@ class _Suppression:
                     continue
                 seen.add((d, total))
                 parts = self.table.parts(d, total)
-                hidden_sum = sum(self.table.value(p) for p in parts if p in self.hidden)
-                if 0 < hidden_sum < self.threshold:
+                hidden_parts = [p for p in parts if p in self.hidden]
+                if hidden_parts and sum(self.table.value(p) for p in hidden_parts) < self.threshold:
                     shown = [p for p in parts if p not in self.hidden and self.table.value(p) > 0]
                     if shown:
                         more.add(min(shown, key=lambda p: (self.table.value(p), p)))
