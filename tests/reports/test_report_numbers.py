@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kiosk.county.domain.published import publish
-from kiosk.county.domain.reports import BY_KEY, COUNTY, DISTINCT
 from kiosk.county.projections.report_rows import MemoryReportRows
 from kiosk.county.projections.reports import ReportProjection
+from tests.reports.cells import cell_value
 from tests.reports.histories import EVENTS, STATIONS, county_events
 from tests.reports.oracle import count
 
@@ -48,19 +48,6 @@ def model_counts(rows: MemoryReportRows) -> dict:
     return found
 
 
-def expected_cell(oracle, series, row, column) -> int:
-    indicator = BY_KEY[series.indicator]
-    months = [m for m in MONTHS if m.startswith(column[:4]) and (
-        column == m or len(column) == 4 or (("-Q" in column) and (int(m[5:]) - 1) // 3 + 1 == int(column[-1])))]
-    total = indicator.total.key if indicator.total else None
-    stations = [row] if row != COUNTY or indicator.county == DISTINCT else list(STATIONS)
-    return sum(n for (s, i, plan, item, category, month), n in oracle.items()
-               if i == series.indicator and s in stations and month in months
-               and (series.plan == plan or indicator.breakdown == "plan")
-               and item == series.item and (category == series.category or series.category == total
-                                           or (indicator.breakdown == "plan" and series.category == total)))
-
-
 @settings(max_examples=12, deadline=None)
 @given(seed=st.sampled_from((0, 1)), cuts=st.lists(st.integers(100, EVENTS), min_size=3, max_size=3),
        batch=st.integers(1, 300), shuffle=st.randoms(use_true_random=False),
@@ -77,7 +64,7 @@ def test_report_numbers_match_an_independent_count(seed, cuts, batch, shuffle, t
         for series in report.series:
             for row in report.rows:
                 for column in report.columns[series]:
-                    cell, value = report.cell(series, row, column), expected_cell(oracle, series, row, column)
+                    cell, value = report.cell(series, row, column), cell_value(oracle, STATIONS, series, row, column)
                     if isinstance(cell, int):
                         assert cell == value, (series, row, column)
                     else:  # hidden: its mark is true to the number it hides

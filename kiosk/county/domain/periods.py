@@ -51,6 +51,11 @@ def month_of_instant(wall_time: str, timezone: str = DEFAULT_TIMEZONE) -> str:
     return _month_of_hour(hour, timezone)
 
 
+def is_month(column: str) -> bool:
+    """"2026-03" is a month; "2026-Q1" (also seven characters) and "2026" are not."""
+    return len(column) == 7 and column[5] != "Q"
+
+
 def quarter_of(month: str) -> str:
     """``"2026-05"`` -> ``"2026-Q2"``."""
     return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"

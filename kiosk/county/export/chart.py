@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from html import escape
 
+from kiosk.county.domain.periods import is_month
 from kiosk.county.domain.published import PublishedReport, SeriesKey
 from kiosk.county.export.tables import row_label, series_labels
 from kiosk.i18n import bilingual
@@ -22,14 +23,14 @@ def chart_title(report: PublishedReport, series: SeriesKey, row: str) -> str:
 
 def text_alternative(report: PublishedReport, series: SeriesKey, row: str) -> str:
     """The chart in words: "2026-01: 12; 2026-02: <5; ..." (what a screen reader says)."""
-    months = [c for c in report.columns[series] if len(c) == 7]
+    months = [c for c in report.columns[series] if is_month(c)]
     return "; ".join(f"{m}: {report.text(series, row, m)}" for m in months)
 
 
 def month_chart(report: PublishedReport, series: SeriesKey, row: str, width: int = 640,
                 height: int = 160) -> str:
     """The 12 months of the report's year for one series and one row (a station or "")."""
-    months = [c for c in report.columns[series] if len(c) == 7]
+    months = [c for c in report.columns[series] if is_month(c)]
     shown = [v for m in months if isinstance(v := report.cell(series, row, m), int)]
     top = max(shown, default=0) or 1
     bar, base = width / len(months), height + 4
