@@ -169,8 +169,9 @@ class _Suppression:
             head, tail = cell[:d], cell[d + 1:]
             line = [0 if (c := head + (i,) + tail) in hidden else 1 + values.get(c, 0)
                     for i in range(len(dim.labels))]
-            choices.append(heapq.nsmallest(width, dim.patterns(cell[d]),
-                                           key=lambda p, line=line: sum(line[i] for i, _ in p)))
+            def line_cost(pattern: Pattern, line: list[int] = line) -> int:
+                return sum(line[i] for i, _ in pattern)
+            choices.append(heapq.nsmallest(width, dim.patterns(cell[d]), key=line_cost))
         best: tuple[int, list[Coords]] | None = None
         cheapest: tuple[int, list[Coords]] | None = None
         for combo in itertools.product(*choices):

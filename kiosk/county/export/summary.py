@@ -57,7 +57,7 @@ def _by_category(report: PublishedReport, station: str, month: str, indicator: s
     first = next(iter(groups.values()))
     heads = "".join(f'<th scope="col">{escape(category_title(k, report))}</th>' for k in first)
     rows = []
-    for (plan, item), members in groups.items():
+    for (_plan, item), members in groups.items():
         labels = series_labels(members[0], report)
         label = labels[1] + (f" · {labels[2]}" if item else "")
         cells = "".join(td(report, key, station, month) for key in members)

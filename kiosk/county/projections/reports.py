@@ -173,9 +173,10 @@ class _Batch:
             done = latest.visit_date if done is None else min(done, latest.visit_date)
             counted = f"{month_of_date(latest.visit_date)}|{latest.outcome}"
             if counted != first.counted:
-                self._swap(first.counted, counted, lambda key, delta, v=first: self.count(
-                    "visits", key[0], plan=v.plan, category=key[1], station_id=v.station_id,
-                    delta=delta))
+                def count_visit(key: Any, delta: int, v: VisitRow = first) -> None:
+                    self.count("visits", key[0], plan=v.plan, category=key[1],
+                               station_id=v.station_id, delta=delta)
+                self._swap(first.counted, counted, count_visit)
                 first = replace(first, counted=counted)
                 self.changes.visits[first.visit_id] = first
                 self.visit_rows[item_id] = [first if v.visit_id == first.visit_id else v
