@@ -8,15 +8,21 @@ change of one bottom cell by +1, or of two bottom cells by +1 and -1, moves (for
 "the month, its quarter and the year" or "two months, and their quarters when those
 differ"), so the box's corners can all move by one, alternately up and down, and every
 published sum stays the same. That is the hypercube method statistical offices use
-(Repsilber's GHMITER in tau-ARGUS). A box is taken only if the move keeps every corner inside
-what its mark says ("<5": 0 to 4, "*": 5 or more), so not even bounds pin a corner; of the
-boxes that qualify the one that hides least is taken. Then, in every group whose total is
-shown, hidden cells that add up to less than the threshold get the next-smallest cell
-hidden too, and that cell gets a box of its own, until nothing changes.
+(Repsilber's GHMITER in tau-ARGUS). Of the boxes tried, one whose move keeps every
+corner inside what its mark says ("<5": 0 to 4, "*": 5 or more) is preferred, so that bounds
+do not pin a corner either; when none of them does (sparse tables: a 4 among zeros), the
+cheapest box is taken, which still defeats every linear combination but may leave a corner's
+range narrowed by its mark. Then, in every group whose total is shown, hidden cells that add
+up to less than the threshold get the next-smallest cell hidden too, and that cell gets a
+box of its own, until nothing changes.
 
-So every hidden cell has a second table, equal in every shown number and in every mark, in
-which it has another value: no linear combination of published numbers, and no bound,
-gives it away. Tests attack the published tables by solving their linear system.
+So every hidden cell has a second table, equal in every shown number, in which it has
+another value: no linear combination of published numbers gives it away. Tests attack the
+published tables by solving their linear system (tests/reports/attack.py).
+
+Cost: pure Python, about 1 ms per box; a year of 100 stations with every plan item (130,000
+cells, three quarters of them hidden) takes tens of seconds, so the county computes a
+report once per change of its counts, off the request path, and pages read the result.
 """
 
 from __future__ import annotations
