@@ -54,7 +54,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, connection_lim
     import waitress
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    with county(ctx) as c:
+    with county(ctx, background=True) as c:
         try:
             server = waitress.create_server(c.app(), host=host, port=port, threads=threads,
                                             ident="kiosk-county",
@@ -63,6 +63,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, connection_lim
             click.echo(bind_failure(exc, host, port), err=True)
             ctx.exit(1)
         log.info("%s", c.store.backend.describe())
+        c.services.reports.start()  # catches the read models up, then publishes the reports
         click.echo(f"county receiver on http://{host}:{port}/", err=True)
         try:
             server.run()

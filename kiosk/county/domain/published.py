@@ -41,6 +41,7 @@ class Freshness:
     last_sync: str | None
     stored: int
     reported_head: int | None
+    counted: int | None = None  # the events of its chain this report counts (its position)
 
     @property
     def not_received(self) -> int | None:

@@ -5,6 +5,8 @@ service applies every registered projection inside the transaction that stores t
 (``Projections.apply``), so a read model never lags or leads the events it counts; and a
 projection can be rebuilt from the events alone (``Projections.rebuild``: reset, then replay
 every station from seq 0, by per-station position, never by a global row number).
+``Projections.catch_up`` brings a projection that is behind the stored events (made by a
+migration on a county that already held events) up to each station's head the same way.
 
 To add one: implement ``Projection`` (its tables come from a migration in
 kiosk/county/store/migrations/), and list it in kiosk/county/bootstrap.py's
@@ -30,6 +32,9 @@ class Projection(Protocol):
     def reset(self, tx: Writing) -> None:
         """Empty the read model's tables (before a rebuild)."""
 
+    def position(self, store: CountyStore, station_id: str) -> int:
+        """The last seq of the station's chain the read model holds."""
+
 
 class Projections:
     """The registered projections, applied in order."""
@@ -44,21 +49,30 @@ class Projections:
     def rebuild(self, store: CountyStore) -> int:
         """Reset every projection and replay all stored events, station by station; the
         number of events replayed. Each page commits on its own: a rebuild of a large county
-        does not hold one transaction open for minutes."""
+        does not hold one transaction open for minutes, and batches that arrive meanwhile
+        are counted once (a projection skips what it holds and fills what it lacks)."""
         def reset(tx: Writing) -> None:
             for projection in self.projections:
                 projection.reset(tx)
 
         store.write(reset)
+        return self.catch_up(store)
+
+    def catch_up(self, store: CountyStore) -> int:
+        """Replay, for each projection and station, the stored events after the
+        projection's position; the number of events replayed."""
         replayed = 0
-        for station in store.stations():
-            after = 0
-            while events := store.events(station.id, after, REPLAY_PAGE):
-                self._replay(store, station.id, events)
-                after, replayed = events[-1].seq, replayed + len(events)
+        for projection in self.projections:
+            for station in store.stations():
+                after = projection.position(store, station.id)
+                while events := store.events(station.id, after, REPLAY_PAGE):
+                    self._replay(store, projection, station.id, events)
+                    after, replayed = events[-1].seq, replayed + len(events)
         return replayed
 
-    def _replay(self, store: CountyStore, station_id: str, events: list[Event]) -> None:
+    @staticmethod
+    def _replay(store: CountyStore, projection: Projection, station_id: str,
+                events: list[Event]) -> None:
         def apply(tx: Writing) -> None:
-            self.apply(tx, station_id, events)
+            projection.apply(tx, station_id, events)
         store.write(apply)

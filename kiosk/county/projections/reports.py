@@ -21,7 +21,7 @@ from typing import Any
 
 from kiosk.county.domain.periods import DEFAULT_TIMEZONE, month_of_date, month_of_instant
 from kiosk.county.domain.reports import COUNTY
-from kiosk.county.projections.report_rows import (
+from kiosk.county.domain.report_rows import (
     Changes,
     ConsentRow,
     CountKey,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from kiosk.county.domain.clock import Clock
 from kiosk.county.services.audit import Audit
 from kiosk.county.services.intake import BatchIntake
+from kiosk.county.services.reports import ReportService
 from kiosk.county.services.restore import ChainRestore
 from kiosk.county.services.roster_feed import RosterFeed
 from kiosk.county.services.stations import Stations
@@ -29,6 +30,7 @@ class CountyServices:
     users: CountyUsers
     audit: Audit
     settings: WebSettings
+    reports: ReportService
 
 
 @dataclass(frozen=True)

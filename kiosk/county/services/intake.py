@@ -5,6 +5,7 @@ models and the station's signed sync metadata)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.county.domain.clock import Clock, stamp
@@ -31,8 +32,12 @@ class SignedPush:
 
 
 class BatchIntake:
-    def __init__(self, store: SqlCountyStore, clock: Clock, projections: Projections):
+    def __init__(self, store: SqlCountyStore, clock: Clock, projections: Projections,
+                 on_stored: Callable[[], None] | None = None):
+        """``on_stored`` is told after each commit that stored new events (the published
+        reports' worker, kiosk.county.services.reports)."""
         self.store, self.clock, self.projections = store, clock, projections
+        self.on_stored = on_stored
 
     def receive(self, station: StationRecord, events: list[Event], signed: SignedPush | None
                 ) -> Outcome:
@@ -61,6 +66,8 @@ class BatchIntake:
             return outcome, refused
 
         outcome, refused = self.store.write(store_batch)
+        if isinstance(outcome, Stored) and outcome.new and self.on_stored is not None:
+            self.on_stored()
         for kept in refused:
             if kept.alert:
                 log.error("ALERT station %s: roster entry seq %d %s refused: %s", station.id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from kiosk.county.store.migrations import Migration, statements
 from kiosk.county.store.migrations.data import cut_station_only
+from kiosk.county.store.migrations.reports import POSTGRES_TABLES as REPORT_TABLES
 from kiosk.county.store.migrations.shared import ROSTER_RULES, SUCCESSIONS
 from kiosk.county.store.migrations.users import POSTGRES_TABLES
 
@@ -58,4 +59,5 @@ MIGRATIONS = [
         unlock=(f"ALTER TABLE events DISABLE TRIGGER {TRIGGER}",),
         relock=(f"ALTER TABLE events ENABLE TRIGGER {TRIGGER}",))),
     Migration(5, "county users, sessions, login failures, audit trail", statements(*POSTGRES_TABLES)),
+    Migration(6, "report read models and published reports", statements(*REPORT_TABLES)),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.county.store.migrations import Migration, statements
 from kiosk.county.store.migrations.data import cut_station_only
+from kiosk.county.store.migrations.reports import SQLITE_TABLES as REPORT_TABLES
 from kiosk.county.store.migrations.shared import ROSTER_RULES, SUCCESSIONS
 from kiosk.county.store.migrations.users import SQLITE_TABLES
 
@@ -53,4 +54,5 @@ MIGRATIONS = [
     Migration(4, "station-only fields cut", cut_station_only(
         unlock=("DROP TRIGGER county_events_no_update",), relock=(NO_UPDATE,))),
     Migration(5, "county users, sessions, login failures, audit trail", statements(*SQLITE_TABLES)),
+    Migration(6, "report read models and published reports", statements(*REPORT_TABLES)),
 ]
