@@ -9,6 +9,7 @@ import sys
 import click
 
 from kiosk.county.cli.common import county
+from kiosk.errors import ConfigError
 from kiosk.i18n import bilingual
 
 log = logging.getLogger("kiosk.county")
@@ -55,6 +56,10 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, connection_lim
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     with county(ctx, background=True) as c:
+        try:
+            c.services.reports.check_timezone()
+        except ConfigError as exc:
+            raise click.ClickException(f"{bilingual('Configuration error')}: {exc}") from None
         try:
             server = waitress.create_server(c.app(), host=host, port=port, threads=threads,
                                             ident="kiosk-county",

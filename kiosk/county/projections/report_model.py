@@ -38,6 +38,7 @@ class ReportReadModel:
 
     def reset(self, tx: Writing) -> None:
         tx.reset_reports()
+        tx.set_report_timezone(self.timezone)
 
     def position(self, store: CountyStore, station_id: str) -> int:
         return store.reports().report_positions().get(station_id, 0)

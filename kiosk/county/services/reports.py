@@ -26,6 +26,7 @@ from kiosk.county.domain.periods import DEFAULT_TIMEZONE, month_now
 from kiosk.county.domain.published import DEFAULT_THRESHOLD, Freshness, PublishedReport, publish
 from kiosk.county.domain.published_codec import decode, encode
 from kiosk.county.store.sql import SqlCountyStore
+from kiosk.errors import ConfigError
 
 log = logging.getLogger("kiosk.county")
 CONSENT = "consent_in_force"
@@ -62,6 +63,20 @@ class ReportService:
         self._publishing = threading.Lock()
         self._wake, self._stop = threading.Event(), threading.Event()
         self._worker: threading.Thread | None = None
+
+    def check_timezone(self) -> None:
+        """The read models count months in one time zone: a county.toml that names another
+        since they were built needs a rebuild first (ConfigError says so). A county whose
+        read models never said records the configured one."""
+        kept = self.store.reports().report_timezone()
+        wanted = self.settings.timezone
+        if kept is None:
+            self.store.write(lambda tx: tx.set_report_timezone(wanted))
+        elif kept != wanted:
+            raise ConfigError("reports.timezone", f"the reports were counted in {kept}, the "
+                              f"config now says {wanted}",
+                              f"run kiosk-county rebuild to count them in {wanted}, or set "
+                              f'timezone = "{kept}" again')
 
     # -- what pages ask -------------------------------------------------------------------
     def current_year(self) -> int:

@@ -24,6 +24,7 @@ from kiosk.county.domain.reports import CountKey
 from kiosk.county.store.base import Connection
 from kiosk.county.store.migrations.reports import DROP, tables
 
+TIMEZONE_KEY = "reports.timezone"
 CHUNK = 300  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
 CONSENT = "consent_in_force"
 COUNT_COLUMNS = "station_id, indicator, plan, item, category, month, n"
@@ -206,6 +207,12 @@ class ReportQueries:
                                            "report_published WHERE year = ?", (year,)).fetchone()
         return (row[0], row[1], bytes(row[2])) if row else None
 
+    def report_timezone(self) -> str | None:
+        """The time zone the read models were counted in (None: not yet said)."""
+        row = self._reports_conn().execute("SELECT value FROM county_meta WHERE key = ?",
+                                           (TIMEZONE_KEY,)).fetchone()
+        return row[0] if row else None
+
     def report_tables(self) -> dict[str, list[tuple]]:
         """Every read model table, each in a fixed order (a rebuild gives the same)."""
         conn = self._reports_conn()
@@ -237,6 +244,10 @@ class ReportWrites:
         """Drop the read models' tables and make them again, empty, as the migration did."""
         for statement in (*DROP, *tables(self.dialect)):
             self._conn.execute(statement)
+
+    def set_report_timezone(self, timezone: str) -> None:
+        self._conn.execute("INSERT INTO county_meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                           "DO UPDATE SET value = excluded.value", (TIMEZONE_KEY, timezone))
 
     def publish_report(self, year: int, fingerprint: str, at: str, body: bytes) -> None:
         self._conn.execute("INSERT INTO report_published (year, fingerprint, published_at, body) "
