@@ -15,6 +15,7 @@ from kiosk.county.projections.report_model import ReportReadModel
 from kiosk.county.services import CountyServices, WebSettings
 from kiosk.county.services.audit import Audit
 from kiosk.county.services.intake import BatchIntake
+from kiosk.county.services.report_views import ReportViews
 from kiosk.county.services.reports import ReportService, ReportSettings
 from kiosk.county.services.restore import ChainRestore
 from kiosk.county.services.roster_feed import RosterFeed
@@ -30,11 +31,12 @@ def build_projections(timezone: str = ReportsSection.timezone) -> list[Projectio
     return [ReportReadModel(timezone)]
 
 
-def report_settings(section: ReportsSection = ReportsSection(), background: bool = False
+def report_settings(section: ReportsSection | None = None, background: bool = False
                     ) -> ReportSettings:
     """The reports' settings: the config's threshold and time zone, and the shipped care
     plans' order and names (a plan the file does not know is shown by its id)."""
     from kiosk.config.care_plans import load_plans
+    section = section or ReportsSection()
     plans = load_plans()
     item_names: dict[tuple[str, str], str] = {}
     for plan in plans.values():
@@ -63,7 +65,8 @@ def wire(store: SqlCountyStore, key: StationKey, clock: Clock,
                           roster=RosterFeed(store, key, clock), stations=stations,
                           restore=ChainRestore(store, stations),
                           users=CountyUsers(store, clock, audit), audit=audit,
-                          settings=settings or WebSettings(), reports=published)
+                          settings=settings or WebSettings(), reports=published,
+                          report_views=ReportViews(published, audit))
 
 
 def web_settings(config: CountyConfig) -> WebSettings:

@@ -21,8 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
-from kiosk.domain.events import GENESIS_HASH, Event, canonical_json
-from kiosk.domain.unit_of_work import FORMAT_VERSION
+from kiosk.domain.events import FORMAT_VERSION, GENESIS_HASH, Event, canonical_json
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 VILLAGES = ("东湾村", "西岭村", "南坪村", "北溪村")

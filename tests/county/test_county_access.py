@@ -12,7 +12,7 @@ STATION_API = {"station_events", "station_roster", "station_restore"}
 # Which roles each blueprint of people's pages is for: a new blueprint fails this test
 # until it is given its roles here (and in kiosk/county/web/pages/guard.py's ACCESS).
 ROLES_OF = {"account": {"admin", "officer", "auditor"}, "admin": {"admin"},
-            "officer": {"officer"}, "auditor": {"auditor"}}
+            "reports": {"officer"}, "auditor": {"auditor"}}
 ARGUMENTS = {"station_id": "st-1", "name": "nobody"}
 
 

@@ -10,14 +10,7 @@ import random
 
 import pytest
 
-from kiosk.county.domain.report_rows import (
-    Changes,
-    ConsentRow,
-    ItemRow,
-    ResidentRow,
-    SeenKey,
-    VisitRow,
-)
+from kiosk.county.domain.report_rows import Changes, ConsentRow, ItemRow, ResidentRow, SeenKey, VisitRow
 from kiosk.county.domain.reports import CountKey
 from kiosk.county.projections.report_rows import MemoryReportRows
 from kiosk.county.projections.reports import ReportProjection

@@ -82,7 +82,7 @@ def test_summary_is_one_a4_page_under_200_kb(report):
 def test_chart_has_twelve_months_both_languages_and_a_text_alternative(report):
     series = report.series[0]
     svg = month_chart(report, series, STATIONS[0])
-    assert svg.count("月 ") == 12 and "Jan" in svg and "签到人次 / Check-ins" in svg
+    assert svg.count("月</text>") == 12 and "Jan" in svg and "签到人次 / Check-ins" in svg
     assert re.search(r"<desc id=\"[^\"]+\">2026-01: [^;]+;", svg)
     for month in [c for c in report.columns[series] if is_month(c)]:
         if report.hidden(series, STATIONS[0], month):  # a fixed-height hatched bar, its mark

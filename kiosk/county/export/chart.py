@@ -28,35 +28,43 @@ def text_alternative(report: PublishedReport, series: SeriesKey, row: str) -> st
 
 
 def month_chart(report: PublishedReport, series: SeriesKey, row: str, width: int = 640,
-                height: int = 160) -> str:
-    """The 12 months of the report's year for one series and one row (a station or "")."""
+                height: int = 150) -> str:
+    """The 12 months of the report's year for one series and one row (a station or ""):
+    each month's number above its bar, the month below in both languages."""
     months = [c for c in report.columns[series] if is_month(c)]
     shown = [v for m in months if isinstance(v := report.cell(series, row, m), int)]
     top = max(shown, default=0) or 1
-    bar, base = width / len(months), height + 4
+    bar, base = width / len(months), height + 22
     title, desc = chart_title(report, series, row), text_alternative(report, series, row)
     ident = "c" + hashlib.sha256("|".join((*series, row)).encode()).hexdigest()[:10]
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height + 40}" '
-             f'role="img" class="chart" aria-labelledby="{ident}t {ident}d">'
+    hidden = any(not isinstance(report.cell(series, row, m), int) for m in months)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {base + 56}" '
+             f'role="img" class="report-chart" aria-labelledby="{ident}t {ident}d">'
              f'<title id="{ident}t">{escape(title)}</title><desc id="{ident}d">{escape(desc)}</desc>'
              f'<defs><pattern id="{ident}h" width="6" height="6" patternUnits="userSpaceOnUse" '
-             f'patternTransform="rotate(45)"><rect width="2" height="6" fill="#888"/></pattern></defs>']
+             f'patternTransform="rotate(45)"><rect width="2" height="6" fill="#767676"/></pattern>'
+             '</defs>']
     for n, month in enumerate(months):
         value = report.cell(series, row, month)
-        x = n * bar
+        x, middle = n * bar, n * bar + bar / 2
         if isinstance(value, int):
             h = round(value / top * height)
-            parts.append(f'<rect x="{x + 2:.1f}" y="{base - h}" width="{bar - 4:.1f}" height="{h}" '
+            parts.append(f'<rect x="{x + 3:.1f}" y="{base - h}" width="{bar - 6:.1f}" height="{h}" '
                          f'fill="#2f6f9f"><title>{month}: {value}</title></rect>')
-        else:
-            parts.append(f'<rect x="{x + 2:.1f}" y="{base - 12}" width="{bar - 4:.1f}" height="12" '
-                         f'fill="url(#{ident}h)"><title>{month}: {escape(value)}</title></rect>'
-                         f'<text x="{x + bar / 2:.1f}" y="{base - 16}" text-anchor="middle" '
-                         f'font-size="11">{escape(value)}</text>')
-        label = f"{int(month[5:])}月 {MONTHS_EN[int(month[5:]) - 1]}"
-        parts.append(f'<text x="{x + bar / 2:.1f}" y="{base + 16}" text-anchor="middle" '
-                     f'font-size="11">{label}</text>')
-    parts.append(f'<text x="{width - 4}" y="12" text-anchor="end" font-size="11">{top}</text>'
-                 f'<text x="4" y="{height + 38}" font-size="11">{escape(bilingual("Hidden"))}: '
-                 f'{escape(f"<{report.threshold}")}, *</text></svg>')
+            mark, y = str(value), base - h - 5
+        else:  # a fixed height: a hidden month's bar never gives its number away
+            parts.append(f'<rect x="{x + 3:.1f}" y="{base - 14}" width="{bar - 6:.1f}" height="14" '
+                         f'fill="url(#{ident}h)" stroke="#767676"><title>{month}: {escape(value)}'
+                         '</title></rect>')
+            mark, y = value, base - 19
+        parts.append(f'<text x="{middle:.1f}" y="{y}" text-anchor="middle" font-size="13">'
+                     f'{escape(mark)}</text>'
+                     f'<text x="{middle:.1f}" y="{base + 17}" text-anchor="middle" font-size="13">'
+                     f'{int(month[5:])}月</text>'
+                     f'<text x="{middle:.1f}" y="{base + 32}" text-anchor="middle" font-size="12">'
+                     f'{MONTHS_EN[int(month[5:]) - 1]}</text>')
+    if hidden:
+        parts.append(f'<text x="4" y="{base + 52}" font-size="12">{escape(bilingual("Hidden"))}: '
+                     f'{escape(f"<{report.threshold}")}, *</text>')
+    parts.append("</svg>")
     return "".join(parts)

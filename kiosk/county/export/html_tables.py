@@ -2,16 +2,28 @@
 
 Each cell carries ``data-cell="indicator|plan|item|category|row|column"`` so a test (or a
 reader's script) can check it against the published report; hidden cells also carry a
-class and a title that says why the number is not shown.
+class (the page's legend says what "<5" and "*" mean). Labels read "中文 / English" with
+the English part marked as English (WCAG 2.1 3.1.2, language of parts).
 """
 
 from __future__ import annotations
 
+import re
 from html import escape
 
 from kiosk.county.domain.published import PublishedReport, SeriesKey
 from kiosk.county.export.tables import ReportTable, column_label
-from kiosk.i18n import bilingual
+
+HAN = re.compile(r"[\u3400-\u9fff]")
+ALL_LABELS = (0, 1, 2, 3, 4)  # indicator, plan, item, category, station
+
+
+def both(text: str) -> str:
+    """Escaped "中文 / English", its English part in ``<span lang="en">``."""
+    chinese, sep, english = text.partition(" / ")
+    if sep and english and not HAN.search(english):
+        return f'{escape(chinese)} <span lang="en">/ {escape(english)}</span>'
+    return escape(text)
 
 
 def cell_key(series: SeriesKey, row: str, column: str) -> str:
@@ -21,26 +33,29 @@ def cell_key(series: SeriesKey, row: str, column: str) -> str:
 def td(report: PublishedReport, series: SeriesKey, row: str, column: str) -> str:
     text = report.text(series, row, column)
     key = escape(cell_key(series, row, column))
-    if report.hidden(series, row, column):
-        why = bilingual("Hidden: a small count, or a number that would give one away")
-        return f'<td class="hidden" data-cell="{key}" title="{escape(why)}">{escape(text)}</td>'
+    if report.hidden(series, row, column):  # the legend beside the table says why
+        return f'<td class="hidden" data-cell="{key}">{escape(text)}</td>'
     return f'<td data-cell="{key}">{escape(text)}</td>'
 
 
 def html_table(report: PublishedReport, laid_out: ReportTable, label_columns: int = 5,
-               caption: str = "") -> str:
-    """A ``<table>``: the first ``label_columns`` labels of each row, then its cells."""
-    heads = "".join(f'<th scope="col">{escape(column_label(c))}</th>' for c in laid_out.columns)
+               caption: str = "", labels: tuple[int, ...] | None = None,
+               heads: tuple[str, ...] = ()) -> str:
+    """A ``<table>``: each row's labels (the first ``label_columns``, or those at the indexes
+    ``labels``; ``heads`` names their columns), then its cells."""
+    chosen = labels if labels is not None else ALL_LABELS[:label_columns]
+    columns = "".join(f'<th scope="col">{both(column_label(c))}</th>' for c in laid_out.columns)
+    label_heads = "".join(f'<th scope="col">{both(h)}</th>' for h in heads) if heads else \
+        "<td></td>" * len(chosen)
     parts = ['<table class="report">']
     if caption:
-        parts.append(f"<caption>{escape(caption)}</caption>")
-    parts.append(f"<thead><tr>{'<td></td>' * label_columns}{heads}</tr></thead><tbody>")
+        parts.append(f"<caption>{both(caption)}</caption>")
+    parts.append(f"<thead><tr>{label_heads}{columns}</tr></thead><tbody>")
     for row in laid_out.rows:
-        labels = "".join(f'<th scope="row">{escape(label)}</th>'
-                         for label in row.labels[:label_columns])
+        names = "".join(f'<th scope="row">{both(row.labels[i])}</th>' for i in chosen)
         has = set(report.columns[row.series])
         cells = "".join(td(report, row.series, row.row, c) if c in has else "<td></td>"
                         for c in laid_out.columns)
-        parts.append(f"<tr>{labels}{cells}</tr>")
+        parts.append(f"<tr>{names}{cells}</tr>")
     parts.append("</tbody></table>")
     return "".join(parts)

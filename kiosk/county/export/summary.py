@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from html import escape
 
-from kiosk.county.domain.periods import quarter_of
+from kiosk.county.domain.periods import DEFAULT_TIMEZONE, quarter_of
 from kiosk.county.domain.published import PublishedReport, SeriesKey
 from kiosk.county.domain.reports import BY_KEY, NEVER
-from kiosk.county.export.html_tables import td
-from kiosk.county.export.tables import category_title, column_label, series_labels
+from kiosk.county.export.html_tables import both, td
+from kiosk.county.export.tables import category_title, column_label, local_time, series_labels
 from kiosk.i18n import bilingual
 
 STYLE = """
 @page { size: A4; margin: 12mm; }
-body { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 8.5pt; margin: 0; }
-h1 { font-size: 13pt; margin: 0 0 2mm; } h2 { font-size: 10pt; margin: 3mm 0 1mm; }
-table { border-collapse: collapse; width: 100%; margin-bottom: 2mm; }
-th, td { border: 0.3pt solid #888; padding: 0.4mm 1.2mm; text-align: right; }
+body { font-family: "Noto Sans CJK SC", "Noto Sans SC", sans-serif; font-size: 8pt;
+       line-height: 1.15; margin: 0; }
+h1 { font-size: 12pt; margin: 0 0 1.5mm; } h2 { font-size: 9.5pt; margin: 2.5mm 0 1mm; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 1.5mm; }
+th, td { border: 0.3pt solid #888; padding: 0.2mm 1.2mm; text-align: right; }
 th[scope=row] { text-align: left; font-weight: normal; }
 td.hidden { font-style: italic; }
 p { margin: 1mm 0; } .note { font-size: 7.5pt; }
@@ -68,7 +69,7 @@ def _by_category(report: PublishedReport, station: str, month: str, indicator: s
 
 
 def monthly_summary(report: PublishedReport, station: str, month: str, station_name: str = "",
-                    generated: str = "") -> str:
+                    generated: str = "", timezone: str = DEFAULT_TIMEZONE) -> str:
     """The printable page: headline counts for the month, its quarter and the year so far;
     visits by plan and outcome and plan windows by item for the month; data freshness."""
     if station not in report.stations or month[:4] != str(report.year):
@@ -78,9 +79,13 @@ def monthly_summary(report: PublishedReport, station: str, month: str, station_n
     freshness = ""
     if fresh is not None:
         missing = "" if fresh.not_received is None else str(fresh.not_received)
-        freshness = (f"<p>{escape(bilingual('Last sync'))}: {escape(fresh.last_sync or '—')} · "
-                     f"{escape(bilingual('Events stored'))}: {fresh.stored} · "
-                     f"{escape(bilingual('Events not yet received'))}: {escape(missing or '—')}</p>")
+        counted = "—" if fresh.counted is None else str(fresh.counted)
+        last = local_time(fresh.last_sync, timezone)
+        freshness = (f"<p>{both(bilingual('Last sync'))}: {escape(last)} · "
+                     f"{both(bilingual('Events counted in this report'))}: {counted} · "
+                     f"{both(bilingual('Events stored'))}: {fresh.stored} · "
+                     f"{both(bilingual('Events not yet received'))}: {escape(missing or '—')}</p>")
+    stamp = f'<p class="note">{both(generated)}</p>' if generated else ""
     legend = bilingual("<{threshold}: fewer than {threshold}; *: hidden so that a small count "
                        "cannot be worked out", threshold=report.threshold)
     return ("<!DOCTYPE html><html lang=\"zh-Hans\"><head><meta charset=\"utf-8\">"
@@ -90,5 +95,5 @@ def monthly_summary(report: PublishedReport, station: str, month: str, station_n
             f"{_by_category(report, station, month, 'visits', 'plan')}"
             f"{_by_category(report, station, month, 'windows', 'item')}"
             f"<p class=\"note\">{escape(legend)}</p>"
-            f"<p class=\"note\">{escape(bilingual(NEVER))}</p>{generated and escape(generated)}"
+            f"<p class=\"note\">{both(bilingual(NEVER))}</p>{stamp}"
             "</body></html>")

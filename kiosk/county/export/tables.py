@@ -7,7 +7,9 @@ cell reads the same on every surface. Labels are "中文 / English" (kiosk.i18n)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
+from kiosk.county.domain.clock import parse_stamp
 from kiosk.county.domain.published import PublishedReport, SeriesKey
 from kiosk.county.domain.reports import BY_KEY, COUNTY, item_title, plan_title
 from kiosk.i18n import bilingual
@@ -79,3 +81,9 @@ def column_label(column: str) -> str:
     if len(column) == 4:
         return f"{column} {bilingual('Whole year')}"
     return column.replace("-Q", " Q")
+
+
+def local_time(stamp: str | None, timezone: str) -> str:
+    """A stored UTC stamp as the report zone's "2026-12-01 10:00" ("—" for none)."""
+    when = parse_stamp(stamp)
+    return "—" if when is None else when.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")

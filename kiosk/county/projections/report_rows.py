@@ -7,14 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from kiosk.county.domain.report_rows import (
-    Changes,
-    ConsentRow,
-    ItemRow,
-    ResidentRow,
-    SeenKey,
-    VisitRow,
-)
+from kiosk.county.domain.report_rows import Changes, ConsentRow, ItemRow, ResidentRow, SeenKey, VisitRow
 from kiosk.county.domain.reports import CountKey
 
 

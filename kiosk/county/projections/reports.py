@@ -20,7 +20,6 @@ from dataclasses import replace
 from typing import Any
 
 from kiosk.county.domain.periods import DEFAULT_TIMEZONE, month_of_date, month_of_instant
-from kiosk.county.domain.reports import COUNTY
 from kiosk.county.domain.report_rows import (
     Changes,
     ConsentRow,
@@ -31,6 +30,7 @@ from kiosk.county.domain.report_rows import (
     SeenKey,
     VisitRow,
 )
+from kiosk.county.domain.reports import COUNTY
 from kiosk.domain.events import Event
 from kiosk.errors import KioskError
 

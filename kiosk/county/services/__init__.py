@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from kiosk.county.domain.clock import Clock
 from kiosk.county.services.audit import Audit
 from kiosk.county.services.intake import BatchIntake
+from kiosk.county.services.report_views import ReportViews
 from kiosk.county.services.reports import ReportService
 from kiosk.county.services.restore import ChainRestore
 from kiosk.county.services.roster_feed import RosterFeed
@@ -31,6 +32,7 @@ class CountyServices:
     audit: Audit
     settings: WebSettings
     reports: ReportService
+    report_views: ReportViews
 
 
 @dataclass(frozen=True)

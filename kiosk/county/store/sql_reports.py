@@ -12,14 +12,7 @@ import secrets
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
-from kiosk.county.domain.report_rows import (
-    Changes,
-    ConsentRow,
-    ItemRow,
-    ResidentRow,
-    SeenKey,
-    VisitRow,
-)
+from kiosk.county.domain.report_rows import Changes, ConsentRow, ItemRow, ResidentRow, SeenKey, VisitRow
 from kiosk.county.domain.reports import CountKey
 from kiosk.county.store.base import Connection
 from kiosk.county.store.migrations.reports import DROP, tables
@@ -86,7 +79,7 @@ class SqlReportRows:
     def items(self, ids: Collection[str]) -> dict[str, ItemRow]:
         rows = self._rows_in(f"SELECT {ITEM_COLUMNS} FROM report_items WHERE item_id IN ({{ids}})",
                              ids)
-        return {r[0]: ItemRow(*r[:5], bool(r[5]), r[6]) for r in rows}
+        return {r[0]: ItemRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6]) for r in rows}
 
     def visits_of_items(self, item_ids: Collection[str]) -> dict[str, list[VisitRow]]:
         rows = self._rows_in(f"SELECT {VISIT_COLUMNS} FROM report_visits WHERE item_id IN "

@@ -15,7 +15,7 @@ from kiosk.protocol.sync import MAX_BYTES
 def create_county_app(services: CountyServices) -> Flask:
     from kiosk.county.web import errors, public, text
     from kiosk.county.web.api import events, restore, roster
-    from kiosk.county.web.pages import account, admin, auditor, auth, guard, officer
+    from kiosk.county.web.pages import account, admin, auditor, auth, guard, reports
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES + 4096
     app.extensions["county"] = services
@@ -23,7 +23,7 @@ def create_county_app(services: CountyServices) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
                                 x_for=services.settings.trusted_proxies)
     for blueprint in (public.bp, events.bp, roster.bp, restore.bp, auth.bp, account.bp, admin.bp,
-                      officer.bp, auditor.bp):
+                      reports.bp, auditor.bp):
         app.register_blueprint(blueprint)
     guard.install(app)
     errors.install(app)
