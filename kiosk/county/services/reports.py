@@ -185,7 +185,9 @@ class ReportService:
         self._wake.set()
 
     def start(self) -> None:
+        """Start the worker (``background`` only); again after ``stop`` too."""
         if self._worker is None and self.settings.background:
+            self._stop.clear()
             self._worker = threading.Thread(target=self._run, name="report-publisher", daemon=True)
             self._worker.start()
 
