@@ -11,6 +11,7 @@ cells from this one value (``text``), so no surface can show a number another hi
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -75,6 +76,13 @@ class PublishedReport:
         return isinstance(self.cell(series, row, column), str)
 
 
+@functools.lru_cache(maxsize=64)
+def flat_dim(labels: tuple[str, ...], total: str | None) -> Dim:
+    """One Dim per set of labels, shared by every table (its moves are worked out once)."""
+    return Dim.flat(labels, total)
+
+
+@functools.lru_cache(maxsize=16)
 def period_dim(year: int, flow: bool) -> Dim:
     """Months, then (FLOW) quarters and the year, each summing the ones below it."""
     months = months_of_year(year)
@@ -104,9 +112,14 @@ def publish(counts: Iterable[tuple[CountKey, int]], year: int, stations: Sequenc
             threshold: int = DEFAULT_THRESHOLD, plans: Sequence[tuple[str, Sequence[str]]] = (),
             plan_names: Mapping[str, str] | None = None,
             item_names: Mapping[tuple[str, str], str] | None = None,
-            freshness: Sequence[Freshness] = ()) -> PublishedReport:
+            freshness: Sequence[Freshness] = (),
+            memo: Mapping[tuple, dict[tuple[int, ...], str]] | None = None,
+            memo_out: dict[tuple, dict[tuple[int, ...], str]] | None = None) -> PublishedReport:
     """The year's report. ``plans``: (plan, item codes) in the plan file's order, listed even
-    when nothing was counted; plans and items met only in the counts follow, sorted."""
+    when nothing was counted; plans and items met only in the counts follow, sorted.
+    ``memo``: the tables' suppressions of an earlier publication, by their counts (the
+    suppression is deterministic: a table whose counts did not move is suppressed the same,
+    so it is not worked out again); ``memo_out`` is filled with this publication's."""
     if threshold < 2:
         raise ValueError("the suppression threshold must be at least 2")
     rows = tuple(sorted(set(stations)))
@@ -123,7 +136,7 @@ def publish(counts: Iterable[tuple[CountKey, int]], year: int, stations: Sequenc
     columns: dict[SeriesKey, tuple[str, ...]] = {}
     cells: dict[tuple[SeriesKey, str, str], int | str] = {}
     for family in families.values():
-        _publish_family(family, year, rows, threshold, series, columns, cells)
+        _publish_family(family, year, rows, threshold, series, columns, cells, memo, memo_out)
     return PublishedReport(year, threshold, rows, tuple(series), columns, cells, tuple(freshness),
                            dict(plan_names or {}), dict(item_names or {}))
 
@@ -195,12 +208,13 @@ def _consent_stock(family: _Family, index: Mapping[str, int], months: Sequence[s
 
 def _publish_family(family: _Family, year: int, rows: tuple[str, ...], threshold: int,
                     series: list[SeriesKey], columns: dict[SeriesKey, tuple[str, ...]],
-                    cells: dict[tuple[SeriesKey, str, str], int | str]) -> None:
+                    cells: dict[tuple[SeriesKey, str, str], int | str],
+                    memo: Mapping[tuple, dict[tuple[int, ...], str]] | None,
+                    memo_out: dict[tuple, dict[tuple[int, ...], str]] | None) -> None:
     indicator = family.indicator
-    stations = Dim.flat(rows, COUNTY)
+    stations = flat_dim(rows, COUNTY)
     periods = period_dim(year, indicator.periods == FLOW)
-    categories = Dim.flat(family.categories, family.total) if family.total else Dim.flat(
-        family.categories, None)
+    categories = flat_dim(tuple(family.categories), family.total)
     dims = (stations, periods, categories)
     values: dict[tuple[int, ...], int] = {}
     county_row = len(rows)
@@ -211,8 +225,13 @@ def _publish_family(family: _Family, year: int, rows: tuple[str, ...], threshold
     for (m, c), n in family.county.items():
         for cell in itertools.product((county_row,), periods.paths[m], categories.paths[c]):
             values[cell] = values.get(cell, 0) + n
-    table = Table(dims, values)
-    hidden = marks(suppress(table, threshold), threshold)
+    memo_key = (threshold, *(d.labels for d in dims), *(d.parent for d in dims),
+                tuple(sorted(values.items())))
+    hidden = memo.get(memo_key) if memo is not None else None
+    if hidden is None:  # a table whose counts did not move keeps its suppression
+        hidden = marks(suppress(Table(dims, values), threshold), threshold)
+    if memo_out is not None:
+        memo_out[memo_key] = hidden
     for c, category in enumerate(categories.labels):
         key = SeriesKey(indicator.key, family.plan, family.item,
                         category if indicator.breakdown else "")

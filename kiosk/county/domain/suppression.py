@@ -52,6 +52,8 @@ class Dim:
     children: tuple[tuple[int, ...], ...] = field(init=False)
     _patterns: dict[int, list[Pattern]] = field(init=False, default_factory=dict, compare=False,
                                                 repr=False)
+    _indexes: dict[int, list[tuple[int, ...]]] = field(init=False, default_factory=dict,
+                                                       compare=False, repr=False)
 
     def __post_init__(self) -> None:
         kids: list[list[int]] = [[] for _ in self.labels]
@@ -80,6 +82,13 @@ class Dim:
         found = self._patterns.get(index)
         if found is None:
             found = self._patterns[index] = self._moves(index)
+        return found
+
+    def pattern_indexes(self, index: int) -> list[tuple[int, ...]]:
+        """The indexes each of ``patterns(index)`` moves (without their signs), cached."""
+        found = self._indexes.get(index)
+        if found is None:
+            found = self._indexes[index] = [tuple(i for i, _ in p) for p in self.patterns(index)]
         return found
 
     def _moves(self, index: int) -> list[Pattern]:
@@ -175,9 +184,13 @@ class _Suppression:
             head, tail = cell[:d], cell[d + 1:]
             line = [0 if (c := head + (i,) + tail) in hidden else 1 + values.get(c, 0)
                     for i in range(len(dim.labels))]
-            def line_cost(pattern: Pattern, line: list[int] = line) -> int:
-                return sum(line[i] for i, _ in pattern)
-            choices.append(heapq.nsmallest(width, dim.patterns(cell[d]), key=line_cost))
+            cost = line.__getitem__
+            indexes = dim.pattern_indexes(cell[d])
+            costs = [sum(map(cost, moved)) for moved in indexes]
+            # the ``width`` cheapest moves, ties in the patterns' order (as sorted() keeps them)
+            patterns = dim.patterns(cell[d])
+            choices.append([patterns[n] for n in heapq.nsmallest(width, range(len(costs)),
+                                                                 key=costs.__getitem__)])
         best: tuple[int, list[Coords]] | None = None
         cheapest: tuple[int, list[Coords]] | None = None
         for combo in itertools.product(*choices):

@@ -60,6 +60,7 @@ class ReportService:
         self.store, self.clock, self.settings = store, clock, settings
         self._catch_up = catch_up
         self._cache: dict[int, Published] = {}
+        self._memo: dict[int, dict] = {}  # each year's tables' suppressions, by their counts
         self._publishing = threading.Lock()
         self._wake, self._stop = threading.Event(), threading.Event()
         self._worker: threading.Thread | None = None
@@ -140,12 +141,13 @@ class ReportService:
                 if loaded is not None:
                     return loaded
             started = time.monotonic()
-            s = self.settings
+            s, memo = self.settings, {}
             report = publish(reads.counts(f"{year}-01", f"{year}-12"), year,
                              [station.id for station in self.store.stations()],
                              consent_before=reads.counts_before(CONSENT, f"{year}-01"),
                              threshold=s.threshold, plans=s.plans, plan_names=s.plan_names,
-                             item_names=s.item_names)
+                             item_names=s.item_names, memo=self._memo.get(year), memo_out=memo)
+            self._memo[year] = memo
             at = stamp(self.clock.now())
             body = encode(report)
             self.store.write(lambda tx: tx.publish_report(year, fingerprint, at, body))
