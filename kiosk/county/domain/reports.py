@@ -117,7 +117,10 @@ INDICATORS: tuple[Indicator, ...] = (
 BY_KEY = {indicator.key: indicator for indicator in INDICATORS}
 
 FRESHNESS = (
-    ("last_sync", "Last sync", "the time of the station's last accepted push"),
+    ("last_sync", "Last sync", "the time of the station's last accepted push, and the days "
+     "since (flagged from 2 days)"),
+    ("counted", "Events counted in this report", "the station's events the published report "
+     "was made from (its read model's position then)"),
     ("stored", "Events stored", "the station's events the county holds (its stored chain head)"),
     ("not_received", "Events not yet received",
      "the station's own head, as its last signed push said, minus the stored head: a low "

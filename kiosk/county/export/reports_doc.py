@@ -38,7 +38,9 @@ def render() -> str:
         "The county office sees, month by month, how each station's services are going: counts",
         "built from the stations' signed events by the read models (kiosk/county/projections/),",
         "per station and for the county, by local calendar month (Asia/Shanghai unless the",
-        "county sets `reports.timezone`; changing it needs `kiosk-county rebuild`).",
+        "county sets `[reports] timezone` in county.toml; changing it needs `kiosk-county",
+        "rebuild`). Officers read them on the county's pages (docs/county.md, \"Service",
+        "reports\").",
         "",
         f"**{NEVER}**",
         "",
@@ -73,17 +75,26 @@ def render() -> str:
               "Each `care.enrolled` event carries every scheduled item with its window "
               "(`earliest`, `due`, `latest` as dates), so the county counts windows from the "
               "events alone; a station's own plan file never has to reach the county. The "
-              "county's plan file (`care.plans_file`, the shipped plans by default) only gives "
-              "plans and items their names and order; a plan it does not know is shown by its id.",
+              "shipped care plans only give plans and items their names and order; a plan "
+              "they do not know is shown by its id.",
               "", "## Privacy", ""]
     lines += [f"- {p.format(threshold=DEFAULT_THRESHOLD, small=DEFAULT_THRESHOLD - 1)}"
               for p in PRIVACY]
     lines += ["", "## Surfaces", "",
               "- The county overview and one page per station: SVG charts of 12 months (both "
-              "languages, with a text alternative; a hidden month is a hatched bar with its "
-              "mark), tables beneath.",
+              "languages, with a text alternative; a hidden month is a hatched bar of fixed "
+              "height with its mark), tables beneath, each station's data freshness.",
               "- CSV export: UTF-8 with a BOM, headers in Chinese then English, the same cells.",
-              "- A one-page monthly summary per station for printing (A4).", ""]
+              "- A one-page monthly summary per station for printing (A4, print CSS).",
+              "- Every view and export is an entry in the county's audit trail.", "",
+              "## Publishing", "",
+              "Suppressing a year of 100 stations with every plan item takes seconds, so a "
+              "report is not computed per request: `kiosk-county serve` publishes each year's "
+              "report once its counts change (a few seconds after batches stop arriving, at "
+              "most a minute after the first) and keeps it in the database; every surface, in "
+              "every process, serves that one report and says when it was made (\"As of\"). "
+              "Two reports made at different times differ by what arrived in between; each of "
+              "them on its own gives no hidden cell away.", ""]
     return "\n".join(lines)
 
 
