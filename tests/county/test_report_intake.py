@@ -86,3 +86,45 @@ def test_events_stored_before_the_read_models_are_caught_up(county):
         len(halves[s]) for s in STATIONS[1:])
     push(services.intake, store, {s: rests[s] for s in STATIONS[1:]}, random.Random(5), 250)
     assert counted(store) == dict(count(chains))
+
+
+def test_payloads_the_reports_cannot_read_are_stored_and_counted_nowhere(county):
+    """A signed batch is kept whatever its payloads hold: an event that lacks what its
+    indicator reads (a station's bug, an older format) is logged and counted nowhere,
+    and the rest of the batch counts as usual. A read model never makes a station retry."""
+    from kiosk.county.domain.intake import Stored
+    from kiosk.county.domain.reports import CountKey
+    from kiosk.domain.events import ChainHead
+    from kiosk.domain.unit_of_work import EventFactory
+    store, services, _chains = county
+    key = StationKey(Ed25519PrivateKey.generate())
+    store.enroll("st-odd", key.public_bytes().hex(), "2026-03-01T00:00:00.000000Z")
+    factory = EventFactory("st-odd", key, FakeClock(dt.datetime(2026, 3, 3, 2, 0, tzinfo=dt.UTC)))
+    good = {"resident_id": "r1", "local_date": "2026-03-03", "queue_no": 1}
+    enrolment = {"enrolment_id": "e1", "resident_id": "r1", "plan": "prenatal"}  # as the roster reads
+    payloads = [
+        ("checkin.created", {"resident_id": "r1"}),
+        ("checkin.created", {**good, "local_date": "2026-13-45"}),
+        ("checkin.created", {**good, "resident_id": ["r1"]}),
+        ("care.enrolled", {**enrolment, "items": [{"id": "i1", "code": "c", "latest": "soon"}]}),
+        ("care.enrolled", {**enrolment, "items": "every one"}),
+        ("visit.logged", {"id": "v1", "item_id": "i1", "visit_date": None, "outcome": "completed"}),
+        ("visit.corrected", {"id": "v2", "item_id": "i1", "visit_date": "2026-03-03",
+                             "outcome": "completed", "corrects": 5}),
+        ("consent.given", {"resident_id": ""}),
+        ("care_item.declined", {"item_id": ""}),
+        ("checkin.created", good),
+    ]
+    head, events = ChainHead(), []
+    for type_, payload in payloads:
+        event = factory.next(head, type_, payload)
+        head = ChainHead(event.seq, event.hash)
+        events.append(event)
+    outcome = services.intake.receive(store.station("st-odd"), events, None)
+    assert isinstance(outcome, Stored) and store.head_of("st-odd") == len(payloads)
+    counted = {k: n for k, n in store.reports().counts("2026-01", "2026-12")
+               if k.station_id in ("st-odd", "")}
+    assert counted == {CountKey("st-odd", "checkins", "", "", "", "2026-03"): 1,
+                       CountKey("st-odd", "residents_served", "", "", "", "2026-03"): 1,
+                       CountKey("", "residents_served", "", "", "", "2026-03"): 1}
+    assert store.reports().report_positions()["st-odd"] == len(payloads)

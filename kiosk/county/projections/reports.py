@@ -15,6 +15,8 @@ rebuild gives the incremental tables exactly.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -36,6 +38,50 @@ from kiosk.errors import KioskError
 
 READ = frozenset({"checkin.created", "resident.registered", "consent.given", "consent.withdrawn",
                   "care.enrolled", "care_item.declined", "visit.logged", "visit.corrected"})
+DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+log = logging.getLogger("kiosk.county")
+
+
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 200
+
+
+def _date(value: Any) -> bool:
+    return isinstance(value, str) and DATE.match(value) is not None
+
+
+def _instant(wall_time: str, timezone: str) -> bool:
+    try:
+        month_of_instant(wall_time, timezone)
+    except ValueError:
+        return False
+    return True
+
+
+def readable(event: Event, timezone: str) -> bool:
+    """Whether an event has what its indicator reads, in the shape the station writes. A
+    signed batch is stored whatever its payloads say (the chain is the source of truth); an
+    event this says no to is counted nowhere, the same on every replay, and logged."""
+    p = event.payload
+    if event.type == "checkin.created":
+        return _date(p.get("local_date")) and _text(p.get("resident_id"))
+    if event.type == "resident.registered":
+        return _text(p.get("id")) and _instant(event.wall_time, timezone)
+    if event.type in ("consent.given", "consent.withdrawn"):
+        return _text(p.get("resident_id")) and _instant(event.wall_time, timezone)
+    if event.type == "care.enrolled":
+        items = p.get("items")
+        return (_text(p.get("plan")) and _instant(event.wall_time, timezone)
+                and isinstance(items, list) and all(
+                    isinstance(i, dict) and _text(i.get("id")) and _text(i.get("code"))
+                    and _date(i.get("latest")) for i in items))
+    if event.type == "care_item.declined":
+        return _text(p.get("item_id"))
+    if event.type in ("visit.logged", "visit.corrected"):
+        return (_text(p.get("id")) and _text(p.get("item_id")) and _date(p.get("visit_date"))
+                and _text(p.get("outcome")) and (p.get("plan") in (None, "") or _text(p.get("plan")))
+                and (p.get("corrects") is None or _text(p.get("corrects"))))
+    return False
 
 
 class ProjectionGap(KioskError, ValueError):
@@ -57,8 +103,16 @@ class ReportProjection:
                                 f"the batch starts at {fresh[0].seq}")
         changes = Changes()
         if fresh:
-            _Batch(self.timezone, rows, station_id, changes).run(
-                [e for e in fresh if e.type in READ])
+            counted = []
+            for event in fresh:
+                if event.type not in READ:
+                    continue
+                if readable(event, self.timezone):
+                    counted.append(event)
+                else:
+                    log.warning("station %s seq %d %s: not counted in the reports (its payload "
+                                "lacks what they read)", station_id, event.seq, event.type)
+            _Batch(self.timezone, rows, station_id, changes).run(counted)
             changes.positions[station_id] = fresh[-1].seq
         return changes
 
