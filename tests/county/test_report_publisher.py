@@ -79,3 +79,24 @@ def test_without_a_worker_a_request_publishes_when_the_counts_moved(county):
     clock.advance(minutes=1)
     on_request.intake.receive(store.station(STATION), events[500:], None)
     assert on_request.reports.published(2026).published_at > first.published_at
+
+
+def test_a_new_time_zone_needs_a_rebuild_first(tmp_path):
+    from kiosk.county.projections import Projections
+    from kiosk.errors import ConfigError
+    store = open_store_at(str(tmp_path / "county.db"))
+    try:
+        key = StationKey(Ed25519PrivateKey.generate())
+        shanghai = wire(store, key, FakeClock(), reports=report_settings())
+        shanghai.reports.check_timezone()  # the first start records the zone it counts in
+        urumqi = dataclasses.replace(report_settings(), timezone="Asia/Urumqi")
+        moved = wire(store, key, FakeClock(), reports=urumqi)
+        with pytest.raises(ConfigError) as refused:
+            moved.reports.check_timezone()
+        assert refused.value.key == "reports.timezone" and "kiosk-county rebuild" in refused.value.fix
+        Projections(moved.intake.projections.projections).rebuild(store)
+        moved.reports.check_timezone()  # counted again in the new zone: serve may start
+        with pytest.raises(ConfigError):
+            shanghai.reports.check_timezone()
+    finally:
+        store.close()
