@@ -31,12 +31,13 @@ class ReportViews:
         return self.reports.years()
 
     def open(self, user: User, year: int, subject: str, address: str,
-             export: str = "") -> ReportView:
+             export: str = "", station: str | None = None) -> ReportView:
         """The year's report for ``user`` (``export``: "csv", "summary", ... when it leaves
-        the page), recorded in the audit trail."""
+        the page; ``station``: the freshness of that one station only), recorded in the
+        audit trail."""
         published = self.reports.published(year)
         self.audit.record(user, EXPORTED if export else VIEWED, f"{year} {subject}".strip(),
                           address, export)
-        return ReportView(self.reports.with_freshness(published), year,
+        return ReportView(self.reports.with_freshness(published, station), year,
                           tuple(self.reports.years()), published.published_at,
                           published.fingerprint)

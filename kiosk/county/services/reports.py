@@ -99,11 +99,12 @@ class ReportService:
             cached = self._load(year) or self.publish(year)
         return cached
 
-    def freshness(self, published: Published) -> tuple[Freshness, ...]:
-        """Each station of the report: its last sync, events stored and not yet received
-        (read now), and the events the report counts (its read model's position then)."""
+    def freshness(self, published: Published, only: str | None = None) -> tuple[Freshness, ...]:
+        """Each station of the report (or ``only`` that one): its last sync, events stored
+        and not yet received (read now), and the events the report counts (its read model's
+        position then)."""
         positions = self.store.reports().report_positions()
-        counted = published.report.stations
+        counted = published.report.stations if only is None else (only,)
         found = []
         for station in self.store.stations():
             if station.id in counted:
@@ -111,8 +112,8 @@ class ReportService:
                                        station.reported_head, positions.get(station.id, 0)))
         return tuple(found)
 
-    def with_freshness(self, published: Published) -> PublishedReport:
-        return dataclasses.replace(published.report, freshness=self.freshness(published))
+    def with_freshness(self, published: Published, only: str | None = None) -> PublishedReport:
+        return dataclasses.replace(published.report, freshness=self.freshness(published, only))
 
     # -- publishing -----------------------------------------------------------------------
     def fingerprint(self, year: int, versions: Mapping[str, tuple[str, str]] | None = None) -> str:

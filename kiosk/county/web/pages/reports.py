@@ -5,7 +5,6 @@ view and export is an entry in the audit trail (kiosk/county/services/report_vie
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
@@ -36,9 +35,9 @@ def _year() -> int:
     return int(asked)
 
 
-def _open(subject: str, export: str = "") -> ReportView:
+def _open(subject: str, export: str = "", station: str | None = None) -> ReportView:
     return services().report_views.open(current_user.user, _year(), subject,
-                                        request.remote_addr or "", export)
+                                        request.remote_addr or "", export, station)
 
 
 def _station(view: ReportView, station_id: str) -> None:
@@ -52,10 +51,6 @@ def _page(view: ReportView, row: str) -> dict:
     # the county page: every series of the county, and the charted ones of every station
     by_station = report_pages.sections(view.report, view.report.rows, report_pages.CHARTED) \
         if row == COUNTY else []
-    shown = view.report
-    if row != COUNTY:
-        shown = dataclasses.replace(shown, freshness=tuple(
-            f for f in shown.freshness if f.station_id == row))
     links = {s: url_for("reports.station", station_id=s, year=view.year) for s in view.report.stations}
     return {
         "view": view, "row": row, "year": view.year,
@@ -65,7 +60,8 @@ def _page(view: ReportView, row: str) -> dict:
                      for s in report_pages.sections(view.report, (row,))],
         "by_station": [(s.key, Markup(report_pages.both(s.title)), Markup(s.html))
                        for s in by_station],
-        "freshness": Markup(report_pages.freshness_table(shown, timezone, county.clock.now(), links)),
+        "freshness": Markup(report_pages.freshness_table(view.report, timezone, county.clock.now(),
+                                                         links)),
         "as_of": local_time(view.published_at, timezone), "timezone": timezone,
         "legend": Markup(report_pages.both(bilingual(
             "<{threshold}: fewer than {threshold}; *: hidden so that a small count cannot be "
@@ -83,7 +79,7 @@ def overview():
 
 @bp.get("/reports/stations/<station_id>")
 def station(station_id: str):
-    view = _open(f"station {station_id[:64]}")
+    view = _open(f"station {station_id[:64]}", station=station_id)
     _station(view, station_id)
     timezone = services().reports.settings.timezone
     now = month_now(services().clock.now(), timezone)
@@ -116,7 +112,7 @@ def station_csv(station_id: str):
 @bp.get("/reports/stations/<station_id>/summary")
 def summary(station_id: str):
     month = request.args.get("month", "")
-    view = _open(f"station {station_id[:64]} {month[:7]}", export="summary")
+    view = _open(f"station {station_id[:64]} {month[:7]}", export="summary", station=station_id)
     _station(view, station_id)
     if not MONTH.match(month) or not month.startswith(str(view.year)):
         abort(404)
