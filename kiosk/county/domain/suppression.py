@@ -184,9 +184,9 @@ class _Suppression:
             head, tail = cell[:d], cell[d + 1:]
             line = [0 if (c := head + (i,) + tail) in hidden else 1 + values.get(c, 0)
                     for i in range(len(dim.labels))]
-            cost = line.__getitem__
+            line_at = line.__getitem__
             indexes = dim.pattern_indexes(cell[d])
-            costs = [sum(map(cost, moved)) for moved in indexes]
+            costs = [sum(map(line_at, moved)) for moved in indexes]
             # the ``width`` cheapest moves, ties in the patterns' order (as sorted() keeps them)
             patterns = dim.patterns(cell[d])
             choices.append([patterns[n] for n in heapq.nsmallest(width, range(len(costs)),

@@ -142,7 +142,8 @@ class ReportService:
                 if loaded is not None:
                     return loaded
             started = time.monotonic()
-            s, memo = self.settings, {}
+            s = self.settings
+            memo: dict[tuple, dict[tuple[int, ...], str]] = {}
             report = publish(reads.counts(f"{year}-01", f"{year}-12"), year,
                              [station.id for station in self.store.stations()],
                              consent_before=reads.counts_before(CONSENT, f"{year}-01"),
