@@ -100,3 +100,20 @@ def test_a_new_time_zone_needs_a_rebuild_first(tmp_path):
             shanghai.reports.check_timezone()
     finally:
         store.close()
+
+
+def test_while_a_rebuild_runs_the_reports_published_before_are_served(county):
+    from kiosk.county.domain.clock import stamp
+    from kiosk.county.domain.report_rows import REBUILDING
+    store, services, clock, events = county
+    on_request = wire(store, services.key, clock,
+                      reports=dataclasses.replace(services.reports.settings, background=False))
+    on_request.intake.receive(store.station(STATION), events[:500], None)
+    before = on_request.reports.published(2026)
+    store.write(lambda tx: tx.reset_reports())  # as a rebuild's first step: the counts are gone
+    store.write(lambda tx: tx.set_report_state(REBUILDING, stamp(clock.now())))
+    assert on_request.reports.refresh() == []
+    assert on_request.reports.published(2026).report.cells == before.report.cells
+    clock.advance(hours=7)  # a rebuild that died says so no longer than 6 hours
+    assert on_request.reports.refresh() == [2026]
+    assert on_request.reports.published(2026).report.cells != before.report.cells

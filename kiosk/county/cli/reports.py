@@ -17,15 +17,14 @@ def rebuild(ctx: click.Context) -> None:
     """Drop the report read models and count them again from every station's stored events
     (by station and seq), then publish the reports again. Needed after changing
     [reports] timezone; safe while the county serves (batches that arrive meanwhile are
-    counted once). It can take minutes on a large county: each page of events commits on
-    its own.
+    counted once, and the pages keep serving the reports published before until it ends).
+    It can take minutes on a large county: each page of events commits on its own.
 
     Example: kiosk-county rebuild
     """
     with county(ctx) as c:
         started = time.monotonic()
-        replayed = c.services.intake.projections.rebuild(c.store)
-        published = c.services.reports.refresh()
+        replayed, published = c.services.reports.rebuild(c.services.intake.projections)
         click.echo(bilingual("Report read models rebuilt from {events} events in {seconds} s; "
                              "reports published for {years}", events=replayed,
                              seconds=f"{time.monotonic() - started:.1f}",

@@ -19,6 +19,10 @@ from typing import NamedTuple, Protocol
 
 from kiosk.county.domain.reports import CountKey
 
+# What the county keeps about its read models (county_meta keys): the time zone they were
+# counted in, and when a rebuild began (while it runs, nothing is published from them).
+TIMEZONE, REBUILDING = "reports.timezone", "reports.rebuilding"
+
 
 class SeenKey(NamedTuple):
     """A resident served in a month, at a station or ("") anywhere in the county."""

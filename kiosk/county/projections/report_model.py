@@ -10,6 +10,7 @@ sake and no event is counted twice or missed."""
 from __future__ import annotations
 
 from kiosk.county.domain.periods import DEFAULT_TIMEZONE
+from kiosk.county.domain.report_rows import TIMEZONE
 from kiosk.county.projections.reports import ReportProjection
 from kiosk.county.store.base import CountyStore, Writing
 from kiosk.domain.events import Event
@@ -38,7 +39,7 @@ class ReportReadModel:
 
     def reset(self, tx: Writing) -> None:
         tx.reset_reports()
-        tx.set_report_timezone(self.timezone)
+        tx.set_report_state(TIMEZONE, self.timezone)
 
     def position(self, store: CountyStore, station_id: str) -> int:
         return store.reports().report_positions().get(station_id, 0)

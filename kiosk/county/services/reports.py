@@ -14,6 +14,7 @@ when the stored report is not current."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import logging
 import threading
@@ -21,15 +22,18 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from kiosk.county.domain.clock import Clock, stamp
+from kiosk.county.domain.clock import Clock, parse_stamp, stamp
 from kiosk.county.domain.periods import DEFAULT_TIMEZONE, month_now
 from kiosk.county.domain.published import DEFAULT_THRESHOLD, Freshness, PublishedReport, publish
 from kiosk.county.domain.published_codec import decode, encode
+from kiosk.county.domain.report_rows import REBUILDING, TIMEZONE
+from kiosk.county.projections import Projections
 from kiosk.county.store.sql import SqlCountyStore
 from kiosk.errors import ConfigError
 
 log = logging.getLogger("kiosk.county")
 CONSENT = "consent_in_force"
+REBUILD_HOLD = dt.timedelta(hours=6)  # a rebuild that died says "rebuilding" no longer than this
 
 
 @dataclass(frozen=True)
@@ -69,10 +73,10 @@ class ReportService:
         """The read models count months in one time zone: a county.toml that names another
         since they were built needs a rebuild first (ConfigError says so). A county whose
         read models never said records the configured one."""
-        kept = self.store.reports().report_timezone()
+        kept = self.store.reports().report_state(TIMEZONE)
         wanted = self.settings.timezone
         if kept is None:
-            self.store.write(lambda tx: tx.set_report_timezone(wanted))
+            self.store.write(lambda tx: tx.set_report_state(TIMEZONE, wanted))
         elif kept != wanted:
             raise ConfigError("reports.timezone", f"the reports were counted in {kept}, the "
                               f"config now says {wanted}",
@@ -92,7 +96,8 @@ class ReportService:
         """The year's last published report (made now if there is none, or, without a
         worker, if the counts moved since)."""
         stored = self.store.reports().published_stamp(year)
-        if stored is None or (not self.settings.background and stored[0] != self.fingerprint(year)):
+        if stored is None or (not self.settings.background and not self.rebuilding()
+                              and stored[0] != self.fingerprint(year)):
             return self.publish(year)
         cached = self._cache.get(year)
         if cached is None or (cached.fingerprint, cached.published_at) != stored:
@@ -171,8 +176,27 @@ class ReportService:
         self._cache[year] = published
         return published
 
+    def rebuild(self, projections: Projections) -> tuple[int, list[int]]:
+        """Count the read models again from the stored events (kiosk-county rebuild), then
+        publish: (events replayed, years published). Meanwhile every process serves the
+        reports published before, never one made from half-rebuilt counts."""
+        began = stamp(self.clock.now())
+        self.store.write(lambda tx: tx.set_report_state(REBUILDING, began))
+        try:
+            replayed = projections.rebuild(self.store)
+        finally:
+            self.store.write(lambda tx: tx.set_report_state(REBUILDING, None))
+        return replayed, self.refresh()
+
+    def rebuilding(self) -> bool:
+        began = parse_stamp(self.store.reports().report_state(REBUILDING))
+        return began is not None and self.clock.now() - began < REBUILD_HOLD
+
     def refresh(self) -> list[int]:
-        """Publish every year whose counts moved since its report; the years published."""
+        """Publish every year whose counts moved since its report; the years published
+        (none while a rebuild runs)."""
+        if self.rebuilding():
+            return []
         reads = self.store.reports()
         versions = reads.report_versions()
         done = []

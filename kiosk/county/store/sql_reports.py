@@ -15,9 +15,8 @@ from typing import Any
 from kiosk.county.domain.report_rows import Changes, ConsentRow, ItemRow, ResidentRow, SeenKey, VisitRow
 from kiosk.county.domain.reports import CountKey
 from kiosk.county.store.base import Connection
-from kiosk.county.store.migrations.reports import DROP, tables
+from kiosk.county.store.migrations.reports import DROP, read_models
 
-TIMEZONE_KEY = "reports.timezone"
 CHUNK = 300  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
 CONSENT = "consent_in_force"
 COUNT_COLUMNS = "station_id, indicator, plan, item, category, month, n"
@@ -200,10 +199,11 @@ class ReportQueries:
                                            "report_published WHERE year = ?", (year,)).fetchone()
         return (row[0], row[1], bytes(row[2])) if row else None
 
-    def report_timezone(self) -> str | None:
-        """The time zone the read models were counted in (None: not yet said)."""
+    def report_state(self, key: str) -> str | None:
+        """``TIMEZONE``: the zone the read models were counted in; ``REBUILDING``: when a
+        rebuild began, while it runs (None: not said)."""
         row = self._reports_conn().execute("SELECT value FROM county_meta WHERE key = ?",
-                                           (TIMEZONE_KEY,)).fetchone()
+                                           (key,)).fetchone()
         return row[0] if row else None
 
     def report_tables(self) -> dict[str, list[tuple]]:
@@ -234,13 +234,17 @@ class ReportWrites:
         return SqlReportRows(self._conn)
 
     def reset_reports(self) -> None:
-        """Drop the read models' tables and make them again, empty, as the migration did."""
-        for statement in (*DROP, *tables(self.dialect)):
+        """Drop the read models' tables and make them again, empty, as the migration did.
+        The published reports stay: pages serve them while the rebuild runs."""
+        for statement in (*DROP, *read_models(self.dialect)):
             self._conn.execute(statement)
 
-    def set_report_timezone(self, timezone: str) -> None:
+    def set_report_state(self, key: str, value: str | None) -> None:
+        if value is None:
+            self._conn.execute("DELETE FROM county_meta WHERE key = ?", (key,))
+            return
         self._conn.execute("INSERT INTO county_meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
-                           "DO UPDATE SET value = excluded.value", (TIMEZONE_KEY, timezone))
+                           "DO UPDATE SET value = excluded.value", (key, value))
 
     def publish_report(self, year: int, fingerprint: str, at: str, body: bytes) -> None:
         self._conn.execute("INSERT INTO report_published (year, fingerprint, published_at, body) "

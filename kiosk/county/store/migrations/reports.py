@@ -79,9 +79,15 @@ _TEMPLATE = (
 
 SQLITE_TABLES = tuple(t.format(without_rowid=" WITHOUT ROWID", blob="BLOB") for t in _TEMPLATE)
 POSTGRES_TABLES = tuple(t.format(without_rowid="", blob="BYTEA") for t in _TEMPLATE)
-DROP = tuple(f"DROP TABLE IF EXISTS {table}" for table in TABLES)
+# What a rebuild drops and makes again: the read models (the published reports stay served).
+DROP = tuple(f"DROP TABLE IF EXISTS {table}" for table in TABLES if table != "report_published")
 
 
 def tables(dialect: str) -> tuple[str, ...]:
     """The statements that make the read models' tables in ``dialect`` ("sqlite", "postgresql")."""
     return SQLITE_TABLES if dialect == "sqlite" else POSTGRES_TABLES
+
+
+def read_models(dialect: str) -> tuple[str, ...]:
+    """What a rebuild makes again after ``DROP``: every table but the published reports."""
+    return tuple(t for t in tables(dialect) if "report_published" not in t)
