@@ -226,7 +226,8 @@ def build_desk(config: Config, core: Core, staff: StaffDesk):
                                             config.desk.key_file, config.station.name,
                                             config.desk.host)
     context = desk_tls.server_context(cert, key)
-    sessions = DeskSessions(config.desk.idle_logout_seconds, config.desk.sessions)
+    sessions = DeskSessions(config.desk.idle_logout_seconds, config.desk.sessions,
+                            device_secret=core.key.derived_secret("desk-device"))
     taps = DeskTaps(sessions, core.checkins, core.staff, config.reader.role)
 
     def server(hub: ScreenHub, services: StationServices):
@@ -250,6 +251,10 @@ def build_calling(config: Config, core: Core, hub: ScreenHub):
         announcer = Announcer(EspeakSpeech(), config.station.data_dir / "voice", config.queue.voice_lang,
                               config.queue.voice_cache_mb * 1024 * 1024)
         announcer.cache.prune()  # what an older release or a smaller bound left
+        if config.queue.voice_lang == "cmn":  # the room names as pypinyin reads them in context,
+            from kiosk.adapters.mandarin import learn_phrases  # in a process of its own (memory)
+            threading.Thread(target=learn_phrases, args=([name for _, name in config.queue.rooms],),
+                             name="room-readings", daemon=True).start()
     passes = VoicePasses(core.key.derived_secret("voice-pass"))
     return QueueDesk(core.queue, hub, config.station.database, config.queue.show_masked_name, announcer, passes)
 

@@ -19,6 +19,16 @@
         });
     });
   }
+  var sync = document.getElementById("demo-sync");
+  if (sync) {
+    sync.addEventListener("click", function () {
+      sync.disabled = true;
+      fetch("/demo/sync", {method: "POST", headers: {"X-Kiosk-Demo": "1"}})
+        .catch(function () {}).then(function () {
+          setTimeout(function () { sync.disabled = false; }, 1500);
+        });
+    });
+  }
   var shown = 0;
   var list = document.getElementById("receipt-list");
   function poll() {

@@ -1,4 +1,4 @@
-// The technician desk (on the LAN): the login page waits for her card on the desk reader;
+// The technician desk (on the LAN): the login page shows its code and waits for her card;
 // every other desk page hears the desk reader's taps (her resident's record, a notice, logout).
 (function () {
   "use strict";
@@ -16,16 +16,15 @@
     if (!wait) { var pin = document.getElementById("pin"); if (pin && !pin.hidden) { pin.focus(); } return; }
     var url = "/staff/desk/login/" + encodeURIComponent(wait) + "?wait=1";
     var onWait = function (d) {
-      if (d.state === "chosen") {
+      if (d.state === "chosen") {  // a card was tapped for this page (never her name here)
         document.getElementById("desk-waiting").hidden = true;
         document.getElementById("desk-ticket").value = d.ticket;
         document.getElementById("desk-csrf").value = d.csrf;
-        document.getElementById("desk-technician").textContent = d.name;
         document.getElementById("desk-pin-form").hidden = false;
         document.getElementById("pin").focus();
-      } else if (d.state === "not_chosen" || d.state === "gone") {
+      } else if (d.state === "gone") {  // expired, gave way, or its guesses are spent
         document.getElementById("desk-waiting").hidden = true;
-        document.getElementById("desk-not-chosen").hidden = false;
+        document.getElementById("desk-gone").hidden = false;
       } else {
         poll(url, onWait);
       }

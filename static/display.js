@@ -4,8 +4,8 @@
   "use strict";
   var board = document.getElementById("board");
   function connect() {
-    // the display token marks this stream as /display's: only such streams get the voice
-    var source = new EventSource("/events?display=" + encodeURIComponent(document.body.dataset.display || ""));
+    // the display's own stream and slots; its token marks it as /display's: it gets the voice
+    var source = new EventSource("/display/events?display=" + encodeURIComponent(document.body.dataset.display || ""));
     source.addEventListener("queue", function (e) {
       board.innerHTML = JSON.parse(e.data).board;
     });

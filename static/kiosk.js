@@ -87,8 +87,18 @@
     });
     source.onerror = function () { document.body.dataset.connected = "no"; };
   }
-  // PIN keypad (its form arrives as HTML over SSE, so listen on the document).
+  // PIN keypad (its form arrives as HTML over SSE, so listen on the document). "Log in at a
+  // desk PC" turns the same keypad and form to the code her desk's login page shows.
   document.addEventListener("click", function (e) {
+    var toDesk = e.target.closest ? e.target.closest("#to-desk") : null;
+    if (toDesk) {
+      var form = document.querySelector(".pin-form"), field = document.getElementById("pin");
+      form.action = toDesk.dataset.action;
+      field.value = ""; field.type = "text"; field.name = "code"; field.maxLength = 4;
+      document.getElementById("pin-prompt").textContent = toDesk.dataset.prompt;
+      toDesk.hidden = true;
+      return;
+    }
     var key = e.target.closest ? e.target.closest(".key[data-key]") : null;
     if (!key) { return; }
     var pin = document.getElementById("pin");

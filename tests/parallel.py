@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import pytest
 
-# folder (as test ids begin) -> group: one worker runs the whole folder, in collection order
-WORKER_GROUPS = {"tests/vm/": "vm"}
+# folder (as test ids begin) -> group: one worker runs the whole folder, in collection order.
+# The two tests that load a station from the LAN and time its taps meanwhile (N2, N4) share a
+# worker, so that neither times its taps under the other's load.
+WORKER_GROUPS = {"tests/vm/": "vm", "tests/security/test_n02_desk_log_spam.py": "lan-load",
+                 "tests/security/test_n04_idle_connections.py": "lan-load"}
 GROUPED_DIST = "loadgroup"
 
 

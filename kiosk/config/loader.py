@@ -16,13 +16,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.config.cards import CardsSection, cards_section
+from kiosk.config.county import CountySection, check_county
 from kiosk.config.desk import DeskSection, desk_section, reader_roles
 from kiosk.errors import ConfigError
+from kiosk.i18n import bilingual
 from kiosk.protocol.sync import STATION_ID
 
 DEFAULT_PATH = Path("/etc/kiosk/kiosk.toml")
 ROOM_ID = re.compile(r"^[a-z0-9-]{1,32}$")
 VPCD_PORT = 35963  # vpcd's first reader slot, as Debian's vsmartcard-vpcd sets it up
+MAX_NESTING = 16  # arrays and inline tables inside a value (the deepest key needs 2)
 
 SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "station": {"id": str, "name": str, "timezone": str, "data_dir": str, "database": str,
@@ -136,15 +139,6 @@ class SignalsSection:
 
 
 @dataclass(frozen=True)
-class CountySection:
-    """[county]: where to push events, and the key its acknowledgements must verify with."""
-
-    url: str = ""
-    public_key: str = ""  # hex
-    ca_bundle: str = ""
-
-
-@dataclass(frozen=True)
 class UiSection:
     """[ui]: the touchscreen server and how long a resident's screen stays up."""
 
@@ -214,20 +208,6 @@ class Config:
 DEFAULTS = Config(StationSection(id=""))  # each default is written once, in the sections above
 
 
-def _check_county_key(county: dict[str, Any]) -> None:
-    value = county.get("public_key", "")
-    try:
-        ok = not value or len(bytes.fromhex(value)) == 32
-    except ValueError:
-        ok = False
-    if not ok:
-        raise ConfigError("county.public_key", "must be 64 hex digits",
-                          "copy it from `kiosk-county init` or the county IT officer")
-    if county.get("url") and not value:
-        raise ConfigError("county.public_key", "missing: acknowledgements cannot be checked",
-                          "add public_key = \"...\" (kiosk-county init prints it)")
-
-
 def _queue(queue: dict[str, Any]) -> QueueSection:
     """The [queue] section: rooms ([[queue.rooms]] id, name), the return rule and voice."""
     rooms = []
@@ -262,7 +242,9 @@ def config_path(explicit: str | os.PathLike | None = None) -> Path:
 def load_config(path: str | os.PathLike) -> Config:
     path = Path(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        _check_nesting(text)
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         raise ConfigError(str(path), "config file not found",
                           "create it (see docs/configuration.md) or pass --config") from None
@@ -271,6 +253,36 @@ def load_config(path: str | os.PathLike) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), f"not valid TOML: {exc}", "fix the syntax at that line") from exc
     return parse_config(raw, base=path.parent, source=path)
+
+
+def _check_nesting(text: str) -> None:
+    """A value nested deeper than MAX_NESTING arrays or tables is refused before tomllib
+    recurses into it (5,000 deep was a RecursionError of 2,999 lines, finding N13)."""
+    depth, table, key, quote, line_no, line_start = 0, "", "", "", 1, 0
+    for i, char in enumerate(text):
+        if quote == "#":  # a comment runs to the end of its line
+            quote = "" if char == "\n" else quote
+        elif quote:  # inside a string: only its end matters (a backslash escapes in "...")
+            quote = "" if char == quote and (quote == "'" or text[i - 1] != "\\") else quote
+        elif char in "\"'#":
+            quote = char
+        elif char == "=" and depth == 0:
+            key = text[line_start:i].strip()
+        elif char in "[{" and depth == 0 and "=" not in text[line_start:i]:  # a [table] header
+            table = text[i:text.find("\n", i) % (len(text) + 1)].strip("[] \r\n")
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise ConfigError(f"{table}.{key}" if table else key or f"line {line_no}",
+                                  bilingual("a value nested more than {depth} arrays or tables "
+                                            "deep (line {line})", depth=MAX_NESTING,
+                                            line=line_no),
+                                  bilingual("write the value flat, as docs/configuration.md "
+                                            "shows it"))
+        elif char in "]}" and depth:
+            depth -= 1
+        if char == "\n":
+            line_no, line_start = line_no + 1, i + 1
 
 
 def _check_shape(raw: dict[str, Any]) -> None:
@@ -351,7 +363,7 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         raise ConfigError("staff.idle_logout_seconds", "must be 30 to 3600 seconds",
                           f"the default is {DEFAULTS.staff.idle_logout_seconds}")
     county = raw.get("county", {})
-    _check_county_key(county)
+    check_county(county)
     care = raw.get("care", {})
     return Config(
         station=StationSection(**{

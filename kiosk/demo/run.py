@@ -2,7 +2,9 @@
 
 A private pcscd with the vpcd virtual reader when available (otherwise the
 in-process fake reader), the capture printer, the touchscreen UI with a demo
-panel at /demo (tap buttons, receipts shown as pictures), and a console prompt.
+panel at /demo (tap buttons, receipts shown as pictures), a console prompt, and
+the county the station syncs to (kiosk/demo/county.py), seeded with a year of
+three stations' work (kiosk/demo/seeding.py).
 """
 
 from __future__ import annotations
@@ -14,19 +16,14 @@ import signal
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 from kiosk.adapters.clock import SystemClock
 from kiosk.config.loader import VPCD_PORT, load_config
-from kiosk.demo.data import (
-    DEMO_RESIDENTS,
-    DEMO_TECHNICIAN,
-    demo_card,
-    keep_if_written,
-    panel_cards,
-    seed_demo,
-    wallet_path,
-)
+from kiosk.demo.county import OFFICER, county_config, county_port, open_demo_county
+from kiosk.demo.data import DEMO_RESIDENTS, DEMO_TECHNICIAN, demo_card, keep_if_written, panel_cards, wallet_path
+from kiosk.demo.seeding import seed_everything
 from kiosk.domain.model import local_date
 from kiosk.i18n import bilingual
 from kiosk.sim.vpcd import tap
@@ -51,14 +48,29 @@ def _ui_port(preferred: int = 8080) -> int:
 
 
 class DemoControls:
-    """What the demo panel and the console prompt can do: tap cards, read receipts."""
+    """What the demo panel and the console prompt can do: tap cards, read receipts, open the
+    county signed in as the demo officer, sync now."""
 
     def __init__(self, capture, harness=None, reader=None, wallet=None, data_dir=None,
-                 desk_url: str = ""):
+                 desk_url: str = "", county=None):
         self.capture, self.harness, self.reader = capture, harness, reader
         self.desk_url = desk_url  # the technician desk (its reader is the vpcd's second slot)
         self.wallet, self.data_dir = wallet or {}, data_dir
         self.cards, self.technician_pin = panel_cards(), DEMO_TECHNICIAN[3]
+        self.county = county  # kiosk.demo.county.DemoCounty, served
+        self.county_url = county.url + "/" if county else ""
+
+    def county_login(self, next_path: str = "/") -> str | None:
+        """A one-time link that signs the demo officer in to the county (None: no county)."""
+        return self.county.login_url(next_path) if self.county else None
+
+    def sync_now(self) -> bool:
+        """Ask the station's sync to push (and pull the roster) at once."""
+        if not self.data_dir:
+            return False
+        from kiosk.sync.worker import sync_now
+        sync_now(self.data_dir)
+        return True
 
     def tap(self, card: str, at_desk: bool = False) -> bool:
         """Tap a demo card on the kiosk reader, or with ``at_desk`` on the desk reader."""
@@ -90,9 +102,10 @@ class DemoControls:
 
 
 def _write_config(state: Path, reader_kind: str, socket_path: str, port: int,
-                  printer_port: int, ui_port: int, desk_port: int, desk_reader: str) -> Path:
+                  printer_port: int, ui_port: int, desk_port: int, desk_reader: str,
+                  county: str = "") -> Path:
     """The demo's config: the virtual reader's first slot is the kiosk's, its second the
-    technician desk's (on 127.0.0.1 only, over HTTPS)."""
+    technician desk's (on 127.0.0.1 only, over HTTPS); ``county`` is its [county] table."""
     path = state / "kiosk.toml"
     path.write_text(
         "# Written by `kiosk demo`.\n[station]\nid = \"demo-station\"\nname = \"示范卫生服务站\"\n"
@@ -101,17 +114,18 @@ def _write_config(state: Path, reader_kind: str, socket_path: str, port: int,
         f"[reader.roles]\n\"{desk_reader}\" = \"desk\"\n\n"
         f"[desk]\nenabled = true\nhost = \"127.0.0.1\"\nport = {desk_port}\n\n"
         f"[printer]\nkind = \"network\"\nhost = \"127.0.0.1\"\nport = {printer_port}\n\n"
-        f"[ui]\nport = {ui_port}\n\n[log]\nlevel = \"WARNING\"\n", encoding="utf-8")
+        f"[ui]\nport = {ui_port}\n\n[log]\nlevel = \"WARNING\"\n" + county, encoding="utf-8")
     return path
 
 
 def run_demo(state_dir: Path | None, reset: bool = False) -> None:
-    from kiosk.bootstrap import build_core, run_station
+    from kiosk.bootstrap import run_station
     from kiosk.keys import generate_key_file
     from kiosk.sim.capture_printer import CapturePrinter
     from kiosk.sim.fake_reader import FakeCardReader
     from kiosk.sim.pcscd import HarnessError, PcscdHarness
 
+    started = time.monotonic()
     state = state_dir or default_state_dir()
     if reset and state.exists():
         shutil.rmtree(state)
@@ -124,10 +138,15 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     atexit.register(pcscd.stop)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     ui_port, desk_port = _ui_port(), _ui_port(8443)
+    # a new station log needs a new county (the county holds the old chain of this station)
+    county = open_demo_county(state, start_over=not (state / "kiosk.db").exists())
+    county.serve(county_port())
+    county_table = county_config(county.url, county.public_key_hex)
     try:
         pcscd.start()
         config_file = _write_config(state, "pcsc", str(pcscd.socket_path), pcscd.base_port,
-                                    capture.port, ui_port, desk_port, pcscd.reader_names[1])
+                                    capture.port, ui_port, desk_port, pcscd.reader_names[1],
+                                    county_table)
         print(bilingual("Virtual card reader ready") + f" (pcscd + vpcd, port {pcscd.base_port})")
         if not pcscd.isolated:
             print(bilingual("Warning: without user namespaces the virtual reader's ports are "
@@ -135,30 +154,51 @@ def run_demo(state_dir: Path | None, reset: bool = False) -> None:
     except HarnessError as exc:
         harness, reader = None, FakeCardReader()
         config_file = _write_config(state, "fake", "", VPCD_PORT, capture.port, ui_port, desk_port,
-                                    DESK_FAKE_READER)
+                                    DESK_FAKE_READER, county_table)
         print(bilingual("pcscd/vpcd not available, using the built-in fake reader") + f": {exc}")
     config = load_config(config_file)
     if not config.station.key_file.exists():
         generate_key_file(config.station.key_file)
-    core = build_core(config)
-    wallet = seed_demo(core, local_date(SystemClock().now(), config.station.timezone))
-    core.close()
+    if county.fresh:
+        print(bilingual("A year of three stations' work for the demo county (first start only)"
+                        "..."), flush=True)
+    wallet = seed_everything(config, county, local_date(SystemClock().now(),
+                                                        config.station.timezone))
     desk_url = f"https://127.0.0.1:{desk_port}/staff/"
-    controls = DemoControls(capture, harness, reader, wallet, config.station.data_dir, desk_url)
+    controls = DemoControls(capture, harness, reader, wallet, config.station.data_dir, desk_url,
+                            county)
     stop = threading.Event()
     station = threading.Thread(target=run_station, args=(config,), daemon=True,
                                kwargs={"reader": reader, "stop": stop, "demo": controls})
     station.start()
     print(bilingual("Demo panel") + f": http://127.0.0.1:{ui_port}/demo/")
     print(bilingual("Technician desk") + f": {desk_url}")
+    print(bilingual("County pages") + f": {county.url}/")
+    print(bilingual("Demo officer") + f": {OFFICER} / {county.officer_password}  (" +
+          bilingual("the demo panel signs in with one click") + ")")
+    _wait_for_ui(ui_port, station)
+    print(bilingual("Demo ready in {seconds:.1f} s", seconds=time.monotonic() - started),
+          flush=True)
     try:
         _prompt_loop(config_file, controls, stop)
     finally:
         stop.set()
         station.join(timeout=5)
+        county.close()
         capture.close()
         if harness:
             harness.stop()
+
+
+def _wait_for_ui(port: int, station: threading.Thread, timeout: float = 60.0) -> None:
+    """Until the station's UI takes connections (the panel's links work from then on)."""
+    deadline = time.monotonic() + timeout
+    while station.is_alive() and time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
 
 
 def _exit_on_sigterm(*_) -> None:

@@ -98,6 +98,13 @@ class CardDesk:
                 return Holder("resident", bound.resident_id, None, legacy=True)
         return Unrecognised()
 
+    def issued_to_someone(self, card: ReadCard) -> bool:
+        """An active card of this station's (not a legacy UID binding): never to be issued
+        again until revoked."""
+        with self.uow_factory() as uow:
+            current = self.identify(uow, card)
+        return isinstance(current, Holder) and not current.legacy
+
     # -- issuing ----------------------------------------------------------------
     def prepare(self, role: str, holder_id: str, card: ReadCard) -> tuple[CardRecord, bytes]:
         """The signed record to write onto this card (nothing is stored yet)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
@@ -80,11 +80,12 @@ def canonical_json(value: Any) -> bytes:
 
 
 def seal(unsigned: Event, signer: Signer) -> Event:
-    """Return the event with its hash and signature filled in."""
+    """Return the event with its hash and signature filled in (sharing the payload, which the
+    caller hands over: a deep copy here was half the cost of signing)."""
     body = canonical_json(unsigned.body())
     digest = hashlib.sha256(body).hexdigest()
     signature = signer.sign(body).hex()
-    return Event(**{**asdict(unsigned), "hash": digest, "signature": signature})
+    return replace(unsigned, hash=digest, signature=signature)
 
 
 def check_event(event: Event, public_key: Ed25519PublicKey) -> str | None:

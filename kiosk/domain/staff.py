@@ -168,10 +168,14 @@ class StaffService:
                 uow.record("desk.logout", {**payload, "desk": desk})
             uow.commit()
 
-    def desk_refused(self, reason: str, desk: dict[str, str], technician_id: str = "") -> None:
-        """A desk login refused before any PIN was checked (every desk session taken, the
-        login's card tap expired): a desk.login_refused event naming the desk."""
+    def desk_refused(self, reason: str, desk: dict[str, str], technician_id: str = "",
+                     count: int = 0) -> None:
+        """A desk login refused before any PIN was checked (every desk session taken): a
+        desk.login_refused event naming the desk; ``count``: a summary of that many refused
+        posts without a card tap from one address (kiosk.station.desk_refusals)."""
+        payload: dict[str, Any] = {"technician_id": technician_id, "reason": reason, "desk": desk}
+        if count:
+            payload["count"] = count
         with self.uow_factory() as uow:
-            uow.record("desk.login_refused", {"technician_id": technician_id, "reason": reason,
-                                              "desk": desk})
+            uow.record("desk.login_refused", payload)
             uow.commit()

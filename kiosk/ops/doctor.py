@@ -61,6 +61,28 @@ def _check_desk(config: Config) -> Iterator[Check]:
     yield Check("desk certificate", not soon, f"https://{config.desk.host}:{config.desk.port}/staff/ "
                 f"SHA-256 {fingerprint} (until {expires:%Y-%m-%d})",
                 "renew it: delete the station's own pair and restart, or get a new one from the county")
+    yield from _check_desk_trust(config, certificate)
+
+
+def _check_desk_trust(config: Config, certificate) -> Iterator[Check]:
+    """Finding N3: a desk certificate that could sign for any site, in use or still trusted."""
+    from kiosk.adapters import desk_tls
+    from kiosk.i18n import bilingual
+    if desk_tls.unconstrained_ca(certificate):
+        own = not (config.desk.cert_file and config.desk.key_file)
+        yield Check("desk certificate", True, bilingual(
+            "the desk certificate is a CA without name constraints: its key can sign for any "
+            "site"), bilingual("restart the station: it replaces its own certificate with one "
+                               "limited to its names") if own else
+            bilingual("ask the county for a certificate limited to this station's names, or "
+                      "remove desk.cert_file and desk.key_file"), warn=True)
+    old = config.station.data_dir / desk_tls.OLD_CERT_NAME
+    if old.exists():
+        yield Check("desk certificate", True, bilingual(
+            "the old desk certificate (SHA-256 {fingerprint}) could sign for any site",
+            fingerprint=desk_tls.fingerprint(old)), bilingual(
+            "remove it from the trusted certificates of every desk PC, trust the new one, "
+            "then delete {path}", path=str(old)), warn=True)
 
 
 def _check_screen(config: Config) -> Iterator[Check]:

@@ -67,8 +67,10 @@ def report_text(report: TapReport) -> str:
     if isinstance(outcome, CardRefused):
         return bilingual("This card cannot be used") + f" ({outcome.reason})"
     if isinstance(outcome, TechnicianCard):
-        if report.at_desk or report.continue_at_desk:
+        if report.at_desk:
             return bilingual("Technician card at the desk")
+        if report.issue_for:
+            return bilingual("Technician card: the card her desk asked for is issued here next")
         return bilingual("Technician card: enter the PIN on the screen")
     if isinstance(outcome, ResidentAtDesk):
         return bilingual("Resident card at the desk: her record opens there")

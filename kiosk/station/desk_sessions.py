@@ -1,14 +1,15 @@
-"""The technician desk's sessions, its waiting login pages and what each desk page is told.
+"""The technician desk's sessions and what each desk page is told.
 
 Like the kiosk's own session (kiosk.station.staff_desk) this lives in memory: a restart logs
 every desk out, and the PIN lockout stays in the database. Unlike it, several desks may be
-logged in at once (``max_sessions``, config desk.sessions); each session is bound to the
-browser that opened it (its cookie and its user agent), ends after ``idle_seconds`` without
-a request and after 12 hours in any case.
+logged in at once (``max_sessions``, config desk.sessions); each session answers only to the
+browser that opened it: its cookie, its user agent and its LAN address (a copied cookie from
+another address is refused; a desk whose address changes, a new DHCP lease, logs in again),
+ends after ``idle_seconds`` without a request and after 12 hours in any case.
 
-A login page waits for a technician card on the desk reader. The newest waiting page gets the
-tap (a ticket and form token for its PIN form); every older waiting page is told it was not
-chosen. Taps at the desk reach a session's pages as messages, which the pages long-poll.
+Its login pages are kiosk.station.desk_logins (``logins``), its cards waiting to be issued
+kiosk.station.desk_issues (``issues``); both share this object's lock. Taps at the desk reach a
+session's pages as messages, which the pages long-poll.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from kiosk.domain.validation import N_
+from kiosk.station.desk_issues import AT_KIOSK, DeskIssues
+from kiosk.station.desk_logins import DeskLogins
+from kiosk.station.desk_refusals import LoginRefusals
 from kiosk.station.pin_tickets import PinTickets, token
-from kiosk.station.staff_desk import ISSUE_SECONDS, IssueRequest, Session
+from kiosk.station.staff_desk import IssueRequest, Session
 
 MAX_SESSION_SECONDS = 12 * 3600
-WAIT_SECONDS = 600  # a login page waits this long for a card, then asks to be reloaded
-MAX_WAITING = 8  # waiting login pages kept; the oldest gives way
 INBOX = 20  # messages kept per session for its pages
 
 
@@ -34,6 +35,7 @@ class DeskSession(Session):
     started: float = 0.0
     address: str = ""
     user_agent: str = ""
+    reader: str = ""  # the desk reader her login tap was on ("": she confirmed at the kiosk)
     inbox: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
 
     @property
@@ -42,71 +44,20 @@ class DeskSession(Session):
         return {"address": self.address, "user_agent": self.user_agent[:200]}
 
 
-@dataclass
-class LoginWait:
-    """A login page waiting for a technician card."""
-
-    address: str
-    user_agent: str
-    created: float
-    id: str = field(default_factory=token)
-    state: str = "waiting"  # "waiting" | "chosen" | "not_chosen"
-    ticket: str = ""
-    csrf: str = ""
-    name: str = ""
-
-
 class DeskSessions:
-    def __init__(self, idle_seconds: int = 900, max_sessions: int = 3, clock=time.monotonic):
+    def __init__(self, idle_seconds: int = 900, max_sessions: int = 3, clock=time.monotonic,
+                 device_secret: bytes = b""):
+        """``device_secret`` signs the desk cookie that names where she logged in before."""
         self.idle_seconds, self.max_sessions, self.clock = idle_seconds, max_sessions, clock
+        self.device_secret = device_secret or secrets.token_bytes(32)
         self._changed = threading.Condition()
         self._sessions: dict[str, DeskSession] = {}
-        self._waits: list[LoginWait] = []
         self._tickets = PinTickets(lambda: self.clock())  # clock may be swapped by a test
-        self._issue: IssueRequest | None = None
-        self._requests: dict[str, IssueRequest] = {}
+        self.logins = DeskLogins(lambda: self.clock(), self._changed, self._tickets)
+        self.issues = DeskIssues(lambda: self.clock(), self._changed, self._owner)
+        self.refusals = LoginRefusals(lambda: self.clock())
+        self.desk_readers: tuple[str, ...] = ()  # the desk readers connected now
         self._seq = 0
-
-    # -- waiting login pages --------------------------------------------------------
-    def wait_login(self, address: str, user_agent: str) -> LoginWait:
-        wait = LoginWait(address, user_agent, self.clock())
-        with self._changed:
-            self._waits = [w for w in self._waits if self.clock() - w.created < WAIT_SECONDS
-                           ][-(MAX_WAITING - 1):]
-            self._waits.append(wait)
-        return wait
-
-    def _waiting(self, wait: LoginWait) -> bool:
-        return wait.state == "waiting" and self.clock() - wait.created < WAIT_SECONDS
-
-    def login_waiting(self) -> bool:
-        with self._changed:
-            return any(self._waiting(w) for w in self._waits)
-
-    def give_tap(self, technician_id: str, name: str) -> LoginWait | None:
-        """A technician card on the desk reader: the newest waiting page gets its PIN form;
-        the others are told they were not chosen."""
-        with self._changed:
-            waiting = [w for w in self._waits if self._waiting(w)]
-            if not waiting:
-                return None
-            chosen = waiting[-1]
-            for wait in waiting[:-1]:
-                wait.state = "not_chosen"
-            chosen.ticket, chosen.csrf = self._tickets.issue(technician_id, name)
-            chosen.name, chosen.state = name, "chosen"
-            self._changed.notify_all()
-            return chosen
-
-    def login_state(self, wait_id: str, timeout: float = 0.0) -> LoginWait | None:
-        """The waiting page's state, after waiting up to ``timeout`` s for it to change."""
-        deadline = self.clock() + timeout
-        with self._changed:
-            while True:
-                wait = next((w for w in self._waits if w.id == wait_id), None)
-                if wait is None or not self._waiting(wait) or self.clock() >= deadline:
-                    return wait
-                self._changed.wait(min(1.0, max(0.01, deadline - self.clock())))
 
     def ticket(self, ticket: str, csrf: str) -> tuple[str, str] | None:
         """(technician id, name) of a live ticket whose form token matches."""
@@ -115,6 +66,13 @@ class DeskSessions:
     def drop_ticket(self, ticket: str) -> None:
         self._tickets.drop(ticket)
 
+    def wrong_pin(self, ticket: str) -> bool:
+        """A wrong PIN on this ticket: True while its page may try again."""
+        if self._tickets.wrong_pin(ticket):
+            return True
+        self.logins.spent(ticket)
+        return False
+
     # -- sessions ----------------------------------------------------------------------
     def full(self) -> bool:
         self.expired()
@@ -122,11 +80,11 @@ class DeskSessions:
             return len(self._sessions) >= self.max_sessions
 
     def open_session(self, technician_id: str, name: str, address: str,
-                     user_agent: str) -> DeskSession | None:
+                     user_agent: str, reader: str = "") -> DeskSession | None:
         """A new desk session, or None when every one of ``max_sessions`` is taken."""
         now = self.clock()
         session = DeskSession(token(), technician_id, name, token(), now, now, address,
-                              user_agent)
+                              user_agent, reader)
         self.expired()
         with self._changed:
             if len(self._sessions) >= self.max_sessions:
@@ -140,8 +98,9 @@ class DeskSessions:
                 and now - session.started <= MAX_SESSION_SECONDS)
 
     def session(self, session_token: str | None, touch: bool = True,
-                user_agent: str | None = None) -> DeskSession | None:
-        """The live session for this cookie, from the browser that opened it."""
+                user_agent: str | None = None, address: str | None = None) -> DeskSession | None:
+        """The live session for this cookie, from the browser (user agent) and the address
+        that opened it."""
         if not session_token:
             return None
         with self._changed:
@@ -150,6 +109,8 @@ class DeskSessions:
                 return None
             if user_agent is not None and not secrets.compare_digest(
                     session.user_agent.encode(), user_agent.encode()):
+                return None
+            if address is not None and address != session.address:
                 return None
             if touch:
                 session.last_seen = self.clock()
@@ -183,12 +144,13 @@ class DeskSessions:
     def _ended(self, session: DeskSession) -> None:
         """Caller holds the lock: its pages are told, its pending card is cancelled."""
         self._post(session, {"kind": "ended"})
-        request = self._issue
-        if request is not None and request.session == session.token:
-            self._issue = None
-            if request.status == "waiting":
-                request.status = "failed"
-                request.message = N_("The technician session ended, so no card was issued")
+        self.issues.ended(session.token)
+
+    def _owner(self, session_token: str) -> str | None:
+        """The technician of a live session (the issues' view of the sessions)."""
+        with self._changed:
+            session = self._sessions.get(session_token)
+            return session.technician_id if session is not None and self._live(session) else None
 
     def current(self) -> DeskSession | None:
         """The desk the reader's taps go to: the most recently active live session."""
@@ -226,45 +188,25 @@ class DeskSessions:
                     return found
                 self._changed.wait(min(1.0, max(0.01, deadline - self.clock())))
 
-    # -- card issuance at the desk ------------------------------------------------------
+    # -- card issuance at the desk (kiosk.station.desk_issues) ---------------------------
     def request_issue(self, role: str, holder_id: str, by: str, reason: str,
-                      session_token: str) -> IssueRequest:
-        request = IssueRequest(role, holder_id, by, reason, session_token)
+                      session_token: str, label: str = "") -> IssueRequest:
+        """A card for ``holder_id`` on this desk's reader; IssueRefused while one waits
+        there. The reader: her login tap's desk reader, else the only desk reader, else the
+        kiosk's (where it waits for her own card's tap)."""
         with self._changed:
-            self._issue = request
-            self._requests = {**{k: v for k, v in self._requests.items()
-                                 if self.clock() - v.created < 3600}, request.id: request}
-        return request
-
-    def pending_issue(self) -> IssueRequest | None:
-        with self._changed:
-            request = self._issue
-            if request and self.clock() - request.created > ISSUE_SECONDS:
-                request.status, request.message = "failed", N_("No card was placed in time")
-                self._issue = None
-                return None
-            if request and not self._alive(request):
-                self._issue = None
-                return None
-            return request
-
-    def _alive(self, request: IssueRequest) -> bool:
-        session = self._sessions.get(request.session)
-        return session is not None and self._live(session)
+            session = self._sessions.get(session_token)
+            reader = session.reader if session is not None else ""
+        if reader not in self.desk_readers:
+            reader = self.desk_readers[0] if len(self.desk_readers) == 1 else AT_KIOSK
+        return self.issues.request(role, holder_id, by, reason, session_token, reader, label)
 
     def still_wanted(self, request: IssueRequest) -> bool:
-        with self._changed:
-            return self._issue is request and self._alive(request)
+        return self.issues.still_wanted(request)
 
     def finish_issue(self, request: IssueRequest, status: str, message: str = "",
                      card_no: str = "") -> None:
-        with self._changed:
-            request.status, request.message, request.card_no = status, message, card_no
-            if self._issue is request:
-                self._issue = None
-            self._changed.notify_all()
+        self.issues.finish(request, status, message, card_no)
 
     def issue_request(self, request_id: str) -> IssueRequest | None:
-        self.pending_issue()
-        with self._changed:
-            return self._requests.get(request_id)
+        return self.issues.get(request_id)

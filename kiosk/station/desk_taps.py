@@ -3,11 +3,13 @@
 While she is logged in at a desk, a resident's card opens that resident's record on her page
 (the page loads it, which records ``record.viewed`` as every record view does), her own
 technician card logs her out, and another technician's card is only named as not hers. A
-login page waiting for a card gets a technician's tap. A card waiting to be issued is written
-by the station loop (``Station._issue``) before any of this.
+technician's tap goes to a waiting login page only by the rules of kiosk.station.desk_logins.
+A card waiting to be issued on this reader is written by the station loop
+(``Station._issue``) before any of this.
 
-With no desk reader connected, the kiosk reader serves a waiting desk login and a pending desk
-issuance (kiosk.station.loop); the public screen then shows only "continue at your desk".
+At the kiosk's reader a technician card never goes to a desk page by itself: the kiosk screen
+shows its own PIN form, where she may instead type the code of her desk page; and it starts a
+card her desk left waiting for the kiosk (kiosk.station.desk_issues, ``arm_at_kiosk``).
 """
 
 from __future__ import annotations
@@ -38,11 +40,12 @@ class DeskTaps:
         return self.role_of(reader) == "desk"
 
     def readers_seen(self, readers: tuple[str, ...]) -> None:
-        present = any(self.is_desk_reader(r) for r in readers)
+        desk_readers = tuple(r for r in readers if self.is_desk_reader(r))
+        present = bool(desk_readers)
         if present != self.reader_present:
-            log.info("desk reader %s", "connected" if present else "gone: the kiosk reader serves "
-                     "desk logins and desk card issuance")
-        self.reader_present = present
+            log.info("desk reader %s", "connected" if present else "gone: desk logins and desk "
+                     "card issuance go through the kiosk screen")
+        self.reader_present, self.sessions.desk_readers = present, desk_readers
 
     def failed(self, event: CardReadFailed) -> None:
         if (session := self.sessions.current()) is not None:
@@ -60,7 +63,7 @@ class DeskTaps:
                 time.sleep(0.05 * attempt)
         session = self.sessions.current()
         if isinstance(outcome, TechnicianCard):
-            self._technician(outcome, session)
+            self._technician(outcome, session, tap.reader)
         elif session is None:
             log.info("desk reader tap (%s) with nobody logged in at a desk",
                      outcome.kind if outcome else "error")
@@ -76,29 +79,43 @@ class DeskTaps:
             self._say(session, N_("This card cannot be read here, please ask staff"))
         return outcome, (time.monotonic_ns() - tap.detected_ns) / 1e6
 
-    def _technician(self, card: TechnicianCard, session: DeskSession | None) -> None:
+    def _technician(self, card: TechnicianCard, session: DeskSession | None,
+                    reader: str) -> None:
         ended = self.sessions.end_for(card.technician_id)
         for own in ended:
             log.info("technician %s logged out at a desk by her card", card.technician_id)
             self.staff.logout(card.technician_id, "technician_card", own.where)
-        if ended:
-            return
-        if self.sessions.give_tap(card.technician_id, card.name) is not None:
+        # her own browser's login page still gets the tap (her desk's address changed, say)
+        chosen = self.sessions.logins.tap(card.technician_id, card.name, reader,
+                                          own_only=bool(ended))
+        if ended or chosen is not None:
             return
         if session is not None:
             self._say(session, N_("This technician card is not yours: it does nothing here"))
+        elif self.sessions.logins.waiting():
+            log.info("technician card on the desk reader: no login page is hers (several wait)")
 
-    def kiosk_login(self, card: TechnicianCard) -> bool:
-        """A technician card on the kiosk reader while no desk reader is connected: a waiting
-        desk login page takes it (the public screen says only "continue at your desk")."""
-        if self.reader_present:
-            return False
-        return self.sessions.give_tap(card.technician_id, card.name) is not None
+    def arm_at_kiosk(self, card: TechnicianCard) -> str | None:
+        """Her card on the kiosk reader while her desk left a card waiting for the kiosk: that
+        issuance starts now; the masked name of whose card it will be (None: nothing waits)."""
+        request = self.sessions.issues.arm(card.technician_id)
+        return None if request is None else request.label
 
-    def end_expired(self) -> None:
+    def end_expired(self, everything: bool = False) -> None:
+        """The station loop's beat: idle sessions end, and refused desk logins that are due
+        (all of them when the station stops, ``everything``) become summary events."""
         for session in self.sessions.expired():
             log.info("technician %s logged out at a desk after idling", session.technician_id)
             self.staff.logout(session.technician_id, "idle", session.where)
+        for summary in self.sessions.refusals.due(everything):
+            log.info("%d desk logins without a card tap refused from %s", summary.count,
+                     summary.address)
+            try:
+                self.staff.desk_refused("no_ticket", {"address": summary.address,
+                                                      "user_agent": summary.user_agent},
+                                        count=summary.count)
+            except StoreUnavailable as exc:  # a count, not a record: the loop goes on
+                log.warning("refused desk logins from %s not logged: %s", summary.address, exc)
 
     def _say(self, session: DeskSession, message: str) -> None:
         self.sessions.post(session, {"kind": "notice", "message": message})

@@ -15,6 +15,9 @@ from typing import Any
 from kiosk.ports import PrinterState, ReaderState, ReaderStatus
 from kiosk.station.screen_pages import KIOSK_STREAMS, MAX_SUBSCRIBERS, ScreenPages, TooManyScreens
 
+DISPLAY_STREAMS = 8  # waiting-room displays' streams, in slots of their own (finding N15)
+DISPLAY_KINDS = frozenset({"queue", "call"})  # all a display's stream hears: numbers and rooms
+
 
 @dataclass(frozen=True)
 class SyncInfo:
@@ -36,6 +39,7 @@ class ScreenHub:
     def __init__(self, pages: ScreenPages | None = None,
                  max_subscribers: int = MAX_SUBSCRIBERS) -> None:
         self._subscribers: set[queue.Queue] = set()
+        self._displays: set[queue.Queue] = set()
         self._kiosk_streams: list[queue.Queue] = []
         self.max_subscribers = max_subscribers
         self.pages = pages or ScreenPages()
@@ -66,10 +70,25 @@ class ScreenHub:
                 self._local.add(q)
         return q
 
+    def subscribe_display(self, local: bool = False) -> queue.Queue:
+        """A waiting-room display's stream (/display/events): the queue's board and calls
+        only, in ``DISPLAY_STREAMS`` slots of their own; TooManyScreens when they are taken.
+        ``local``: on this machine, counted by ``screens`` as every local page's stream is."""
+        q: queue.Queue = queue.Queue(maxsize=100)
+        with self._lock:
+            if len(self._displays) >= DISPLAY_STREAMS:
+                raise TooManyScreens("too many open displays")
+            self._displays.add(q)
+            if local:
+                if not self._local:
+                    self._local_changed = time.monotonic()
+                self._local.add(q)
+        return q
+
     def subscribed(self, q: queue.Queue) -> bool:
         """False once the stream was ended here (its page gave way to a newer one)."""
         with self._lock:
-            return q in self._subscribers
+            return q in self._subscribers or q in self._displays
 
     def _end(self, q: queue.Queue) -> None:
         self._subscribers.discard(q)
@@ -81,6 +100,7 @@ class ScreenHub:
     def unsubscribe(self, q: queue.Queue) -> None:
         with self._lock:
             self._subscribers.discard(q)
+            self._displays.discard(q)
             if q in self._kiosk_streams:
                 self._kiosk_streams.remove(q)
             if q in self._local:
@@ -98,7 +118,8 @@ class ScreenHub:
     def publish(self, kind: str, item: Any) -> None:
         with self._lock:
             self.published += 1
-            for q in list(self._subscribers):
+            displays = list(self._displays) if kind in DISPLAY_KINDS else []
+            for q in [*self._subscribers, *displays]:
                 try:
                     q.put_nowait((kind, item))
                 except queue.Full:  # a stuck page must not hold up the station

@@ -57,7 +57,7 @@ class TapReport:
     detected_epoch_ms: float = 0.0  # wall clock when the reader reported the card
     login: tuple[str, str] | None = None  # (ticket, csrf) of the PIN form, technician cards
     at_desk: bool = False  # a tap on the desk reader: never shown on the public screen
-    continue_at_desk: bool = False  # a kiosk-reader tap that a waiting desk login took
+    issue_for: str = ""  # her card at the kiosk started her desk's card issuance: whose (masked)
 
 
 class Station:
@@ -87,7 +87,6 @@ class Station:
             self.on_status(event)
             return None
         desk = self.desk
-        desk_issue = desk.sessions.pending_issue() if desk else None
         if isinstance(event, CardReadFailed):
             log.info("card read failed on %s: %s %s", event.reader, event.reason, event.detail)
             self.signals.show(Signal.ERROR)
@@ -96,11 +95,14 @@ class Station:
                 desk.failed(event)
                 report = replace(report, at_desk=True)
         elif desk and desk.is_desk_reader(event.reader):
-            report = replace(self._issue(event, desk_issue, desk.sessions) if desk_issue
+            desk_issue = desk.sessions.issues.for_reader(event.reader)
+            report = replace(self._issue(event, desk_issue, desk.sessions)
+                             if desk_issue and not self._already_issued(event)
                              else self._at_desk(desk, event), at_desk=True)
         elif self.staff and (request := self.staff.pending_issue()):
             report = self._issue(event, request)
-        elif desk and desk_issue and not desk.reader_present:  # one reader: the kiosk's serves
+        elif (desk and (desk_issue := desk.sessions.issues.at_kiosk())
+              and not self._already_issued(event)):  # she tapped her card here first
             report = self._issue(event, desk_issue, desk.sessions)
         else:
             if self.staff:
@@ -127,11 +129,17 @@ class Station:
             reason = "technician_card" if isinstance(outcome, TechnicianCard) else "card_tap"
             self.staff_service.logout(ended.technician_id, reason)
         if isinstance(outcome, TechnicianCard):
-            if self.desk and self.desk.kiosk_login(outcome):
-                return replace(report, continue_at_desk=True)
+            if self.desk and (whose := self.desk.arm_at_kiosk(outcome)) is not None:
+                return replace(report, issue_for=whose)
             return replace(report, login=self.staff.new_ticket(outcome.technician_id,
                                                                outcome.name))
         return report
+
+    def _already_issued(self, tap: CardTapped) -> bool:
+        """A card that is someone's already: a desk's waiting issuance never takes it (her
+        tap is a check-in, or her record at the desk, as usual)."""
+        assert self.cards is not None  # a desk's issuance needs the card desk
+        return self.cards.issued_to_someone(ReadCard(tap.uid, tap.kind, tap.record))
 
     def _issue(self, tap: CardTapped, request: IssueRequest,
                desk: DeskSessions | None = None) -> TapReport:
@@ -232,3 +240,5 @@ class Station:
         finally:
             self.reader.stop()
             self.signals.close()
+            if self.desk:  # the refused desk logins counted so far become their summaries
+                self.desk.end_expired(everything=True)

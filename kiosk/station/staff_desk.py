@@ -50,6 +50,9 @@ class IssueRequest:
     status: str = "waiting"  # "waiting" | "done" | "failed"
     message: str = ""
     card_no: str = ""
+    reader: str = ""  # a desk's request: the reader it waits on (kiosk.station.desk_issues)
+    label: str = ""  # a desk's request: whose card, masked, for the kiosk screen
+    armed: float = 0.0  # a desk's request at the kiosk: when she tapped her card there
 
 
 class StaffDesk:

@@ -9,7 +9,11 @@ COLLATE, the index does the work). The keys of a name, all lower case, separator
 - its full pinyin and its pinyin initials, once per reading. Every character brings all its
   readings (pypinyin's heteronym mode), the surname its surname reading first (单 shan, 曾
   zeng, 解 xie, ...: pypinyin has no surname mode, so a short table here orders them), the
-  given name its reading in context first (pypinyin's phrases). Readings are combined by how
+  given name's characters pypinyin's most common reading first. Only pypinyin's
+  single-character dictionary is loaded, never its phrase dictionary (about 45 MB on the
+  station, issue 21): a name is not a phrase, and the keys hold every reading anyway (until
+  2/ the given name took its reading in context first; tests/store/test_search_keys_memory.py
+  shows the bench's 68,607 names get the same keys either way). Readings are combined by how
   many characters take another reading than their first: all first readings, then each single
   change, then pairs, ... up to ``MAX_READINGS`` keys, so a name of polyphonic characters
   cannot blow up into hundreds of rows while every reading of one character is always there;
@@ -28,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import unicodedata
 from collections.abc import Iterable, Iterator
 from importlib.metadata import version
@@ -36,9 +41,12 @@ from sqlite_utils import Database
 
 # pypinyin itself is imported where keys are made: its dictionaries take a second or more to
 # load, which every `kiosk` command that opens the database would otherwise pay.
-KEYS_VERSION = f"1/pypinyin-{version('pypinyin')}"
+KEYS_VERSION = f"2/pypinyin-{version('pypinyin')}"
 VERSION_KEY = "search_keys_version"
-MAX_READINGS = 32  # full-pinyin keys per name, and as many initials keys
+# Full-pinyin keys per name, and as many initials keys: every reading of any name of three
+# characters the bench makes (the most, 48, is 于平平's 3 x 4 x 4), so which reading comes first
+# never decides which keys such a name gets.
+MAX_READINGS = 64
 MAX_SUFFIXES = 40  # character keys per name: a substring starting past the 40th is not found
 _SEPARATORS = frozenset(" \t\r\n\u3000·•・.．-－_'’‘")
 _TOP = "\U0010ffff"  # sorts after every character: q <= key < q + _TOP is "key starts with q"
@@ -68,33 +76,27 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in bare if c not in _SEPARATORS))
 
 
+def _pypinyin_readings():
+    """pypinyin's ``pinyin`` with its single-character dictionary only.
+
+    Its phrase dictionary (47,000 phrases, about 45 MB in the station process) orders the
+    readings of a character in a word; a name is not a word, and every reading of each
+    character is a key anyway, so names need only the characters' readings. pypinyin reads
+    these two switches when it is first imported (its README, "内存占用"): no phrases, and no
+    private copy of the character dictionary. The results do not depend on them (the phrase
+    dictionary has no one-character entries), only the memory does."""
+    os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+    os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+    from pypinyin import Style, pinyin
+    return functools.partial(pinyin, style=Style.NORMAL, heteronym=True, errors="ignore")
+
+
 @functools.lru_cache(maxsize=16384)  # names share characters: a rebuild asks pypinyin once each
 def _heteronyms(char: str) -> tuple[str, ...]:
     if char in EXTRA_READINGS:
         return EXTRA_READINGS[char]
-    from pypinyin import Style, pinyin
-    found = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
+    found = _pypinyin_readings()(char)
     return tuple(r.replace("ü", "v") for r in found[0]) if found else ()
-
-
-@functools.lru_cache(maxsize=16384)
-def _in_context(chars: str) -> tuple[str, ...]:
-    from pypinyin import Style, lazy_pinyin
-    return tuple(lazy_pinyin(chars, style=Style.NORMAL, errors="ignore"))
-
-
-def _first_readings(name: str, known: list[bool]) -> list[str | None]:
-    """Each known character's reading in context (pypinyin's phrases), run by run."""
-    out: list[str | None] = []
-    for is_known, run in itertools.groupby(zip(name, known, strict=True), key=lambda p: p[1]):
-        chars = "".join(c for c, _ in run)
-        if not is_known:
-            out += [None] * len(chars)
-        elif any(c in EXTRA_READINGS for c in chars):  # pypinyin would drop it: no context
-            out += [EXTRA_READINGS[c][0] if c in EXTRA_READINGS else None for c in chars]
-        else:
-            out += _in_context(chars)
-    return [r.replace("ü", "v") if r else r for r in out]
 
 
 def _surname(name: str) -> tuple[str, ...]:
@@ -102,23 +104,17 @@ def _surname(name: str) -> tuple[str, ...]:
 
 
 def readings(name: str) -> list[list[str] | None]:
-    """Per character of a normalized name: its readings, first reading first; None when
-    pypinyin does not know it (it then stands for itself)."""
-    options = [_heteronyms(c) for c in name]
-    first: list[str | None] = [o[0] if o else None for o in options]
-    if any(len(o) > 1 for o in options[1:]):  # the context orders a polyphonic given name only
-        in_context = _first_readings(name, [bool(o) for o in options])
-        if len(in_context) == len(options):  # else pypinyin split a run unexpectedly: keep first
-            first = in_context
+    """Per character of a normalized name: its readings, first reading first (the surname's
+    reading for a surname in ``SURNAME_READINGS``, else pypinyin's most common one); None
+    when pypinyin does not know it (it then stands for itself)."""
     surname = _surname(name)
     out: list[list[str] | None] = []
-    for i, (heard, context) in enumerate(zip(options, first, strict=True)):
+    for i, heard in enumerate(_heteronyms(c) for c in name):
         if not heard:
             out.append(None)
             continue
         lead = (surname[i],) if i < len(surname) else ()
-        ordered = [*lead, *([context] if context else []), *heard]
-        out.append(list(dict.fromkeys(ordered)))
+        out.append(list(dict.fromkeys((*lead, *heard))))
     return out
 
 

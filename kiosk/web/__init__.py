@@ -71,6 +71,8 @@ def create_app(hub: ScreenHub, settings: dict[str, Any] | None = None,
     app.config["BABEL_DEFAULT_TIMEZONE"] = settings.get("TIMEZONE", DEFAULTS.station.timezone)
     app.extensions["kiosk_hub"] = hub
     _common(app)
+    from kiosk.web import lan
+    lan.install(app)  # a device on the LAN gets /display and nothing else
     from kiosk.web.screen import bp as screen_bp
     app.register_blueprint(screen_bp)
     if services is not None:

@@ -1,13 +1,15 @@
 """The queue's public side: the call band on the kiosk screen, the waiting-room display
-(/display, no login, no names unless configured) and the announcement audio."""
+(/display and its own stream /display/events, no login, no names unless configured; all a
+device on the LAN may reach, kiosk.web.lan) and the announcement audio."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 
 from kiosk.ports import SpeechFailed
 
 bp = Blueprint("calling", __name__)
+DISPLAY_KEEPALIVE_SECONDS = 5  # a display's dead stream is noticed, and its slot freed, this soon
 
 
 def desk():
@@ -76,6 +78,51 @@ def display():
     token = current_app.extensions["kiosk_hub"].pages.display_token
     return render_template("display.html", board_html=board_html(current_board()),
                            display_token=token)
+
+
+@bp.get("/display/events")
+def display_events():
+    """The display's own stream: the board on (re)connect, then board changes and calls,
+    nothing of the kiosk's screen (its taps and check-ins stay on /events, on loopback)."""
+    import json
+    import queue
+
+    from kiosk.station.screen_pages import TooManyScreens
+    hub = current_app.extensions["kiosk_hub"]
+    speaks = hub.pages.is_display(request.args.get("display"))  # the calls' voice, as on /events
+    try:
+        from kiosk.web.server import LOCAL
+        subscription = hub.subscribe_display(local=request.remote_addr in LOCAL)
+    except TooManyScreens:
+        current_app.logger.warning("display stream refused: every display slot is taken")
+        return Response("too many open displays\n", status=503, mimetype="text/plain",
+                        headers={"Retry-After": "30"})
+    board = current_board()
+
+    def sse(event: str, data: dict) -> str:
+        return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+    @stream_with_context
+    def stream():
+        try:
+            yield "retry: 1000\n\n" + sse("status", {})
+            if board is not None:
+                yield sse("queue", queue_payload(board))
+            while True:
+                try:
+                    kind, item = subscription.get(timeout=DISPLAY_KEEPALIVE_SECONDS)
+                except queue.Empty:
+                    yield ": keep-alive\n\n"
+                    continue
+                if kind == "queue":
+                    yield sse("queue", queue_payload(item))
+                elif kind == "call":
+                    yield sse("call", call_payload(item, speaks))
+        finally:
+            hub.unsubscribe(subscription)
+
+    return Response(stream(), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
 @bp.get("/voice/<int:queue_no>/<room_id>.wav")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request
 
 from kiosk.web.receipt_image import receipt_png
 
@@ -20,7 +20,31 @@ def panel():
     # the demo's iframe is the kiosk's own screen, so it is launched like the kiosk's browser
     return render_template("demo.html", cards=controls.cards, demo_pin=controls.technician_pin,
                            desk_url=getattr(controls, "desk_url", ""),
+                           county_url=getattr(controls, "county_url", ""),
                            screen_token=current_app.extensions["kiosk_hub"].pages.launch_token)
+
+
+@bp.get("/county")
+def county():
+    """The county's pages, signed in as the demo officer: each click takes a fresh one-time
+    link, which the county honours only from this machine (kiosk/county/services/
+    demo_sign_in.py); ``next`` is the county page to open."""
+    login = getattr(demo(), "county_login", None)
+    link = login(request.args.get("next", "/")[:200]) if login else None
+    if not link:
+        abort(404)
+    return redirect(link)
+
+
+@bp.post("/sync")
+def sync():
+    """Sync now: the station pushes its new events to the county and pulls the roster."""
+    if request.headers.get("X-Kiosk-Demo") != "1":
+        abort(403)
+    sync_now = getattr(demo(), "sync_now", None)
+    if sync_now is None or not sync_now():
+        abort(404)
+    return jsonify(ok=True)
 
 
 @bp.post("/tap/<card>")

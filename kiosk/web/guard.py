@@ -7,7 +7,7 @@ lands on the login page.
 
 The same pages served to the LAN (the desk app, ``DESK`` in its config) use the desk's
 sessions instead (kiosk.station.desk_sessions): their cookie is also Secure, and a session
-answers only to the browser (user agent) that opened it.
+answers only to the browser (user agent) and the address that opened it.
 """
 
 from __future__ import annotations
@@ -45,7 +45,8 @@ def current_session() -> Session | None:
     if "staff_session" not in g:
         if at_desk():
             g.staff_session = desk_sessions().session(request.cookies.get(DESK_COOKIE),
-                                                      user_agent=request.user_agent.string)
+                                                      user_agent=request.user_agent.string,
+                                                      address=request.remote_addr or "")
         else:
             g.staff_session = services().desk.session(request.cookies.get(COOKIE))
     return g.staff_session

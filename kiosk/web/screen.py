@@ -108,12 +108,16 @@ def screen_html(report, secrets: bool = False) -> tuple[str, str]:
         return name, render_template("fragments/checked_in.html", outcome=outcome,
                                      printer_trouble=hub().status.printer in PRINTER_TROUBLE,
                                      record_link=link, ahead=ahead, wait_minutes=wait)
-    if isinstance(outcome, TechnicianCard) and getattr(report, "continue_at_desk", False):
-        return "continue_at_desk", render_template("fragments/continue_at_desk.html")
+    if isinstance(outcome, TechnicianCard) and report.issue_for:
+        return "issue_at_kiosk", render_template("fragments/issue_at_kiosk.html",
+                                                 whose=report.issue_for)
     if isinstance(outcome, TechnicianCard) and report.login and services:
         ticket, csrf = report.login if secrets else ("", "")
+        # her desk's login page shows a code she may type here instead of her PIN
+        desk_waiting = bool(secrets and services.desk_sessions
+                            and services.desk_sessions.logins.waiting())
         return "pin_entry", render_template("fragments/pin_entry.html", name=outcome.name,
-                                            ticket=ticket, csrf=csrf)
+                                            ticket=ticket, csrf=csrf, desk_waiting=desk_waiting)
     if isinstance(outcome, CardRefused):
         return "card_refused", render_template("fragments/card_refused.html",
                                                reason=outcome.reason)

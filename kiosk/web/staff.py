@@ -67,6 +67,25 @@ def login_pin():
     return response
 
 
+@bp.post("/login/desk")
+def login_desk_code():
+    """At the kiosk screen, after her card's tap: the code her desk's login page shows. That
+    page, and no other, gets the PIN form (kiosk.station.desk_logins); one try per tap."""
+    sessions = services().desk_sessions
+    if at_desk() or sessions is None:
+        abort(404)
+    ticket, csrf = request.form.get("ticket", ""), request.form.get("csrf", "")
+    found = services().desk.ticket(ticket, csrf)
+    services().desk.drop_ticket(ticket)
+    if found is None:
+        return render_template("staff/login.html", error="Tap your technician card again"), 400
+    wait = sessions.logins.confirm(request.form.get("code", "").strip(), *found)
+    if wait is None:
+        return render_template("staff/login.html", error="No desk login page shows that code. "
+                               "Tap your technician card again"), 403
+    return render_template("staff/desk_continue.html")
+
+
 @bp.post("/logout")
 @staff_required
 def logout():

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 
+from kiosk.domain.model import mask_name
 from kiosk.domain.validation import Invalid
+from kiosk.station.desk_issues import IssueRefused
 from kiosk.store import queries
-from kiosk.web.guard import current_session, db, desk, staff_required
+from kiosk.web.guard import at_desk, current_session, db, desk, desk_sessions, staff_required
 from kiosk.web.staff import _record_with_error, core, me, today
 
 bp = Blueprint("care", __name__, url_prefix="/staff")
@@ -15,13 +17,33 @@ bp = Blueprint("care", __name__, url_prefix="/staff")
 @bp.post("/residents/<resident_id>/issue")
 @staff_required
 def issue(resident_id: str):
-    if queries.resident_record(db(), resident_id, core().clock.now()) is None:
+    record = queries.resident_record(db(), resident_id, core().clock.now())
+    if record is None:
         abort(404)
     reason = "reissue" if request.form.get("reason") == "reissue" else "new"
     session = current_session()
     assert session is not None  # staff_required
-    issue_request = desk().request_issue("resident", resident_id, me(), reason, session.token)
+    if not at_desk():
+        issue_request = desk().request_issue("resident", resident_id, me(), reason, session.token)
+        return redirect(url_for("care.issue_status", request_id=issue_request.id))
+    try:  # one card waits per desk and per reader (kiosk.station.desk_issues)
+        issue_request = desk_sessions().request_issue("resident", resident_id, me(), reason,
+                                                      session.token,
+                                                      mask_name(record.resident.name))
+    except IssueRefused as exc:
+        return _record_with_error(resident_id, Invalid("card", exc.message))
     return redirect(url_for("care.issue_status", request_id=issue_request.id))
+
+
+@bp.post("/issue/<request_id>/cancel")
+@staff_required
+def issue_cancel(request_id: str):
+    """A desk cancels the card it left waiting (the kiosk's own ends with its session)."""
+    session = current_session()
+    if not at_desk() or session is None or not desk_sessions().issues.cancel(request_id,
+                                                                             session.token):
+        abort(404)
+    return redirect(url_for("care.issue_status", request_id=request_id))
 
 
 @bp.get("/issue/<request_id>")

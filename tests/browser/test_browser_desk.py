@@ -93,9 +93,9 @@ def no_technician_content(kiosk_page) -> None:
     staff link or form, and its screen is not a technician screen."""
     html = kiosk_page.content()
     text = kiosk_page.inner_text("body")
-    assert kiosk_page.get_attribute("#screen", "data-screen") in ("idle", "continue_at_desk")
+    assert kiosk_page.get_attribute("#screen", "data-screen") == "idle"
     assert kiosk_page.query_selector_all("form, input[type=password], .pin-entry, a[href*='/staff']") == []
-    for word in ("赵技术员", "技术员", "PIN", NAME, "王*华", "/staff", "ticket"):
+    for word in ("赵技术员", "技术员", "PIN", NAME, "王*华", "/staff", "ticket", "desk-code"):
         assert word not in html and word not in text, word
 
 
@@ -122,9 +122,10 @@ def test_a_technicians_desk_over_https(rig):
     assert desk.inner_text("#desk-fingerprint") == station.desk_fingerprint
     shot(desk, "login-waiting")
 
+    assert desk.is_visible("#desk-code") and not desk.is_visible("#desk-gone")
     present(driver, DESK_SLOT, tech_card.copy_to(tech_card.uid))
     desk.wait_for_selector("#desk-pin-form", state="visible")
-    assert desk.inner_text("#desk-technician") == "赵技术员"
+    assert "赵技术员" not in desk.content()  # never her name before her PIN
     desk.keyboard.type(PIN)  # the PIN field has the focus; Enter submits
     desk.keyboard.press("Enter")
     desk.wait_for_selector("#checkins-today")
@@ -181,6 +182,35 @@ def test_a_technicians_desk_over_https(rig):
     desk.wait_for_url("**/staff/desk/login", timeout=10000)
 
 
+def test_a_desk_page_chosen_by_its_code_on_the_kiosk_screen(rig):
+    """Her card on the kiosk's reader, "log in at a desk PC instead" and the desk page's code
+    typed with taps on the kiosk's keypad: that page, and no other, asks for her PIN."""
+    station, browser, _plain, driver, tech_card, _ = rig
+    kiosk = browser.new_context(viewport={"width": 800, "height": 480}, has_touch=True).new_page()
+    kiosk.goto(station.screen_url)
+    kiosk.wait_for_selector("#screen[data-screen='idle']")
+    other = browser.new_context().new_page()  # another page waiting on the LAN
+    other.goto(station.desk_url)
+    desk = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+    desk.goto(station.desk_url)
+    code = desk.inner_text("#desk-code")
+    present(driver, KIOSK_SLOT, tech_card.copy_to(tech_card.uid))
+    kiosk.wait_for_selector("#to-desk")
+    box = kiosk.locator("#to-desk").bounding_box()
+    assert box and box["width"] >= 48 and box["height"] >= 48
+    kiosk.tap("#to-desk")
+    for digit in code:
+        kiosk.tap(f".key[data-key='{digit}']")
+    kiosk.tap("#pin-ok")
+    kiosk.wait_for_selector("#continue-at-desk")
+    desk.wait_for_selector("#desk-pin-form", state="visible")
+    assert other.is_hidden("#desk-pin-form")
+    desk.keyboard.type(PIN)
+    desk.keyboard.press("Enter")
+    desk.wait_for_selector("#checkins-today")
+    shot(kiosk, "kiosk-continue-at-desk")
+
+
 def test_a_desk_session_idles_out_in_chromium(rig, pcscd, tmp_path):
     """A short desk.idle_logout_seconds: the page she left goes back to the login page, and
     the server has ended the session too (a second station, on the rig's Playwright)."""
@@ -209,3 +239,4 @@ def test_a_desk_session_idles_out_in_chromium(rig, pcscd, tmp_path):
     finally:
         browser.close()
         station.stop()
+

@@ -58,10 +58,12 @@ PIN_KEY = (64, 56)  # the PIN keypad's keys, width x height, at least
 # answer data rather than a page.
 NOT_PAGE_ENDPOINTS = {
     "screen.events": "the screen's Server-Sent Events stream",
+    "calling.display_events": "the waiting-room display's Server-Sent Events stream",
     "screen.healthz": "JSON for the watchdog",
     "screen.set_language": "sets the language cookie and redirects back to the page",
     "staff.ping": "JSON: the technician page's keep-alive",
     "demo.receipts": "JSON: how many receipts the demo printed",
+    "demo.county": "a redirect to the demo county's one-time sign-in link",
     "desk.login_wait": "JSON: the desk login page's long poll",
     "desk.next_messages": "JSON: the desk pages' long poll",
 }
@@ -317,7 +319,8 @@ class demo_panel:  # noqa: N801 (a context manager used as a function)
         from werkzeug.serving import make_server
         controls = SimpleNamespace(cards=panel_cards(), technician_pin=DEMO_TECHNICIAN[3],
                                    capture=SimpleNamespace(jobs=[]),
-                                   desk_url="https://127.0.0.1:1/staff/")  # its desk parts too
+                                   desk_url="https://127.0.0.1:1/staff/",  # its desk parts too
+                                   county_url="http://127.0.0.1:1/")  # and its county's
         self.server = make_server("127.0.0.1", 0, create_app(ScreenHub(), demo=controls), threaded=True)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return f"http://127.0.0.1:{self.server.server_port}/demo/"

@@ -1,6 +1,7 @@
 """The desk-side test driver: the station loop with a kiosk reader and a desk reader (one fake
 reader reporting under either name), the kiosk app and the desk app, stepped by the test. The
-desk app is asked over https:// (its cookie is Secure), from a named browser."""
+desk app is asked over https:// (its cookie is Secure), from a named browser (each with its
+own cookies) at an address (127.0.0.1 unless given)."""
 
 from __future__ import annotations
 
@@ -59,7 +60,9 @@ class DeskKiosk:
         kiosk_app = create_app(self.hub, settings, services=services)
         desk_app = create_app(self.hub, settings, services=services, desk=True)
         kiosk_app.testing = desk_app.testing = True
+        self.desk_app = desk_app
         self.kiosk_client, self.client = kiosk_app.test_client(), desk_app.test_client()
+        self.browsers = {BROWSER: self.client}
 
     # -- the readers ----------------------------------------------------------------
     def tap(self, card: VirtualCard, at_desk: bool = True):
@@ -67,28 +70,52 @@ class DeskKiosk:
         return self.station.handle(self.reader.next_event(1))
 
     # -- a desk browser ---------------------------------------------------------------
-    def get(self, path: str, browser: str = BROWSER, **kwargs):
-        return self.client.get(path, base_url=DESK, headers={"User-Agent": browser}, **kwargs)
+    def browser(self, name: str):
+        """The test client of a browser: its own cookie jar."""
+        if name not in self.browsers:
+            self.browsers[name] = self.desk_app.test_client()
+        return self.browsers[name]
 
-    def post(self, path: str, data: dict, browser: str = BROWSER):
-        return self.client.post(path, base_url=DESK, data=data, headers={"User-Agent": browser})
+    def get(self, path: str, browser: str = BROWSER, address: str = "127.0.0.1", **kwargs):
+        return self.browser(browser).get(path, base_url=DESK, headers={"User-Agent": browser},
+                                         environ_base={"REMOTE_ADDR": address}, **kwargs)
 
-    def wait_page(self, browser: str = BROWSER) -> str:
+    def post(self, path: str, data: dict, browser: str = BROWSER, address: str = "127.0.0.1"):
+        return self.browser(browser).post(path, base_url=DESK, data=data,
+                                          headers={"User-Agent": browser},
+                                          environ_base={"REMOTE_ADDR": address})
+
+    def wait_page(self, browser: str = BROWSER, address: str = "127.0.0.1") -> str:
         """Open the desk login page: the id of its wait."""
-        page = self.get("/staff/desk/login", browser).get_data(as_text=True)
+        page = self.get("/staff/desk/login", browser, address).get_data(as_text=True)
         return page.split('data-wait="', 1)[1].split('"', 1)[0]
 
-    def wait_state(self, wait: str, browser: str = BROWSER) -> dict:
-        return self.get(f"/staff/desk/login/{wait}", browser).get_json()
+    def wait_code(self, wait: str) -> str:
+        """The code the page with this wait shows."""
+        found = self.sessions.logins.state(wait)
+        assert found is not None
+        return found.code
 
-    def login(self, card: VirtualCard, pin: str = PIN, browser: str = BROWSER):
-        wait = self.wait_page(browser)
+    def wait_state(self, wait: str, browser: str = BROWSER, address: str = "127.0.0.1") -> dict:
+        return self.get(f"/staff/desk/login/{wait}", browser, address).get_json()
+
+    def login(self, card: VirtualCard, pin: str = PIN, browser: str = BROWSER,
+              address: str = "127.0.0.1"):
+        wait = self.wait_page(browser, address)
         report = self.tap(card)
         assert isinstance(report.outcome, TechnicianCard)
-        state = self.wait_state(wait, browser)
+        state = self.wait_state(wait, browser, address)
         assert state["state"] == "chosen", state
         return self.post("/staff/desk/login", {"ticket": state["ticket"], "csrf": state["csrf"],
-                                               "pin": pin}, browser)
+                                               "pin": pin}, browser, address)
+
+    def kiosk_code(self, card: VirtualCard, code: str):
+        """Her card on the kiosk reader, then the desk page's code typed on the kiosk screen."""
+        report = self.tap(card, at_desk=False)
+        assert report.login is not None, report
+        ticket, csrf = report.login
+        return self.kiosk_client.post("/staff/login/desk", data={"ticket": ticket, "csrf": csrf,
+                                                                 "code": code})
 
     def csrf(self) -> str:
         session = self.sessions.current()

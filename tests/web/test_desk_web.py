@@ -66,12 +66,17 @@ def test_every_technician_page_works_at_the_desk(desk, tech_card):
         assert 'EventSource' not in page  # the public screen's stream is not on the LAN
 
 
-def test_the_newest_waiting_page_gets_the_tap_the_older_is_told(desk, tech_card):
-    older, newer = desk.wait_page("Browser A"), desk.wait_page("Browser B")
+def test_with_two_pages_waiting_a_desk_reader_tap_goes_to_neither(desk, tech_card):
+    """Neither page is hers yet (no browser of hers): the code typed at the kiosk chooses."""
+    first, second = desk.wait_page("Browser A"), desk.wait_page("Browser B", "127.0.0.2")
     desk.tap(tech_card)
-    assert desk.wait_state(older, "Browser A") == {"state": "not_chosen"}
-    chosen = desk.wait_state(newer, "Browser B")
-    assert chosen["state"] == "chosen" and chosen["name"] == "赵技术员" and chosen["ticket"]
+    assert desk.wait_state(first, "Browser A") == {"state": "waiting"}
+    assert desk.wait_state(second, "Browser B", "127.0.0.2") == {"state": "waiting"}
+    page = desk.kiosk_code(tech_card, desk.wait_code(first))
+    assert page.status_code == 200 and 'id="continue-at-desk"' in page.get_data(as_text=True)
+    chosen = desk.wait_state(first, "Browser A")
+    assert chosen["state"] == "chosen" and chosen["ticket"] and "name" not in chosen
+    assert desk.wait_state(second, "Browser B", "127.0.0.2") == {"state": "waiting"}
 
 
 def test_a_post_without_the_csrf_token_is_refused(desk, tech_card):
@@ -152,17 +157,26 @@ def test_a_residents_card_on_the_desk_reader_opens_her_record_there(desk, tech_c
     assert desk.hub.recent_tap(60) is None  # and the public screen heard nothing
 
 
-def test_without_a_desk_reader_the_kiosk_reader_serves_and_the_screen_says_only_that(
-        core, tech_card):
+def test_without_a_desk_reader_the_kiosk_screen_takes_the_desk_pages_code(core, tech_card):
     desk = DeskKiosk(core, desk_reader=False)
     wait = desk.wait_page()
     report = desk.tap(tech_card, at_desk=False)
-    assert report.continue_at_desk and report.login is None  # no PIN form on the kiosk
-    assert desk.wait_state(wait)["state"] == "chosen"
+    assert report.login is not None  # the kiosk's own PIN form, never a desk page by itself
+    assert desk.wait_state(wait)["state"] == "waiting"
     from kiosk.web.screen import screen_html
     with desk.kiosk_client.application.test_request_context("/"):
         name, html = screen_html(report, secrets=True)
-    assert name == "continue_at_desk" and "赵技术员" not in html and "ticket" not in html
+        assert name == "pin_entry" and 'id="to-desk"' in html  # "log in at a desk PC instead"
+        assert 'id="to-desk"' not in screen_html(report, secrets=False)[1]
+    page = desk.kiosk_code(tech_card, "0000" if desk.wait_code(wait) != "0000" else "1111")
+    assert page.status_code == 403 and desk.wait_state(wait)["state"] == "waiting"
+    page = desk.kiosk_code(tech_card, desk.wait_code(wait))
+    assert "赵技术员" not in page.get_data(as_text=True)
+    state = desk.wait_state(wait)
+    assert state["state"] == "chosen"
+    response = desk.post("/staff/desk/login", {"ticket": state["ticket"], "csrf": state["csrf"],
+                                               "pin": PIN})
+    assert response.status_code == 302 and desk.sessions.current() is not None
 
 
 def test_wrong_pins_at_the_desk_count_with_the_kiosks(desk, tech_card):

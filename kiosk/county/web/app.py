@@ -9,10 +9,13 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kiosk.county.services import CountyServices
+from kiosk.county.services.demo_sign_in import DemoSignIn
 from kiosk.protocol.sync import MAX_BYTES
 
 
-def create_county_app(services: CountyServices) -> Flask:
+def create_county_app(services: CountyServices, demo_sign_in: DemoSignIn | None = None) -> Flask:
+    """The county's app; ``demo_sign_in`` only from `kiosk demo`, whose county alone has the
+    one-click sign-in (kiosk/county/services/demo_sign_in.py)."""
     from kiosk.county.web import errors, public, text
     from kiosk.county.web.api import events, restore, roster
     from kiosk.county.web.pages import account, admin, auditor, auth, guard, reports
@@ -25,6 +28,10 @@ def create_county_app(services: CountyServices) -> Flask:
     for blueprint in (public.bp, events.bp, roster.bp, restore.bp, auth.bp, account.bp, admin.bp,
                       reports.bp, auditor.bp):
         app.register_blueprint(blueprint)
+    if demo_sign_in is not None:
+        from kiosk.county.web.pages import demo_sign_in as demo_pages
+        app.extensions["county_demo_sign_in"] = demo_sign_in
+        app.register_blueprint(demo_pages.bp)
     guard.install(app)
     errors.install(app)
     text.install(app)

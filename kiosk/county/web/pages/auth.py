@@ -18,7 +18,7 @@ MESSAGES = {
 }
 
 
-def _safe_next(target: str | None) -> str | None:
+def safe_next(target: str | None) -> str | None:
     """A path on this site only (never //host or /\\host, which browsers read as another site)."""
     if not target or not target.startswith("/") or target[1:2] in ("/", "\\") or len(target) > 200:
         return None
@@ -27,7 +27,7 @@ def _safe_next(target: str | None) -> str | None:
 
 @bp.get("/login")
 def login():
-    return render_template("county_login.html", next=_safe_next(request.args.get("next")))
+    return render_template("county_login.html", next=safe_next(request.args.get("next")))
 
 
 @bp.post("/login")
@@ -36,7 +36,7 @@ def login_post():
     result = county.users.login(request.form.get("name", "")[:64],
                                 request.form.get("password", "")[:256],
                                 request.form.get("code", "")[:16], request.remote_addr or "")
-    target = _safe_next(request.form.get("next"))
+    target = safe_next(request.form.get("next"))
     if not isinstance(result, LoggedIn):
         return render_template("county_login.html", error=MESSAGES[result.reason],
                                next=target, name=request.form.get("name", "")[:64]), 401

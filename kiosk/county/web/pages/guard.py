@@ -26,6 +26,7 @@ ANY = frozenset(ROLES)
 ACCESS: dict[str, str | frozenset[str]] = {
     "public": PUBLIC,             # /healthz, /api/v1/county-key
     "auth": PUBLIC,               # the login form
+    "demo_sign_in": PUBLIC,       # `kiosk demo`'s county only: its one-time loopback link
     "station_events": STATION,    # the station API: station signatures
     "station_roster": STATION,
     "station_restore": STATION,
