@@ -58,6 +58,8 @@ def test_a_worker_publishes_after_batches_and_pages_serve_the_last_report(county
     assert reports.fingerprint(2026) != first.fingerprint
     served = reports.published(2026)
     assert served is first  # the last published one, not computed on request
+    (fresh,) = reports.freshness(served, STATION)  # and it says how far it counts
+    assert (fresh.counted, fresh.stored) == (600, len(events))
     reports.start()  # as after a restart: the worker publishes what moved
     assert wait_for(lambda: reports.published(2026).fingerprint == reports.fingerprint(2026))
     second = reports.published(2026)

@@ -60,6 +60,7 @@ class PublishedReport:
     freshness: tuple[Freshness, ...] = ()
     plan_names: Mapping[str, str] = field(default_factory=dict)
     item_names: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    counted: Mapping[str, int] = field(default_factory=dict)  # each station's events it counts
 
     @property
     def rows(self) -> tuple[str, ...]:

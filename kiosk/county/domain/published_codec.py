@@ -23,6 +23,7 @@ def encode(report: PublishedReport) -> bytes:
                   for (key, row, column), value in report.cells.items()],
         "plan_names": report.plan_names,
         "item_names": [[plan, item, name] for (plan, item), name in report.item_names.items()],
+        "counted": report.counted,
     }
     return zlib.compress(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), 6)
 
@@ -37,4 +38,5 @@ def decode(data: bytes) -> PublishedReport:
         series=series, columns={key: tuple(c) for key, c in zip(series, body["columns"], strict=True)},
         cells={(series[n], row, column): value for n, row, column, value in body["cells"]},
         plan_names=dict(body["plan_names"]),
-        item_names={(plan, item): name for plan, item, name in body["item_names"]})
+        item_names={(plan, item): name for plan, item, name in body["item_names"]},
+        counted=dict(body.get("counted", {})))

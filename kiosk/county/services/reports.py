@@ -108,13 +108,13 @@ class ReportService:
         """Each station of the report (or ``only`` that one): its last sync, events stored
         and not yet received (read now), and the events the report counts (its read model's
         position then)."""
-        positions = self.store.reports().report_positions()
-        counted = published.report.stations if only is None else (only,)
+        report = published.report
+        shown = report.stations if only is None else (only,)
         found = []
         for station in self.store.stations():
-            if station.id in counted:
+            if station.id in shown:
                 found.append(Freshness(station.id, station.last_sync, self.store.head_of(station.id),
-                                       station.reported_head, positions.get(station.id, 0)))
+                                       station.reported_head, report.counted.get(station.id, 0)))
         return tuple(found)
 
     def with_freshness(self, published: Published, only: str | None = None) -> PublishedReport:
@@ -123,11 +123,14 @@ class ReportService:
     # -- publishing -----------------------------------------------------------------------
     def fingerprint(self, year: int, versions: Mapping[str, tuple[str, str]] | None = None) -> str:
         """What the year's report depends on: its counts' version, the consent counts of the
-        years before it (consent in force is a stock), the stations and the settings."""
-        versions = self.store.reports().report_versions() if versions is None else versions
+        years before it (consent in force is a stock), the stations, the events counted (a
+        report says how many of each station's) and the settings."""
+        reads = self.store.reports()
+        versions = reads.report_versions() if versions is None else versions
         parts = [versions.get(str(year), ("", ""))[0]]
         parts += [v[1] for y, v in sorted(versions.items()) if y < str(year) and v[1]]
         parts += [s.id for s in self.store.stations()]
+        parts += [f"{s}:{n}" for s, n in sorted(reads.report_positions().items())]
         parts += [str(self.settings.threshold), self.settings.timezone,
                   repr(self.settings.plans), repr(sorted(self.settings.plan_names.items())),
                   repr(sorted(self.settings.item_names.items()))]
@@ -149,12 +152,14 @@ class ReportService:
             started = time.monotonic()
             s = self.settings
             memo: dict[tuple, dict[tuple[int, ...], str]] = {}
+            counted = reads.report_positions()  # read first: the counts hold at least these
             report = publish(reads.counts(f"{year}-01", f"{year}-12"), year,
                              [station.id for station in self.store.stations()],
                              consent_before=reads.counts_before(CONSENT, f"{year}-01"),
                              threshold=s.threshold, plans=s.plans, plan_names=s.plan_names,
                              item_names=s.item_names, memo=self._memo.get(year), memo_out=memo)
             self._memo[year] = memo
+            report = dataclasses.replace(report, counted=counted)
             at = stamp(self.clock.now())
             body = encode(report)
             self.store.write(lambda tx: tx.publish_report(year, fingerprint, at, body))
