@@ -122,7 +122,7 @@ def test_every_view_and_export_is_in_the_audit_trail(report_web, officer):
         ("report.exported", "olga", f"2026 station {STATIONS[1]} 2026-02", "summary")]
 
 
-@pytest.mark.parametrize("path", ["/reports?year=1999", "/reports?year=abc",
+@pytest.mark.parametrize("path", ["/reports?year=1999", "/reports?year=abc", "/reports?year=" + "9" * 5000,
                                   "/reports/stations/nowhere", "/reports/stations/st-east?year=3000",
                                   "/reports/stations/st-east/summary?month=2026-13",
                                   "/reports/stations/st-east/summary?month=2025-03",

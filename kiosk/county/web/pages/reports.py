@@ -30,7 +30,7 @@ def _year() -> int:
     asked = request.args.get("year", "")
     if not asked:
         return services().reports.current_year()
-    if not asked.isdigit() or int(asked) not in services().report_views.years():
+    if not (asked.isdigit() and len(asked) == 4) or int(asked) not in services().report_views.years():
         abort(404)
     return int(asked)
 
