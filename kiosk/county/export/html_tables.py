@@ -31,11 +31,14 @@ def cell_key(series: SeriesKey, row: str, column: str) -> str:
 
 
 def td(report: PublishedReport, series: SeriesKey, row: str, column: str) -> str:
-    text = report.text(series, row, column)
-    key = escape(cell_key(series, row, column))
-    if report.hidden(series, row, column):  # the legend beside the table says why
-        return f'<td class="hidden" data-cell="{key}">{escape(text)}</td>'
-    return f'<td data-cell="{key}">{escape(text)}</td>'
+    return _td(report.cell(series, row, column), escape(cell_key(series, row, column)))
+
+
+def _td(value: int | str, key: str) -> str:
+    """A cell: its number, or its mark (a hidden cell; the legend beside the table says why)."""
+    if isinstance(value, str):
+        return f'<td class="hidden" data-cell="{key}">{escape(value)}</td>'
+    return f'<td data-cell="{key}">{value}</td>'
 
 
 def html_table(report: PublishedReport, laid_out: ReportTable, label_columns: int = 5,
@@ -51,11 +54,13 @@ def html_table(report: PublishedReport, laid_out: ReportTable, label_columns: in
     if caption:
         parts.append(f"<caption>{both(caption)}</caption>")
     parts.append(f"<thead><tr>{label_heads}{columns}</tr></thead><tbody>")
+    cells_of, escaped = report.cells, [(c, escape(c)) for c in laid_out.columns]
     for row in laid_out.rows:
         names = "".join(f'<th scope="row">{both(row.labels[i])}</th>' for i in chosen)
         has = set(report.columns[row.series])
-        cells = "".join(td(report, row.series, row.row, c) if c in has else "<td></td>"
-                        for c in laid_out.columns)
+        prefix = escape(cell_key(row.series, row.row, ""))  # one escape per row, not per cell
+        cells = "".join(_td(cells_of.get((row.series, row.row, c), 0), prefix + e)
+                        if c in has else "<td></td>" for c, e in escaped)
         parts.append(f"<tr>{names}{cells}</tr>")
     parts.append("</tbody></table>")
     return "".join(parts)

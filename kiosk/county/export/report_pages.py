@@ -68,7 +68,7 @@ def sections(report: PublishedReport, rows: tuple[str, ...],
         if not keys:
             continue
         labels = _labels(indicator, rows)
-        laid_out = table(report, rows, keys)
+        laid_out = table(report, rows, keys, texts=False)
         found.append(Section(indicator.key, bilingual(indicator.title), html_table(
             report, laid_out, labels=labels,
             heads=tuple(bilingual(LABEL_HEADS[i]) for i in labels))))

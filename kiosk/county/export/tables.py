@@ -62,17 +62,19 @@ def row_label(row: str) -> str:
 
 
 def table(report: PublishedReport, rows: tuple[str, ...] | None = None,
-          series: tuple[SeriesKey, ...] | None = None) -> ReportTable:
+          series: tuple[SeriesKey, ...] | None = None, texts: bool = True) -> ReportTable:
     """Every series (or those given) for the rows given (default: every station and the
-    county), one table row per (series, row)."""
+    county), one table row per (series, row); ``texts=False`` leaves the cells out (the
+    HTML tables read them from the report themselves)."""
     columns = all_columns(report)
     out = []
     for key in series or report.series:
         has = set(report.columns[key])
         labels = series_labels(key, report)
         for row in rows if rows is not None else report.rows:
-            out.append(TableRow(key, row, (*labels, row_label(row)),
-                                tuple(report.text(key, row, c) if c in has else "" for c in columns)))
+            cells = tuple(report.text(key, row, c) if c in has else "" for c in columns) \
+                if texts else ()
+            out.append(TableRow(key, row, (*labels, row_label(row)), cells))
     return ReportTable(columns, tuple(out))
 
 
