@@ -107,7 +107,7 @@ def open_county(database: str, keys: dict[str, bytes]):
     for station, private in keys.items():
         store.enroll(station, public_hex(private), f"{YEAR - 1}-12-01T00:00:00.000000Z")
     services = wire(store, StationKey(Ed25519PrivateKey.generate()), clock,
-                    WebSettings(secure_cookies=False), report_settings())
+                    WebSettings(secure_cookies=False), reports=report_settings())
     return store, services
 
 
@@ -191,7 +191,7 @@ def pages_only(database: str, requests: int) -> None:
     store = open_store_at(database, clock)
     try:
         services = wire(store, StationKey(Ed25519PrivateKey.generate()), clock,
-                        WebSettings(secure_cookies=False), report_settings())
+                        WebSettings(secure_cookies=False), reports=report_settings())
         if services.store.user_by_name("bench.officer") is None:
             services.users.add("console", "bench.officer", "officer", PASSWORD)
         published, overview, station, cells = pages(services, [s.id for s in store.stations()],

@@ -83,7 +83,7 @@ def _core_on(config: Config, key, clock: StationClock, writer: Writer) -> Core:
 
     trusted = {sid: public_key_from_hex(h) for sid, h in config.cards.trusted_issuers.items()}
     trusted[config.station.id] = key.public
-    from kiosk.store.roster import remote_former_keys, remote_key_lookup, remote_revoked_at
+    from kiosk.store.roster_apply import remote_former_keys, remote_key_lookup, remote_revoked_at
     own_former = [public_key_from_hex(h) for h in former_keys(db)]
     remote_former = remote_former_keys(db)
 
@@ -186,6 +186,7 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
     how many roster entries a pull applied; setting ``wake`` (a signal handler does) pushes
     at once."""
     from kiosk.sync.roster_pull import pull
+    from kiosk.sync.visitors import after_pull
     from kiosk.sync.worker import SyncWorker
     config = core.config
     link = build_county_link(config, signer=core.key)
@@ -195,11 +196,19 @@ def build_sync_worker(core: Core, on_progress: Callable | None = None,
         applied = pull(core, link, county_key)
         if applied and on_roster:
             on_roster(applied)
+        after_pull(core, link, county_key)  # offline visitors linked, expired ones forgotten
 
     worker = SyncWorker(core.writer, link, config.station.id, county_key, on_progress=on_progress,
                         trigger_dir=config.station.data_dir, after_push=roster, clock=core.clock,
                         wake=wake, reads=reads, county_time=core.clock.county_said)
     return worker, roster
+
+
+def build_visitors(config: Config, core: Core):
+    """Looks up another station's resident at the county; offline, checks her in by card."""
+    from kiosk.station.visitors import VisitorDesk
+    link = build_county_link(config, core.key) if config.county.url and config.county.public_key else None
+    return VisitorDesk(core, link, public_key_from_hex(config.county.public_key) if link else None)
 
 
 def build_ui(config: Config, hub, demo=None, services=None):
@@ -339,9 +348,10 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     threading.Thread(target=watch_health, args=(config, hub, stop), name="health-watch",
                      daemon=True).start()
     signals = build_signals(config, on_press=reprint_button(spooler, hub))
+    visitors = build_visitors(config, core)
     station = Station(core.checkins, reader, spooler, signals, on_report=emit, on_status=status,
                       staff=staff, cards=core.desk, staff_service=core.staff,
-                      desk=desk[1] if desk else None, on_desk=console)
+                      desk=desk[1] if desk else None, on_desk=console, visitors=visitors)
     sync_wake, syncing = threading.Event(), None
 
     def stopping(*_: object) -> None:
@@ -371,6 +381,7 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
         try:
             if keeper.tick():
                 day_end.tick()
+            visitors.forget_hourly()  # expired visitors, also without a county
         except StoreUnavailable as exc:  # tried again on the next beat
             log.warning("closing the day's queue failed: %s", exc)
     try:

@@ -94,6 +94,7 @@ class Receipt:
     qr: str = ""  # printed as a QR code (the enrolment code)
     ahead: int | None = None  # people called before her (None: not waiting, or not known)
     wait_minutes: int | None = None  # from today's own service times; None rather than a guess
+    card_no: str = ""  # a visitor checked in offline: her card number instead of a name
 
 
 class PrinterState(enum.Enum):
@@ -143,10 +144,14 @@ class CountyRefused(KioskError):
 
 
 class CountyLink(Protocol):
-    """Pushes signed events and pulls roster pages; network trouble raises OSError."""
+    """Pushes signed events, pulls roster pages and looks up visitors; network trouble raises
+    OSError."""
 
     def push(self, station_id: str, events: list[Event], head: int | None = None) -> Ack: ...
     def roster(self, station_id: str, after: str, signer: Signer) -> dict[str, Any]: ...
+    def lookup(self, station_id: str, card_no: str, record: bytes, tap: Event, signer: Signer,
+               timeout: float = ...) -> dict[str, Any]:
+        """A visitor's record for a card tapped here (kiosk.protocol.visitors)."""
 
 
 class SpeechFailed(KioskError, RuntimeError):

@@ -10,7 +10,8 @@
 // Pinyin: letters collect in the composition ("wang"), the candidate row shows its characters,
 // the likeliest first (names first: surnames and given-name characters). A single letter, or
 // letters that are not yet a syllable, show the characters of every syllable they begin ("w":
-// 王 文 吴 ...). Several syllables ("wangxiuhua") show the whole phrase first; a character taps
+// 王 文 吴 ...). Several syllables ("wangxiuhua") show the whole phrase first (王 and the common
+// given name 秀华 read xiu'hua, from the table's given_names); a character taps
 // in for the first syllable and the rest stays. Space takes the first candidate; Done, or a tap
 // on the composition, types the letters as they are ("wxh" for a search).
 (function () {
@@ -31,7 +32,7 @@
   var composition = "";      // pinyin letters not yet turned into characters
   var pageStarts = [0];      // where each page of candidates starts (paging back pops)
   var candidates = [];       // [{text, take}] for the composition; take = letters it consumes
-  var table = null, tableState = "none", syllables = [], cache = {};
+  var table = null, givenNames = {}, tableState = "none", syllables = [], cache = {};
 
   function eligible(el) {
     if (!el || el.disabled || el.readOnly || el.dataset.keyboard === "off") { return false; }
@@ -47,6 +48,7 @@
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (data) {
         table = data.syllables;
+        givenNames = data.given_names || {};
         syllables = Object.keys(table).sort();
         tableState = "ready";
         render();
@@ -108,14 +110,27 @@
     return out;
   }
 
+  // The whole composition at once: the surname's likeliest character, then each pair of
+  // syllables that is a common given name as that name ("xiu'hua": 秀华), the rest each
+  // syllable's likeliest character. "" when a piece has no character.
+  function phrase(parts) {
+    var out = [];
+    for (var i = 0; i < parts.length; i++) {
+      var name = i > 0 && i + 1 < parts.length && givenNames[parts[i].letters + "'" + parts[i + 1].letters];
+      if (name) { out.push(name); i++; continue; }
+      var first = charsFor(parts[i].letters)[0];
+      if (!first) { return ""; }
+      out.push(first);
+    }
+    return out.join("");
+  }
+
   function computeCandidates() {
     candidates = [];
     if (!composition || tableState !== "ready") { return; }
     var parts = pieces(composition);
-    var firsts = parts.map(function (p) { return charsFor(p.letters)[0] || ""; });
-    if (parts.length > 1 && firsts.every(function (c) { return c; })) {
-      candidates.push({ text: firsts.join(""), take: composition.length, phrase: true });
-    }
+    var whole = parts.length > 1 ? phrase(parts) : "";
+    if (whole) { candidates.push({ text: whole, take: composition.length, phrase: true }); }
     charsFor(parts[0].letters).forEach(function (c) {
       candidates.push({ text: c, take: parts[0].end });
     });

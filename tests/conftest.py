@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,15 @@ from kiosk.sim.pcscd import PcscdHarness
 from kiosk.testing.station import write_station_config
 
 pytest_plugins = ("tests.parallel",)
+
+# Under PYTHONDONTWRITEBYTECODE (set on the developers' machines) every Python process the tests
+# start (`kiosk serve`, `kiosk-county serve`, the lazyfs mount, CLI runs: hundreds in a run)
+# compiled the kiosk's modules again, a fifth of a station's start-up CPU. They share one bytecode
+# cache outside the source tree instead (as tests/power/station_rig.py's did); set here, at
+# start, so the xdist workers and everything they start inherit it.
+if os.environ.pop("PYTHONDONTWRITEBYTECODE", None):
+    os.environ.setdefault("PYTHONPYCACHEPREFIX",
+                          str(Path(tempfile.gettempdir()) / f"kiosk-test-pycache-{os.getuid()}"))
 
 # Property tests check rules, not speed (speed lives in bench/): no per-example deadline, which a
 # loaded 2-core CI machine would otherwise turn into failures that say nothing about the code.
@@ -55,10 +65,16 @@ def core(config, clock):
     core.close()
 
 
+# pcscd's card-presence poll in the tests: 20 ms instead of its 400 ms (kiosk/sim/pcscd_poll.c).
+# A tap waited for two polls, placing and removing: 0.8 s a tap, 0.1 s with this.
+# KIOSK_TEST_PCSCD_POLL_MS=400 runs the tests on pcscd's own poll.
+PCSCD_POLL_MS = int(os.environ.get("KIOSK_TEST_PCSCD_POLL_MS", "20"))
+
+
 @pytest.fixture(scope="session")
 def pcscd(tmp_path_factory) -> PcscdHarness:
     """One private pcscd + vpcd per test session (CI installs both; missing is a failure)."""
-    harness = PcscdHarness(tmp_path_factory.mktemp("pcscd"))
+    harness = PcscdHarness(tmp_path_factory.mktemp("pcscd"), poll_ms=PCSCD_POLL_MS)
     harness.start()
     # libpcsclite reads the socket name once per process: set it before any PC/SC call.
     os.environ.update(harness.env())

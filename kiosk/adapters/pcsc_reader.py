@@ -46,6 +46,7 @@ class PcscCardReader:
         self.events = ReaderEvents()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._context: int | None = None  # the loop's PC/SC context while it has one
         self._heartbeat = time.monotonic()
         self._readers: tuple[str, ...] = ()
         self._state, self._detail = ReaderState.STARTING, ""
@@ -72,6 +73,9 @@ class PcscCardReader:
 
     def stop(self) -> None:
         self._stop.set()
+        context = self._context
+        if context is not None:  # end the loop's wait in SCardGetStatusChange now, not in 1 s
+            self.sc.SCardCancel(context)
         if self._thread:
             self._thread.join(timeout=POLL_MS / 1000 + 2)
 
@@ -116,9 +120,11 @@ class PcscCardReader:
         hr, ctx = sc.SCardEstablishContext(sc.SCARD_SCOPE_USER)
         if _u32(hr) != 0:
             raise ServiceUnavailable(f"pcscd not reachable ({sc.SCardGetErrorMessage(hr)})")
+        self._context = ctx
         try:
             self._watch(ctx, backoff)
         finally:
+            self._context = None
             sc.SCardReleaseContext(ctx)
 
     def _list_readers(self, ctx: int) -> tuple[str, ...]:
@@ -144,6 +150,8 @@ class PcscCardReader:
             hr, result = sc.SCardGetStatusChange(ctx, POLL_MS, query)
             hr = _u32(hr)
             detected = time.monotonic_ns()
+            if self._stop.is_set():  # stop() cancelled the wait: no reader state to report
+                return
             if hr in self.service_gone:
                 raise ServiceUnavailable(f"reader service stopped ({sc.SCardGetErrorMessage(hr)})")
             if hr in (self.codes["SCARD_E_UNKNOWN_READER"], self.codes["SCARD_E_READER_UNAVAILABLE"]):

@@ -28,7 +28,8 @@ def receipt_lines(receipt: Receipt) -> list[Line]:
         Line(receipt.printed_at, "center"),
         Line("排队号 Queue No.", "center"),
         Line(str(receipt.queue_no), "center", 4, True),
-        Line(f"姓名 Name: {receipt.masked_name}"),
+        Line(f"卡号 Card: {receipt.card_no}" if receipt.card_no
+             else f"姓名 Name: {receipt.masked_name}"),
     ]
     if receipt.ahead is not None:
         lines.append(Line(f"前面还有 {receipt.ahead} 人 Ahead of you: {receipt.ahead}"))

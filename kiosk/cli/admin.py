@@ -10,6 +10,7 @@ import click
 from kiosk.cli.common import fail, station_config
 from kiosk.errors import KioskError
 from kiosk.i18n import bilingual
+from kiosk.protocol.sealed import FLOOR, MAX_INFLATED, RATIO
 
 
 @click.command()
@@ -60,9 +61,13 @@ def _county_key(path: str | None, config):
 @click.option("--county-pubkey", "county_pubkey", type=click.Path(exists=True, dir_okay=False),
               default=None, help="File with the county's public key in hex (or PEM); "
                                  "default: county.public_key.")
+@click.option("--max-mb", type=click.IntRange(1, 64 * 1024), default=None,
+              help=f"With --from-backup: the largest database (MiB) to inflate it to "
+                   f"(default: {RATIO} times the file's size, at least {FLOOR >> 20} and at "
+                   f"most {MAX_INFLATED >> 20} MiB).")
 @click.pass_context
 def restore(ctx: click.Context, county_url: str | None, backup_file: str | None,
-            county_pubkey: str | None) -> None:
+            county_pubkey: str | None, max_mb: int | None) -> None:
     """Rebuild this station on a new SD card from the county (or a backup), with the new
     card's key that `kiosk-county replace` enrolled. The station must be stopped.
 
@@ -90,7 +95,8 @@ def restore(ctx: click.Context, county_url: str | None, backup_file: str | None,
             source = CountySource(link, config.station.id, key, county_key)
         else:
             from kiosk.ops.backup import BackupSource
-            source = BackupSource(Path(str(backup_file)).read_bytes(), key, county_key)
+            source = BackupSource(Path(str(backup_file)).read_bytes(), key, county_key,
+                                  max_mb << 20 if max_mb else None)
         report = run_restore(config, key, source, SystemClock())
     except (KioskError, OSError, ValueError) as exc:
         raise fail(exc) from exc
@@ -118,8 +124,8 @@ def backup(ctx: click.Context, to_dir: str) -> None:
     from kiosk.ops.backup import backup as run_backup
     config = station_config(ctx)
     try:
-        path = run_backup(config.station.database, config.station.id, config.county.public_key,
-                          Path(to_dir), dt.datetime.now(dt.UTC))
+        path = run_backup(config.station.database, config.county.public_key, Path(to_dir),
+                          dt.datetime.now(dt.UTC))
     except (KioskError, OSError, ValueError) as exc:
         raise fail(exc) from exc
     click.echo(f"{bilingual('Backup written, sealed to the county key')}: {path}")

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kiosk.config.cards import CardsSection, cards_section
 from kiosk.config.county import CountySection, check_county
 from kiosk.config.desk import DeskSection, desk_section, reader_roles
+from kiosk.config.roster import RosterSection, roster_section
 from kiosk.errors import ConfigError
 from kiosk.i18n import bilingual
 from kiosk.protocol.sync import STATION_ID
@@ -49,6 +50,7 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
     "queue": {"rooms": list, "return_after": int, "show_masked_name": bool, "voice": bool,
               "voice_lang": str, "voice_cache_mb": int},
     "log": {"level": str},
+    "roster": {"visitor_days": int},
 }
 CHOICES = {
     ("station", "clock"): ("auto", "checked", "trusted"),
@@ -202,6 +204,7 @@ class Config:
     desk: DeskSection = field(default_factory=DeskSection)
     queue: QueueSection = field(default_factory=QueueSection)
     log: LogSection = field(default_factory=LogSection)
+    roster: RosterSection = field(default_factory=RosterSection)
     source: Path | None = None  # the file it was read from
 
 
@@ -376,5 +379,6 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
         county=CountySection(**county), ui=UiSection(**ui),
         care=CareSection(base / care["plans_file"] if care.get("plans_file") else None),
         cards=cards, staff=StaffSection(**staff), desk=desk_section(raw.get("desk", {}), base), log=LogSection(**raw.get("log", {})),
-        queue=_queue(raw.get("queue", {})), source=source,
+        queue=_queue(raw.get("queue", {})), roster=roster_section(raw.get("roster", {})),
+        source=source,
     )

@@ -10,6 +10,7 @@ from flask import Flask
 
 from kiosk.county.config import CountyConfig, ReportsSection
 from kiosk.county.domain.clock import Clock
+from kiosk.county.domain.visitors import RosterPolicy
 from kiosk.county.projections import Projection, Projections
 from kiosk.county.projections.report_model import ReportReadModel
 from kiosk.county.services import CountyServices, WebSettings
@@ -21,14 +22,17 @@ from kiosk.county.services.restore import ChainRestore
 from kiosk.county.services.roster_feed import RosterFeed
 from kiosk.county.services.stations import Stations
 from kiosk.county.services.users import CountyUsers
+from kiosk.county.services.visitors import VisitorLookups
 from kiosk.county.store import open_store
 from kiosk.county.store.sql import SqlCountyStore
 from kiosk.keys import StationKey
 
 
 def build_projections(timezone: str = ReportsSection.timezone) -> list[Projection]:
-    """The read models applied with every stored batch: the service reports'."""
-    return [ReportReadModel(timezone)]
+    """The read models applied with every stored event, in order: home stations first (the
+    roster rules and the feed read them), then the service reports'."""
+    from kiosk.county.projections.homes import HomeStations
+    return [HomeStations(), ReportReadModel(timezone)]
 
 
 def report_settings(section: ReportsSection | None = None, background: bool = False
@@ -53,20 +57,30 @@ def report_settings(section: ReportsSection | None = None, background: bool = Fa
 
 
 def wire(store: SqlCountyStore, key: StationKey, clock: Clock,
-         settings: WebSettings | None = None, reports: ReportSettings | None = None
-         ) -> CountyServices:
-    """The services over an open store (tests hand in their own store and clock)."""
+         settings: WebSettings | None = None, policy: RosterPolicy | None = None,
+         reports: ReportSettings | None = None) -> CountyServices:
+    """The services over an open store (tests hand in their own store and clock); a read
+    model a migration marked is rebuilt first (an upgraded county, once)."""
+    policy = policy or RosterPolicy()
     reports = reports or report_settings()
-    stations, audit = Stations(store, key, clock), Audit(store, clock)
     projections = Projections(build_projections(reports.timezone))
+    projections.rebuild_pending(store)
+    stations, audit = Stations(store, key, clock), Audit(store, clock)
     published = ReportService(store, clock, reports, lambda: projections.catch_up(store))
     return CountyServices(store=store, key=key, clock=clock,
-                          intake=BatchIntake(store, clock, projections, published.changed),
-                          roster=RosterFeed(store, key, clock), stations=stations,
+                          intake=BatchIntake(store, clock, projections, policy,
+                                             published.changed),
+                          roster=RosterFeed(store, key, clock, policy), stations=stations,
                           restore=ChainRestore(store, stations),
                           users=CountyUsers(store, clock, audit), audit=audit,
-                          settings=settings or WebSettings(), reports=published,
+                          settings=settings or WebSettings(),
+                          visitors=VisitorLookups(store, key, clock, policy), reports=published,
                           report_views=ReportViews(published, audit))
+
+
+def roster_policy(config: CountyConfig) -> RosterPolicy:
+    return RosterPolicy(config.presence_window_s, config.lookups_per_minute,
+                        config.lookup_alert_per_day)
 
 
 def web_settings(config: CountyConfig) -> WebSettings:
@@ -112,7 +126,7 @@ def build_county(config: CountyConfig, clock: Clock | None = None, background: b
     clock = clock or system_clock()
     key = load_key_file(config.key_file)
     store = open_county_store(config, clock)
-    services = wire(store, key, clock, web_settings(config),
+    services = wire(store, key, clock, web_settings(config), roster_policy(config),
                     report_settings(config.reports, background))
     return County(config, store, key, services, clock)
 

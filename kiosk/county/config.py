@@ -6,6 +6,9 @@ operator may put in ``<data dir>/county.toml`` (docs/county.md, "county.toml").
 database = "postgresql://kiosk@db.example/county"   # default: county.db in the data dir
 metrics_token = "a long random string"              # /metrics with Authorization: Bearer ...
 trusted_proxies = 1                                 # proxies in front that set X-Forwarded-For
+presence_window_s = 86400                           # a change away from her home needs her card
+lookups_per_minute = 30                             # visitor lookups per station (then 429)
+lookup_alert_per_day = 300                          # per station in 24 h (then 429 and ALERT)
 
 [reports]
 threshold = 5                                       # counts of 1 to 4 read "<5"
@@ -41,6 +44,9 @@ class CountyConfig:
     database: str | None = None        # a postgresql:// URL, or None: county.db in data_dir
     metrics_token: str | None = None   # lets a scraper read /metrics without a login
     trusted_proxies: int = 1           # reverse proxies in front that set X-Forwarded-For
+    presence_window_s: int = 86400     # her card at a station before it may change her care
+    lookups_per_minute: int = 30       # visitor lookups a station may ask for (then 429)
+    lookup_alert_per_day: int = 300    # in 24 hours (then 429 and an ALERT in the log)
     reports: ReportsSection = field(default_factory=ReportsSection)
 
     @property
@@ -55,6 +61,14 @@ class CountyConfig:
 KNOWN = {f.name for f in fields(CountyConfig)} - {"data_dir", "reports"}
 REPORT_KEYS = {f.name for f in fields(ReportsSection)}
 TABLES = {"county", "reports"}
+# Whole-number settings: (lowest, highest, the fix a refusal names).
+NUMBERS = {
+    "trusted_proxies": (0, 5, "1 behind one nginx (the deployment in docs/deploy.md)"),
+    "presence_window_s": (10, 7 * 86400, "86400 (24 hours): her card tapped at a station that "
+                                         "day lets it change her care"),
+    "lookups_per_minute": (1, 10000, "30: a busy station's visitors, one by one"),
+    "lookup_alert_per_day": (1, 1000000, "300: more visitors than a township station sees"),
+}
 
 
 def load_county_config(data_dir: Path, database: str | None = None) -> CountyConfig:
@@ -84,10 +98,10 @@ def _checked(table: dict[str, object]) -> dict[str, object]:
                               'write it under [reports] as timezone = "Asia/Shanghai"')
         if key not in KNOWN:
             raise ConfigError(f"county.{key}", "unknown key", f"use one of {sorted(KNOWN)}")
-        if key == "trusted_proxies":
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 5:
-                raise ConfigError("county.trusted_proxies", "must be a whole number 0 to 5",
-                                  "1 behind one nginx (the deployment in docs/deploy.md)")
+        if key in NUMBERS:
+            low, high, fix = NUMBERS[key]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise ConfigError(f"county.{key}", f"must be a whole number {low} to {high}", fix)
         elif not isinstance(value, str):
             raise ConfigError(f"county.{key}", "must be a string", f'{key} = "..."')
     token = table.get("metrics_token")

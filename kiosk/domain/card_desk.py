@@ -25,6 +25,7 @@ from kiosk.domain.events import Signer
 from kiosk.domain.model import IssuedCard, ReadCard
 from kiosk.domain.unit_of_work import Clock, UnitOfWork
 from kiosk.domain.validation import Invalid
+from kiosk.domain.visitors import Visiting
 from kiosk.errors import CardIOError
 
 # Writes a framed record onto the card and returns the record read back from it.
@@ -50,7 +51,16 @@ class Unrecognised:
     """A blank card, or one issued elsewhere that this station does not know (yet)."""
 
 
-Identity = Holder | RefusedIdentity | Unrecognised
+Identity = Holder | RefusedIdentity | Unrecognised | Visiting
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """When the county revoked a station (epoch seconds), and the last seq of its chain it
+    still trusts: its cards count only if dated before and issued at or before that seq."""
+
+    at: float
+    trusted_seq: int | None = None
 
 
 def _binds(issued: IssuedCard, record: CardRecord, uid: bytes, own_station: str) -> bool:
@@ -69,7 +79,7 @@ def _binds(issued: IssuedCard, record: CardRecord, uid: bytes, own_station: str)
 class CardDesk:
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock, station_id: str,
                  signer: Signer, verify: Verifier, legacy_uid_only: bool = False,
-                 revoked_at: Callable[[str], float | None] | None = None):
+                 revoked_at: Callable[[str], Revocation | None] | None = None):
         self.uow_factory, self.clock, self.station_id = uow_factory, clock, station_id
         self.signer, self.verify, self.legacy_uid_only = signer, verify, legacy_uid_only
         self.revoked_at = revoked_at  # when the county revoked an issuing station, if it did
@@ -82,13 +92,20 @@ class CardDesk:
             except RecordRefused as refused:
                 return RefusedIdentity(refused.reason)
             revoked = self.revoked_at(record.station_id) if self.revoked_at else None
-            if revoked is not None and record.issued_at >= revoked:  # its key is no longer trusted
+            if revoked is not None and record.issued_at >= revoked.at:  # its key is untrusted
                 return RefusedIdentity("unknown_issuer", record.card_no)
             issued = uow.issued_cards.get(record.card_no)
             if issued is None:
+                if uow.issued_cards.known_revoked(record.card_no):
+                    return RefusedIdentity("revoked", record.card_no)
+                if record.role == "resident" and record.station_id != self.station_id:
+                    return Visiting(record, card.record)  # another station's resident
                 return Unrecognised()
             if issued.status != "active":
                 return RefusedIdentity("revoked", record.card_no)
+            if (revoked is not None and revoked.trusted_seq is not None
+                    and (issued.roster_seq or 0) > revoked.trusted_seq):
+                return RefusedIdentity("unknown_issuer", record.card_no)  # issued after trust
             if issued.role != record.role or not _binds(issued, record, card.uid, self.station_id):
                 return RefusedIdentity("copied", record.card_no)
             return Holder(issued.role, issued.holder_id, issued.card_no)
@@ -116,7 +133,8 @@ class CardDesk:
             if holder is None:
                 raise Invalid("card", "No such resident")
             current = self.identify(uow, card)
-            if isinstance(current, Holder) and not current.legacy:
+            if isinstance(current, Visiting) or (isinstance(current, Holder)
+                                                 and not current.legacy):
                 raise Invalid("card", "This card is already issued; revoke it first")
         record = CardRecord(new_card_no(), role, card.uid, int(self.clock.now().timestamp()),
                             self.station_id)

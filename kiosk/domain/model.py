@@ -53,6 +53,7 @@ class IssuedCard:
     issued_at: str
     issued_by: str
     status: str = "active"  # "active" | "revoked"
+    roster_seq: int | None = None  # another station's card: its card.issued's seq there
 
 
 @dataclass(frozen=True)

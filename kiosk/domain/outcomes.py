@@ -20,6 +20,7 @@ class CheckedIn:
     repeat: bool = False
     event_seq: int | None = None
     legacy: bool = False  # a UID-only card of an older system (weaker, shown as such)
+    visitor_card: str | None = None  # checked in offline against her card number (no name)
     kind: str = "checked_in"
 
 
@@ -82,5 +83,16 @@ class ResidentAtDesk:
     kind: str = "resident_at_desk"
 
 
+@dataclass(frozen=True)
+class VisitorCard:
+    """A card another station issued for a resident this station does not hold: the station
+    looks her up at the county (kiosk.station.visitors) before it checks her in."""
+
+    card_no: str
+    issuer: str
+    record: bytes
+    kind: str = "visitor_card"
+
+
 TapOutcome = (CheckedIn | UnknownCard | CardRefused | TechnicianCard | CardIssued | IssueFailed
-              | ReadFailed | ResidentAtDesk)
+              | ReadFailed | ResidentAtDesk | VisitorCard)

@@ -204,6 +204,28 @@ class ResidentRegistry:
                                              **self._card_present(uow, resident_id)})
             uow.commit()
 
+    def move(self, resident_id: str, to: str, own: str, by: str) -> str:
+        """She now lives in another township (issue 24): a signed ``resident.moved`` from her
+        home station, or from this one while she is here (the county and her home accept it
+        when her card was tapped here lately). Moved away from here, her record is forgotten
+        once she has no check-in today (kiosk.store.visitors); the station she moved to gets
+        her whole record from the county. Returns the station she moved from."""
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{2,63}", to or ""):
+            raise Invalid("station", "Choose one of the options")
+        with self.uow_factory() as uow:
+            existing_resident(uow, resident_id)
+            home = uow.homes.get(resident_id) or own
+            if to == home:
+                raise Invalid("station", "She already lives there")
+            uow.record("resident.moved", {"resident_id": resident_id, "from": home, "to": to,
+                                          "by": by, **self._card_present(uow, resident_id)})
+            if to == own:
+                uow.homes.clear(resident_id)
+            else:
+                uow.homes.set(resident_id, to)
+            uow.commit()
+            return home
+
     def viewed(self, resident_id: str, by: str, what: str = "record") -> None:
         """Audit: a technician opened her record (she sees this in her own view)."""
         with self.uow_factory() as uow:

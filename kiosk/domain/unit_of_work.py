@@ -45,6 +45,29 @@ class IssuedCards(Protocol):
     def active_for(self, holder_id: str) -> list[IssuedCard]: ...
     def add(self, card: IssuedCard) -> None: ...
     def set_status(self, card_no: str, status: str) -> None: ...
+    def known_revoked(self, card_no: str) -> bool:
+        """A card of another station's resident that the county said is revoked."""
+
+
+class Homes(Protocol):
+    """Where residents this station holds but does not serve as home live (issue 24)."""
+
+    def get(self, resident_id: str) -> str | None:
+        """Her home station if it is another one; None: this station's own resident."""
+    def set(self, resident_id: str, station_id: str) -> None: ...
+    def clear(self, resident_id: str) -> None: ...
+
+
+class Visitors(Protocol):
+    """Visitors this station holds for a while (kiosk.domain.visitors)."""
+
+    def tapped(self, resident_id: str, local_date: str) -> None:
+        """A looked-up visitor's card was tapped here today: she is kept longer."""
+    def stale(self, resident_id: str, local_date: str) -> bool:
+        """A visitor whose record was looked up before ``local_date``."""
+    def wait_for_link(self, card_no: str, issuer: str, record_hex: str, tap_seq: int,
+                      at: str) -> None:
+        """An offline check-in's card, kept with its record until the county links it."""
 
 
 class Cards(Protocol):
@@ -135,6 +158,8 @@ class UnitOfWork:
     care_items: CareItems
     print_jobs: PrintJobs
     queue: QueueEntries
+    homes: Homes
+    visitors: Visitors
     events: EventStore
     event_factory: EventFactory
 

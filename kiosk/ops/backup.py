@@ -7,13 +7,17 @@ holds nothing anyone but the county can read. After the card died, the county op
 (`kiosk-county open-backup`) and seals it again, with its signed succession and head, to the
 new card's key; `kiosk restore --from-backup` then rebuilds the station as from the county,
 with the events the county never received and their station-only values.
+
+The sealed file shows nothing of its station in the clear (issue 23, N14): neither its name
+nor its header names the station; only the county, opening it, learns which one it is. What
+the new card opens is checked as the county checks a backup (kiosk.protocol.sealed's bound on
+inflating, kiosk.store.untrusted's schema check) before its events are read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,10 +25,11 @@ from typing import Any
 from kiosk.domain.events import Event
 from kiosk.keys import StationKey
 from kiosk.ops.restore import RestoreRefused, Source, reached_head
-from kiosk.protocol.sealed import BACKUP_LABEL, open_sealed, seal_to_ed25519, unbundle
+from kiosk.protocol.sealed import BACKUP_LABEL, RESTORE_LABEL, open_sealed, seal_to_ed25519, unbundle
 from kiosk.protocol.succession import ChainFollower, verify_succession
 from kiosk.protocol.sync import verify_ack
 from kiosk.store.database import connect_copy, connect_readonly
+from kiosk.store.untrusted import open_station_copy
 
 
 def database_bytes(path: Path) -> bytes:
@@ -51,25 +56,17 @@ def _write_private(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def backup(database: Path, station_id: str, county_public_hex: str, to: Path,
-           now: dt.datetime) -> Path:
-    """Seal a copy of ``database`` to the county key into ``to``; return the file."""
+def backup(database: Path, county_public_hex: str, to: Path, now: dt.datetime) -> Path:
+    """Seal a copy of ``database`` to the county key into ``to``; return the file (named by
+    its time only)."""
     if not county_public_hex:
         raise RestoreRefused("county.public_key is not set: the backup is sealed to it")
     stamp = now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    sealed = seal_to_ed25519(database_bytes(database), county_public_hex,
-                             f"{BACKUP_LABEL}{station_id}:{stamp}")
+    sealed = seal_to_ed25519(database_bytes(database), county_public_hex, BACKUP_LABEL)
     to.mkdir(parents=True, exist_ok=True)
-    target = to / f"kiosk-backup-{station_id}-{stamp}.sealed"
+    target = to / f"kiosk-backup-{stamp}.sealed"
     _write_private(target, sealed)
     return target
-
-
-def _deserialize(database: bytes) -> sqlite3.Connection:
-    """A backup's database, opened in memory (never written in the clear)."""
-    conn = connect_copy(":memory:")
-    conn.deserialize(database)
-    return conn
 
 
 class BackupSource(Source):
@@ -78,11 +75,12 @@ class BackupSource(Source):
 
     name = "backup"
 
-    def __init__(self, blob: bytes, key: StationKey, county_key):
-        header, self.database = unbundle(open_sealed(blob, key.x25519()))
-        self.succession = {**verify_succession(header["succession"], county_key),
+    def __init__(self, blob: bytes, key: StationKey, county_key, max_bytes: int | None = None):
+        header, self.database = unbundle(open_sealed(blob, key.x25519(), RESTORE_LABEL,
+                                                     max_bytes))
+        self.succession = {**verify_succession(header.get("succession"), county_key),
                            "signature": header["succession"]["signature"]}
-        self.head = {**verify_ack(header["head"], county_key),
+        self.head = {**verify_ack(header.get("head") or {}, county_key),
                      "signature": header["head"]["signature"]}
         self.follower = ChainFollower(self.succession["station_id"], county_key)
 
@@ -90,7 +88,7 @@ class BackupSource(Source):
         from sqlite_utils import Database
 
         from kiosk.store.sqlite import event_secrets, iter_events
-        conn = _deserialize(self.database)
+        conn = open_station_copy(self.database)  # a schema of its own is refused here
         try:
             db = Database(conn)
             secrets = dict(event_secrets(db))

@@ -9,8 +9,7 @@ of the county's enrolled stations, so their card records verify everywhere.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -43,100 +42,21 @@ SHARED: dict[str, Any] = {
                               if p.get("role") == "resident" else None),
     "card.revoked": lambda p: {"card_no": p["card_no"], "replaced_by": p.get("replaced_by")},
     "care.enrolled": lambda p: {k: p[k] for k in ("enrolment_id", "resident_id", "plan", "items")},
-    "care_item.declined": lambda p: {"item_id": p["item_id"]},
+    "care_item.declined": lambda p: {"item_id": p["item_id"], "resident_id": p.get("resident_id")},
     "visit.logged": lambda p: {k: p.get(k) for k in ("id", "item_id", "resident_id",
                                                      "visit_date", "outcome",
                                                      "next_appointment", "next_item_id")},
 }
 SHARED["visit.corrected"] = lambda p: {**SHARED["visit.logged"](p), "corrects": p.get("corrects")}
-
-
-@dataclass(frozen=True)
-class CardFact:
-    """What the rules need to know of a card: who issued it, to whom, for what role."""
-
-    issuer: str
-    holder_id: str
-    role: str
-
-
-class RosterFacts(Protocol):
-    """What the applier (a station, or the county when it takes a push) knows so far."""
-
-    def card(self, card_no: str) -> CardFact | None: ...
-    def home(self, resident_id: str) -> str | None: ...
-    def served(self, resident_id: str, station_id: str) -> bool: ...
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """An entry another station may not apply; ``alert`` when it looks like an attack (an
-    entry the rules simply keep local, such as a technician's own card, is no alert)."""
-
-    reason: str
-    alert: bool = True
-
-
-RESIDENT_CHANGES = ("resident.corrected", "consent.given", "consent.withdrawn")
-SERVING = ("resident.registered", "card.issued", "care.enrolled", "visit.logged",
-           "visit.corrected")
-
-
-def refusal(station_id: str, type_: str, data: dict[str, Any], facts: RosterFacts
-            ) -> Refusal | None:
-    """Who may change what across stations (docs/sync-protocol.md, roster rules):
-
-    - a card is revoked only by the station that issued it, or by her home station when the
-      revocation names the card that replaces it (``replaced_by``, signed in the same event);
-    - she is corrected, and her consent given or withdrawn, by her home station, or by a
-      station that served her with her card present (``card_no``, a card of hers);
-    - technician cards never cross;
-    - she is registered once, by her home station.
-    """
-    if type_ == "resident.registered":
-        home = facts.home(data["id"])
-        if home is not None and home != station_id:  # she cannot move home by a new entry
-            return Refusal(f"registers again a resident whose home is {home}")
-        return None
-    if type_ == "card.revoked":
-        card = facts.card(data["card_no"])
-        if card is None:
-            return Refusal("revokes a card that was never issued on the roster")
-        if card.role != "resident":
-            return Refusal("technician cards never cross the roster",
-                           alert=card.issuer != station_id)
-        if card.issuer == station_id:
-            return None
-        new = facts.card(data.get("replaced_by") or "")
-        pair = new is not None and new.holder_id == card.holder_id and new.role == "resident"
-        if pair and facts.home(card.holder_id) == station_id:
-            return None
-        if pair and new is not None and new.issuer == station_id:  # reissued here, not at home
-            return Refusal("a card reissued away from her home station is revoked there only",
-                           alert=False)
-        return Refusal(f"revokes a card issued by {card.issuer}")
-    if type_ in RESIDENT_CHANGES:
-        resident_id = data["resident_id"]
-        if facts.home(resident_id) == station_id:
-            return None
-        if not facts.served(resident_id, station_id):
-            return Refusal(f"changes a resident that {station_id} never served")
-        card = facts.card(data.get("card_no") or "")
-        if card is None or card.holder_id != resident_id or card.role != "resident":
-            return Refusal("changes a resident without her card present")
-    return None
-
-
-def serves(type_: str, data: dict[str, Any]) -> str | None:
-    """The resident an accepted entry shows the station served (registered, issued her a
-    card, enrolled her or logged her visit), if any."""
-    if type_ == "resident.registered":
-        return data.get("id")
-    if type_ == "card.issued":
-        return data.get("holder_id")
-    if type_ in SERVING:
-        return data.get("resident_id")
-    return None
+# Her card at a station (issue 24): these show her there, for the presence rule
+# (kiosk.protocol.roster_rules), and a lookup lists in her record at home who looked her up.
+SHARED["checkin.created"] = lambda p: ({k: p.get(k) for k in ("checkin_id", "resident_id",
+                                                               "card_no")}
+                                       if p.get("resident_id") and p.get("card_no") else None)
+SHARED["checkin.linked"] = lambda p: {k: p.get(k) for k in ("checkin_id", "resident_id",
+                                                            "card_no", "checked_in_at")}
+SHARED["visitor.looked_up"] = lambda p: {k: p.get(k) for k in ("resident_id", "card_no")}
+SHARED["resident.moved"] = lambda p: {k: p.get(k) for k in ("resident_id", "from", "to")}
 
 
 def request_message(station_id: str, after: int | str, station_time: str) -> bytes:
@@ -156,13 +76,15 @@ def encode_positions(positions: dict[str, int]) -> str:
 
 def parse_positions(text: str) -> dict[str, int]:
     """The positions of an encoded cursor; ProtocolError when it is not one."""
+    from kiosk.protocol.station_requests import whole_number
     from kiosk.protocol.sync import STATION_ID
     positions: dict[str, int] = {}
     for pair in filter(None, text.split(",")):
         station, _, seq = pair.partition(":")
-        if not STATION_ID.match(station) or not seq.isdigit() or station in positions:
+        number = whole_number(seq)  # ASCII digits within a 64-bit integer (issue 23, N14)
+        if not STATION_ID.match(station) or number is None or station in positions:
             raise ProtocolError(f"not a roster cursor: {text[:80]!r}")
-        positions[station] = int(seq)
+        positions[station] = number
     return positions
 
 
@@ -180,14 +102,21 @@ def shared_data(type_: str, payload: dict[str, Any]) -> dict[str, Any] | None:
     return cut(payload) if cut else None
 
 
-def entry(cursor: int | None, station_id: str, seq: int, type_: str, payload: dict[str, Any]
-          ) -> dict[str, Any] | None:
-    """A feed entry (``cursor``: the version-1 row number; None in version 2)."""
+def entry(cursor: int | None, station_id: str, seq: int, type_: str, payload: dict[str, Any],
+          at: str = "") -> dict[str, Any] | None:
+    """A feed entry (``cursor``: the version-1 row number; None in version 2); ``at``, the
+    event's time on its station's clock, for the presence rule."""
     data = shared_data(type_, payload)
     if data is None:
         return None
-    found = {"station_id": station_id, "seq": seq, "type": type_, "data": data}
+    found = {"station_id": station_id, "seq": seq, "type": type_, "data": data, "at": at}
     return found if cursor is None else {"cursor": cursor, **found}
+
+
+def revocation_notice(card_no: str) -> dict[str, Any]:
+    """What every station learns of a card revoked for a resident of another station: its
+    number, so it refuses the card, and nothing about her."""
+    return {"card_no": card_no}
 
 
 def sign_page(page: dict[str, Any], signer: Signer) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from kiosk.domain.events import Event, Signer, canonical_json
 from kiosk.errors import ProtocolError
 
 SUCCESSION_CONTEXT = b"kiosk-succession-v1\x00"
-RESTORE_CONTEXT = b"kiosk-restore-request-v1\x00"
 RESTORED = "station.restored"  # the first event the new key signs
 FIELDS = ("station_id", "previous_key", "public_key", "county_time")
 
@@ -44,11 +43,6 @@ def verify_succession(succession: Any, county_key: Ed25519PublicKey) -> dict[str
     except (KeyError, TypeError, ValueError, InvalidSignature):
         raise ProtocolError("succession not signed by the county key") from None
     return body
-
-
-def restore_message(station_id: str, after: int, station_time: str) -> bytes:
-    """What the new station's key signs to ask for the old chain after ``after``."""
-    return RESTORE_CONTEXT + f"{station_id}\n{after}\n{station_time}".encode()
 
 
 def _key(hex_key: str) -> Ed25519PublicKey:

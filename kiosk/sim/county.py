@@ -46,6 +46,13 @@ class FakeCountyLink:
                         dt.datetime.now(dt.UTC).isoformat())
         return ack_from(sign_ack(body, self.signer) if self.signer else body)
 
+    def lookup(self, station_id: str, card_no: str, record: bytes, tap: Event, signer: Signer,
+               timeout: float = 3.0) -> dict[str, Any]:
+        """This fake county holds no residents: every card is unknown to it."""
+        if self.down:
+            raise ConnectionRefusedError("fake county is down")
+        raise CountyRefused(404, "unknown_card")
+
     def roster(self, station_id: str, after: str, signer: Signer) -> dict[str, Any]:
         """An empty roster page (this fake county shares nothing), signed like the real one's."""
         page: dict[str, Any] = {"for": station_id, "after": after, "next": after, "entries": [],

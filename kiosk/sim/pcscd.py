@@ -10,6 +10,12 @@ in one daemon report each other's cards. vpcd listens on every interface, so whe
 user namespaces allow it pcscd runs in a network namespace of its own and the ports
 are relayed from 127.0.0.1 (kiosk.sim.vpcd_relay).
 
+``poll_ms`` shortens pcscd's card-presence poll (a compile-time 400 ms in pcscd 1.9.9, used for
+drivers without a polling thread of their own, as vpcd): kiosk/sim/pcscd_poll.c, built here with
+the C compiler and preloaded into this pcscd only. The tests ask for it (tests/conftest.py): a
+tap waited for two of those polls, placing and removing, which USB CCID readers never do.
+Without a compiler pcscd keeps its own poll, and only the waits are longer.
+
 Harnesses in different processes (the demo beside a test run, parallel test workers) must not
 pick the same ports, nor take a port another one frees for a moment while it restarts pcscd: a
 harness reserves its base port for its whole life with an advisory lock on a file in the
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import logging
 import os
 import shutil
 import signal
@@ -33,6 +40,10 @@ from pathlib import Path
 
 from kiosk.config.loader import VPCD_PORT
 from kiosk.errors import KioskError
+
+log = logging.getLogger(__name__)
+POLL_SHIM_SOURCE = Path(__file__).with_name("pcscd_poll.c")
+PCSCD_STATUS_POLL_MS = 400  # pcscd 1.9.9's PCSCLITE_STATUS_POLL_RATE
 
 VPCD_DRIVER_CANDIDATES = (
     "/usr/lib/pcsc/drivers/serial/libifdvpcd.so",
@@ -72,6 +83,24 @@ def can_isolate() -> bool:
     probe = subprocess.run(["unshare", "--user", "--map-root-user", "--net", "true"],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
     return probe.returncode == 0
+
+
+def build_poll_shim(directory: Path) -> Path | None:
+    """kiosk/sim/pcscd_poll.c as a shared library in ``directory``; None without a compiler."""
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        log.warning("no C compiler: the private pcscd keeps its %d ms card poll",
+                    PCSCD_STATUS_POLL_MS)
+        return None
+    library = directory / "pcscd_poll.so"
+    if not library.exists():
+        built = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-o", str(library),
+                                str(POLL_SHIM_SOURCE), "-ldl"], capture_output=True, text=True)
+        if built.returncode != 0:
+            log.warning("pcscd_poll.c did not build (%s): the private pcscd keeps its %d ms "
+                        "card poll", built.stderr.strip()[-300:], PCSCD_STATUS_POLL_MS)
+            return None
+    return library
 
 
 def _ports_free(ports: list[int]) -> bool:
@@ -115,8 +144,9 @@ def pick_base_port(count: int, start: int = VPCD_PORT) -> tuple[int, int]:
 class PcscdHarness:
     """A private pcscd with one vpcd entry: two reader slots on consecutive ports."""
 
-    def __init__(self, workdir: Path, base_port: int | None = None):
+    def __init__(self, workdir: Path, base_port: int | None = None, poll_ms: int | None = None):
         self.workdir = Path(workdir)
+        self.poll_ms = poll_ms  # pcscd's card-presence poll (None: its own 400 ms)
         lock = None
         if base_port is None:
             base_port, lock = pick_base_port(2)
@@ -171,8 +201,8 @@ class PcscdHarness:
         listener.listen(64)
         os.chmod(self.socket_path, 0o666)
         fd = listener.fileno()
-        command = ["sh", "-c", f'LISTEN_PID=$$ LISTEN_FDS=1 exec "{pcscd}" --foreground '
-                               f'--info -c "{self.conf_dir}"']
+        command = ["sh", "-c", f'LISTEN_PID=$$ LISTEN_FDS=1 {self._poll_env()}exec "{pcscd}" '
+                               f'--foreground --info -c "{self.conf_dir}"']
         slots, self.isolated = [], can_isolate()
         if self.isolated:
             self.ready_path.unlink(missing_ok=True)
@@ -203,6 +233,15 @@ class PcscdHarness:
             slot.close()
         log.close()
         self._wait_ready(timeout)
+
+    def _poll_env(self) -> str:
+        """The environment words that give this pcscd its shorter poll, if one was asked for."""
+        if self.poll_ms is None or self.poll_ms >= PCSCD_STATUS_POLL_MS:
+            return ""
+        library = build_poll_shim(self.workdir)
+        if library is None:
+            return ""
+        return f'LD_PRELOAD="{library}" KIOSK_PCSCD_POLL_US={int(self.poll_ms * 1000)} '
 
     @staticmethod
     def _loopback_listener(port: int) -> socket.socket:

@@ -69,14 +69,22 @@ class VirtualCardSlot:
         return self._sock is not None
 
     def _serve(self, sock: socket.socket, card: VirtualCard) -> None:
+        # After the UID read the card counts as read once QUIET_SECONDS pass without another
+        # APDU. pcscd's presence polls (ATR requests, one-byte frames) keep coming meanwhile,
+        # as often as its poll allows (kiosk.sim.pcscd), so they do not count as the reader's.
+        quiet_until: float | None = None
         try:
             sock.settimeout(None)
             while True:
+                if quiet_until is not None:
+                    left = quiet_until - time.monotonic()
+                    if left <= 0:  # the reader went quiet after the UID: it is done
+                        quiet_until = None
+                        self.uid_read.set()
+                    sock.settimeout(None if quiet_until is None else left)
                 try:
                     payload = _recv_frame(sock)
-                except TimeoutError:  # the reader went quiet after the UID: it is done
-                    sock.settimeout(None)
-                    self.uid_read.set()
+                except TimeoutError:  # nothing came in the quiet time: said at the top
                     continue
                 if payload is None:
                     return
@@ -91,8 +99,8 @@ class VirtualCardSlot:
                 if card.vanish_on_read and payload[:2] == b"\xFF\xCA":
                     raise CardVanished
                 _send_frame(sock, card.respond(payload))
-                if payload[:2] == b"\xFF\xCA" or sock.gettimeout() is not None:
-                    sock.settimeout(QUIET_SECONDS)  # done once no record read follows
+                if payload[:2] == b"\xFF\xCA" or quiet_until is not None:
+                    quiet_until = time.monotonic() + QUIET_SECONDS  # done once no record read follows
         except (OSError, CardVanished):
             pass
         finally:

@@ -12,6 +12,7 @@ from kiosk.domain.outcomes import (
     ResidentAtDesk,
     TechnicianCard,
     UnknownCard,
+    VisitorCard,
 )
 from kiosk.i18n import bilingual
 from kiosk.ports import ReaderState, ReaderStatus
@@ -31,6 +32,8 @@ def report_json(report: TapReport) -> str:
         data.update(resident_id=outcome.resident_id, queue_no=outcome.queue_no,
                     repeat=outcome.repeat, event_seq=outcome.event_seq,
                     checkin_id=outcome.checkin_id, local_date=outcome.local_date)
+        if outcome.visitor_card:
+            data["visitor_card"] = outcome.visitor_card
     elif isinstance(outcome, UnknownCard):
         data.update(uid_fingerprint=outcome.uid_fingerprint, event_seq=outcome.event_seq)
     elif isinstance(outcome, CardRefused):
@@ -43,6 +46,8 @@ def report_json(report: TapReport) -> str:
         data.update(card_no=outcome.card_no, role=outcome.role, holder_id=outcome.holder_id)
     elif isinstance(outcome, IssueFailed):
         data.update(message=outcome.message)
+    elif isinstance(outcome, VisitorCard):
+        data.update(card_no=outcome.card_no)
     elif outcome is not None:
         data.update(reason=outcome.reason, detail=outcome.detail)
     else:
@@ -55,14 +60,15 @@ def report_text(report: TapReport) -> str:
     outcome = report.outcome
     if isinstance(outcome, CheckedIn):
         key = "Already checked in today" if outcome.repeat else "Checked in"
-        text = f"{bilingual(key)}: {outcome.masked_name}  {bilingual('Queue number')} {outcome.queue_no}"
+        who = outcome.visitor_card or outcome.masked_name  # offline visitor: her card number
+        text = f"{bilingual(key)}: {who}  {bilingual('Queue number')} {outcome.queue_no}"
         item = outcome.follow_up.next_item
         if item:
             text += f"\n    {bilingual('Next visit')}: {item.title} {item.next_date}"
         for overdue in outcome.follow_up.overdue:
             text += f"\n    {bilingual('Overdue')}: {overdue.title} {overdue.due}"
         return text
-    if isinstance(outcome, UnknownCard):
+    if isinstance(outcome, UnknownCard | VisitorCard):
         return bilingual("Card not recognised, please ask staff")
     if isinstance(outcome, CardRefused):
         return bilingual("This card cannot be used") + f" ({outcome.reason})"

@@ -20,7 +20,15 @@ from collections.abc import Callable
 
 from kiosk.domain.checkin import CheckInService
 from kiosk.domain.model import ReadCard
-from kiosk.domain.outcomes import CardRefused, ReadFailed, ResidentAtDesk, TapOutcome, TechnicianCard, UnknownCard
+from kiosk.domain.outcomes import (
+    CardRefused,
+    ReadFailed,
+    ResidentAtDesk,
+    TapOutcome,
+    TechnicianCard,
+    UnknownCard,
+    VisitorCard,
+)
 from kiosk.domain.staff import StaffService
 from kiosk.domain.validation import N_
 from kiosk.errors import StoreUnavailable
@@ -73,6 +81,9 @@ class DeskTaps:
         elif isinstance(outcome, UnknownCard):
             self._say(session, N_("This card is not known here. To give her a new card, press "
                                   "\"issue a card\" on her record first"))
+        elif isinstance(outcome, VisitorCard):  # looked up only when she taps at the kiosk
+            self._say(session, N_("She lives in another township: she taps her card at the kiosk "
+                                  "first, then her record opens here"))
         elif isinstance(outcome, CardRefused):
             self._say(session, N_("This card cannot be used"))
         elif isinstance(outcome, ReadFailed) or outcome is None:

@@ -26,6 +26,7 @@ from kiosk.domain.outcomes import (
     TapOutcome,
     TechnicianCard,
     UnknownCard,
+    VisitorCard,
 )
 from kiosk.domain.staff import StaffService
 from kiosk.domain.validation import N_, Invalid
@@ -36,6 +37,7 @@ from kiosk.station.staff_desk import IssueCancelled, IssueRequest, StaffDesk
 if TYPE_CHECKING:
     from kiosk.station.desk_sessions import DeskSessions
     from kiosk.station.desk_taps import DeskTaps
+    from kiosk.station.visitors import VisitorDesk
 
 log = logging.getLogger(__name__)
 STALL_SECONDS = 10.0
@@ -67,10 +69,12 @@ class Station:
                  on_status: Callable[[ReaderStatus], None] | None = None,
                  staff: StaffDesk | None = None, cards: CardDesk | None = None,
                  staff_service: StaffService | None = None, desk: DeskTaps | None = None,
-                 on_desk: Callable[[TapReport], None] | None = None):
+                 on_desk: Callable[[TapReport], None] | None = None,
+                 visitors: VisitorDesk | None = None):
         """``desk`` routes the desk reader's taps (kiosk.station.desk_taps); their reports go
         to ``on_desk`` (the console), never to ``on_report`` (the public screen)."""
         self.checkins, self.reader, self.desk = checkins, reader, desk
+        self.visitors = visitors  # looks up a visitor at the county (kiosk.station.visitors)
         self.on_desk = on_desk or (lambda report: None)
         self.staff, self.cards, self.staff_service = staff, cards, staff_service
         self.spooler, self.signals = spooler, signals
@@ -186,9 +190,17 @@ class Station:
             self.staff_service.logout(session.technician_id, "idle")
 
     def _check_in(self, tap: CardTapped) -> TapReport:
+        card = ReadCard(tap.uid, tap.kind, tap.record)
         for attempt in (1, 2, 3):
             try:
-                outcome = self.checkins.handle_tap(ReadCard(tap.uid, tap.kind, tap.record))
+                outcome = self.checkins.handle_tap(card)
+                if isinstance(outcome, VisitorCard) and self.visitors:  # another station's
+                    outcome = self.visitors.check_in(outcome, card)    # resident: looked up
+                elif isinstance(outcome, VisitorCard):
+                    outcome = self.checkins.handle_tap(card, refresh=False)
+                    if isinstance(outcome, VisitorCard):
+                        outcome = self.checkins.check_in_visitor(
+                            outcome, self.checkins.visitor_tapped(outcome))
                 break
             except StoreUnavailable as exc:  # busy or disk trouble: retry, then say so
                 log.warning("check-in write failed (attempt %d): %s", attempt, exc)

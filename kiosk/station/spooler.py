@@ -24,6 +24,7 @@ from kiosk.adapters.clock import SystemClock
 from kiosk.domain.model import FollowUpStatus, mask_name
 from kiosk.domain.queue import DayQueue
 from kiosk.domain.unit_of_work import Clock
+from kiosk.domain.visitors import placeholder_card
 from kiosk.ports import Printer, PrinterState, Receipt
 from kiosk.store.database import connect_readonly
 from kiosk.store.print_queue import PrintQueue
@@ -160,7 +161,7 @@ class PrintSpooler:
         ahead, wait = self._ahead(checkin_id, local_date) if reason == "checkin" else (None, None)
         return Receipt(self.station_name, when.strftime("%Y-%m-%d %H:%M"), queue_no, mask_name(name),
                        item.next_date if item else None, checkin_id[:8].upper(), extra,
-                       ahead=ahead, wait_minutes=wait)
+                       ahead=ahead, wait_minutes=wait, card_no=placeholder_card(resident_id) or "")
 
     def _ahead(self, checkin_id: str, local_date: str) -> tuple[int | None, int | None]:
         """How many are ahead of her and, from today's own service times, about how long."""

@@ -80,6 +80,9 @@ def connect_writer(path: str | Path) -> Database:
         _settings(conn)
         mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
         conn.execute("PRAGMA synchronous=FULL")
+        # A changed or deleted row's old bytes are zeroed where that costs no extra write, so
+        # a visitor forgotten later (kiosk.store.visitors) leaves no copy of her name behind.
+        conn.execute("PRAGMA secure_delete=FAST")
     except (sqlite3.DatabaseError, OSError) as exc:
         raise StoreError(f"cannot open database {path}: {exc}") from exc
     if str(mode).lower() != "wal":

@@ -26,6 +26,9 @@ class MemoryState:
     visits: dict[str, Visit] = field(default_factory=dict)
     record_views: list[tuple[str, str, str, str]] = field(default_factory=list)
     queue: dict[str, QueueEntry] = field(default_factory=dict)
+    homes: dict[str, str] = field(default_factory=dict)
+    visitors: dict[str, str] = field(default_factory=dict)  # resident -> last tap (local date)
+    waiting_links: dict[str, tuple[str, str, int, str]] = field(default_factory=dict)
 
 
 class _Residents:
@@ -56,6 +59,28 @@ class _IssuedCards:
 
     def set_status(self, card_no, status):
         self.s.issued_cards[card_no] = replace(self.s.issued_cards[card_no], status=status)
+
+    def known_revoked(self, card_no): return False
+
+
+class _Homes:
+    def __init__(self, s: MemoryState): self.s = s
+    def get(self, resident_id): return self.s.homes.get(resident_id)
+    def set(self, resident_id, station_id): self.s.homes[resident_id] = station_id
+    def clear(self, resident_id): self.s.homes.pop(resident_id, None)
+
+
+class _Visitors:
+    def __init__(self, s: MemoryState): self.s = s
+
+    def tapped(self, resident_id, local_date):
+        if resident_id in self.s.visitors:
+            self.s.visitors[resident_id] = local_date
+
+    def stale(self, resident_id, local_date): return False
+
+    def wait_for_link(self, card_no, issuer, record_hex, tap_seq, at):
+        self.s.waiting_links[card_no] = (issuer, record_hex, tap_seq, at)
 
 
 class _Enrolments:
@@ -170,6 +195,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.enrolments, self.visits = _Enrolments(self.state), _Visits(self.state)
         self.record_views = _RecordViews(self.state)
         self.queue = _Queue(self.state)
+        self.homes, self.visitors = _Homes(self.state), _Visitors(self.state)
         return self
 
     def commit(self) -> None:

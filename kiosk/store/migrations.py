@@ -314,3 +314,35 @@ def m019_checkin_time_unconfirmed(db: Database) -> None:
     db.execute("ALTER TABLE checkins ADD COLUMN mono_ns INTEGER")
     db.execute("CREATE INDEX checkins_time_unconfirmed ON checkins (boot_id) "
                "WHERE time_unconfirmed = 1")
+
+
+@migrations()
+def m020_home_stations(db: Database) -> None:
+    """Issue 24, a station holds its own residents only: where the others it holds live
+    (``homes``: '' when the roster never said), visitors it looked up and keeps for a while,
+    offline visitor check-ins waiting for their link, the numbers of other residents' revoked
+    cards, where her card was seen at other stations (the roster rules' evidence), and the
+    trust a revoked station keeps. The next roster pull forgets the residents of other
+    stations that were never served here (kiosk.store.visitors.purge, then VACUUM)."""
+    db.execute("CREATE TABLE homes (resident_id TEXT PRIMARY KEY, station_id TEXT NOT NULL)")
+    db.execute("CREATE TABLE visitors (resident_id TEXT PRIMARY KEY, last_tap TEXT NOT NULL, "
+               "looked_up_on TEXT)")
+    db.execute("CREATE TABLE visitor_cards (card_no TEXT PRIMARY KEY, issuer TEXT NOT NULL, "
+               "record TEXT NOT NULL, tap_seq INTEGER NOT NULL, first_tap TEXT NOT NULL, "
+               "refused TEXT)")
+    db.execute("CREATE TABLE revoked_cards (card_no TEXT PRIMARY KEY) WITHOUT ROWID")
+    db.execute("CREATE TABLE presence (resident_id TEXT NOT NULL, station_id TEXT NOT NULL, "
+               "seq INTEGER NOT NULL, at TEXT NOT NULL, PRIMARY KEY (resident_id, station_id))")
+    db.execute("ALTER TABLE issued_cards ADD COLUMN roster_seq INTEGER")
+    db.execute("ALTER TABLE remote_stations ADD COLUMN trusted_seq INTEGER")
+    own = ("SELECT COALESCE(json_extract(payload, '$.id'), json_extract(payload, '$.resident_id')) "
+           "FROM events WHERE type = 'resident.registered'")
+    db.execute(f"""INSERT INTO homes SELECT r.id, COALESCE((SELECT s.station_id FROM roster_served s
+                   WHERE s.resident_id = r.id AND s.home = 1), '') FROM residents r
+                   WHERE r.id NOT IN ({own})""")
+    db.execute("INSERT INTO revoked_cards SELECT card_no FROM issued_cards WHERE status = "
+               "'revoked' AND issued_by LIKE 'station:%'")
+    db.execute("INSERT INTO visitors (resident_id, last_tap) SELECT c.resident_id, "
+               "MAX(c.local_date) FROM checkins c JOIN homes h ON h.resident_id = c.resident_id "
+               "GROUP BY c.resident_id")
+    db.execute("INSERT INTO meta VALUES ('vacuum_after_purge', '1') ON CONFLICT(key) DO NOTHING")

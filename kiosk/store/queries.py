@@ -178,6 +178,18 @@ def views_by_day(views: list[dict], timezone: str) -> list[ViewsOnADay]:
     return [ViewsOnADay(day, technician, n) for (day, technician), n in counts.items()]
 
 
+def home_station(db: Database, resident_id: str) -> str | None:
+    """Her home station if it is another one (None: this station's own resident)."""
+    row = one(db, "SELECT station_id FROM homes WHERE resident_id = ?", (resident_id,))
+    return row["station_id"] if row else None
+
+
+def station_ids(db: Database) -> list[str]:
+    """The other stations the roster named (where she may move)."""
+    return [r["station_id"] for r in rows(db, "SELECT station_id FROM remote_stations "
+                                              "WHERE revoked_at IS NULL ORDER BY station_id", ())]
+
+
 def card_lookup(db: Database, card_no: str) -> dict | None:
     return one(db, "SELECT * FROM issued_cards WHERE card_no = ?", (card_no,))
 

@@ -23,10 +23,11 @@ from kiosk.domain.events import Event, canonical_json
 from kiosk.domain.model import local_date
 from kiosk.domain.queue import DayQueue, event_instant, replay_event
 from kiosk.domain.staff import MAX_FAILURES
+from kiosk.domain.visitors import LINKED, placeholder_id
 from kiosk.protocol.succession import RESTORED
 from kiosk.store.database import first_event
 from kiosk.store.queue import SqliteQueueEntries
-from kiosk.store.roster import APPLY
+from kiosk.store.roster_apply import APPLY
 
 CLOCK_SET = "station.clock_set"
 
@@ -81,10 +82,14 @@ class Rebuild:
         elif type_ == "checkin.created" or type_.startswith("queue.") or type_ == CLOCK_SET:
             if type_ == "checkin.created":
                 flagged = bool(d.get("time_unconfirmed"))
+                resident = d["resident_id"] or placeholder_id(d.get("card_no") or "")
+                if not d["resident_id"]:  # a visitor checked in offline, by her card number
+                    self.db.execute("INSERT OR IGNORE INTO residents (id, name) VALUES (?, '')",
+                                    (resident,))
                 self.db.execute("INSERT INTO checkins (id, resident_id, station_id, local_date, "
                                 "queue_no, checked_in_at, time_unconfirmed, boot_id, mono_ns) "
                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                (d["checkin_id"], d["resident_id"], event.station_id,
+                                (d["checkin_id"], resident, event.station_id,
                                  d["local_date"], d["queue_no"], at, int(flagged),
                                  event.boot_id if flagged else None,
                                  event.mono_ns if flagged else None))
@@ -107,6 +112,15 @@ class Rebuild:
                                                     d.get("what", "record")))
         elif type_ == RESTORED:
             keep_successor_key(self.db, event)
+        elif type_ == LINKED:  # an offline visitor's check-in, linked to her record later
+            self.db.execute("UPDATE checkins SET resident_id = ? WHERE id = ?",
+                            (d["resident_id"], d["checkin_id"]))
+        elif type_ == "resident.moved":  # this station moved her: to it, or away from it
+            if d.get("to") == event.station_id:
+                self.db.execute("DELETE FROM homes WHERE resident_id = ?", (d["resident_id"],))
+            else:
+                self.db.execute("INSERT OR REPLACE INTO homes VALUES (?, ?)",
+                                (d["resident_id"], d.get("to")))
 
     def _local_day(self, at: str) -> str:
         return local_date(dt.datetime.fromisoformat(at), self.timezone).isoformat()

@@ -1,18 +1,26 @@
-"""Applying the county's roster feed to the station's database: other stations' residents,
-cards, revocations, plans and visits, their public keys, and the feed cursor. The sync
-worker calls it inside one unit of work per page (sync/roster_pull.py)."""
+"""Applying the county's roster feed (and a visitor's record) to the station's database.
+
+Since issue 24 the feed brings a station what other stations did for its own residents
+(visits, cards, corrections, where her card was seen), the numbers of everyone else's revoked
+cards, and the record of a resident who moved here; a lookup brings a visitor's record. Each
+entry passes the roster rules (kiosk.protocol.roster_rules) on what this station knows, and
+only entries about residents it holds are applied: nothing about another station's resident
+is written here unless her record was asked for. The sync worker applies each page in one
+unit of work (sync/roster_pull.py); kiosk.station.visitors applies a lookup's answer."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlite_utils import Database
 
-from kiosk.protocol.roster import CardFact, refusal, serves
-from kiosk.store.search_keys import index_resident
+from kiosk.protocol.roster_rules import DEFAULT_PRESENCE_WINDOW_S, CardFact, Entry, Seen, presence, refusal, subject
+from kiosk.store.roster_apply import APPLY
 
 CURSOR_KEY = "roster_cursor"
+WINDOW_KEY = "presence_window_s"
 log = logging.getLogger(__name__)
 
 
@@ -24,6 +32,15 @@ def cursor(db: Database) -> str:
     return str(row[0]) if row else ""
 
 
+@dataclass
+class Applied:
+    """What a page or a record did: the entries the rules refused, and the lookups of this
+    station's residents at other stations (station, resident) that it now lists."""
+
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    looked_up: list[list[str]] = field(default_factory=list)
+
+
 class SqliteRoster:
     def __init__(self, db: Database):
         self.db = db
@@ -31,10 +48,22 @@ class SqliteRoster:
     def cursor(self) -> str:
         return cursor(self.db)
 
+    def window(self) -> int:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (WINDOW_KEY,)).fetchone()
+        return int(row[0]) if row else DEFAULT_PRESENCE_WINDOW_S
+
+    def set_window(self, seconds: int) -> None:
+        """The presence window the county announced (its page or a visitor's record)."""
+        self._meta(WINDOW_KEY, seconds)
+
+    def _meta(self, key: str, value: object) -> None:
+        self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                        "value = excluded.value", (key, str(value)))
+
     def apply_page(self, page: dict[str, Any], own_station_id: str, plans: Any
-                   ) -> tuple[list[str], list[dict[str, Any]]]:
+                   ) -> tuple[list[str], Applied]:
         """Apply a verified page's stations, entries and cursor; return the stations whose
-        public key was new or changed, and the entries the roster rules refused."""
+        public key was new or changed, and what the entries did."""
         db = self.db
         known = dict(db.execute("SELECT station_id, public_key FROM remote_stations").fetchall())
         new_keys = {sid: key for sid, key in page["stations"].items()
@@ -42,164 +71,121 @@ class SqliteRoster:
         for station_id, public_key in new_keys.items():
             db.execute("INSERT INTO remote_stations (station_id, public_key) VALUES (?, ?) "
                        "ON CONFLICT(station_id) DO UPDATE SET public_key = excluded.public_key, "
-                       "revoked_at = NULL", (station_id, public_key))  # a new key: enrolled anew
+                       "revoked_at = NULL, trusted_seq = NULL", (station_id, public_key))
         for station_id, keys in page.get("former", {}).items():
             if station_id != own_station_id:  # its keys before a successor: old cards still count
                 db.conn.executemany("INSERT OR IGNORE INTO remote_former_keys VALUES (?, ?)",
                                     [(station_id, key) for key in keys])
+        trusted = page.get("trusted_seq", {})
         for station_id, revoked_at in page.get("revoked", {}).items():
             if station_id != own_station_id and db.execute(
-                    "UPDATE remote_stations SET revoked_at = ? WHERE station_id = ? AND "
-                    "revoked_at IS NULL", (revoked_at, station_id)).rowcount:
+                    "UPDATE remote_stations SET revoked_at = ?, trusted_seq = ? WHERE "
+                    "station_id = ? AND revoked_at IS NULL",
+                    (revoked_at, trusted.get(station_id), station_id)).rowcount:
                 log.warning("roster: station %s was revoked at %s; its newer cards are refused",
                             station_id, revoked_at)
                 new_keys[station_id] = "revoked"
-        facts, refused = StationFacts(db, own_station_id), []
-        for entry in page["entries"]:
-            station, data = entry["station_id"], entry["data"]
-            found = refusal(station, entry["type"], data, facts)
-            if found is not None:
-                log.warning("roster: %s seq %s %s refused: %s", station, entry["seq"],
-                            entry["type"], found.reason)
-                refused.append({"station_id": station, "seq": entry["seq"],
-                                "type": entry["type"], "reason": found.reason})
+        if "presence_window_s" in page and int(page["presence_window_s"]) != self.window():
+            self._meta(WINDOW_KEY, int(page["presence_window_s"]))
+        applied = self.apply_entries(page["entries"], own_station_id, plans, page["county_time"])
+        if page["next"] != self.cursor():
+            self._meta(CURSOR_KEY, page["next"])
+        return sorted(new_keys), applied
+
+    def apply_entries(self, entries: list[dict[str, Any]], own_station_id: str, plans: Any,
+                      county_time: str, admit: frozenset[str] = frozenset(),
+                      applied: Applied | None = None) -> Applied:
+        """Apply each entry the rules allow about a resident this station holds (or one of
+        ``admit``, whose record this is); a revocation notice (its card number alone) about
+        anyone."""
+        db, facts = self.db, StationFacts(self.db, own_station_id)
+        applied = applied if applied is not None else Applied()
+        window = self.window()
+        for raw in entries:
+            type_, data = raw["type"], raw["data"]
+            if type_ == "card.revoked" and (set(data) == {"card_no"}  # everyone refuses it
+                                            or facts.card(data["card_no"]) is None):
+                db.execute("INSERT OR IGNORE INTO revoked_cards VALUES (?)", (data["card_no"],))
+                db.execute("UPDATE issued_cards SET status = 'revoked' WHERE card_no = ?",
+                           (data["card_no"],))
                 continue
-            APPLY[entry["type"]](db, data, f"station:{station}", page["county_time"], plans)
-            if (resident_id := serves(entry["type"], data)) is not None:
-                db.execute("INSERT OR IGNORE INTO roster_served VALUES (?, ?, 0)",
-                           (resident_id, station))
-        db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
-                   "value = excluded.value", (CURSOR_KEY, str(page["next"])))
-        return sorted(new_keys), refused
+            if type_ == "resident.moved" and data.get("to") == own_station_id and "record" in raw:
+                self.apply_entries(raw["record"], own_station_id, plans, county_time,
+                                   admit | {data["resident_id"]}, applied)
+            entry = Entry(raw["station_id"], raw["seq"], type_, data, raw.get("at", ""))
+            resident = _about(entry, facts)
+            ours = resident is not None and (resident in admit or facts.held(resident))
+            if not ours and not (type_ == "card.revoked" and resident is not None):
+                continue  # not hers to hold here (a forgotten visitor, one who moved away)
+            found = refusal(entry, facts, window)
+            if found is not None:
+                log.warning("roster: %s seq %s %s refused: %s", entry.station_id, entry.seq,
+                            type_, found.reason)
+                applied.refused.append({"station_id": entry.station_id, "seq": entry.seq,
+                                        "type": type_, "reason": found.reason})
+                continue
+            self._apply(entry, str(resident), own_station_id, plans, county_time, applied)
+            if (seen := presence(entry, facts)) is not None:
+                db.execute("INSERT INTO presence VALUES (?, ?, ?, ?) ON CONFLICT (resident_id, "
+                           "station_id) DO UPDATE SET "
+                           "seq = excluded.seq, at = excluded.at WHERE presence.seq < excluded.seq",
+                           (resident, entry.station_id, seen.seq, seen.at))
+        return applied
+
+    def _apply(self, entry: Entry, resident: str, own: str, plans: Any, county_time: str,
+               applied: Applied) -> None:
+        db, data, by = self.db, entry.data, f"station:{entry.station_id}"
+        if entry.type in APPLY:
+            APPLY[entry.type](db, data, by, county_time, plans)
+            if entry.type == "card.issued":
+                db.execute("UPDATE issued_cards SET roster_seq = ? WHERE card_no = ? AND "
+                           "issued_by = ?", (entry.seq, data["card_no"], by))
+        elif entry.type == "visitor.looked_up":  # listed in her record as any opening of it
+            db.execute("INSERT INTO record_views (resident_id, technician_id, at, what) VALUES "
+                       "(?, ?, ?, 'lookup')", (resident, by, entry.at or county_time))
+            applied.looked_up.append([entry.station_id, resident])
+        elif entry.type == "resident.moved":
+            if data.get("to") == own:
+                db.execute("DELETE FROM homes WHERE resident_id = ?", (resident,))
+            else:
+                db.execute("INSERT INTO homes VALUES (?, ?) ON CONFLICT(resident_id) DO UPDATE "
+                           "SET station_id = excluded.station_id", (resident, data.get("to")))
+
+
+def _about(entry: Entry, facts: StationFacts) -> str | None:
+    if entry.type == "card.revoked":
+        card = facts.card(entry.data["card_no"])
+        return card.holder_id if card is not None else None
+    return subject(entry.type, entry.data)
 
 
 class StationFacts:
-    """The roster rules' view of this station's database (kiosk.protocol.roster.refusal):
-    its own residents and cards, and what the roster brought from the others."""
+    """The roster rules' view of this station's database (kiosk.protocol.roster_rules): its
+    own residents and cards, where the others it holds live, and where their cards were seen."""
 
     def __init__(self, db: Database, own_station_id: str):
         self.db, self.own = db, own_station_id
 
     def card(self, card_no: str) -> CardFact | None:
-        row = self.db.execute("SELECT issued_by, holder_id, role FROM issued_cards "
+        row = self.db.execute("SELECT issued_by, holder_id, role, status FROM issued_cards "
                               "WHERE card_no = ?", (card_no,)).fetchone()
         if row is None:
             return None
         issuer = row[0][len("station:"):] if row[0].startswith("station:") else self.own
-        return CardFact(issuer, row[1], row[2])
+        return CardFact(issuer, row[1], row[2], row[3] == "revoked")
+
+    def held(self, resident_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM residents WHERE id = ?",
+                               (resident_id,)).fetchone() is not None
 
     def home(self, resident_id: str) -> str | None:
-        row = self.db.execute("SELECT station_id FROM roster_served WHERE resident_id = ? AND "
-                              "home = 1", (resident_id,)).fetchone()
+        row = self.db.execute("SELECT station_id FROM homes WHERE resident_id = ?",
+                              (resident_id,)).fetchone()
         if row is not None:
-            return row[0]
-        mine = self.db.execute("SELECT 1 FROM residents WHERE id = ?", (resident_id,)).fetchone()
-        return self.own if mine else None
+            return row[0] or None  # '' : pulled before homes were known
+        return self.own if self.held(resident_id) else None
 
-    def served(self, resident_id: str, station_id: str) -> bool:
-        return self.db.execute("SELECT 1 FROM roster_served WHERE resident_id = ? AND "
-                               "station_id = ?", (resident_id, station_id)).fetchone() is not None
-
-
-def _resident(db, d, by, at, plans):
-    added = db.execute("INSERT OR IGNORE INTO residents (id, name, birth_date, village, "
-                       "consent_version, consent_at, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       (d["id"], d["name"], d.get("birth_date"), d.get("village"),
-                        d.get("consent_version"), d.get("consent_at"), d.get("registered_at")))
-    if added.rowcount:  # new here: her search keys, as registration makes them
-        index_resident(db, d["id"], d["name"])
-    if by.startswith("station:"):  # another station's resident (not one replayed by a restore)
-        db.execute("INSERT INTO roster_served VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET home = 1",
-                   (d["id"], by[len("station:"):]))
-
-
-def _corrected(db, d, by, at, plans):
-    for field, value in d["changes"].items():
-        if field in ("name", "birth_date", "village"):
-            db.execute(f"UPDATE residents SET {field} = ? WHERE id = ?", (value, d["resident_id"]))
-            if field == "name":
-                index_resident(db, d["resident_id"], value)
-
-
-def _consent(db, d, by, at, plans):
-    db.execute("UPDATE residents SET consent_version = ?, consent_at = ? WHERE id = ?",
-               (d.get("version"), at if d.get("version") else None, d["resident_id"]))
-
-
-def _card(db, d, by, at, plans):
-    """Another station's card: no UID hash is kept (its signed record binds the UID), and
-    ``issued_by`` names the station whose key must have signed the record. (A restore replays
-    the station's own cards here too, with their role and technician: kiosk.store.rebuild.)"""
-    db.execute("INSERT OR IGNORE INTO issued_cards (card_no, role, holder_id, uid_hash, kind, "
-               "issued_at, issued_by) VALUES (?, ?, ?, '', ?, ?, ?)",
-               (d["card_no"], d.get("role", "resident"), d["holder_id"], d["kind"], at, by))
-
-
-def _revoked(db, d, by, at, plans):
-    db.execute("UPDATE issued_cards SET status = 'revoked' WHERE card_no = ?", (d["card_no"],))
-
-
-def _enrolled(db, d, by, at, plans):
-    spec = plans.get(d["plan"])
-    titles = {i.code: i.title for i in spec.items} if spec else {}
-    db.execute("INSERT OR IGNORE INTO enrolments VALUES (?, ?, ?, 'enrolled', '{}', ?, ?)",
-               (d["enrolment_id"], d["resident_id"], d["plan"], at, by))
-    for item in d["items"]:
-        db.execute("INSERT OR IGNORE INTO care_plan_items (id, resident_id, plan, title, earliest, "
-                   "due, latest, enrolment_id, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   (item["id"], d["resident_id"], d["plan"], titles.get(item["code"], d["plan"]),
-                    item["earliest"], item["due"], item["latest"], d["enrolment_id"],
-                    item["code"]))
-
-
-def _declined(db, d, by, at, plans):
-    db.execute("UPDATE care_plan_items SET declined_on = COALESCE(declined_on, ?) WHERE id = ?",
-               (at[:10], d["item_id"]))
-
-
-def _visit(db, d, by, at, plans):
-    db.execute("INSERT OR IGNORE INTO visits (id, item_id, resident_id, visit_date, outcome, note, "
-               "next_appointment, logged_by, logged_at, corrects) VALUES (?, ?, ?, ?, ?, '', ?, "
-               "?, ?, ?)", (d["id"], d["item_id"], d["resident_id"], d["visit_date"],
-                            d["outcome"], d.get("next_appointment"), by, at, d.get("corrects")))
-    db.execute("UPDATE care_plan_items SET done_on = ? WHERE id = ?", (d["visit_date"], d["item_id"]))
-    if d.get("next_item_id") and d.get("next_appointment"):
-        db.execute("UPDATE care_plan_items SET appointment = ? WHERE id = ?",
-                   (d["next_appointment"], d["next_item_id"]))
-
-
-APPLY = {"resident.registered": _resident, "resident.corrected": _corrected,
-         "consent.given": _consent, "consent.withdrawn": _consent, "card.issued": _card,
-         "card.revoked": _revoked, "care.enrolled": _enrolled, "care_item.declined": _declined,
-         "visit.logged": _visit, "visit.corrected": _visit}
-
-
-def remote_revoked_at(db):
-    """For the card desk: when the county revoked another station (epoch seconds), if it did."""
-    import datetime as dt
-
-    def revoked_at(station_id: str) -> float | None:
-        row = db.execute("SELECT revoked_at FROM remote_stations WHERE station_id = ?",
-                         (station_id,)).fetchone()
-        if not row or not row[0]:
-            return None
-        return dt.datetime.fromisoformat(row[0].replace("Z", "+00:00")).timestamp()
-    return revoked_at
-
-
-def remote_key_lookup(db):
-    """For the card verifier: another station's public key hex, learned from the roster."""
-    def lookup(station_id: str) -> str | None:
-        row = db.execute("SELECT public_key FROM remote_stations WHERE station_id = ?",
-                         (station_id,)).fetchone()
-        return row[0] if row else None
-    return lookup
-
-
-
-def remote_former_keys(db):
-    """For the card verifier: another station's keys before its successor (hex)."""
-    def lookup(station_id: str) -> list[str]:
-        return [r[0] for r in db.execute("SELECT public_key FROM remote_former_keys WHERE "
-                                         "station_id = ?", (station_id,))]
-    return lookup
+    def seen(self, resident_id: str, station_id: str) -> Seen | None:
+        row = self.db.execute("SELECT seq, at FROM presence WHERE resident_id = ? AND "
+                              "station_id = ?", (resident_id, station_id)).fetchone()
+        return Seen(row[0], row[1]) if row else None

@@ -25,7 +25,8 @@ COLLATE, the index does the work). The keys of a name, all lower case, separator
 
 Keys are derived data: nothing here goes into an event, and ID numbers and phones are never
 keys (those searches match their own columns). ``KEYS_VERSION`` names this recipe and the
-pypinyin release: when either changes, the next start rebuilds every resident's keys.
+pypinyin release: when either changes, the next start rebuilds every resident's keys (3/: a
+surname of two readings, 乐 or 尉, no longer lent its second to the given name: 乐明 was `yuele`).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from sqlite_utils import Database
 
 # pypinyin itself is imported where keys are made: its dictionaries take a second or more to
 # load, which every `kiosk` command that opens the database would otherwise pay.
-KEYS_VERSION = f"2/pypinyin-{version('pypinyin')}"
+KEYS_VERSION = f"3/pypinyin-{version('pypinyin')}"
 VERSION_KEY = "search_keys_version"
 # Full-pinyin keys per name, and as many initials keys: every reading of any name of three
 # characters the bench makes (the most, 48, is 于平平's 3 x 4 x 4), so which reading comes first
@@ -56,7 +57,9 @@ _TOP = "\U0010ffff"  # sorts after every character: q <= key < q + _TOP is "key 
 EXTRA_READINGS: dict[str, tuple[str, ...]] = {"\U00020bb7": ("ji",)}  # 𠮷, a form of 吉
 
 # Surnames whose surname reading is not the character's most common one. pypinyin's heteronym
-# readings hold them all; this table only puts the surname's reading first.
+# readings hold them all; this table only puts the surname's reading first. A single character
+# lists its surname readings, likeliest first (乐: yue, le); a compound surname one reading per
+# character (尉迟: yu, chi).
 SURNAME_READINGS: dict[str, tuple[str, ...]] = {
     "单": ("shan",), "曾": ("zeng",), "解": ("xie",), "区": ("ou",), "仇": ("qiu",),
     "朴": ("piao",), "查": ("zha",), "覃": ("qin",), "盖": ("ge",), "乐": ("yue", "le"),
@@ -99,8 +102,12 @@ def _heteronyms(char: str) -> tuple[str, ...]:
     return tuple(r.replace("ü", "v") for r in found[0]) if found else ()
 
 
-def _surname(name: str) -> tuple[str, ...]:
-    return SURNAME_READINGS.get(name[:2]) or SURNAME_READINGS.get(name[:1]) or ()
+def _surname(name: str) -> list[tuple[str, ...]]:
+    """The surname's readings per character, first first: a compound surname's one per
+    character, a single character's all of them (乐明's 明 is never read le)."""
+    if name[:2] in SURNAME_READINGS:
+        return [(reading,) for reading in SURNAME_READINGS[name[:2]]]
+    return [SURNAME_READINGS[name[:1]]] if name[:1] in SURNAME_READINGS else []
 
 
 def readings(name: str) -> list[list[str] | None]:
@@ -113,7 +120,7 @@ def readings(name: str) -> list[list[str] | None]:
         if not heard:
             out.append(None)
             continue
-        lead = (surname[i],) if i < len(surname) else ()
+        lead = surname[i] if i < len(surname) else ()
         out.append(list(dict.fromkeys((*lead, *heard))))
     return out
 

@@ -26,6 +26,7 @@ from kiosk.store.sqlite_staff import (
     SqliteTechnicians,
     SqliteVisits,
 )
+from kiosk.store.visitors import SqliteHomes, SqliteVisitors
 
 EVENT_COLUMNS = ("seq", "id", "v", "station_id", "type", "payload", "wall_time", "boot_id",
                  "mono_ns", "prev_hash", "hash", "signature")
@@ -191,6 +192,7 @@ class SqliteUnitOfWork(UnitOfWork):
         self.record_views = SqliteRecordViews(db)
         self.queue = SqliteQueueEntries(db)
         self.roster = SqliteRoster(db)  # the county's roster feed (sync/roster_pull.py)
+        self.homes, self.visitors = SqliteHomes(db), SqliteVisitors(db)
         self._atomic: contextlib.AbstractContextManager[Database] | None = None
 
     def __enter__(self) -> SqliteUnitOfWork:

@@ -44,6 +44,16 @@ class SqliteIssuedCards:
     def set_status(self, card_no: str, status: str) -> None:
         self.db.execute("UPDATE issued_cards SET status = ? WHERE card_no = ?", (status, card_no))
 
+    def note_revoked(self, card_no: str) -> None:
+        """The county says another station's card is revoked: refused here from now on."""
+        self.db.execute("INSERT OR IGNORE INTO revoked_cards VALUES (?)", (card_no,))
+        self.db.execute("UPDATE issued_cards SET status = 'revoked' WHERE card_no = ? AND "
+                        "issued_by LIKE 'station:%'", (card_no,))
+
+    def known_revoked(self, card_no: str) -> bool:
+        return self.db.execute("SELECT 1 FROM revoked_cards WHERE card_no = ?",
+                               (card_no,)).fetchone() is not None
+
 
 class SqliteEnrolments:
     def __init__(self, db: Database):

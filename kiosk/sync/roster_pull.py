@@ -27,22 +27,25 @@ def pull(core, link, county_key, max_pages: int = 100) -> int:
         page = verify_page(link.roster(core.config.station.id, after, core.key), county_key)
         if page["for"] != core.config.station.id or page["after"] != after:
             raise ProtocolError("roster page was made for another request")
+        _apply_page(core, page)  # with no entries, still the stations' keys and revocations
         if page["next"] == after:  # nothing new since the cursor
             return applied
-        _apply_page(core, page)
         applied += len(page["entries"])
     return applied
 
 
 def _apply_page(core, page: dict) -> None:
     with core.uow() as uow:
-        new_keys, refused = uow.roster.apply_page(page, core.config.station.id, core.care.plans)
+        new_keys, applied = uow.roster.apply_page(page, core.config.station.id, core.care.plans)
+        refused = applied.refused
         if page["entries"] or new_keys:  # a bare cursor move (own events only) is bookkeeping
             uow.record("roster.applied", {"after": page["after"], "next": page["next"],
                                           "entries": len(page["entries"]) - len(refused),
                                           "stations": new_keys,
                                           "from": sorted({e["station_id"] for e in page["entries"]}),
-                                          "refused": refused})
+                                          "refused": refused,
+                                          **({"looked_up": applied.looked_up}
+                                             if applied.looked_up else {})})
         uow.commit()
     if refused:  # the county should have kept them back: say so where an operator looks
         log.error("ALERT roster: %d entries refused by the roster rules (from %s)", len(refused),

@@ -95,7 +95,8 @@ def logout():
     session = services().desk.end_session()
     if session:
         core().staff.logout(session.technician_id, "button")
-    response = make_response(redirect(url_for("screen.index")))
+    # the idle screen, not the last tap of her session (a card she issued: 已发卡 and its number)
+    response = make_response(redirect(url_for("screen.index", idle=1)))
     response.delete_cookie(COOKIE)
     response.delete_cookie("lang", samesite="Strict")  # the public screen is Chinese again
     return response
@@ -197,14 +198,19 @@ def resident(resident_id: str):
         abort(404)
     core().registry.viewed(resident_id, me())  # audited: she sees who opened her record
     registered, dropped = reg.just_registered(resident_id)
-    return _record_page(record, registered=registered, not_kept=dropped)
+    response = make_response(_record_page(record, registered=registered, not_kept=dropped))
+    if registered:  # said once: not again on the record she comes back to after a card, a plan
+        response.delete_cookie(reg.REGISTERED_COOKIE, samesite="Strict")
+    return response
 
 
 def _record_page(record, errors=None, form=None, **shown):
+    own = core().config.station.id
     return render_template("staff/resident.html", record=record, today=today(),
                            plans=core().care.plans, errors=errors or {}, form=form or {},
                            views=queries.views_by_day(record.views, core().config.station.timezone),
-                           **shown)
+                           home=queries.home_station(db(), record.resident.id) or own,
+                           stations=[own, *queries.station_ids(db())], **shown)
 
 
 @bp.post("/residents/<resident_id>/correct")

@@ -68,6 +68,18 @@ def revoke(card_no: str):
     return redirect(url_for("staff.resident", resident_id=card["holder_id"], _anchor="sec-cards"))
 
 
+@bp.post("/residents/<resident_id>/move")
+@staff_required
+def move(resident_id: str):
+    """She now lives in another township: her record goes to that station (issue 24)."""
+    try:
+        core().registry.move(resident_id, request.form.get("to", ""), core().config.station.id,
+                             me())
+    except Invalid as exc:
+        return _record_with_error(resident_id, exc)
+    return redirect(url_for("staff.resident", resident_id=resident_id, _anchor="sec-details"))
+
+
 @bp.post("/residents/<resident_id>/enrol")
 @staff_required
 def enrol(resident_id: str):

@@ -48,10 +48,15 @@ SMALL_TARGETS = "(selector) => {" + _VISIBLE + """
 }"""
 
 # Content cut off: an element that hides or scrolls its overflow with more inside than it shows
-# (a panel that scrolls inside on purpose says so with data-scrolls), or anything that reaches
-# past the viewport of a page that does not scroll. Form fields scroll their own text.
+# (a panel that scrolls inside on purpose says so with data-scrolls), or, on a page that does not
+# scroll, anything that reaches past the viewport or spills from its region (header, call band,
+# main, status bar) into another: a screen taller than the room between the bars runs under them.
+# Form fields scroll their own text.
 CLIPPED = "(pageScrolls) => {" + _VISIBLE + """
     const found = [];
+    // the page's regions (header, call band, main, status bar: the body's children in its flow)
+    const regions = [...document.body.children].filter(r => visible(r)
+        && ['static', 'relative', 'sticky'].includes(getComputedStyle(r).position));
     const d = document.documentElement;
     const width = d.clientWidth, height = d.clientHeight;
     for (const e of document.querySelectorAll('body *')) {
@@ -66,6 +71,16 @@ CLIPPED = "(pageScrolls) => {" + _VISIBLE + """
         if (!pageScrolls && (r.bottom > height + 1 || r.right > width + 1)
                 && !e.parentElement.closest('[data-scrolls]'))
             found.push(`outside the ${width}x${height} screen: ${what}`);
+        // on a page that does not scroll, nothing spills out of its region into another (a
+        // screen taller than the room between the bars runs under them, or over the call band)
+        if (!pageScrolls && !e.closest('[data-scrolls]')) {
+            const own = regions.find(g => g.contains(e));
+            const into = own && regions.find(g => g !== own && (() => {
+                const o = g.getBoundingClientRect();
+                return r.top < o.bottom - 1 && r.bottom > o.top + 1 && r.left < o.right - 1 && r.right > o.left + 1;
+            })());
+            if (into) found.push(`spills into <${into.tagName.toLowerCase()} id=${into.id} class="${into.className}">: ${what}`);
+        }
     }
     return found.slice(0, 12);
 }"""

@@ -1,15 +1,26 @@
-"""A real station process in Debian's Chromium, shared by the browser tests that drive one."""
+"""A real station process in Debian's Chromium, shared by the browser tests that drive one, and
+the language the kiosk's own browser unit gives Chromium (its date fields read 年/月/日)."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from kiosk.sim.pcscd import PcscdHarness
 from kiosk.testing.station import StationProcess, TapDriver
-from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+
+UNIT = Path(__file__).resolve().parents[2] / "systemd" / "kiosk-browser.service"
+
+
+def kiosk_browser_language() -> tuple[dict[str, str], list[str]]:
+    """The language kiosk-browser.service gives Chromium: its LANGUAGE and its --lang flag."""
+    text = UNIT.read_text(encoding="utf-8")
+    return dict(re.findall(r"^Environment=(LANGUAGE)=(\S+)$", text, re.M)), re.findall(
+        r"(--lang=[\w-]+)", text)
 
 
 @contextlib.contextmanager

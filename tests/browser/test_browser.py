@@ -1,11 +1,10 @@
 """The touchscreen in Debian's Chromium (Playwright), fed by real taps through pcscd.
 
-Screenshots of every screen go to test-artifacts/screens/ (kept by CI as artifacts).
+Screenshots of every screen go to test-artifacts/screens/ (kept by CI as artifacts); the
+shared pieces (Chromium, taps, the layout rule) are in tests/browser/chromium.py.
 """
 
-import socket
 import time
-from pathlib import Path
 
 import pytest
 
@@ -19,13 +18,9 @@ from kiosk.ports import PrinterState
 from kiosk.sim.capture_printer import CapturePrinter
 from kiosk.sim.virtual_card import VirtualCard
 from kiosk.testing.station import StationProcess, TapDriver, write_station_config
-from tests.browser.perceived import small_targets
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, check_layout, free_port, open_page, tap, wait_screen
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 LI = bytes.fromhex("04112233445566")
 CARDS: dict[str, VirtualCard] = {}  # the demo residents' signed cards, filled by the rig
 
@@ -33,12 +28,6 @@ CARDS: dict[str, VirtualCard] = {}  # the demo residents' signed cards, filled b
 def card(name: str) -> VirtualCard:
     """A fresh handle on a demo card (same UID and memory)."""
     return CARDS[name].copy_to(CARDS[name].uid)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -69,47 +58,6 @@ def rig(pcscd, capture, tmp_path_factory):
         yield station, browser, TapDriver(pcscd), pcscd
         browser.close()
     station.stop()
-
-
-def open_page(browser, url, width=800, height=480, lang=None):
-    """A page at ``url``; with ``lang``, the other language pressed on the idle screen (English
-    lasts for one resident: the next tap, or the screen idling out, brings Chinese back)."""
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(url + (("&" if "?" in url else "?") + "idle=1" if lang else ""))
-    if lang:
-        page.click("#lang")
-    page.wait_for_function("document.body.dataset.connected === 'yes'")
-    return page
-
-
-def tap(driver, card, slot=0):
-    driver.place(slot, card)
-    driver.slots[slot].uid_read.wait(3) or driver.slots[slot].occupied or time.sleep(0.3)
-    time.sleep(0.1)
-    driver.remove(slot)
-
-
-def check_layout(page, name, scroll_y=False):
-    """The kiosk screens' rule: every target a finger can reach (links, buttons, fields,
-    <summary>, ...: tests/browser/perceived.py) at least 48x48 CSS px (hidden inputs and elements
-    not rendered are not reachable), no horizontal scroll, no vertical scroll unless
-    ``scroll_y`` (the technician pages may scroll down)."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{size['width']}x{size['height']}.png"),
-                    full_page=scroll_y)
-    layout = page.evaluate("""() => {
-        const d = document.documentElement;
-        return {sw: d.scrollWidth, cw: d.clientWidth, sh: d.scrollHeight, ch: d.clientHeight};
-    }""")
-    layout["small"] = small_targets(page)
-    assert layout["sw"] <= layout["cw"], f"{name} scrolls horizontally: {layout}"
-    assert scroll_y or layout["sh"] <= layout["ch"], f"{name} scrolls vertically: {layout}"
-    assert not layout["small"], f"{name}: touch targets under 48x48: {layout['small']}"
-
-
-def wait_screen(page, name, timeout=8000):
-    page.wait_for_selector(f"#screen[data-screen='{name}']", timeout=timeout)
 
 
 def test_tap_shows_queue_number_and_prints_it(rig, capture):

@@ -24,7 +24,7 @@ from kiosk.store.sqlite import iter_events
 from kiosk.web import create_app
 from kiosk.web.guard import COOKIE
 from kiosk.web.server import UiServer
-from tests.browser.test_browser import CHROMIUM, CHROMIUM_ARGS, check_layout
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, check_layout
 
 pytestmark = pytest.mark.browser
 LOGGED = dt.datetime(2026, 11, 28, 9, 15, tzinfo=dt.UTC)  # 17:15 in Shanghai: the last event

@@ -21,7 +21,7 @@ from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
 from kiosk.sim.virtual_card import VirtualCard
 from kiosk.testing.station import StationProcess, TapDriver, add_technician, write_station_config
-from tests.browser.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.browser.chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, free_port
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
 PIN = "246813"

@@ -17,8 +17,8 @@ from kiosk.demo.data import DEMO_TECHNICIAN, seed_demo
 from kiosk.domain.model import local_date
 from kiosk.keys import generate_key_file
 from kiosk.testing.station import write_station_config
+from tests.browser.chromium import ARTIFACTS, free_port, open_page, tap, wait_screen
 from tests.browser.station_rig import station_in_chromium
-from tests.browser.test_browser import ARTIFACTS, free_port, open_page, tap, wait_screen
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
 ROOMS = '\n[[queue.rooms]]\nid = "room1"\nname = "诊室1"\n\n[[queue.rooms]]\nid = "lab"\nname = "化验室"\n'

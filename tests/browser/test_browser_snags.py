@@ -13,7 +13,6 @@ and 您前面还有 N 人 follows the numbers the desk calls.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -24,22 +23,14 @@ from kiosk.demo.data import DEMO_TECHNICIAN, seed_demo
 from kiosk.domain.model import local_date
 from kiosk.keys import generate_key_file
 from kiosk.testing.station import write_station_config
+from tests.browser.chromium import ARTIFACTS, free_port, open_page, tap, wait_screen
 from tests.browser.perceived import clipped, small_targets, visible_errors
-from tests.browser.station_rig import station_in_chromium
-from tests.browser.test_browser import ARTIFACTS, free_port, open_page, tap, wait_screen
+from tests.browser.station_rig import kiosk_browser_language, station_in_chromium
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
-UNIT = Path(__file__).resolve().parents[2] / "systemd" / "kiosk-browser.service"
 KIOSK_SLOT, DESK_SLOT = 0, 1
 IDLE = 10  # ui.idle_seconds: long enough for the desk's calls, short enough to wait for once
 ID = "44030619850512124X"
-
-
-def kiosk_browser_language() -> tuple[dict[str, str], list[str]]:
-    """The language kiosk-browser.service gives Chromium: its LANGUAGE and its --lang flag."""
-    text = UNIT.read_text(encoding="utf-8")
-    return dict(re.findall(r"^Environment=(LANGUAGE)=(\S+)$", text, re.M)), re.findall(
-        r"(--lang=[\w-]+)", text)
 
 
 @pytest.fixture(scope="module")

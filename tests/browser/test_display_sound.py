@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.web.server import UiServer
-from tests.browser.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.chromium import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.waiting import wait_until
 from tests.web.voice_kiosk import voice_station
 

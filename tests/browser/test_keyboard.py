@@ -18,8 +18,9 @@ import pytest
 from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
 from kiosk.testing.station import add_technician, write_station_config
-from tests.browser.station_rig import station_in_chromium
-from tests.browser.test_browser import ARTIFACTS, free_port, wait_screen
+from tests.browser.chromium import free_port, wait_screen
+from tests.browser.station_rig import kiosk_browser_language, station_in_chromium
+from tests.browser.touch import Taps, shot
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
 PIN = "246813"
@@ -40,58 +41,14 @@ KEYS = """() => {
 }"""
 
 
-class Taps:
-    """Taps on the touchscreen (Playwright's touchscreen), counted."""
-
-    def __init__(self, page):
-        self.page, self.count, self.typed = page, 0, []
-
-    def on(self, selector: str) -> None:
-        target = self.page.locator(selector).first
-        # in view above the open keyboard, as a swipe would bring it (scroll-padding-bottom)
-        target.evaluate("el => el.scrollIntoView({block: 'nearest'})")
-        box = target.bounding_box()
-        assert box, f"{selector} is not on the screen"
-        self.page.touchscreen.tap(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        self.count += 1
-
-    def to_page(self, selector: str) -> None:
-        """Tap a link or a submit button, and wait for the page it opens."""
-        with self.page.expect_navigation():
-            self.on(selector)
-
-    def key(self, char: str) -> None:
-        self.on(f"#osk .osk-layout:not([hidden]) [data-char='{char}']")
-
-    def candidate_shown(self, char: str) -> bool:
-        return char in self.page.eval_on_selector_all(
-            "#osk-candidates [data-candidate]", "bs => bs.map(b => b.textContent)")
-
-    def candidate(self, char: str) -> None:
-        self.on(f"#osk-candidates [data-candidate]:text-is('{char}')")
-
-    def syllable(self, letters: str, char: str) -> None:
-        """Letter by letter until ``char`` shows in the candidate row, then tap it."""
-        for n, letter in enumerate(letters, 1):
-            self.key(letter)
-            self.typed.append(letter)
-            self.page.wait_for_function(f"document.getElementById('osk').dataset.shown === '{letters[:n]}'")
-            if self.candidate_shown(char):
-                break
-        else:
-            shot(self.page, "failed")
-            raise AssertionError(f"{char} never showed for {letters}")
-        self.candidate(char)
-        self.typed.append(char)
-
-
 @pytest.fixture(scope="module")
 def station(pcscd, tmp_path_factory):
     config_path = write_station_config(tmp_path_factory.mktemp("keyboard"), pcscd,
                                        ui_port=free_port(), idle_seconds=30)
     generate_key_file(load_config(config_path).station.key_file)
     _, card = add_technician(config_path, "赵技术员", PIN, bytes.fromhex("08AABBCC"), "cpu")
-    with station_in_chromium(pcscd, config_path) as (station, browser, driver):
+    env, flags = kiosk_browser_language()  # as the kiosk's Chromium: its date fields read 年/月/日
+    with station_in_chromium(pcscd, config_path, tuple(flags), env) as (station, browser, driver):
         context = browser.new_context(viewport={"width": 800, "height": 480}, has_touch=True,
                                       is_mobile=False)
         yield station, context.new_page(), driver, card
@@ -116,11 +73,6 @@ def kiosk(station):
     taps.on("#pin-ok")
     page.wait_for_selector("#checkins-today")
     return page, station
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"keyboard-{name}.png"))
 
 
 def check_keys(page, where: str) -> None:
@@ -193,8 +145,8 @@ def test_a_whole_name_at_once_paging_a_village_and_english(kiosk):
     for letter in "wangxiuhua":
         taps.key(letter)
     page.wait_for_selector("#osk-candidates .osk-phrase")
-    phrase = page.inner_text("#osk-candidates .osk-phrase")  # each syllable's likeliest, first
-    assert len(phrase) == 3 and phrase[0] == "王" and phrase[2] == "华", phrase
+    phrase = page.inner_text("#osk-candidates .osk-phrase")  # the surname and a common given name
+    assert phrase == "王秀华", phrase
     page.wait_for_selector("#osk-next:enabled")
     check_keys(page, "candidates")  # the candidate row's keys, the letters and the paging keys
     first_page = page.inner_text("#osk-candidates")
@@ -205,8 +157,10 @@ def test_a_whole_name_at_once_paging_a_village_and_english(kiosk):
     for char, rest in (("王", "xiu'hua"), ("秀", "hua"), ("华", "")):  # a character at a time
         taps.candidate(char)
         assert page.inner_text("#osk-composing") == rest
-        if char == "王":
-            shot(page, "register")  # docs/img/kiosk-register-keyboard.png is this screen
+        if char == "王":  # docs/img/kiosk-register-keyboard.png is this screen, the birth date
+            page.evaluate("document.getElementById('f-birth_date')"  # in view above the keys
+                          ".scrollIntoView({block: 'nearest'})")
+            shot(page, "register")
     assert page.input_value("#f-name") == "王秀华"
 
     taps.on("#f-village")  # the next field, a syllable at a time

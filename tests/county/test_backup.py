@@ -21,7 +21,7 @@ from kiosk.cli.main import main
 from kiosk.config.loader import load_config
 from kiosk.errors import ProtocolError
 from kiosk.keys import generate_key_file, load_key_file
-from kiosk.protocol.sealed import open_sealed
+from kiosk.protocol.sealed import BACKUP_LABEL, open_sealed
 from kiosk.store.database import connect_readonly
 from kiosk.testing.history import History
 from kiosk.testing.station import write_station_config
@@ -86,7 +86,8 @@ def test_backup_sealed_to_the_county_restores_a_new_card(tmp_path, offline_stati
     assert b"SQLite format" not in blob and name.encode() not in blob  # nothing in the clear
     assert sealed.stat().st_mode & 0o077 == 0
     with pytest.raises(ProtocolError):  # only the county opens it
-        open_sealed(blob, load_key_file(load_config(path).station.key_file).x25519())
+        open_sealed(blob, load_key_file(load_config(path).station.key_file).x25519(),
+                    BACKUP_LABEL)
     original = load_config(path).station.database
 
     new = write_station_config(tmp_path / "new", None, station_id=STATION, extra=extra)
@@ -125,7 +126,6 @@ def test_backup_beside_the_running_station(tmp_path):
     """`kiosk backup` only reads (a read-only connection and SQLite's backup API): it runs while
     the station holds its database's writer, and the county opens the copy in memory."""
     from kiosk.county.store.station_backup import backup_station_id
-    from kiosk.protocol.sealed import open_sealed
     county_key = generate_key_file(tmp_path / "county.key")
     extra = f'\n[county]\npublic_key = "{county_key.public_bytes().hex()}"\n'
     path = write_station_config(tmp_path / "station", None, station_id=STATION, extra=extra)
@@ -140,7 +140,7 @@ def test_backup_beside_the_running_station(tmp_path):
     finally:
         core.close()
     (sealed,) = (tmp_path / "usb").iterdir()
-    database = open_sealed(sealed.read_bytes(), county_key.x25519())
+    database = open_sealed(sealed.read_bytes(), county_key.x25519(), BACKUP_LABEL)
     assert backup_station_id(database) == STATION
     from kiosk.store.database import connect_copy
     conn = connect_copy(":memory:")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -18,6 +19,7 @@ from kiosk.keys import generate_key_file
 from kiosk.sim.wallet import issue_virtual_card, read_card
 from kiosk.store.sqlite import iter_events
 from kiosk.testing.station import write_station_config
+from kiosk.testing.taps import tap
 from tests.county.test_county import county_cli, free_port, start_county
 
 
@@ -67,9 +69,9 @@ def test_check_in_anywhere_and_revoked_everywhere(two_stations):
     assert isinstance(before, CardRefused) and before.reason == "unknown_issuer"
 
     sync(paths["station-a"])
-    output = sync(paths["station-b"])
-    assert "名册" in output
-    outcome = b.checkins.handle_tap(read_card(card))
+    sync(paths["station-b"])  # B learns A's key; of A's residents, nothing
+    assert b.db.execute("SELECT COUNT(*) FROM residents").fetchone()[0] == 0  # not B's resident
+    outcome = tap(b, read_card(card))  # looked up at the county (issue 24)
     assert isinstance(outcome, CheckedIn) and outcome.masked_name == "王*华"
     assert outcome.follow_up.next_item.next_date == "2026-12-20"  # her plan came along
     row = b.db.execute("SELECT phone, national_id_hash FROM residents WHERE id = ?",
@@ -81,7 +83,7 @@ def test_check_in_anywhere_and_revoked_everywhere(two_stations):
     a.desk.revoke(a.db.execute("SELECT card_no FROM issued_cards").fetchone()[0], "tech-a")
     sync(paths["station-a"])
     sync(paths["station-b"])
-    refused = b.checkins.handle_tap(read_card(card))
+    refused = tap(b, read_card(card))
     assert isinstance(refused, CardRefused) and refused.reason == "revoked"
 
 
@@ -105,3 +107,29 @@ def test_roster_needs_a_fresh_signed_request(two_stations):
     page["entries"].append({"forged": True})
     with pytest.raises(ValueError):
         verify_page(page, public_key_from_hex(load_config(paths["station-b"]).county.public_key))
+
+
+def test_a_returning_visitor_is_looked_up_again_each_day(two_stations, clock):
+    """Her record at B is as her home station last left it: asked for again at her first tap
+    of a day (issue 24); with the county out of reach she is still checked in from what B kept."""
+    cores, paths, _ = two_stations
+    a, b = cores["station-a"], cores["station-b"]
+    resident = a.registry.register(Registration("王秀华", "1994-03-12", "东湾村", consent=True),
+                                   by="tech-a")
+    card = issue_virtual_card(a, "resident", resident.id, bytes.fromhex("04A1B2C3"), "cpu")
+    items = a.care.enrol(resident.id, "iud-followup", {"procedure_date": "2026-10-25"}, "tech-a")
+    sync(paths["station-a"])
+    sync(paths["station-b"])
+    assert isinstance(tap(b, read_card(card)), CheckedIn)
+    a.care.log_visit(items[0].id, "2026-11-28", "completed", "", "2026-12-20", "tech-a")
+    sync(paths["station-a"])
+    clock.advance(days=1)
+    assert isinstance(tap(b, read_card(card)), CheckedIn)
+    assert b.db.execute("SELECT done_on FROM care_plan_items WHERE id = ?",
+                        (items[0].id,)).fetchone()[0] == "2026-11-28"  # the visit at home came
+    looked_up = [e for e in iter_events(b.db) if e.type == "visitor.looked_up"]
+    assert len(looked_up) == 2
+    clock.advance(days=1)
+    b.config = replace(b.config, county=replace(b.config.county, url="http://127.0.0.1:1"))
+    outcome = tap(b, read_card(card))
+    assert isinstance(outcome, CheckedIn) and outcome.masked_name == "王*华"

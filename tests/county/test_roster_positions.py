@@ -25,17 +25,32 @@ from tests.county.test_county import push
 KEYS = {name: StationKey(Ed25519PrivateKey.generate()) for name in ("st-a", "st-c")}
 
 
-def chain(station_id: str, count: int) -> list:
+def chain(station_id: str, count: int, kinds=None) -> list:
+    """``count`` registrations of the station's residents, or the events ``kinds`` gives
+    (type, payload) for each n."""
     from kiosk.adapters.clock import FakeClock
     factory, head, events = EventFactory(station_id, KEYS[station_id], FakeClock()), ChainHead(), []
     for n in range(count):
-        event = factory.next(head, "resident.registered",
-                             {"id": f"{station_id}-r{n}", "name": "王秀华", "birth_date": None,
-                              "village": None, "consent_version": None, "consent_at": None,
-                              "registered_at": "2026-11-28"})
+        type_, payload = kinds(n) if kinds else (
+            "resident.registered", {"id": f"{station_id}-r{n}", "name": "王秀华", "birth_date": None,
+                                    "village": None, "consent_version": None, "consent_at": None,
+                                    "registered_at": "2026-11-28"})
+        event = factory.next(head, type_, payload)
         head = ChainHead(event.seq, event.hash)
         events.append(event)
     return events
+
+
+def revocations(n: int) -> tuple[str, dict]:
+    """Her registration, her card, then revocations of that card: what every station gets of
+    another station's resident (her card's number, nothing else; issue 24)."""
+    if n == 0:
+        return "resident.registered", {"id": "st-a-r0", "name": "王秀华"}
+    if n == 1:
+        return "card.issued", {"card_no": "CARD000001", "role": "resident", "holder_id": "st-a-r0",
+                               "uid_hash": "00", "kind": "cpu", "reason": "new", "by": "t"}
+    return "card.revoked", {"card_no": "CARD000001", "holder_id": "st-a-r0", "reason": "lost",
+                            "by": "t"}
 
 
 @pytest.fixture
@@ -84,7 +99,7 @@ def test_a_version_1_cursor_is_converted_on_the_first_pull(county, core):
     store, app, county_key = county
     store.enroll(core.config.station.id, core.key.public_bytes().hex(), "2026-11-29T00:00:00Z")
     client = app.test_client()
-    a = chain("st-a", 6)
+    a = chain("st-a", 6, revocations)
     push(client, a[:3], "st-a")
     old_cursor = 3  # all three rows were served to B by version 1
     push(client, a[3:], "st-a")
@@ -98,8 +113,8 @@ def test_a_version_1_cursor_is_converted_on_the_first_pull(county, core):
         assert cursor(core.db) == "st-a:6"
         assert pulled == 3  # seq 4..6 only
         assert pull(core, link, county_key.public) == 0  # nothing new, nothing again
-        names = [r[0] for r in core.db.execute("SELECT id FROM residents ORDER BY id")]
-        assert names == ["st-a-r3", "st-a-r4", "st-a-r5"]
+        assert core.db.execute("SELECT card_no FROM revoked_cards").fetchall() == [("CARD000001",)]
+        assert core.db.execute("SELECT COUNT(*) FROM residents").fetchone()[0] == 0
         page = link.roster(core.config.station.id, "st-a:6", core.key)
         assert page["next"] == "st-a:6" and page["entries"] == []
     finally:

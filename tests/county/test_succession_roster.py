@@ -10,6 +10,7 @@ from kiosk.domain.outcomes import CheckedIn
 from kiosk.domain.registry import Registration
 from kiosk.keys import StationKey
 from kiosk.sim.wallet import issue_virtual_card, read_card
+from kiosk.testing.taps import tap
 from tests.county.test_county import county_cli
 from tests.county.test_roster import county_and_stations, sync
 
@@ -31,6 +32,6 @@ def test_old_cards_still_check_in_at_other_stations_after_a_replace(two_stations
     county_cli(data_dir, "replace", "--station", "station-a", "--pubkey",
                successor.public_bytes().hex(), database=county_database)
     sync(paths["station-b"])  # B learns A's new key, and the one before it
-    outcome = b.checkins.handle_tap(read_card(card, b))
-    assert isinstance(outcome, CheckedIn), outcome
+    outcome = tap(b, read_card(card, b))  # looked up at the county (issue 24)
+    assert isinstance(outcome, CheckedIn) and not outcome.visitor_card, outcome
     assert b.db.execute("SELECT COUNT(*) FROM remote_former_keys").fetchone()[0] == 1

@@ -43,6 +43,17 @@ def shape(value: Any) -> Any:
     return type(value).__name__
 
 
+def fits(kind: Any, known: Any) -> bool:
+    """``kind`` is a shape the services write: the same keys, and each leaf of the same kind,
+    where an optional field (None on either side) fits any kind. Which optional fields a
+    services history happens to fill depends on its random ids (which item comes next)."""
+    if isinstance(kind, dict) and isinstance(known, dict):
+        return kind.keys() == known.keys() and all(fits(kind[k], known[k]) for k in kind)
+    if isinstance(kind, list) and isinstance(known, list):
+        return not kind or not known or fits(kind[0], known[0])
+    return kind == known or "NoneType" in (kind, known)
+
+
 def shapes(events) -> dict[str, list]:
     found: dict[str, list] = {}
     for event in events:
@@ -77,7 +88,8 @@ def test_a_simulated_year_writes_the_services_payloads(services_shapes):
     for type_, kinds in simulated.items():
         assert type_ in services_shapes, f"{type_}: the services never write it"
         for kind in kinds:
-            assert kind in services_shapes[type_], (type_, kind, services_shapes[type_])
+            assert any(fits(kind, known) for known in services_shapes[type_]), \
+                (type_, kind, services_shapes[type_])
 
 
 def test_the_demo_year_makes_a_station_that_opens_and_verifies(tmp_path):

@@ -16,8 +16,8 @@ from kiosk.domain.model import FollowUpStatus, Resident, local_date
 from kiosk.keys import generate_key_file
 from kiosk.sim.wallet import issue_virtual_card
 from kiosk.testing.station import write_station_config
+from tests.browser.chromium import free_port, open_page, tap
 from tests.browser.station_rig import station_in_chromium
-from tests.browser.test_browser import free_port, open_page, tap
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
 SENSITIVE = [(plan, n) for plan in load_plans(None).values() if plan.sensitive

@@ -17,10 +17,11 @@ from kiosk.bootstrap import build_core
 from kiosk.cli.main import main
 from kiosk.config.loader import load_config
 from kiosk.domain.cards import uid_hash
-from kiosk.domain.outcomes import CardRefused, CheckedIn
+from kiosk.domain.outcomes import CardRefused, CheckedIn, VisitorCard
 from kiosk.domain.registry import Registration
-from kiosk.keys import generate_key_file
+from kiosk.keys import generate_key_file, public_key_from_hex
 from kiosk.sim.wallet import issue_virtual_card, read_card
+from kiosk.sync.visitors import ask, keep
 from kiosk.testing.station import write_station_config
 from tests.county.test_county import county_cli, free_port, start_county
 
@@ -87,11 +88,19 @@ def test_f03_roster_carries_no_uid_hash(stations):
     sync(paths["station-a"])
 
     page = HttpCountyLink(url).roster("station-b", "", b.key)
-    issued = [e for e in page["entries"] if e["type"] == "card.issued"]
-    assert issued and all("uid_hash" not in e["data"] for e in issued)
     assert unkeyed(UID) not in json.dumps(page)
 
-    sync(paths["station-b"])
+    sync(paths["station-b"])  # B holds her only once her card is tapped there (issue 24)
+    visitor = b.checkins.handle_tap(read_card(card))
+    assert isinstance(visitor, VisitorCard)
+    tap_seq = b.checkins.visitor_tapped(visitor)
+    county_key = public_key_from_hex(load_config(paths["station-b"]).county.public_key)
+    answer = ask(b, HttpCountyLink(url), county_key, visitor.card_no, visitor.record, tap_seq)
+    assert isinstance(answer, dict)
+    issued = [e for e in answer["entries"] if e["type"] == "card.issued"]
+    assert issued and all("uid_hash" not in e["data"] for e in issued)
+    assert unkeyed(UID) not in json.dumps(answer)
+    assert keep(b, answer, visitor.card_no, tap_seq)
     assert b.db.execute("SELECT uid_hash FROM issued_cards").fetchall() == [("",)]
     outcome = b.checkins.handle_tap(read_card(card))
     assert isinstance(outcome, CheckedIn) and outcome.resident_id == her.id

@@ -11,8 +11,8 @@ import pytest
 from kiosk.config.loader import load_config
 from kiosk.keys import generate_key_file
 from kiosk.testing.station import seed_residents, write_station_config
+from tests.browser.chromium import free_port, open_page, tap, wait_screen
 from tests.browser.station_rig import station_in_chromium
-from tests.browser.test_browser import free_port, open_page, tap, wait_screen
 
 pytestmark = [pytest.mark.pcsc, pytest.mark.browser]
 IDLE = 4

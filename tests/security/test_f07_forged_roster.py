@@ -15,13 +15,14 @@ import datetime as dt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from kiosk.domain.outcomes import CheckedIn, TechnicianCard
+from kiosk.domain.outcomes import CardRefused, CheckedIn, TechnicianCard
 from kiosk.domain.registry import Registration
 from kiosk.keys import StationKey
 from kiosk.protocol.roster import sign_page
 from kiosk.sim.wallet import issue_virtual_card, read_card
 from kiosk.store.sqlite import iter_events
 from kiosk.sync.roster_pull import pull
+from kiosk.testing.taps import tap
 from tests.county.test_roster import county_and_stations
 from tests.county.test_roster import sync as roster_sync
 
@@ -95,23 +96,25 @@ def test_f07_forged_roster_entries_are_refused_and_alerted_at_the_county(
     a, b = cores["station-a"], cores["station-b"]
     resident, her_card, tech_card, her_no, tech_no, tech_id = station_a_with_her_and_a_technician(a)
     sync(paths["station-a"])
-    sync(paths["station-b"])  # B now knows her from the roster, as any station does
+    sync(paths["station-b"])
     forge_with_b_key(b, resident.id, her_no, tech_no, tech_id)
     sync(paths["station-b"])
     sync(paths["station-a"])
     assert_a_unharmed(a, resident.id, her_card, tech_card)
     alerts = [line for line in county_log.read_text().splitlines() if "ALERT" in line]
-    assert len(alerts) == 5, alerts  # the new home, both revocations, correction, consent
+    # the new home, both revocations, correction, consent, the card "issued" to her at B
+    # without her card there (issue 23, N7), and its "reissue" pair, which revokes A's card
+    assert len(alerts) == 7, alerts
     assert all("station-b" in line for line in alerts)
-    # the forged "reissued at B" pair looks like a real reissue away from home: kept at B,
-    # not served, no alert (her home station revokes a lost card for everyone)
     assert "technician cards never cross" in "\n".join(alerts)
-    # a legitimate change still crosses: A revokes its own card, and B refuses it
+    # a legitimate change still crosses: A revokes its own card, and B refuses it (B holds
+    # nothing of her: only the card's number crosses, issue 24)
     a.desk.revoke(her_no, "tech-a")
     sync(paths["station-a"])
     sync(paths["station-b"])
-    assert b.db.execute("SELECT status FROM issued_cards WHERE card_no = ?",
-                        (her_no,)).fetchone()[0] == "revoked"
+    assert b.db.execute("SELECT card_no FROM revoked_cards").fetchall() == [(her_no,)]
+    refused = tap(b, read_card(her_card, b))
+    assert isinstance(refused, CardRefused) and refused.reason == "revoked"
 
 
 class PageLink:
@@ -160,15 +163,17 @@ def test_f07_station_refuses_forged_entries_even_if_the_county_serves_them(core)
 
 
 def test_f07_station_that_served_her_corrects_her_with_her_card(county_and_two_stations):
-    """The legitimate path: B issues her a card (a lost card, reissued away from home), checks
-    her in with it and corrects her name; A takes the correction, and keeps her old card."""
+    """The legitimate path: her card is tapped at B (B looks her up), B issues her a new card
+    (a lost card, reissued away from home), checks her in with it and corrects her name; A
+    takes the card and the correction, and keeps her old card."""
     cores, paths, county_log = county_and_two_stations
     a, b = cores["station-a"], cores["station-b"]
     resident, her_card, _tech, her_no, _tech_no, _tech_id = station_a_with_her_and_a_technician(a)
     sync(paths["station-a"])
     sync(paths["station-b"])
+    assert isinstance(tap(b, read_card(her_card, b)), CheckedIn)  # she is at B
     new_card = issue_virtual_card(b, "resident", resident.id, bytes.fromhex("04A1B2C4"), "cpu")
-    assert isinstance(b.checkins.handle_tap(read_card(new_card, b)), CheckedIn)
+    assert isinstance(tap(b, read_card(new_card, b)), CheckedIn)
     b.registry.correct(resident.id, {"name": "王秀花"}, by="tech-b")
     sync(paths["station-b"])
     sync(paths["station-a"])

@@ -95,9 +95,10 @@ def test_one_writing_connection_through_taps_staff_sync_and_roster(stations, tmp
     try:
         assert wait_until(lambda: _answers(staff), 30)
         reads = connect_readonly(config.station.database)
-        # The sync thread's first round pulls the roster: her card from A checks in here.
-        assert wait_until(lambda: reads.execute("SELECT 1 FROM residents WHERE id = ?",
-                                                (resident.id,)).fetchone(), 60)
+        # The sync thread's first round pulls the roster (A's key); her card from A then
+        # checks in here, her record looked up at the county on the loop's thread (issue 24).
+        assert wait_until(lambda: reads.execute("SELECT 1 FROM remote_stations WHERE "
+                                                "station_id = 'station-a'").fetchone(), 60)
         for card in (own_card, from_a, own_card):  # taps (a repeat among them)
             count = len(reports)
             reader.tap_card(card)

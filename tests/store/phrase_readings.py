@@ -63,7 +63,7 @@ def phrase_readings(name: str) -> list[list[str] | None]:
         if not heard:
             out.append(None)
             continue
-        lead = (surname[i],) if i < len(surname) else ()
+        lead = surname[i] if i < len(surname) else ()
         ordered = [*lead, *([context] if context else []), *heard]
         out.append(list(dict.fromkeys(ordered)))
     return out

@@ -82,6 +82,19 @@ def test_readings_stay_bounded_for_many_polyphonic_characters():
         assert reading + rest in keys
 
 
+def test_a_surname_of_two_readings_keeps_them_both_to_itself():
+    """乐 (yue, le) and 尉 (wei, yu) are found by each reading, and the given name keeps its own
+    (until keys 3/, 乐明's 明 took le: `yuele`)."""
+    for name, surname, first in (("乐明", ("yue", "le"), "ming"), ("尉秀", ("wei", "yu"), "xiu")):
+        keys = search_keys.name_keys(name)
+        per_char = search_keys.readings(name)
+        assert tuple(per_char[0][:2]) == surname and per_char[1][0] == first, per_char
+        for reading in surname:
+            assert {reading + first, reading[0] + first[0]} <= keys
+        assert not {"yuele", "weiyu", "yl", "wy"} & keys, sorted(keys)
+    assert [r[0] for r in search_keys.readings("尉迟明")] == ["yu", "chi", "ming"]  # one each
+
+
 def test_ids_and_phones_are_never_keys_and_id_search_still_works(core):
     her = core.registry.register(Registration("王秀华", "1990-03-07", "东湾村", "13700001111",
                                               consent=True), by="tech-1")
@@ -99,12 +112,13 @@ def test_keys_follow_a_correction(core):
 
 
 def test_roster_residents_and_corrections_are_found(core):
+    """A visitor's record (a lookup at the county) and a correction from her home station."""
     roster = SqliteRoster(core.db)
-    page = {"stations": {}, "county_time": "2026-11-28T01:00:00Z", "next": 2, "entries": [
-        {"station_id": "other-st", "seq": 1, "type": "resident.registered",
-         "data": {"id": "res-away", "name": "曾国华"}}]}
+    page = {"stations": {}, "county_time": "2026-11-28T01:00:00Z", "next": 2, "entries": []}
     with core.db.conn:
-        roster.apply_page(page, "own-st", {})
+        roster.apply_entries([{"station_id": "other-st", "seq": 1, "type": "resident.registered",
+                               "data": {"id": "res-away", "name": "曾国华"}}], "own-st", {},
+                             page["county_time"], admit=frozenset({"res-away"}))
     assert "res-away" in found(core, "zgh") and "res-away" in found(core, "cengguohua")
     page["entries"] = [{"station_id": "other-st", "seq": 2, "type": "resident.corrected",
                         "data": {"resident_id": "res-away", "changes": {"name": "解明"}}}]

@@ -75,3 +75,11 @@ def test_decoder_keeps_the_big_queue_number_big():
     printed = decode(render_receipt(receipt_lines(RECEIPT), PrinterProfile()))
     sizes = dict(zip(printed.text_lines, printed.sizes, strict=False))
     assert sizes["17"] == 4 and sizes["姓名 Name: 张*祥"] == 1
+
+
+def test_an_offline_visitors_receipt_shows_her_card_number_not_a_name():
+    """A resident of another station checked in while the county was out of reach (issue 24):
+    the receipt names her card, since the station holds no name of hers."""
+    receipt = Receipt("测试站", "2026-12-01 09:00", 7, "*", None, "ABCD1234", card_no="K7QW2M9XPL")
+    texts = [line.text for line in receipt_lines(receipt)]
+    assert "卡号 Card: K7QW2M9XPL" in texts and not any(t.startswith("姓名") for t in texts)

@@ -87,10 +87,12 @@ def test_sealed_boxes_open_only_for_their_recipient():
     assert x25519_public_from_ed25519(recipient.public_bytes()) == x_public  # libsodium's map
     blob = seal_to_ed25519("王秀华的记录".encode() * 100, recipient.public_bytes().hex(), "test")
     assert "王秀华".encode() not in blob
-    assert open_sealed(blob, recipient.x25519()) == "王秀华的记录".encode() * 100
+    assert open_sealed(blob, recipient.x25519(), "test") == "王秀华的记录".encode() * 100
     with pytest.raises(ProtocolError):
-        open_sealed(blob, key().x25519())
+        open_sealed(blob, key().x25519(), "test")
+    with pytest.raises(ProtocolError):  # the purpose is bound into the box, though not written
+        open_sealed(blob, recipient.x25519(), "other")
     altered = bytearray(seal(b"data", x_public, b"test"))
     altered[-1] ^= 1
     with pytest.raises(ProtocolError):
-        open_sealed(bytes(altered), recipient.x25519())
+        open_sealed(bytes(altered), recipient.x25519(), "test")

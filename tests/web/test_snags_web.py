@@ -85,7 +85,7 @@ def test_the_fields_not_kept_without_consent_are_named_before_and_after_saving(
     assert shown and "已登记" in shown.group(1) and "陈红" in shown.group(1)
     assert "出生日期" in shown.group(1) and "村" in shown.group(1) and "电话" not in shown.group(1)
     assert 'id="registered"' not in page(kiosk.client.get("/staff/residents"))
-    kiosk.client.delete_cookie("kiosk_registered")
+    # said once: back on her record after issuing a card or enrolling her, it is not said again
     assert 'id="registered"' not in page(kiosk.client.get(saved.headers["Location"]))
 
 
@@ -99,6 +99,8 @@ def test_log_out_never_brings_back_the_pin_pad(kiosk, tech_card):
     assert any(c.startswith("lang=;") for c in logout.headers.getlist("Set-Cookie"))  # Chinese
     public = page(kiosk.client.get("/"))
     assert "pin_entry" not in public and "赵技术员" not in public and 'name="pin"' not in public
+    # to the idle screen, not the last tap of her session (a card she issued: 已发卡, its number)
+    assert logout.headers["Location"].endswith("/?idle=1")
 
 
 def test_english_is_short_lived_and_chinese_comes_back(kiosk):

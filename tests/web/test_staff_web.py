@@ -134,6 +134,9 @@ def test_enrol_log_visit_and_her_next_date(kiosk, tech_card, core, clock):
     response = kiosk.post(f"/staff/items/{first}/visit", visit_date="2026-11-28",
                           outcome="completed", note="血压正常", next_appointment="2026-12-20")
     assert response.status_code == 302
+    visits = kiosk.client.get(f"/staff/residents/{resident_id}").get_data(as_text=True)
+    visits = visits[visits.index('id="visits"'):]
+    assert "孕早期建册" in visits[:visits.index("</table>")]  # which service the visit was for
     report = kiosk.tap(card)
     assert report.outcome.follow_up.next_item.next_date == "2026-12-20"
     kiosk.login(tech_card)

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from kiosk.county.domain.clock import parse_stamp
+from kiosk.protocol.station_requests import whole_number
 
 CLOCK_LIMIT_S = 300  # a station's clock off by more than this is flagged
 
@@ -73,7 +74,10 @@ def sync_metadata(station: StationRecord, station_time: str, reported: str, fres
         return None
     last = parse_stamp(station.last_sync)
     if not fresh and last is not None and station.clock_offset_s is not None:
-        kept = last + dt.timedelta(seconds=station.clock_offset_s)
-        if now + dt.timedelta(seconds=offset) <= kept:
+        try:
+            kept = last + dt.timedelta(seconds=station.clock_offset_s)
+            if now + dt.timedelta(seconds=offset) <= kept:
+                return None
+        except OverflowError:  # a clock set near year 1 or 9999: no time to compare
             return None
-    return SyncMetadata(offset, int(reported) if reported.isdigit() else None)
+    return SyncMetadata(offset, whole_number(reported))  # "²" or 10**30: no head (issue 23)

@@ -15,6 +15,7 @@ from kiosk.county.services.restore import ChainRestore
 from kiosk.county.services.roster_feed import RosterFeed
 from kiosk.county.services.stations import Stations
 from kiosk.county.services.users import CountyUsers
+from kiosk.county.services.visitors import VisitorLookups
 from kiosk.county.store.sql import SqlCountyStore
 from kiosk.keys import StationKey
 
@@ -31,6 +32,7 @@ class CountyServices:
     users: CountyUsers
     audit: Audit
     settings: WebSettings
+    visitors: VisitorLookups
     reports: ReportService
     report_views: ReportViews
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from kiosk.county.domain.clock import Clock, stamp
 from kiosk.county.domain.intake import ForkAt, Outcome, Refused, Stored, decide
-from kiosk.county.domain.roster import KeptBack, screen_batch
+from kiosk.county.domain.roster import KeptBack, screen_event
 from kiosk.county.domain.stations import StationRecord, sync_metadata
 from kiosk.county.domain.successions import key_schedule
+from kiosk.county.domain.visitors import RosterPolicy
 from kiosk.county.projections import Projections
 from kiosk.county.store.base import Writing
 from kiosk.county.store.sql import SqlCountyStore
@@ -33,10 +34,11 @@ class SignedPush:
 
 class BatchIntake:
     def __init__(self, store: SqlCountyStore, clock: Clock, projections: Projections,
-                 on_stored: Callable[[], None] | None = None):
+                 policy: RosterPolicy | None = None, on_stored: Callable[[], None] | None = None):
         """``on_stored`` is told after each commit that stored new events (the published
         reports' worker, kiosk.county.services.reports)."""
         self.store, self.clock, self.projections = store, clock, projections
+        self.policy = policy or RosterPolicy()
         self.on_stored = on_stored
 
     def receive(self, station: StationRecord, events: list[Event], signed: SignedPush | None
@@ -56,11 +58,14 @@ class BatchIntake:
             if not isinstance(outcome, Stored):
                 return outcome, []
             tx.insert(station.id, outcome.new, at)
-            refused = screen_batch(tx, station.id, outcome.new, at)
-            for event in outcome.new:  # a station.restored takes its pending succession
-                if event.type == RESTORED:
+            refused = []
+            for event in outcome.new:  # each judged on the read models of all before it
+                kept = screen_event(tx, station.id, event, at, self.policy.presence_window_s)
+                if kept is not None:
+                    refused.append(kept)
+                if event.type == RESTORED:  # a station.restored takes its pending succession
                     tx.take_succession(station.id, event.payload.get("public_key", ""), event.seq)
-            self.projections.apply(tx, station.id, outcome.new)
+                self.projections.apply(tx, station.id, [event])
             if metadata is not None:
                 tx.synced(station.id, at, metadata.clock_offset_s, metadata.reported_head)
             return outcome, refused

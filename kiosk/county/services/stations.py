@@ -17,7 +17,7 @@ from kiosk.county.store.station_backup import backup_station_id
 from kiosk.domain.events import GENESIS_HASH
 from kiosk.errors import KeyFileError
 from kiosk.keys import StationKey
-from kiosk.protocol.sealed import RESTORE_LABEL, bundle, open_sealed, seal_to_ed25519
+from kiosk.protocol.sealed import BACKUP_LABEL, RESTORE_LABEL, bundle, open_sealed, seal_to_ed25519
 from kiosk.protocol.succession import sign_succession, succession_body
 from kiosk.protocol.sync import ack_body, sign_ack
 
@@ -95,11 +95,14 @@ class Stations:
                         stamp(self.clock.now()))
         return head_seq, sign_ack(body, self.key)
 
-    def open_backup(self, blob: bytes) -> tuple[str, bytes]:
+    def open_backup(self, blob: bytes, max_bytes: int | None = None) -> tuple[str, bytes]:
         """A station's sealed backup (kiosk backup) opened in memory with the county key and
         sealed again, with the signed succession and head, to the successor key that
-        `kiosk-county replace` enrolled: (station id, the new sealed file)."""
-        database = open_sealed(blob, self.key.x25519())
+        `kiosk-county replace` enrolled: (station id, the new sealed file). The file is a
+        stranger's until then: it inflates within kiosk.protocol.sealed's bound
+        (``max_bytes``, if given) and its database must be exactly a station's before a row
+        of it is read (kiosk.store.untrusted)."""
+        database = open_sealed(blob, self.key.x25519(), BACKUP_LABEL, max_bytes)
         station_id = backup_station_id(database)
         succession = self.pending_succession(station_id)
         station = self.store.station(station_id)
@@ -108,7 +111,7 @@ class Stations:
                                     "kiosk-county replace --station ID --pubkey KEY first")
         _seq, head = self.signed_head(station_id)
         sealed = seal_to_ed25519(bundle(database, succession, head), station.public_key,
-                                 f"{RESTORE_LABEL}{station_id}")
+                                 RESTORE_LABEL)
         return station_id, sealed
 
     def health(self) -> list[StationHealth]:

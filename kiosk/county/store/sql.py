@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 from kiosk.county.domain.stations import StationRecord
 from kiosk.county.domain.successions import Succession
 from kiosk.county.store.base import Backend, Connection
+from kiosk.county.store.sql_homes import HomeReads, HomeWrites
 from kiosk.county.store.sql_reports import ReportReads, ReportWrites
 from kiosk.county.store.sql_users import UserReads, UserWrites
 from kiosk.domain.events import ChainHead, Event, canonical_json
-from kiosk.protocol.roster import CardFact
+from kiosk.protocol.roster_rules import CardFact
 
 T = TypeVar("T")
 STATION_COLUMNS = ("id, public_key, status, enrolled_at, last_sync, clock_offset_s, "
@@ -25,7 +26,8 @@ EVENT_COLUMNS = ("seq", "id", "v", "station_id", "type", "payload", "wall_time",
                  "mono_ns", "prev_hash", "hash", "signature")
 SUCCESSION_COLUMNS = "public_key, previous_key, county_time, signature, taken_seq"
 # A feed row: the event, and whether the roster rules or a revocation keep it back.
-FEED_FROM = ("e.station_id, e.seq, e.type, e.payload, r.reason, v.revoked_at FROM events e "
+FEED_FROM = ("e.station_id, e.seq, e.type, e.payload, r.reason, v.revoked_at, e.wall_time "
+             "FROM events e "
              "LEFT JOIN roster_refused r ON r.station_id = e.station_id AND r.seq = e.seq "
              "LEFT JOIN station_revocations v ON v.station_id = e.station_id")
 
@@ -34,7 +36,7 @@ def _event(row: tuple) -> Event:
     return Event(**{**dict(zip(EVENT_COLUMNS, row, strict=True)), "payload": json.loads(row[5])})
 
 
-class SqlCountyStore(UserReads):
+class SqlCountyStore(UserReads, HomeReads):
     """The county store over one backend (composition: the backend only connects)."""
 
     def __init__(self, backend: Backend):
@@ -116,14 +118,15 @@ class SqlCountyStore(UserReads):
 
     # -- following the events by station position ---------------------------------------
     def follow(self, positions: dict[str, int], limit: int, exclude: str | None = None
-               ) -> tuple[list[tuple[str, int, str, dict[str, Any]]], dict[str, int]]:
+               ) -> tuple[list[tuple[str, int, str, dict[str, Any], str]], dict[str, int]]:
         """Up to ``limit`` events after each station's position (station id -> last seq
-        seen), station by station, without those the roster keeps back; and the positions
+        seen), station by station, without those the roster keeps back, as (station, seq,
+        type, payload, station time); and the positions
         after every event looked at. A station's events become visible in seq order (each
         batch is judged against the committed head), so a reader that resumes from these
         positions neither skips nor repeats one, however commits interleave."""
         conn, after, looked = self._read(), dict(positions), 0
-        found: list[tuple[str, int, str, dict[str, Any]]] = []
+        found: list[tuple[str, int, str, dict[str, Any], str]] = []
         ids = [r[0] for r in conn.execute("SELECT id FROM stations ORDER BY id").fetchall()]
         for station_id in ids:
             if station_id == exclude:
@@ -134,7 +137,7 @@ class SqlCountyStore(UserReads):
             if rows:
                 after[station_id] = rows[-1][1]
             looked += len(rows)
-            found.extend((r[0], r[1], r[2], json.loads(r[3])) for r in rows
+            found.extend((r[0], r[1], r[2], json.loads(r[3]), r[6]) for r in rows
                          if r[4] is None and r[5] is None)
             if looked >= limit:
                 break
@@ -148,16 +151,16 @@ class SqlCountyStore(UserReads):
             (cursor,)).fetchall())
 
     def legacy_feed(self, exclude: str, after: int, limit: int
-                    ) -> tuple[list[tuple[int, str, int, str, dict[str, Any]]], int]:
+                    ) -> tuple[list[tuple[int, str, int, str, dict[str, Any], str]], int]:
         """The version-1 feed for stations not yet upgraded: (row number, station, seq, type,
-        payload) after a global row number. Correct only while writers serialise (the
+        payload, station time) after a global row number. Correct only while writers serialise (the
         PostgreSQL backend locks the events table per write); new stations follow()."""
         column = self.backend.legacy_order
         rows = self._read().execute(
             f"SELECT e.{column}, {FEED_FROM} WHERE e.{column} > ? ORDER BY e.{column} LIMIT ?",
             (after, limit)).fetchall()
         last = rows[-1][0] if rows else after
-        return ([(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows
+        return ([(r[0], r[1], r[2], r[3], json.loads(r[4]), r[7]) for r in rows
                  if r[1] != exclude and r[5] is None and r[6] is None], last)
 
 
@@ -167,9 +170,9 @@ def _successions(conn: Connection, station_id: str) -> list[Succession]:
         "ORDER BY county_time", (station_id,)).fetchall()]
 
 
-class SqlWriting(UserWrites, ReportWrites):
+class SqlWriting(UserWrites, ReportWrites, HomeWrites):
     """One write transaction: the chain, stations, successions, the roster's memory and the
-    report read models."""
+    read models (the service reports', the home stations')."""
 
     def __init__(self, conn: Connection, dialect: str = "sqlite"):
         self._conn, self.dialect = conn, dialect
@@ -258,28 +261,14 @@ class SqlWriting(UserWrites, ReportWrites):
 
     # -- what the roster rules know (kiosk.county.domain.roster.RosterMemory) -------------
     def card(self, card_no: str) -> CardFact | None:
-        row = self._conn.execute("SELECT station_id, holder_id, role FROM roster_cards "
+        row = self._conn.execute("SELECT station_id, holder_id, role, revoked FROM roster_cards "
                                 "WHERE card_no = ?", (card_no,)).fetchone()
-        return CardFact(*row) if row else None
-
-    def home(self, resident_id: str) -> str | None:
-        row = self._conn.execute("SELECT station_id FROM roster_served WHERE resident_id = ? "
-                                "AND home = 1", (resident_id,)).fetchone()
-        return row[0] if row else None
-
-    def served(self, resident_id: str, station_id: str) -> bool:
-        return self._conn.execute("SELECT 1 FROM roster_served WHERE resident_id = ? AND "
-                                 "station_id = ?", (resident_id, station_id)).fetchone() is not None
+        return CardFact(row[0], row[1], row[2], bool(row[3])) if row else None
 
     def learn_card(self, card_no: str, station_id: str, holder_id: str, role: str) -> None:
-        self._conn.execute("INSERT INTO roster_cards VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        self._conn.execute("INSERT INTO roster_cards (card_no, station_id, holder_id, role) "
+                          "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                           (card_no, station_id, holder_id, role))
-
-    def learn_served(self, resident_id: str, station_id: str, home: bool) -> None:
-        on_conflict = "DO UPDATE SET home = 1" if home else "DO NOTHING"
-        self._conn.execute("INSERT INTO roster_served VALUES (?, ?, ?) ON CONFLICT "
-                          f"(resident_id, station_id) {on_conflict}",
-                          (resident_id, station_id, int(home)))
 
     def keep_back(self, station_id: str, seq: int, type_: str, reason: str, at: str) -> None:
         """The roster will not serve this event (a rule refused it, or its station was revoked)."""

@@ -7,7 +7,14 @@ from __future__ import annotations
 from kiosk.county.store.migrations import Migration, statements
 from kiosk.county.store.migrations.data import cut_station_only
 from kiosk.county.store.migrations.reports import POSTGRES_TABLES as REPORT_TABLES
-from kiosk.county.store.migrations.shared import ROSTER_RULES, SUCCESSIONS
+from kiosk.county.store.migrations.shared import (
+    CARD_COLUMNS,
+    HOME_STATIONS,
+    LOOKUP_INDEXES,
+    ROSTER_RULES,
+    SUCCESSIONS,
+    VISITOR_LOOKUPS,
+)
 from kiosk.county.store.migrations.users import POSTGRES_TABLES
 
 TRIGGER = "county_events_append_only"
@@ -59,5 +66,9 @@ MIGRATIONS = [
         unlock=(f"ALTER TABLE events DISABLE TRIGGER {TRIGGER}",),
         relock=(f"ALTER TABLE events ENABLE TRIGGER {TRIGGER}",))),
     Migration(5, "county users, sessions, login failures, audit trail", statements(*POSTGRES_TABLES)),
-    Migration(6, "report read models and published reports", statements(*REPORT_TABLES)),
+    Migration(6, "home stations, presence, visitor lookups (issue 24)", statements(
+        *(f"ALTER TABLE roster_cards ADD COLUMN IF NOT EXISTS {name} {kind}"
+          for name, kind in CARD_COLUMNS),
+        *HOME_STATIONS, VISITOR_LOOKUPS.format(id="BIGSERIAL PRIMARY KEY"), *LOOKUP_INDEXES)),
+    Migration(7, "report read models and published reports", statements(*REPORT_TABLES)),
 ]

@@ -1,4 +1,4 @@
-"""Version 6: the service reports' read models (kiosk/county/domain/report_rows.py says what
+"""Version 7: the service reports' read models (kiosk/county/domain/report_rows.py says what
 each row is), and the published reports made from them.
 
 ``report_counts`` holds only bottom cells (a station, a month, a category): totals are added

@@ -3,6 +3,7 @@
 POST /api/v1/stations/<station_id>/events   push a batch (docs/sync-protocol.md)
 GET  /api/v1/roster                          the roster feed
 GET  /api/v1/stations/<station_id>/restore   the chain for a successor key
+POST /api/v1/visitors/lookup                 a visitor's record (issue 24)
 Every error is JSON with a reason; malformed input is 400, never 500."""
 
 from __future__ import annotations

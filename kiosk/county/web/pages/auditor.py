@@ -7,19 +7,16 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from kiosk.county.web.pages import services
+from kiosk.county.web.params import number
 
 bp = Blueprint("auditor", __name__)
 PAGE = 100
 
 
-def _number(name: str) -> int | None:
-    asked = request.args.get(name, "")
-    return int(asked) if asked.isdigit() else None
-
-
 @bp.get("/audit")
 def audit():
-    entries = services().audit.entries(PAGE, _number("before"))
+    before = number("before", 0, minimum=1) if "before" in request.args else None
+    entries = services().audit.entries(PAGE, before)
     return render_template("county_audit.html", entries=entries, page=PAGE)
 
 
@@ -33,7 +30,7 @@ def station_events(station_id: str):
     county = services()
     if county.store.station(station_id) is None:
         abort(404)
-    after = _number("after") or 0
+    after = number("after", 0)
     county.audit.record(current_user.user, "events.viewed", station_id, request.remote_addr or "",
                         f"after {after}")
     return render_template("county_station_events.html", station_id=station_id, after=after,

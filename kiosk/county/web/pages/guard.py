@@ -17,8 +17,10 @@ from typing import Any
 from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask_login import LoginManager, UserMixin, current_user
 
-from kiosk.county.domain.users import ABSOLUTE, ROLES, User
+from kiosk.county.domain.users import ABSOLUTE, NAME, ROLES, User
+from kiosk.county.web.api import error
 from kiosk.county.web.pages import services
+from kiosk.protocol.sync import STATION_ID
 
 log = logging.getLogger("kiosk.county")
 PUBLIC, STATION = "public", "station"
@@ -30,12 +32,14 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "station_events": STATION,    # the station API: station signatures
     "station_roster": STATION,
     "station_restore": STATION,
+    "station_visitors": STATION,  # visitor lookups (issue 24)
     "account": ANY,               # home, logout, /metrics, the OpenAPI document
     "admin": frozenset({"admin"}),
     "reports": frozenset({"officer"}),  # service reports, their CSV and printed summaries
     "auditor": frozenset({"auditor"}),
 }
 METRICS_TOKEN_ENDPOINTS = {"account.metrics"}
+PATH_ARGUMENTS = {"station_id": STATION_ID, "name": NAME}
 CSRF_FIELD = "csrf_token"
 
 
@@ -75,15 +79,30 @@ def _metrics_token_ok() -> bool:
     return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
 
+def _path_arguments_ok() -> bool:
+    """A station id or user name in the path has their form (issue 23, N14): anything else
+    (a NUL byte, which PostgreSQL refuses with an error, 300 characters) never reaches a
+    service."""
+    given = request.view_args or {}
+    return all(pattern.fullmatch(str(given[name])) for name, pattern in PATH_ARGUMENTS.items()
+               if name in given)
+
+
 def check_access() -> Any:
-    """before_request: the blueprint's policy, the CSRF token, the session and its role."""
+    """before_request: the path's arguments, the blueprint's policy, the CSRF token, the
+    session and its role."""
     if request.endpoint is None:
         return None  # no such route: Flask answers 404
+    if not _path_arguments_ok():
+        abort(404)
     policy = ACCESS.get(request.blueprint or "")
     if policy is None:
         log.error("route %s has no access policy: refused", request.endpoint)
         abort(404)
-    if policy == STATION:
+    if policy == STATION:  # a query only where the station's signature covers it
+        view = current_app.view_functions.get(request.endpoint)
+        if request.query_string and not getattr(view, "signs_query", False):
+            return error(400, "malformed", detail="this endpoint takes no query")
         return None
     if request.method == "POST" and not _csrf_ok():
         abort(400, "csrf")
