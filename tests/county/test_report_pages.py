@@ -122,10 +122,18 @@ def test_every_view_and_export_is_in_the_audit_trail(report_web, officer):
         ("report.exported", "olga", f"2026 station {STATIONS[1]} 2026-02", "summary")]
 
 
-@pytest.mark.parametrize("path", ["/reports?year=1999", "/reports?year=abc", "/reports?year=" + "9" * 5000,
-                                  "/reports/stations/nowhere", "/reports/stations/st-east?year=3000",
-                                  "/reports/stations/st-east/summary?month=2026-13",
-                                  "/reports/stations/st-east/summary?month=2025-03",
-                                  "/reports/stations/st-east/summary"])
-def test_a_bad_year_station_or_month_is_not_found(officer, path):
+@pytest.mark.parametrize("path", ["/reports?year=1999", "/reports/stations/nowhere",
+                                  "/reports/stations/st-east?year=3000",
+                                  "/reports/stations/st-east/summary?month=2025-03"])
+def test_a_year_station_or_month_without_a_report_is_not_found(officer, path):
     assert officer.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/reports?year=abc", "/reports?year=" + "9" * 5000,
+                                  "/reports?year=%C2%B2%C2%B2%C2%B2%C2%B2", "/reports?year=0",
+                                  "/reports?year=2026&year=2025", "/reports/export.csv?year=-1",
+                                  "/reports/stations/st-east/summary?month=2026-13",
+                                  "/reports/stations/st-east/summary?month=2026-03&month=2026-04",
+                                  "/reports/stations/st-east/summary"])
+def test_a_malformed_year_or_month_is_a_bad_request(officer, path):
+    assert officer.get(path).status_code == 400

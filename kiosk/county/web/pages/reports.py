@@ -18,7 +18,9 @@ from kiosk.county.export.csv_report import report_csv
 from kiosk.county.export.summary import monthly_summary
 from kiosk.county.export.tables import local_time
 from kiosk.county.services.report_views import ReportView
+from kiosk.county.web import params
 from kiosk.county.web.pages import services
+from kiosk.county.web.params import BadParameter
 from kiosk.i18n import bilingual
 
 bp = Blueprint("reports", __name__)
@@ -26,13 +28,14 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def _year() -> int:
-    """The year asked for (default: this year), one the county has a report for; else 404."""
-    asked = request.args.get("year", "")
+    """The year asked for (default: this year): a year that is not a whole number 1 to 9999
+    is 400 (kiosk/county/web/params.py), one the county has no report for is 404."""
+    asked = params.number("year", 0, maximum=9999, minimum=1)
     if not asked:
         return services().reports.current_year()
-    if not (asked.isdigit() and len(asked) == 4) or int(asked) not in services().report_views.years():
+    if asked not in services().report_views.years():
         abort(404)
-    return int(asked)
+    return asked
 
 
 def _open(subject: str, export: str = "", station: str | None = None) -> ReportView:
@@ -111,10 +114,12 @@ def station_csv(station_id: str):
 
 @bp.get("/reports/stations/<station_id>/summary")
 def summary(station_id: str):
-    month = request.args.get("month", "")
-    view = _open(f"station {station_id[:64]} {month[:7]}", export="summary", station=station_id)
+    month = params.text("month", "")
+    if not MONTH.match(month):
+        raise BadParameter("month", "must be a month of the report's year, as YYYY-MM")
+    view = _open(f"station {station_id[:64]} {month}", export="summary", station=station_id)
     _station(view, station_id)
-    if not MONTH.match(month) or not month.startswith(str(view.year)):
+    if not month.startswith(str(view.year)):
         abort(404)
     timezone = services().reports.settings.timezone
     as_of = f"{bilingual('As of')} {local_time(view.published_at, timezone)}"
