@@ -27,6 +27,10 @@ REPLAY_PAGE = 5000
 
 class Projection(Protocol):
     name: str
+    # True: the intake applies it after each event, since the roster rules judge the next
+    # event on it (home stations); False: once per batch, after the rules (the reports,
+    # whose per-batch work would cost a query per event otherwise)
+    each_event: bool
 
     def apply(self, tx: Writing, station_id: str, events: list[Event]) -> None:
         """Fold a station's newly stored events (in seq order) into the read model."""
@@ -53,6 +57,18 @@ class Projections:
     def apply(self, tx: Writing, station_id: str, events: list[Event]) -> None:
         for projection in self.projections:
             projection.apply(tx, station_id, events)
+
+    def apply_each(self, tx: Writing, station_id: str, event: Event) -> None:
+        """One event of a batch, into the projections applied event by event."""
+        for projection in self.projections:
+            if projection.each_event:
+                projection.apply(tx, station_id, [event])
+
+    def apply_batch(self, tx: Writing, station_id: str, events: list[Event]) -> None:
+        """A batch's events, after ``apply_each`` saw each, into the other projections."""
+        for projection in self.projections:
+            if not projection.each_event:
+                projection.apply(tx, station_id, events)
 
     def rebuild(self, store: CountyStore) -> int:
         """Reset every projection and replay all stored events, station by station; the

@@ -20,6 +20,7 @@ CATCH_UP_PAGE = 2000
 
 class ReportReadModel:
     name = "reports"
+    each_event = False  # a batch at once: its events' residents and items read in bulk
 
     def __init__(self, timezone: str = DEFAULT_TIMEZONE):
         self.timezone = timezone

@@ -65,7 +65,8 @@ class BatchIntake:
                     refused.append(kept)
                 if event.type == RESTORED:  # a station.restored takes its pending succession
                     tx.take_succession(station.id, event.payload.get("public_key", ""), event.seq)
-                self.projections.apply(tx, station.id, [event])
+                self.projections.apply_each(tx, station.id, event)
+            self.projections.apply_batch(tx, station.id, outcome.new)
             if metadata is not None:
                 tx.synced(station.id, at, metadata.clock_offset_s, metadata.reported_head)
             return outcome, refused
