@@ -203,6 +203,16 @@ def pages_only(database: str, requests: int) -> None:
     print(f"figure: station_page_p95_ms = {station:.0f} ms")
 
 
+def backend_figures(name: str, r: dict) -> None:
+    print(f"figure: ed25519_verify_per_s_{name} = {r['verify']:.0f} verifies/s "
+          f"(mean of before and after its ingest)")
+    print(f"figure: ingest_reports_{name}_eps = {r['eps']:.0f} events/s")
+    print(f"figure: ingest_ratio_{name}_reports = {r['eps'] / r['verify']:.2f} ratio")
+    print(f"figure: report_publish_s_{name} = {r['publish']:.1f} s ({r['cells']} cells)")
+    print(f"figure: overview_p95_ms_{name} = {r['overview']:.0f} ms")
+    print(f"figure: station_page_p95_ms_{name} = {r['station']:.0f} ms", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 stations x 1,000 events")
@@ -222,18 +232,14 @@ def main() -> None:
     base = Path(tempfile.mkdtemp(prefix="kiosk-reports-"))
     verify_s = 1.5 if args.quick else 5.0
     sqlite = run(str(base / "county.db"), keys, paths, requests, verify_s)
+    backend_figures("sqlite", sqlite)  # now: a full run's PostgreSQL half takes long
     postgres = PostgresHarness()
     try:
         postgres.start()
         pg = run(postgres.new_database("reports"), keys, paths, requests, verify_s)
     finally:
         postgres.stop()
-    for name, r in (("sqlite", sqlite), ("postgres", pg)):
-        print(f"figure: ed25519_verify_per_s_{name} = {r['verify']:.0f} verifies/s "
-              f"(mean of before and after its ingest)")
-        print(f"figure: ingest_reports_{name}_eps = {r['eps']:.0f} events/s")
-        print(f"figure: ingest_ratio_{name}_reports = {r['eps'] / r['verify']:.2f} ratio")
-        print(f"figure: report_publish_s_{name} = {r['publish']:.1f} s ({r['cells']} cells)")
+    backend_figures("postgres", pg)
     print(f"figure: ingest_ratio_sqlite_reports_cpu = "
           f"{sqlite['eps_cpu'] / sqlite['verify_cpu']:.2f} ratio (per CPU second; the "
           "PostgreSQL server's CPU is not this process's)")
