@@ -18,7 +18,7 @@ For SQLite and then a private PostgreSQL (kiosk/testing/postgres.py):
   under kiosk-county serve);
 - pages: an officer signed in, the overview and random station pages through the county
   app (Flask's test client: routing, session, audit entry, rendering), p95 of each.
---quick: 10 stations x 1,000 events.
+--quick: 10 stations x 1,000 events; --sqlite-only: skip PostgreSQL.
 """
 
 from __future__ import annotations
@@ -219,6 +219,8 @@ def main() -> None:
     parser.add_argument("--pages", metavar="DATABASE",
                         help="only publish and time the pages, on a county this bench filled "
                              "before (an SQLite path or a postgresql:// URL)")
+    parser.add_argument("--sqlite-only", action="store_true",
+                        help="skip PostgreSQL (its full run takes half an hour on 2 cores)")
     args = parser.parse_args()
     if args.pages:
         pages_only(args.pages, 40)
@@ -233,6 +235,8 @@ def main() -> None:
     verify_s = 1.5 if args.quick else 5.0
     sqlite = run(str(base / "county.db"), keys, paths, requests, verify_s)
     backend_figures("sqlite", sqlite)  # now: a full run's PostgreSQL half takes long
+    if args.sqlite_only:
+        return
     postgres = PostgresHarness()
     try:
         postgres.start()
