@@ -84,7 +84,6 @@ def test_without_a_worker_a_request_publishes_when_the_counts_moved(county):
 
 
 def test_a_new_time_zone_needs_a_rebuild_first(tmp_path):
-    from kiosk.county.projections import Projections
     from kiosk.errors import ConfigError
     store = open_store_at(str(tmp_path / "county.db"))
     try:
@@ -96,7 +95,7 @@ def test_a_new_time_zone_needs_a_rebuild_first(tmp_path):
         with pytest.raises(ConfigError) as refused:
             moved.reports.check_timezone()
         assert refused.value.key == "reports.timezone" and "kiosk-county rebuild" in refused.value.fix
-        Projections(moved.intake.projections.projections).rebuild(store)
+        moved.intake.projections.named("reports").rebuild(store)
         moved.reports.check_timezone()  # counted again in the new zone: serve may start
         with pytest.raises(ConfigError):
             shanghai.reports.check_timezone()

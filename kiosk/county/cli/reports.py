@@ -8,6 +8,7 @@ import time
 import click
 
 from kiosk.county.cli.common import county
+from kiosk.county.projections.report_model import ReportReadModel
 from kiosk.i18n import bilingual
 
 
@@ -18,13 +19,16 @@ def rebuild(ctx: click.Context) -> None:
     (by station and seq), then publish the reports again. Needed after changing
     [reports] timezone; safe while the county serves (batches that arrive meanwhile are
     counted once, and the pages keep serving the reports published before until it ends).
-    It can take minutes on a large county: each page of events commits on its own.
+    It can take minutes on a large county: each page of events commits on its own. (The
+    home stations' read models are not touched: they are rebuilt at start when a migration
+    asks for it.)
 
     Example: kiosk-county rebuild
     """
     with county(ctx) as c:
         started = time.monotonic()
-        replayed, published = c.services.reports.rebuild(c.services.intake.projections)
+        replayed, published = c.services.reports.rebuild(
+            c.services.intake.projections.named(ReportReadModel.name))
         click.echo(bilingual("Report read models rebuilt from {events} events in {seconds} s; "
                              "reports published for {years}", events=replayed,
                              seconds=f"{time.monotonic() - started:.1f}",

@@ -58,6 +58,11 @@ class Projections:
         for projection in self.projections:
             projection.apply(tx, station_id, events)
 
+    def named(self, *names: str) -> Projections:
+        """Only the projections of these names (``kiosk-county rebuild`` takes the reports':
+        home stations are not rebuilt under a serving county, whose roster rules read them)."""
+        return Projections([p for p in self.projections if p.name in names])
+
     def apply_each(self, tx: Writing, station_id: str, event: Event) -> None:
         """One event of a batch, into the projections applied event by event."""
         for projection in self.projections:
