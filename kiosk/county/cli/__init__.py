@@ -1,4 +1,5 @@
-"""`kiosk-county`: the county's command line, by topic (stations.py, users.py, backups.py, serve.py; common.py
+"""`kiosk-county`: the county's command line, by topic (stations.py, users.py, backups.py,
+reports.py, serve.py; common.py
 opens the county). Each command opens the county through kiosk.county.bootstrap and calls
 one service; library errors become click errors in both languages."""
 
@@ -31,8 +32,9 @@ def main(ctx: click.Context, data_dir: str | None, database: str | None) -> None
 
 
 def _register() -> None:
-    from kiosk.county.cli import backups, serve, stations, users
-    for command in (*stations.COMMANDS, backups.open_backup, users.user, serve.serve):
+    from kiosk.county.cli import backups, reports, serve, stations, users
+    for command in (*stations.COMMANDS, backups.open_backup, users.user, reports.rebuild,
+                    serve.serve):
         main.add_command(command)
 
 

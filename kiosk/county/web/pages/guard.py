@@ -35,7 +35,7 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "station_visitors": STATION,  # visitor lookups (issue 24)
     "account": ANY,               # home, logout, /metrics, the OpenAPI document
     "admin": frozenset({"admin"}),
-    "officer": frozenset({"officer"}),
+    "reports": frozenset({"officer"}),  # service reports, their CSV and printed summaries
     "auditor": frozenset({"auditor"}),
 }
 METRICS_TOKEN_ENDPOINTS = {"account.metrics"}
