@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from kiosk.county.bootstrap import open_store_at, system_clock, wire
+from kiosk.county.bootstrap import open_store_at, report_settings, system_clock, wire
 from kiosk.county.services import CountyServices, WebSettings
 from kiosk.county.services.demo_sign_in import DemoSignIn
 from kiosk.keys import StationKey, generate_key_file, load_key_file
@@ -86,13 +86,21 @@ class DemoCounty:
         self._thread.start()
         return self.url
 
+    def publish_reports(self) -> None:
+        """Start the report publisher, as `kiosk-county serve` does (after the seeding, so a
+        first start does not publish half a year): it publishes every year with counts now,
+        and again a few seconds after each push, so the officer's pages open at once and a
+        tap shows up after the next sync."""
+        self.services.reports.start()
+
     def login_url(self, next_path: str = "/") -> str:
         """A one-time link that signs the demo officer in and opens ``next_path``."""
         return (f"{self.url}/demo-login/{self.sign_in.link_token()}"
                 f"?next={quote(next_path, safe='/')}")
 
     def close(self) -> None:
-        """Stop serving and close the store (once)."""
+        """Stop serving and the report publisher, and close the store (once)."""
+        self.services.reports.stop()
         if self._server is not None:
             self._server.close()
             if self._thread is not None:
@@ -133,5 +141,6 @@ def open_demo_county(state: Path, clock: Any = None, start_over: bool = False) -
     store = open_store_at(str(data_dir / "county.db"), clock)
     # plain HTTP on loopback, no proxy in front: the session cookie cannot ask for HTTPS, and
     # the client address is the connection's own
-    services = wire(store, key, clock, WebSettings(secure_cookies=False, trusted_proxies=0))
+    services = wire(store, key, clock, WebSettings(secure_cookies=False, trusted_proxies=0),
+                    reports=report_settings(background=True))
     return DemoCounty(data_dir, key, services, DemoSignIn(store, clock, OFFICER), fresh)

@@ -194,6 +194,7 @@ def run_demo(state_dir: Path | None, reset: bool = False, ui_port: int | None = 
                         "..."), flush=True)
     wallet = seed_everything(config, county, local_date(SystemClock().now(),
                                                         config.station.timezone))
+    county.publish_reports()
     desk_url = f"https://127.0.0.1:{desk_port}/staff/"
     controls = DemoControls(capture, harness, reader, wallet, config.station.data_dir, desk_url,
                             county)

@@ -24,8 +24,11 @@ NAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 class History:
     """``grow(events)`` appends actions until the log holds that many events."""
 
-    def __init__(self, core, clock, seed: int = 14, technicians: int = 2):
+    def __init__(self, core, clock, seed: int = 14, technicians: int = 2, day_weight: float = 1.5):
+        """``day_weight``: how often, among ~100 weighted actions, the day ends (1.5: about
+        70 actions a day; a larger weight spreads fewer events over more months)."""
         self.core, self.clock, self.rng = core, clock, random.Random(seed)
+        self.day_weight = day_weight
         core.db.execute("PRAGMA synchronous=OFF")
         self.technicians = [core.staff.add(f"技术员{n}", "246813").id for n in range(technicians)]
         self.cards: dict[str, VirtualCard] = {}  # resident id -> her current card
@@ -40,7 +43,7 @@ class History:
         actions = [(self.register, 8), (self.check_in, 30), (self.queue_move, 25),
                    (self.enrol, 6), (self.visit, 8), (self.decline, 2), (self.correct, 3),
                    (self.consent, 2), (self.reissue, 2), (self.view, 4), (self.unknown_card, 1),
-                   (self.wrong_pin, 0.3), (self.next_day, 1.5)]
+                   (self.wrong_pin, 0.3), (self.next_day, self.day_weight)]
         functions, weights = zip(*actions, strict=True)
         while self.head() < events:
             self.clock.advance(seconds=self.rng.randint(5, 90))

@@ -111,3 +111,27 @@ def county_web(request, tmp_path_factory):
             f"web_{uuid.uuid4().hex[:12]}"))
     yield web
     web.store.close()
+
+
+def seed_histories(web: CountyWeb, seed: int = 0) -> dict:
+    """Three stations' random signed histories (tests/reports/histories.py: residents with
+    names and birth dates, check-ins, plans, visits, consent, November to April) enrolled
+    and pushed through the county's intake in batches; the chains, by station."""
+    from tests.reports.histories import county_events
+    chains = county_events(seed)
+    for station, events in chains.items():
+        web.store.enroll(station, events[0].payload["public_key"], "2025-10-01T00:00:00.000000Z")
+    for station, events in chains.items():
+        for start in range(0, len(events), 250):
+            web.services.intake.receive(web.store.station(station), list(events[start:start + 250]),
+                                        None)
+    return chains
+
+
+@pytest.fixture(scope="module")
+def report_web(tmp_path_factory):
+    """A CountyWeb on SQLite with three stations' seeded histories pushed through intake."""
+    web = CountyWeb(str(tmp_path_factory.mktemp("county-reports") / "county.db"))
+    seed_histories(web)
+    yield web
+    web.store.close()

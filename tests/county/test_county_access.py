@@ -13,7 +13,7 @@ STATION_API = {"station_events", "station_roster", "station_restore", "station_v
 # Which roles each blueprint of people's pages is for: a new blueprint fails this test
 # until it is given its roles here (and in kiosk/county/web/pages/guard.py's ACCESS).
 ROLES_OF = {"account": {"admin", "officer", "auditor"}, "admin": {"admin"},
-            "officer": {"officer"}, "auditor": {"auditor"}}
+            "reports": {"officer"}, "auditor": {"auditor"}}
 ARGUMENTS = {"station_id": "st-1", "name": "nobody"}
 
 
@@ -72,7 +72,10 @@ def test_each_role_reaches_only_its_pages(county_web, role, user):
             continue
         response = client.get(path) if method == "GET" else county_web.post(client, path)
         if role in ROLES_OF[blueprint]:
-            assert response.status_code in (200, 302, 404), (role, method, path, response.status_code)
+            # past the guard: the view ran (400: a route whose required parameter, like a
+            # summary's month, this walk does not give)
+            assert response.status_code in (200, 302, 400, 404), (role, method, path,
+                                                                   response.status_code)
             assert not response.headers.get("Location", "").startswith("/login"), (role, path)
             reached.add(endpoint)
         else:

@@ -25,6 +25,7 @@ class SlowCommit:
     """A projection that holds the intake transaction open for a random moment."""
 
     name = "slow-commit"
+    each_event = False
 
     def __init__(self, seed: int):
         self.random = random.Random(seed)

@@ -80,6 +80,41 @@ def test_drops_delays_and_duplicates_lose_nothing(core, county):
     assert_county_has_exactly(core, data_dir)
 
 
+def test_rebuild_after_a_faulty_sync_gives_the_incremental_tables(core, clock, county):
+    """A station's history (registrations, check-ins, enrolments, visits, corrections,
+    consent) pushed through drops, duplicates and delays: the read models the intake counted
+    batch by batch equal what `kiosk-county rebuild` counts again, run while the county serves."""
+    from kiosk.county.bootstrap import open_store_at
+    from kiosk.testing.history import History
+    (data_dir, db), port, public = county
+    history = History(core, clock, seed=7, day_weight=12)
+    history.grow(1200)
+    proxy = FaultProxy(port, drop=0.2, drop_answer=0.1, duplicate=0.2, delay=0.1, seed=9)
+    worker = SyncWorker(core.writer, HttpCountyLink(f"http://127.0.0.1:{proxy.port}", timeout=10),
+                        core.config.station.id, public_key_from_hex(public), batch_events=40)
+    deadline = time.monotonic() + 120
+    while sync_state(core.db).backlog and time.monotonic() < deadline:
+        try:
+            worker.push_pending()
+        except (OSError, CountyRefused):
+            history.grow(history.head() + 15)  # the station keeps working meanwhile
+    proxy.close()
+    assert sync_state(core.db).backlog == 0 and proxy.counts["duplicated"]
+    assert_county_has_exactly(core, (data_dir, db))
+    target = db or str(data_dir / "county.db")
+    store = open_store_at(target)
+    incremental = store.reports().report_tables()
+    store.close()
+    assert incremental["report_positions"] == [(core.config.station.id, history.head())]
+    assert len(incremental["report_counts"]) > 50 and incremental["report_visits"]
+    assert "reports published" in county_cli(data_dir, "rebuild", database=db)
+    store = open_store_at(target)
+    try:
+        assert store.reports().report_tables() == incremental
+    finally:
+        store.close()
+
+
 def test_station_killed_20_times_during_sync(core, county, station_dir):
     """The station process (`kiosk serve`, whose sync thread pushes through its one writer)
     killed 20 times mid-import, mid-batch or mid-acknowledgement."""

@@ -24,11 +24,12 @@ def config_of(ctx: click.Context) -> CountyConfig:
 
 
 @contextlib.contextmanager
-def county(ctx: click.Context) -> Iterator[County]:
-    """The county (its key, store and services), closed afterwards; KioskError -> click."""
+def county(ctx: click.Context, background: bool = False) -> Iterator[County]:
+    """The county (its key, store and services), closed afterwards; KioskError -> click.
+    ``background``: reports published by a worker thread (serve)."""
     config = config_of(ctx)
     try:
-        opened = build_county(config)
+        opened = build_county(config, background=background)
     except KioskError as exc:
         raise click.ClickException(f"{exc} (run kiosk-county init first)") from exc
     try:

@@ -9,6 +9,7 @@ import sys
 import click
 
 from kiosk.county.cli.common import county
+from kiosk.errors import ConfigError
 from kiosk.i18n import bilingual
 
 log = logging.getLogger("kiosk.county")
@@ -54,7 +55,11 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, connection_lim
     import waitress
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    with county(ctx) as c:
+    with county(ctx, background=True) as c:
+        try:
+            c.services.reports.check_timezone()
+        except ConfigError as exc:
+            raise click.ClickException(f"{bilingual('Configuration error')}: {exc}") from None
         try:
             server = waitress.create_server(c.app(), host=host, port=port, threads=threads,
                                             ident="kiosk-county",
@@ -63,6 +68,7 @@ def serve(ctx: click.Context, host: str, port: int, threads: int, connection_lim
             click.echo(bind_failure(exc, host, port), err=True)
             ctx.exit(1)
         log.info("%s", c.store.backend.describe())
+        c.services.reports.start()  # catches the read models up, then publishes the reports
         click.echo(f"county receiver on http://{host}:{port}/", err=True)
         try:
             server.run()

@@ -22,6 +22,7 @@ from kiosk.protocol.roster_rules import Entry, presence, subject
 
 class HomeStations:
     name = "home_stations"
+    each_event = True  # the roster rules judge each event on her home and presence so far
 
     def apply(self, tx: Writing, station_id: str, events: list[Event]) -> None:
         shared = [(e, d) for e in events if (d := shared_data(e.type, e.payload)) is not None]

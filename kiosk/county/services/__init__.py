@@ -10,6 +10,8 @@ from kiosk.county.domain.clock import Clock
 from kiosk.county.services.audit import Audit
 from kiosk.county.services.card_auth import CardAuthority
 from kiosk.county.services.intake import BatchIntake
+from kiosk.county.services.report_views import ReportViews
+from kiosk.county.services.reports import ReportService
 from kiosk.county.services.restore import ChainRestore
 from kiosk.county.services.roster_feed import RosterFeed
 from kiosk.county.services.stations import Stations
@@ -32,6 +34,8 @@ class CountyServices:
     audit: Audit
     settings: WebSettings
     visitors: VisitorLookups
+    reports: ReportService
+    report_views: ReportViews
     card_auth: CardAuthority | None = None  # relayed card authentication, with a card key
 
 

@@ -5,6 +5,7 @@ models and the station's signed sync metadata)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.county.domain.clock import Clock, stamp
@@ -33,9 +34,12 @@ class SignedPush:
 
 class BatchIntake:
     def __init__(self, store: SqlCountyStore, clock: Clock, projections: Projections,
-                 policy: RosterPolicy | None = None):
+                 policy: RosterPolicy | None = None, on_stored: Callable[[], None] | None = None):
+        """``on_stored`` is told after each commit that stored new events (the published
+        reports' worker, kiosk.county.services.reports)."""
         self.store, self.clock, self.projections = store, clock, projections
         self.policy = policy or RosterPolicy()
+        self.on_stored = on_stored
 
     def receive(self, station: StationRecord, events: list[Event], signed: SignedPush | None
                 ) -> Outcome:
@@ -61,12 +65,15 @@ class BatchIntake:
                     refused.append(kept)
                 if event.type == RESTORED:  # a station.restored takes its pending succession
                     tx.take_succession(station.id, event.payload.get("public_key", ""), event.seq)
-                self.projections.apply(tx, station.id, [event])
+                self.projections.apply_each(tx, station.id, event)
+            self.projections.apply_batch(tx, station.id, outcome.new)
             if metadata is not None:
                 tx.synced(station.id, at, metadata.clock_offset_s, metadata.reported_head)
             return outcome, refused
 
         outcome, refused = self.store.write(store_batch)
+        if isinstance(outcome, Stored) and outcome.new and self.on_stored is not None:
+            self.on_stored()
         for kept in refused:
             if kept.alert:
                 log.error("ALERT station %s: roster entry seq %d %s refused: %s", station.id,

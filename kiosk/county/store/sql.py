@@ -14,6 +14,7 @@ from kiosk.county.domain.stations import StationRecord
 from kiosk.county.domain.successions import Succession
 from kiosk.county.store.base import Backend, Connection
 from kiosk.county.store.sql_homes import HomeReads, HomeWrites
+from kiosk.county.store.sql_reports import ReportReads, ReportWrites
 from kiosk.county.store.sql_users import UserReads, UserWrites
 from kiosk.domain.events import ChainHead, Event, canonical_json
 from kiosk.protocol.roster_rules import CardFact
@@ -46,10 +47,14 @@ class SqlCountyStore(UserReads, HomeReads):
 
     def write(self, fn: Callable[[SqlWriting], T]) -> T:
         """``fn(tx)`` in one transaction; its result (its exception rolls back)."""
-        return self.backend.transaction(lambda conn: fn(SqlWriting(conn)))
+        return self.backend.transaction(lambda conn: fn(SqlWriting(conn, self.backend.name)))
 
     def close(self) -> None:
         self.backend.close()
+
+    def reports(self) -> ReportReads:
+        """The report read models, read on this thread's connection."""
+        return ReportReads(self._read())
 
     def enroll(self, station_id: str, public_key: str, at: str) -> None:
         """Enrol a station's key in a transaction of its own (services.stations stamps ``at``)."""
@@ -165,18 +170,25 @@ def _successions(conn: Connection, station_id: str) -> list[Succession]:
         "ORDER BY county_time", (station_id,)).fetchall()]
 
 
-class SqlWriting(UserWrites, HomeWrites):
+class SqlWriting(UserWrites, ReportWrites, HomeWrites):
     """One write transaction: the chain, stations, successions, the roster's memory and the
-    home stations' read models."""
+    read models (the service reports', the home stations')."""
 
-    def __init__(self, conn: Connection):
-        self._conn = conn
+    def __init__(self, conn: Connection, dialect: str = "sqlite"):
+        self._conn, self.dialect = conn, dialect
 
     # -- the chain ----------------------------------------------------------------------
     def head(self, station_id: str) -> ChainHead:
         row = self._conn.execute("SELECT seq, hash FROM events WHERE station_id = ? "
                                 "ORDER BY seq DESC LIMIT 1", (station_id,)).fetchone()
         return ChainHead(row[0], row[1]) if row else ChainHead()
+
+    def events(self, station_id: str, after: int, limit: int) -> list[Event]:
+        """Stored events after ``after`` in seq order, as this transaction sees them."""
+        rows = self._conn.execute(
+            f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE station_id = ? AND seq > ? "
+            "ORDER BY seq LIMIT ?", (station_id, after, limit)).fetchall()
+        return [_event(r) for r in rows]
 
     def hash_at(self, station_id: str, seq: int) -> str | None:
         row = self._conn.execute("SELECT hash FROM events WHERE station_id = ? AND seq = ?",

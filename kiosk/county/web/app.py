@@ -18,7 +18,7 @@ def create_county_app(services: CountyServices, demo_sign_in: DemoSignIn | None 
     one-click sign-in (kiosk/county/services/demo_sign_in.py)."""
     from kiosk.county.web import errors, public, text
     from kiosk.county.web.api import card_auth, events, restore, roster, visitors
-    from kiosk.county.web.pages import account, admin, auditor, auth, guard, officer
+    from kiosk.county.web.pages import account, admin, auditor, auth, guard, reports
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES + 4096
     app.extensions["county"] = services
@@ -26,7 +26,7 @@ def create_county_app(services: CountyServices, demo_sign_in: DemoSignIn | None 
         app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
                                 x_for=services.settings.trusted_proxies)
     for blueprint in (public.bp, events.bp, roster.bp, restore.bp, visitors.bp, card_auth.bp,
-                      auth.bp, account.bp, admin.bp, officer.bp, auditor.bp):
+                      auth.bp, account.bp, admin.bp, reports.bp, auditor.bp):
         app.register_blueprint(blueprint)
     if demo_sign_in is not None:
         from kiosk.county.web.pages import demo_sign_in as demo_pages

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from kiosk.county.store.migrations import Migration, statements
 from kiosk.county.store.migrations.data import cut_station_only
+from kiosk.county.store.migrations.reports import POSTGRES_TABLES as REPORT_TABLES
 from kiosk.county.store.migrations.shared import (
     CARD_COLUMNS,
     HOME_STATIONS,
@@ -69,4 +70,5 @@ MIGRATIONS = [
         *(f"ALTER TABLE roster_cards ADD COLUMN IF NOT EXISTS {name} {kind}"
           for name, kind in CARD_COLUMNS),
         *HOME_STATIONS, VISITOR_LOOKUPS.format(id="BIGSERIAL PRIMARY KEY"), *LOOKUP_INDEXES)),
+    Migration(7, "report read models and published reports", statements(*REPORT_TABLES)),
 ]

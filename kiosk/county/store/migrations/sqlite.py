@@ -5,6 +5,7 @@ from __future__ import annotations
 from kiosk.county.store.base import Connection
 from kiosk.county.store.migrations import Migration, statements
 from kiosk.county.store.migrations.data import cut_station_only
+from kiosk.county.store.migrations.reports import SQLITE_TABLES as REPORT_TABLES
 from kiosk.county.store.migrations.shared import (
     CARD_COLUMNS,
     HOME_STATIONS,
@@ -71,4 +72,5 @@ MIGRATIONS = [
         unlock=("DROP TRIGGER county_events_no_update",), relock=(NO_UPDATE,))),
     Migration(5, "county users, sessions, login failures, audit trail", statements(*SQLITE_TABLES)),
     Migration(6, "home stations, presence, visitor lookups (issue 24)", home_stations),
+    Migration(7, "report read models and published reports", statements(*REPORT_TABLES)),
 ]

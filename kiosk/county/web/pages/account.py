@@ -14,7 +14,7 @@ from kiosk.county.web.pages import services
 
 bp = Blueprint("account", __name__)
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi.json"
-HOME = {"admin": "admin.stations", "officer": "officer.reports", "auditor": "auditor.audit"}
+HOME = {"admin": "admin.stations", "officer": "reports.overview", "auditor": "auditor.audit"}
 GAUGES = ("kiosk_county_station_forks", "kiosk_county_station_backlog_estimate",
           "kiosk_county_station_clock_offset_seconds", "kiosk_county_station_seconds_since_sync",
           "kiosk_county_station_revoked")

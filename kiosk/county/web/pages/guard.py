@@ -36,7 +36,7 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "station_card_auth": STATION,  # relayed card authentication (api/card_auth.py)
     "account": ANY,               # home, logout, /metrics, the OpenAPI document
     "admin": frozenset({"admin"}),
-    "officer": frozenset({"officer"}),
+    "reports": frozenset({"officer"}),  # service reports, their CSV and printed summaries
     "auditor": frozenset({"auditor"}),
 }
 METRICS_TOKEN_ENDPOINTS = {"account.metrics"}

@@ -1,0 +1,1 @@
+"""County export (see docs/architecture.md)."""
