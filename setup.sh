@@ -9,14 +9,16 @@
 #   sudo ./setup.sh install --station-id ID [--station-name NAME] [--county-url URL
 #        --county-pubkey FILE] [--printer none|network:HOST[:PORT]|usb:VID:PID|file:PATH]
 #        [--rotate 0|90|180|270] [--read-only-root DEVICE | --writable-root] [--desk]
-#        [--rtc ds3231] [--root DIR] [--no-apt] [--wheels DIR] [--log FILE] [--dry-run]
+#        [--rtc ds3231] [--card-key FILE] [--root DIR] [--no-apt] [--wheels DIR] [--log FILE]
+#        [--dry-run]
 #                                       install or upgrade a station in place (--root: into a
 #                                       mounted root filesystem; --no-apt: no packages;
 #                                       --wheels: Python packages from that wheelhouse only,
 #                                       no network; --read-only-root LABEL=kiosk-data: overlay
 #                                       root, data on that partition; --writable-root: overlay off;
 #                                       --desk: technician pages on the LAN over HTTPS;
-#                                       --rtc ds3231: a battery clock on I2C)
+#                                       --rtc ds3231: a battery clock on I2C;
+#                                       --card-key: the county's card keys for this station)
 #   sudo ./setup.sh image --from raspios-bookworm-arm64-lite.img.xz --out station.img
 #        [--offline] [--no-loop] [--userconf FILE] [--data-size MB] [--root-size MB]
 #        [install options]

@@ -46,6 +46,7 @@ parse_image_options() {
             --root-size) [ $# -ge 2 ] || die "--root-size needs megabytes"; ROOT_MB="$2"; shift 2 ;;
             --root) die "image chooses the root itself; use install --root DIR for a mounted root" ;;
             --writable-root|--desk) INSTALL_ARGS+=("$1"); shift ;;
+            --card-key) die "--card-key goes onto one station only: setup.sh install --card-key FILE on it, never into an image" ;;
             --no-apt|--dry-run) die "$1 does not apply to image (packages are installed at first boot)" ;;
             --*) if [ $# -lt 2 ] || [[ "$2" == --* ]]; then die "$1 needs a value"; fi
                  INSTALL_ARGS+=("$1" "$2"); shift 2 ;;

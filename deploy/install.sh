@@ -22,6 +22,8 @@ COUNTY_PUBKEY_FILE=""
 PRINTER=""
 ROTATE=""
 DESK=0             # --desk: the technician pages on the station LAN, over HTTPS ([desk])
+CARD_KEY_FILE=""   # --card-key FILE: the county's card key file for this station (docs/cards.md)
+readonly CARD_KEY_PATH=/var/lib/kiosk/card.keys
 RTC=""             # --rtc ds3231: a battery clock on I2C (firmware_config/rtc-ds3231.txt)
 RELEASE=""
 DATA_DEVICE=""     # --read-only-root DEVICE: the persistent partition mounted at /var/lib/kiosk
@@ -41,6 +43,8 @@ parse_install_options() {
                               DATA_DEVICE="$2"; shift 2 ;;
             --writable-root) WRITABLE_ROOT=1; shift ;;
             --desk) DESK=1; shift ;;
+            --card-key) [ $# -ge 2 ] || die "--card-key needs the file kiosk-county card-key station wrote"
+                        CARD_KEY_FILE="$2"; shift 2 ;;
             --rtc) [ $# -ge 2 ] || die "--rtc needs ds3231"; RTC="$2"; shift 2 ;;
             *) common_option install "$@"; shift "$COMMON_SHIFT" ;;
         esac
@@ -66,6 +70,12 @@ parse_install_options() {
         COUNTY_PUBKEY="$(tr -d ' \n\r' <"$COUNTY_PUBKEY_FILE")"
         [[ "$COUNTY_PUBKEY" =~ ^[0-9a-fA-F]{64}$ ]] \
             || die "--county-pubkey $COUNTY_PUBKEY_FILE: must hold 64 hex digits (kiosk-county init prints it)"
+    fi
+    if [ -n "$CARD_KEY_FILE" ]; then
+        [ -r "$CARD_KEY_FILE" ] || die "--card-key $CARD_KEY_FILE: cannot read it"
+        if ! grep -q '^township = ' "$CARD_KEY_FILE" || ! grep -q '^mifare_classic = ' "$CARD_KEY_FILE"; then
+            die "--card-key $CARD_KEY_FILE: not a card key file (kiosk-county card-key station writes one)"
+        fi
     fi
     if [ -n "$PRINTER" ] && ! [[ "$PRINTER" =~ ^(none|network:[A-Za-z0-9.-]+(:[0-9]+)?|usb:[0-9a-fA-F]{4}:[0-9a-fA-F]{4}|file:/[^[:space:]\"]+)$ ]]; then
         die "--printer '$PRINTER' is not valid: none, network:HOST[:PORT], usb:VID:PID or file:/dev/usb/lp0"
@@ -218,6 +228,26 @@ write_config() {
     chown "0:${KIOSK_GID}" "$config.new"
     chmod 0640 "$config.new"
     mv "$config.new" "$config"
+}
+
+# --card-key: the township's card keys, beside the station key (0600, the kiosk user's), and
+# [cards] desfire_key_file naming them. Never in the log, never in an image (setup.sh image
+# refuses the option); the technician deletes the copy she carried.
+install_card_key() {
+    [ -n "$CARD_KEY_FILE" ] || return 0
+    local config dest
+    config="$(target /etc/kiosk/kiosk.toml)"
+    dest="$(target "$CARD_KEY_PATH")"
+    note "card key file of township $(sed -n 's/^township = "\(.*\)"$/\1/p' "$CARD_KEY_FILE") -> $CARD_KEY_PATH"
+    [ "$DRY_RUN" -eq 1 ] && return 0
+    install -m 0600 -o "$(kiosk_ids | cut -d: -f1)" -g "$(kiosk_ids | cut -d: -f2)" \
+        "$CARD_KEY_FILE" "$dest"
+    grep -q '^desfire_key_file' "$config" && return 0
+    if grep -q '^\[cards\]' "$config"; then
+        sed -i "s|^\[cards\]\$|[cards]\ndesfire_key_file = \"$CARD_KEY_PATH\"|" "$config"
+    else
+        printf '\n[cards]\ndesfire_key_file = "%s"\n' "$CARD_KEY_PATH" >>"$config"
+    fi
 }
 
 # Touch input turns with the display because cage rotates the whole output (wlroots maps
@@ -393,6 +423,7 @@ install_station() {
     [ -n "${KIOSK_GID:-}" ] || KIOSK_GID=0
     install_app
     write_config
+    install_card_key
     install_units_and_fragments
     step 9 "boot firmware settings"
     apply_boot_config

@@ -42,7 +42,7 @@ from kiosk.station.services import StationServices
 from kiosk.station.staff_desk import StaffDesk
 from kiosk.station.watchers import watch_health, watch_sync
 from kiosk.store.clock_log import clock_settings, newest_stamp
-from kiosk.store.rebuild import former_keys
+from kiosk.store.rebuild import former_issuer_keys
 from kiosk.store.sqlite import SqliteUnitOfWork
 from kiosk.store.writer import Writer
 
@@ -83,17 +83,11 @@ def _core_on(config: Config, key, clock: StationClock, writer: Writer) -> Core:
 
     trusted = {sid: public_key_from_hex(h) for sid, h in config.cards.trusted_issuers.items()}
     trusted[config.station.id] = key.public
-    from kiosk.store.roster_apply import remote_former_keys, remote_key_lookup, remote_revoked_at
-    own_former = [public_key_from_hex(h) for h in former_keys(db)]
-    remote_former = remote_former_keys(db)
-
-    def former(station_id: str) -> list:
-        if station_id == config.station.id:
-            return own_former
-        return [public_key_from_hex(h) for h in remote_former(station_id)]
+    from kiosk.store.roster_apply import remote_key_lookup, remote_revoked_at
     desk = CardDesk(uow, clock, config.station.id, key,
-                    make_verifier(trusted, remote_key_lookup(db), former),
-                    config.cards.legacy_uid_only, remote_revoked_at(db))
+                    make_verifier(trusted, remote_key_lookup(db), former_issuer_keys(db, config.station.id)),
+                    config.cards.legacy_uid_only, remote_revoked_at(db),
+                    config.cards.require_authenticated, config.cards.unverified_visitors)
     plans = load_plans(config.care.plans_file)
 
     def names_shown(plan_id: str) -> bool:  # a plan this station does not know counts as sensitive
@@ -107,23 +101,26 @@ def _core_on(config: Config, key, clock: StationClock, writer: Writer) -> Core:
     queue = QueueService(uow, clock, config.station.timezone,
                          tuple(Room(rid, name) for rid, name in config.queue.rooms),
                          config.queue.return_after)
+    from kiosk.adapters.card_relay import station_card_access  # card keys, the county relay
     core = Core(config, db, key, clock, events, uow, checkins, desk, StaffService(uow, clock),
                 registry, care, queue, writer,
-                ClockService(uow, clock, config.station.id, config.station.timezone))
+                ClockService(uow, clock, config.station.id, config.station.timezone),
+                station_card_access(config, key))
     core.ensure_genesis()
     with writer.lock:  # the log's newest time, and what this boot's settings said
         clock.remember(newest_stamp(db), clock_settings(db, clock.boot_id()))
     return core
 
 
-def build_reader(config: Config) -> CardReader:
+def build_reader(config: Config, access=None) -> CardReader:
+    """The reader, with ``access`` (the core's card keys: kiosk.adapters.card_access)."""
     if config.reader.kind == "fake":
         from kiosk.sim.fake_reader import FakeCardReader
-        return FakeCardReader(keys=config.cards.keys)
+        return FakeCardReader(keys=access or config.cards.keys)
     if config.reader.pcscd_socket:
         os.environ["PCSCLITE_CSOCK_NAME"] = config.reader.pcscd_socket
     from kiosk.adapters.pcsc_reader import PcscCardReader
-    return PcscCardReader(config.reader.readers, config.cards.keys)
+    return PcscCardReader(config.reader.readers, access or config.cards.keys)
 
 
 def build_printer(config: Config) -> Printer:
@@ -286,7 +283,7 @@ def run_station(config: Config, as_json: bool = False, reader: CardReader | None
     from kiosk.store.database import sqlite_status
     log.info("%s", sqlite_status())
     core = build_core(config, wait=WRITER_WAIT)  # a console command may be finishing a write
-    reader = reader or build_reader(config)
+    reader = reader or build_reader(config, core.card_access)
     hub = ScreenHub(build_screen_pages(config, core))
 
     def emit(report: TapReport) -> None:

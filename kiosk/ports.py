@@ -12,6 +12,7 @@ import queue
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from kiosk.domain.card_auth import CardProof, Personalised
 from kiosk.domain.events import Event, Signer
 from kiosk.errors import KioskError
 
@@ -29,8 +30,9 @@ class CardTapped:
     reader: str
     detected_ns: int  # time.monotonic_ns() when the reader service reported the card
     read_ns: int = 0  # how long connect + UID and record read took
-    kind: str = "uid"  # "cpu", "mifare" or "uid"
+    kind: str = "uid"  # "cpu", "cpu-ecc", "desfire", "mifare" or "uid"
     record: bytes | None = None  # the kiosk card record, if the card holds one
+    proof: CardProof | None = None  # how the card proved itself, for kinds that do
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,10 @@ class ReaderEvents(queue.Queue[ReaderEvent]):
 
 
 class CardReader(Protocol):
-    """Reports taps; ``write_record`` writes onto the card still on a reader (issuance)."""
+    """Reports taps; at issuance, ``personalise`` gives the card still on a reader its keys
+    and ``write_record`` writes its record, reads it back and has it authenticate once."""
 
+    def personalise(self, reader: str, uid: bytes, kind: str) -> Personalised: ...
     def write_record(self, reader: str, uid: bytes, kind: str, framed: bytes) -> bytes | None: ...
     def start(self) -> None: ...
     def stop(self) -> None: ...

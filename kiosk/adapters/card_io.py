@@ -1,32 +1,46 @@
-"""Reading and writing the kiosk's card record over any APDU transport.
+"""Reading, authenticating, personalising and writing the kiosk's card over any APDU transport.
 
-Two card kinds carry a record:
+Card kinds, by what the card answers (docs/cards.md):
 
-* ISO 7816-4 CPU cards: SELECT the kiosk's AID, SELECT its elementary file,
-  READ BINARY / UPDATE BINARY.
-* MIFARE Classic 1K through the PC/SC part 3 storage-card commands of the
-  reader: LOAD KEY ``FF 82``, GENERAL AUTHENTICATE ``FF 86``, READ BINARY
-  ``FF B0``, UPDATE BINARY ``FF D6``. The record lives in the data blocks of
-  sectors 1 to 3; key A reads, key B writes (both from the config).
+* ``mifare``: MIFARE Classic, told by the reader's ATR (PC/SC part 3 card name 00 01 / 00 02);
+  the record in sectors 1-3 (kiosk.adapters.mifare_io);
+* ``cpu`` and ``cpu-ecc``: an ISO 7816-4 card with the kiosk application; a ``cpu-ecc`` card
+  also signs a fresh challenge with a key made on the card (kiosk.adapters.iso_io);
+* ``desfire``: MIFARE DESFire EV2/EV3 with the kiosk application, authenticated with its own
+  AES keys (kiosk.adapters.desfire_io);
+* anything else is a UID-only card.
 
-Anything else is a UID-only card. The functions take a ``transmit`` callable
-(APDU bytes in, response with status word out), so the PC/SC adapter, the
-console tools and the tests all share them.
+The functions take a ``transmit`` callable (APDU bytes in, response with status word out), so
+the PC/SC adapter, the fake reader, the console tools and the virtual cards' issuance all run
+this same code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from kiosk.adapters import desfire_io, iso_io, mifare_io
+from kiosk.adapters.card_access import CardAccess
 from kiosk.config.cards import CardKeys
-from kiosk.domain.card_records import MAX_FRAMED, unframe
+from kiosk.domain.card_auth import AuthBinding, CardProof, Personalised, judge
+from kiosk.domain.card_records import RecordRefused, parse_record, unframe
 from kiosk.errors import CardIOError
 
 Transmit = Callable[[bytes], bytes]
 PCSC_RID = bytes.fromhex("A000000306")
 MIFARE_CLASSIC = {b"\x00\x01", b"\x00\x02"}  # 1K and 4K in PC/SC part 3 card names
-RECORD_BLOCKS = (4, 5, 6, 8, 9, 10, 12, 13, 14)
-OK = b"\x90\x00"
+
+
+@dataclass(frozen=True)
+class CardRead:
+    """What one tap got: the kind, the UID (a DESFire card's real one once it authenticated),
+    the record (or None) and the proof of the card's authentication (or None)."""
+
+    kind: str
+    uid: bytes
+    record: bytes | None = None
+    proof: CardProof | None = None
 
 
 def card_kind(atr: bytes) -> str:
@@ -37,92 +51,83 @@ def card_kind(atr: bytes) -> str:
     return "cpu"
 
 
-def _call(transmit: Transmit, apdu: bytes, step: str) -> bytes:
-    response = transmit(apdu)
-    if len(response) < 2:
-        raise CardIOError(step)
-    if response[-2:] != OK:
-        raise CardIOError(step, response[-2:])
-    return response[:-2]
+def binding_of(record: bytes | None) -> AuthBinding | None:
+    """The auth binding a record claims (unverified: the domain checks the signature)."""
+    try:
+        return parse_record(record).auth if record else None
+    except RecordRefused:
+        return None
 
 
-def _mifare_auth(transmit: Transmit, block: int, key: bytes, key_type: int) -> None:
-    _call(transmit, b"\xFF\x82\x00\x00\x06" + key, "load key")
-    _call(transmit, bytes([0xFF, 0x86, 0x00, 0x00, 0x05, 0x01, 0x00, block, key_type, 0x00]),
-          "authenticate")
-
-
-def _mifare_read(transmit: Transmit, keys: CardKeys) -> bytes:
-    data, sector = b"", None
-    for block in RECORD_BLOCKS:
-        if block // 4 != sector:
-            sector = block // 4
-            _mifare_auth(transmit, block, keys.mifare_key_a, 0x60)
-        data += _call(transmit, bytes([0xFF, 0xB0, 0x00, block, 0x10]), "read block")
-        if len(data) == 16 and unframe(data + b"\x00" * MAX_FRAMED) is None:
-            return data  # blank: no need to read on
-        if len(data) >= 2 and len(data) >= int.from_bytes(data[:2], "big") + 2:
-            break
-    return data
-
-
-def _mifare_write(transmit: Transmit, keys: CardKeys, framed: bytes) -> None:
-    padded = framed + b"\x00" * (-len(framed) % 16)
-    sector = None
-    for n, block in enumerate(RECORD_BLOCKS[:len(padded) // 16]):
-        if block // 4 != sector:
-            sector = block // 4
-            _mifare_auth(transmit, block, keys.mifare_key_b, 0x61)
-        _call(transmit, bytes([0xFF, 0xD6, 0x00, block, 0x10]) + padded[n * 16:(n + 1) * 16],
-              "write block")
-
-
-def _cpu_select(transmit: Transmit, keys: CardKeys) -> bool:
-    """Select the kiosk application and its file; False if the card has no such application."""
-    response = transmit(b"\x00\xA4\x04\x00" + bytes([len(keys.aid)]) + keys.aid + b"\x00")
-    if response[-2:] in (b"\x6A\x82", b"\x6D\x00", b"\x6E\x00", b"\x6A\x86"):
-        return False
-    if response[-2:] != OK and response[-2:-1] != b"\x61":
-        raise CardIOError("select application", response[-2:])
-    _call(transmit, b"\x00\xA4\x02\x0C\x02" + keys.file_id, "select file")
-    return True
-
-
-def _cpu_read(transmit: Transmit) -> bytes:
-    head = _call(transmit, b"\x00\xB0\x00\x00\x02", "read binary")
-    length = int.from_bytes(head[:2], "big") if len(head) == 2 else 0
-    if length == 0 or length > MAX_FRAMED - 2:
-        return head
-    return head + _call(transmit, bytes([0x00, 0xB0, 0x00, 0x02, length]), "read binary")
-
-
-def read_record(transmit: Transmit, atr: bytes, keys: CardKeys) -> tuple[str, bytes | None]:
-    """(kind, record or None) of the card in the field; CardIOError if it fails half-way."""
+def read_card(transmit: Transmit, atr: bytes, uid: bytes,
+              access: CardAccess | CardKeys = CardAccess()) -> CardRead:
+    """The card in the field; CardIOError if it fails half-way."""
+    access = CardAccess.of(access)
     kind = card_kind(atr)
     if kind == "storage":
-        return "uid", None
+        return CardRead("uid", uid)
     if kind == "mifare":
-        try:
-            return "mifare", unframe(_mifare_read(transmit, keys))
-        except CardIOError as exc:
-            if exc.step == "authenticate" and exc.sw:
-                return "mifare", None  # keyed for another system: a UID-only card to us
-            raise
-    if not _cpu_select(transmit, keys):
-        return "uid", None
-    return "cpu", unframe(_cpu_read(transmit))
+        return CardRead("mifare", uid, unframe(mifare_io.read(transmit, uid, access) or b""))
+    if iso_io.select(transmit, access.keys):
+        record = unframe(iso_io.read(transmit))
+        binding = binding_of(record)
+        if binding and binding.profile == "cpu-ecc":
+            return CardRead("cpu-ecc", uid, record, iso_io.challenge(transmit))
+        return CardRead("cpu", uid, record)
+    state = desfire_io.select(transmit)
+    if state is None:
+        return CardRead("uid", uid)
+    if state is False:
+        return CardRead("desfire", uid)
+    real_uid, framed, proof = desfire_io.read(transmit, uid, access)
+    return CardRead("desfire", real_uid, unframe(framed) if framed else None, proof)
 
 
-def write_record(transmit: Transmit, kind: str, framed: bytes, keys: CardKeys) -> None:
-    """Write a framed record; the caller reads it back to be sure."""
+def personalise(transmit: Transmit, uid: bytes, kind: str, access: CardAccess) -> Personalised:
+    """At issuance, before the record is signed: give the card its keys. A MIFARE Classic card
+    gets its own sector keys; a CPU card whose applet makes keys becomes ``cpu-ecc`` (its new
+    public key goes into the record); a DESFire card gets the kiosk application and its keys."""
     if kind == "mifare":
-        _mifare_write(transmit, keys, framed)
-    elif kind == "cpu":
-        if not _cpu_select(transmit, keys):
-            raise CardIOError("select application", b"\x6A\x82")
-        for offset in range(0, len(framed), 128):
-            chunk = framed[offset:offset + 128]
-            _call(transmit, bytes([0x00, 0xD6, offset >> 8, offset & 0xFF, len(chunk)]) + chunk,
-                  "update binary")
+        mifare_io.personalise(transmit, uid, access)
+        return Personalised("mifare", uid)
+    if kind in ("cpu", "cpu-ecc"):
+        public_key = iso_io.generate_key(transmit, access.keys)
+        if public_key is None:
+            return Personalised("cpu", uid)
+        return Personalised("cpu-ecc", uid, AuthBinding("cpu-ecc", public_key=public_key))
+    if kind == "desfire":
+        real_uid, version = desfire_io.personalise(transmit, uid, access)
+        assert access.keyring is not None  # desfire_io.personalise refuses without one
+        return Personalised("desfire", real_uid, AuthBinding(
+            "desfire", township=access.keyring.township, key_version=version))
+    raise CardIOError("write: this card has no kiosk storage")
+
+
+def write_record(transmit: Transmit, kind: str, framed: bytes,
+                 access: CardAccess | CardKeys = CardAccess(), uid: bytes = b"") -> None:
+    """Write a framed record; the caller reads it back to be sure (``write_and_check``)."""
+    access = CardAccess.of(access)
+    if kind == "mifare":
+        mifare_io.write(transmit, uid, framed, access)
+    elif kind in ("cpu", "cpu-ecc"):
+        iso_io.write(transmit, access.keys, framed)
+    elif kind == "desfire":
+        desfire_io.write(transmit, uid, framed, access)
     else:
         raise CardIOError("write: this card has no kiosk storage")
+
+
+def write_and_check(transmit: Transmit, atr: bytes, uid: bytes, kind: str, framed: bytes,
+                    access: CardAccess | CardKeys, fresh: Callable[[], None] = lambda: None
+                    ) -> bytes | None:
+    """Write, read back as a tap would (``fresh`` starts a new card session first) and, for a
+    card that authenticates, have it prove itself once: the record read back, or CardIOError."""
+    access = CardAccess.of(access)
+    record = parse_record(framed[2:]) if framed[2:4] == b"KC" else None
+    write_record(transmit, kind, framed, access, record.uid if record else uid)
+    fresh()
+    back = read_card(transmit, atr, uid, access)
+    binding = binding_of(back.record)
+    if binding is not None and judge(binding, back.proof) != "verified":
+        raise CardIOError(f"authenticate: the new card did not prove itself ({back.proof})")
+    return back.record

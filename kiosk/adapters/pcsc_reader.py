@@ -17,9 +17,11 @@ import threading
 import time
 
 from kiosk.adapters.backoff import Backoff
-from kiosk.adapters.card_io import read_record
-from kiosk.adapters.pcsc_io import CardGone, transmitter, write_on_reader
+from kiosk.adapters.card_access import CardAccess
+from kiosk.adapters.card_io import CardRead, read_card
+from kiosk.adapters.pcsc_io import CardGone, personalise_on_reader, transmitter, write_on_reader
 from kiosk.config.cards import CardKeys
+from kiosk.domain.card_auth import Personalised
 from kiosk.domain.cards import VALID_UID_LENGTHS
 from kiosk.errors import CardIOError, KioskError
 from kiosk.ports import CardReadFailed, CardTapped, ReaderEvent, ReaderEvents, ReaderHealth, ReaderState, ReaderStatus
@@ -39,10 +41,11 @@ class ServiceUnavailable(KioskError):
 
 
 class PcscCardReader:
-    def __init__(self, reader_filter: tuple[str, ...] = (), keys: CardKeys = CardKeys()):
+    def __init__(self, reader_filter: tuple[str, ...] = (),
+                 keys: CardAccess | CardKeys = CardAccess()):
         from smartcard import scard  # imported here: only this adapter needs pyscard
         self.sc = scard
-        self.reader_filter, self.keys = reader_filter, keys
+        self.reader_filter, self.access = reader_filter, CardAccess.of(keys)
         self.events = ReaderEvents()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -202,24 +205,30 @@ class PcscCardReader:
             if len(data) not in VALID_UID_LENGTHS:
                 return CardReadFailed(name, "unsupported", f"UID of {len(data)} bytes")
             try:
-                kind, record = read_record(self._transmitter(card, protocol), atr, self.keys)
+                read = read_card(self._transmitter(card, protocol), atr, data, self.access)
             except CardGone as gone:
                 return self._failure(name, gone.hr, "read record")
             except CardIOError as exc:
                 if not exc.sw:
                     return CardReadFailed(name, "removed", f"read record: {exc}")
                 log.info("card on %s: %s; taken as UID-only", name, exc)
-                kind, record = "uid", None
+                read = CardRead("uid", data)
         finally:
             sc.SCardDisconnect(card, sc.SCARD_LEAVE_CARD)
-        return CardTapped(data, name, detected, time.monotonic_ns() - detected, kind, record)
+        return CardTapped(read.uid, name, detected, time.monotonic_ns() - detected, read.kind,
+                          read.record, read.proof)
 
     def _transmitter(self, card: int, protocol: int):
         return transmitter(self.sc, card, protocol)
 
+    def personalise(self, reader: str, uid: bytes, kind: str) -> Personalised:
+        """Give the card on ``reader`` its keys (issuance, before its record is signed)."""
+        return personalise_on_reader(self.sc, self.access, reader, uid, kind)
+
     def write_record(self, reader: str, uid: bytes, kind: str, framed: bytes) -> bytes | None:
-        """Write a framed record onto the card on ``reader`` and read it back (issuance)."""
-        return write_on_reader(self.sc, self.keys, reader, uid, kind, framed)
+        """Write a framed record onto the card on ``reader``, read it back and have it
+        authenticate once (issuance)."""
+        return write_on_reader(self.sc, self.access, reader, uid, kind, framed)
 
     def _failure(self, name: str, hr: int, step: str) -> CardReadFailed:
         message = self.sc.SCardGetErrorMessage(hr)

@@ -44,7 +44,7 @@ def add(ctx: click.Context, name: str, pin: str, timeout: float) -> None:
         core = build_core(config)
     except KioskError as exc:
         raise fail(exc) from exc
-    reader = build_reader(config)
+    reader = build_reader(config, core.card_access)
     reader.start()
     try:
         click.echo(bilingual("Tap the technician's new card on the reader and hold it there"))
@@ -80,9 +80,10 @@ def _write_card(core, reader, tap, technician_id: str) -> str:
     from kiosk.errors import CardIOError
     try:
         return core.desk.issue(
-            "technician", technician_id, ReadCard(tap.uid, tap.kind, tap.record),
+            "technician", technician_id, ReadCard(tap.uid, tap.kind, tap.record, tap.proof),
             lambda framed: reader.write_record(tap.reader, tap.uid, tap.kind, framed),
-            "console").card_no
+            "console", personalise=lambda: reader.personalise(tap.reader, tap.uid, tap.kind)
+        ).card_no
     except CardIOError as exc:
         raise click.ClickException(bilingual(
             "The card could not be written. Hold it still on the reader and try again")

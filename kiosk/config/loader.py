@@ -43,7 +43,8 @@ SCHEMA: dict[str, dict[str, type | tuple[type, ...]]] = {
            "show_service_names": bool},
     "care": {"plans_file": str},
     "cards": {"legacy_uid_only": bool, "mifare_key_a": str, "mifare_key_b": str, "aid": str,
-              "file_id": str, "trusted_issuers": dict},
+              "file_id": str, "trusted_issuers": dict, "require_authenticated": bool,
+              "desfire_key_file": str, "rekey": bool, "unverified_visitors": bool},
     "staff": {"idle_logout_seconds": int},
     "desk": {"enabled": bool, "host": str, "port": int, "cert_file": str, "key_file": str,
              "idle_logout_seconds": int, "sessions": int},
@@ -360,7 +361,7 @@ def parse_config(raw: dict[str, Any], base: Path = Path("."), source: Path | Non
     used = [pin for pin in signals_section.pins.values() if pin]
     if len(set(used)) != len(used):
         raise ConfigError("signals", "two signals share one GPIO pin", "give each its own pin")
-    cards = cards_section(raw.get("cards", {}))
+    cards = cards_section(raw.get("cards", {}), base)
     staff = raw.get("staff", {})
     if not 30 <= staff.get("idle_logout_seconds", DEFAULTS.staff.idle_logout_seconds) <= 3600:
         raise ConfigError("staff.idle_logout_seconds", "must be 30 to 3600 seconds",

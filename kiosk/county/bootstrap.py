@@ -5,6 +5,7 @@ an embedding demo build a county here and nowhere else."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from flask import Flask
 
@@ -58,9 +59,11 @@ def report_settings(section: ReportsSection | None = None, background: bool = Fa
 
 def wire(store: SqlCountyStore, key: StationKey, clock: Clock,
          settings: WebSettings | None = None, policy: RosterPolicy | None = None,
-         reports: ReportSettings | None = None) -> CountyServices:
+         reports: ReportSettings | None = None, card_key: bytes | None = None) -> CountyServices:
     """The services over an open store (tests hand in their own store and clock); a read
-    model a migration marked is rebuilt first (an upgraded county, once)."""
+    model a migration marked is rebuilt first (an upgraded county, once); with the county
+    card key, relayed card authentication too."""
+    from kiosk.county.services.card_auth import CardAuthority
     policy = policy or RosterPolicy()
     reports = reports or report_settings()
     projections = Projections(build_projections(reports.timezone))
@@ -75,7 +78,8 @@ def wire(store: SqlCountyStore, key: StationKey, clock: Clock,
                           users=CountyUsers(store, clock, audit), audit=audit,
                           settings=settings or WebSettings(),
                           visitors=VisitorLookups(store, key, clock, policy), reports=published,
-                          report_views=ReportViews(published, audit))
+                          report_views=ReportViews(published, audit),
+                          card_auth=CardAuthority(card_key, clock) if card_key else None)
 
 
 def roster_policy(config: CountyConfig) -> RosterPolicy:
@@ -125,14 +129,36 @@ def build_county(config: CountyConfig, clock: Clock | None = None, background: b
     from kiosk.keys import load_key_file
     clock = clock or system_clock()
     key = load_key_file(config.key_file)
+    card_key = load_card_key(config.card_key_file)
     store = open_county_store(config, clock)
     services = wire(store, key, clock, web_settings(config), roster_policy(config),
-                    report_settings(config.reports, background))
+                    report_settings(config.reports, background), card_key)
     return County(config, store, key, services, clock)
 
 
+def load_card_key(path: Path) -> bytes | None:
+    """The county card key, or None when the county has none (no card relay then);
+    KeyFileError when others can read it or it is not one."""
+    import stat
+
+    from kiosk.errors import KeyFileError
+    try:
+        mode = path.stat().st_mode
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise KeyFileError(f"{path}: {exc}") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyFileError(f"{path} can be read by others: chmod 600 {path}")
+    if len(key) != 16:
+        raise KeyFileError(f"{path} does not hold an AES-128 key (kiosk-county card-key init)")
+    return key
+
+
 def county_app(store: SqlCountyStore, key: StationKey, clock: Clock | None = None,
-               settings: WebSettings | None = None) -> Flask:
+               settings: WebSettings | None = None, card_key: bytes | None = None) -> Flask:
     """The web app over a store the caller opened (tests, an embedded county)."""
     from kiosk.county.web.app import create_county_app
-    return create_county_app(wire(store, key, clock or system_clock(), settings))
+    return create_county_app(wire(store, key, clock or system_clock(), settings,
+                                  card_key=card_key))

@@ -54,6 +54,12 @@ class CountyConfig:
         return self.data_dir / "county.key"
 
     @property
+    def card_key_file(self) -> Path:
+        """The county card key (kiosk-county card-key init): relayed card authentication and
+        the stations' card key files (docs/cards.md)."""
+        return self.data_dir / "card.key"
+
+    @property
     def database_target(self) -> str:
         return self.database or str(self.data_dir / "county.db")
 

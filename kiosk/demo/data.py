@@ -17,7 +17,7 @@ DEMO_RESIDENTS = [
     ("wang", "王秀华", "04A1B2C3", "东湾村", "1994-03-12", "mifare"),
     ("li", "李明", "04112233445566", "西岭村", "1988-07-01", "cpu"),
     ("zhang", "张𠮷祥", "0411223344556677889A", "南坪村", "1979-11-23", "mifare"),
-    ("chen", "陈晓燕", "0A0B0C0D", "北山村", "2000-01-30", "cpu"),
+    ("chen", "陈晓燕", "0A0B0C0D", "北山村", "2000-01-30", "cpu-ecc"),  # proves itself
 ]
 DEMO_TECHNICIAN = ("tech", "演示技术员", "08D0D0D0", "123456")
 UNKNOWN_DEMO_CARD = "DEADBEEF"
@@ -48,8 +48,7 @@ def demo_card(name_or_uid: str, wallet: dict[str, VirtualCard]) -> VirtualCard:
         return VirtualCard(b"\x04" + secrets.token_bytes(3), "mifare")
     key = wallet_key(key, wallet)
     if key in wallet:
-        card = wallet[key]
-        return VirtualCard(card.uid, card.kind, memory=bytearray(card.memory))
+        return wallet[key].same_card()  # its key too, for a card that authenticates
     return VirtualCard(parse_uid(name_or_uid), "mifare")  # blank, so it can be issued
 
 

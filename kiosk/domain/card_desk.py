@@ -1,8 +1,11 @@
 """Issuing, revoking and recognising cards.
 
 A tapped card is honoured only if its record verifies for its own UID and its
-number is active here; a legacy UID-only binding (cards issued by older
-systems) is honoured only when the station turns that weaker mode on.
+number is active here; a card whose record binds a key must also prove it holds
+that key on this tap (kiosk.domain.card_auth); a legacy UID-only binding (cards
+issued by older systems) is honoured only when the station turns that weaker
+mode on. With ``require_authenticated`` a card that cannot prove itself is
+refused with reason "exchange": she is asked to exchange it at the desk.
 """
 
 from __future__ import annotations
@@ -11,16 +14,20 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from kiosk.domain.card_auth import Personalised, Verdict, judge
 from kiosk.domain.card_records import (
+    MAX_FILE,
+    MAX_FRAMED,
     CardRecord,
     RecordRefused,
     Verifier,
     frame,
     new_card_no,
+    parse_record,
     sign_record,
     verify_record,
 )
-from kiosk.domain.cards import uid_hash
+from kiosk.domain.cards import random_uid, uid_hash
 from kiosk.domain.events import Signer
 from kiosk.domain.model import IssuedCard, ReadCard
 from kiosk.domain.unit_of_work import Clock, UnitOfWork
@@ -30,6 +37,9 @@ from kiosk.errors import CardIOError
 
 # Writes a framed record onto the card and returns the record read back from it.
 WriteBack = Callable[[bytes], bytes | None]
+# Gives the card on the reader its keys at issuance (kiosk.ports.CardReader.personalise).
+Personalise = Callable[[], Personalised]
+CARD_KINDS = ("cpu", "cpu-ecc", "desfire", "mifare")
 
 
 @dataclass(frozen=True)
@@ -38,11 +48,13 @@ class Holder:
     holder_id: str
     card_no: str | None  # None for a legacy UID-only card
     legacy: bool = False
+    verified: bool = True  # False: another township's card the station could not check
 
 
 @dataclass(frozen=True)
 class RefusedIdentity:
-    reason: str  # "copied", "forged", "unknown_issuer", "malformed", "revoked"
+    reason: str  # "copied", "forged", "unknown_issuer", "malformed", "revoked",
+    # "not_authentic" (a copy of an authenticating card), "exchange", "unverified"
     card_no: str | None = None
 
 
@@ -79,18 +91,30 @@ def _binds(issued: IssuedCard, record: CardRecord, uid: bytes, own_station: str)
 class CardDesk:
     def __init__(self, uow_factory: Callable[[], UnitOfWork], clock: Clock, station_id: str,
                  signer: Signer, verify: Verifier, legacy_uid_only: bool = False,
-                 revoked_at: Callable[[str], Revocation | None] | None = None):
+                 revoked_at: Callable[[str], Revocation | None] | None = None,
+                 require_authenticated: bool = False, unverified_visitors: bool = True):
         self.uow_factory, self.clock, self.station_id = uow_factory, clock, station_id
         self.signer, self.verify, self.legacy_uid_only = signer, verify, legacy_uid_only
         self.revoked_at = revoked_at  # when the county revoked an issuing station, if it did
+        self.require_authenticated = require_authenticated
+        self.unverified_visitors = unverified_visitors
 
     # -- recognising ------------------------------------------------------------
     def identify(self, uow: UnitOfWork, card: ReadCard) -> Identity:
         if card.record is not None:
             try:
-                record = verify_record(card.record, card.uid, self.verify)
+                record = verify_record(card.record, card.uid, self.verify, check_uid=False)
             except RecordRefused as refused:
                 return RefusedIdentity(refused.reason)
+            # a DESFire card with a random UID shows its real one only once authenticated:
+            # then the reader reports that; before, its authentication alone can tell
+            random = record.auth is not None and record.auth.profile == "desfire" \
+                and random_uid(card.uid)
+            if record.uid != card.uid and not random:
+                return RefusedIdentity("copied")
+            verdict = judge(record.auth, card.proof)
+            if verdict == "not_authentic":  # a copy of everything readable, without the key
+                return RefusedIdentity("not_authentic", record.card_no)
             revoked = self.revoked_at(record.station_id) if self.revoked_at else None
             if revoked is not None and record.issued_at >= revoked.at:  # its key is untrusted
                 return RefusedIdentity("unknown_issuer", record.card_no)
@@ -99,21 +123,44 @@ class CardDesk:
                 if uow.issued_cards.known_revoked(record.card_no):
                     return RefusedIdentity("revoked", record.card_no)
                 if record.role == "resident" and record.station_id != self.station_id:
-                    return Visiting(record, card.record)  # another station's resident
+                    # another station's resident, whom the county will tell the station about
+                    return self._unaccepted(verdict, record.card_no) or Visiting(record,
+                                                                                 card.record)
                 return Unrecognised()
             if issued.status != "active":
                 return RefusedIdentity("revoked", record.card_no)
             if (revoked is not None and revoked.trusted_seq is not None
                     and (issued.roster_seq or 0) > revoked.trusted_seq):
                 return RefusedIdentity("unknown_issuer", record.card_no)  # issued after trust
-            if issued.role != record.role or not _binds(issued, record, card.uid, self.station_id):
+            if issued.role != record.role or not _binds(issued, record, record.uid, self.station_id):
                 return RefusedIdentity("copied", record.card_no)
-            return Holder(issued.role, issued.holder_id, issued.card_no)
+            return self._unaccepted(verdict, record.card_no) or Holder(
+                issued.role, issued.holder_id, issued.card_no, verified=verdict != "unverified")
         if self.legacy_uid_only:
             bound = uow.cards.by_uid_hash(uid_hash(card.uid))
             if bound and bound.status == "active":
+                if self.require_authenticated:
+                    return RefusedIdentity("exchange")
                 return Holder("resident", bound.resident_id, None, legacy=True)
         return Unrecognised()
+
+    def _unaccepted(self, verdict: Verdict, card_no: str) -> RefusedIdentity | None:
+        """A genuine card this station still does not take: one that cannot prove itself where
+        only cards that do are taken, or another township's it could not check."""
+        if verdict == "none" and self.require_authenticated:
+            return RefusedIdentity("exchange", card_no)
+        if verdict == "unverified" and not self.unverified_visitors:
+            return RefusedIdentity("unverified", card_no)
+        return None
+
+    def unverified(self, card: ReadCard) -> bool:
+        """Whether this tap's card is one of another township that could not be checked (its
+        check-in shows, "my record" is not offered), whichever way she was checked in."""
+        try:
+            record = parse_record(card.record) if card.record else None
+        except RecordRefused:
+            return False
+        return record is not None and judge(record.auth, card.proof) == "unverified"
 
     def issued_to_someone(self, card: ReadCard) -> bool:
         """An active card of this station's (not a legacy UID binding): never to be issued
@@ -123,10 +170,13 @@ class CardDesk:
         return isinstance(current, Holder) and not current.legacy
 
     # -- issuing ----------------------------------------------------------------
-    def prepare(self, role: str, holder_id: str, card: ReadCard) -> tuple[CardRecord, bytes]:
-        """The signed record to write onto this card (nothing is stored yet)."""
-        if card.kind not in ("cpu", "mifare"):
+    def check_issuable(self, role: str, holder_id: str, card: ReadCard) -> None:
+        """Invalid unless this card may be issued to this holder (nothing is written yet)."""
+        if card.kind not in CARD_KINDS:
             raise Invalid("card", "This card has no storage the kiosk can write")
+        if card.kind == "mifare" and self.require_authenticated:
+            raise Invalid("card", "This station issues only cards that prove themselves "
+                                  "(DESFire or cpu-ecc)")
         with self.uow_factory() as uow:
             holder = (uow.residents.get(holder_id) if role == "resident"
                       else uow.technicians.get(holder_id))
@@ -136,21 +186,36 @@ class CardDesk:
             if isinstance(current, Visiting) or (isinstance(current, Holder)
                                                  and not current.legacy):
                 raise Invalid("card", "This card is already issued; revoke it first")
-        record = CardRecord(new_card_no(), role, card.uid, int(self.clock.now().timestamp()),
-                            self.station_id)
+
+    def prepare(self, role: str, holder_id: str, card: ReadCard,
+                made: Personalised | None = None) -> tuple[CardRecord, bytes]:
+        """The signed record to write onto this card (nothing is stored yet); ``made``: what
+        its personalisation gave it (its real UID, the key the record must bind)."""
+        if made is None:
+            self.check_issuable(role, holder_id, card)
+        binding = made.binding if made else None
+        record = CardRecord(new_card_no(), role, made.uid if made else card.uid,
+                            int(self.clock.now().timestamp()), self.station_id, auth=binding)
         return record, sign_record(record, self.signer)
 
     def issue(self, role: str, holder_id: str, card: ReadCard, write: WriteBack, by: str,
-              reason: str = "new") -> IssuedCard:
-        """The one way a card is issued: sign a record, write it, compare the read-back, store.
+              reason: str = "new", personalise: Personalise | None = None) -> IssuedCard:
+        """The one way a card is issued: give it its keys, sign a record (binding the key of a
+        card that authenticates), write it, compare the read-back (the reader has the card
+        authenticate once), store.
 
-        ``write`` is the card reader's (or a virtual card's) write-and-read-back; a
+        ``personalise`` and ``write`` are the card reader's (or a virtual card's); a
         read-back that differs raises CardIOError and nothing is stored.
         """
-        record, data = self.prepare(role, holder_id, card)
-        if write(frame(data)) != data:
+        self.check_issuable(role, holder_id, card)
+        made = personalise() if personalise else Personalised(card.kind, card.uid)
+        if made.binding is None and (self.require_authenticated or reason == "exchange"):
+            raise Invalid("card", "This card cannot prove itself: use a DESFire or cpu-ecc card")
+        record, data = self.prepare(role, holder_id, card, made)
+        limit = MAX_FRAMED if made.kind == "mifare" else MAX_FILE
+        if write(frame(data, limit)) != data:
             raise CardIOError("read back differs from what was written")
-        return self.issued(record, holder_id, card.kind, by, reason)
+        return self.issued(record, holder_id, made.kind, by, reason)
 
     def issued(self, record: CardRecord, holder_id: str, kind: str, by: str,
                reason: str = "new") -> IssuedCard:
@@ -169,7 +234,8 @@ class CardDesk:
             for old in earlier:
                 uow.issued_cards.set_status(old.card_no, "revoked")
                 uow.record("card.revoked", {"card_no": old.card_no, "holder_id": old.holder_id,
-                                            "reason": "reissued", "by": by,
+                                            "reason": "exchanged" if reason == "exchange"
+                                            else "reissued", "by": by,
                                             "replaced_by": card.card_no})
             uow.commit()
         return card

@@ -18,6 +18,11 @@ def uid_fingerprint(uid: bytes, station_secret: bytes) -> str:
     return hmac.new(station_secret, b"kiosk-unknown-uid-v1:" + uid, hashlib.sha256).hexdigest()[:16]
 
 
+def random_uid(uid: bytes) -> bool:
+    """A 4-byte UID starting 08: an ISO 14443-3 random ID, new at each activation."""
+    return len(uid) == 4 and uid[0] == 0x08
+
+
 def parse_uid(text: str) -> bytes:
     """Parse a UID written as hex (``04:A1:B2:C3``, ``04a1b2c3``); raise ValueError if not 4/7/10 bytes."""
     cleaned = text.replace(":", "").replace(" ", "").replace("-", "")

@@ -82,7 +82,7 @@ class CheckInService:
             if not isinstance(found, tuple):
                 return found
             resident, identity = found
-            legacy = identity.legacy
+            legacy, verified = identity.legacy, identity.verified
             now = self.clock.now()
             today = local_date(now, self.timezone)
             if refresh and card.record and identity.card_no and uow.visitors.stale(
@@ -94,11 +94,13 @@ class CheckInService:
             existing = uow.checkins.for_resident_on(resident.id, today.isoformat())
             if existing:
                 return CheckedIn(existing.id, resident.id, mask_name(resident.name), existing.queue_no,
-                                 existing.local_date, follow_up, repeat=True, legacy=legacy)
+                                 existing.local_date, follow_up, repeat=True, legacy=legacy,
+                                 verified=verified)
             uow.visitors.tapped(resident.id, today.isoformat())  # a visitor is kept longer
             checkin, event = self._new_checkin(uow, resident.id, today, {"card_no": identity.card_no})
             return CheckedIn(checkin.id, resident.id, mask_name(resident.name), checkin.queue_no,
-                             checkin.local_date, follow_up, event_seq=event.seq, legacy=legacy)
+                             checkin.local_date, follow_up, event_seq=event.seq, legacy=legacy,
+                             verified=verified)
 
     def _new_checkin(self, uow: UnitOfWork, resident_id: str, today: dt.date,
                      extra: dict[str, object]) -> tuple[CheckIn, Event]:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
+from kiosk.domain.card_auth import CardProof
+
 
 @dataclass(frozen=True)
 class Resident:
@@ -49,7 +51,7 @@ class IssuedCard:
     role: str  # "resident" | "technician"
     holder_id: str
     uid_hash: str
-    kind: str  # "cpu" | "mifare"
+    kind: str  # "cpu" | "cpu-ecc" | "desfire" | "mifare"
     issued_at: str
     issued_by: str
     status: str = "active"  # "active" | "revoked"
@@ -61,8 +63,9 @@ class ReadCard:
     """What the reader got from a card: its UID, its kind and the stored record (if any)."""
 
     uid: bytes
-    kind: str = "uid"  # "cpu", "mifare" or "uid" (no kiosk storage found)
+    kind: str = "uid"  # "cpu", "cpu-ecc", "desfire", "mifare" or "uid" (no kiosk storage)
     record: bytes | None = None
+    proof: CardProof | None = None  # how the card proved itself on this tap, if it did
 
 
 @dataclass(frozen=True)

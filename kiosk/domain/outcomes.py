@@ -20,6 +20,7 @@ class CheckedIn:
     repeat: bool = False
     event_seq: int | None = None
     legacy: bool = False  # a UID-only card of an older system (weaker, shown as such)
+    verified: bool = True  # False: another township's card not checked (no "my record")
     visitor_card: str | None = None  # checked in offline against her card number (no name)
     kind: str = "checked_in"
 
@@ -33,7 +34,9 @@ class UnknownCard:
 
 @dataclass(frozen=True)
 class CardRefused:
-    """A card whose record must not be honoured: a copy, forged, revoked or unreadable."""
+    """A card whose record must not be honoured: a copy, forged, revoked or unreadable; a copy
+    of a card that authenticates ("not_authentic"); or a card this station asks her to
+    exchange at the desk for one that proves itself ("exchange")."""
 
     reason: str
     event_seq: int

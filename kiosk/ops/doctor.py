@@ -31,6 +31,9 @@ def run_checks(config: Config) -> Iterator[Check]:
     yield from _check_rtc(config)
     yield _check_sqlite()
     yield from _check_reader(config)
+    from kiosk.ops.doctor_cards import check_card_keys  # its own module: the card keys
+    yield from (Check(line.name, line.ok, line.detail, line.fix, line.warn)
+                for line in check_card_keys(config))
     yield from _check_printer(config)
     yield from _check_health(config)
     yield from _check_screen(config)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import time
 
-from kiosk.adapters.card_io import read_record
+from kiosk.adapters.card_access import CardAccess
 from kiosk.config.cards import CardKeys
+from kiosk.domain.card_auth import Personalised
 from kiosk.errors import CardIOError
 from kiosk.ports import CardReadFailed, CardTapped, ReaderEvent, ReaderEvents, ReaderHealth, ReaderState, ReaderStatus
 from kiosk.sim.virtual_card import VirtualCard
 
 
 class FakeCardReader:
-    def __init__(self, name: str = "Fake Reader 0", keys: CardKeys = CardKeys()) -> None:
-        self.name, self.keys = name, keys
+    def __init__(self, name: str = "Fake Reader 0",
+                 keys: CardAccess | CardKeys = CardAccess()) -> None:
+        self.name, self.access = name, CardAccess.of(keys)
         self.present: VirtualCard | None = None  # the card "on" the reader, for issuance
         self.events = ReaderEvents()
         self.state = ReaderState.STARTING
@@ -44,16 +46,21 @@ class FakeCardReader:
         """Put a virtual card on the reader (it stays there until the next one); ``reader``
         names another reader than this one's own (a desk reader, say)."""
         self.present = card
-        card.reset()
-        kind, record = read_record(card.respond, card.atr, self.keys)
-        self.events.put(CardTapped(card.uid, reader or self.name, time.monotonic_ns(), 0, kind,
-                                   record))
+        read = card.read(self.access)
+        self.events.put(CardTapped(read.uid, reader or self.name, time.monotonic_ns(), 0,
+                                   read.kind, read.record, read.proof))
+
+    def _card(self, uid: bytes) -> VirtualCard:
+        card = self.present
+        if card is None or uid not in (card.uid, card.field_uid()):
+            raise CardIOError("the card on the reader changed")
+        return card
+
+    def personalise(self, reader: str, uid: bytes, kind: str) -> Personalised:
+        return self._card(uid).personalise(self.access)
 
     def write_record(self, reader: str, uid: bytes, kind: str, framed: bytes) -> bytes | None:
-        card = self.present
-        if card is None or card.uid != uid:
-            raise CardIOError("the card on the reader changed")
-        return card.write_and_read_back(kind, framed, self.keys)
+        return self._card(uid).write_and_read_back(kind, framed, self.access)
 
     def fail(self, reason: str = "removed", detail: str = "") -> None:
         self.events.put(CardReadFailed(self.name, reason, detail))

@@ -7,15 +7,21 @@ virtual card "is placed" by connecting and "removed" by closing. Frames are a
 APDU to answer with a response APDU. This is both the demo reader and the test
 card; it answers the PC/SC "get UID" pseudo-APDU FF CA 00 00 00 like a
 contactless reader does for the card in its field, and emulates the storage of
-a MIFARE Classic 1K (PC/SC storage-card commands) or an ISO 7816-4 CPU card.
+a MIFARE Classic 1K (PC/SC storage-card commands, kiosk.sim.virtual_mifare) or
+an ISO 7816-4 CPU card. The cards that authenticate are in kiosk.sim.virtual_ecc
+(``cpu-ecc``) and kiosk.sim.virtual_desfire (``desfire``); all of them are issued
+and read with the product's own card code (kiosk.adapters.card_io).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kiosk.adapters.card_io import read_record, write_record
+from kiosk.adapters.card_access import CardAccess
+from kiosk.adapters.card_io import CardRead, personalise, read_card, write_and_check
 from kiosk.config.cards import KIOSK_AID, KIOSK_FILE_ID, TRANSPORT_KEY, CardKeys
+from kiosk.domain.card_auth import Personalised
+from kiosk.sim.virtual_mifare import MifareClassic
 
 
 def _atr(historical: bytes) -> bytes:
@@ -35,9 +41,9 @@ CPU_ATR = _atr(b"KIOSK-CPU01")
 DEFAULT_ATR = MIFARE_ATR
 SW_OK = b"\x90\x00"
 SW_INS_NOT_SUPPORTED = b"\x6D\x00"
+SW_CLA_NOT_SUPPORTED = b"\x6E\x00"
 SW_WRONG_P1P2 = b"\x6A\x86"
 SW_NOT_FOUND = b"\x6A\x82"
-SW_AUTH_FAILED = b"\x63\x00"
 SW_NOT_ALLOWED = b"\x69\x82"
 SW_WRONG_LENGTH = b"\x67\x00"
 
@@ -46,7 +52,8 @@ SW_WRONG_LENGTH = b"\x67\x00"
 class VirtualCard:
     """A contactless card: ``kind`` "mifare" (Classic 1K), "cpu" (ISO 7816-4) or "uid"
     (answers only its UID). ``vanish_on_read`` simulates pulling it away mid-read;
-    ``copy_to`` makes the clone an attacker would: same memory, another UID."""
+    ``copy_to`` makes the clone an attacker would: same memory, another UID (or the same
+    UID on a "magic" card, which a MIFARE Classic reader cannot tell from the original)."""
 
     uid: bytes
     kind: str = "mifare"
@@ -61,20 +68,41 @@ class VirtualCard:
 
     def __post_init__(self) -> None:
         self.atr = self.atr or {"mifare": MIFARE_ATR, "cpu": CPU_ATR}.get(self.kind, ULTRALIGHT_ATR)
+        self.classic = (MifareClassic(self.memory, self.key_a, self.key_b)
+                        if self.kind == "mifare" else None)
         self.reset()
 
     def reset(self) -> None:
         """Power-on: keys unloaded, nothing authenticated or selected."""
-        self._loaded: dict[int, bytes] = {}
-        self._auth: tuple[int, int] | None = None  # (sector, key type)
+        if self.classic:
+            self.classic.reset()
         self._app = self._file = False
 
-    def write_and_read_back(self, kind: str, framed: bytes, keys: CardKeys) -> bytes | None:
-        """Write a framed record as a reader would, then read it back from a fresh session."""
+    def field_uid(self) -> bytes:
+        """The UID a reader sees in the field (a random-UID card's changes at each power-on)."""
+        return self.uid
+
+    # -- the product's card code, run against this card (issuance without a reader) --------
+    def personalise(self, access: CardAccess | CardKeys) -> Personalised:
         self.reset()
-        write_record(self.respond, kind, framed, keys)
+        return personalise(self.respond, self.field_uid(), self.kind, CardAccess.of(access))
+
+    def write_and_read_back(self, kind: str, framed: bytes,
+                            access: CardAccess | CardKeys) -> bytes | None:
+        """Write a framed record as a reader would, then read it back from a fresh session
+        (the card authenticating once, for the kinds that do)."""
         self.reset()
-        return read_record(self.respond, self.atr, keys)[1]
+        return write_and_check(self.respond, self.atr, self.field_uid(), kind, framed, access,
+                               fresh=self.reset)
+
+    def read(self, access: CardAccess | CardKeys = CardAccess()) -> CardRead:
+        """What a reader gets from this card on a tap."""
+        self.reset()
+        return read_card(self.respond, self.atr, self.field_uid(), access)
+
+    def same_card(self) -> VirtualCard:
+        """The very card again, for another tap (its own state, so two slots never share one)."""
+        return self.copy_to(self.uid)
 
     def copy_to(self, uid: bytes) -> VirtualCard:
         return VirtualCard(uid, self.kind, key_a=self.key_a, key_b=self.key_b, aid=self.aid,
@@ -85,52 +113,18 @@ class VirtualCard:
             if not self.answers_uid:
                 return SW_INS_NOT_SUPPORTED
             if apdu[2] == 0x00:
+                uid = self.field_uid()
                 le = apdu[4] if len(apdu) > 4 else 0
-                data = self.uid if le in (0, len(self.uid)) else self.uid[:le]
-                return data + SW_OK
+                return (uid if le in (0, len(uid)) else uid[:le]) + SW_OK
             return SW_WRONG_P1P2
-        if self.kind == "mifare" and apdu[0] == 0xFF:
-            return self._mifare(apdu)
-        if self.kind == "cpu" and apdu[0] == 0x00:
-            return self._cpu(apdu)
-        return SW_INS_NOT_SUPPORTED
-
-    # -- MIFARE Classic through PC/SC storage-card commands ----------------------
-    def _trailer(self, sector: int) -> tuple[bytes, bytes]:
-        return self.key_a, self.key_b
-
-    def _mifare(self, apdu: bytes) -> bytes:
-        ins = apdu[1]
-        if ins == 0x82 and len(apdu) == 11:
-            self._loaded[apdu[3]] = bytes(apdu[5:11])
-            return SW_OK
-        if ins == 0x86 and len(apdu) == 10:
-            block, key_type, key_no = apdu[7], apdu[8], apdu[9]
-            key_a, key_b = self._trailer(block // 4)
-            wanted = key_a if key_type == 0x60 else key_b
-            if block >= 64 or self._loaded.get(key_no) != wanted:
-                self._auth = None
-                return SW_AUTH_FAILED
-            self._auth = (block // 4, key_type)
-            return SW_OK
-        if ins in (0xB0, 0xD6):
-            block = apdu[3]
-            if block >= 64 or not self._auth or self._auth[0] != block // 4:
-                return SW_NOT_ALLOWED
-            if block % 4 == 3 or block == 0:
-                return SW_NOT_ALLOWED  # trailers and the manufacturer block stay as they are
-            if ins == 0xB0:
-                return bytes(self.memory[block * 16:(block + 1) * 16]) + SW_OK
-            if self._auth[1] != 0x61:
-                return SW_NOT_ALLOWED  # writing needs key B
-            if len(apdu) != 21:
-                return SW_WRONG_LENGTH
-            self.memory[block * 16:(block + 1) * 16] = apdu[5:21]
-            return SW_OK
-        return SW_INS_NOT_SUPPORTED
+        if self.classic and apdu[0] == 0xFF:
+            return self.classic.respond(apdu)
+        if self.kind in ("cpu", "cpu-ecc") and apdu[0] == 0x00:
+            return self._iso(apdu)
+        return SW_CLA_NOT_SUPPORTED if self.kind != "mifare" else SW_INS_NOT_SUPPORTED
 
     # -- ISO 7816-4 CPU card -------------------------------------------------------
-    def _cpu(self, apdu: bytes) -> bytes:
+    def _iso(self, apdu: bytes) -> bytes:
         ins, p1, p2 = apdu[1], apdu[2], apdu[3]
         if ins == 0xA4:
             data = apdu[5:5 + apdu[4]] if len(apdu) > 5 else b""
@@ -154,5 +148,8 @@ class VirtualCard:
                 return SW_WRONG_LENGTH
             self.memory[offset:offset + len(data)] = data
             return SW_OK
-        return SW_INS_NOT_SUPPORTED
+        return self._applet(apdu)
 
+    def _applet(self, apdu: bytes) -> bytes:
+        """Commands an open CPU card does not have (a ``cpu-ecc`` card's key commands)."""
+        return SW_INS_NOT_SUPPORTED

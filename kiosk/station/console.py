@@ -32,6 +32,8 @@ def report_json(report: TapReport) -> str:
         data.update(resident_id=outcome.resident_id, queue_no=outcome.queue_no,
                     repeat=outcome.repeat, event_seq=outcome.event_seq,
                     checkin_id=outcome.checkin_id, local_date=outcome.local_date)
+        if not outcome.verified:
+            data["verified"] = False
         if outcome.visitor_card:
             data["visitor_card"] = outcome.visitor_card
     elif isinstance(outcome, UnknownCard):
@@ -70,6 +72,8 @@ def report_text(report: TapReport) -> str:
         return text
     if isinstance(outcome, UnknownCard | VisitorCard):
         return bilingual("Card not recognised, please ask staff")
+    if isinstance(outcome, CardRefused) and outcome.reason == "exchange":
+        return bilingual("Please exchange this card")
     if isinstance(outcome, CardRefused):
         return bilingual("This card cannot be used") + f" ({outcome.reason})"
     if isinstance(outcome, TechnicianCard):

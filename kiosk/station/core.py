@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 import kiosk
+from kiosk.adapters.card_access import CardAccess
 from kiosk.adapters.station_clock import StationClock
 from kiosk.config.loader import Config
 from kiosk.domain.calling import QueueService
@@ -46,6 +47,7 @@ class Core:
     queue: QueueService
     writer: Writer  # the database's one writing connection; ``db`` is its connection
     clocks: ClockService  # setting the clock, dating what was done while it was not set
+    card_access: CardAccess = CardAccess()  # keys for the cards (the readers and issuance)
 
     def ensure_genesis(self) -> None:
         """A new log starts with the station's identity; an old one must match the key file

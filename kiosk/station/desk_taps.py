@@ -64,7 +64,7 @@ class DeskTaps:
         outcome: TapOutcome | None = None
         for attempt in (1, 2, 3):
             try:
-                outcome = self.checkins.at_desk(ReadCard(tap.uid, tap.kind, tap.record))
+                outcome = self.checkins.at_desk(ReadCard(tap.uid, tap.kind, tap.record, tap.proof))
                 break
             except StoreUnavailable as exc:
                 log.warning("desk tap lookup failed (attempt %d): %s", attempt, exc)

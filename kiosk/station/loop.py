@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
+from kiosk.domain.card_auth import Personalised
 from kiosk.domain.card_desk import CardDesk
 from kiosk.domain.checkin import CheckInService
 from kiosk.domain.model import ReadCard
@@ -143,7 +144,7 @@ class Station:
         """A card that is someone's already: a desk's waiting issuance never takes it (her
         tap is a check-in, or her record at the desk, as usual)."""
         assert self.cards is not None  # a desk's issuance needs the card desk
-        return self.cards.issued_to_someone(ReadCard(tap.uid, tap.kind, tap.record))
+        return self.cards.issued_to_someone(ReadCard(tap.uid, tap.kind, tap.record, tap.proof))
 
     def _issue(self, tap: CardTapped, request: IssueRequest,
                desk: DeskSessions | None = None) -> TapReport:
@@ -151,7 +152,7 @@ class Station:
         ``desk``: the request came from a desk session (else the kiosk's)."""
         staff: StaffDesk | DeskSessions | None = desk or self.staff
         assert self.cards is not None and staff is not None  # issuance needs both
-        card = ReadCard(tap.uid, tap.kind, tap.record)
+        card = ReadCard(tap.uid, tap.kind, tap.record, tap.proof)
 
         def write(framed: bytes) -> bytes | None:
             # The session that asked may have ended while the record was being signed.
@@ -159,9 +160,12 @@ class Station:
                 raise IssueCancelled(request.id)
             return self.reader.write_record(tap.reader, tap.uid, tap.kind, framed)
 
+        def personalise() -> Personalised:
+            return self.reader.personalise(tap.reader, tap.uid, tap.kind)
+
         try:
             issued = self.cards.issue(request.role, request.holder_id, card, write,
-                                      request.by, request.reason)
+                                      request.by, request.reason, personalise)
         except IssueCancelled:
             log.warning("card issuance cancelled: the technician session ended")
             message = N_("The technician session ended, so no card was issued")
@@ -190,7 +194,7 @@ class Station:
             self.staff_service.logout(session.technician_id, "idle")
 
     def _check_in(self, tap: CardTapped) -> TapReport:
-        card = ReadCard(tap.uid, tap.kind, tap.record)
+        card = ReadCard(tap.uid, tap.kind, tap.record, tap.proof)
         for attempt in (1, 2, 3):
             try:
                 outcome = self.checkins.handle_tap(card)
@@ -201,6 +205,8 @@ class Station:
                     if isinstance(outcome, VisitorCard):
                         outcome = self.checkins.check_in_visitor(
                             outcome, self.checkins.visitor_tapped(outcome))
+                if isinstance(outcome, CheckedIn) and self.cards and self.cards.unverified(card):
+                    outcome = replace(outcome, verified=False)  # another township's, unchecked
                 break
             except StoreUnavailable as exc:  # busy or disk trouble: retry, then say so
                 log.warning("check-in write failed (attempt %d): %s", attempt, exc)

@@ -24,10 +24,11 @@ from kiosk.domain.model import local_date
 from kiosk.domain.queue import DayQueue, event_instant, replay_event
 from kiosk.domain.staff import MAX_FAILURES
 from kiosk.domain.visitors import LINKED, placeholder_id
+from kiosk.keys import public_key_from_hex
 from kiosk.protocol.succession import RESTORED
 from kiosk.store.database import first_event
 from kiosk.store.queue import SqliteQueueEntries
-from kiosk.store.roster_apply import APPLY
+from kiosk.store.roster_apply import APPLY, remote_former_keys
 
 CLOCK_SET = "station.clock_set"
 
@@ -46,6 +47,17 @@ def former_keys(db: Database) -> list[str]:
         return []
     keys = [json.loads(row[0]).get("public_key")] + [k for _, k in successor_keys(db)]
     return [k for k in keys[:-1] if k]
+
+
+def former_issuer_keys(db: Database, own_id: str):
+    """For the card verifier: a station's keys before its successor, as public keys (this
+    station's own from its chain, the others' from the roster)."""
+    own = [public_key_from_hex(h) for h in former_keys(db)]
+    remote = remote_former_keys(db)
+
+    def former(station_id: str) -> list:
+        return own if station_id == own_id else [public_key_from_hex(h) for h in remote(station_id)]
+    return former
 
 
 def keep_successor_key(db: Database, event: Event) -> None:

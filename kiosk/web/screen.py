@@ -102,7 +102,8 @@ def screen_html(report, secrets: bool = False) -> tuple[str, str]:
     if isinstance(outcome, CheckedIn):
         name = "already_checked_in" if outcome.repeat else "checked_in"
         link = (services.desk.record_link(outcome.resident_id, outcome.checkin_id)
-                if services and secrets and not outcome.visitor_card else None)
+                if services and secrets and outcome.verified and not outcome.visitor_card
+                else None)
         from kiosk.web.calling import waiting_ahead
         ahead, wait = waiting_ahead(outcome.checkin_id)
         return name, render_template("fragments/checked_in.html", outcome=outcome,

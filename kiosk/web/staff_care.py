@@ -20,7 +20,8 @@ def issue(resident_id: str):
     record = queries.resident_record(db(), resident_id, core().clock.now())
     if record is None:
         abort(404)
-    reason = "reissue" if request.form.get("reason") == "reissue" else "new"
+    reason = request.form.get("reason", "")  # "exchange": a card that proves itself, old revoked
+    reason = reason if reason in ("reissue", "exchange") else "new"
     session = current_session()
     assert session is not None  # staff_required
     if not at_desk():

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 PUBLIC = {"public.healthz", "public.county_public_key", "auth.login"}
-STATION_API = {"station_events", "station_roster", "station_restore", "station_visitors"}
+STATION_API = {"station_events", "station_roster", "station_restore", "station_visitors",
+               "station_card_auth"}
 # Which roles each blueprint of people's pages is for: a new blueprint fails this test
 # until it is given its roles here (and in kiosk/county/web/pages/guard.py's ACCESS).
 ROLES_OF = {"account": {"admin", "officer", "auditor"}, "admin": {"admin"},

@@ -52,3 +52,14 @@ def test_an_answer_cut_short_is_a_network_failure(cut_short_county):
                   prev_hash="0" * 64)
     with pytest.raises(OSError, match="county answer not understood"):
         link.push("s1", [event], head=1)
+
+
+def test_a_card_relay_answer_cut_short_is_a_network_failure(cut_short_county, tmp_path):
+    """The card relay too: another township's card is then an unverified visitor (OSError),
+    not a failed tap."""
+    from kiosk.adapters.card_relay import HttpCardRelay
+    from kiosk.keys import generate_key_file, load_key_file
+    generate_key_file(tmp_path / "station.key")
+    relay = HttpCardRelay(cut_short_county, "s1", load_key_file(tmp_path / "station.key"), timeout=5)
+    with pytest.raises(OSError, match="county answer not understood"):
+        relay.begin("xiqiao", 1, bytes(7), 1, bytes(16))

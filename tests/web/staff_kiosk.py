@@ -22,7 +22,7 @@ class Kiosk:
     """The station loop, its reader and the web app, driven step by step."""
 
     def __init__(self, core, desk_clock=None):
-        self.core, self.reader, self.hub = core, FakeCardReader(), ScreenHub()
+        self.core, self.reader, self.hub = core, FakeCardReader(keys=core.card_access), ScreenHub()
         self.desk = StaffDesk(120, **({"clock": desk_clock} if desk_clock else {}))
         self.station = Station(core.checkins, self.reader, None, RecordingSignals(),
                                on_report=self.hub.tap, staff=self.desk, cards=core.desk,

@@ -1,5 +1,5 @@
 """`kiosk-county`: the county's command line, by topic (stations.py, users.py, backups.py,
-reports.py, serve.py; common.py
+reports.py, serve.py, card_keys.py; common.py
 opens the county). Each command opens the county through kiosk.county.bootstrap and calls
 one service; library errors become click errors in both languages."""
 
@@ -32,9 +32,9 @@ def main(ctx: click.Context, data_dir: str | None, database: str | None) -> None
 
 
 def _register() -> None:
-    from kiosk.county.cli import backups, reports, serve, stations, users
+    from kiosk.county.cli import backups, card_keys, reports, serve, stations, users
     for command in (*stations.COMMANDS, backups.open_backup, users.user, reports.rebuild,
-                    serve.serve):
+                    serve.serve, card_keys.card_key):
         main.add_command(command)
 
 

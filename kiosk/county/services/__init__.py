@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from kiosk.county.domain.clock import Clock
 from kiosk.county.services.audit import Audit
+from kiosk.county.services.card_auth import CardAuthority
 from kiosk.county.services.intake import BatchIntake
 from kiosk.county.services.report_views import ReportViews
 from kiosk.county.services.reports import ReportService
@@ -35,6 +36,7 @@ class CountyServices:
     visitors: VisitorLookups
     reports: ReportService
     report_views: ReportViews
+    card_auth: CardAuthority | None = None  # relayed card authentication, with a card key
 
 
 @dataclass(frozen=True)

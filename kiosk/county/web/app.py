@@ -17,7 +17,7 @@ def create_county_app(services: CountyServices, demo_sign_in: DemoSignIn | None 
     """The county's app; ``demo_sign_in`` only from `kiosk demo`, whose county alone has the
     one-click sign-in (kiosk/county/services/demo_sign_in.py)."""
     from kiosk.county.web import errors, public, text
-    from kiosk.county.web.api import events, restore, roster, visitors
+    from kiosk.county.web.api import card_auth, events, restore, roster, visitors
     from kiosk.county.web.pages import account, admin, auditor, auth, guard, reports
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BYTES + 4096
@@ -25,8 +25,8 @@ def create_county_app(services: CountyServices, demo_sign_in: DemoSignIn | None 
     if services.settings.trusted_proxies:  # the client address the login lockout counts
         app.wsgi_app = ProxyFix(app.wsgi_app,  # type: ignore[method-assign]
                                 x_for=services.settings.trusted_proxies)
-    for blueprint in (public.bp, events.bp, roster.bp, restore.bp, visitors.bp, auth.bp,
-                      account.bp, admin.bp, reports.bp, auditor.bp):
+    for blueprint in (public.bp, events.bp, roster.bp, restore.bp, visitors.bp, card_auth.bp,
+                      auth.bp, account.bp, admin.bp, reports.bp, auditor.bp):
         app.register_blueprint(blueprint)
     if demo_sign_in is not None:
         from kiosk.county.web.pages import demo_sign_in as demo_pages

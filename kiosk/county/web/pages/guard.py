@@ -33,6 +33,7 @@ ACCESS: dict[str, str | frozenset[str]] = {
     "station_roster": STATION,
     "station_restore": STATION,
     "station_visitors": STATION,  # visitor lookups (issue 24)
+    "station_card_auth": STATION,  # relayed card authentication (api/card_auth.py)
     "account": ANY,               # home, logout, /metrics, the OpenAPI document
     "admin": frozenset({"admin"}),
     "reports": frozenset({"officer"}),  # service reports, their CSV and printed summaries
