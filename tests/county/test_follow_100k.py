@@ -11,12 +11,12 @@ at the issue's scale, in seconds rather than the minutes 100,000 signatures woul
 from __future__ import annotations
 
 import random
-import threading
 import time
 import uuid
 
 from kiosk.county.bootstrap import open_store_at
 from kiosk.domain.events import Event
+from tests.county.test_follow_concurrent import follow_while_pushing
 
 STATIONS, BATCHES, PER_BATCH = 8, 50, 250  # 100,000 events
 
@@ -32,43 +32,18 @@ def test_a_position_reader_misses_and_repeats_nothing_over_100000_events(postgre
     stations = [f"st-{n}" for n in range(STATIONS)]
     for station_id in stations:
         store.enroll(station_id, "00" * 32, "2026-12-01T00:00:00.000000Z")
-    done, errors, seen = threading.Event(), [], []
 
     def push(station_id: str, seed: int) -> None:
         rng = random.Random(seed)
-        try:
-            for batch in range(BATCHES):
-                events = small_events(station_id, batch * PER_BATCH + 1, PER_BATCH)
+        for batch in range(BATCHES):
+            events = small_events(station_id, batch * PER_BATCH + 1, PER_BATCH)
 
-                def commit(tx, events=events):
-                    tx.insert(station_id, events, "2026-12-01T00:00:00.000000Z")
-                    time.sleep(rng.uniform(0, 0.01))  # held open before its commit
-                store.write(commit)
-        except BaseException as exc:  # reported on the test's thread
-            errors.append(exc)
+            def commit(tx, events=events):
+                tx.insert(station_id, events, "2026-12-01T00:00:00.000000Z")
+                time.sleep(rng.uniform(0, 0.01))  # held open before its commit
+            store.write(commit)
 
-    def follow() -> None:
-        positions: dict[str, int] = {}
-        try:
-            while True:
-                finished = done.is_set()
-                rows, positions = store.follow(positions, 2000)
-                seen.extend((r[0], r[1]) for r in rows)
-                if finished and not rows:
-                    return
-        except BaseException as exc:
-            errors.append(exc)
-
-    pushers = [threading.Thread(target=push, args=(s, n)) for n, s in enumerate(stations)]
-    reader = threading.Thread(target=follow)
-    reader.start()
-    for thread in pushers:
-        thread.start()
-    for thread in pushers:
-        thread.join(300)
-    done.set()
-    reader.join(120)
-    store.close()
+    seen, errors = follow_while_pushing(store, stations, push, page=2000, push_seconds=300)
     assert errors == []
     assert len(seen) == STATIONS * BATCHES * PER_BATCH == 100_000
     assert len(set(seen)) == len(seen)  # none twice

@@ -55,13 +55,29 @@ def test_a_position_reader_misses_and_repeats_nothing(tmp_path, county_database)
     for station_id, key in keys.items():
         store.enroll(station_id, key.public_bytes().hex(), "2026-12-01T00:00:00.000000Z")
     work = {station_id: batches(station_id, key) for station_id, key in keys.items()}
-    done, errors, seen = threading.Event(), [], []
 
     def push(station_id: str, seed: int) -> None:
         intake = BatchIntake(store, system_clock(), Projections([SlowCommit(seed)]))
+        for batch in work[station_id]:
+            intake.receive(store.station(station_id), batch, None)
+
+    seen, errors = follow_while_pushing(store, list(keys), push, page=50, push_seconds=120)
+    assert errors == []
+    expected = {(s, seq) for s in keys for seq in range(1, BATCHES * PER_BATCH + 1)}
+    assert len(seen) == len(expected) and set(seen) == expected
+
+
+def follow_while_pushing(store, stations: list[str], push, page: int, push_seconds: float
+                         ) -> tuple[list[tuple[str, int]], list[BaseException]]:
+    """``push(station_id, seed)`` on a thread per station while one reader follows the store by
+    per-station position, ``page`` rows at a time, until the pushers are done and it has read
+    everything: what the reader saw, (station id, seq) in its order, and every thread's error.
+    The store is closed at the end."""
+    done, errors, seen = threading.Event(), [], []
+
+    def pushing(station_id: str, seed: int) -> None:
         try:
-            for batch in work[station_id]:
-                intake.receive(store.station(station_id), batch, None)
+            push(station_id, seed)
         except BaseException as exc:  # reported on the test's thread
             errors.append(exc)
 
@@ -70,23 +86,21 @@ def test_a_position_reader_misses_and_repeats_nothing(tmp_path, county_database)
         try:
             while True:
                 finished = done.is_set()
-                rows, positions = store.follow(positions, 50)
+                rows, positions = store.follow(positions, page)
                 seen.extend((r[0], r[1]) for r in rows)
                 if finished and not rows:
                     return
         except BaseException as exc:
             errors.append(exc)
 
-    pushers = [threading.Thread(target=push, args=(s, n)) for n, s in enumerate(keys)]
+    pushers = [threading.Thread(target=pushing, args=(s, n)) for n, s in enumerate(stations)]
     reader = threading.Thread(target=follow)
     reader.start()
     for thread in pushers:
         thread.start()
     for thread in pushers:
-        thread.join(120)
+        thread.join(push_seconds)
     done.set()
-    reader.join(60)
+    reader.join(push_seconds / 2)
     store.close()
-    assert errors == []
-    expected = {(s, seq) for s in keys for seq in range(1, BATCHES * PER_BATCH + 1)}
-    assert len(seen) == len(expected) and set(seen) == expected
+    return seen, errors
