@@ -49,21 +49,11 @@ class HttpCountyLink:
         request = urllib.request.Request(
             f"{self.base_url}/api/v1/stations/{station_id}/events", data=body, method="POST",
             headers={"Content-Type": "application/json", **signed})
+        answer = self._answer(request, (400, 403, 409, 413), "")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout,
-                                        context=self.context) as response:
-                return ack_from(json.load(response))
-        except urllib.error.HTTPError as exc:
-            if exc.code in (400, 403, 409, 413):
-                try:
-                    data = json.load(exc)
-                except ValueError:
-                    data = {}
-                raise CountyRefused(exc.code, data.get("error", ""), data.get("expected_seq"),
-                                    str(data.get("detail", ""))) from None
-            raise OSError(f"county answered {exc.code}") from None
-        except (KeyError, ValueError, http.client.HTTPException) as exc:
-            raise OSError(f"county answer not understood ({exc})") from None
+            return ack_from(answer)
+        except KeyError as exc:
+            raise OSError(f"county answer not understood (no {exc})") from None
 
     def roster(self, station_id: str, after: str, signer: Signer) -> dict:
         """One page of the roster feed after ``after`` (the per-station cursor, version 2;
@@ -72,16 +62,7 @@ class HttpCountyLink:
         from kiosk.protocol.roster import POSITIONS_VERSION
         request = self._signed_get("/api/v1/roster", {"after": after, "v": POSITIONS_VERSION},
                                    station_id, signer)
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout,
-                                        context=self.context) as response:
-                return json.load(response)
-        except urllib.error.HTTPError as exc:
-            if exc.code in (400, 403):
-                raise CountyRefused(exc.code, "roster_refused") from None
-            raise OSError(f"county answered {exc.code}") from None
-        except (ValueError, http.client.HTTPException) as exc:
-            raise OSError(f"county answer not understood ({exc})") from None
+        return self._answer(request, (400, 403), "roster_refused", keep_error=True)
 
     def lookup(self, station_id: str, card_no: str, record: bytes, tap: Event, signer: Signer,
                timeout: float = 3.0) -> dict:
@@ -97,21 +78,7 @@ class HttpCountyLink:
             f"{self.base_url}/api/v1/visitors/lookup", data=body, method="POST",
             headers={"Content-Type": "application/json", "X-Station-Id": station_id,
                      "X-Station-Time": now, "X-Station-Signature": signature})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout,
-                                        context=self.context) as response:
-                return json.load(response)
-        except urllib.error.HTTPError as exc:
-            try:
-                data = json.load(exc)
-            except ValueError:
-                data = {}
-            if exc.code in (400, 403, 404, 409, 413, 429):
-                raise CountyRefused(exc.code, data.get("error", "refused"),
-                                    detail=str(data.get("detail", ""))) from None
-            raise OSError(f"county answered {exc.code}") from None
-        except (ValueError, http.client.HTTPException) as exc:
-            raise OSError(f"county answer not understood ({exc})") from None
+        return self._answer(request, (400, 403, 404, 409, 413, 429), "refused", timeout=timeout)
 
     def restore_page(self, station_id: str, after: int, signer: Signer, limit: int = 2000) -> dict:
         """One page of the station's chain as the county stores it, for the successor key a
@@ -119,19 +86,29 @@ class HttpCountyLink:
         (403 no_succession, ...) raises CountyRefused."""
         request = self._signed_get(f"/api/v1/stations/{station_id}/restore",
                                    {"after": str(after), "limit": str(limit)}, station_id, signer)
+        return self._answer(request, (400, 403), "refused")
+
+    def _answer(self, request: urllib.request.Request, refusals: tuple[int, ...], error: str,
+                timeout: float | None = None, keep_error: bool = False) -> dict:
+        """The county's JSON answer to ``request``. A status in ``refusals`` is an answer the
+        station acts on: CountyRefused with the county's error (``error`` when it gives none,
+        or always with ``keep_error``), its expected seq and detail. Anything else (another
+        status, an answer cut short or not JSON) is network trouble: OSError, retried later."""
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout,
+            with urllib.request.urlopen(request, timeout=timeout or self.timeout,
                                         context=self.context) as response:
                 return json.load(response)
         except urllib.error.HTTPError as exc:
+            if exc.code not in refusals:
+                raise OSError(f"county answered {exc.code}") from None
             try:
                 data = json.load(exc)
-            except ValueError:
+            except (ValueError, http.client.HTTPException):
                 data = {}
-            if exc.code in (400, 403):
-                raise CountyRefused(exc.code, data.get("error", "refused"),
-                                    detail=str(data.get("detail", ""))) from None
-            raise OSError(f"county answered {exc.code}") from None
+            if not isinstance(data, dict):
+                data = {}
+            raise CountyRefused(exc.code, error if keep_error else data.get("error", error),
+                                data.get("expected_seq"), str(data.get("detail", ""))) from None
         except (ValueError, http.client.HTTPException) as exc:
             raise OSError(f"county answer not understood ({exc})") from None
 
