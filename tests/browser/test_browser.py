@@ -27,7 +27,7 @@ CARDS: dict[str, VirtualCard] = {}  # the demo residents' signed cards, filled b
 
 def card(name: str) -> VirtualCard:
     """A fresh handle on a demo card (same UID and memory)."""
-    return CARDS[name].copy_to(CARDS[name].uid)
+    return CARDS[name].same_card()
 
 
 @pytest.fixture(scope="module")

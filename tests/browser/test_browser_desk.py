@@ -123,7 +123,7 @@ def test_a_technicians_desk_over_https(rig):
     shot(desk, "login-waiting")
 
     assert desk.is_visible("#desk-code") and not desk.is_visible("#desk-gone")
-    present(driver, DESK_SLOT, tech_card.copy_to(tech_card.uid))
+    present(driver, DESK_SLOT, tech_card.same_card())
     desk.wait_for_selector("#desk-pin-form", state="visible")
     assert "赵技术员" not in desk.content()  # never her name before her PIN
     desk.keyboard.type(PIN)  # the PIN field has the focus; Enter submits
@@ -178,7 +178,7 @@ def test_a_technicians_desk_over_https(rig):
     queue = desk.goto(station.desk_url + "queue/")  # the queue is called from the desk too
     assert queue is not None and queue.ok and desk.url.endswith("/staff/queue/")
 
-    present(driver, DESK_SLOT, tech_card.copy_to(tech_card.uid))  # her own card: logged out
+    present(driver, DESK_SLOT, tech_card.same_card())  # her own card: logged out
     desk.wait_for_url("**/staff/desk/login", timeout=10000)
 
 
@@ -194,7 +194,7 @@ def test_a_desk_page_chosen_by_its_code_on_the_kiosk_screen(rig):
     desk = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
     desk.goto(station.desk_url)
     code = desk.inner_text("#desk-code")
-    present(driver, KIOSK_SLOT, tech_card.copy_to(tech_card.uid))
+    present(driver, KIOSK_SLOT, tech_card.same_card())
     kiosk.wait_for_selector("#to-desk")
     box = kiosk.locator("#to-desk").bounding_box()
     assert box and box["width"] >= 48 and box["height"] >= 48
@@ -228,7 +228,7 @@ def test_a_desk_session_idles_out_in_chromium(rig, pcscd, tmp_path):
         desk = browser.new_context(ignore_https_errors=False).new_page()
         desk.goto(station.desk_url)
         desk.wait_for_selector("#desk-waiting", state="visible")
-        present(driver, DESK_SLOT, tech_card.copy_to(tech_card.uid))
+        present(driver, DESK_SLOT, tech_card.same_card())
         desk.wait_for_selector("#desk-pin-form", state="visible")
         desk.keyboard.type(PIN)
         desk.keyboard.press("Enter")

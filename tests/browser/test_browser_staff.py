@@ -50,7 +50,7 @@ def rig(pcscd, tmp_path_factory):
 
 def present(driver, card: VirtualCard) -> None:
     """Tap: place the card, let the station read it, take it away."""
-    driver.place(0, card.copy_to(card.uid) if card.kind != "blank" else card)
+    driver.place(0, card.same_card() if card.kind != "blank" else card)
     driver.slots[0].uid_read.wait(3)
     time.sleep(0.1)
     driver.remove(0)

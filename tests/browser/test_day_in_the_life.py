@@ -87,7 +87,7 @@ def day(pcscd, tmp_path_factory):
 
 
 def fresh(card: VirtualCard) -> VirtualCard:
-    return card.copy_to(card.uid)
+    return card.same_card()
 
 
 def kiosk_login(page, taps: Taps, station, driver, tech) -> None:

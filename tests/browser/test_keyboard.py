@@ -62,7 +62,7 @@ def kiosk(station):
     station, page, driver, card = station
     page.goto(station.screen_url)
     page.wait_for_function("document.body.dataset.connected === 'yes'")
-    driver.place(0, card.copy_to(card.uid))  # her technician card on the kiosk's reader
+    driver.place(0, card.same_card())  # her technician card on the kiosk's reader
     driver.slots[0].uid_read.wait(3)
     time.sleep(0.1)
     driver.remove(0)

@@ -144,7 +144,7 @@ class StationPowerRig:
         once stopped taking cards on a slot (its relay's port refused for 5 s): that is no
         durability finding, so pcscd is started again, counted, and the tap goes on."""
         try:
-            self.driver.place(slot, card.copy_to(card.uid))
+            self.driver.place(slot, card.same_card())
         except OSError:
             alive = self.harness.proc is not None and self.harness.proc.poll() is None
             self.figures.pcscd_restarts += 1
@@ -152,7 +152,7 @@ class StationPowerRig:
             self.harness.stop()
             self.harness.start()
             self.driver = TapDriver(self.harness)
-            self.driver.place(slot, card.copy_to(card.uid))
+            self.driver.place(slot, card.same_card())
 
     def staff_work(self, rng, cut_midway: bool) -> None:
         """A technician logs in (card and PIN) and registers residents; with ``cut_midway``
