@@ -162,9 +162,12 @@ class ReportService:
             report = dataclasses.replace(report, counted=counted)
             at = stamp(self.clock.now())
             body = encode(report)
-            self.store.write(lambda tx: tx.publish_report(year, fingerprint, at, body))
             published = Published(report, fingerprint, at)
+            # cached before the stamp is stored (the cache is only served while it matches the
+            # stored stamp): a page that reads the new stamp finds this very report, instead of
+            # decoding its own copy of it from the store in between
             self._cache[year] = published
+            self.store.write(lambda tx: tx.publish_report(year, fingerprint, at, body))
             log.info("report %d published in %.1f s (%d cells)", year,
                      time.monotonic() - started, len(report.cells))
             return published
