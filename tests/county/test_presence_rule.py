@@ -97,3 +97,35 @@ def test_a_card_issued_without_her_shows_her_nowhere(county):
     county.push("st-c")
     assert [t for _, t in county.kept_back("st-c")] == ["card.issued", "care_item.declined"]
     assert county.store.card_status("CFORGED001") is None
+
+
+def test_each_event_of_one_push_is_judged_on_what_the_events_before_it_changed(county):
+    """The intake keeps what it read for the length of a push (kiosk.county.store.sql_homes):
+    a home, presence or card that an event of the push changes is what the next event sees."""
+    declined = ("care_item.declined", {"item_id": "enr-1-m1", "resident_id": "res-wang",
+                                       "by": "t"})
+    c = county.stations["st-c"]
+    kept = c.add(*declined).seq  # not seen at C yet: kept back
+    c.check_in("res-wang", county.card)  # now she is
+    c.add(*declined)
+    c.add("resident.moved", {"resident_id": "res-wang", "from": "st-a", "to": "st-c", "by": "t"})
+    c.add("consent.withdrawn", {"resident_id": "res-wang", "by": "t"})  # C is her home now
+    c.check_in("res-wang", c.issue("res-wang")[0])  # a card C issues her shows her there
+    at_c = c.head.seq
+    county.push("st-c")
+    assert [seq for seq, _ in county.kept_back("st-c")] == [kept]
+    a = county.stations["st-a"]
+    a.add(*declined)  # A is her home no longer, and she was never seen there: kept back
+    a.add("card.issued", {"card_no": "ACARD00009", "role": "resident", "holder_id": "res-wang",
+                          "uid_hash": "00", "kind": "cpu", "reason": "new", "by": "t"})  # kept back
+    a.check_in("res-wang", county.card)  # her card from A, issued before the move: seen at A
+    shown = a.head.seq
+    a.add("card.revoked", {"card_no": county.card, "reason": "lost", "by": "t"})  # A issued it
+    a.check_in("res-wang", county.card)  # a revoked card shows her nowhere
+    county.push("st-a")
+    assert [t for _, t in county.kept_back("st-a")] == ["care_item.declined", "card.issued"]
+    assert county.store.card_status(county.card).revoked
+    presence = county.store.backend.reader().execute(
+        "SELECT station_id, seq FROM resident_presence WHERE resident_id = ? ORDER BY station_id",
+        ("res-wang",)).fetchall()
+    assert [tuple(r) for r in presence] == [("st-a", shown), ("st-c", at_c)]

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from kiosk.domain.events import Event
 from kiosk.protocol.roster import shared_data
-from kiosk.protocol.roster_rules import DEFAULT_PRESENCE_WINDOW_S, Entry, RosterFacts, refusal
+from kiosk.protocol.roster_rules import DEFAULT_PRESENCE_WINDOW_S, Entry, RosterFacts, refusal, subject
 
 
 class RosterMemory(RosterFacts, Protocol):
@@ -54,3 +54,20 @@ def screen_event(memory: RosterMemory, station_id: str, event: Event, at: str,
     if event.type == "card.issued":
         memory.learn_card(payload["card_no"], station_id, payload["holder_id"], "resident")
     return None
+
+
+def asked_about(events: list[Event]) -> tuple[set[str], set[str]]:
+    """The residents and cards the rules and the home stations' model may ask about while
+    these events are judged and applied (the store reads them at once: a batch's events are
+    mostly about the same few residents; what the batch itself changes is read again)."""
+    residents: set[str] = set()
+    cards: set[str] = set()
+    for event in events:
+        data = shared_data(event.type, event.payload)
+        if data is None:
+            continue
+        resident_id = subject(event.type, data)
+        if isinstance(resident_id, str) and resident_id:
+            residents.add(resident_id)
+        cards.update(v for k in ("card_no", "replaced_by") if isinstance(v := data.get(k), str))
+    return residents, cards

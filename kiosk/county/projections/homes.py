@@ -28,9 +28,11 @@ class HomeStations:
         shared = [(e, d) for e in events if (d := shared_data(e.type, e.payload)) is not None]
         if not shared:
             return
-        received = tx.received_at(station_id, shared[0][0].seq, shared[-1][0].seq)
+        first, last = shared[0][0].seq, shared[-1][0].seq
+        received = tx.received_at(station_id, first, last)
+        kept_back = tx.kept_back_seqs(station_id, first, last)
         for event, data in shared:
-            if tx.kept_back(station_id, event.seq):
+            if event.seq in kept_back:
                 continue
             self._apply(tx, station_id, event, data, received.get(event.seq, ""))
 

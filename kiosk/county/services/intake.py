@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from kiosk.county.domain.clock import Clock, stamp
 from kiosk.county.domain.intake import ForkAt, Outcome, Refused, Stored, decide
-from kiosk.county.domain.roster import KeptBack, screen_event
+from kiosk.county.domain.roster import KeptBack, asked_about, screen_event
 from kiosk.county.domain.stations import StationRecord, sync_metadata
 from kiosk.county.domain.successions import key_schedule
 from kiosk.county.domain.visitors import RosterPolicy
@@ -58,6 +58,7 @@ class BatchIntake:
             if not isinstance(outcome, Stored):
                 return outcome, []
             tx.insert(station.id, outcome.new, at)
+            tx.recall(station.id, *asked_about(outcome.new))  # one read, not one per event
             refused = []
             for event in outcome.new:  # each judged on the read models of all before it
                 kept = screen_event(tx, station.id, event, at, self.policy.presence_window_s)

@@ -7,7 +7,7 @@ backends). ``sqlite.py`` and ``postgres.py`` supply the connections (a ``Backend
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
 from kiosk.county.domain.report_rows import ReportRows
@@ -133,7 +133,9 @@ class ReportReadsP(Protocol):
 class HomeWritesP(Protocol):
     """The home stations' read models (kiosk.county.store.sql_homes)."""
 
-    def kept_back(self, station_id: str, seq: int) -> bool: ...
+    def kept_back_seqs(self, station_id: str, first: int, last: int) -> set[int]: ...
+    def recall(self, station_id: str, resident_ids: Iterable[str], card_nos: Iterable[str]
+               ) -> None: ...
     def received_at(self, station_id: str, first: int, last: int) -> dict[int, str]: ...
     def register_home(self, resident_id: str, station_id: str) -> None: ...
     def move_home(self, resident_id: str, to: str, order: str) -> None: ...

@@ -47,7 +47,12 @@ class SqlCountyStore(UserReads, HomeReads):
 
     def write(self, fn: Callable[[SqlWriting], T]) -> T:
         """``fn(tx)`` in one transaction; its result (its exception rolls back)."""
-        return self.backend.transaction(lambda conn: fn(SqlWriting(conn, self.backend.name)))
+        def run(conn: Connection) -> T:
+            tx = SqlWriting(conn, self.backend.name)
+            value = fn(tx)
+            tx.finish()
+            return value
+        return self.backend.transaction(run)
 
     def close(self) -> None:
         self.backend.close()
@@ -176,6 +181,7 @@ class SqlWriting(UserWrites, ReportWrites, HomeWrites):
 
     def __init__(self, conn: Connection, dialect: str = "sqlite"):
         self._conn, self.dialect = conn, dialect
+        self._start_homes()
 
     # -- the chain ----------------------------------------------------------------------
     def head(self, station_id: str) -> ChainHead:
@@ -202,6 +208,7 @@ class SqlWriting(UserWrites, ReportWrites, HomeWrites):
             [(e.seq, e.id, e.v, e.station_id, e.type, canonical_json(e.payload).decode(),
               e.wall_time, e.boot_id, e.mono_ns, e.prev_hash, e.hash, e.signature, received_at)
              for e in events])
+        self._stored_now(station_id, [(e.seq, received_at) for e in events])
 
     def keep_fork(self, station_id: str, event: Event, received_at: str) -> None:
         self._conn.execute("INSERT INTO forks (station_id, seq, event, received_at) "
@@ -261,16 +268,26 @@ class SqlWriting(UserWrites, ReportWrites, HomeWrites):
 
     # -- what the roster rules know (kiosk.county.domain.roster.RosterMemory) -------------
     def card(self, card_no: str) -> CardFact | None:
+        if isinstance(card_no, str) and card_no in self._cards:  # this transaction's (HomeWrites)
+            return self._cards[card_no]
         row = self._conn.execute("SELECT station_id, holder_id, role, revoked FROM roster_cards "
                                 "WHERE card_no = ?", (card_no,)).fetchone()
-        return CardFact(row[0], row[1], row[2], bool(row[3])) if row else None
+        found = CardFact(row[0], row[1], row[2], bool(row[3])) if row else None
+        if isinstance(card_no, str):
+            self._cards[card_no] = found
+        return found
 
     def learn_card(self, card_no: str, station_id: str, holder_id: str, role: str) -> None:
         self._conn.execute("INSERT INTO roster_cards (card_no, station_id, holder_id, role) "
                           "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                           (card_no, station_id, holder_id, role))
+        if isinstance(card_no, str):
+            self._cards.pop(card_no, None)
+        else:  # a number the database may keep as the text of a card remembered (HomeWrites)
+            self._cards.clear()
 
     def keep_back(self, station_id: str, seq: int, type_: str, reason: str, at: str) -> None:
         """The roster will not serve this event (a rule refused it, or its station was revoked)."""
         self._conn.execute("INSERT INTO roster_refused VALUES (?, ?, ?, ?, ?) ON CONFLICT "
                           "DO NOTHING", (station_id, seq, type_, reason, at))
+        self._kept_back_now(station_id, seq)
