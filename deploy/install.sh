@@ -283,6 +283,7 @@ install_units_and_fragments() {
     for unit in kiosk.service kiosk-browser.service kiosk-firstboot.service; do
         run ln -sfn "/etc/systemd/system/$unit" "$wants/$unit"
     done
+    install_browser_slice_limits
     step 8 "udev, modprobe, journald, timesync, watchdog and polkit fragments"
     local fw="$REPO_DIR/firmware_config"
     run install -D -m 0644 "$fw/60-kiosk-printers.rules" "$(target /etc/udev/rules.d/60-kiosk-printers.rules)"
@@ -292,6 +293,26 @@ install_units_and_fragments() {
     run install -D -m 0644 "$fw/watchdog-kiosk.conf" "$(target /etc/systemd/system.conf.d/kiosk-watchdog.conf)"
     run install -D -m 0644 "$fw/50-kiosk-reboot.rules" "$(target /etc/polkit-1/rules.d/50-kiosk-reboot.rules)"
     run install -D -m 0644 "$fw/51-kiosk-clock.rules" "$(target /etc/polkit-1/rules.d/51-kiosk-clock.rules)"
+}
+
+# kiosk-browser.service opens a logind session for cage (PAMName=login), and pam_systemd moves
+# cage and Chromium into that session's scope, under user-UID.slice: out of the unit's cgroup,
+# where its IPAddressDeny/IPAddressAllow filter sits. The virtual station saw the kiosk's
+# Chromium open a page on another address. The same limit on the kiosk user's slice reaches them
+# there (kiosk.service runs as the kiosk user too, but in system.slice, so its sync to the
+# county is not limited); the kiosk user has no login shell, so nobody else lives in that slice.
+install_browser_slice_limits() {
+    local ids uid dropin
+    ids="$(kiosk_ids)" || { [ "$DRY_RUN" -eq 1 ] && return 0; die "no kiosk user in $(target /etc/passwd)"; }
+    uid="${ids%%:*}"
+    dropin="$(target "/etc/systemd/system/user-$uid.slice.d/kiosk-browser-network.conf")"
+    [ "$DRY_RUN" -eq 1 ] && { note "would limit user-$uid.slice to loopback"; return 0; }
+    mkdir -p "$(dirname "$dropin")"
+    printf '%s\n' "# Written by setup.sh install: the kiosk browser's logind session (cage, Chromium) may" \
+        "# reach loopback only, as kiosk-browser.service itself (see deploy/install.sh)." \
+        "[Slice]" "IPAddressDeny=any" "IPAddressAllow=localhost" >"$dropin.new"
+    chmod 0644 "$dropin.new"
+    mv "$dropin.new" "$dropin"
 }
 
 apply_boot_config() {

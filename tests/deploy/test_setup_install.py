@@ -77,6 +77,11 @@ def test_install_into_a_mounted_root(image_root, tmp_path):
     assert not (root / "etc/systemd/system/multi-user.target.wants/kiosk-sync.service").exists()
     assert (root / "opt/kiosk/current").readlink().parts[0] == "releases"
     assert "KIOSK_CAGE_ROTATION=-r -r" in (root / "etc/kiosk/browser.env").read_text()
+    # the browser's logind session lives in the kiosk user's slice, out of its unit's cgroup:
+    # the same loopback-only limit is set there (the virtual station tests what it does)
+    slice_limits = (root / f"etc/systemd/system/user-{kiosk_ids(root)[0]}.slice.d"
+                    / "kiosk-browser-network.conf").read_text()
+    assert "[Slice]\nIPAddressDeny=any\nIPAddressAllow=localhost\n" in slice_limits
     assert not (root / "var/lib/kiosk/station.key").exists()  # made at first boot, never here
     assert_owners_and_modes(root)
     assert "dtparam=watchdog=on" in (root / "boot/firmware/config.txt").read_text()
