@@ -14,6 +14,8 @@ older than the one it replaces, which would take the failing release's prebuilt 
 
 from __future__ import annotations
 
+import json
+import re
 import shlex
 import time
 
@@ -23,10 +25,12 @@ from tests.vstation.image import STATION_ID
 from tests.vstation.station import (
     OVERLAY_ROOT,
     PYTHON,
+    TOOLS,
     as_kiosk,
     card_count,
     current_release,
     doctor_fails,
+    in_browser,
     main_pid,
     seed_cards,
     sql,
@@ -79,6 +83,54 @@ def test_the_touchscreen_shows_the_kiosk_page(virtual_station):
         "pgrep -a 'cage|chromium' | cut -c1-120; journalctl -u kiosk-browser -b -o cat | tail -30").out)
     fails, output = doctor_fails(virtual_station)
     assert "touchscreen" not in fails, output
+
+
+def test_the_browser_unit_is_contained_on_a_real_system(virtual_station):
+    """What the sandbox of kiosk-browser.service does on a real systemd (the page it still
+    paints is the test above): rated at most 4.0 live, the profile in /var/lib/kiosk-browser
+    and nothing written under the kiosk user's home (read-only inside the unit), Chromium's
+    own sandbox on, and no connection from the unit to an address other than loopback, neither
+    from a process in its cgroup nor from Chromium itself (a second address on the station's
+    loopback device, 192.0.2.1, with a listener that counts who connects)."""
+    station = virtual_station
+    rating = station.sh("systemd-analyze security --no-pager kiosk-browser.service").out
+    found = re.search(r"Overall exposure level for kiosk-browser.service: ([0-9.]+)", rating)
+    assert found and float(found.group(1)) <= 4.0, rating[-3000:]
+    print(f"figure: vm kiosk_browser_exposure = {found.group(1)}")
+    assert station.wait_for("pgrep -x chromium", timeout=300).rc == 0
+    browser = station.sh("pgrep -o -x chromium").check().out.strip()
+    assert station.sh("test -f '/var/lib/kiosk-browser/profile/Local State' && stat -c '%U %a' "
+                      "/var/lib/kiosk-browser").check().out.split() == ["kiosk", "700"]
+    home = station.sh("getent passwd kiosk | cut -d: -f6").check().out.strip()
+    written = station.sh(f"find {home} -xdev \\( -name '.*' -o -iname '*chrom*' -o -name "
+                         "'*fontconfig*' \\) -print").out.split()
+    assert not written, f"the browser wrote under the kiosk user's home {home}: {written}"
+    # In the browser's own mount namespace, the home and /etc are read-only, even to root.
+    probe = station.sh(f"nsenter -t {browser} -m -- touch {home}/.probe /etc/.probe")
+    assert probe.rc != 0 and probe.err.count("Read-only file system") == 2, probe
+    # Chromium's own sandbox: a renderer in user and PID namespaces of its own, under seccomp.
+    renderer = station.sh("pgrep -n -f '^/usr/lib/chromium/chromium --type=renderer'").check().out.strip()
+    spaces = station.sh(f"for p in {browser} {renderer}; do readlink /proc/$p/ns/user "
+                        f"/proc/$p/ns/pid; done; grep ^Seccomp: /proc/{renderer}/status").out.split()
+    assert spaces[0] != spaces[2] and spaces[1] != spaces[3] and spaces[-1] == "2", spaces
+    journal = station.sh("journalctl -u kiosk-browser -b -o cat").out
+    assert "no usable sandbox" not in journal.lower(), journal[-2000:]
+    # The network: a listener on 192.0.2.1, reached from outside the unit (the control),
+    # not from inside its cgroup nor by Chromium, while the station on loopback still is.
+    station.sh(f"setsid /usr/bin/python3 {TOOLS}/vm_net.py listen 120 > /root/net.log 2>&1 "
+               "< /dev/null & echo $! > /root/net.pid").check()
+    assert station.wait_for("grep -q listening /root/net.log", timeout=30, every=0.5).rc == 0
+    reached = json.loads(station.sh(f"/usr/bin/python3 {TOOLS}/vm_net.py probe").check().out)
+    opened = in_browser(station, "open", "http://192.0.2.1:8099/", "8")
+    station.sh("kill -TERM $(cat /root/net.pid)").check()
+    assert station.wait_for("grep -q accepted /root/net.log", timeout=30, every=0.5).rc == 0
+    accepted = json.loads(station.sh("tail -1 /root/net.log").check().out)["accepted"]
+    assert reached["outside"] == "connected" and reached["in_unit_station"] == "connected", reached
+    # IPAddressDeny's BPF filter refuses the SYN (EPERM) or drops it (a timeout), by kernel;
+    # either way nothing arrived: the listener's count below is the proof.
+    assert reached["in_unit"].startswith(("PermissionError", "TimeoutError")), reached
+    assert "kiosk-browser.service" in reached["cgroup"], reached
+    assert opened.rc == 0 and accepted == 1, (opened, accepted)  # the control's connection only
 
 
 @pytest.mark.parametrize("process", ["chromium", "cage"])

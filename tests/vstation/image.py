@@ -204,7 +204,8 @@ def copy_source(dest: Path, files: list[str], extra: dict[str, str] | None = Non
 
 
 def bake_guest(root: Path) -> None:
-    """The test-only parts: the agent, the report drop-in, the renderer drop-in, fstab."""
+    """The test-only parts: the agent, the report drop-in, the renderer drop-in, the kiosk
+    browser's DevTools port (loopback), fstab."""
     units = root / "etc/systemd/system"
     shutil.copy(GUEST / "kiosk-test-agent.py", root / "usr/local/sbin/kiosk-test-agent")
     os.chmod(root / "usr/local/sbin/kiosk-test-agent", 0o755)
@@ -215,6 +216,7 @@ def bake_guest(root: Path) -> None:
     for unit in ("kiosk", "kiosk-browser"):
         (units / f"{unit}.service.d").mkdir(exist_ok=True)
         shutil.copy(GUEST / f"{unit}-test.conf", units / f"{unit}.service.d/test.conf")
+    shutil.copy(GUEST / "chromium-test-flags", root / "etc/chromium.d/kiosk-test")
     lib = root / "usr/local/lib/kiosk-test"
     lib.mkdir(parents=True, exist_ok=True)
     for script in GUEST.glob("*.py"):

@@ -166,3 +166,11 @@ def tap_until_checked_in(machine: Machine, first: int, attempts: int = 3,
         if len(found) > first:
             return found
     return found
+
+
+def in_browser(machine: Machine, command: str, *args: str, timeout: float = 60.0) -> Result:
+    """tests/vstation/guest/vm_browser.py in the station: the kiosk's own Chromium, through
+    its DevTools port on loopback (test image only)."""
+    quoted = " ".join(shlex.quote(a) for a in args)
+    return machine.sh(f"/usr/bin/python3 {TOOLS}/vm_browser.py {command} {quoted}",
+                      timeout=timeout)
