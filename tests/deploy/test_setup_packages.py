@@ -96,8 +96,12 @@ WHEELS_PACKAGES = "python3-venv python3-dev gcc swig libpcsclite-dev"
 def test_wheels_names_every_missing_prerequisite_without_root(nothing_installed, open_dir):
     env, calls = nothing_installed
     out = open_dir / "house"
+    # a copy of the scripts that user "nobody" can read, wherever the checkout lives (CI's
+    # clone sits in a directory only root may enter)
+    shutil.copy2(REPO / "setup.sh", open_dir)
+    shutil.copytree(REPO / "deploy", open_dir / "deploy")
     result = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                             str(REPO / "setup.sh"), "wheels", "--out", str(out)],
+                             str(open_dir / "setup.sh"), "wheels", "--out", str(out)],
                             capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 1
     assert f"setup.sh wheels needs these Debian packages: {WHEELS_PACKAGES}" in result.stderr
