@@ -22,6 +22,7 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from kiosk.adapters.mifare_io import call
 from kiosk.config.cards import CardKeys
 from kiosk.domain.card_auth import CHALLENGE_BYTES, EccProof, ProofFailed
 from kiosk.domain.card_records import MAX_FILE
@@ -33,15 +34,6 @@ NO_APPLICATION = (b"\x6A\x82", b"\x6D\x00", b"\x6E\x00", b"\x6A\x86")
 GENERATE_KEY = bytes.fromhex("0046000000")
 
 
-def _call(transmit: Transmit, apdu: bytes, step: str) -> bytes:
-    response = transmit(apdu)
-    if len(response) < 2:
-        raise CardIOError(step)
-    if response[-2:] != OK:
-        raise CardIOError(step, response[-2:])
-    return response[:-2]
-
-
 def select(transmit: Transmit, keys: CardKeys) -> bool:
     """Select the kiosk application and its file; False if the card has no such application."""
     response = transmit(b"\x00\xA4\x04\x00" + bytes([len(keys.aid)]) + keys.aid + b"\x00")
@@ -49,16 +41,16 @@ def select(transmit: Transmit, keys: CardKeys) -> bool:
         return False
     if response[-2:] != OK and response[-2:-1] != b"\x61":
         raise CardIOError("select application", response[-2:])
-    _call(transmit, b"\x00\xA4\x02\x0C\x02" + keys.file_id, "select file")
+    call(transmit, b"\x00\xA4\x02\x0C\x02" + keys.file_id, "select file")
     return True
 
 
 def read(transmit: Transmit) -> bytes:
-    head = _call(transmit, b"\x00\xB0\x00\x00\x02", "read binary")
+    head = call(transmit, b"\x00\xB0\x00\x00\x02", "read binary")
     length = int.from_bytes(head[:2], "big") if len(head) == 2 else 0
     if length == 0 or length > MAX_FILE - 2:
         return head
-    return head + _call(transmit, bytes([0x00, 0xB0, 0x00, 0x02, length]), "read binary")
+    return head + call(transmit, bytes([0x00, 0xB0, 0x00, 0x02, length]), "read binary")
 
 
 def write(transmit: Transmit, keys: CardKeys, framed: bytes) -> None:
@@ -66,7 +58,7 @@ def write(transmit: Transmit, keys: CardKeys, framed: bytes) -> None:
         raise CardIOError("select application", b"\x6A\x82")
     for offset in range(0, len(framed), 128):
         chunk = framed[offset:offset + 128]
-        _call(transmit, bytes([0x00, 0xD6, offset >> 8, offset & 0xFF, len(chunk)]) + chunk,
+        call(transmit, bytes([0x00, 0xD6, offset >> 8, offset & 0xFF, len(chunk)]) + chunk,
               "update binary")
 
 

@@ -28,7 +28,9 @@ OK = b"\x90\x00"
 KEY_A, KEY_B = 0x60, 0x61
 
 
-def _call(transmit: Transmit, apdu: bytes, step: str) -> bytes:
+def call(transmit: Transmit, apdu: bytes, step: str) -> bytes:
+    """One APDU: its data, or CardIOError naming ``step`` (with the status word when the card
+    answered one other than 90 00)."""
     response = transmit(apdu)
     if len(response) < 2:
         raise CardIOError(step)
@@ -38,8 +40,8 @@ def _call(transmit: Transmit, apdu: bytes, step: str) -> bytes:
 
 
 def authenticate(transmit: Transmit, block: int, key: bytes, key_type: int) -> None:
-    _call(transmit, b"\xFF\x82\x00\x00\x06" + key, "load key")
-    _call(transmit, bytes([0xFF, 0x86, 0x00, 0x00, 0x05, 0x01, 0x00, block, key_type, 0x00]),
+    call(transmit, b"\xFF\x82\x00\x00\x06" + key, "load key")
+    call(transmit, bytes([0xFF, 0x86, 0x00, 0x00, 0x05, 0x01, 0x00, block, key_type, 0x00]),
           "authenticate")
 
 
@@ -65,7 +67,7 @@ def _read_blocks(transmit: Transmit, uid: bytes, access: CardAccess, legacy: boo
         if block // 4 != sector:
             sector = block // 4
             authenticate(transmit, block, sector_keys(uid, access, sector, legacy)[0], KEY_A)
-        data += _call(transmit, bytes([0xFF, 0xB0, 0x00, block, 0x10]), "read block")
+        data += call(transmit, bytes([0xFF, 0xB0, 0x00, block, 0x10]), "read block")
         if len(data) == 16 and unframe(data + b"\x00" * MAX_FRAMED) is None:
             return data  # blank: no need to read on
         if len(data) >= 2 and len(data) >= int.from_bytes(data[:2], "big") + 2:
