@@ -101,12 +101,22 @@ def restore(payload: dict[str, Any], kept: dict[str, Any]) -> dict[str, Any]:
     return full
 
 
+def _in_full(payload: dict[str, Any], path: str) -> bool:
+    parent, key = _parent(payload, path)
+    return parent is not None and key in parent and not _is_marker(parent[key])
+
+
 def cut(type_: str, payload: dict[str, Any]) -> dict[str, Any]:
     """What the county keeps: station-only values still in full (events signed before this
-    rule) are replaced by ``{"_withheld": true}``; commitments stay as they are."""
+    rule) are replaced by ``{"_withheld": true}``; commitments stay as they are. A payload
+    with nothing to cut is returned as it is, not copied (nearly every event: the county
+    takes a million of them in a year, and nobody changes a stored payload)."""
+    paths = [path for path in STATION_ONLY.get(type_, ()) if _in_full(payload, path)]
+    if not paths:
+        return payload
     kept = _copy(payload)
-    for path in STATION_ONLY.get(type_, ()):
+    for path in paths:
         parent, key = _parent(kept, path)
-        if parent is not None and key in parent and not _is_marker(parent[key]):
-            parent[key] = {WITHHELD: True}
+        assert parent is not None
+        parent[key] = {WITHHELD: True}
     return kept

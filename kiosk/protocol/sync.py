@@ -36,6 +36,8 @@ FIELDS: dict[str, type | tuple[type, ...]] = {
     "v": int, "id": str, "station_id": str, "seq": int, "type": str, "payload": dict,
     "wall_time": str, "boot_id": str, "mono_ns": int, "prev_hash": str, "hash": str,
     "signature": str}
+_FIELD_NAMES = frozenset(FIELDS)
+_FIELD_KINDS = tuple(FIELDS.items())  # checked for every event of every push: no rebuilding
 
 
 class Malformed(ProtocolError):
@@ -105,16 +107,16 @@ def parse_batch(body: Any) -> list[Event]:
         raise Malformed(f"a batch has 1 to {MAX_EVENTS} events")
     parsed = []
     for n, raw in enumerate(events):
-        if not isinstance(raw, dict) or set(raw) != set(FIELDS):
+        if not isinstance(raw, dict) or raw.keys() != _FIELD_NAMES:
             raise Malformed(f"events[{n}]: must have exactly the fields {sorted(FIELDS)}")
-        for name, kind in FIELDS.items():
+        for name, kind in _FIELD_KINDS:
             value = raw[name]
             if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
                 raise Malformed(f"events[{n}].{name}: must be {getattr(kind, '__name__', kind)}")
+            if isinstance(value, str) and "\x00" in value:
+                raise Malformed(f"events[{n}]: NUL characters are not allowed")
         if raw["seq"] < 1 or raw["mono_ns"] < 0 or raw["seq"] > 2**62 or raw["mono_ns"] > 2**63:
             raise Malformed(f"events[{n}]: seq and mono_ns out of range")
-        if any("\x00" in raw[name] for name, kind in FIELDS.items() if kind is str):
-            raise Malformed(f"events[{n}]: NUL characters are not allowed")
         parsed.append(Event(**raw))
     seqs = [e.seq for e in parsed]
     if seqs != list(range(seqs[0], seqs[0] + len(seqs))):
@@ -122,11 +124,12 @@ def parse_batch(body: Any) -> list[Event]:
     return parsed
 
 
-def judge(station_id: str, events: list[Event], public_key: Ed25519PublicKey | KeySchedule,
-          head: ChainHead, stored_hash: Callable[[int], str | None]) -> Verdict:
-    """Decide what to do with a parsed batch. ``stored_hash(seq)`` gives the hash the county
-    holds at a sequence at or below ``head.seq``. ``public_key`` is the station's key, or
-    the schedule of its keys when a succession gave it a new one."""
+def check_batch(station_id: str, events: list[Event],
+                public_key: Ed25519PublicKey | KeySchedule) -> RejectedBatch | None:
+    """What is wrong with a batch's events on their own (station id, hash, signature), or
+    None. It needs no stored state but the station's keys, so the county runs it before its
+    one writer takes the batch: pushes verify in parallel, and the writer's lock is not held
+    for the Ed25519 work."""
     for event in events:
         if event.station_id != station_id:
             return RejectedBatch(f"event {event.seq} names station {event.station_id!r}")
@@ -134,6 +137,20 @@ def judge(station_id: str, events: list[Event], public_key: Ed25519PublicKey | K
         problem = check_event(event, key)
         if problem:
             return RejectedBatch(f"event {event.seq}: {problem}")
+    return None
+
+
+def judge(station_id: str, events: list[Event], public_key: Ed25519PublicKey | KeySchedule,
+          head: ChainHead, stored_hash: Callable[[int], str | None],
+          checked: bool = False) -> Verdict:
+    """Decide what to do with a parsed batch. ``stored_hash(seq)`` gives the hash the county
+    holds at a sequence at or below ``head.seq``. ``public_key`` is the station's key, or
+    the schedule of its keys when a succession gave it a new one. ``checked``: the caller
+    ran ``check_batch`` with these keys and it found nothing wrong."""
+    if not checked:
+        rejected = check_batch(station_id, events, public_key)
+        if rejected is not None:
+            return rejected
     new: list[Event] = []
     previous_hash = head.hash
     for event in events:

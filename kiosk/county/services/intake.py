@@ -9,10 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kiosk.county.domain.clock import Clock, stamp
-from kiosk.county.domain.intake import ForkAt, Outcome, Refused, Stored, decide
+from kiosk.county.domain.intake import ForkAt, Outcome, Refused, Stored, check, decide
 from kiosk.county.domain.roster import KeptBack, asked_about, screen_event
 from kiosk.county.domain.stations import StationRecord, sync_metadata
-from kiosk.county.domain.successions import key_schedule
 from kiosk.county.domain.visitors import RosterPolicy
 from kiosk.county.projections import Projections
 from kiosk.county.store.base import Writing
@@ -48,11 +47,16 @@ class BatchIntake:
         metadata = None if signed is None else sync_metadata(
             station, signed.station_time, signed.reported_head, signed.fresh, now)
 
+        # The hashes and signatures first, on this (request) thread: pushes verify in
+        # parallel, and the one writer is not held up by the Ed25519 work.
+        checked = check(station.id, events, station.public_key,
+                        self.store.successions(station.id))
+
         def store_batch(tx: Writing) -> tuple[Outcome, list[KeptBack]]:
             """On the store's writer: judge against the stored head and keep what is new."""
-            keys = key_schedule(tx.successions(station.id), station.public_key)
-            outcome = decide(station.id, events, keys, tx.head(station.id),
-                             lambda seq: tx.hash_at(station.id, seq))
+            outcome = decide(station.id, events, station.public_key, tx.successions(station.id),
+                             tx.head(station.id), lambda seq: tx.hash_at(station.id, seq),
+                             checked)
             if isinstance(outcome, ForkAt):
                 tx.keep_fork(station.id, outcome.event, at)
             if not isinstance(outcome, Stored):

@@ -16,7 +16,7 @@ from kiosk.county.store.base import Backend, Connection
 from kiosk.county.store.sql_homes import HomeReads, HomeWrites
 from kiosk.county.store.sql_reports import ReportReads, ReportWrites
 from kiosk.county.store.sql_users import UserReads, UserWrites
-from kiosk.domain.events import ChainHead, Event, canonical_json
+from kiosk.domain.events import ChainHead, Event, canonical_text
 from kiosk.protocol.roster_rules import CardFact
 
 T = TypeVar("T")
@@ -202,10 +202,11 @@ class SqlWriting(UserWrites, ReportWrites, HomeWrites):
         return row[0] if row else None
 
     def insert(self, station_id: str, events: list[Event], received_at: str) -> None:
+        """Store events the intake judged sound (their payloads passed canonical_json)."""
         self._conn.executemany(
             f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}, received_at) "
             f"VALUES ({', '.join('?' * (len(EVENT_COLUMNS) + 1))})",
-            [(e.seq, e.id, e.v, e.station_id, e.type, canonical_json(e.payload).decode(),
+            [(e.seq, e.id, e.v, e.station_id, e.type, canonical_text(e.payload),
               e.wall_time, e.boot_id, e.mono_ns, e.prev_hash, e.hash, e.signature, received_at)
              for e in events])
         self._stored_now(station_id, [(e.seq, received_at) for e in events])

@@ -21,6 +21,8 @@ from kiosk.store.database import open_connection, sqlite_status
 from kiosk.store.writer import WriteThread
 
 T = TypeVar("T")
+WRITER_CACHE_KIB = 64 * 1024  # the writer's page cache: 64 MiB
+WAL_CHECKPOINT_PAGES = 10_000  # about 40 MB of log between checkpoints (SQLite's default: 1,000)
 
 
 class SqliteBackend:
@@ -45,6 +47,12 @@ class SqliteBackend:
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA secure_delete=ON")  # the cut values are overwritten
+        # A batch touches pages all over the read models' indexes (residents, items and
+        # visits are keyed by random ids): the default 2 MB cache reads them back from the
+        # file for each batch once the county holds a few hundred thousand events, and a
+        # checkpoint every 4 MB of log writes the same pages to the file again and again.
+        conn.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
+        conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
         self.migrated = migrate(conn, MIGRATIONS, now, begin="BEGIN IMMEDIATE")
         return conn
 
