@@ -128,9 +128,11 @@ def test_a_new_session_at_login_and_csrf_on_post(county_web):
 def test_password_rules_and_argon2_parameters(county_web):
     users = county_web.services.users
     assert len(common_passwords()) >= 3000
-    for bad in ("short", "x" * 129, "qwertyuiop", "1234567890", "newuser01x"):
-        with pytest.raises(UserRefused):
+    for bad in ("short", "mq7#vk2@z", "x" * 129, "qwertyuiop", "1234567890", "newuser01x"):
+        with pytest.raises(UserRefused):  # 9 and 129 characters: just outside 10 to 128
             users.add("console", "newuser01x", "auditor", bad)
+    users.add("console", "ten.chars", "auditor", "mq7#vk2@zw")  # exactly 10
+    users.add("console", "long.chars", "auditor", "mq7#vk2@zw" * 12 + "abcdefgh")  # exactly 128
     user = users.add("console", "long.words", "auditor", "壁纸 river lantern 七")
     assert user.password_hash.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
     with pytest.raises(UserRefused):  # an admin without an authenticator

@@ -85,3 +85,43 @@ def recovered(report: PublishedReport) -> set[Cell]:
         pivots[col] = row
     names = {index: cell for cell, index in unknown.items()}
     return {names[col] for col, row in pivots.items() if len(row) == 1}
+
+
+def pinned_by_marks(report: PublishedReport) -> set[Cell]:
+    """The hidden cells an attacker pins with the marks as well: "<5" says 0 to 4, "*" says 5
+    or more; each published sum then narrows its hidden cells' ranges (a total of 14 over two
+    cells that read "<8": both are 7), and every narrowed range narrows the other sums it is
+    in, until nothing narrows. Interval propagation, written apart from the suppression."""
+    top = 10**12
+    t = report.threshold
+    equations = sums(report)
+    ranges: dict[Cell, tuple[int, int]] = {}
+    for total, parts in equations:
+        for cell in (total, *parts):
+            mark = report.cell(*cell)
+            if isinstance(mark, str):
+                ranges[cell] = (0, t - 1) if mark.startswith("<") else (t, top)
+
+    def span(cell: Cell) -> tuple[int, int]:
+        if cell in ranges:
+            return ranges[cell]
+        value = report.cell(*cell)
+        assert isinstance(value, int)
+        return value, value
+
+    changed = True
+    while changed:
+        changed = False
+        for total, parts in equations:
+            lo_t, hi_t = span(total)
+            spans = [span(p) for p in parts]
+            low, high = sum(lo for lo, _ in spans), sum(hi for _, hi in spans)
+            narrowed = [(total, max(lo_t, low), min(hi_t, high))]
+            narrowed += [(p, max(lo, lo_t - (high - hi)), min(hi, hi_t - (low - lo)))
+                         for p, (lo, hi) in zip(parts, spans, strict=True)]
+            for cell, lo, hi in narrowed:
+                if cell in ranges and (lo, hi) != ranges[cell]:
+                    assert lo <= hi, (cell, lo, hi)  # the published numbers are consistent
+                    ranges[cell] = (lo, hi)
+                    changed = True
+    return {cell for cell, (lo, hi) in ranges.items() if lo == hi}

@@ -1,6 +1,7 @@
 """Suppression: a differencing attacker that solves the linear system of every published
-number and sum (tests/reports/attack.py) recovers no hidden cell, for reports of random
-signed histories and of random counts; every group keeps its rules."""
+number and sum (tests/reports/attack.py) recovers no hidden cell, nor does one that narrows
+each hidden cell's range from its mark ("<5": 0 to 4, "*": 5 or more) through every sum, for
+reports of random signed histories and of random counts; every group keeps its rules."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from kiosk.county.domain.published import publish
 from kiosk.county.domain.reports import CountKey
 from kiosk.county.projections.report_rows import MemoryReportRows
 from kiosk.county.projections.reports import ReportProjection
-from tests.reports.attack import recovered, sums
+from tests.reports.attack import pinned_by_marks, recovered, sums
 from tests.reports.cells import cell_value, stocks
 from tests.reports.histories import EVENTS, STATIONS, county_events
 
@@ -40,6 +41,7 @@ def test_no_hidden_cell_of_a_history_report_can_be_worked_out(seed, cuts, thresh
     report = publish(rows.counts(f"{year}-01", f"{year}-12"), year, STATIONS, threshold=threshold,
                      consent_before=rows.counts_before("consent_in_force", f"{year}-01"))
     assert not recovered(report)
+    assert not pinned_by_marks(report)
     check_groups(report)
 
 
@@ -64,6 +66,7 @@ def test_no_hidden_cell_of_random_counts_can_be_worked_out(rows, stations, thres
         keys[key] = keys.get(key, 0) + n
     report = publish(keys.items(), 2026, names, threshold=threshold)
     assert not recovered(report)
+    assert not pinned_by_marks(report)
 
     true = stocks({tuple(k): n for k, n in keys.items()}, [f"2026-{m:02d}" for m in range(1, 13)])
     check_groups(report, lambda cell: cell_value(true, names, *cell))
@@ -83,3 +86,13 @@ def test_the_attacker_finds_a_cell_that_only_its_own_mark_hides():
     weak = dataclasses.replace(report, cells=naive)
     assert recovered(weak)
     assert not recovered(report)
+
+
+def test_the_marks_and_a_total_pin_no_cell():
+    """Two months of a quarter that read "<8" and a year of 14 (the helper review's case):
+    with the marks, both would be 7; the suppression hides more until they are not."""
+    keys = {CountKey("st-a", "checkins", "", "", "", "2026-01"): 7,
+            CountKey("st-a", "checkins", "", "", "", "2026-05"): 7,
+            CountKey("st-b", "checkins", "", "", "", "2026-05"): 30}
+    report = publish(keys.items(), 2026, ["st-a", "st-b"], threshold=8)
+    assert not recovered(report) and not pinned_by_marks(report)

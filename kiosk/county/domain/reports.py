@@ -138,7 +138,10 @@ PRIVACY = (
     "the others: each hidden cell is a corner of a box of hidden cells that could all move "
     "by one without changing any shown number (the hypercube method of statistical offices). "
     "So a group never holds exactly one hidden cell, and when the hidden cells of a group "
-    "add up to less than the threshold the next-smallest cells are hidden too.",
+    "add up to less than the threshold the next-smallest cells are hidden too. Nor can a "
+    "hidden cell be worked out from the marks: where what the marks say (\"<{threshold}\": "
+    "0 to {small}, \"*\": {threshold} or more) and the shown totals would leave a hidden cell "
+    "one possible value, more cells are hidden.",
     "A cell hidden only to protect another shows \"<{threshold}\" when it is below the "
     "threshold (0 included) and \"*\" otherwise. There are no running or year-to-date totals "
     "apart from the year column, which is checked with its months like any other total.",

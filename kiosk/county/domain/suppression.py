@@ -13,12 +13,16 @@ corner inside what its mark says ("<5": 0 to 4, "*": 5 or more) is preferred, so
 do not pin a corner either; when none of them does (sparse tables: a 4 among zeros), the
 cheapest box is taken, which still defeats every linear combination but may leave a corner's
 range narrowed by its mark. Then, in every group whose total is shown, hidden cells that add
-up to less than the threshold get the next-smallest cell hidden too, and that cell gets a
-box of its own, until nothing changes.
+up to less than the threshold get the next-smallest cell hidden too; and so does a group
+where the marks and the shown numbers pin a hidden cell to one value (a total of 14 over two
+cells that read "<8": both are 7; ``bounds`` narrows each hidden cell's range through every
+sum it is in, as an attacker would). Each cell hidden so gets a box of its own, until
+nothing changes.
 
 So every hidden cell has a second table, equal in every shown number, in which it has
-another value: no linear combination of published numbers gives it away. Tests attack the
-published tables by solving their linear system (tests/reports/attack.py).
+another value: no linear combination of published numbers gives it away, nor do the marks'
+ranges carried through the sums. Tests attack the published tables both ways: by solving
+their linear system, and by narrowing ranges (tests/reports/attack.py).
 
 Cost: pure Python, about 1 ms per box; a year of 100 stations with every plan item (130,000
 cells, three quarters of them hidden) takes tens of seconds, so the county computes a
@@ -37,6 +41,10 @@ Coords = tuple[int, ...]
 Pattern = tuple[tuple[int, int], ...]  # (index, sign) along one dimension
 WIDTHS = (2, 4)  # moves tried per dimension: the 2 cheapest, then the 4 cheapest
 SMALL, OTHER = "small", "other"  # hidden below the threshold / hidden at or above it
+UNBOUNDED = 10**12  # the top of a "*" cell's range (far above any count)
+# Changed whenever the rules hide differently: reports published under older rules are
+# published again (kiosk.county.services.reports fingerprints them with it).
+SUPPRESSION_RULES = "hypercube+marks-2026-12"
 
 
 @dataclass(frozen=True)
@@ -144,10 +152,14 @@ class _Suppression:
         todo = sorted(self.hidden, reverse=True)
         while todo:
             while todo:
-                cell = todo.pop()
-                if cell not in self.protected:
-                    self._protect(cell)
-            todo = sorted(self._small_groups(), reverse=True)
+                while todo:
+                    cell = todo.pop()
+                    if cell not in self.protected:
+                        self._protect(cell)
+                todo = sorted(self._small_groups(), reverse=True)
+                self.hidden.update(todo)
+            # the marks' ranges last: they are worked out for the whole table at once
+            todo = sorted(self._pinned_by_marks(), reverse=True)
             self.hidden.update(todo)
         return {c: SMALL if self.table.value(c) < self.threshold else OTHER for c in self.hidden}
 
@@ -226,6 +238,91 @@ class _Suppression:
                     if shown:
                         more.add(min(shown, key=lambda p: (self.table.value(p), p)))
         return more
+
+
+    def _groups(self) -> list[tuple[Coords, list[Coords]]]:
+        """(total, parts) of every published sum with a hidden cell in it."""
+        found: dict[tuple[int, Coords], None] = {}
+        for cell in self.hidden:
+            for d, total in self.table.totals(cell):
+                found[(d, total)] = None
+            for d, dim in enumerate(self.table.dims):
+                if dim.related and dim.children[cell[d]]:
+                    found[(d, cell)] = None
+        return [(total, self.table.parts(d, total)) for d, total in sorted(found)]
+
+    def bounds(self) -> dict[Coords, tuple[int, int]]:
+        """What the published numbers tell of each hidden cell: its mark's range ("<5": 0 to
+        4, "*": 5 or more), narrowed by every sum it is in, again and again until nothing
+        narrows (interval propagation, what an attacker does with the marks and totals)."""
+        t, value, hidden = self.threshold, self.table.value, self.hidden
+        known: dict[Coords, tuple[int, int]] = {
+            c: ((0, t - 1) if value(c) < t else (t, UNBOUNDED)) for c in hidden}
+        # each sum as (its total if hidden, else None; the total's shown value; its hidden
+        # parts; what its shown parts add up to)
+        sums: list[tuple[Coords | None, int, list[Coords], int]] = []
+        member_of: dict[Coords, list[int]] = {}
+        for total, parts in self._groups():
+            hidden_parts = [p for p in parts if p in hidden]
+            shown = sum(value(p) for p in parts if p not in hidden)
+            total_hidden = total if total in hidden else None
+            n = len(sums)
+            sums.append((total_hidden, 0 if total_hidden else value(total), hidden_parts, shown))
+            for c in (*hidden_parts, *([total] if total_hidden else [])):
+                member_of.setdefault(c, []).append(n)
+
+        todo, queued = list(range(len(sums))), set(range(len(sums)))
+        budget = 50 * len(sums)  # a cycle of sums can narrow by one a step: stop in time
+        while todo and budget:
+            budget -= 1
+            n = todo.pop()
+            queued.discard(n)
+            total, shown_total, parts, shown = sums[n]
+            lo_t, hi_t = known[total] if total is not None else (shown_total, shown_total)
+            spans = [known[p] for p in parts]
+            low = shown + sum(lo for lo, _ in spans)
+            high = shown + sum(hi for _, hi in spans)
+            narrowed = []
+            if total is not None:
+                narrowed.append((total, max(lo_t, low), min(hi_t, high)))
+            for p, (lo, hi) in zip(parts, spans, strict=True):
+                new_lo, new_hi = max(lo, lo_t - (high - hi)), min(hi, hi_t - (low - lo))
+                if new_lo != lo or new_hi != hi:
+                    narrowed.append((p, new_lo, new_hi))
+            for c, lo, hi in narrowed:
+                if (lo, hi) != known[c] and lo <= hi:
+                    known[c] = (lo, hi)
+                    for m in member_of[c]:
+                        if m not in queued:
+                            queued.add(m)
+                            todo.append(m)
+        return known
+
+    def _pinned_by_marks(self) -> set[Coords]:
+        """For each hidden cell the marks and sums pin to one value (a total of 14 over two
+        cells that read "<8": both are 7), the next-smallest shown part of a sum it is in,
+        or that sum's shown total, to hide as well."""
+        more: set[Coords] = set()
+        for cell, (lo, hi) in sorted(self.bounds().items()):
+            if lo != hi:
+                continue
+            for total, parts in self._groups_of(cell):
+                shown = [p for p in parts if p not in self.hidden]
+                if shown:
+                    more.add(min(shown, key=lambda p: (self.table.value(p) == 0,
+                                                      self.table.value(p), p)))
+                    break
+                if total not in self.hidden:
+                    more.add(total)
+                    break
+        return more
+
+    def _groups_of(self, cell: Coords) -> list[tuple[Coords, list[Coords]]]:
+        """The sums a cell is in: as a part, then as a total."""
+        found = [(total, self.table.parts(d, total)) for d, total in self.table.totals(cell)]
+        found += [(cell, self.table.parts(d, cell)) for d, dim in enumerate(self.table.dims)
+                  if dim.related and dim.children[cell[d]]]
+        return found
 
 
 def marks(hidden: Mapping[Coords, str], threshold: int) -> dict[Coords, str]:

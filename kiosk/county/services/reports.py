@@ -27,6 +27,7 @@ from kiosk.county.domain.periods import DEFAULT_TIMEZONE, month_now
 from kiosk.county.domain.published import DEFAULT_THRESHOLD, Freshness, PublishedReport, publish
 from kiosk.county.domain.published_codec import decode, encode
 from kiosk.county.domain.report_rows import REBUILDING, TIMEZONE
+from kiosk.county.domain.suppression import SUPPRESSION_RULES
 from kiosk.county.projections import Projections
 from kiosk.county.store.sql import SqlCountyStore
 from kiosk.errors import ConfigError
@@ -124,14 +125,15 @@ class ReportService:
     def fingerprint(self, year: int, versions: Mapping[str, tuple[str, str]] | None = None) -> str:
         """What the year's report depends on: its counts' version, the consent counts of the
         years before it (consent in force is a stock), the stations, the events counted (a
-        report says how many of each station's) and the settings."""
+        report says how many of each station's), the settings and the suppression's rules
+        (a county that upgrades to stricter rules publishes its reports again)."""
         reads = self.store.reports()
         versions = reads.report_versions() if versions is None else versions
         parts = [versions.get(str(year), ("", ""))[0]]
         parts += [v[1] for y, v in sorted(versions.items()) if y < str(year) and v[1]]
         parts += [s.id for s in self.store.stations()]
         parts += [f"{s}:{n}" for s, n in sorted(reads.report_positions().items())]
-        parts += [str(self.settings.threshold), self.settings.timezone,
+        parts += [SUPPRESSION_RULES, str(self.settings.threshold), self.settings.timezone,
                   repr(self.settings.plans), repr(sorted(self.settings.plan_names.items())),
                   repr(sorted(self.settings.item_names.items()))]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
