@@ -277,14 +277,15 @@ class _Suppression:
             budget -= 1
             n = todo.pop()
             queued.discard(n)
-            total, shown_total, parts, shown = sums[n]
-            lo_t, hi_t = known[total] if total is not None else (shown_total, shown_total)
+            hidden_total, shown_total, parts, shown = sums[n]
+            lo_t, hi_t = (known[hidden_total] if hidden_total is not None
+                          else (shown_total, shown_total))
             spans = [known[p] for p in parts]
             low = shown + sum(lo for lo, _ in spans)
             high = shown + sum(hi for _, hi in spans)
             narrowed = []
-            if total is not None:
-                narrowed.append((total, max(lo_t, low), min(hi_t, high)))
+            if hidden_total is not None:
+                narrowed.append((hidden_total, max(lo_t, low), min(hi_t, high)))
             for p, (lo, hi) in zip(parts, spans, strict=True):
                 new_lo, new_hi = max(lo, lo_t - (high - hi)), min(hi, hi_t - (low - lo))
                 if new_lo != lo or new_hi != hi:
