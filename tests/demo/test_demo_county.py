@@ -1,7 +1,10 @@
 """`kiosk demo` with its county, as a newcomer runs it: the demo starts with its county and
 three seeded stations, the station syncs to it over loopback HTTP, a tap on a demo card
 reaches the county's numbers after the next sync, the demo panel's county link opens a
-signed-in county page in Chromium (and the one-time link works once), and a second start
+signed-in county page in Chromium (and the one-time link works once) where the officer sees
+the charts, opens a seeded neighbour's page, downloads both CSVs and opens a printable
+summary, none of which holds a name or birth date of any station's resident and in none of
+which a cell reads 1 to 4 (they read "<5"), and a second start
 reuses what the first one seeded. The report publisher runs as under `kiosk-county serve`:
 the station page's report counts the tap a few seconds after the push, and no report page,
 CSV or summary holds a name or birth date the station knows. One demo process for all of it
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -161,14 +165,25 @@ def report_counts(client, demo: Demo) -> int | None:
 
 
 def private_words(demo: Demo) -> set[str]:
-    """Every name and birth date the demo station holds (its own residents, its visitors)."""
+    """Every name and birth date the demo station holds (its own residents, its visitors),
+    and every one the county holds from the seeded stations' registrations."""
     db = connect_readonly(demo.state / "kiosk.db")
     try:
-        return {r[0] for r in db.execute(
+        words = {r[0] for r in db.execute(
             "SELECT name FROM residents UNION SELECT birth_date FROM residents "
             "WHERE birth_date IS NOT NULL").fetchall()}
     finally:
         db.conn.close()
+    county = connect_readonly(demo.state / "county" / "county.db")
+    try:
+        for (payload,) in county.execute("SELECT payload FROM events WHERE type = "
+                                         "'resident.registered'").fetchall():
+            registered = json.loads(payload)
+            words |= {registered[k] for k in ("name", "birth_date")
+                      if isinstance(registered.get(k), str) and len(registered[k]) >= 2}
+    finally:
+        county.conn.close()
+    return words
 
 
 def no_resident_in_the_reports(client, demo: Demo) -> None:
@@ -183,10 +198,46 @@ def no_resident_in_the_reports(client, demo: Demo) -> None:
         with client.open(demo.county + path, timeout=60) as response:
             texts.append(response.read().decode("utf-8-sig"))
     words = private_words(demo)
-    assert len(words) > 100, len(words)
+    assert len(words) > 300, len(words)  # the three stations' residents
     text = "\n".join(texts)
     assert not [w for w in words if w in text]
     assert "&lt;5" in texts[0] and "<5" in texts[1]
+
+
+CELLS = """() => Object.fromEntries([...document.querySelectorAll('td[data-cell]')]
+    .map(td => [td.dataset.cell, td.textContent]))"""
+
+
+def small_counts_read_under_5(cells: dict[str, str]) -> None:
+    values = set(cells.values())
+    assert "<5" in values and not values & {"1", "2", "3", "4"}, sorted(values)[:20]
+
+
+def reports_in_chromium(county, demo: Demo) -> None:
+    """On the reports page the demo officer opened: the charts, a seeded neighbour's page, both
+    CSVs downloaded and a month's printable summary; none holds a name or birth date of any
+    station's resident; no table cell reads 1 to 4."""
+    import re as regex
+    assert county.locator("svg.report-chart").count() >= 5
+    small_counts_read_under_5(county.evaluate(CELLS))
+    texts = [county.content()]
+    with county.expect_download() as download:
+        county.get_by_role("link", name=regex.compile("下载 CSV")).click()
+    texts.append(download.value.path().read_bytes().decode("utf-8-sig"))
+    county.get_by_role("link", name=STATIONS[1], exact=True).first.click()
+    county.wait_for_url(regex.compile(rf".*/reports/stations/{STATIONS[1]}"))
+    assert county.locator("svg.report-chart").count() >= 5
+    small_counts_read_under_5(county.evaluate(CELLS))
+    texts.append(county.content())
+    with county.expect_download() as download:
+        county.get_by_role("link", name=regex.compile("下载 CSV")).click()
+    texts.append(download.value.path().read_bytes().decode("utf-8-sig"))
+    county.locator("a[href*='/summary']").first.click()
+    county.wait_for_url(regex.compile(r".*/summary\?.*month="))
+    texts.append(county.content())
+    assert len(texts[-1].encode()) < 200_000
+    words = private_words(demo)
+    assert not [w for w in words if any(w in text for text in texts)]
 
 
 def panel_link_in_chromium(demo: Demo) -> None:
@@ -194,7 +245,7 @@ def panel_link_in_chromium(demo: Demo) -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
+            page = browser.new_context(accept_downloads=True).new_page()
             page.goto(demo.panel)
             for link, path in (("#demo-county-reports", "reports"), ("#demo-county", "")):
                 with page.expect_popup() as popup:
@@ -209,6 +260,7 @@ def panel_link_in_chromium(demo: Demo) -> None:
                     ARTIFACTS.mkdir(parents=True, exist_ok=True)
                     county.screenshot(path=str(ARTIFACTS / "demo_county_reports.png"),
                                       full_page=True)
+                    reports_in_chromium(county, demo)
                 county.close()
         finally:
             browser.close()
