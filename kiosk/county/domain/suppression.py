@@ -301,22 +301,62 @@ class _Suppression:
 
     def _pinned_by_marks(self) -> set[Coords]:
         """For each hidden cell the marks and sums pin to one value (a total of 14 over two
-        cells that read "<8": both are 7), the next-smallest shown part of a sum it is in,
-        or that sum's shown total, to hide as well."""
+        cells that read "<8": both are 7), in each sum through it that bounds it to that
+        value, the next-smallest shown part (or the sum's shown total) to hide as well."""
+        known = self.bounds()
+        value = self.table.value
+
+        def span(c: Coords) -> tuple[int, int]:
+            return known[c] if c in known else (value(c), value(c))
+
         more: set[Coords] = set()
-        for cell, (lo, hi) in sorted(self.bounds().items()):
+        for cell, (lo, hi) in sorted(known.items()):
             if lo != hi:
                 continue
-            for total, parts in self._groups_of(cell):
-                shown = [p for p in parts if p not in self.hidden]
-                if shown:
-                    more.add(min(shown, key=lambda p: (self.table.value(p) == 0,
-                                                      self.table.value(p), p)))
-                    break
-                if total not in self.hidden:
-                    more.add(total)
-                    break
+            before = len(more)
+            groups = self._groups_of(cell)
+            for total, parts in groups:
+                if total == cell:
+                    low = sum(span(p)[0] for p in parts)
+                    high = sum(span(p)[1] for p in parts)
+                else:
+                    lo_t, hi_t = span(total)
+                    others = [span(p) for p in parts if p != cell]
+                    low = lo_t - sum(h for _, h in others)
+                    high = hi_t - sum(lo_ for lo_, _ in others)
+                if low < lo and high > hi:
+                    continue  # this sum alone leaves the cell room: not what pins it
+                self._widen(total, parts, more)
+            if len(more) == before:  # no sum that bounds it has a shown cell: the nearest
+                self._widen_nearest(cell, more)  # sum that has one, through hidden cells
         return more
+
+    def _widen_nearest(self, cell: Coords, more: set[Coords]) -> None:
+        """Widen the sum nearest to ``cell`` (over sums whose cells are all hidden) that has a
+        shown cell: the ranges that pin it are carried to it through those hidden cells."""
+        seen, queue = {cell}, [cell]
+        while queue:
+            at = queue.pop(0)
+            for total, parts in self._groups_of(at):
+                if self._widen(total, parts, more):
+                    return
+                for c in (total, *parts):
+                    if c not in seen:
+                        seen.add(c)
+                        queue.append(c)
+
+    def _widen(self, total: Coords, parts: list[Coords], more: set[Coords]) -> bool:
+        """Add the sum's next-smallest shown part (or its shown total) to ``more``; whether
+        the sum had one."""
+        value = self.table.value
+        shown = [p for p in parts if p not in self.hidden]
+        if shown:
+            more.add(min(shown, key=lambda p: (value(p) == 0, value(p), p)))
+        elif total not in self.hidden:
+            more.add(total)
+        else:
+            return False
+        return True
 
     def _groups_of(self, cell: Coords) -> list[tuple[Coords, list[Coords]]]:
         """The sums a cell is in: as a part, then as a total."""
