@@ -183,7 +183,7 @@ def test_her_record_fits_the_screen_in_her_language(rig):
     for language in ("zh", "en"):
         if language == "en":
             page.click("#lang")
-            page.wait_for_function("document.documentElement.lang === 'en'")
+            page.wait_for_function("document.documentElement?.lang === 'en'")
             page.wait_for_function("document.body.dataset.connected === 'yes'")
         tap(driver, fresh(cards, "wang"))
         page.wait_for_selector("#my-record")
@@ -216,7 +216,7 @@ def test_english_is_hers_alone(rig):
     station, browser, driver, cards = rig
     page = open_page(browser, station.screen_url + "&idle=1")  # not another test's last tap
     page.click("#lang")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.wait_for_function("document.documentElement?.lang === 'en'")
     page.wait_for_function("document.body.dataset.connected === 'yes'")
     assert "Please tap your card" in page.inner_text("#screen")
     tap(driver, fresh(cards, "zhang"))  # her tap: in English, her plan's item too
@@ -225,15 +225,15 @@ def test_english_is_hers_alone(rig):
     follow_up = page.inner_text("#screen .followup")
     assert "Pre-pregnancy check" in follow_up and not re.search(r"[\u4e00-\u9fff]", follow_up)
     tap(driver, fresh(cards, "chen"))  # the next resident: in Chinese
-    page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    page.wait_for_function("document.documentElement?.lang === 'zh-CN'")
     page.wait_for_selector("#queue-number")
     assert "排队号" in page.inner_text("#screen") and "陈*燕" in page.inner_text("#screen")
     shot(page, "english-then-chinese")
 
     page.click("#lang")  # English asked for on her own screen: that screen, in English
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.wait_for_function("document.documentElement?.lang === 'en'")
     assert "Queue number" in page.inner_text("#screen") and "陈*燕" in page.inner_text("#screen")
-    page.wait_for_function("document.documentElement.lang === 'zh-CN'", timeout=(IDLE + 8) * 1000)
+    page.wait_for_function("document.documentElement?.lang === 'zh-CN'", timeout=(IDLE + 8) * 1000)
     wait_screen(page, "idle")  # idled out: Chinese for whoever comes next
     assert "请刷卡" in page.inner_text("#screen")
     page.close()
